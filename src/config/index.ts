@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument, isNode, LineCounter } from 'yaml';
+import type { z } from 'zod';
+import { StackfitError } from '../model';
+import { stackfitConfigSchema, type StackfitConfig } from './schema';
+
+export * from './schema';
+
+/**
+ * Formats the first zod issue as `field.path (line N): message`, finding the line in the YAML
+ * document when there is one, so that users can go straight to the offending value.
+ */
+export function describeZodIssue(
+  error: z.ZodError,
+  locate?: (path: PropertyKey[]) => number | undefined,
+): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid value';
+  const path = issue.path.map(String).join('.') || '(root)';
+  const line = locate?.(issue.path);
+  return `${path}${line ? ` (line ${line})` : ''}: ${issue.message}`;
+}
+
+/** Parses YAML text with a zod schema; errors name the file, the field and the line. */
+export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T, where: string): z.infer<T> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const pos = yamlError.linePos?.[0];
+    throw new StackfitError(`invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${yamlError.message.split('\n')[0]}`, where);
+  }
+  const result = schema.safeParse(doc.toJS() ?? {});
+  if (!result.success) {
+    const locate = (path: PropertyKey[]): number | undefined => {
+      // Walk back up the path until a node exists (a missing key reports its parent's line).
+      for (let depth = path.length; depth >= 0; depth--) {
+        const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+      }
+      return undefined;
+    };
+    throw new StackfitError(describeZodIssue(result.error, locate), where);
+  }
+  return result.data;
+}
+
+export function parseConfig(text: string, where = 'stackfit.yaml'): StackfitConfig {
+  return parseYamlWithSchema(text, stackfitConfigSchema, where);
+}
+
+/** Reads `stackfit.yaml`; without a path, the defaults. */
+export function loadConfig(path?: string): StackfitConfig {
+  if (!path) return stackfitConfigSchema.parse({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StackfitError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
+  }
+  return parseConfig(text, path);
+}
+
+/** The rule entries that apply to a workload: keys equal to its name or URN, or `*` globs over either. */
+export function matchesWorkloadKey(key: string, name: string, urn: string): boolean {
+  if (key === name || key === urn) return true;
+  if (!key.includes('*')) return false;
+  const re = new RegExp(`^${key.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(name) || re.test(urn);
+}

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { CLOUDS } from '../model';
+
+/**
+ * `stackfit.yaml`: the team's rules and mappings. Every field is optional; defaults follow
+ * AWS Compute Optimizer (CPU P99.5, 20 % headroom) and Renovate (2 PRs an hour, 10 open).
+ */
+
+const cloud = z.enum(CLOUDS);
+const arch = z.enum(['amd64', 'arm64']);
+const fraction = z.number().min(0).max(5);
+const percentile = z.number().min(50).max(100);
+
+/** Sizing knobs that can be set globally and overridden per workload. */
+export const sizingSchema = z.object({
+  /** Percentile of the forecast to size for, per dimension. */
+  cpuPercentile: percentile.optional(),
+  memoryPercentile: percentile.optional(),
+  /** Headroom added on top, as a fraction (0.2 = 20 %). */
+  cpuHeadroom: fraction.optional(),
+  memoryHeadroom: fraction.optional(),
+});
+
+export const placementSchema = z.object({
+  clouds: z.array(cloud).min(1).optional(),
+  /** Allowed regions; per cloud, e.g. `{aws: [us-east-1], gcp: [us-central1]}`. */
+  regions: z.record(cloud, z.array(z.string().min(1)).min(1)).optional(),
+  arch: z.array(arch).min(1).optional(),
+  /** Allowed families (prefix match on the offering family: `m7`, `standardDSv5Family`, `n2`). */
+  families: z.array(z.string().min(1)).optional(),
+  /** Families never to use. */
+  excludeFamilies: z.array(z.string().min(1)).optional(),
+  /** Allow previous-generation families (default false for recommendations; current size may be one). */
+  allowPreviousGeneration: z.boolean().optional(),
+});
+
+export const workloadRuleSchema = sizingSchema.merge(placementSchema).extend({
+  /** Keep this workload exactly where and as it is. */
+  pin: z.boolean().optional(),
+  /** Allow moving to another cloud/region (default: size changes only, same cloud and region). */
+  allowMove: z.boolean().optional(),
+});
+
+export const groupRuleSchema = z.object({
+  /** The group's workloads must use at least this many distinct clouds / regions. */
+  minClouds: z.number().int().min(1).optional(),
+  minRegions: z.number().int().min(1).optional(),
+});
+
+export const mappingSchema = z.object({
+  /** URN, or logical resource name, of the resource. */
+  resource: z.string().min(1),
+  /** Full config key as written in Pulumi.<stack>.yaml. */
+  configKey: z.string().min(1),
+  /** Path into a structured value, dotted (`workloads.0.size`) or as a list. */
+  path: z.union([z.string(), z.array(z.union([z.string(), z.number().int().min(0)]))]).optional(),
+  /** Only for this stack. */
+  stack: z.string().optional(),
+});
+
+export const stackfitConfigSchema = z
+  .object({
+    /** Days of history to read, and days ahead to forecast. */
+    lookbackDays: z.number().positive().max(455).default(32),
+    horizonDays: z.number().positive().max(365).default(30),
+    /** Minimum history before any recommendation (Compute Optimizer: 30 hours). */
+    minHistoryHours: z.number().positive().default(30),
+    cpuPercentile: percentile.default(99.5),
+    memoryPercentile: percentile.default(99.5),
+    cpuHeadroom: fraction.default(0.2),
+    memoryHeadroom: fraction.default(0.2),
+    /** Placement rules for every workload. */
+    placement: placementSchema.prefault({}),
+    /** Allow moving workloads between clouds and regions (default: resize in place only). */
+    allowMove: z.boolean().default(false),
+    budget: z
+      .object({
+        /** The stack's monthly cost must stay under this (USD). */
+        maxMonthlyCost: z.number().positive().optional(),
+      })
+      .prefault({}),
+    migration: z
+      .object({
+        /** One-off cost (USD) of moving one instance to another cloud. */
+        crossCloudCostPerInstance: z.number().min(0).default(150),
+        /** One-off cost (USD) of moving one instance to another region of the same cloud. */
+        crossRegionCostPerInstance: z.number().min(0).default(50),
+        /** Months over which a one-off cost is spread in the objective. */
+        amortizeMonths: z.number().positive().default(12),
+      })
+      .prefault({}),
+    /** Ignore changes smaller than these (both must be met to report a change). */
+    thresholds: z
+      .object({
+        minMonthlyDeltaUsd: z.number().min(0).default(1),
+        minDeltaPercent: z.number().min(0).default(0),
+      })
+      .prefault({}),
+    /** Per-workload rules, keyed by logical name, URN, or a `*` glob over either. */
+    workloads: z.record(z.string(), workloadRuleSchema).prefault({}),
+    groups: z.record(z.string(), groupRuleSchema).prefault({}),
+    mappings: z.array(mappingSchema).default([]),
+    pr: z
+      .object({
+        /** New PRs opened per run (Renovate prHourlyLimit-like) and open at once. */
+        maxNewPerRun: z.number().int().min(0).default(2),
+        maxOpen: z.number().int().min(0).default(10),
+        groupBy: z.enum(['stack', 'group', 'workload']).default('stack'),
+        labels: z.array(z.string().min(1)).default(['stackfit', 'cost']),
+        branchPrefix: z.string().min(1).default('stackfit/'),
+        baseBranch: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    /** Usage sources and their options (see the README). */
+    usage: z
+      .object({
+        sources: z.array(z.string().min(1)).default([]),
+        stepSeconds: z.number().int().positive().optional(),
+        cacheDir: z.string().optional(),
+        prometheus: z
+          .object({
+            joinLabel: z.string().default('instance'),
+            /** Which workload id fills the join label: hostname, name, or a cloud id. */
+            joinOn: z.enum(['hostname', 'name', 'awsInstanceId', 'azureResourceId', 'gcpInstanceId']).default('hostname'),
+            cpuQuery: z.string().optional(),
+            memoryQuery: z.string().optional(),
+          })
+          .partial()
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type StackfitConfig = z.infer<typeof stackfitConfigSchema>;
+export type WorkloadRule = z.infer<typeof workloadRuleSchema>;
+export type GroupRule = z.infer<typeof groupRuleSchema>;
+export type PlacementRule = z.infer<typeof placementSchema>;

@@ -1,0 +1,245 @@
+/**
+ * The plain data types that flow between the pipeline's steps
+ * (inventory → usage → demand → candidates → plan → change → deliver).
+ * Every step takes and returns these; nothing here does I/O.
+ */
+
+export const CLOUDS = ['aws', 'azure', 'gcp'] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+export type Arch = 'amd64' | 'arm64';
+
+/** What a sized resource is: a VM-like compute resource, or a managed database instance. */
+export type WorkloadKind = 'vm' | 'database';
+
+/**
+ * Where in the stack's config the value that drives a resource's size (or placement) lives.
+ * `key` is the full config key as written in `Pulumi.<stack>.yaml` (`proj:key` or a bare key);
+ * `path` walks into a structured value (object keys and list indexes).
+ */
+export interface ConfigRef {
+  key: string;
+  path: (string | number)[];
+}
+
+/** Identifiers a monitoring system knows the workload by (read from stack state outputs). */
+export interface MetricIds {
+  /** AWS EC2 instance id (`i-…`) or RDS DB instance identifier. */
+  awsInstanceId?: string;
+  awsDbInstanceId?: string;
+  /** Azure ARM resource id (`/subscriptions/…/providers/Microsoft.Compute/virtualMachines/…`). */
+  azureResourceId?: string;
+  /** GCP numeric instance id, and its project / zone / name. */
+  gcpInstanceId?: string;
+  gcpProject?: string;
+  gcpZone?: string;
+  /** A host name or other label value (e.g. for Prometheus joins). */
+  hostname?: string;
+  /** The Pulumi logical name, always present; usage files may key on it. */
+  name: string;
+}
+
+export interface Workload {
+  /** Pulumi URN: the stable identity of the workload everywhere in stackfit. */
+  urn: string;
+  /** Logical name (last URN segment). */
+  name: string;
+  /** Pulumi resource type token, e.g. `aws:ec2/instance:Instance`. */
+  type: string;
+  kind: WorkloadKind;
+  cloud: Cloud;
+  /** Region (AWS/Azure region, GCP region derived from the zone); undefined when unknown. */
+  region?: string;
+  /** GCP zone / AWS availability zone, when known. */
+  zone?: string;
+  /** Current size: instance type, VM size, machine type, DB instance class. */
+  size: string;
+  /** Number of identical instances (scale sets, instance groups, the example component's `count`). */
+  count: number;
+  /** Workload group (from the example project's config or a tag), used by spread rules. */
+  group?: string;
+  /** For databases: engine (`mysql`, `postgres`, …) and whether Multi-AZ. */
+  engine?: string;
+  multiAz?: boolean;
+  metricIds: MetricIds;
+  /** Where the size is set in stack config, when known (example project, mapping, inference). */
+  configRef?: ConfigRef;
+  /** Stack this workload was read from. */
+  stack?: string;
+}
+
+export interface SkippedResource {
+  urn: string;
+  type: string;
+  reason: string;
+}
+
+export interface Inventory {
+  /** Where it was read from (file path or URL), for messages. */
+  source: string;
+  project?: string;
+  stack?: string;
+  workloads: Workload[];
+  /** Resources seen but not turned into workloads, with the reason. */
+  skipped: SkippedResource[];
+}
+
+/** A time series: parallel arrays, timestamps in Unix milliseconds, ascending. */
+export interface Series {
+  t: number[];
+  v: number[];
+}
+
+/**
+ * Usage of one workload, per instance: CPU in used cores, memory in used GiB.
+ * Memory is absent when the source has no memory metric (CPU-only sizing).
+ */
+export interface UsageSeries {
+  urn: string;
+  cpuCores: Series;
+  memoryGiB?: Series;
+  /** Which source produced it, e.g. `file:usage.csv`, `prometheus://127.0.0.1:9090`. */
+  source: string;
+}
+
+export interface UsageRange {
+  start: Date;
+  end: Date;
+  /** Desired resolution in seconds; a source may return coarser data. */
+  stepSeconds: number;
+}
+
+export interface UsageResult {
+  series: Map<string, UsageSeries>;
+  /** Workloads the source could not serve, with the cause (no id, API error, no data). */
+  missing: { urn: string; reason: string }[];
+}
+
+/** The contract every usage source (file, Prometheus, CloudWatch, …) implements. */
+export interface UsageSource {
+  readonly name: string;
+  fetch(workloads: readonly Workload[], range: UsageRange): Promise<UsageResult>;
+}
+
+export interface DimensionEvidence {
+  p50: number;
+  p95: number;
+  max: number;
+  /** Peak of the forecast over the horizon at the chosen percentile. */
+  forecastPeak: number;
+  /** Percentile (0–100) and headroom (fraction, 0.2 = 20 %) applied. */
+  percentile: number;
+  headroom: number;
+  /** The need: forecastPeak × (1 + headroom), widened when history is short. */
+  required: number;
+}
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** What a workload will need per instance over the horizon. */
+export interface Demand {
+  urn: string;
+  status: 'ok' | 'insufficient-history';
+  /** Hours of history the forecast used. */
+  historyHours: number;
+  horizonDays: number;
+  cpu: DimensionEvidence;
+  /** Absent for CPU-only sizing. */
+  memory?: DimensionEvidence;
+  confidence: Confidence;
+  /** False for young workloads: never recommend anything smaller than today. */
+  allowDownsize: boolean;
+  /** Human-readable notes ("CPU only: no memory metric", "history 3 days: margins ×1.5"). */
+  notes: string[];
+}
+
+/** One priced size in one place. Prices in USD. */
+export interface Offering {
+  cloud: Cloud;
+  region: string;
+  size: string;
+  kind: WorkloadKind;
+  vcpu: number;
+  memoryGiB: number;
+  arch: Arch;
+  /** Family / series: `m5`, `standardDSv5Family`, `n2`, `db.r5`. */
+  family: string;
+  /** False for previous-generation families. */
+  currentGeneration: boolean;
+  gpus: number;
+  hourlyUsd: number;
+  /** hourlyUsd × 730, or the source's own monthly price. */
+  monthlyUsd: number;
+  /** Committed-use monthly prices where the source has them (GCP 1y/3y). */
+  monthlyUsdCommitted1y?: number;
+  monthlyUsdCommitted3y?: number;
+  /** Databases: engine and deployment. */
+  engine?: string;
+  multiAz?: boolean;
+  /** Where the price comes from, and its date (ISO). */
+  priceSource: string;
+  priceDate: string;
+}
+
+export const HOURS_PER_MONTH = 730;
+
+/** Risk that the chosen size saturates, 0 (none) to 4 (very high), Compute-Optimizer style. */
+export type Risk = 0 | 1 | 2 | 3 | 4;
+
+export type PlanAction = 'keep' | 'resize' | 'move' | 'no-recommendation';
+
+export interface PlanItem {
+  urn: string;
+  workload: Workload;
+  /** Current offering (undefined when the current size is not in the catalog: unpriced). */
+  current?: Offering;
+  /** Chosen offering (undefined when no recommendation is possible). */
+  chosen?: Offering;
+  demand?: Demand;
+  action: PlanAction;
+  /** Monthly cost for all `count` instances. */
+  monthlyBefore?: number;
+  monthlyAfter?: number;
+  monthlyDelta?: number;
+  /** One-off cost of moving between clouds, counted in the objective (amortised). */
+  migrationCost: number;
+  risk: Risk;
+  /** Why this choice (or why none). */
+  reason: string;
+}
+
+export interface Plan {
+  stack?: string;
+  items: PlanItem[];
+  totals: {
+    monthlyBefore: number;
+    monthlyAfter: number;
+    monthlyDelta: number;
+    /** Workloads whose current size has no price: not in the totals. */
+    unpriced: number;
+  };
+  skipped: SkippedResource[];
+  solver: {
+    status: 'optimal' | 'infeasible' | 'trivial';
+    objective: number;
+    /** LP relaxation bound and relative gap, when computed. */
+    lpBound?: number;
+    gap?: number;
+    variables: number;
+    constraints: number;
+    millis: number;
+  };
+}
+
+/** A clear, user-facing error: names what and where. The CLI prints `message` and exits non-zero. */
+export class StackfitError extends Error {
+  constructor(
+    message: string,
+    /** File, URL or config path the error is about. */
+    readonly where?: string,
+    readonly exitCode = 1,
+  ) {
+    super(where ? `${where}: ${message}` : message);
+    this.name = 'StackfitError';
+  }
+}
