@@ -243,3 +243,27 @@ export class StackfitError extends Error {
     this.name = 'StackfitError';
   }
 }
+
+/**
+ * One change to one stack config file: set the value at `ref` from `from` to `to`.
+ * Produced from a plan (step 6) and applied by a pure updater to the file text.
+ */
+export interface ConfigEdit {
+  /** Path of the `Pulumi.<stack>.yaml` file, relative to the repository root. */
+  file: string;
+  stack: string;
+  ref: ConfigRef;
+  from: string | number;
+  to: string | number;
+  /** The plan item(s) that motivate the edit. */
+  urns: string[];
+}
+
+/** A resource stackfit could not map back to config: the user must change it by hand. */
+export interface ManualChange {
+  urn: string;
+  property: string;
+  from: string;
+  to: string;
+  reason: string;
+}
