@@ -1,0 +1,64 @@
+import type { Arch, Cloud, Workload } from '../model';
+import { CLOUDS } from '../model';
+import type { StackfitConfig } from './schema';
+import { matchesWorkloadKey } from './index';
+
+/** The rules in force for one workload: global settings overlaid with every matching per-workload entry. */
+export interface ResolvedRule {
+  cpuPercentile: number;
+  memoryPercentile: number;
+  cpuHeadroom: number;
+  memoryHeadroom: number;
+  minHistoryHours: number;
+  horizonDays: number;
+  /** Keep as is: no candidates other than the current offering. */
+  pin: boolean;
+  /** May change cloud/region (otherwise only the size changes). */
+  allowMove: boolean;
+  clouds: readonly Cloud[];
+  /** Allowed regions per cloud; a cloud absent here allows every region. */
+  regions: Partial<Record<Cloud, readonly string[]>>;
+  /** Undefined: keep the current architecture. */
+  arch?: readonly Arch[];
+  families?: readonly string[];
+  excludeFamilies: readonly string[];
+  allowPreviousGeneration: boolean;
+}
+
+/** Resolves the rules for a workload. Later entries in `workloads:` override earlier ones. */
+export function ruleFor(config: StackfitConfig, workload: Pick<Workload, 'name' | 'urn'>): ResolvedRule {
+  const base: ResolvedRule = {
+    cpuPercentile: config.cpuPercentile,
+    memoryPercentile: config.memoryPercentile,
+    cpuHeadroom: config.cpuHeadroom,
+    memoryHeadroom: config.memoryHeadroom,
+    minHistoryHours: config.minHistoryHours,
+    horizonDays: config.horizonDays,
+    pin: false,
+    allowMove: config.allowMove,
+    clouds: config.placement.clouds ?? CLOUDS,
+    regions: config.placement.regions ?? {},
+    arch: config.placement.arch,
+    families: config.placement.families,
+    excludeFamilies: config.placement.excludeFamilies ?? [],
+    allowPreviousGeneration: config.placement.allowPreviousGeneration ?? false,
+  };
+  for (const [key, rule] of Object.entries(config.workloads)) {
+    if (!matchesWorkloadKey(key, workload.name, workload.urn)) continue;
+    Object.assign(base, {
+      ...(rule.cpuPercentile !== undefined && { cpuPercentile: rule.cpuPercentile }),
+      ...(rule.memoryPercentile !== undefined && { memoryPercentile: rule.memoryPercentile }),
+      ...(rule.cpuHeadroom !== undefined && { cpuHeadroom: rule.cpuHeadroom }),
+      ...(rule.memoryHeadroom !== undefined && { memoryHeadroom: rule.memoryHeadroom }),
+      ...(rule.pin !== undefined && { pin: rule.pin }),
+      ...(rule.allowMove !== undefined && { allowMove: rule.allowMove }),
+      ...(rule.clouds && { clouds: rule.clouds }),
+      ...(rule.regions && { regions: rule.regions }),
+      ...(rule.arch && { arch: rule.arch }),
+      ...(rule.families && { families: rule.families }),
+      ...(rule.excludeFamilies && { excludeFamilies: rule.excludeFamilies }),
+      ...(rule.allowPreviousGeneration !== undefined && { allowPreviousGeneration: rule.allowPreviousGeneration }),
+    });
+  }
+  return base;
+}
