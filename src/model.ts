@@ -113,6 +113,8 @@ export interface UsageResult {
   series: Map<string, UsageSeries>;
   /** Workloads the source could not serve, with the cause (no id, API error, no data). */
   missing: { urn: string; reason: string }[];
+  /** Non-fatal findings worth showing the user (e.g. rows for resources not in the stack). */
+  warnings?: string[];
 }
 
 /** The contract every usage source (file, Prometheus, CloudWatch, …) implements. */
@@ -220,7 +222,8 @@ export interface Plan {
   };
   skipped: SkippedResource[];
   solver: {
-    status: 'optimal' | 'infeasible' | 'trivial';
+    /** 'feasible': a solve hit its time limit; the plan meets every rule and `gap` bounds how far from optimal it is. */
+    status: 'optimal' | 'infeasible' | 'trivial' | 'feasible';
     objective: number;
     /** LP relaxation bound and relative gap, when computed. */
     lpBound?: number;
@@ -257,6 +260,12 @@ export interface ConfigEdit {
   to: string | number;
   /** The plan item(s) that motivate the edit. */
   urns: string[];
+  /**
+   * `set` (default): change the value at `ref` from `from` to `to`. `remove`: delete the key at
+   * `ref` (its value must be `from`; `to` is ''). `add`: create the key at `ref` with value `to` in
+   * the existing object (`from` is ''). Used for moves: e.g. drop a GCP `zone`, add `arch: arm64`.
+   */
+  op?: 'set' | 'add' | 'remove';
 }
 
 /** A resource stackfit could not map back to config: the user must change it by hand. */

@@ -1,5 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { StackfitError } from '../model';
+import * as backtest from './backtest';
+import * as check from './check';
+import * as diff from './diff';
+import * as pr from './pr';
+import * as recommend from './recommend';
 
 /**
  * The `stackfit` command. Each subcommand lives in its own file under src/cli/ and exports
@@ -7,7 +12,7 @@ import { StackfitError } from '../model';
  */
 export type Register = (program: Command) => void;
 
-const commands: Register[] = [];
+const commands: Register[] = [recommend.register, pr.register, check.register, diff.register, backtest.register];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('stackfit')

@@ -24,7 +24,7 @@ export const sizingSchema = z.object({
 export const placementSchema = z.object({
   clouds: z.array(cloud).min(1).optional(),
   /** Allowed regions; per cloud, e.g. `{aws: [us-east-1], gcp: [us-central1]}`. */
-  regions: z.record(cloud, z.array(z.string().min(1)).min(1)).optional(),
+  regions: z.partialRecord(cloud, z.array(z.string().min(1)).min(1)).optional(),
   arch: z.array(arch).min(1).optional(),
   /** Allowed families (prefix match on the offering family: `m7`, `standardDSv5Family`, `n2`). */
   families: z.array(z.string().min(1)).optional(),

@@ -1,0 +1,103 @@
+/**
+ * Forecast and usage-file benchmark: `npx tsx bench/forecast.ts [--no-file]`.
+ *
+ * Input: the 10 real Bitbrains traces (CPU cores and memory GiB), as hourly maxima of their
+ * 5-minute samples (688 hours each), replicated to 10,000 workloads of 720 hourly points: workload
+ * i reads trace i mod 10 starting at hour ⌊i / 10⌋ mod 688 and wraps around. Values are the
+ * traces' own; only their order in time is rotated. Nothing is synthesised.
+ *
+ * 1. forecastDemand for all 10,000 workloads × 2 dimensions (the default rules).
+ * 2. Unless --no-file: the same usage written as one 14.4-million-row CSV (10,000 workloads ×
+ *    720 points × 2 metrics, quoted URNs) under the OS temp dir, then read with readUsageFile.
+ */
+import { mkdtempSync, rmSync, statSync, writeSync, openSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stackfitConfigSchema } from '../src/config/schema';
+import { ruleFor } from '../src/config/rules';
+import { forecastDemand } from '../src/forecast/index';
+import type { Series, UsageSeries, Workload } from '../src/model';
+import { readUsageFile } from '../src/usage/file/index';
+import { readTraceDir } from '../src/usage/traces/index';
+
+const WORKLOADS = 10_000;
+const POINTS = 720;
+const HOUR = 3_600_000;
+const END = Date.parse('2026-11-01T00:00:00Z');
+
+function hourlyMax(s: Series): number[] {
+  const first = Math.floor(s.t[0]! / HOUR);
+  const out: number[] = [];
+  for (let i = 0; i < s.t.length; i++) {
+    const b = Math.floor(s.t[i]! / HOUR) - first;
+    const v = s.v[i]!;
+    if (!Number.isFinite(v)) continue;
+    out[b] = Math.max(out[b] ?? -Infinity, v);
+  }
+  return out.filter((x) => x !== undefined);
+}
+
+const tracesDir = path.resolve(__dirname, '../../shared/data/traces/bitbrains-rnd-2013-07');
+const traces = readTraceDir(tracesDir).map((t) => ({ id: t.id, cpu: hourlyMax(t.cpuCores), mem: hourlyMax(t.memoryGiB!) }));
+const times = Array.from({ length: POINTS }, (_, j) => END - (POINTS - j) * HOUR);
+
+const config = stackfitConfigSchema.parse({});
+const workloads: Workload[] = [];
+const usage: UsageSeries[] = [];
+for (let i = 0; i < WORKLOADS; i++) {
+  const trace = traces[i % traces.length]!;
+  const shift = Math.floor(i / traces.length) % trace.cpu.length;
+  const pick = (values: number[]) => times.map((_, j) => values[(shift + j) % values.length]!);
+  const name = `vm-${i}`;
+  const urn = `urn:pulumi:bench::bench::aws:ec2/instance:Instance::${name}`;
+  workloads.push({ urn, name, type: 'aws:ec2/instance:Instance', kind: 'vm', cloud: 'aws', region: 'us-east-1', size: 'm5.xlarge', count: 1, metricIds: { name } });
+  usage.push({ urn, cpuCores: { t: times, v: pick(trace.cpu) }, memoryGiB: { t: times, v: pick(trace.mem) }, source: `bitbrains:${trace.id}` });
+}
+const rule = ruleFor(config, workloads[0]!);
+
+// Warm-up (JIT), then the timed run.
+for (let i = 0; i < 200; i++) forecastDemand({ workload: workloads[i]!, usage: usage[i], rule });
+// CPU time is reported beside wall time: on a shared machine it is the steadier figure.
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+let ok = 0;
+for (let i = 0; i < WORKLOADS; i++) if (forecastDemand({ workload: workloads[i]!, usage: usage[i], rule }).status === 'ok') ok++;
+const forecastMs = performance.now() - t0;
+const forecastCpu = process.cpuUsage(cpu0);
+process.stdout.write(
+  `forecastDemand: ${WORKLOADS} workloads × ${POINTS} hourly points × 2 dimensions in ${(forecastMs / 1000).toFixed(2)} s wall, ` +
+    `${((forecastCpu.user + forecastCpu.system) / 1e6).toFixed(2)} s CPU (${((forecastMs * 1000) / WORKLOADS).toFixed(0)} µs per workload; ${ok} ok)\n`,
+);
+
+if (!process.argv.includes('--no-file')) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stackfit-bench-'));
+  const file = path.join(dir, 'usage.csv');
+  try {
+    const fd = openSync(file, 'w');
+    writeSync(fd, 'timestamp,resource,metric,value\n');
+    const iso = times.map((t) => new Date(t).toISOString());
+    for (let i = 0; i < WORKLOADS; i++) {
+      const u = usage[i]!;
+      const lines: string[] = [];
+      for (const [metric, s] of [['cpu_cores', u.cpuCores], ['memory_gib', u.memoryGiB!]] as const) {
+        for (let j = 0; j < POINTS; j++) lines.push(`${iso[j]},"${u.urn}",${metric},${s.v[j]}`);
+      }
+      writeSync(fd, `${lines.join('\n')}\n`);
+    }
+    closeSync(fd);
+    const mib = statSync(file).size / 2 ** 20;
+    const cpu1 = process.cpuUsage();
+    const t1 = performance.now();
+    const raw = readUsageFile(file);
+    const parseMs = performance.now() - t1;
+    const parseCpu = process.cpuUsage(cpu1);
+    let points = 0;
+    for (const byMetric of raw.resources.values()) for (const s of byMetric.values()) points += s.t.length;
+    process.stdout.write(
+      `readUsageFile: ${points.toLocaleString('en')} rows (${mib.toFixed(0)} MiB CSV, quoted URNs, ISO timestamps) in ${(parseMs / 1000).toFixed(2)} s wall, ${((parseCpu.user + parseCpu.system) / 1e6).toFixed(2)} s CPU ` +
+        `(${((points / parseMs) * 1000 / 1e6).toFixed(1)} M rows/s), ${raw.resources.size} resources\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: runs every benchmark in its own process (so memory figures are per
+ * benchmark), in a fixed order, and stops at the first failure. `npm run bench -- NAME...` runs some.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const ALL = ['catalog', 'forecast', 'optimize', 'pipeline', 'edits', 'pr', 'policy', 'usage'];
+const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = selected.length ? selected : ALL;
+
+for (const name of names) {
+  if (!ALL.includes(name)) {
+    process.stderr.write(`unknown benchmark "${name}" (expected ${ALL.join(', ')})\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`\n=== bench/${name}.ts\n`);
+  const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
+  const result = spawnSync(tsx, [path.join(__dirname, `${name}.ts`)], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stderr.write(`bench/${name}.ts failed (exit ${result.status ?? result.signal})\n`);
+    process.exit(1);
+  }
+}

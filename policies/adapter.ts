@@ -1,0 +1,126 @@
+import type { PolicyProviderResource, PolicyResource, ResourceValidationArgs } from '@pulumi/policy';
+import { loadCatalog, type Catalog } from '../src/catalog';
+import { StackfitError } from '../src/model';
+import { assess, type Assessment } from '../src/policy/pricing';
+import { nameFromUrn } from '../src/stack/values';
+import { providerRegion, workloadFromResource } from '../src/stack/workload';
+
+/**
+ * The only place that knows CrossGuard's argument shapes: it turns policy args into the
+ * inventory's ResourceInput and prices them. Everything else is in src/policy.
+ */
+
+// Internal to @pulumi/policy (not in its typings): the proxy's escape hatch and its unknown error.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const proxy = require('@pulumi/policy/proxy') as {
+  getSpecialProxyTarget: string;
+  unknownStringValue: string;
+  UnknownValueError: new (sentinel: string, props: string[]) => Error;
+};
+
+/** The plain properties behind CrossGuard's unknown-checking proxy (unknowns stay as Pulumi's sentinel). */
+export function rawProps(props: unknown): Record<string, unknown> {
+  if (props === null || typeof props !== 'object') return {};
+  const target = (props as Record<string, unknown>)[proxy.getSpecialProxyTarget];
+  return (target ?? props) as Record<string, unknown>;
+}
+
+/**
+ * The error the policy framework turns into an advisory "can't run policy … during preview:
+ * <message>" instead of a pass or a crash.
+ */
+export function unknownDuringPreview(message: string): Error {
+  const err = new proxy.UnknownValueError(proxy.unknownStringValue, []);
+  err.message = message;
+  return err;
+}
+
+/** The stack config the CLI gives the pack (PULUMI_CONFIG), structured values decoded. */
+function readStackConfig(): Record<string, unknown> {
+  const text = process.env.PULUMI_CONFIG;
+  if (!text) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new StackfitError('PULUMI_CONFIG is not valid JSON', 'environment');
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((json ?? {}) as Record<string, unknown>)) {
+    if (typeof v === 'string' && /^[[{]/.test(v)) {
+      try {
+        out[k] = JSON.parse(v);
+        continue;
+      } catch {
+        // A plain string that happens to start with a bracket.
+      }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export interface PackContext {
+  catalog: Catalog;
+  stackConfig: Record<string, unknown>;
+}
+
+let context: PackContext | undefined;
+
+/** Loaded once at start-up: the catalog (or STACKFIT_CATALOG_DIR) and the stack config. */
+export function packContext(): PackContext {
+  context ??= { catalog: loadCatalog(process.env.STACKFIT_CATALOG_DIR || undefined), stackConfig: readStackConfig() };
+  return context;
+}
+
+function regionOf(type: string, provider: PolicyProviderResource | undefined, stackConfig: Record<string, unknown>): string | undefined {
+  // Without a provider the default provider of the type's package applies: it reads stack config.
+  if (!provider) return providerRegion(`pulumi:providers:${type.split(':')[0]}`, {}, stackConfig);
+  return providerRegion(provider.type, rawProps(provider.props), stackConfig);
+}
+
+function assessOne(
+  urn: string,
+  type: string,
+  props: unknown,
+  parentUrn: string | undefined,
+  provider: PolicyProviderResource | undefined,
+): Assessment {
+  const { catalog, stackConfig } = packContext();
+  const region = regionOf(type, provider, stackConfig);
+  const result = workloadFromResource({
+    urn,
+    type,
+    props: rawProps(props),
+    ...(parentUrn ? { parentUrn } : {}),
+    ...(region ? { providerRegion: region } : {}),
+    stackConfig,
+  });
+  return assess(result, catalog, nameFromUrn(urn));
+}
+
+/**
+ * Every policy of one Analyze / AnalyzeStack call reads the same resource (the framework hands
+ * each policy its own copy): assess it once per call. The memo lives until the event loop turns,
+ * i.e. for the one RPC being served; the key includes the phase (inputs vs outputs).
+ */
+let memo: Map<string, Assessment> | undefined;
+function memoized(key: string, compute: () => Assessment): Assessment {
+  if (!memo) {
+    memo = new Map();
+    setImmediate(() => {
+      memo = undefined;
+    });
+  }
+  let hit = memo.get(key);
+  if (!hit) memo.set(key, (hit = compute()));
+  return hit;
+}
+
+export function assessResourceArgs(args: ResourceValidationArgs): Assessment {
+  return memoized(`analyze\0${args.urn}`, () => assessOne(args.urn, args.type, args.props, args.opts.parent, args.provider));
+}
+
+export function assessStackResource(r: PolicyResource): Assessment {
+  return memoized(`stack\0${r.urn}`, () => assessOne(r.urn, r.type, r.props, r.parent?.urn ?? r.opts.parent, r.provider));
+}

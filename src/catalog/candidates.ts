@@ -1,0 +1,274 @@
+import type { Arch, Demand, Offering, Workload } from '../model';
+import type { ResolvedRule } from '../config/rules';
+import type { Catalog } from './types';
+import { isAwsBurstableFamily } from '../clouds/aws/catalog';
+import { isAzureBurstableSize } from '../clouds/azure/catalog';
+import { isGcpBurstableSize } from '../clouds/gcp/catalog';
+
+/**
+ * Step 4 of the pipeline: the feasible offerings for one workload, dominated ones pruned.
+ * Pure: everything comes from the arguments.
+ */
+export interface CandidatesInput {
+  workload: Workload;
+  demand: Demand;
+  rule: ResolvedRule;
+  catalog: Catalog;
+  /** The workload's current offering; looked up in the catalog when not given. */
+  current?: Offering;
+  /**
+   * Keep at most this many per place, cheapest first. The optimiser needs only the cheapest
+   * (its constraints depend on cost, cloud and region alone): 1 makes a 100-region search cheap.
+   */
+  perPlace?: number;
+}
+
+function placeKey(o: Offering): string {
+  return `${o.cloud}|${o.region}|${o.engine ?? ''}|${o.multiAz ?? ''}`;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Monthly price, then size name, then place: a total order, so results never depend on input order. */
+export function compareOfferings(a: Offering, b: Offering): number {
+  return (
+    a.monthlyUsd - b.monthlyUsd ||
+    compareStrings(a.size, b.size) ||
+    compareStrings(a.cloud, b.cloud) ||
+    compareStrings(a.region, b.region) ||
+    compareStrings(a.engine ?? '', b.engine ?? '') ||
+    Number(a.multiAz ?? false) - Number(b.multiAz ?? false)
+  );
+}
+
+/**
+ * Burstable sizes (AWS T, Azure B, GCP shared-core) sell a CPU baseline plus credits: their list
+ * price only holds for spiky use, so they are never swapped in for a size that is not one.
+ */
+export function isBurstable(o: Pick<Offering, 'cloud' | 'family' | 'size'>): boolean {
+  switch (o.cloud) {
+    case 'aws':
+      return isAwsBurstableFamily(o.family);
+    case 'azure':
+      return isAzureBurstableSize(o.size);
+    case 'gcp':
+      return isGcpBurstableSize(o.size);
+  }
+}
+
+/** Family rules match by prefix, case-insensitively; for databases `m5` also matches `db.m5`. */
+function familyMatches(family: string, prefix: string): boolean {
+  const f = family.toLowerCase();
+  const p = prefix.toLowerCase();
+  return f.startsWith(p) || (f.startsWith('db.') && f.slice(3).startsWith(p));
+}
+
+/**
+ * Drops every offering that another offering in the same place (cloud, region, and for
+ * databases engine and deployment) beats: at least as many vCPUs, at least as much memory, and
+ * no dearer. Of exact ties, the first size name survives. Returned sorted by `compareOfferings`.
+ */
+export function pruneDominated(offerings: readonly Offering[]): Offering[] {
+  const byPlace = new Map<string, Offering[]>();
+  for (const o of offerings) {
+    const key = placeKey(o);
+    const list = byPlace.get(key);
+    if (list) list.push(o);
+    else byPlace.set(key, [o]);
+  }
+  const kept: Offering[] = [];
+  for (const list of byPlace.values()) sweepFrontier(list.sort(compareForSweep), () => true, kept);
+  return kept.sort(compareOfferings);
+}
+
+/** Cheapest first, and at equal price the bigger first, so a dominator always comes before what it dominates. */
+function compareForSweep(a: Offering, b: Offering): number {
+  return a.monthlyUsd - b.monthlyUsd || b.vcpu - a.vcpu || b.memoryGiB - a.memoryGiB || compareStrings(a.size, b.size);
+}
+
+/**
+ * One pass over one place's offerings in `compareForSweep` order: keeps each one that passes
+ * `feasible` and that no kept one covers on both vCPU and memory. Appends to `out`.
+ */
+function sweepFrontier(sorted: readonly Offering[], feasible: (o: Offering) => boolean, out: Offering[]): void {
+  const start = out.length;
+  for (const o of sorted) {
+    if (!feasible(o)) continue;
+    let dominated = false;
+    for (let i = start; i < out.length && !dominated; i++) dominated = out[i]!.vcpu >= o.vcpu && out[i]!.memoryGiB >= o.memoryGiB;
+    if (!dominated) out.push(o);
+  }
+}
+
+/** Each place's offerings in sweep order, sorted once per catalog list (the lists are shared and immutable). */
+const sweepOrder = new WeakMap<readonly Offering[], readonly Offering[]>();
+function inSweepOrder(pool: readonly Offering[]): readonly Offering[] {
+  let sorted = sweepOrder.get(pool);
+  if (!sorted) sweepOrder.set(pool, (sorted = [...pool].sort(compareForSweep)));
+  return sorted;
+}
+
+/**
+ * The feasible offerings for a workload under its rule and demand, dominated ones pruned,
+ * cheapest first. The optimiser needs only the cheapest per place (`cheapestPerPlace`); the
+ * rest are the ranked alternatives shown in reports.
+ *
+ * - `rule.pin`: only the current offering.
+ * - Place: without `rule.allowMove`, the current cloud and region only (the placement rules
+ *   say where a workload may go; a workload that stays is resized where it is). With it, every
+ *   region of `rule.clouds`, narrowed by `rule.regions`.
+ * - Same kind; databases keep their engine and Multi-AZ deployment (no engine known: none).
+ * - Architecture: `rule.arch`, else the current one (amd64 when the current size is unknown).
+ * - Families: `rule.families` (allow) and `rule.excludeFamilies`, prefix match.
+ * - Previous generation only with `rule.allowPreviousGeneration` (the current offering may stay).
+ * - Burstable sizes (AWS T, Azure B, GCP shared-core) only for a workload on one today, or when
+ *   `rule.families` names them: the forecast sizes for sustained peaks, which credits do not buy.
+ * - GPUs: exactly the current offering's count (0 when unknown).
+ * - vCPU ≥ demand.cpu.required, memory ≥ demand.memory.required; without
+ *   `demand.allowDownsize`, also ≥ the current vCPU and memory; without a memory metric
+ *   (CPU-only sizing), memory ≥ the current memory.
+ */
+export function candidatesFor(input: CandidatesInput): Offering[] {
+  const { workload, demand, rule, catalog } = input;
+  const engine = workload.kind === 'database' ? (workload.engine ?? input.current?.engine) : undefined;
+  const multiAz = workload.kind === 'database' ? (workload.multiAz ?? input.current?.multiAz ?? false) : undefined;
+  const current =
+    input.current ??
+    (workload.region !== undefined
+      ? catalog.lookup(workload.cloud, workload.region, workload.size, engine !== undefined ? { engine, multiAz } : undefined)
+      : undefined);
+
+  if (rule.pin) return current ? [current] : [];
+  // A database is priced per engine: without one there is nothing to compare.
+  if (workload.kind === 'database' && engine === undefined) return [];
+
+  const places: { cloud: Offering['cloud']; region: string }[] = [];
+  if (!rule.allowMove) {
+    const region = current?.region ?? workload.region;
+    if (region === undefined) return [];
+    places.push({ cloud: workload.cloud, region });
+  } else {
+    for (const cloud of rule.clouds) {
+      for (const region of rule.regions[cloud] ?? catalog.regions(cloud, workload.kind)) places.push({ cloud, region });
+    }
+  }
+
+  const arches: readonly Arch[] = rule.arch ?? [current?.arch ?? 'amd64'];
+  const gpus = current?.gpus ?? 0;
+  const minVcpu = Math.max(demand.cpu.required, demand.allowDownsize ? 0 : (current?.vcpu ?? 0));
+  // Without a memory metric nothing says memory can shrink: keep at least today's (never make it worse).
+  const keepMemory = !demand.allowDownsize || !demand.memory;
+  const minMemory = Math.max(demand.memory?.required ?? 0, keepMemory ? (current?.memoryGiB ?? 0) : 0);
+  const burstableAllowed = (current !== undefined && isBurstable(current)) || rule.families !== undefined;
+  const meetsDemand = (o: Offering): boolean => o.vcpu >= minVcpu && o.memoryGiB >= minMemory;
+  // Everything but the demand and the previous-generation exemption of the current size.
+  const fitsRule = (o: Offering): boolean =>
+    arches.includes(o.arch) &&
+    o.gpus === gpus &&
+    (!rule.families || rule.families.some((f) => familyMatches(o.family, f))) &&
+    (burstableAllowed || !isBurstable(o)) &&
+    !rule.excludeFamilies.some((f) => familyMatches(o.family, f));
+  const categorical = (o: Offering): boolean => (o.currentGeneration || rule.allowPreviousGeneration) && fitsRule(o);
+  const signature = [arches.join(','), gpus, rule.allowPreviousGeneration, rule.families?.join(',') ?? '*', rule.excludeFamilies.join(','), burstableAllowed].join('|');
+  // The current size stays a candidate even when it is previous generation.
+  const exempt = current && !current.currentGeneration && !rule.allowPreviousGeneration && fitsRule(current) && meetsDemand(current) ? current : undefined;
+
+  const kept: Offering[] = [];
+  const seen = new Set<string>();
+  for (const place of places) {
+    // Each pool is one place: one region, and for databases one engine and deployment.
+    const pool = catalog.offerings({ cloud: place.cloud, kind: workload.kind, region: place.region, ...(engine !== undefined && { engine, multiAz }) });
+    if (pool.length === 0) continue;
+    const key = placeKey(pool[0]!);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const front = frontierOf(pool, signature, categorical);
+    const limit = input.perPlace ?? Infinity;
+    if (exempt && placeKey(exempt) === key) {
+      const here: Offering[] = [];
+      sweepFrontier([...front, exempt].sort(compareForSweep), meetsDemand, here);
+      kept.push(...here.slice(0, limit));
+    } else {
+      // The frontier is in sweep order (cheapest first), so the first feasible ones are the cheapest.
+      let taken = 0;
+      for (const o of front) {
+        if (taken >= limit) break;
+        if (meetsDemand(o)) {
+          kept.push(o);
+          taken++;
+        }
+      }
+    }
+  }
+  return kept.sort(compareOfferings);
+}
+
+/**
+ * The pruned frontier of a place under the rule's categorical filters, cached per place and
+ * filter signature. Demand thresholds are applied afterwards: whatever dominates a size that
+ * meets the demand meets it too, so filtering by demand before or after pruning gives the same
+ * set. Workloads under the same rules then share one pruning per place.
+ */
+const frontiers = new WeakMap<readonly Offering[], Map<string, readonly Offering[]>>();
+function frontierOf(pool: readonly Offering[], signature: string, categorical: (o: Offering) => boolean): readonly Offering[] {
+  let bySignature = frontiers.get(pool);
+  if (!bySignature) frontiers.set(pool, (bySignature = new Map()));
+  let front = bySignature.get(signature);
+  if (!front) {
+    const out: Offering[] = [];
+    sweepFrontier(inSweepOrder(pool), categorical, out);
+    bySignature.set(signature, (front = out));
+  }
+  return front;
+}
+
+/** The cheapest offering of each place (cloud, region, and for databases engine and deployment), cheapest first. */
+export function cheapestPerPlace(offerings: readonly Offering[]): Offering[] {
+  const best = new Map<string, Offering>();
+  for (const o of offerings) {
+    const key = placeKey(o);
+    const seen = best.get(key);
+    if (!seen || compareOfferings(o, seen) < 0) best.set(key, o);
+  }
+  return [...best.values()].sort(compareOfferings);
+}
+
+export interface SameSpecOptions {
+  /** Also offer burstable sizes to a size that is not burstable (they are always offered to a burstable one). */
+  includeBurstable?: boolean;
+  /** Also offer arm64 sizes to an amd64 offering (the workload must run on Graviton/Ampere/Axion). */
+  includeArm64?: boolean;
+  /** At most this many, cheapest first. */
+  limit?: number;
+}
+
+/**
+ * Cheaper current-generation offerings in the same place with at least the same vCPUs and
+ * memory, the same GPU count, and the same architecture (or arm64 too, with `includeArm64`),
+ * burstable only for a burstable size (or with `includeBurstable`):
+ * the like-for-like upgrades the "generations and families" policy suggests. Cheapest first.
+ */
+export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts: SameSpecOptions = {}): Offering[] {
+  const pool = catalog.offerings({
+    cloud: offering.cloud,
+    region: offering.region,
+    kind: offering.kind,
+    ...(offering.engine !== undefined && { engine: offering.engine, multiAz: offering.multiAz ?? false }),
+  });
+  const burstableAllowed = opts.includeBurstable === true || isBurstable(offering);
+  const result = pool.filter(
+    (o) =>
+      o.size !== offering.size &&
+      (burstableAllowed || !isBurstable(o)) &&
+      o.currentGeneration &&
+      o.monthlyUsd < offering.monthlyUsd &&
+      o.vcpu >= offering.vcpu &&
+      o.memoryGiB >= offering.memoryGiB &&
+      o.gpus === offering.gpus &&
+      (o.arch === offering.arch || (opts.includeArm64 === true && o.arch === 'arm64')),
+  );
+  result.sort(compareOfferings);
+  return opts.limit !== undefined ? result.slice(0, opts.limit) : result;
+}

@@ -1,0 +1,250 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { loadCatalog } from '../catalog';
+import { loadConfig } from '../config';
+import type { StackfitConfig } from '../config/schema';
+import { GitHubClient, parseRepoSlug } from '../gitops/github';
+import { runPullRequests, type PrRunResult } from '../gitops/run';
+import { StackfitError, type Inventory, type UsageSource } from '../model';
+import { DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
+import { loadPulumiProject, readInventory, stackConfigPath } from '../stack';
+import { resolveUsageSources } from '../usage/resolve';
+
+/**
+ * `stackfit pr`: run the pipeline for one stack and deliver the result as a pull request that
+ * edits the stack's config (or, with --dry-run, print the diff, title and body and call nothing).
+ * `--action` reads the GitHub Action's inputs (INPUT_*) and writes the job summary and outputs.
+ */
+
+export interface PrCommandOptions {
+  stack?: string;
+  state?: string;
+  usage?: string[];
+  config?: string;
+  /** Stack config file; default `<stackConfigDir>/Pulumi.<stack>.yaml` from Pulumi.yaml. */
+  configFile?: string;
+  projectDir?: string;
+  dryRun?: boolean;
+  mode?: 'api' | 'local-git';
+  repo?: string;
+  demo?: boolean | string;
+  now?: string;
+  maxNewPerRun?: number;
+  maxOpen?: number;
+  baseBranch?: string;
+}
+
+export interface PrCommandIo {
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** GitHub client options for tests (back-off, pacing). */
+  clientOptions?: { retryBaseMs?: number; writeIntervalMs?: number };
+  gitEnv?: NodeJS.ProcessEnv;
+}
+
+function repoRelative(file: string, projectDir: string): string {
+  const abs = path.resolve(projectDir, file);
+  let root = path.resolve(projectDir);
+  try {
+    root = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: projectDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // Not a git work tree (e.g. API mode from an export): paths are relative to the project.
+  }
+  return path.relative(fs.realpathSync(root), fs.existsSync(abs) ? fs.realpathSync(abs) : abs).split(path.sep).join('/');
+}
+
+function withPrOverrides(config: StackfitConfig, opts: PrCommandOptions): StackfitConfig {
+  return {
+    ...config,
+    pr: {
+      ...config.pr,
+      ...(opts.maxNewPerRun !== undefined && { maxNewPerRun: opts.maxNewPerRun }),
+      ...(opts.maxOpen !== undefined && { maxOpen: opts.maxOpen }),
+      ...(opts.baseBranch && { baseBranch: opts.baseBranch }),
+    },
+  };
+}
+
+/** Runs `stackfit pr`; returns the run's result (for the job summary). */
+export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Promise<PrRunResult> {
+  const projectDir = path.resolve(opts.projectDir ?? '.');
+  const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
+  const config = withPrOverrides(loadConfig(configPath), opts);
+  const catalog = loadCatalog();
+  let now = opts.now ? new Date(opts.now) : undefined;
+  if (now && Number.isNaN(now.getTime())) throw new StackfitError(`"${opts.now}" is not a date`, '--now');
+
+  let inventory: Inventory;
+  let usage: UsageSource[];
+  let stack: string;
+  let configFile: string;
+  let configFileAbs: string;
+  let projectName: string;
+  if (opts.demo) {
+    stack = typeof opts.demo === 'string' ? opts.demo : (opts.stack ?? 'prod');
+    if (!(DEMO_STACKS as readonly string[]).includes(stack)) throw new StackfitError(`unknown demo stack "${stack}" (expected ${DEMO_STACKS.join(', ')})`, '--demo');
+    const demo = await loadDemo(stack, catalog);
+    inventory = demo.inventory;
+    usage = demo.usage;
+    now ??= demo.now;
+    configFile = demo.configFile.split(path.sep).join('/');
+    configFileAbs = path.join(demo.projectDir, demo.configFile);
+    projectName = demo.projectName;
+  } else {
+    if (!opts.stack) throw new StackfitError('give --stack <name> (or --demo)', '--stack');
+    if (!opts.state) throw new StackfitError('give --state <export.json> (pulumi stack export) or --demo', '--state');
+    stack = opts.stack;
+    inventory = await readInventory(opts.state, { stack });
+    const specs = opts.usage ?? config.usage.sources;
+    if (specs.length === 0) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)', '--usage');
+    usage = resolveUsageSources(specs, { config, ...specsFrom(catalog) });
+    const project = loadPulumiProject(projectDir);
+    projectName = project.name;
+    configFileAbs = opts.configFile ? path.resolve(projectDir, opts.configFile) : stackConfigPath(project, stack);
+    configFile = repoRelative(configFileAbs, projectDir);
+  }
+  let configText: string;
+  try {
+    configText = fs.readFileSync(configFileAbs, 'utf8');
+  } catch (err) {
+    throw new StackfitError(`cannot read the stack config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, configFileAbs);
+  }
+
+  const { plan } = await recommend({ inventory, usage, config, catalog, now });
+  const log = (line: string) => io.out(`${line}\n`);
+  if (opts.dryRun) {
+    return runPullRequests({ plan, stack, configFile, configText, projectName, config, mode: opts.mode ?? 'api', dryRun: true, log });
+  }
+  const slug = opts.repo ?? io.env.GITHUB_REPOSITORY;
+  if (!slug) throw new StackfitError('give --repo owner/name (or set GITHUB_REPOSITORY)', '--repo');
+  const repo = parseRepoSlug(slug, opts.repo ? '--repo' : 'GITHUB_REPOSITORY');
+  const github = new GitHubClient({ env: io.env, log: (l) => io.err(`${l}\n`), ...io.clientOptions });
+  return runPullRequests({
+    plan,
+    stack,
+    configFile,
+    configText,
+    projectName,
+    config,
+    repo,
+    github,
+    mode: opts.mode ?? 'api',
+    localRepoDir: projectDir,
+    gitEnv: io.gitEnv,
+    log,
+  });
+}
+
+/** Markdown for `$GITHUB_STEP_SUMMARY`. */
+export function renderRunSummary(result: PrRunResult): string {
+  const lines = [`### stackfit: stack \`${result.stack}\``, ''];
+  if (result.groups.length === 0) {
+    lines.push('No changes to propose: every workload is already the right size.', '');
+    return lines.join('\n');
+  }
+  lines.push('| Branch | Result | Pull request | API calls | Details |', '|---|---|---|---:|---|');
+  for (const g of result.groups) {
+    const pr = g.number !== undefined ? `[#${g.number}](${g.url ?? ''})` : '';
+    lines.push(`| \`${g.branch}\` | ${g.action} | ${pr} | ${g.apiCalls} | ${g.message.replace(/\|/g, '\\|')} |`);
+  }
+  lines.push('', `${result.apiCalls} GitHub API calls (${result.writeCalls} writes).`, '');
+  return lines.join('\n');
+}
+
+/** Appends `name=value` outputs in the runner's multi-line-safe format. */
+function writeOutputs(file: string, outputs: Record<string, string>): void {
+  let text = '';
+  for (const [name, value] of Object.entries(outputs)) {
+    const delimiter = `stackfit_${name}_${Date.now()}`;
+    text += `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+  }
+  fs.appendFileSync(file, text);
+}
+
+function parseBool(value: string | undefined, name: string): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new StackfitError(`expected true or false, got "${value}"`, `input ${name}`);
+}
+
+function parseCount(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new StackfitError(`expected a whole number ≥ 0, got "${value}"`, `input ${name}`);
+  return n;
+}
+
+/**
+ * The GitHub Action's entry point: inputs from `INPUT_*` (see action.yml), repository and API URL
+ * from the runner's `GITHUB_*`; writes the job summary and the `prs`/`created`/`updated` outputs.
+ */
+export async function runAction(io: PrCommandIo): Promise<PrRunResult> {
+  const env = io.env;
+  const input = (name: string) => {
+    const v = env[`INPUT_${name}`];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const mode = input('MODE') ?? 'api';
+  if (mode !== 'api' && mode !== 'local-git') throw new StackfitError(`expected api or local-git, got "${mode}"`, 'input mode');
+  const opts: PrCommandOptions = {
+    stack: input('STACK'),
+    state: input('STATE'),
+    usage: input('USAGE')?.split(/[\s,]+/).filter(Boolean),
+    config: input('CONFIG'),
+    configFile: input('CONFIG_FILE'),
+    projectDir: input('WORKING_DIRECTORY') ?? '.',
+    dryRun: parseBool(input('DRY_RUN'), 'dry-run'),
+    demo: parseBool(input('DEMO'), 'demo'),
+    mode,
+    maxNewPerRun: parseCount(input('MAX_NEW_PER_RUN'), 'max-new-per-run'),
+    maxOpen: parseCount(input('MAX_OPEN'), 'max-open'),
+    baseBranch: input('BASE_BRANCH'),
+    now: input('NOW'),
+  };
+  const result = await runPrCommand(opts, io);
+  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, renderRunSummary(result));
+  if (env.GITHUB_OUTPUT) {
+    writeOutputs(env.GITHUB_OUTPUT, {
+      prs: JSON.stringify(result.groups.map((g) => ({ branch: g.branch, action: g.action, number: g.number ?? null, url: g.url ?? null }))),
+      created: String(result.groups.filter((g) => g.action === 'created').length),
+      updated: String(result.groups.filter((g) => g.action === 'updated').length),
+    });
+  }
+  return result;
+}
+
+const processIo = (): PrCommandIo => ({
+  env: process.env,
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+});
+
+export function register(program: Command): void {
+  program
+    .command('pr')
+    .description('Propose the recommendation as a pull request that edits the stack config (Renovate-style)')
+    .option('--stack <name>', 'stack name')
+    .option('--state <file>', 'pulumi stack export (or DIY checkpoint / preview --json) of the stack')
+    .option('--usage <spec...>', 'usage sources (as for `stackfit recommend`)')
+    .option('--config <file>', 'stackfit.yaml (default: ./stackfit.yaml when present)')
+    .option('--config-file <file>', 'the stack config file (default: Pulumi.<stack>.yaml in the project\'s stackConfigDir)')
+    .option('--project-dir <dir>', 'the Pulumi project directory (holds Pulumi.yaml)', '.')
+    .option('--dry-run', 'print the diff, title and body; call nothing')
+    .addOption(new Option('--mode <mode>', 'how to write the branch: GitHub API, or git commit + push from this checkout').choices(['api', 'local-git']).default('api'))
+    .option('--repo <owner/name>', 'GitHub repository (default: GITHUB_REPOSITORY)')
+    .option('--demo [stack]', `use the embedded example project (${DEMO_STACKS.join(', ')})`)
+    .option('--now <iso-date>', 'end of the look-back window (default: now)')
+    .option('--max-new-per-run <n>', 'override pr.maxNewPerRun', (v) => parseCount(v, '--max-new-per-run'))
+    .option('--max-open <n>', 'override pr.maxOpen', (v) => parseCount(v, '--max-open'))
+    .option('--base-branch <name>', 'override pr.baseBranch (default: the repository\'s default branch)')
+    .option('--action', 'run as the GitHub Action: read INPUT_* and write the job summary and outputs')
+    .action(async (opts: PrCommandOptions & { action?: boolean }) => {
+      const io = processIo();
+      const result = opts.action ? await runAction(io) : await runPrCommand(opts, io);
+      if (!opts.dryRun && !opts.action) io.out(renderRunSummary(result));
+    });
+}

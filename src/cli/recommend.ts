@@ -1,0 +1,73 @@
+import { Command, Option } from 'commander';
+import { loadCatalog } from '../catalog';
+import { loadConfig } from '../config';
+import { StackfitError, type Inventory, type UsageSource } from '../model';
+import { DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
+import { REPORT_FORMATS, renderPlan } from '../report';
+import { fetchPulumiCloudExport, parseInventory, readInventory } from '../stack';
+import { emit } from './output';
+
+export interface InventoryOptions {
+  state?: string;
+  pulumiCloud?: string;
+  pulumiCloudUrl?: string;
+  stack?: string;
+}
+
+/** Reads the inventory from a state/preview file, or from Pulumi Cloud (`org/project/stack`). */
+export async function inventoryFromOptions(opts: InventoryOptions): Promise<Inventory> {
+  if (opts.state) return readInventory(opts.state, { stack: opts.stack });
+  if (opts.pulumiCloud) {
+    const [org, project, stack, ...rest] = opts.pulumiCloud.split('/');
+    if (!org || !project || !stack || rest.length) throw new StackfitError('expected org/project/stack', '--pulumi-cloud');
+    const token = process.env.PULUMI_ACCESS_TOKEN;
+    if (!token) throw new StackfitError('PULUMI_ACCESS_TOKEN is not set', '--pulumi-cloud');
+    const json = await fetchPulumiCloudExport({ org, project, stack, token, ...(opts.pulumiCloudUrl && { baseUrl: opts.pulumiCloudUrl }) });
+    return parseInventory(json, `pulumi-cloud:${opts.pulumiCloud}`, { stack });
+  }
+  throw new StackfitError('give --state <export.json>, --pulumi-cloud org/project/stack, or --demo');
+}
+
+export function register(program: Command): void {
+  program
+    .command('recommend')
+    .description('Forecast demand and compute the cheapest sizes and placement for a stack')
+    .option('--demo [stack]', `run on the embedded example project (${DEMO_STACKS.join(', ')})`)
+    .option('--state <file>', 'pulumi stack export, DIY checkpoint, or pulumi preview --json output')
+    .option('--pulumi-cloud <org/project/stack>', 'read the stack from Pulumi Cloud (token in PULUMI_ACCESS_TOKEN)')
+    .option('--pulumi-cloud-url <url>', 'Pulumi Cloud API base URL')
+    .option('--stack <name>', 'stack name (default: from the state)')
+    .option('--usage <spec...>', 'usage sources: a CSV/JSON file, prometheus://host:port, cloudwatch[:region], azure-monitor, gcp-monitoring[:project]')
+    .option('--config <file>', 'stackfit.yaml with rules and mappings')
+    .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
+    .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--now <iso-date>', 'end of the look-back window (default: now)')
+    .action(async (opts: {
+      demo?: string | boolean; state?: string; pulumiCloud?: string; pulumiCloudUrl?: string; stack?: string;
+      usage?: string[]; config?: string; format: string; output?: string; now?: string;
+    }) => {
+      const config = loadConfig(opts.config);
+      const catalog = loadCatalog();
+      let inventory: Inventory;
+      let usage: UsageSource[];
+      let now = opts.now ? new Date(opts.now) : undefined;
+      if (now && Number.isNaN(now.getTime())) throw new StackfitError(`"${opts.now}" is not a date`, '--now');
+      if (opts.demo) {
+        const stack = typeof opts.demo === 'string' ? opts.demo : 'prod';
+        if (!(DEMO_STACKS as readonly string[]).includes(stack)) throw new StackfitError(`unknown demo stack "${stack}" (expected ${DEMO_STACKS.join(', ')})`, '--demo');
+        const demo = await loadDemo(stack, catalog);
+        inventory = demo.inventory;
+        usage = demo.usage;
+        now ??= demo.now;
+      } else {
+        inventory = await inventoryFromOptions(opts);
+        const specs = opts.usage ?? config.usage.sources;
+        if (!specs.length) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)');
+        // Loaded on demand: the usage adapters pull in the cloud SDKs, which the demo does not need.
+        const { resolveUsageSources } = require('../usage/resolve') as typeof import('../usage/resolve');
+        usage = resolveUsageSources(specs, { config, ...specsFrom(catalog), progress: true });
+      }
+      const { plan, missingUsage } = await recommend({ inventory, usage, config, catalog, now });
+      emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: !opts.output && process.stdout.isTTY }), opts.output);
+    });
+}

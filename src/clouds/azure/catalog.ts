@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import type { CatalogPart, CatalogRow } from '../../catalog/format';
+
+/**
+ * Azure price-catalog knowledge: reading the VM price and SKU-spec files, telling VM sizes from
+ * dedicated-host SKUs, and which series are previous generation. Pure: the build script does I/O.
+ */
+
+export const AZURE_VM_PRICES_FILE = 'azure_vm_ondemand_linux_prices_karpenter_2026-06-18.csv';
+export const AZURE_VM_SPECS_FILE = 'azure_vm_sku_specs_cluster_autoscaler_2026-03.csv';
+
+const decimal = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
+
+export const azurePriceRowSchema = z.object({
+  region: z.string().min(1),
+  vm_size: z.string().min(1),
+  ondemand_usd_per_hour: decimal,
+  generated_at: z.string().regex(/^\d{4}-\d{2}-\d{2}T/),
+});
+
+export const azureSpecRowSchema = z.object({
+  vm_size: z.string().min(1),
+  sku_family: z.string().min(1),
+  vcpu: decimal,
+  memory_mib: decimal,
+  gpu: decimal,
+  architecture: z.enum(['amd64', 'arm64']),
+});
+
+export type AzurePriceRow = z.infer<typeof azurePriceRowSchema>;
+export type AzureSpecRow = z.infer<typeof azureSpecRowSchema>;
+
+/**
+ * VM sizes are `Standard_…` or `Basic_…`. Everything else in the retail price list is not a
+ * VM size: dedicated-host SKUs (`Dsv3_Type1`, `DCasv6_Type1`, `L192isv4`, …, billed per host)
+ * and placeholders. A `_TypeN` suffix marks a host SKU even if it were prefixed.
+ */
+export function isAzureVmSize(name: string): boolean {
+  return /^(Standard|Basic)_[A-Z]/.test(name) && !/_Type\d+$/.test(name);
+}
+
+/** Series letters and version of a size: `Standard_D2s_v5` → (D, 5); `Standard_DS2` → (DS, 1). */
+export function parseAzureSize(name: string): { tier: 'Basic' | 'Standard'; series: string; version: number } | undefined {
+  const match = /^(Basic|Standard)_([A-Z]+)/.exec(name);
+  if (!match) return undefined;
+  const version = /_v(\d+)$/.exec(name);
+  return { tier: match[1] as 'Basic' | 'Standard', series: match[2]!, version: version ? Number(version[1]) : 1 };
+}
+
+/**
+ * Previous generation, by the series' first letter and the size's version (no `_vN` = v1):
+ * Basic_*, A v1 (A0–A11), B v1 (Bsv2 replaces it), D/E/F up to v3 (v4 and later current),
+ * G/GS, H v1, L v1 (Ls), M v1 (Msv2 and later current), N up to v2 (NC/ND/NV v1–v2).
+ */
+const AZURE_PREVIOUS_UP_TO: Readonly<Record<string, number>> = {
+  A: 1,
+  B: 1,
+  D: 3,
+  E: 3,
+  F: 3,
+  G: Number.POSITIVE_INFINITY,
+  L: 1,
+  M: 1,
+  N: 2,
+};
+
+export function isAzureCurrentGeneration(name: string): boolean {
+  const parsed = parseAzureSize(name);
+  if (!parsed) return false;
+  if (parsed.tier === 'Basic') return false;
+  // Plain H (H8, H16…) is the retired first HPC series; HB/HC/HX are its successors.
+  if (parsed.series === 'H' || parsed.series === 'HM') return parsed.version > 1;
+  const upTo = AZURE_PREVIOUS_UP_TO[parsed.series[0]!];
+  return upTo === undefined || parsed.version > upTo;
+}
+
+/** B-series (v1, Bsv2, Basv2, Bpsv2) are burstable: sustained CPU above the baseline spends credits. */
+export function isAzureBurstableSize(name: string): boolean {
+  return parseAzureSize(name)?.series === 'B';
+}
+
+const MIB_PER_GIB = 1024;
+
+/** Azure Linux VM offerings: VM sizes with specs and a non-zero price. */
+export function buildAzurePart(prices: readonly AzurePriceRow[], specRows: readonly AzureSpecRow[]): CatalogPart {
+  // A zero is not a spec (the autoscaler table rounds Standard_B1ls's 0.5 GiB down to 0): treat as unknown.
+  const unusableSpecs = specRows.filter((row) => row.vcpu === 0 || row.memory_mib === 0).map((row) => row.vm_size);
+  const specs = new Map(specRows.filter((row) => row.vcpu > 0 && row.memory_mib > 0).map((row) => [row.vm_size, row]));
+  const dates = [...new Set(prices.map((p) => p.generated_at.slice(0, 10)))].sort();
+  const source = `${AZURE_VM_PRICES_FILE} (Azure/karpenter-provider-azure pkg/providers/pricing/zz_generated.pricing.go, from the Azure Retail Prices API)`;
+  const rows: CatalogRow[] = [];
+  const hostSkus = new Set<string>();
+  const unspecified = new Set<string>();
+  const unpriced = new Set<string>();
+  let hostRows = 0;
+  let unspecifiedRows = 0;
+  let zeroRows = 0;
+  for (const price of prices) {
+    if (!isAzureVmSize(price.vm_size)) {
+      hostSkus.add(price.vm_size);
+      hostRows++;
+      continue;
+    }
+    const spec = specs.get(price.vm_size);
+    if (!spec) {
+      unspecified.add(price.vm_size);
+      unspecifiedRows++;
+      continue;
+    }
+    // A zero hourly rate in the retail list is not a price a VM is sold at: leave the size unpriced there.
+    if (price.ondemand_usd_per_hour === 0) {
+      unpriced.add(price.vm_size);
+      zeroRows++;
+      continue;
+    }
+    rows.push({
+      region: price.region,
+      size: price.vm_size,
+      vcpu: spec.vcpu,
+      memoryGiB: spec.memory_mib / MIB_PER_GIB,
+      arch: spec.architecture,
+      family: spec.sku_family,
+      currentGeneration: isAzureCurrentGeneration(price.vm_size),
+      gpus: spec.gpu,
+      hourlyUsd: price.ondemand_usd_per_hour,
+      source: dates.indexOf(price.generated_at.slice(0, 10)),
+    });
+  }
+  const notes = [
+    `${rows.length} offerings from ${prices.length} price rows in ${new Set(prices.map((p) => p.region)).size} regions`,
+    `excluded ${hostRows} rows of ${hostSkus.size} dedicated-host / non-VM SKUs: ${[...hostSkus].sort().join(', ')}`,
+    `spec rows with a zero vCPU or memory count, ignored: ${unusableSpecs.join(', ') || 'none'}`,
+    `excluded ${unspecifiedRows} rows of ${unspecified.size} VM sizes without specs: ${[...unspecified].sort().join(', ')}`,
+    `excluded ${zeroRows} rows with a zero price (${unpriced.size} sizes): ${[...unpriced].sort().join(', ')}`,
+  ];
+  return { cloud: 'azure', kind: 'vm', sources: dates.map((date) => ({ source, date })), rows, notes };
+}

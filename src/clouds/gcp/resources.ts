@@ -1,0 +1,116 @@
+import type { Workload } from '../../model';
+import {
+  baseWorkload,
+  configString,
+  firstString,
+  groupFromTags,
+  readSize,
+  unsupportedTypes,
+  type ResourceContext,
+  type ResourceHandler,
+} from '../../stack/handler';
+import { stringAt, stringMapAt } from '../../stack/values';
+
+/**
+ * GCP resources that carry a size (@pulumi/gcp tokens). Machine types and zones may be plain
+ * names or (partial) resource URLs; the last path segment is the name.
+ */
+
+/** `https://…/zones/us-central1-a/machineTypes/n2-standard-8` → `n2-standard-8`. */
+export function lastSegment(value: string): string {
+  const parts = value.split('/').filter((part) => part !== '');
+  return parts[parts.length - 1] ?? value;
+}
+
+/** `us-central1-a` → `us-central1`. */
+export function gcpRegionFromZone(zone: string): string | undefined {
+  const match = /^([a-z]+-[a-z]+\d+)-[a-z]$/.exec(zone);
+  return match?.[1];
+}
+
+function sizeName(ctx: ResourceContext): { size: string } | { skip: string } {
+  const size = readSize(ctx, ['machineType']);
+  return 'size' in size ? { size: lastSegment(size.size) } : size;
+}
+
+function project(ctx: ResourceContext): string | undefined {
+  return stringAt(ctx.props, ['project']) ?? configString(ctx.stackConfig, 'gcp:project');
+}
+
+const instance: ResourceHandler = {
+  cloud: 'gcp',
+  types: ['gcp:compute/instance:Instance'],
+  read(ctx) {
+    const size = sizeName(ctx);
+    if ('skip' in size) return size;
+    const rawZone = stringAt(ctx.props, ['zone']) ?? configString(ctx.stackConfig, 'gcp:zone');
+    const zone = rawZone ? lastSegment(rawZone) : undefined;
+    const region = (zone && gcpRegionFromZone(zone)) ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'gcp:region');
+    const instanceId = stringAt(ctx.props, ['instanceId']);
+    const gcpProject = project(ctx);
+    // GCE names the guest after the instance unless `hostname` is set.
+    const hostname = firstString(ctx.props, [['hostname'], ['name']]);
+    const group = groupFromTags(stringMapAt(ctx.props, ['labels']));
+    const workload: Workload = {
+      ...baseWorkload(ctx),
+      kind: 'vm',
+      cloud: 'gcp',
+      ...(region ? { region } : {}),
+      ...(zone ? { zone } : {}),
+      size: size.size,
+      count: 1,
+      ...(group ? { group } : {}),
+      metricIds: {
+        name: ctx.name,
+        ...(instanceId ? { gcpInstanceId: instanceId } : {}),
+        ...(gcpProject ? { gcpProject } : {}),
+        ...(zone ? { gcpZone: zone } : {}),
+        ...(hostname ? { hostname } : {}),
+      },
+    };
+    return { workload };
+  },
+};
+
+const instanceTemplate: ResourceHandler = {
+  cloud: 'gcp',
+  types: ['gcp:compute/instanceTemplate:InstanceTemplate', 'gcp:compute/regionInstanceTemplate:RegionInstanceTemplate'],
+  read(ctx) {
+    const size = sizeName(ctx);
+    if ('skip' in size) return size;
+    const rawRegion = stringAt(ctx.props, ['region']) ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'gcp:region');
+    const region = rawRegion ? lastSegment(rawRegion) : undefined;
+    const group = groupFromTags(stringMapAt(ctx.props, ['labels']));
+    const gcpProject = project(ctx);
+    return {
+      workload: {
+        ...baseWorkload(ctx),
+        kind: 'vm',
+        cloud: 'gcp',
+        ...(region ? { region } : {}),
+        size: size.size,
+        // One instance's shape; the instance group manager decides how many.
+        count: 1,
+        ...(group ? { group } : {}),
+        metricIds: { name: ctx.name, ...(gcpProject ? { gcpProject } : {}) },
+      },
+    };
+  },
+};
+
+export const gcpResourceHandlers: readonly ResourceHandler[] = [
+  instance,
+  instanceTemplate,
+  unsupportedTypes(
+    'gcp',
+    [
+      'gcp:compute/instanceGroupManager:InstanceGroupManager',
+      'gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager',
+      'gcp:container/cluster:Cluster',
+      'gcp:container/nodePool:NodePool',
+      'gcp:sql/databaseInstance:DatabaseInstance',
+      'gcp:redis/instance:Instance',
+    ],
+    'stackfit sizes compute instances and instance templates',
+  ),
+];

@@ -1,0 +1,60 @@
+import type { Octokit } from '@octokit/rest';
+import { commentTag, validAtOf } from '../report/comment';
+
+/** Infracost's behaviours for the one cost comment per PR. */
+export const COMMENT_BEHAVIORS = ['update', 'new', 'delete-and-new', 'hide-and-new'] as const;
+export type CommentBehavior = (typeof COMMENT_BEHAVIORS)[number];
+
+export interface UpsertCommentInput {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  stack: string | undefined;
+  body: string;
+  behavior: CommentBehavior;
+}
+
+export type CommentOutcome =
+  | { action: 'created' | 'updated'; id: number; url: string }
+  | { action: 'unchanged' | 'stale'; id: number; url: string };
+
+/** The part of a body that carries meaning: everything but the valid-at stamp and the "Updated" line. */
+function substance(body: string): string {
+  return body.replace(/<!-- stackfit-valid-at=[^>]* -->/, '').replace(/<sub>[^<]*Updated [^<]*<\/sub>/, '').trim();
+}
+
+/**
+ * Posts or updates stackfit's cost comment on a PR: found by its hidden tag (one per stack), left
+ * alone when nothing changed, never overwritten by an older run (valid-at stamp).
+ */
+export async function upsertCostComment(input: UpsertCommentInput): Promise<CommentOutcome> {
+  const { octokit, owner, repo, issueNumber, body } = input;
+  const tag = commentTag(input.stack);
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
+  const ours = comments.filter((c) => c.body?.includes(tag));
+  const latest = ours[ours.length - 1];
+
+  if (latest) {
+    const theirs = validAtOf(latest.body ?? '');
+    const mine = validAtOf(body);
+    if (theirs && mine && theirs > mine) return { action: 'stale', id: latest.id, url: latest.html_url };
+    if (substance(latest.body ?? '') === substance(body)) return { action: 'unchanged', id: latest.id, url: latest.html_url };
+    if (input.behavior === 'update') {
+      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: latest.id, body });
+      return { action: 'updated', id: data.id, url: data.html_url };
+    }
+    if (input.behavior === 'delete-and-new') {
+      for (const c of ours) await octokit.rest.issues.deleteComment({ owner, repo, comment_id: c.id });
+    } else if (input.behavior === 'hide-and-new') {
+      // GitHub has no REST call to minimise a comment; fold the old body instead, keeping it readable.
+      for (const c of ours) {
+        if (c.body?.startsWith('<details>')) continue;
+        const folded = `<details><summary>Outdated stackfit cost estimate</summary>\n\n${(c.body ?? '').replace(tag, '<!-- stackfit-cost-comment outdated -->')}\n</details>\n`;
+        await octokit.rest.issues.updateComment({ owner, repo, comment_id: c.id, body: folded });
+      }
+    }
+  }
+  const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+  return { action: 'created', id: data.id, url: data.html_url };
+}

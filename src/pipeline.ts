@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { candidatesFor } from './catalog/candidates';
+import { loadCatalog } from './catalog';
+import { currentOfferingOf } from './catalog/current';
+import type { Catalog } from './catalog/types';
+import { ruleFor, type ResolvedRule } from './config/rules';
+import type { StackfitConfig } from './config/schema';
+import { forecastDemand } from './forecast';
+import type { Demand, Inventory, Offering, Plan, UsageResult, UsageSource, Workload } from './model';
+import { solvePlan } from './optimize';
+import { inventoryFromProgram } from './stack/demo';
+import { fileUsageSource } from './usage/file';
+import { mergeUsageResults } from './usage';
+
+export interface RecommendInput {
+  inventory: Inventory;
+  usage: UsageSource[];
+  config: StackfitConfig;
+  catalog: Catalog;
+  /** End of the look-back window (default: now). */
+  now?: Date;
+}
+
+export interface Recommendation {
+  plan: Plan;
+  /** Workloads no source could serve, with the cause (from every source). */
+  missingUsage: { urn: string; reason: string }[];
+}
+
+/** vCPU / memory callbacks that usage sources use to turn percentages into cores and GiB. */
+export function specsFrom(catalog: Catalog) {
+  return {
+    vcpuOf: (w: Workload) => currentOfferingOf(catalog, w)?.vcpu,
+    memoryGiBOf: (w: Workload) => currentOfferingOf(catalog, w)?.memoryGiB,
+  };
+}
+
+/** Runs every usage source over the look-back window; one failing source does not lose the others. */
+export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<UsageResult> {
+  const range = {
+    start: new Date(now.getTime() - config.lookbackDays * 86_400_000),
+    end: now,
+    stepSeconds: config.usage.stepSeconds ?? 300,
+  };
+  const results = await Promise.all(
+    sources.map((source) =>
+      source.fetch(workloads, range).catch(
+        (err: unknown): UsageResult => ({
+          series: new Map(),
+          missing: workloads.map((w) => ({ urn: w.urn, reason: `${source.name}: ${err instanceof Error ? err.message : String(err)}` })),
+        }),
+      ),
+    ),
+  );
+  return mergeUsageResults(results);
+}
+
+/** Steps 2–5 of the pipeline: usage → demand → candidates → plan. */
+export async function recommend(input: RecommendInput): Promise<Recommendation> {
+  const { inventory, config, catalog } = input;
+  const now = input.now ?? new Date();
+  const workloads = inventory.workloads;
+  const usage = await readUsage(input.usage, workloads, config, now);
+
+  const demands = new Map<string, Demand>();
+  const candidates = new Map<string, Offering[]>();
+  const current = new Map<string, Offering | undefined>();
+  const rules = new Map<string, ResolvedRule>();
+  for (const workload of workloads) {
+    const rule = ruleFor(config, workload);
+    rules.set(workload.urn, rule);
+    const offering = currentOfferingOf(catalog, workload);
+    current.set(workload.urn, offering);
+    const series = usage.series.get(workload.urn);
+    if (!series) continue;
+    const demand = forecastDemand({ workload, usage: series, rule, now });
+    demands.set(workload.urn, demand);
+    if (demand.status === 'ok') candidates.set(workload.urn, candidatesFor({ workload, demand, rule, catalog, current: offering, perPlace: 1 }));
+  }
+  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack });
+  const served = new Set(usage.series.keys());
+  return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)) };
+}
+
+/** The package root (holds package.json, Pulumi.yaml, stacks/), from src/ or dist/src/. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 4; i++) {
+    if (require('node:fs').existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`package.json not found above ${__dirname}`);
+}
+
+export const DEMO_STACKS = ['prod', 'dev'] as const;
+
+export interface Demo {
+  inventory: Inventory;
+  usage: UsageSource[];
+  /** Path of the stack's config file, relative to the project root. */
+  configFile: string;
+  projectDir: string;
+  projectName: string;
+  /** The end of the recorded usage: the demo's "now". */
+  now: Date;
+}
+
+/**
+ * The embedded example: the root Pulumi project's stack (its program run under mocks, as a
+ * preview without the CLI would), its recorded usage (real traces, see stacks/usage/README.md).
+ */
+export async function loadDemo(stack: string, catalog: Catalog = loadCatalog()): Promise<Demo> {
+  const projectDir = packageRoot();
+  const inventory = await inventoryFromProgram({ projectDir, stack });
+  const usagePath = path.join(projectDir, 'stacks', 'usage', `${stack}.csv`);
+  const usage = [fileUsageSource(usagePath, specsFrom(catalog))];
+  return {
+    inventory,
+    usage,
+    configFile: path.join('stacks', `Pulumi.${stack}.yaml`),
+    projectDir,
+    projectName: 'stackfit-demo',
+    now: DEMO_NOW,
+  };
+}
+
+/** The recorded demo usage ends here (see scripts/build-demo-usage.ts). */
+export const DEMO_NOW = new Date('2026-11-01T00:00:00Z');

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { StackfitError } from '../model';
+import type { RegisteredResource } from '../stack/demo';
+import { detectFormat, parseJsonText } from '../stack/inventory';
+import { checkpointSchema, previewSchema, stackExportSchema, type ResourceState } from '../stack/schema';
+import { nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from '../stack/values';
+import { fromStateValue } from './encode';
+import type { HarnessProvider, HarnessResource } from './session';
+
+export interface PolicyInputs {
+  source: string;
+  project?: string;
+  stack?: string;
+  resources: HarnessResource[];
+}
+
+interface RawResource {
+  urn: string;
+  type: string;
+  inputs?: Record<string, unknown> | null;
+  outputs?: Record<string, unknown> | null;
+  parent?: string | null;
+  provider?: string | null;
+  dependencies?: string[] | null;
+  propertyDependencies?: unknown;
+  protect?: unknown;
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/**
+ * Resources as the engine would show them to a policy pack: inputs for Analyze, outputs for
+ * AnalyzeStack, each with its provider's inputs (looked up from the provider reference),
+ * parent and dependencies. State secrets become wire secrets (encrypted ones: unknown).
+ */
+export function toHarnessResources(raw: readonly RawResource[]): HarnessResource[] {
+  const byUrn = new Map(raw.map((r) => [r.urn, r]));
+  return raw.map((r) => {
+    const out: HarnessResource = {
+      urn: r.urn,
+      type: r.type,
+      name: nameFromUrn(r.urn),
+      inputs: asRecord(fromStateValue(r.inputs ?? {})),
+    };
+    if (r.outputs) out.outputs = asRecord(fromStateValue(r.outputs));
+    if (r.parent) out.parent = r.parent;
+    if (r.dependencies?.length) out.dependencies = r.dependencies;
+    const propDeps = asRecord(r.propertyDependencies);
+    const deps: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(propDeps)) if (Array.isArray(v)) deps[k] = v.filter((u): u is string => typeof u === 'string');
+    if (Object.keys(deps).length) out.propertyDependencies = deps;
+    if (r.protect === true) out.protect = true;
+    if (r.provider) {
+      const providerUrn = providerUrnFromRef(r.provider);
+      const p = byUrn.get(providerUrn);
+      const provider: HarnessProvider = {
+        urn: providerUrn,
+        type: p?.type ?? providerUrn.split('::')[2] ?? 'pulumi:providers:unknown',
+        name: nameFromUrn(providerUrn),
+        inputs: asRecord(fromStateValue(p?.inputs ?? {})),
+      };
+      out.provider = provider;
+    }
+    return out;
+  });
+}
+
+function withIdentity(source: string, resources: HarnessResource[]): PolicyInputs {
+  const first = resources.find((r) => r.urn.startsWith('urn:pulumi:'));
+  const { stack, project } = first ? stackAndProjectFromUrn(first.urn) : {};
+  return { source, ...(project ? { project } : {}), ...(stack ? { stack } : {}), resources };
+}
+
+/** Preview ops whose `newState` is not a resource that exists after the update. */
+const OPS_WITHOUT_RESULT = new Set(['delete', 'delete-replaced', 'discard', 'discard-replaced', 'read-discard', 'remove-pending-replace']);
+
+function live(resources: readonly ResourceState[] | null | undefined): RawResource[] {
+  // `delete: true` marks the old copy of a replaced resource: the live one has the same URN.
+  return (resources ?? []).filter((r) => r.delete !== true) as RawResource[];
+}
+
+function parsed<T>(result: { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }, source: string, what: string): T {
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new StackfitError(`not a valid ${what}: ${issue ? issue.path.map(String).join('.') : '(root)'}: ${issue?.message ?? 'invalid'}`, source);
+}
+
+/** A `pulumi stack export` (v3/v4), DIY checkpoint or `pulumi preview --json` document → policy inputs. */
+export function policyInputsFromJson(json: unknown, source: string): PolicyInputs {
+  switch (detectFormat(json)) {
+    case 'stack-export': {
+      const doc = parsed(stackExportSchema.safeParse(json), source, 'stack export');
+      return withIdentity(source, toHarnessResources(live(doc.deployment.resources)));
+    }
+    case 'checkpoint': {
+      const doc = parsed(checkpointSchema.safeParse(json), source, 'checkpoint file');
+      return withIdentity(source, toHarnessResources(live(doc.checkpoint.latest?.resources)));
+    }
+    case 'preview': {
+      const doc = parsed(previewSchema.safeParse(json), source, 'preview JSON');
+      const byUrn = new Map<string, RawResource>();
+      for (const step of doc.steps) {
+        if (OPS_WITHOUT_RESULT.has(step.op) || !step.newState) continue;
+        byUrn.set(step.urn, step.newState as RawResource);
+      }
+      return withIdentity(source, toHarnessResources([...byUrn.values()]));
+    }
+    default:
+      throw new StackfitError('not a Pulumi stack file: expected `pulumi stack export` output, a checkpoint file or `pulumi preview --json` output', source);
+  }
+}
+
+export function readPolicyInputs(path: string): PolicyInputs {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StackfitError(`cannot read stack file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
+  }
+  return policyInputsFromJson(parseJsonText(text, path), path);
+}
+
+/** Resources a mocked program run registered (src/stack/demo.ts) → policy inputs (outputs = inputs, as in a preview of new resources). */
+export function policyInputsFromProgram(registered: readonly RegisteredResource[], source: string): PolicyInputs {
+  return withIdentity(
+    source,
+    toHarnessResources(registered.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs, ...(r.parent ? { parent: r.parent } : {}), ...(r.provider ? { provider: r.provider } : {}) }))),
+  );
+}

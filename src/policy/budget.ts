@@ -1,0 +1,115 @@
+import { percent, usd } from './money';
+import type { PricedWorkload } from './pricing';
+
+export interface BudgetLimits {
+  maxMonthlyCost?: number;
+  maxIncreaseUsd?: number;
+  maxIncreasePercent?: number;
+}
+
+export interface Baseline {
+  monthlyUsd: number;
+  /** Where the current cost comes from, for the message. */
+  source: string;
+}
+
+export interface BudgetInput {
+  workloads: readonly PricedWorkload[];
+  /** Resources whose size is unknown until apply. */
+  unknown: readonly { name: string; reason: string }[];
+  /** Sized resources stackfit cannot read (secret size, unsupported type): not priced. */
+  skipped: readonly { name: string; reason: string }[];
+  baseline?: Baseline;
+  limits: BudgetLimits;
+  topContributors?: number;
+}
+
+export interface BudgetResult {
+  totalMonthly: number;
+  increaseUsd?: number;
+  /** As a fraction (0.1 = 10 %); undefined when the baseline is zero. */
+  increaseFraction?: number;
+  /** One line per limit exceeded. */
+  breaches: string[];
+  top: { name: string; monthlyUsd: number; what: string }[];
+  unpriced: { name: string; reason: string }[];
+  unknown: { name: string; reason: string }[];
+}
+
+/**
+ * The stack's estimated monthly cost against its limits. The total only holds priced workloads:
+ * unpriced and unknown ones are listed, never counted as zero, so a breach found on the priced
+ * part is certain and a pass with unknowns is not conclusive (the caller says so).
+ */
+export function evaluateBudget(input: BudgetInput): BudgetResult {
+  let total = 0;
+  const contributions: BudgetResult['top'] = [];
+  const unpriced: BudgetResult['unpriced'] = input.skipped.map((s) => ({ name: s.name, reason: s.reason }));
+  for (const p of input.workloads) {
+    if (p.status === 'priced') {
+      total += p.monthlyUsd;
+      const w = p.workload;
+      contributions.push({ name: w.name, monthlyUsd: p.monthlyUsd, what: `${w.count > 1 ? `${w.count} × ` : ''}${w.size}, ${w.cloud} ${w.region}` });
+    } else {
+      unpriced.push({ name: p.workload.name, reason: p.reason });
+    }
+  }
+  contributions.sort((a, b) => b.monthlyUsd - a.monthlyUsd || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const breaches: string[] = [];
+  const { maxMonthlyCost, maxIncreaseUsd, maxIncreasePercent } = input.limits;
+  if (maxMonthlyCost !== undefined && total > maxMonthlyCost) {
+    breaches.push(`estimated monthly cost ${usd(total)} exceeds maxMonthlyCost ${usd(maxMonthlyCost)} by ${usd(total - maxMonthlyCost)}`);
+  }
+  let increaseUsd: number | undefined;
+  let increaseFraction: number | undefined;
+  if (input.baseline) {
+    increaseUsd = total - input.baseline.monthlyUsd;
+    increaseFraction = input.baseline.monthlyUsd > 0 ? increaseUsd / input.baseline.monthlyUsd : undefined;
+    const vs = `over the current ${usd(input.baseline.monthlyUsd)} (${input.baseline.source})`;
+    if (maxIncreaseUsd !== undefined && increaseUsd > maxIncreaseUsd) {
+      breaches.push(`monthly increase ${usd(increaseUsd)} ${vs} exceeds maxIncreaseUsd ${usd(maxIncreaseUsd)}`);
+    }
+    if (maxIncreasePercent !== undefined && increaseUsd > 0) {
+      if (increaseFraction === undefined) {
+        breaches.push(`monthly increase ${usd(increaseUsd)} from a current cost of $0.00 (${input.baseline.source}) exceeds maxIncreasePercent ${maxIncreasePercent}%`);
+      } else if (increaseFraction * 100 > maxIncreasePercent) {
+        breaches.push(`monthly increase ${percent(increaseFraction)} (${usd(increaseUsd)}) ${vs} exceeds maxIncreasePercent ${maxIncreasePercent}%`);
+      }
+    }
+  }
+  return {
+    totalMonthly: total,
+    ...(increaseUsd !== undefined ? { increaseUsd } : {}),
+    ...(increaseFraction !== undefined ? { increaseFraction } : {}),
+    breaches,
+    top: contributions.slice(0, input.topContributors ?? 3),
+    unpriced,
+    unknown: [...input.unknown],
+  };
+}
+
+function list(items: readonly { name: string; reason: string }[], max = 10): string {
+  const shown = items.slice(0, max).map((i) => `${i.name} (${i.reason})`);
+  if (items.length > max) shown.push(`… and ${items.length - max} more`);
+  return shown.join('; ');
+}
+
+/** The violation message: what was exceeded, the total, the increase, top contributors, and what is not counted. */
+export function budgetMessage(r: BudgetResult): string {
+  const lines = [...r.breaches];
+  let summary = `Estimated monthly cost: ${usd(r.totalMonthly)}`;
+  if (r.increaseUsd !== undefined) {
+    summary += `; change over current: ${r.increaseUsd >= 0 ? '+' : ''}${usd(r.increaseUsd)}${r.increaseFraction !== undefined ? ` (${percent(r.increaseFraction)})` : ''}`;
+  }
+  lines.push(summary + '.');
+  if (r.top.length) lines.push(`Top contributors: ${r.top.map((t) => `${t.name} ${usd(t.monthlyUsd)} (${t.what})`).join('; ')}.`);
+  if (r.unpriced.length) lines.push(`Unpriced, not in the total (${r.unpriced.length}): ${list(r.unpriced)}.`);
+  if (r.unknown.length) lines.push(`Unknown until apply, not in the total (${r.unknown.length}): ${list(r.unknown)}.`);
+  return lines.join('\n');
+}
+
+/** Why a pass is not conclusive during a preview: what is unknown, and the priced part against the limit. */
+export function inconclusiveMessage(r: BudgetResult, limits: BudgetLimits): string {
+  const limit = limits.maxMonthlyCost !== undefined ? ` of maxMonthlyCost ${usd(limits.maxMonthlyCost)}` : '';
+  return `the size of ${r.unknown.length} resource(s) is unknown until apply (${list(r.unknown, 5)}); the known part costs ${usd(r.totalMonthly)}/month${limit}`;
+}

@@ -1,0 +1,128 @@
+import { sameSpecAlternatives } from '../catalog/candidates';
+import type { Catalog } from '../catalog/types';
+import type { Arch, Cloud, Offering, Workload } from '../model';
+import { usd } from './money';
+import { offeringFor, type PricedWorkload } from './pricing';
+import type { RecommendationItem } from './recommendations';
+
+/**
+ * The right-size check: the resource's size differs from stackfit's latest recommendation.
+ * The saving is priced from the catalog for the size the preview sets (the resource may have
+ * changed since the recommendation); the report's own delta is used when the catalog cannot.
+ */
+export function rightSizeMessage(
+  workload: Workload,
+  rec: RecommendationItem,
+  catalog: Catalog,
+  source: string,
+  minMonthlySavingUsd = 0,
+): string | undefined {
+  const chosen = rec.chosen;
+  if (!chosen) return undefined;
+  const samePlace = chosen.cloud === workload.cloud && (workload.region === undefined || chosen.region === workload.region);
+  if (samePlace && chosen.size.toLowerCase() === workload.size.toLowerCase()) return undefined;
+  const current = offeringFor(workload, catalog);
+  const chosenOffering = catalog.lookup(chosen.cloud as Cloud, chosen.region, chosen.size, workload.kind === 'database' ? { engine: workload.engine, multiAz: workload.multiAz ?? false } : undefined);
+  const chosenMonthly = chosenOffering?.monthlyUsd ?? chosen.monthlyUsd;
+  let saving: number | undefined;
+  if (current && chosenMonthly !== undefined) saving = (current.monthlyUsd - chosenMonthly) * workload.count;
+  else if (rec.current?.size === workload.size && typeof rec.monthlyDelta === 'number') saving = -rec.monthlyDelta;
+  if (saving !== undefined && saving < minMonthlySavingUsd) return undefined;
+  const where = samePlace ? '' : ` in ${chosen.cloud} ${chosen.region}`;
+  const savingText =
+    saving === undefined
+      ? 'saving unknown: the current size is not in the catalog'
+      : saving >= 0
+        ? `saves ${usd(saving)}/month`
+        : `costs ${usd(-saving)}/month more, to meet forecast demand`;
+  return `${workload.name}: stackfit recommends ${chosen.size}${where} instead of ${workload.size}${workload.count > 1 ? ` (× ${workload.count})` : ''}, ${savingText} (from ${source}).`;
+}
+
+export interface GenerationOptions {
+  allowArm64: boolean;
+  disallowedFamilies: readonly string[];
+  reportCheaperCurrentGeneration: boolean;
+  minMonthlySavingUsd: number;
+}
+
+export function familyDisallowed(family: string, disallowed: readonly string[]): string | undefined {
+  return disallowed.find((d) => family === d || family.startsWith(d));
+}
+
+/**
+ * Burstable sizes (AWS T, Azure B-series, GCP shared-core) run on CPU credits: never a
+ * like-for-like replacement for a fixed-performance size.
+ */
+export function isBurstable(o: Pick<Offering, 'cloud' | 'family' | 'size'>): boolean {
+  switch (o.cloud) {
+    case 'aws':
+      return /^t\d/.test(o.family);
+    case 'azure':
+      return /^standardB/i.test(o.family);
+    case 'gcp':
+      return o.family === 'f1' || o.family === 'g1' || /^e2-(micro|small|medium)$/.test(o.size);
+  }
+}
+
+/**
+ * The generation check: a previous-generation or disallowed family, and the cheapest same-spec
+ * current-generation alternative (arm64 too when allowed) with its saving.
+ */
+export function generationMessage(priced: PricedWorkload & { status: 'priced' }, catalog: Catalog, opts: GenerationOptions): string | undefined {
+  const { workload: w, offering } = priced;
+  const problems: string[] = [];
+  if (!offering.currentGeneration) problems.push(`${w.size} is a previous-generation size (family ${offering.family})`);
+  const banned = familyDisallowed(offering.family, opts.disallowedFamilies);
+  if (banned) problems.push(`family ${offering.family} is disallowed (disallowedFamilies: ${banned})`);
+  const alternative = sameSpecAlternatives(offering, catalog, { includeArm64: opts.allowArm64 }).find(
+    (o) => !familyDisallowed(o.family, opts.disallowedFamilies) && (!isBurstable(o) || isBurstable(offering)),
+  );
+  const saving = alternative ? (offering.monthlyUsd - alternative.monthlyUsd) * w.count : 0;
+  if (problems.length === 0) {
+    if (!opts.reportCheaperCurrentGeneration || !alternative || saving < opts.minMonthlySavingUsd) return undefined;
+  }
+  const alt = alternative
+    ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} instances` : ''}`
+    : `no cheaper same-spec current-generation size in ${w.region}${opts.allowArm64 ? '' : ' (amd64; set allowArm64 to consider arm64)'}`;
+  const head = problems.length ? `${w.name}: ${problems.join('; ')}. ` : `${w.name}: `;
+  return `${head}${alt}.`;
+}
+
+export interface PlacementRules {
+  clouds?: readonly Cloud[];
+  regions?: Partial<Record<Cloud, readonly string[]>>;
+  architectures?: readonly Arch[];
+}
+
+export function placementConfigured(rules: PlacementRules): boolean {
+  return Boolean(rules.clouds?.length || (rules.regions && Object.keys(rules.regions).length) || rules.architectures?.length);
+}
+
+/** The placement check: problems with the workload's cloud, region and architecture. */
+export function placementProblems(w: Workload, offering: Offering | undefined, catalog: Catalog, rules: PlacementRules): string[] {
+  const problems: string[] = [];
+  if (rules.clouds?.length && !rules.clouds.includes(w.cloud)) {
+    problems.push(`cloud ${w.cloud} is not allowed (allowed: ${rules.clouds.join(', ')})`);
+  }
+  const regions = rules.regions?.[w.cloud];
+  if (regions?.length) {
+    if (!w.region) problems.push(`region unknown: cannot verify it is one of ${regions.join(', ')}`);
+    else if (!regions.some((r) => r.toLowerCase() === w.region!.toLowerCase())) problems.push(`region ${w.region} is not allowed for ${w.cloud} (allowed: ${regions.join(', ')})`);
+  }
+  if (rules.architectures?.length) {
+    const arch = offering?.arch ?? archOfSize(w, catalog);
+    if (!arch) problems.push(`architecture of ${w.size} unknown (not in stackfit's catalog): cannot verify it is ${rules.architectures.join(' or ')}`);
+    else if (!rules.architectures.includes(arch)) problems.push(`architecture ${arch} (${w.size}) is not allowed (allowed: ${rules.architectures.join(', ')})`);
+  }
+  return problems;
+}
+
+/** The architecture of a size from any region where the catalog knows it. */
+function archOfSize(w: Workload, catalog: Catalog): Arch | undefined {
+  if (!catalog.knowsSize(w.cloud, w.size)) return undefined;
+  for (const region of catalog.regions(w.cloud, w.kind)) {
+    const o = catalog.lookup(w.cloud, region, w.size, w.kind === 'database' ? { engine: w.engine, multiAz: w.multiAz ?? false } : undefined);
+    if (o) return o.arch;
+  }
+  return catalog.offerings({ cloud: w.cloud, kind: w.kind }).find((o) => o.size.toLowerCase() === w.size.toLowerCase())?.arch;
+}

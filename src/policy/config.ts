@@ -1,0 +1,131 @@
+import type { PolicyConfigSchema } from '@pulumi/policy';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { CLOUDS } from '../model';
+
+/** The pack's policy names (what users key `--policy-pack-config` entries on). */
+export const POLICY = {
+  budget: 'stackfit-stack-budget',
+  rightSize: 'stackfit-right-size',
+  generation: 'stackfit-instance-generation',
+  placement: 'stackfit-placement',
+  costReport: 'stackfit-cost-report',
+} as const;
+
+export type PolicyName = (typeof POLICY)[keyof typeof POLICY];
+
+export const PACK_NAME = 'stackfit';
+
+/**
+ * Where a policy's documentation lives: docs/policy-pack.md in the package's GitHub repository
+ * (package.json `repository`). Without a GitHub repository the policies carry no URL rather
+ * than a made-up one.
+ */
+export function policyDocsUrl(anchor: string, startDir: string = __dirname): string | undefined {
+  let dir = startDir;
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; repository?: string | { url?: string } };
+        if (pkg.name === 'stackfit') {
+          const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+          const m = repo ? /github\.com[/:]([^/]+)\/([^/#]+?)(?:\.git)?$/.exec(repo) ?? /^github:([^/]+)\/(.+)$/.exec(repo) : null;
+          return m ? `https://github.com/${m[1]}/${m[2]}/blob/HEAD/docs/policy-pack.md#${anchor}` : undefined;
+        }
+      } catch {
+        return undefined;
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * The configSchema of each policy, as sent to the CLI (JSON Schema; the CLI validates
+ * `--policy-pack-config` against it and fills in the `default`s). The zod schemas below read
+ * the same config inside the pack.
+ */
+export const configSchemas = {
+  [POLICY.budget]: {
+    properties: {
+      maxMonthlyCost: { type: 'number', exclusiveMinimum: 0, description: 'Maximum estimated monthly cost of the stack, USD.' },
+      maxIncreaseUsd: { type: 'number', minimum: 0, description: 'Maximum monthly increase over the current state, USD.' },
+      maxIncreasePercent: { type: 'number', minimum: 0, description: 'Maximum monthly increase over the current state, percent.' },
+      currentStatePath: { type: 'string', minLength: 1, description: 'A `pulumi stack export` of the current state (the baseline for the increase).' },
+      recommendationsPath: { type: 'string', minLength: 1, description: 'A `stackfit recommend --format json` file; its totals.monthlyBefore is the baseline when currentStatePath is not set.' },
+      topContributors: { type: 'integer', minimum: 1, maximum: 50, default: 3, description: 'How many top contributors the message lists.' },
+    },
+  },
+  [POLICY.rightSize]: {
+    properties: {
+      recommendationsPath: { type: 'string', minLength: 1, description: 'The latest `stackfit recommend --format json` output.' },
+      minMonthlySavingUsd: { type: 'number', minimum: 0, default: 1, description: 'Stay silent below this saving.' },
+    },
+  },
+  [POLICY.generation]: {
+    properties: {
+      allowArm64: { type: 'boolean', default: false, description: 'Also suggest arm64 sizes for amd64 workloads.' },
+      disallowedFamilies: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Families (prefix match: `m4`, `t2`, `n1`) that must not be used.' },
+      reportCheaperCurrentGeneration: { type: 'boolean', default: true, description: 'Also report current-generation sizes that have a cheaper same-spec alternative.' },
+      minMonthlySavingUsd: { type: 'number', minimum: 0, default: 1, description: 'Smallest saving worth reporting for a current-generation size.' },
+    },
+  },
+  [POLICY.placement]: {
+    properties: {
+      clouds: { type: 'array', items: { enum: [...CLOUDS] }, uniqueItems: true, minItems: 1, description: 'Allowed clouds.' },
+      regions: {
+        type: 'object',
+        properties: Object.fromEntries(CLOUDS.map((c) => [c, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }])),
+        additionalProperties: false,
+        description: 'Allowed regions per cloud, e.g. {"aws": ["us-east-1"]}.',
+      },
+      architectures: { type: 'array', items: { enum: ['amd64', 'arm64'] }, uniqueItems: true, minItems: 1, description: 'Allowed CPU architectures.' },
+    },
+  },
+  [POLICY.costReport]: {
+    properties: {
+      includeUnpriced: { type: 'boolean', default: true, description: 'Also list sized resources stackfit cannot price.' },
+    },
+  },
+} satisfies Record<PolicyName, PolicyConfigSchema>;
+
+const cloud = z.enum(CLOUDS);
+
+export const budgetConfigSchema = z.object({
+  maxMonthlyCost: z.number().positive().optional(),
+  maxIncreaseUsd: z.number().min(0).optional(),
+  maxIncreasePercent: z.number().min(0).optional(),
+  currentStatePath: z.string().min(1).optional(),
+  recommendationsPath: z.string().min(1).optional(),
+  topContributors: z.number().int().min(1).max(50).default(3),
+});
+export const rightSizeConfigSchema = z.object({
+  recommendationsPath: z.string().min(1).optional(),
+  minMonthlySavingUsd: z.number().min(0).default(1),
+});
+export const generationConfigSchema = z.object({
+  allowArm64: z.boolean().default(false),
+  disallowedFamilies: z.array(z.string().min(1)).default([]),
+  reportCheaperCurrentGeneration: z.boolean().default(true),
+  minMonthlySavingUsd: z.number().min(0).default(1),
+});
+export const placementConfigSchema = z.object({
+  clouds: z.array(cloud).optional(),
+  regions: z.partialRecord(cloud, z.array(z.string().min(1))).optional(),
+  architectures: z.array(z.enum(['amd64', 'arm64'])).optional(),
+});
+export const costReportConfigSchema = z.object({ includeUnpriced: z.boolean().default(true) });
+
+/** Reads a policy's config inside the pack; the CLI has validated it already, so a failure is a bug worth a loud error. */
+export function readPolicyConfig<T extends z.ZodType>(policy: string, schema: T, raw: unknown): z.infer<T> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid config for ${policy}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,58 @@
+import type { Catalog } from '../catalog/types';
+import type { Offering, SkippedResource, Workload } from '../model';
+import { usd } from './money';
+
+/** A workload with its price, or the reason it has none (never a price of zero). */
+export type PricedWorkload =
+  | { status: 'priced'; workload: Workload; offering: Offering; /** all `count` instances */ monthlyUsd: number }
+  | { status: 'unpriced'; workload: Workload; reason: string };
+
+export function offeringFor(workload: Workload, catalog: Catalog): Offering | undefined {
+  if (!workload.region) return undefined;
+  const opts = workload.kind === 'database' ? { engine: workload.engine, multiAz: workload.multiAz ?? false } : undefined;
+  return catalog.lookup(workload.cloud, workload.region, workload.size, opts);
+}
+
+export function priceWorkload(workload: Workload, catalog: Catalog): PricedWorkload {
+  const offering = offeringFor(workload, catalog);
+  if (offering) return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count };
+  return { status: 'unpriced', workload, reason: unpricedReason(workload, catalog) };
+}
+
+function unpricedReason(w: Workload, catalog: Catalog): string {
+  if (!w.region) return `${w.size}: region unknown`;
+  if (!catalog.knowsSize(w.cloud, w.size)) return `${w.size} is not in stackfit's ${w.cloud} catalog`;
+  if (w.kind === 'database') return `${w.size} (${w.engine ?? 'engine unknown'}${w.multiAz ? ', Multi-AZ' : ''}) has no price in ${w.region}`;
+  return `${w.size} has no price in ${w.region}`;
+}
+
+/** What the pack made of one resource. */
+export type Assessment =
+  /** Not a sized resource (bucket, network, component, provider). */
+  | { kind: 'none' }
+  /** Its size (or what prices it) is not known until apply. */
+  | { kind: 'unknown'; urn: string; name: string; reason: string }
+  /** Sized compute stackfit cannot read (secret size, unsupported type). */
+  | { kind: 'skipped'; urn: string; name: string; reason: string }
+  | { kind: 'workload'; priced: PricedWorkload };
+
+/** Classifies what the inventory returned for one resource and prices it. */
+export function assess(
+  result: { workload: Workload } | { skipped: SkippedResource } | undefined,
+  catalog: Catalog,
+  name: string,
+): Assessment {
+  if (result === undefined) return { kind: 'none' };
+  if ('skipped' in result) {
+    const { urn, reason } = result.skipped;
+    return /unknown/i.test(reason) ? { kind: 'unknown', urn, name, reason } : { kind: 'skipped', urn, name, reason };
+  }
+  return { kind: 'workload', priced: priceWorkload(result.workload, catalog) };
+}
+
+/** `web: 2 × m5.large (aws us-east-1) $140.16/month`. */
+export function describePriced(p: PricedWorkload): string {
+  const w = p.workload;
+  const what = `${w.count > 1 ? `${w.count} × ` : ''}${w.size} (${w.cloud}${w.region ? ` ${w.region}` : ''})`;
+  return p.status === 'priced' ? `${w.name}: ${what} ${usd(p.monthlyUsd)}/month` : `${w.name}: ${what} unpriced: ${p.reason}`;
+}

@@ -1,0 +1,50 @@
+import type { Offering, PlanItem } from '../model';
+
+/** `$1,234.56`; negative as `-$1,234.56`. */
+export function usd(value: number | undefined, digits = 2): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  const abs = Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${value < 0 ? '-' : ''}$${abs}`;
+}
+
+/** A delta with an explicit sign: `+$12.00`, `-$3.40`, `$0.00`. */
+export function signedUsd(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) < 0.005) return '$0.00';
+  return value > 0 ? `+${usd(value)}` : usd(value);
+}
+
+export function num(value: number | undefined, digits = 2): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  return Number(value.toFixed(digits)).toString();
+}
+
+export function place(o: Pick<Offering, 'cloud' | 'region'> | undefined): string {
+  return o ? `${o.cloud}/${o.region}` : 'n/a';
+}
+
+export function sizeLabel(item: PlanItem): { from: string; to: string } {
+  const from = item.current ? item.current.size : item.workload.size;
+  const to = item.chosen && item.action !== 'keep' && item.action !== 'no-recommendation' ? item.chosen.size : from;
+  return { from, to };
+}
+
+/** `m5.2xlarge ×3 (aws/us-east-1) → m5.xlarge ×3 (aws/us-east-1)`-style change text. */
+export function changeText(item: PlanItem): string {
+  const { from, to } = sizeLabel(item);
+  const count = item.workload.count > 1 ? ` ×${item.workload.count}` : '';
+  const fromPlace = item.current ? place(item.current) : `${item.workload.cloud}/${item.workload.region ?? '?'}`;
+  if (item.action === 'move' && item.chosen) return `${from}${count} (${fromPlace}) → ${to}${count} (${place(item.chosen)})`;
+  if (item.action === 'resize') return `${from} → ${to}${count}`;
+  return `${from}${count}`;
+}
+
+export const RISK_LABELS = ['none', 'very low', 'low', 'medium', 'high'] as const;
+
+export function evidenceText(item: PlanItem): string {
+  const d = item.demand;
+  if (!d) return '';
+  const cpu = `CPU p95 ${num(d.cpu.p95)} / peak ${num(d.cpu.forecastPeak)} → need ${num(d.cpu.required)} vCPU`;
+  const mem = d.memory ? `; mem p95 ${num(d.memory.p95)} / peak ${num(d.memory.forecastPeak)} → need ${num(d.memory.required)} GiB` : '; CPU only';
+  return cpu + mem;
+}

@@ -1,0 +1,81 @@
+import type { Offering, Plan, PlanItem } from '../model';
+
+/**
+ * The stable JSON document `stackfit recommend --format json` writes (schemaVersion 1).
+ * Documented in docs/report-json.md; the policy pack's right-size policy reads it.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+function offeringJson(o: Offering | undefined) {
+  if (!o) return null;
+  return {
+    cloud: o.cloud,
+    region: o.region,
+    size: o.size,
+    vcpu: o.vcpu,
+    memoryGiB: o.memoryGiB,
+    arch: o.arch,
+    family: o.family,
+    hourlyUsd: o.hourlyUsd,
+    monthlyUsd: o.monthlyUsd,
+    priceSource: o.priceSource,
+    priceDate: o.priceDate,
+  };
+}
+
+function itemJson(item: PlanItem) {
+  const w = item.workload;
+  return {
+    urn: item.urn,
+    workload: { name: w.name, type: w.type, kind: w.kind, cloud: w.cloud, region: w.region ?? null, size: w.size, count: w.count, group: w.group ?? null, configRef: w.configRef ?? null },
+    action: item.action,
+    current: offeringJson(item.current),
+    chosen: offeringJson(item.chosen),
+    monthlyBefore: item.monthlyBefore ?? null,
+    monthlyAfter: item.monthlyAfter ?? null,
+    monthlyDelta: item.monthlyDelta ?? null,
+    migrationCost: item.migrationCost,
+    risk: item.risk,
+    confidence: item.demand?.confidence ?? null,
+    evidence: item.demand
+      ? {
+          status: item.demand.status,
+          historyHours: item.demand.historyHours,
+          horizonDays: item.demand.horizonDays,
+          cpu: item.demand.cpu,
+          memory: item.demand.memory ?? null,
+          allowDownsize: item.demand.allowDownsize,
+          notes: item.demand.notes,
+        }
+      : null,
+    reason: item.reason,
+  };
+}
+
+export interface ReportExtras {
+  generatedAt?: Date;
+  /** Workloads no usage source could serve, with the cause. */
+  missingUsage?: { urn: string; reason: string }[];
+  priceSources?: readonly { cloud: string; kind: string; source: string; date: string }[];
+}
+
+export function planToJson(plan: Plan, extras: ReportExtras = {}) {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: (extras.generatedAt ?? new Date()).toISOString(),
+    stack: plan.stack ?? null,
+    totals: {
+      ...plan.totals,
+      yearlyDelta: plan.totals.monthlyDelta * 12,
+    },
+    solver: plan.solver,
+    items: plan.items.map(itemJson),
+    skipped: plan.skipped,
+    missingUsage: extras.missingUsage ?? [],
+    priceSources: extras.priceSources ?? [],
+  };
+}
+
+export function renderJson(plan: Plan, extras: ReportExtras = {}): string {
+  return `${JSON.stringify(planToJson(plan, extras), null, 2)}\n`;
+}

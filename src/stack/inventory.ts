@@ -1,0 +1,342 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { z } from 'zod';
+import { StackfitError, type Inventory, type SkippedResource, type Workload } from '../model';
+import {
+  SUPPORTED_DEPLOYMENT_VERSIONS,
+  checkpointSchema,
+  previewSchema,
+  stackExportSchema,
+  type Deployment,
+  type Preview,
+} from './schema';
+import { handlerFor } from '../clouds';
+import { layeredProps, mergeProps, nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from './values';
+import { DEMO_WORKLOAD_TYPE, providerRegion, workloadFromResource } from './workload';
+
+export interface InventoryOptions {
+  /** Stack name to record (default: from the resources' URNs). */
+  stack?: string;
+  /** The stack's config (`ns:key` → value), for default providers' region / project / zone. */
+  stackConfig?: Record<string, unknown>;
+  /** For `pulumi preview --json`: the state after the preview (default) or before it (for cost diffs). */
+  previewSide?: 'old' | 'new';
+}
+
+/** A resource as every reader hands it to `inventoryFromResources`. */
+export interface StackResource {
+  urn: string;
+  type: string;
+  inputs?: Record<string, unknown> | null;
+  outputs?: Record<string, unknown> | null;
+  parent?: string | null;
+  /** Provider reference `<provider urn>::<provider id>`. */
+  provider?: string | null;
+}
+
+export type InventoryFormat = 'stack-export' | 'checkpoint' | 'preview';
+
+/**
+ * Builds the inventory from a list of resources (state, preview or a mocked program run): one
+ * workload per sized resource, with the example project's components collapsed to one workload
+ * each. `deleted` are resources a preview deletes: reported as skipped when they are sized.
+ */
+export function inventoryFromResources(
+  resources: readonly StackResource[],
+  source: string,
+  opts: InventoryOptions & { deleted?: readonly StackResource[] } = {},
+): Inventory {
+  const stackConfig = opts.stackConfig ?? {};
+  const byUrn = new Map<string, StackResource>();
+  for (const res of resources) byUrn.set(res.urn, res);
+
+  const regionOfProvider = new Map<string, string | undefined>();
+  const regionFor = (ref: string | null | undefined): string | undefined => {
+    if (!ref) return undefined;
+    const urn = providerUrnFromRef(ref);
+    if (!regionOfProvider.has(urn)) {
+      const provider = byUrn.get(urn);
+      // A default provider missing from the list (preview JSON omits it) reads stack config.
+      const type = provider?.type ?? urn.split('::')[2] ?? '';
+      regionOfProvider.set(urn, providerRegion(type, mergeProps(provider?.outputs ?? undefined, provider?.inputs ?? undefined), stackConfig));
+    }
+    return regionOfProvider.get(urn);
+  };
+
+  type Result = { res: StackResource } & ({ workload: Workload } | { skipped: SkippedResource });
+  const results: Result[] = [];
+  for (const res of resources) {
+    // Most resources carry no size: skip them before building anything.
+    if (!handlerFor(res.type)) continue;
+    const region = regionFor(res.provider);
+    const found = workloadFromResource({
+      urn: res.urn,
+      type: res.type,
+      props: layeredProps(res.outputs, res.inputs),
+      ...(res.parent ? { parentUrn: res.parent } : {}),
+      ...(region ? { providerRegion: region } : {}),
+      stackConfig,
+    });
+    if (found) results.push({ res, ...found });
+  }
+
+  const workloads: Workload[] = [];
+  const skipped: SkippedResource[] = [];
+  const byComponent = new Map<string, Result[]>();
+  for (const result of results) {
+    const parent = result.res.parent ? byUrn.get(result.res.parent) : undefined;
+    if (parent?.type === DEMO_WORKLOAD_TYPE) {
+      const siblings = byComponent.get(parent.urn) ?? [];
+      siblings.push(result);
+      byComponent.set(parent.urn, siblings);
+    } else if ('workload' in result) {
+      workloads.push(result.workload);
+    } else {
+      skipped.push(result.skipped);
+    }
+  }
+  for (const [componentUrn, children] of byComponent) {
+    const component = byUrn.get(componentUrn);
+    if (!component) continue;
+    const collapsed = collapseComponent(component, children);
+    if ('workload' in collapsed) workloads.push(collapsed.workload);
+    else skipped.push(collapsed.skipped);
+  }
+  for (const res of opts.deleted ?? []) {
+    if (!handlerFor(res.type)) continue;
+    const found = workloadFromResource({ urn: res.urn, type: res.type, props: layeredProps(res.outputs, res.inputs) });
+    if (found) skipped.push({ urn: res.urn, type: res.type, reason: 'deleted by this preview' });
+  }
+
+  // Report in the order the stack declares things (a component comes before its VMs).
+  const order = new Map(resources.map((res, index) => [res.urn, index]));
+  workloads.sort((a, b) => (order.get(a.urn) ?? 0) - (order.get(b.urn) ?? 0));
+
+  const firstUrn = resources[0]?.urn ?? opts.deleted?.[0]?.urn;
+  const fromUrn = firstUrn ? stackAndProjectFromUrn(firstUrn) : {};
+  const stack = opts.stack ?? fromUrn.stack;
+  return {
+    source,
+    ...(fromUrn.project ? { project: fromUrn.project } : {}),
+    ...(stack ? { stack } : {}),
+    workloads: stack ? workloads.map((w) => ({ ...w, stack })) : workloads,
+    skipped,
+  };
+}
+
+/** What `stackfit:demo:Workload` records about itself (its args, and its registered outputs). */
+const demoComponentSchema = z.object({
+  group: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+  configKey: z.string().min(1).optional(),
+  configPath: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+});
+
+/** One workload for one example-project component: its VMs' size and place, `count` = number of VMs. */
+function collapseComponent(
+  component: StackResource,
+  children: readonly ({ res: StackResource } & ({ workload: Workload } | { skipped: SkippedResource }))[],
+): { workload: Workload } | { skipped: SkippedResource } {
+  const name = nameFromUrn(component.urn);
+  const firstSkip = children.find((child) => 'skipped' in child);
+  if (firstSkip && 'skipped' in firstSkip) {
+    return {
+      skipped: {
+        urn: component.urn,
+        type: DEMO_WORKLOAD_TYPE,
+        reason: `${nameFromUrn(firstSkip.res.urn)}: ${firstSkip.skipped.reason}`,
+      },
+    };
+  }
+  const vms = children.flatMap((child) => ('workload' in child ? [child.workload] : []));
+  const first = vms[0];
+  if (!first) return { skipped: { urn: component.urn, type: DEMO_WORKLOAD_TYPE, reason: 'component has no VMs' } };
+  const sizes = [...new Set(vms.map((vm) => `${vm.cloud}/${vm.region ?? '?'}/${vm.size}`))];
+  if (sizes.length > 1) {
+    return { skipped: { urn: component.urn, type: DEMO_WORKLOAD_TYPE, reason: `VMs differ in place or size: ${sizes.join(', ')}` } };
+  }
+  const parsed = demoComponentSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
+  const meta = parsed.success ? parsed.data : {};
+  const project = stackAndProjectFromUrn(component.urn).project;
+  const configKey = meta.configKey ?? (project ? `${project}:workloads` : undefined);
+  const zones = new Set(vms.map((vm) => vm.zone));
+  const group = meta.group ?? first.group;
+  const region = first.region ?? meta.region;
+  const { awsInstanceId, awsDbInstanceId, azureResourceId, gcpInstanceId, gcpProject, gcpZone, hostname } = first.metricIds;
+  const workload: Workload = {
+    urn: component.urn,
+    name,
+    type: first.type,
+    kind: first.kind,
+    cloud: first.cloud,
+    ...(region ? { region } : {}),
+    ...(zones.size === 1 && first.zone ? { zone: first.zone } : {}),
+    size: first.size,
+    count: vms.length,
+    ...(group ? { group } : {}),
+    metricIds: {
+      name,
+      // Per-instance ids only identify the workload when there is one instance.
+      ...(vms.length === 1
+        ? { awsInstanceId, awsDbInstanceId, azureResourceId, gcpInstanceId, gcpZone, hostname }
+        : {}),
+      gcpProject,
+    },
+    ...(configKey ? { configRef: { key: configKey, path: meta.configPath ?? [name, 'size'] } } : {}),
+    ...(first.stack ? { stack: first.stack } : {}),
+  };
+  // Drop the undefined ids spread in above so that equality checks and JSON stay clean.
+  for (const key of Object.keys(workload.metricIds) as (keyof typeof workload.metricIds)[]) {
+    if (workload.metricIds[key] === undefined) delete workload.metricIds[key];
+  }
+  return { workload };
+}
+
+/** Which Pulumi format a parsed JSON document is. */
+export function detectFormat(json: unknown): InventoryFormat | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const doc = json as Record<string, unknown>;
+  if ('steps' in doc) return 'preview';
+  if ('checkpoint' in doc) return 'checkpoint';
+  if ('deployment' in doc) return 'stack-export';
+  return undefined;
+}
+
+/** `deployment.resources[3].type` from a zod issue path. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out || '(root)';
+}
+
+function parseWith<T extends z.ZodType>(schema: T, json: unknown, source: string, what: string): z.infer<T> {
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue ? formatIssuePath(issue.path) : '(root)';
+    throw new StackfitError(`not a valid ${what}: ${where}: ${issue?.message ?? 'invalid'}`, source);
+  }
+  return result.data;
+}
+
+function checkVersion(version: number, source: string): void {
+  if (!(SUPPORTED_DEPLOYMENT_VERSIONS as readonly number[]).includes(version)) {
+    throw new StackfitError(
+      `unsupported deployment version ${version}: stackfit reads versions ${SUPPORTED_DEPLOYMENT_VERSIONS.join(' and ')} (export the stack with a Pulumi CLI ≥ 3)`,
+      source,
+    );
+  }
+}
+
+function liveResources(deployment: Deployment | null | undefined): StackResource[] {
+  // `delete: true` marks the old copy of a replaced resource: the live one has the same URN.
+  return (deployment?.resources ?? []).filter((res) => res.delete !== true);
+}
+
+/** Ops whose `newState` is not a resource that will exist after the update. */
+const OPS_WITHOUT_RESULT = new Set(['delete', 'delete-replaced', 'discard', 'discard-replaced', 'read-discard', 'remove-pending-replace']);
+
+function previewResources(preview: Preview, side: 'old' | 'new' = 'new'): { resources: StackResource[]; deleted: StackResource[] } {
+  const byUrn = new Map<string, StackResource>();
+  const deleted: StackResource[] = [];
+  if (side === 'old') {
+    // Before the preview: every step's old state (creates have none), first one per URN.
+    for (const step of preview.steps) if (step.oldState && !byUrn.has(step.urn)) byUrn.set(step.urn, step.oldState);
+    return { resources: [...byUrn.values()], deleted };
+  }
+  for (const step of preview.steps) {
+    if (step.op === 'delete') {
+      if (step.oldState) deleted.push(step.oldState);
+      continue;
+    }
+    if (OPS_WITHOUT_RESULT.has(step.op) || !step.newState) continue;
+    // A replace shows up as several steps for one URN; the last state is the one that stays.
+    byUrn.set(step.urn, step.newState);
+  }
+  return { resources: [...byUrn.values()], deleted };
+}
+
+/**
+ * Reads a parsed Pulumi document — `pulumi stack export` (v3/v4), a DIY checkpoint file, a
+ * Pulumi Cloud export response, or `pulumi preview --json` — into an inventory. Pure.
+ */
+export function parseInventory(json: unknown, source: string, opts: InventoryOptions = {}): Inventory {
+  switch (detectFormat(json)) {
+    case 'stack-export': {
+      const doc = parseWith(stackExportSchema, json, source, 'stack export');
+      checkVersion(doc.version, source);
+      return inventoryFromResources(liveResources(doc.deployment), source, opts);
+    }
+    case 'checkpoint': {
+      const doc = parseWith(checkpointSchema, json, source, 'checkpoint file');
+      checkVersion(doc.version, source);
+      const stack = opts.stack ?? (doc.checkpoint.stack ? doc.checkpoint.stack.split('/').pop() : undefined);
+      return inventoryFromResources(liveResources(doc.checkpoint.latest), source, { ...opts, ...(stack ? { stack } : {}) });
+    }
+    case 'preview': {
+      const doc = parseWith(previewSchema, json, source, 'preview JSON');
+      const { resources, deleted } = previewResources(doc, opts.previewSide);
+      return inventoryFromResources(resources, source, {
+        ...opts,
+        stackConfig: opts.stackConfig ?? doc.config ?? {},
+        deleted,
+      });
+    }
+    default:
+      throw new StackfitError(
+        'not a Pulumi stack file: expected `pulumi stack export` output ({version, deployment}), a checkpoint file ({version, checkpoint}) or `pulumi preview --json` output ({steps})',
+        source,
+      );
+  }
+}
+
+/** Line and column (1-based) of a character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** JSON.parse with errors that name the file, line and column. */
+export function parseJsonText(text: string, source: string): unknown {
+  if (text.trim() === '') throw new StackfitError('empty file: expected Pulumi JSON', source);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // Node 20's JSON.parse does not always say where; jsonc-parser (strict mode) does.
+    const errors: ParseError[] = [];
+    parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    if (!first) throw new StackfitError(`invalid JSON: ${(err as Error).message}`, source);
+    const { line, column } = lineColumn(text, first.offset);
+    const what = printParseErrorCode(first.error)
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
+    // A string or structure left open at the end of the text: the file was cut short.
+    const end = text.trimEnd().length;
+    const truncated = errors.some((e) => e.offset >= end || printParseErrorCode(e.error) === 'UnexpectedEndOfString')
+      ? ' (the file ends early: truncated?)'
+      : '';
+    throw new StackfitError(`invalid JSON at line ${line}, column ${column}: ${what}${truncated}`, source);
+  }
+}
+
+/** Reads a stack export / checkpoint / preview JSON file (format detected) into an inventory. */
+export function readInventory(path: string, opts: InventoryOptions = {}): Inventory {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new StackfitError(`cannot read stack file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
+  }
+  return parseInventory(parseJsonText(text, path), path, opts);
+}

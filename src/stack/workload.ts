@@ -1,0 +1,87 @@
+import { cloudOfPackage, handlerFor } from '../clouds';
+import type { SkippedResource, Workload } from '../model';
+import { configString } from './handler';
+import { nameFromUrn, stackAndProjectFromUrn, stringAt } from './values';
+import { gcpRegionFromZone } from '../clouds/gcp/resources';
+
+/** Type token of the example project's component (`infra/workload.ts`). */
+export const DEMO_WORKLOAD_TYPE = 'stackfit:demo:Workload';
+
+export interface ResourceInput {
+  urn: string;
+  type: string;
+  /** Properties: inputs merged over outputs for state, or the live args' props in a policy. */
+  props: Record<string, unknown>;
+  parentUrn?: string;
+  /** Region (or Azure location) of the resource's provider, when the provider sets one. */
+  providerRegion?: string;
+  /** The stack's config, keys as `ns:key`. */
+  stackConfig?: Record<string, unknown>;
+}
+
+/**
+ * Turns one resource into a workload. Pure: the policy pack calls it on live CrossGuard args.
+ * - `undefined`: the resource carries no size (buckets, networks, IAM, components, providers).
+ * - `skipped`: sized compute that cannot be read (size secret or unknown, unsupported type).
+ * - `workload`: otherwise.
+ * A VM whose parent is the example project's `stackfit:demo:Workload` component gets the
+ * component's config reference (`<project>:workloads`, `[<component name>, 'size']`).
+ */
+export function workloadFromResource(
+  res: ResourceInput,
+): { workload: Workload } | { skipped: SkippedResource } | undefined {
+  const handler = handlerFor(res.type);
+  if (!handler) return undefined;
+  const result = handler.read({
+    urn: res.urn,
+    type: res.type,
+    name: nameFromUrn(res.urn),
+    // Not copied: live policy props throw when an unknown value is read, so only the fields a
+    // handler asks for are touched.
+    props: res.props,
+    ...(res.providerRegion ? { providerRegion: res.providerRegion } : {}),
+    stackConfig: res.stackConfig ?? {},
+  });
+  if ('skip' in result) return { skipped: { urn: res.urn, type: res.type, reason: result.skip } };
+  const { stack, project } = stackAndProjectFromUrn(res.urn);
+  let workload: Workload = stack ? { ...result.workload, stack } : result.workload;
+  if (res.parentUrn && project && urnType(res.parentUrn) === DEMO_WORKLOAD_TYPE) {
+    workload = { ...workload, configRef: { key: `${project}:workloads`, path: [nameFromUrn(res.parentUrn), 'size'] } };
+  }
+  return { workload };
+}
+
+/** The resource's own type from its URN (`…::parentType$type::name` → `type`). */
+export function urnType(urn: string): string | undefined {
+  const qualified = urn.split('::')[2];
+  return qualified?.split('$').pop();
+}
+
+/**
+ * The region a provider resource (`pulumi:providers:<pkg>`) deploys to, from its properties:
+ * AWS `region`, Azure `location`, GCP `region` or the region of its `zone`.
+ * Falls back to the stack config the provider would read (`aws:region`, …) when a default
+ * provider sets nothing itself.
+ */
+export function providerRegion(
+  providerType: string,
+  props: Record<string, unknown>,
+  stackConfig: Record<string, unknown> = {},
+): string | undefined {
+  const pkg = providerType.startsWith('pulumi:providers:') ? providerType.slice('pulumi:providers:'.length) : undefined;
+  if (!pkg) return undefined;
+  switch (cloudOfPackage(pkg)) {
+    case 'aws':
+      return stringAt(props, ['region']) ?? configString(stackConfig, 'aws:region');
+    case 'azure':
+      return stringAt(props, ['location']) ?? configString(stackConfig, `${pkg}:location`);
+    case 'gcp': {
+      const region = stringAt(props, ['region']) ?? configString(stackConfig, `${pkg}:region`);
+      if (region) return region;
+      const zone = stringAt(props, ['zone']) ?? configString(stackConfig, `${pkg}:zone`);
+      return zone ? gcpRegionFromZone(zone) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

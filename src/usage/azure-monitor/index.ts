@@ -1,0 +1,187 @@
+/**
+ * Usage from Azure Monitor platform metrics of virtual machines, through `@azure/arm-monitor`
+ * (`MonitorClient.metrics.list`): `Percentage CPU` and `Available Memory Bytes`, one call per VM
+ * for both metrics. Used memory = the VM size's memory − available. Throttling (429 / 503 with
+ * Retry-After) is retried by the SDK's pipeline, bounded by `maxRetries` and the call timeout.
+ */
+import { MonitorClient } from '@azure/arm-monitor';
+import type { TokenCredential } from '@azure/identity';
+import { StackfitError } from '../../model';
+import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
+import { BYTES_PER_GIB, normalizeSeries, percentToCores } from '../index';
+import { metricsResponseSchema, type AzureMetric } from './schema';
+
+export type AzureAggregation = 'Average' | 'Maximum';
+
+export interface AzureMonitorSourceOptions {
+  /** Default: `DefaultAzureCredential` (environment, workload identity, managed identity, Azure CLI, …). */
+  credential?: TokenCredential;
+  /** Resource Manager endpoint. Default https://management.azure.com. */
+  endpoint?: string;
+  /** Extra trusted CA certificate (PEM), e.g. for a private endpoint behind a TLS-inspecting proxy. */
+  caCertificate?: string;
+  aggregation?: AzureAggregation;
+  vcpuOf?: (w: Workload) => number | undefined;
+  memoryGiBOf?: (w: Workload) => number | undefined;
+  /** Retries after the first attempt (throttling and transient errors). Default 4. */
+  maxRetries?: number;
+  /** First retry delay without Retry-After. Default 1 s. */
+  retryDelayMs?: number;
+  /** Bound on one VM's call, retries and Retry-After waits included. Default 120 s. */
+  timeoutMs?: number;
+  /** VMs in flight at once. Default 4. */
+  concurrency?: number;
+  onProgress?: (done: number) => void;
+}
+
+/** The metric time grains Azure Monitor accepts. */
+export const AZURE_INTERVALS: readonly [seconds: number, iso: string][] = [
+  [60, 'PT1M'],
+  [300, 'PT5M'],
+  [900, 'PT15M'],
+  [1800, 'PT30M'],
+  [3600, 'PT1H'],
+  [21600, 'PT6H'],
+  [43200, 'PT12H'],
+  [86400, 'P1D'],
+];
+
+/** The finest Azure time grain at least as coarse as the step. */
+export function azureInterval(stepSeconds: number): string {
+  return (AZURE_INTERVALS.find(([s]) => s >= stepSeconds) ?? AZURE_INTERVALS[AZURE_INTERVALS.length - 1]!)[1];
+}
+
+const VM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\/[^/]+$/i;
+
+export const CPU_METRIC = 'Percentage CPU';
+export const MEMORY_METRIC = 'Available Memory Bytes';
+
+export type AzureMonitorUsageSource = UsageSource & { readonly stats: { requests: number }; readonly cacheKey: string };
+
+export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): AzureMonitorUsageSource {
+  const aggregation = opts.aggregation ?? 'Average';
+  const field = aggregation === 'Average' ? 'average' : 'maximum';
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const name = 'azure-monitor';
+  const stats = { requests: 0 };
+  let credential = opts.credential;
+  const clients = new Map<string, MonitorClient>();
+
+  const clientFor = async (subscriptionId: string): Promise<MonitorClient> => {
+    let client = clients.get(subscriptionId);
+    if (client) return client;
+    if (!credential) {
+      // Loaded lazily: @azure/identity is heavy and only this source needs it.
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      credential = new DefaultAzureCredential();
+    }
+    client = new MonitorClient(credential, subscriptionId, {
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.caCertificate ? { tlsOptions: { ca: opts.caCertificate } } : {}),
+      retryOptions: { maxRetries: opts.maxRetries ?? 4, retryDelayInMs: opts.retryDelayMs ?? 1000, maxRetryDelayInMs: 30_000 },
+    });
+    // Counts every HTTP attempt (retries run through the policies below this one).
+    client.pipeline.addPolicy(
+      { name: 'stackfitRequestCounter', sendRequest: (request, next) => ((stats.requests++), next(request)) },
+      { afterPhase: 'Retry' },
+    );
+    clients.set(subscriptionId, client);
+    return client;
+  };
+
+  return {
+    name,
+    stats,
+    cacheKey: aggregation,
+    async fetch(workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> {
+      const interval = azureInterval(range.stepSeconds);
+      const timespan = `${range.start.toISOString()}/${range.end.toISOString()}`;
+      const missing: UsageResult['missing'] = [];
+      const series = new Map<string, UsageSeries>();
+      const todo: { w: Workload; id: string; subscription: string; vcpu: number; memGiB: number | undefined }[] = [];
+      for (const w of workloads) {
+        const id = w.metricIds.azureResourceId;
+        const m = id ? VM_ID.exec(id) : null;
+        if (!id || !m) {
+          missing.push({ urn: w.urn, reason: id ? `${name}: "${id}" is not a virtual machine resource id` : `${name}: no Azure resource id in the stack state` });
+          continue;
+        }
+        const vcpu = opts.vcpuOf?.(w);
+        if (!vcpu) {
+          missing.push({ urn: w.urn, reason: `${name}: vCPU count of ${w.size} unknown, cannot turn Percentage CPU into cores` });
+          continue;
+        }
+        todo.push({ w, id, subscription: m[1]!, vcpu, memGiB: opts.memoryGiBOf?.(w) });
+      }
+      let done = missing.length;
+      if (done > 0) opts.onProgress?.(done);
+
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < todo.length) {
+          const item = todo[next++]!;
+          try {
+            const client = await clientFor(item.subscription);
+            const raw = await client.metrics.list(item.id.replace(/^\//, ''), {
+              timespan,
+              interval,
+              metricnames: item.memGiB ? `${CPU_METRIC},${MEMORY_METRIC}` : CPU_METRIC,
+              aggregation,
+              abortSignal: AbortSignal.timeout(timeoutMs),
+            });
+            const parsed = metricsResponseSchema.safeParse(raw);
+            if (!parsed.success) throw new StackfitError(`unexpected response: ${parsed.error.issues[0]?.message ?? ''}`, item.id);
+            const byName = new Map(parsed.data.value.map((metric) => [metric.name.value, metric]));
+            const cpu = toSeries(byName.get(CPU_METRIC), field, (x) => percentToCores(x, item.vcpu));
+            const memGiB = item.memGiB;
+            const memory = memGiB ? toSeries(byName.get(MEMORY_METRIC), field, (x) => memGiB - x / BYTES_PER_GIB) : undefined;
+            if (!cpu) {
+              const err = byName.get(CPU_METRIC);
+              const detail = err?.errorCode && err.errorCode !== 'Success' ? ` (${err.errorCode}: ${err.errorMessage ?? ''})` : '';
+              missing.push({ urn: item.w.urn, reason: `${name}: no ${CPU_METRIC} data in the range${detail}` });
+            } else {
+              const entry: UsageSeries = { urn: item.w.urn, cpuCores: cpu, source: name };
+              if (memory) entry.memoryGiB = memory;
+              series.set(item.w.urn, entry);
+            }
+          } catch (err) {
+            missing.push({ urn: item.w.urn, reason: `${name}: ${describeAzureError(err)}` });
+          }
+          opts.onProgress?.(++done);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+      return { series, missing };
+    },
+  };
+}
+
+/**
+ * Aggregation with max: `Available Memory Bytes` at its Maximum is the LEAST memory used, so
+ * with `Maximum` the memory series is the per-interval minimum of use. Documented, not hidden.
+ */
+function toSeries(metric: AzureMetric | undefined, field: 'average' | 'maximum', convert: (x: number) => number): Series | undefined {
+  if (!metric) return undefined;
+  const t: number[] = [];
+  const v: number[] = [];
+  for (const ts of metric.timeseries) {
+    for (const point of ts.data) {
+      const x = point[field];
+      // Azure lists every interval; one without a value is a gap, never a zero.
+      if (x === undefined || !Number.isFinite(x)) continue;
+      t.push(point.timeStamp.getTime());
+      v.push(convert(x));
+    }
+  }
+  return t.length > 0 ? normalizeSeries({ t, v }) : undefined;
+}
+
+/** A one-line cause, without request headers (they carry the bearer token). */
+export function describeAzureError(err: unknown): string {
+  const e = err as { name?: string; message?: string; statusCode?: number; code?: string };
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return 'no answer in time (aborted)';
+  const status = e?.statusCode ? `HTTP ${e.statusCode} ` : '';
+  const code = e?.code ? `${e.code}: ` : '';
+  return `${status}${code}${(e?.message ?? String(err)).split('\n')[0]}`;
+}

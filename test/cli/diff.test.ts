@@ -1,0 +1,129 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog';
+import { main } from '../../src/cli/main';
+import { createGitHubClient } from '../../src/gitops/github';
+import { upsertCostComment } from '../../src/gitops/comment';
+import { readStackConfig, registeredResourcesFromProgram, type RegisteredResource } from '../../src/stack';
+import { FakeGitHub } from '../support/fake-github';
+
+const root = path.resolve(__dirname, '../..');
+
+/** A `pulumi preview --json` document between two runs of the example program, as the CLI writes it. */
+function previewJson(before: RegisteredResource[], after: RegisteredResource[]) {
+  const old = new Map(before.map((r) => [r.urn, r]));
+  const now = new Map(after.map((r) => [r.urn, r]));
+  const state = (r: RegisteredResource) => ({ urn: r.urn, type: r.type, custom: r.custom, inputs: r.inputs, ...(r.parent && { parent: r.parent }), ...(r.provider && { provider: r.provider }) });
+  const steps = [...new Set([...old.keys(), ...now.keys()])].map((urn) => {
+    const b = old.get(urn);
+    const a = now.get(urn);
+    const op = !b ? 'create' : !a ? 'delete' : JSON.stringify(b.inputs) === JSON.stringify(a.inputs) ? 'same' : 'update';
+    return { op, urn, ...(b && { oldState: state(b) }), ...(a && { newState: state(a) }) };
+  });
+  return { config: {}, steps, duration: 1_000_000, changeSummary: {} };
+}
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  try {
+    const code = await main(['node', 'stackfit', ...argv]);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+    process.exitCode = undefined;
+  }
+}
+
+describe('stackfit diff', () => {
+  let previewFile: string;
+  let fake: FakeGitHub;
+  let prNumber = 0;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'stackfit-diff-'));
+
+  beforeAll(async () => {
+    const config = readStackConfig(path.join(root, 'stacks', 'Pulumi.prod.yaml'), 'stackfit-demo');
+    const workloads = structuredClone(config['stackfit-demo:workloads']) as Record<string, { size: string; count: number }>;
+    const before = await registeredResourcesFromProgram({ projectDir: root, stack: 'prod', config });
+    // The change under review: web grows to m5.4xlarge, cache goes away, worker gets one more VM.
+    workloads.web!.size = 'm5.4xlarge';
+    delete workloads.cache;
+    workloads.worker!.count += 1;
+    const after = await registeredResourcesFromProgram({ projectDir: root, stack: 'prod', config: { ...config, 'stackfit-demo:workloads': workloads } });
+    previewFile = path.join(dir, 'preview.json');
+    writeFileSync(previewFile, JSON.stringify(previewJson(before, after), null, 2));
+    fake = await FakeGitHub.start();
+    // The pull request under review: a branch with the stack change, opened through the API.
+    await fake.commitAs('grow-web', { 'stacks/Pulumi.prod.yaml': 'changed\n' }, { name: 'Dev', email: 'dev@example.com' }, 'Grow web');
+    const octokit = createGitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1 });
+    const { data } = await octokit.rest.pulls.create({ owner: fake.owner, repo: fake.repo, head: 'grow-web', base: 'main', title: 'Grow web' });
+    prNumber = data.number;
+  }, 120_000);
+  afterAll(async () => fake?.close());
+
+  it('prices the old and new states of a preview, Infracost-style', async () => {
+    const { code, out } = await capture(['diff', '--preview', previewFile, '--format', 'json']);
+    expect(code).toBe(0);
+    const diff = JSON.parse(out) as { pastTotalMonthlyCost: number; totalMonthlyCost: number; diffTotalMonthlyCost: number; resources: { name: string; change: string; monthlyDelta?: number }[] };
+    const catalog = loadCatalog();
+    const price = (cloud: 'aws' | 'azure', region: string, size: string) => catalog.lookup(cloud, region, size)!.monthlyUsd;
+    const byName = Object.fromEntries(diff.resources.map((r) => [r.name, r]));
+    expect(byName.web).toMatchObject({ change: 'changed' });
+    expect(byName.web!.monthlyDelta).toBeCloseTo(3 * (price('aws', 'us-east-1', 'm5.4xlarge') - price('aws', 'us-east-1', 'm5.2xlarge')), 6);
+    expect(byName.cache).toMatchObject({ change: 'removed' });
+    expect(byName.cache!.monthlyDelta).toBeCloseTo(-price('aws', 'us-east-1', 'r5.2xlarge'), 6);
+    expect(byName.worker!.monthlyDelta).toBeCloseTo(price('azure', 'eastus', 'Standard_D8s_v5'), 6);
+    expect(byName.api).toMatchObject({ change: 'unchanged', monthlyDelta: 0 });
+    expect(diff.diffTotalMonthlyCost).toBeCloseTo(diff.totalMonthlyCost - diff.pastTotalMonthlyCost, 6);
+  });
+
+  it('keeps one comment per PR: created, left alone when unchanged, updated in place, never overwritten by an older run', async () => {
+    const env = { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` };
+    Object.assign(process.env, env);
+    try {
+      const first = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber), '--format', 'markdown']);
+      expect(first.err).toMatch(/cost comment created/);
+      expect(first.code).toBe(0);
+      const writesAfterFirst = fake.requests.filter((r) => r.write).length;
+      const second = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber)]);
+      expect(second.err).toMatch(/cost comment unchanged/);
+      expect(fake.requests.filter((r) => r.write).length).toBe(writesAfterFirst);
+      const ours = [...fake.comments.values()].filter((c) => c.issue === prNumber);
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.body).toContain('<!-- stackfit-cost-comment stack=prod -->');
+      expect(ours[0]!.body).not.toContain(fake.token);
+
+      const octokit = createGitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1 });
+      const repo = { owner: fake.owner, repo: fake.repo };
+      const newer = ours[0]!.body.replace(/valid-at=[^ ]+/, 'valid-at=2099-01-01T00:00:00.000Z').replace('will change by', 'will now change by');
+      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, stack: 'prod', body: newer, behavior: 'update' })).action).toBe('updated');
+      const older = ours[0]!.body.replace(/valid-at=[^ ]+/, 'valid-at=2000-01-01T00:00:00.000Z').replace('will change by', 'would change by');
+      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, stack: 'prod', body: older, behavior: 'update' })).action).toBe('stale');
+      const fresh = newer.replace(/valid-at=[^ ]+/, 'valid-at=2099-02-01T00:00:00.000Z').replace('will now change by', 'will change by');
+      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, stack: 'prod', body: fresh, behavior: 'delete-and-new' })).action).toBe('created');
+      const after = [...fake.comments.values()].filter((c) => c.issue === prNumber);
+      expect(after).toHaveLength(1);
+      expect(after[0]!.body).toContain('will change by');
+      expect(fake.violations).toEqual([]);
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+  });
+
+  it('fails clearly without a token or PR number', async () => {
+    const noToken = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber)]);
+    expect(noToken.code).not.toBe(0);
+    expect(noToken.err).toMatch(/GITHUB/);
+    const noInput = await capture(['diff']);
+    expect(noInput.code).not.toBe(0);
+    expect(noInput.err).toContain('give --preview');
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * A loopback Cloud Monitoring answering `GET /v3/projects/{p}/timeSeries` as the REST fallback
+ * of `@google-cloud/monitoring` calls it (`$alt=json;enum-encoding=int`, dotted query params,
+ * enums as integers), in the real response format (points newest first, RFC 3339 times,
+ * `metricKind`/`valueType` as integers), paging by `pageSize`/`nextPageToken`.
+ * Query parameters, the filter and the bearer token are checked; 429 RESOURCE_EXHAUSTED and
+ * 403 PERMISSION_DENIED can be injected.
+ */
+import type { Series } from '../../../src/model';
+import { aggregate, sendJson, startServer, type RunningFake } from './common';
+
+/** google.monitoring.v3.Aggregation.Aligner values. */
+const ALIGNERS: Record<string, 'mean' | 'max'> = { '12': 'mean', '11': 'max' };
+
+export interface FakeGcpMonitoringOptions {
+  /** Raw series per `<project>|<metric type>|<instance id>`. */
+  metrics: Map<string, Series>;
+  token: string;
+  /** Time series per page when the request sets no pageSize. */
+  defaultPageSize?: number;
+  throttleFirst?: number;
+  forbiddenProject?: string;
+}
+
+export interface FakeGcpMonitoring extends RunningFake {
+  port: number;
+  requests: { project: string; params: Record<string, string> }[];
+  httpRequests: number;
+  protocolErrors: string[];
+}
+
+export const gcpMetricKey = (project: string, metric: string, instanceId: string): string => `${project}|${metric}|${instanceId}`;
+
+const FILTER = /^metric\.type = "([^"]+)"( AND metric\.labels\.state = "used")? AND resource\.type = "gce_instance" AND resource\.labels\.instance_id = one_of\(((?:"\d+"(?:, )?)+)\)$/;
+
+const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Promise<FakeGcpMonitoring> {
+  const fake = { requests: [] as FakeGcpMonitoring['requests'], httpRequests: 0, protocolErrors: [] as string[] };
+  const running = await startServer((req, _body, res) => {
+    fake.httpRequests++;
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const fail = (status: number, grpcStatus: string, message: string, protocol = true): void => {
+      if (protocol) fake.protocolErrors.push(`${grpcStatus}: ${message}`);
+      sendJson(res, status, { error: { code: status, message, status: grpcStatus } });
+    };
+    const path = /^\/v3\/projects\/([a-z][-a-z0-9]{4,28}[a-z0-9])\/timeSeries$/.exec(url.pathname);
+    if (req.method !== 'GET' || !path) return fail(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+    if (req.headers.authorization !== `Bearer ${opts.token}`) return fail(401, 'UNAUTHENTICATED', 'missing or wrong bearer token');
+    const params = Object.fromEntries(url.searchParams);
+    if (params.$alt !== 'json;enum-encoding=int') return fail(400, 'INVALID_ARGUMENT', `$alt ${params.$alt}`);
+    const filter = FILTER.exec(params.filter ?? '');
+    if (!filter) return fail(400, 'INVALID_ARGUMENT', `filter not understood: ${params.filter}`);
+    const metric = filter[1]!;
+    if (metric === 'agent.googleapis.com/memory/percent_used' && !filter[2]) return fail(400, 'INVALID_ARGUMENT', 'memory filter without state');
+    const ids = [...filter[3]!.matchAll(/"(\d+)"/g)].map((m) => m[1]!);
+    const startMs = Date.parse(params['interval.startTime'] ?? '');
+    const endMs = Date.parse(params['interval.endTime'] ?? '');
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) return fail(400, 'INVALID_ARGUMENT', 'interval');
+    const period = /^(\d+)s$/.exec(params['aggregation.alignmentPeriod'] ?? '');
+    const how = ALIGNERS[params['aggregation.perSeriesAligner'] ?? ''];
+    if (!period || Number(period[1]) < 60 || !how) return fail(400, 'INVALID_ARGUMENT', 'aggregation');
+    if (params.view !== '0') return fail(400, 'INVALID_ARGUMENT', `view ${params.view}`);
+    if (fake.httpRequests <= (opts.throttleFirst ?? 0)) {
+      return fail(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for quota metric \'Time series queries\'', false);
+    }
+    const project = path[1]!;
+    fake.requests.push({ project, params });
+    if (project === opts.forbiddenProject) return fail(403, 'PERMISSION_DENIED', `Permission monitoring.timeSeries.list denied (or the resource may not exist).`, false);
+    const seconds = Number(period[1]);
+    const all = ids
+      .map((id) => ({ id, raw: opts.metrics.get(gcpMetricKey(project, metric, id)) }))
+      .filter((x): x is { id: string; raw: Series } => x.raw !== undefined)
+      .map(({ id, raw }) => {
+        const agg = aggregate(raw, startMs, endMs, seconds, how);
+        const points = agg.t.map((t, i) => ({ interval: { startTime: rfc3339(t + seconds * 1000), endTime: rfc3339(t + seconds * 1000) }, value: { doubleValue: agg.v[i]! } })).reverse();
+        return {
+          metric: { type: metric, labels: metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` } },
+          resource: { type: 'gce_instance', labels: { project_id: project, instance_id: id, zone: 'europe-west4-a' } },
+          metricKind: 1,
+          valueType: 3,
+          points,
+          unit: metric.startsWith('agent.') ? '%' : '10^2.%',
+        };
+      })
+      .filter((s) => s.points.length > 0);
+    const pageSize = Number(params.pageSize ?? opts.defaultPageSize ?? 100_000);
+    const offset = params.pageToken ? Number(Buffer.from(params.pageToken, 'base64').toString()) : 0;
+    const page = all.slice(offset, offset + pageSize);
+    const more = offset + pageSize < all.length;
+    sendJson(res, 200, {
+      ...(page.length > 0 ? { timeSeries: page } : {}),
+      ...(more ? { nextPageToken: Buffer.from(String(offset + pageSize)).toString('base64') } : {}),
+      unit: page[0]?.unit ?? '',
+    });
+  });
+  const port = Number(new URL(running.url).port);
+  return Object.assign(fake, running, { port });
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEMO_END_MS, DEMO_SOURCES, buildDemoUsage } from '../../scripts/build-demo-usage';
+import { readUsageFile } from '../../src/usage/file';
+import { readTraceFile } from '../../src/usage/traces';
+
+const repo = path.resolve(__dirname, '../..');
+const traces = path.resolve(repo, '../shared/data/traces');
+
+describe('demo usage files', () => {
+  it('are exactly what the build script makes from the real traces (provenance check)', () => {
+    const built = buildDemoUsage(traces);
+    expect(readFileSync(path.join(repo, 'stacks/usage/prod.csv'), 'utf8')).toBe(built.prod);
+    expect(readFileSync(path.join(repo, 'stacks/usage/dev.csv'), 'utf8')).toBe(built.dev);
+  });
+
+  it('keep the trace values and move timestamps by whole days to end before 2026-11-01', () => {
+    const prod = readUsageFile(path.join(repo, 'stacks/usage/prod.csv'));
+    expect([...prod.resources.keys()].sort()).toEqual(DEMO_SOURCES.prod.map((s) => s.workload).sort());
+    const worker = DEMO_SOURCES.prod.find((s) => s.workload === 'worker')!;
+    const trace = readTraceFile(path.join(traces, worker.file))[0]!;
+    const cores = prod.resources.get('worker')!.get('cpu_cores')!;
+    expect(cores.v.length).toBe(trace.cpuCores.v.filter(Number.isFinite).length);
+    const shift = cores.t[0]! - trace.cpuCores.t[0]!;
+    expect(shift % 86_400_000).toBe(0);
+    // Written with 6 significant digits: equal to the trace within half a unit of the 6th digit.
+    cores.v.forEach((v, i) => expect(Math.abs(v - trace.cpuCores.v[i]!)).toBeLessThanOrEqual(5e-6 * Math.abs(trace.cpuCores.v[i]!) + 1e-12));
+    expect(cores.t.at(-1)!).toBeLessThanOrEqual(DEMO_END_MS);
+    expect(DEMO_END_MS - cores.t.at(-1)!).toBeLessThan(86_400_000);
+    const reporting = prod.resources.get('reporting')!;
+    expect([...reporting.keys()]).toEqual(['cpu_percent']);
+  });
+});
