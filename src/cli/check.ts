@@ -62,7 +62,7 @@ export function renderCheckTable(r: CheckResult): string {
   const advisory = r.diagnostics.length - r.mandatoryViolations;
   const head = `Policy pack ${r.pack.name}@${r.pack.version} on ${r.project}/${r.stack} (${path.basename(r.source)}): ${r.mandatoryViolations} mandatory, ${advisory} advisory\n`;
   if (r.diagnostics.length === 0) return `${head}No policy violations.\n`;
-  const table = new Table({ head: ['level', 'policy', 'resource', 'message'], wordWrap: true, colWidths: [11, 30, 24, 70] });
+  const table = new Table({ head: ['level', 'policy', 'resource', 'message'], wordWrap: true, colWidths: [11, 30, 24, 70], ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }) });
   const order = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 } as const;
   const sorted = [...r.diagnostics].sort((a, b) => order[a.enforcementLevel] - order[b.enforcementLevel] || a.policyName.localeCompare(b.policyName));
   for (const d of sorted) table.push([d.enforcementLevel, d.policyName, d.urn ? nameFromUrn(d.urn) : '(stack)', d.text]);

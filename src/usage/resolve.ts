@@ -175,7 +175,8 @@ export async function fetchUsage(
     }),
   );
   progress.stop();
-  const unserved = workloads.filter((w) => !assignments.some((a) => a.workloads.includes(w)));
+  const served = new Set(assignments.flatMap((a) => a.workloads));
+  const unserved = workloads.filter((w) => !served.has(w));
   if (unserved.length > 0) {
     results.push({
       series: new Map(),

@@ -166,6 +166,18 @@ describe('resolveUsageSources + fetchUsage: four real-protocol sources at once',
     }
   });
 
+  it('isolates a source that throws (a missing usage file) and names workloads no source serves', async () => {
+    const sources = resolveUsageSources([join(tmp, 'no-such-usage.csv'), `prometheus://127.0.0.1:${prom.port}`], { config: stackfitConfigSchema.parse({}), cache: false });
+    const result = await fetchUsage(sources, [D, C], range);
+    expect(result.series.get(D.urn)?.source).toBe(`prometheus://127.0.0.1:${prom.port}`);
+    const reason = result.missing.find((m) => m.urn === C.urn)?.reason ?? '';
+    expect(reason).toContain('file:no-such-usage.csv: ');
+    expect(reason).toContain('no-such-usage.csv');
+    expect(reason).toContain('no hostname id to match the Prometheus label "instance"');
+    const none = await fetchUsage([], [A], range);
+    expect(none.missing).toEqual([{ urn: A.urn, reason: 'no usage source for aws workloads (add cloudwatch, a Prometheus or a usage file)' }]);
+  });
+
   it('rejects unknown specs and resolves file paths to the file source', () => {
     const opts = { config: stackfitConfigSchema.parse({}) };
     expect(() => resolveUsageSources(['influx://h:8086'], opts)).toThrow(/influx:\/\/h:8086: unknown usage source/);
