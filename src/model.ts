@@ -37,7 +37,16 @@ export interface MetricIds {
   hostname?: string;
   /** The Pulumi logical name, always present; usage files may key on it. */
   name: string;
+  /**
+   * For a workload that stands for several VMs (`count` > 1, e.g. the example project's
+   * component): each VM's own ids, so that monitoring sources can read every instance and
+   * combine them. Absent when the workload is one VM (its ids are the fields above).
+   */
+  instances?: InstanceMetricIds[];
 }
+
+/** One instance's monitoring ids inside a multi-instance workload. */
+export type InstanceMetricIds = Omit<MetricIds, 'name' | 'instances'>;
 
 export interface Workload {
   /** Pulumi URN: the stable identity of the workload everywhere in stackfit. */

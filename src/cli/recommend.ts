@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { loadCatalog } from '../catalog';
-import { loadConfig } from '../config';
+import { findConfigFile, loadConfig } from '../config';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
-import { DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
+import { DEMO_STACKS, loadDemo, packageRoot, recommend, specsFrom } from '../pipeline';
 import { REPORT_FORMATS, renderPlan } from '../report';
 import { fetchPulumiCloudExport, parseInventory, readInventory } from '../stack';
 import { emit } from './output';
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option('--pulumi-cloud-url <url>', 'Pulumi Cloud API base URL')
     .option('--stack <name>', 'stack name (default: from the state)')
     .option('--usage <spec...>', 'usage sources: a CSV/JSON file, prometheus://host:port, cloudwatch[:region], azure-monitor, gcp-monitoring[:project]')
-    .option('--config <file>', 'stackfit.yaml with rules and mappings')
+    .option('--config <file>', 'rules and mappings (default: ./stackfit.yaml if present)')
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--now <iso-date>', 'end of the look-back window (default: now)')
@@ -46,7 +46,8 @@ export function register(program: Command): void {
       demo?: string | boolean; state?: string; pulumiCloud?: string; pulumiCloudUrl?: string; stack?: string;
       usage?: string[]; config?: string; format: string; output?: string; now?: string;
     }) => {
-      const config = loadConfig(opts.config);
+      // Like renovate.json: stackfit.yaml at the repository root (the demo: the example project's).
+      const config = loadConfig(opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd()));
       const catalog = loadCatalog();
       let inventory: Inventory;
       let usage: UsageSource[];

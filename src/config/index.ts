@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseDocument, isNode, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { StackfitError } from '../model';
@@ -47,6 +48,14 @@ export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T
 
 export function parseConfig(text: string, where = 'stackfit.yaml'): StackfitConfig {
   return parseYamlWithSchema(text, stackfitConfigSchema, where);
+}
+
+export const CONFIG_FILE_NAME = 'stackfit.yaml';
+
+/** `stackfit.yaml` in a directory (the repository root, like renovate.json), if there is one. */
+export function findConfigFile(dir: string = process.cwd()): string | undefined {
+  const file = path.join(dir, CONFIG_FILE_NAME);
+  return existsSync(file) ? file : undefined;
 }
 
 /** Reads `stackfit.yaml`; without a path, the defaults. */

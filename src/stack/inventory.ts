@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
-import { StackfitError, type Inventory, type SkippedResource, type Workload } from '../model';
+import { StackfitError, type InstanceMetricIds, type Inventory, type SkippedResource, type Workload } from '../model';
 import {
   SUPPORTED_DEPLOYMENT_VERSIONS,
   checkpointSchema,
@@ -181,6 +181,7 @@ function collapseComponent(
         ? { awsInstanceId, awsDbInstanceId, azureResourceId, gcpInstanceId, gcpZone, hostname }
         : {}),
       gcpProject,
+      ...(vms.length > 1 ? instanceIds(vms) : {}),
     },
     ...(configKey ? { configRef: { key: configKey, path: meta.configPath ?? [name, 'size'] } } : {}),
     ...(first.stack ? { stack: first.stack } : {}),
@@ -190,6 +191,17 @@ function collapseComponent(
     if (workload.metricIds[key] === undefined) delete workload.metricIds[key];
   }
   return { workload };
+}
+
+/** Each VM's ids, for sources that read every instance of a workload (none when no VM has any). */
+function instanceIds(vms: readonly Workload[]): { instances?: InstanceMetricIds[] } {
+  const instances = vms.map(({ metricIds }) => {
+    const { awsInstanceId, awsDbInstanceId, azureResourceId, gcpInstanceId, gcpProject, gcpZone, hostname } = metricIds;
+    const ids: InstanceMetricIds = { awsInstanceId, awsDbInstanceId, azureResourceId, gcpInstanceId, gcpProject, gcpZone, hostname };
+    for (const key of Object.keys(ids) as (keyof InstanceMetricIds)[]) if (ids[key] === undefined) delete ids[key];
+    return ids;
+  });
+  return instances.some((ids) => Object.keys(ids).length > 0) ? { instances } : {};
 }
 
 /** Which Pulumi format a parsed JSON document is. */

@@ -1,3 +1,4 @@
+import { diffLines } from 'diff';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -53,13 +54,14 @@ describe('the GitHub Action entry point, against the fake GitHub', () => {
     expect(result.groups[0]).toMatchObject({ action: 'created', number: 1, branch: 'stackfit/prod' });
     expect(fake.violations).toEqual([]);
 
-    // The PR edits sizes in stacks/Pulumi.prod.yaml and nothing else.
+    // The PR edits placement keys (size; cloud/region/zone for moves, which the example's
+    // stackfit.yaml allows) in stacks/Pulumi.prod.yaml and nothing else.
     const changed = await fake.readFile('stackfit/prod', PROD_CONFIG_FILE);
     const original = (await fake.readFile('main', PROD_CONFIG_FILE))!;
-    const diffLines = changed!.split('\n').filter((l, i) => l !== original.split('\n')[i]);
-    expect(diffLines.length).toBeGreaterThan(0);
-    expect(diffLines.every((l) => /^ {6}size: \S+$/.test(l))).toBe(true);
-    expect(changed!.split('\n')).toHaveLength(original.split('\n').length);
+    const edited = diffLines(original, changed!).filter((part) => part.added || part.removed).flatMap((part) => part.value.split('\n').filter(Boolean));
+    expect(edited.length).toBeGreaterThan(0);
+    expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone): \S+$/.test(l))).toEqual([]);
+    expect(edited.some((l) => /^ {6}size: /.test(l))).toBe(true);
 
     const summary = fs.readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8');
     expect(summary).toContain('### stackfit: stack `prod`');
@@ -97,7 +99,7 @@ describe('the GitHub Action entry point, against the fake GitHub', () => {
     const text = written.join('');
     expect(text).toContain(`--- a/${PROD_CONFIG_FILE}\n+++ b/${PROD_CONFIG_FILE}`);
     expect(text).toMatch(/^- {6}size: m5\.2xlarge$/m);
-    expect(text).toMatch(/^Title: stackfit\(prod\): right-size \d+ workloads?/m);
+    expect(text).toMatch(/^Title: stackfit\(prod\): (right-size|move) \d+/m);
     expect(text).toContain('<!-- stackfit:fingerprint=');
   });
 });

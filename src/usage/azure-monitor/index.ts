@@ -9,6 +9,7 @@ import type { TokenCredential } from '@azure/identity';
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries, percentToCores } from '../index';
+import { fetchPerInstance } from '../instances';
 import { metricsResponseSchema, type AzureMetric } from './schema';
 
 export type AzureAggregation = 'Average' | 'Maximum';
@@ -94,7 +95,8 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
     name,
     stats,
     cacheKey: aggregation,
-    async fetch(workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> {
+    // Workloads with several instances: each instance read in the same calls, then combined.
+    fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const interval = azureInterval(range.stepSeconds);
       const timespan = `${range.start.toISOString()}/${range.end.toISOString()}`;
       const missing: UsageResult['missing'] = [];
@@ -153,7 +155,7 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
       return { series, missing };
-    },
+    }, name),
   };
 }
 

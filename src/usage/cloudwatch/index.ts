@@ -15,6 +15,7 @@ import { CloudWatchClient, GetMetricDataCommand, type CloudWatchClientConfig, ty
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries, percentToCores, percentToGiB } from '../index';
+import { fetchPerInstance } from '../instances';
 import { getMetricDataOutputSchema } from './schema';
 
 export type CloudWatchStatistic = 'Average' | 'Maximum';
@@ -92,7 +93,8 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
     name,
     stats,
     cacheKey: statistic,
-    async fetch(workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> {
+    // Workloads with several instances: each instance read in the same calls, then combined.
+    fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const period = cloudWatchPeriod(range, opts.now?.() ?? new Date());
       const missing: UsageResult['missing'] = [];
       const planned: PlannedQuery[] = [];
@@ -227,7 +229,7 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
         }
       }
       return { series, missing };
-    },
+    }, name),
   };
 }
 

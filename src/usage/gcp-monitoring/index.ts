@@ -16,6 +16,7 @@ import { MetricServiceClient } from '@google-cloud/monitoring';
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { normalizeSeries, percentToGiB } from '../index';
+import { fetchPerInstance } from '../instances';
 import { timeSeriesSchema, timestampMs } from './schema';
 
 export const CPU_METRIC = 'compute.googleapis.com/instance/cpu/utilization';
@@ -129,7 +130,8 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
     name,
     stats,
     cacheKey: aligner,
-    async fetch(workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> {
+    // Workloads with several instances: each instance read in the same calls, then combined.
+    fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const period = gcpAlignmentSeconds(range.stepSeconds);
       const missing: UsageResult['missing'] = [];
       const byProject = new Map<string, Map<string, Workload[]>>();
@@ -189,7 +191,7 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
         }
       }
       return { series, missing };
-    },
+    }, name),
   };
 }
 

@@ -8,6 +8,7 @@
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { normalizeSeries } from '../index';
+import { fetchPerInstance } from '../instances';
 import { isSample, queryRangeResponseSchema, type MatrixSeries } from './schema';
 
 /** Which workload id fills the join label (mirrors `usage.prometheus.joinOn` in stackfit.yaml). */
@@ -211,7 +212,8 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
     baseUrl,
     stats,
     cacheKey: JSON.stringify({ joinLabel, joinOn, cpuTemplate, memoryTemplate, matchPort }),
-    async fetch(workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> {
+    // Workloads with several instances: each instance read in the same calls, then combined.
+    fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const missing: UsageResult['missing'] = [];
       const byId = new Map<string, Workload[]>();
       for (const w of workloads) {
@@ -296,7 +298,7 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
         }
       }
       return { series, missing };
-    },
+    }, name),
   };
 }
 
