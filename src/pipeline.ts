@@ -2,6 +2,7 @@ import path from 'node:path';
 import { candidatesFor } from './catalog/candidates';
 import { loadCatalog } from './catalog';
 import { currentOfferingOf } from './catalog/current';
+import { withPricing } from './catalog/discounts';
 import type { Catalog } from './catalog/types';
 import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
@@ -10,7 +11,9 @@ import type { Demand, Inventory, Offering, Plan, UsageResult, UsageSource, Workl
 import { solvePlan } from './optimize';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
-import { mergeUsageResults } from './usage';
+import { fetchUsage } from './usage/fetch';
+
+const HOUR_MS = 3_600_000;
 
 export interface RecommendInput {
   inventory: Inventory;
@@ -35,29 +38,24 @@ export function specsFrom(catalog: Catalog) {
   };
 }
 
-/** Runs every usage source over the look-back window; one failing source does not lose the others. */
+/** Runs every usage source over the look-back window (see usage/fetch.ts: failures stay with their source). */
 export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<UsageResult> {
+  // The window ends on the hour: runs within the same hour ask for the same range, so the
+  // usage cache answers them, and a half-filled last interval is never read.
+  const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
   const range = {
-    start: new Date(now.getTime() - config.lookbackDays * 86_400_000),
-    end: now,
+    start: new Date(end - config.lookbackDays * 24 * HOUR_MS),
+    end: new Date(end),
     stepSeconds: config.usage.stepSeconds ?? 300,
   };
-  const results = await Promise.all(
-    sources.map((source) =>
-      source.fetch(workloads, range).catch(
-        (err: unknown): UsageResult => ({
-          series: new Map(),
-          missing: workloads.map((w) => ({ urn: w.urn, reason: `${source.name}: ${err instanceof Error ? err.message : String(err)}` })),
-        }),
-      ),
-    ),
-  );
-  return mergeUsageResults(results);
+  return fetchUsage(sources, workloads, range);
 }
 
 /** Steps 2–5 of the pipeline: usage → demand → candidates → plan. */
 export async function recommend(input: RecommendInput): Promise<Recommendation> {
-  const { inventory, config, catalog } = input;
+  const { inventory, config } = input;
+  // The team's prices (pricing.discounts / commitment); a no-op without them, never applied twice.
+  const catalog = withPricing(input.catalog, config.pricing);
   const now = input.now ?? new Date();
   const workloads = inventory.workloads;
   const usage = await readUsage(input.usage, workloads, config, now);
@@ -80,6 +78,15 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack });
   const served = new Set(usage.series.keys());
   return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)) };
+}
+
+/**
+ * The catalog a command should price with: the shipped one, with the refreshed overlay of
+ * `pricing.overlayDir` over it, at the team's prices (`pricing.discounts`, `commitment`).
+ */
+export function catalogForConfig(config: Pick<StackfitConfig, 'pricing'>, dir?: string): Catalog {
+  const overlayDir = config.pricing?.overlayDir;
+  return withPricing(loadCatalog(dir, overlayDir === undefined ? undefined : { overlayDir }), config.pricing);
 }
 
 /** The package root (holds package.json, Pulumi.yaml, stacks/), from src/ or dist/src/. */

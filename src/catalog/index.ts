@@ -32,15 +32,32 @@ export function defaultCatalogDir(): string {
 
 const cache = new Map<string, Catalog>();
 
-/** Loads the catalog in `dir` (default: the shipped one), once per directory. */
-export function loadCatalog(dir?: string): Catalog {
+/**
+ * Loads the catalog in `dir` (default: the shipped one), once per directory. With `overlayDir`
+ * (refreshed prices from `stackfit catalog refresh`), each region an overlay file holds replaces
+ * that region of the same cloud and kind: a refresh is a complete, newer snapshot of the region.
+ */
+export function loadCatalog(dir?: string, opts?: { overlayDir?: string }): Catalog {
   const resolved = path.resolve(dir ?? defaultCatalogDir());
-  let catalog = cache.get(resolved);
+  const overlay = opts?.overlayDir === undefined ? undefined : path.resolve(opts.overlayDir);
+  const key = overlay === undefined ? resolved : `${resolved}\0${overlay}`;
+  let catalog = cache.get(key);
   if (!catalog) {
-    catalog = new MemoryCatalog(CATALOG_PARTS.map((part) => readCatalogFile(path.join(resolved, catalogFileName(part.cloud, part.kind)), part)));
-    cache.set(resolved, catalog);
+    const files = CATALOG_PARTS.map((part) => readCatalogFile(path.join(resolved, catalogFileName(part.cloud, part.kind)), part));
+    if (overlay !== undefined) files.push(...readOverlayFiles(overlay));
+    catalog = new MemoryCatalog(files);
+    cache.set(key, catalog);
   }
   return catalog;
+}
+
+/** The catalog files an overlay directory holds (any subset of the parts; at least one). */
+function readOverlayFiles(dir: string): CatalogFile[] {
+  const files = CATALOG_PARTS.map((part) => ({ part, file: path.join(dir, catalogFileName(part.cloud, part.kind)) }))
+    .filter(({ file }) => existsSync(file))
+    .map(({ part, file }) => readCatalogFile(file, part));
+  if (files.length === 0) throw new StackfitError('no refreshed catalog here (run `stackfit catalog refresh --out` first)', dir);
+  return files;
 }
 
 /** Reads and validates one catalog file; any problem is a StackfitError naming the file. */
@@ -149,7 +166,6 @@ class MemoryCatalog implements Catalog {
     const regionSets = new Map<string, Set<string>>();
     for (const file of files) {
       const { cloud, kind } = file;
-      for (const s of file.sources) this.sourceList.push({ cloud, kind, source: s.source, date: s.date });
       const sizeSet = this.sizes.get(cloud) ?? new Set<string>();
       this.sizes.set(cloud, sizeSet);
       for (const name of file.sizes.name) {
@@ -163,8 +179,9 @@ class MemoryCatalog implements Catalog {
       }
       let byKind = this.places.get(cloud);
       if (!byKind) this.places.set(cloud, (byKind = new Map()));
-      const byRegion = new Map<string, Place>();
-      byKind.set(kind, byRegion);
+      // A later file of the same cloud and kind (an overlay) replaces the regions it holds.
+      let byRegion = byKind.get(kind);
+      if (!byRegion) byKind.set(kind, (byRegion = new Map<string, Place>()));
       const column = file.offers.region;
       let start = 0;
       while (start < column.length) {
@@ -175,6 +192,13 @@ class MemoryCatalog implements Catalog {
       }
     }
     for (const [key, set] of regionSets) this.regionLists.set(key, Object.freeze([...set].sort()));
+    // Sources of the files that still price at least one region (an overlay may replace them all).
+    const used = new Set<CatalogFile>();
+    for (const byKind of this.places.values()) for (const byRegion of byKind.values()) for (const place of byRegion.values()) used.add(place.file);
+    for (const file of files) {
+      if (!used.has(file)) continue;
+      for (const s of file.sources) this.sourceList.push({ cloud: file.cloud, kind: file.kind, source: s.source, date: s.date });
+    }
   }
 
   /** The place's offerings, built on first use. */

@@ -58,6 +58,36 @@ export const mappingSchema = z.object({
   stack: z.string().optional(),
 });
 
+/** One discount of the team's price book (`pricing.discounts`): which offerings, and how much off. */
+export const discountSchema = z
+  .object({
+    cloud: cloud.optional(),
+    kind: z.enum(['vm', 'database']).optional(),
+    /** Region(s), exact (Azure: case- and space-insensitive). */
+    region: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    /** Family / families, exact and case-insensitive (`m5` is not `m5a`: savings plans and reservations are per family). */
+    family: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    /** Size, exact or a `*` glob (`m5.*`), case-insensitive. */
+    size: z.string().min(1).optional(),
+    /** Percent off the list price (0 < percent < 100). */
+    percent: z.number().gt(0).lt(100),
+    /** What the discount is ("EDP", "savings plan"), shown in the price source. */
+    note: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** `pricing:`: refreshed prices and the team's discounts (see docs/prices.md). */
+export const pricingSchema = z
+  .object({
+    /** Applied in order; the first matching discount wins. */
+    discounts: z.array(discountSchema).default([]),
+    /** Price GCP sizes at their committed-use monthly price where the catalog has one. */
+    commitment: z.object({ gcp: z.enum(['1y', '3y']).optional() }).strict().optional(),
+    /** A refreshed overlay catalog (`stackfit catalog refresh --out`), relative to the working directory. */
+    overlayDir: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const stackfitConfigSchema = z
   .object({
     /** Days of history to read, and days ahead to forecast. */
@@ -129,6 +159,8 @@ export const stackfitConfigSchema = z
           .prefault({}),
       })
       .prefault({}),
+    /** Refreshed prices and discounts; absent = the shipped catalog's list prices. */
+    pricing: pricingSchema.optional(),
   })
   .strict();
 
@@ -136,3 +168,5 @@ export type StackfitConfig = z.infer<typeof stackfitConfigSchema>;
 export type WorkloadRule = z.infer<typeof workloadRuleSchema>;
 export type GroupRule = z.infer<typeof groupRuleSchema>;
 export type PlacementRule = z.infer<typeof placementSchema>;
+export type PricingConfig = z.infer<typeof pricingSchema>;
+export type DiscountRule = z.infer<typeof discountSchema>;

@@ -201,7 +201,9 @@ function instanceIds(vms: readonly Workload[]): { instances?: InstanceMetricIds[
     for (const key of Object.keys(ids) as (keyof InstanceMetricIds)[]) if (ids[key] === undefined) delete ids[key];
     return ids;
   });
-  return instances.some((ids) => Object.keys(ids).length > 0) ? { instances } : {};
+  // A project or zone alone names no machine: only an id or a host name does.
+  const identified = instances.some((ids) => ids.awsInstanceId ?? ids.awsDbInstanceId ?? ids.azureResourceId ?? ids.gcpInstanceId ?? ids.hostname);
+  return identified ? { instances } : {};
 }
 
 /** Which Pulumi format a parsed JSON document is. */

@@ -5,10 +5,11 @@
  * concurrent runs at worst both fetch. Only successful series are cached; misses, errors and
  * "no data" are asked again next time.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-write';
 import type { UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../model';
 
 export const DEFAULT_CACHE_DIR = '.stackfit-cache';
@@ -54,18 +55,6 @@ export function cacheKeyFor(source: CacheableSource, w: Workload, range: UsageRa
 function fileFor(dir: string, source: CacheableSource, key: string): string {
   const folder = source.name.replace(/[^a-zA-Z0-9._-]+/g, '_');
   return join(dir, folder, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
-}
-
-/** Writes `text` to `file` atomically (temp file in the same directory, then rename). */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 /** Wraps a source: cached workloads are answered from disk, the rest fetched in one call and stored. */

@@ -102,7 +102,7 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
     return parent ? { parent, index: Number(urn.slice(at + INSTANCE_MARK.length)) } : undefined;
   };
   const served = new Map<string, UsageSeries[]>();
-  const reasons = new Map<string, string[]>();
+  const reasons = new Map<string, { index: number; text: string }[]>();
   for (const [urn, s] of result.series) {
     const of = parentOf(urn);
     if (!of) series.set(urn, s);
@@ -115,12 +115,14 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
       continue;
     }
     const label = instanceLabel(of.parent.metricIds.instances?.[of.index] ?? {}, of.index);
-    reasons.set(of.parent.urn, [...(reasons.get(of.parent.urn) ?? []), `${label}: ${m.reason}`]);
+    // The source's name is said once, in front of the workload's message.
+    const reason = m.reason.startsWith(`${sourceName}: `) ? m.reason.slice(sourceName.length + 2) : m.reason;
+    reasons.set(of.parent.urn, [...(reasons.get(of.parent.urn) ?? []), { index: of.index, text: `${label}: ${reason}` }]);
   }
   for (const [urn, parent] of parents) {
     const total = parent.metricIds.instances?.length ?? 0;
     const parts = served.get(urn) ?? [];
-    const why = reasons.get(urn) ?? [];
+    const why = (reasons.get(urn) ?? []).sort((a, b) => a.index - b.index).map((r) => r.text);
     if (parts.length === 0) {
       missing.push({ urn, reason: `${sourceName}: no data for any of the ${total} instances (${why.join('; ')})` });
       continue;

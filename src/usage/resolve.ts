@@ -7,6 +7,7 @@
  * Prometheus and files for all. When several sources have data for a workload the first in the
  * list wins. API sources are cached on disk (see cache.ts).
  */
+export { fetchUsage } from './fetch';
 import type { StackfitConfig } from '../config/schema';
 import { StackfitError } from '../model';
 import type { Cloud, UsageRange, UsageResult, UsageSource, Workload } from '../model';
@@ -15,8 +16,7 @@ import { cachedUsageSource, DEFAULT_CACHE_DIR, type CacheableSource } from './ca
 import { cloudWatchUsageSource, type CloudWatchSourceOptions } from './cloudwatch';
 import { fileUsageSource } from './file';
 import { gcpMonitoringUsageSource, type GcpMonitoringSourceOptions } from './gcp-monitoring';
-import { mergeUsageResults } from './index';
-import { createProgress, silentProgress, type Progress, type ProgressOptions } from './progress';
+import type { ProgressOptions } from './progress';
 import { prometheusBaseUrl, prometheusUsageSource, type PrometheusSourceOptions } from './prometheus';
 
 export type VcpuOf = (w: Workload) => number | undefined;
@@ -132,60 +132,3 @@ export function resolveUsageSources(specs: readonly string[], opts: ResolveUsage
   });
 }
 
-/**
- * Runs every source on the workloads it serves, in parallel. A source that throws does not
- * lose the others' data: its workloads are listed as missing with the cause. Results are merged
- * in the order of `sources` (first with data wins); workloads no source serves are missing.
- */
-export async function fetchUsage(
-  sources: readonly UsageSource[],
-  workloads: readonly Workload[],
-  range: UsageRange,
-  /** progress: default from resolveUsageSources' `progress` option. */
-  opts: { progress?: boolean; progressOptions?: ProgressOptions; label?: string } = {},
-): Promise<UsageResult> {
-  const assignments = sources.map((source) => {
-    const cloud = (source as Partial<ResolvedUsageSource>).cloud;
-    return { source, workloads: cloud ? workloads.filter((w) => w.cloud === cloud) : [...workloads] };
-  });
-  const total = assignments.reduce((n, a) => n + a.workloads.length, 0);
-  const resolved = sources as readonly Partial<ResolvedUsageSource>[];
-  const show = opts.progress ?? resolved.some((s) => s.showProgress);
-  const progressOptions = opts.progressOptions ?? resolved.find((s) => s.progressOptions)?.progressOptions;
-  const progress: Progress = show ? createProgress(opts.label ?? 'usage', total, progressOptions) : silentProgress;
-  const doneBySource = assignments.map(() => 0);
-  const results = await Promise.all(
-    assignments.map(async ({ source, workloads: mine }, i): Promise<UsageResult> => {
-      const resolved = source as Partial<ResolvedUsageSource>;
-      resolved.setProgress?.((done) => {
-        doneBySource[i] = Math.max(doneBySource[i]!, Math.min(done, mine.length));
-        progress.update(doneBySource.reduce((a, b) => a + b, 0));
-      });
-      try {
-        if (mine.length === 0) return { series: new Map(), missing: [] };
-        return await source.fetch(mine, range);
-      } catch (err) {
-        const cause = err instanceof Error ? err.message : String(err);
-        return { series: new Map(), missing: mine.map((w) => ({ urn: w.urn, reason: `${source.name}: ${cause}` })) };
-      } finally {
-        doneBySource[i] = mine.length;
-        progress.update(doneBySource.reduce((a, b) => a + b, 0));
-        resolved.setProgress?.(undefined);
-      }
-    }),
-  );
-  progress.stop();
-  const served = new Set(assignments.flatMap((a) => a.workloads));
-  const unserved = workloads.filter((w) => !served.has(w));
-  if (unserved.length > 0) {
-    results.push({
-      series: new Map(),
-      missing: unserved.map((w) => ({ urn: w.urn, reason: `no usage source for ${w.cloud} workloads (add ${sourceHint(w.cloud)}, a Prometheus or a usage file)` })),
-    });
-  }
-  return mergeUsageResults(results);
-}
-
-function sourceHint(cloud: Cloud): string {
-  return cloud === 'aws' ? 'cloudwatch' : cloud === 'azure' ? 'azure-monitor' : 'gcp-monitoring';
-}

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +45,17 @@ workloads:
     expect(ruleFor(config, { name: 'web', urn: 'urn:x::web' }).cpuPercentile).toBe(95);
     expect(matchesWorkloadKey('urn:pulumi:prod::*::web', 'web', 'urn:pulumi:prod::p::aws:ec2/instance:Instance::web')).toBe(true);
     expect(matchesWorkloadKey('we', 'web', 'urn:x')).toBe(false);
+  });
+});
+
+describe('the README', () => {
+  it('documents a stackfit.yaml that parses, and the example project\'s one parses too', () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const config = parseConfig(block, 'README.md');
+    expect(config.budget.maxMonthlyCost).toBe(25000);
+    expect(config.mappings).toHaveLength(2);
+    expect(loadConfig(path.resolve(__dirname, '../../stackfit.yaml')).allowMove).toBe(true);
   });
 });

@@ -1,0 +1,263 @@
+/**
+ * The scheduled run, end to end, every part real: the example project's program (run under
+ * mocks) exported as `pulumi stack export` would, a real Prometheus holding real Bitbrains traces
+ * under the hostnames of the stack's VMs, the fake GitHub holding the example project's files
+ * (a real bare git repository), and the action's entry point with the environment the Actions
+ * runner sets. Then the git repository itself is read: the branch, its one commit, its diff.
+ *
+ * Ids: a mocked program has no cloud ids or hostnames (the mocks echo inputs and give ids like
+ * `web-0-mock-id`). The export below fills the outputs a real export carries (EC2 `i-…` ids and
+ * `privateDns`, ARM ids, GCE numeric `instanceId` and auto-name), deterministically from each
+ * resource's logical name, exactly where the real provider puts them.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { diffLines } from 'diff';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAction } from '../../src/cli/pr';
+import type { Series } from '../../src/model';
+import { registeredResourcesFromProgram } from '../../src/stack/demo';
+import { readTraceDir, type Trace } from '../../src/usage/traces';
+import { FakeGitHub, ResponseSchemaValidator } from '../support/fake-github';
+import { gitOk } from '../support/fake-github/git';
+import { BITBRAINS_DIR, SLOT_SECONDS, startPrometheus, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+const STACK_FILE = 'stacks/Pulumi.prod.yaml';
+const NOW = new Date('2026-11-01T00:00:00Z');
+const HISTORY_DAYS = 10;
+const AZURE_SUBSCRIPTION = '00000000-0000-0000-0000-0000000000e2';
+
+/** Deterministic hex from a name (stands in for the ids a cloud assigns). */
+const hexOf = (name: string, length: number): string => createHash('sha256').update(name).digest('hex').slice(0, length);
+const digitsOf = (name: string, length: number): string =>
+  BigInt(`0x${hexOf(name, 15)}`)
+    .toString()
+    .padStart(length, '7')
+    .slice(0, length);
+
+/** The outputs a real `pulumi up` records for a VM, where each provider records them. */
+function cloudOutputs(type: string, name: string, inputs: Record<string, unknown>): { id: string; outputs: Record<string, unknown> } {
+  if (type === 'aws:ec2/instance:Instance') {
+    const id = `i-0${hexOf(name, 16)}`;
+    const octet = parseInt(hexOf(name, 2), 16);
+    return { id, outputs: { ...inputs, id, privateDns: `ip-10-0-${octet}-${(octet * 7) % 250}.ec2.internal`, instanceState: 'running' } };
+  }
+  if (type === 'azure-native:compute:VirtualMachine') {
+    const id = `/subscriptions/${AZURE_SUBSCRIPTION}/resourceGroups/${name.replace(/-\d+$/, '')}-rg${hexOf(name, 7)}/providers/Microsoft.Compute/virtualMachines/${name}${hexOf(`${name}vm`, 7)}`;
+    return { id, outputs: { ...inputs, id, vmId: `${hexOf(name, 8)}-${hexOf(name, 4)}-4${hexOf(name, 3)}-a${hexOf(name, 3)}-${hexOf(name, 12)}` } };
+  }
+  if (type === 'gcp:compute/instance:Instance') {
+    // GCE auto-names `<logical name>-<7 hex>`; the guest's hostname is the instance name.
+    const autoName = `${name}-${hexOf(name, 7)}`;
+    const zone = String(inputs.zone ?? '');
+    const project = String(inputs.project ?? 'stackfit-demo-prod');
+    const id = `projects/${project}/zones/${zone}/instances/${autoName}`;
+    return { id, outputs: { ...inputs, id, name: autoName, instanceId: digitsOf(name, 19), project, selfLink: `https://www.googleapis.com/compute/v1/${id}` } };
+  }
+  return { id: `${name}-${hexOf(name, 8)}`, outputs: { ...inputs } };
+}
+
+/** A trace's last `days` days, moved (by whole 5-minute slots) to end at `end`. */
+function recent(trace: Trace, days: number, end: Date): Trace {
+  const last = trace.cpuCores.t.at(-1)!;
+  const shift = Math.floor((end.getTime() - last) / (SLOT_SECONDS * 1000)) * SLOT_SECONDS * 1000;
+  const from = last - days * 86_400_000;
+  const cut = (s: Series): Series => {
+    const i = s.t.findIndex((t) => t > from);
+    return { t: s.t.slice(i).map((t) => t + shift), v: s.v.slice(i) };
+  };
+  return { ...trace, cpuCores: cut(trace.cpuCores), ...(trace.memoryGiB ? { memoryGiB: cut(trace.memoryGiB) } : {}) };
+}
+
+interface Run {
+  prom: RunningPrometheus;
+  fake: FakeGitHub;
+  dir: string;
+  projectDir: string;
+  exportFile: string;
+  hostnames: Map<string, string>;
+}
+
+let run: Run;
+
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stackfit-e2e-'));
+  // The example project as a user's repository checkout holds it.
+  const projectDir = path.join(dir, 'repo');
+  fs.mkdirSync(path.join(projectDir, 'stacks'), { recursive: true });
+  const files: Record<string, string> = {};
+  for (const file of ['Pulumi.yaml', STACK_FILE, 'stackfit.yaml']) {
+    files[file] = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+    fs.writeFileSync(path.join(projectDir, file), files[file]!);
+  }
+
+  // `pulumi stack export` of prod, from the program's registrations.
+  const registered = await registeredResourcesFromProgram({ projectDir: REPO_ROOT, stack: 'prod' });
+  const resources = registered.map((r) => {
+    const { id, outputs } = r.custom ? cloudOutputs(r.type, r.name, r.inputs) : { id: undefined, outputs: r.inputs };
+    return {
+      urn: r.urn,
+      custom: r.custom,
+      ...(id ? { id } : {}),
+      type: r.type,
+      inputs: r.inputs,
+      outputs,
+      ...(r.parent ? { parent: r.parent } : {}),
+      ...(r.provider ? { provider: r.provider } : {}),
+    };
+  });
+  const exportFile = path.join(dir, 'prod.stack.json');
+  fs.writeFileSync(exportFile, JSON.stringify({ version: 3, deployment: { manifest: { time: NOW.toISOString(), magic: '', version: 'v3.248.0' }, resources } }, null, 2));
+
+  // node_exporter data of every VM, keyed by the hostname the export gives it.
+  const hostnames = new Map<string, string>();
+  for (const r of resources) {
+    const o = r.outputs as Record<string, unknown>;
+    const host = r.type === 'aws:ec2/instance:Instance' ? o.privateDns : r.type === 'gcp:compute/instance:Instance' ? o.name : r.type === 'azure-native:compute:VirtualMachine' ? (o.osProfile as { computerName?: string })?.computerName : undefined;
+    if (typeof host === 'string') hostnames.set(r.urn.split('::').pop()!, host);
+  }
+  const traces = readTraceDir(BITBRAINS_DIR);
+  const vms = [...hostnames.entries()];
+  const omFile = path.join(dir, 'prod.om');
+  await writeOpenMetrics(
+    omFile,
+    vms.map(([, host], i) => ({ instance: `${host}:9100`, trace: recent(traces[i % traces.length]!, HISTORY_DAYS, NOW) })),
+  );
+  const prom = await startPrometheus({ openMetricsFiles: [omFile] });
+  const fake = await FakeGitHub.start({ files, validator: new ResponseSchemaValidator() });
+  run = { prom, fake, dir, projectDir, exportFile, hostnames };
+}, 240_000);
+
+afterAll(async () => {
+  await run?.prom.stop();
+  await run?.fake.close();
+  if (run?.dir) fs.rmSync(run.dir, { recursive: true, force: true });
+});
+
+/** The environment the Actions runner gives the action's step. */
+function runnerEnv(inputs: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: os.tmpdir(),
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: `${run.fake.owner}/${run.fake.repo}`,
+    GITHUB_API_URL: run.fake.url,
+    GITHUB_SERVER_URL: 'https://github.test',
+    GITHUB_TOKEN: run.fake.token,
+    GITHUB_EVENT_NAME: 'schedule',
+    GITHUB_WORKSPACE: run.projectDir,
+    GITHUB_STEP_SUMMARY: path.join(run.dir, 'summary.md'),
+    GITHUB_OUTPUT: path.join(run.dir, 'output.txt'),
+    RUNNER_TEMP: run.dir,
+    ...inputs,
+  };
+}
+
+/**
+ * `stackfit recommend --format json` on the same inputs, as a user runs it (`bin/stackfit.js`, in
+ * its own process: the command loads the usage adapters with a plain `require`).
+ */
+async function recommendJson(): Promise<ReportJson> {
+  const out = path.join(run.dir, 'report.json');
+  const args = [
+    path.join(REPO_ROOT, 'bin/stackfit.js'), 'recommend', '--state', run.exportFile, '--stack', 'prod',
+    '--usage', `prometheus://127.0.0.1:${run.prom.port}`, '--now', NOW.toISOString(), '--format', 'json', '--output', out,
+  ];
+  const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(process.execPath, args, { cwd: run.projectDir, env: { PATH: process.env.PATH, HOME: os.tmpdir(), CI: 'true' } }, (err, _out, errOut) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errOut) }),
+    );
+  });
+  expect(stderr.split('\n').filter((l) => l.startsWith('stackfit:'))).toEqual([]);
+  expect(code).toBe(0);
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as ReportJson;
+}
+
+interface ReportJson {
+  stack: string;
+  totals: { monthlyBefore: number; monthlyAfter: number; monthlyDelta: number };
+  items: { urn: string; action: string; workload: { name: string; cloud: string; region?: string; size: string; count: number }; chosen: { cloud: string; region: string; size: string } | null; monthlyBefore: number | null; monthlyAfter: number | null; monthlyDelta: number | null }[];
+  missingUsage: { urn: string; reason: string }[];
+}
+
+const usd = (x: number): string => `$${Math.round(Math.abs(x)).toLocaleString('en-US')}`;
+
+describe('the scheduled GitHub Action run, all real parts together', () => {
+  it('reads the stack and Prometheus, opens stackfit/prod with one commit editing exactly the planned lines, and is idempotent', async () => {
+    // Every VM of the stack has a hostname in the export, and the workloads with several VMs
+    // are read per instance.
+    expect(run.hostnames.size).toBe(13);
+
+    const report = await recommendJson();
+    expect(report.missingUsage).toEqual([]);
+    expect(report.items).toHaveLength(6);
+    const changed = report.items.filter((i) => i.action === 'resize' || i.action === 'move');
+    expect(changed.length).toBeGreaterThan(0);
+
+    const env = runnerEnv({ INPUT_STACK: 'prod', INPUT_STATE: run.exportFile, INPUT_USAGE: `prometheus://127.0.0.1:${run.prom.port}`, INPUT_WORKING_DIRECTORY: run.projectDir, INPUT_NOW: NOW.toISOString(), INPUT_MODE: 'api' });
+    const log: string[] = [];
+    const result = await runAction({ env, out: (t) => log.push(t), err: (t) => log.push(t), clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } });
+    expect(run.fake.violations).toEqual([]);
+    expect(result.groups).toHaveLength(1);
+    expect(result.groups[0]).toMatchObject({ branch: 'stackfit/prod', action: 'created', number: 1 });
+
+    // The bare repository: one commit on top of main, touching only the stack file.
+    const bare = run.fake.bareRepo;
+    const mainSha = await gitOk(bare, ['rev-parse', 'refs/heads/main']);
+    const commits = (await gitOk(bare, ['rev-list', `${mainSha}..refs/heads/stackfit/prod`])).split('\n').filter(Boolean);
+    expect(commits).toHaveLength(1);
+    expect(await gitOk(bare, ['rev-parse', `${commits[0]}^`])).toBe(mainSha);
+    expect(await gitOk(bare, ['diff', '--name-only', mainSha, 'refs/heads/stackfit/prod'])).toBe(STACK_FILE);
+
+    // The edited lines are those the plan changes: per workload, its size (and for a move its
+    // cloud/region/zone), and the edited YAML is the original with the plan's choices applied.
+    const before = await gitOk(bare, ['show', `${mainSha}:${STACK_FILE}`]);
+    const after = await gitOk(bare, ['show', `refs/heads/stackfit/prod:${STACK_FILE}`]);
+    const edited = diffLines(before, after).filter((p) => p.added || p.removed).flatMap((p) => p.value.split('\n').filter(Boolean));
+    expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone): \S+/.test(l))).toEqual([]);
+    const sizeChanges = changed.filter((i) => i.chosen!.size !== i.workload.size).length;
+    expect(edited.filter((l) => /^ {6}size: /.test(l))).toHaveLength(2 * sizeChanges);
+    type Spec = { cloud: string; region: string; size: string; zone?: string };
+    const specsBefore = (parseYaml(before) as { config: Record<string, Record<string, Spec>> }).config['stackfit-demo:workloads']!;
+    const specsAfter = (parseYaml(after) as { config: Record<string, Record<string, Spec>> }).config['stackfit-demo:workloads']!;
+    for (const item of report.items) {
+      const name = item.workload.name;
+      const expected = item.chosen && item.action !== 'keep' && item.action !== 'no-recommendation' ? { cloud: item.chosen.cloud, region: item.chosen.region, size: item.chosen.size } : {};
+      const { zone: _zoneAfter, ...restAfter } = specsAfter[name]!;
+      const { zone: _zoneBefore, ...restBefore } = specsBefore[name]!;
+      expect(restAfter, name).toEqual({ ...restBefore, ...expected });
+    }
+
+    // The PR body: the cost table's rows and the totals of the JSON report.
+    const pr = run.fake.pulls.get(1)!;
+    expect(pr.headRef).toBe('stackfit/prod');
+    const body = pr.body ?? '';
+    for (const item of changed) {
+      const row = body.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${item.workload.name}\``));
+      expect(row, item.workload.name).toBeDefined();
+      expect(row).toContain(item.workload.size);
+      expect(row).toContain(item.chosen!.size);
+    }
+    const delta = changed.reduce((n, i) => n + (i.monthlyDelta ?? 0), 0);
+    expect(body).toContain(usd(delta));
+    expect(body).toContain(usd(delta * 12));
+
+    const summary = fs.readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8');
+    expect(summary).toContain('### stackfit: stack `prod`');
+    expect(summary).toContain('| `stackfit/prod` | created | [#1](https://github.test/acme/infra/pull/1) |');
+    expect(fs.readFileSync(env.GITHUB_OUTPUT!, 'utf8')).toMatch(/^created<<\S+\n1\n/m);
+    for (const text of [log.join(''), summary, body]) expect(text).not.toContain(run.fake.token);
+
+    // The next scheduled run: same data, same plan, no write.
+    const mark = run.fake.requests.length;
+    const again = await runAction({ env, out: () => {}, err: () => {}, clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } });
+    expect(again.groups.map((g) => g.action)).toEqual(['unchanged']);
+    expect(run.fake.writes(mark)).toEqual([]);
+  }, 240_000);
+});
