@@ -1,6 +1,7 @@
 /**
  * PR bot benchmark: `npx tsx bench/pr.ts`. GitHub API calls (reads and writes) per new PR, per
- * update (changed recommendation), per no-op run and per dry run, in both modes, measured on the
+ * update (changed recommendation), per no-op run, per dry run, per rebase (main changed the stack
+ * file) and per autoclose (nothing recommended any more), in both modes, measured on the
  * fake GitHub server's request log (the calls a real GitHub would see, retries included), and the
  * wall time of each on loopback (write pacing off: on GitHub, writes are paced 1 s apart).
  */
@@ -60,6 +61,11 @@ async function measure(mode: 'api' | 'local-git'): Promise<Row[]> {
   await step('update', second);
   await step('no-op run', second);
   await step('dry run', second, { dryRun: true });
+  // A teammate edits another line of the stack file on main: the branch is rebased onto it.
+  await fake.commitAs('main', { [PROD_CONFIG_FILE]: PROD_CONFIG_TEXT.replace('diskGiB: 64', 'diskGiB: 128') }, { name: 'Dev', email: 'dev@example.com' });
+  await step('rebase', second);
+  await step('autoclose', planOf([]));
+  await step('nothing', planOf([]));
   if (fake.violations.length) throw new Error(`schema violations: ${fake.violations.join('; ')}`);
   await fake.close();
   fs.rmSync(checkout, { recursive: true, force: true });
@@ -71,9 +77,9 @@ async function main(): Promise<void> {
   await measure('api');
   const rows = [...(await measure('api')), ...(await measure('local-git'))];
   const pad = (s: string | number, n: number) => String(s).padEnd(n);
-  process.stdout.write(`${pad('mode', 10)}${pad('step', 11)}${pad('result', 10)}${pad('reads', 7)}${pad('writes', 8)}${pad('calls', 7)}ms\n`);
+  process.stdout.write(`${pad('mode', 10)}${pad('step', 11)}${pad('result', 12)}${pad('reads', 7)}${pad('writes', 8)}${pad('calls', 7)}ms\n`);
   for (const r of rows) {
-    process.stdout.write(`${pad(r.mode, 10)}${pad(r.step, 11)}${pad(r.action, 10)}${pad(r.reads, 7)}${pad(r.writes, 8)}${pad(r.reads + r.writes, 7)}${r.ms.toFixed(0)}\n`);
+    process.stdout.write(`${pad(r.mode, 10)}${pad(r.step, 11)}${pad(r.action, 12)}${pad(r.reads, 7)}${pad(r.writes, 8)}${pad(r.reads + r.writes, 7)}${r.ms.toFixed(0)}\n`);
   }
 }
 

@@ -8,7 +8,10 @@ const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
 let entry = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
 if (fs.existsSync(source)) {
   try {
-    require(require.resolve('tsx/cjs', { paths: [path.join(__dirname, '..')] }));
+    const paths = [path.join(__dirname, '..')];
+    require(require.resolve('tsx/cjs', { paths }));
+    // Dynamic import() goes through Node's ESM loader: register tsx there too.
+    require(require.resolve('tsx/esm/api', { paths })).register();
     entry = source;
   } catch {
     // tsx absent (production install): fall back to dist/.

@@ -12,6 +12,8 @@ import { solvePlan } from './optimize';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
 import { fetchUsage } from './usage/fetch';
+import { packageRoot } from './package-root';
+import { instanceEvidenceNote } from './usage/instances';
 
 const HOUR_MS = 3_600_000;
 
@@ -28,6 +30,8 @@ export interface Recommendation {
   plan: Plan;
   /** Workloads no source could serve, with the cause (from every source). */
   missingUsage: { urn: string; reason: string }[];
+  /** The sources' non-fatal findings (rows for unknown resources, instances without data), to show the user. */
+  usageWarnings: string[];
 }
 
 /** vCPU / memory callbacks that usage sources use to turn percentages into cores and GiB. */
@@ -72,12 +76,14 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     const series = usage.series.get(workload.urn);
     if (!series) continue;
     const demand = forecastDemand({ workload, usage: series, rule, now });
+    const instancesNote = instanceEvidenceNote(series);
+    if (instancesNote) demand.notes.push(instancesNote);
     demands.set(workload.urn, demand);
     if (demand.status === 'ok') candidates.set(workload.urn, candidatesFor({ workload, demand, rule, catalog, current: offering, perPlace: 1 }));
   }
   const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack });
   const served = new Set(usage.series.keys());
-  return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)) };
+  return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)), usageWarnings: usage.warnings ?? [] };
 }
 
 /**
@@ -89,15 +95,7 @@ export function catalogForConfig(config: Pick<StackfitConfig, 'pricing'>, dir?: 
   return withPricing(loadCatalog(dir, overlayDir === undefined ? undefined : { overlayDir }), config.pricing);
 }
 
-/** The package root (holds package.json, Pulumi.yaml, stacks/), from src/ or dist/src/. */
-export function packageRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 4; i++) {
-    if (require('node:fs').existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error(`package.json not found above ${__dirname}`);
-}
+export { packageRoot } from './package-root';
 
 export const DEMO_STACKS = ['prod', 'dev'] as const;
 

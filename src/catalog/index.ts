@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { packageRoot } from '../package-root';
 import { HOURS_PER_MONTH, StackfitError, type Arch, type Cloud, type Offering, type WorkloadKind } from '../model';
 import { NUMERIC_COLUMNS, catalogFileName, catalogFileSchema, checkColumn, type CatalogFile } from './format';
 import type { Catalog, OfferingQuery } from './types';
@@ -21,12 +22,10 @@ export const CATALOG_PARTS: readonly { cloud: Cloud; kind: WorkloadKind }[] = [
  * holds package.json, so it is the same from `src/catalog/` (tsx) and `dist/src/catalog/` (tsc).
  */
 export function defaultCatalogDir(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'catalog');
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new StackfitError('cannot find the package root (package.json) above this module', __dirname);
-    dir = parent;
+  try {
+    return path.join(packageRoot(), 'catalog');
+  } catch {
+    throw new StackfitError('cannot find the package root (package.json) above this module', __dirname);
   }
 }
 

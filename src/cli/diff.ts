@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { loadCatalog } from '../catalog';
+import { findConfigFile, loadConfig } from '../config';
 import { COMMENT_BEHAVIORS, upsertCostComment, type CommentBehavior } from '../gitops/comment';
 import { createGitHubClient, repoFromEnv } from '../gitops/github';
 import { StackfitError, type Inventory } from '../model';
 import { renderCostComment } from '../report/comment';
 import { costDiff, type CostDiff } from '../report/diff';
 import { signedUsd, usd } from '../report/format';
+import { catalogForConfig } from '../pipeline';
 import { readInventory } from '../stack';
 import { emit } from './output';
 
@@ -46,13 +47,14 @@ export function register(program: Command): void {
     .option('--base <file>', 'state before the change (stack export or checkpoint)')
     .option('--head <file>', 'state or preview after the change')
     .option('--stack <name>', 'stack name (default: from the state)')
+    .option('--config <file>', 'stackfit.yaml, for its pricing: section (default: ./stackfit.yaml if present)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
     .option('--output <file>', 'write to a file (atomically) instead of stdout')
     .option('--comment', 'post or update the cost comment on the pull request (GITHUB_TOKEN, GITHUB_REPOSITORY)')
     .option('--pr <number>', 'pull request number (default: from the GitHub Actions event)')
     .addOption(new Option('--behavior <behavior>', 'how to treat an existing comment').choices([...COMMENT_BEHAVIORS]).default('update'))
     .option('--report-url <url>', 'link to the full report, shown when the comment is cut')
-    .action(async (opts: { preview?: string; base?: string; head?: string; stack?: string; format: string; output?: string; comment?: boolean; pr?: string; behavior: CommentBehavior; reportUrl?: string }) => {
+    .action(async (opts: { preview?: string; base?: string; head?: string; stack?: string; format: string; output?: string; comment?: boolean; pr?: string; behavior: CommentBehavior; reportUrl?: string; config?: string }) => {
       let base: Inventory;
       let head: Inventory;
       if (opts.preview) {
@@ -64,7 +66,9 @@ export function register(program: Command): void {
       } else {
         throw new StackfitError('give --preview preview.json, or --base and --head');
       }
-      const diff = costDiff(base, head, loadCatalog());
+      // Prices as the team pays them: refreshed overlays and discounts from stackfit.yaml.
+      const config = loadConfig(opts.config ?? findConfigFile());
+      const diff = costDiff(base, head, catalogForConfig(config));
       const markdown = renderCostComment(diff, { validAt: new Date(), ...(opts.reportUrl && { fullReportUrl: opts.reportUrl }) });
       const text = opts.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : opts.format === 'markdown' ? markdown : renderTableText(diff);
       emit(text, opts.output);

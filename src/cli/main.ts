@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { StackfitError } from '../model';
+import { packageVersion } from '../package-root';
 import * as backtest from './backtest';
+import * as catalog from './catalog';
 import * as check from './check';
 import * as diff from './diff';
 import * as pr from './pr';
@@ -12,12 +14,12 @@ import * as recommend from './recommend';
  */
 export type Register = (program: Command) => void;
 
-const commands: Register[] = [recommend.register, pr.register, check.register, diff.register, backtest.register];
+const commands: Register[] = [recommend.register, pr.register, check.register, diff.register, backtest.register, catalog.register];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('stackfit')
     .description('Right-size and place Pulumi stacks across AWS, Azure and GCP')
-    .version(require('../../package.json').version)
+    .version(packageVersion())
     .exitOverride()
     .showHelpAfterError();
   for (const register of commands) register(program);

@@ -2,15 +2,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadCatalog } from '../catalog';
 import { loadConfig } from '../config';
 import type { StackfitConfig } from '../config/schema';
 import { GitHubClient, parseRepoSlug } from '../gitops/github';
 import { runPullRequests, type PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
-import { DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
+import { catalogForConfig, DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
 import { loadPulumiProject, readInventory, stackConfigPath } from '../stack';
-import { resolveUsageSources } from '../usage/resolve';
 
 /**
  * `stackfit pr`: run the pipeline for one stack and deliver the result as a pull request that
@@ -73,7 +71,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   const projectDir = path.resolve(opts.projectDir ?? '.');
   const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
   const config = withPrOverrides(loadConfig(configPath), opts);
-  const catalog = loadCatalog();
+  const catalog = catalogForConfig(config);
   let now = opts.now ? new Date(opts.now) : undefined;
   if (now && Number.isNaN(now.getTime())) throw new StackfitError(`"${opts.now}" is not a date`, '--now');
 
@@ -100,6 +98,8 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     inventory = await readInventory(opts.state, { stack });
     const specs = opts.usage ?? config.usage.sources;
     if (specs.length === 0) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)', '--usage');
+    // Loaded on demand: the usage adapters pull in the cloud SDKs, which the demo and dry runs skip.
+    const { resolveUsageSources } = await import('../usage/resolve.js');
     usage = resolveUsageSources(specs, { config, ...specsFrom(catalog) });
     const project = loadPulumiProject(projectDir);
     projectName = project.name;
@@ -113,7 +113,8 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     throw new StackfitError(`cannot read the stack config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, configFileAbs);
   }
 
-  const { plan } = await recommend({ inventory, usage, config, catalog, now });
+  const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
+  for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);
   const log = (line: string) => io.out(`${line}\n`);
   if (opts.dryRun) {
     return runPullRequests({ plan, stack, configFile, configText, projectName, config, mode: opts.mode ?? 'api', dryRun: true, log });
@@ -141,16 +142,28 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
 /** Markdown for `$GITHUB_STEP_SUMMARY`. */
 export function renderRunSummary(result: PrRunResult): string {
   const lines = [`### stackfit: stack \`${result.stack}\``, ''];
-  if (result.groups.length === 0) {
+  const changedInConfig = result.changedInConfig ?? [];
+  if (result.groups.length === 0 && changedInConfig.length === 0) {
     lines.push('No changes to propose: every workload is already the right size.', '');
     return lines.join('\n');
   }
-  lines.push('| Branch | Result | Pull request | API calls | Details |', '|---|---|---|---:|---|');
-  for (const g of result.groups) {
-    const pr = g.number !== undefined ? `[#${g.number}](${g.url ?? ''})` : '';
-    lines.push(`| \`${g.branch}\` | ${g.action} | ${pr} | ${g.apiCalls} | ${g.message.replace(/\|/g, '\\|')} |`);
+  if (result.groups.length > 0) {
+    lines.push('| Branch | Result | Pull request | API calls | Details |', '|---|---|---|---:|---|');
+    for (const g of result.groups) {
+      const pr = g.number !== undefined ? `[#${g.number}](${g.url ?? ''})` : '';
+      lines.push(`| \`${g.branch}\` | ${g.action} | ${pr} | ${g.apiCalls} | ${g.message.replace(/\|/g, '\\|')} |`);
+    }
+    lines.push('');
+    const counts = new Map<string, number>();
+    for (const g of result.groups) counts.set(g.action, (counts.get(g.action) ?? 0) + 1);
+    lines.push(`Pull requests: ${[...counts].map(([action, n]) => `${n} ${action}`).join(', ')}.`, '');
   }
-  lines.push('', `${result.apiCalls} GitHub API calls (${result.writeCalls} writes).`, '');
+  if (changedInConfig.length > 0) {
+    lines.push('Left out: the stack config no longer holds the deployed value (stackfit looks again after the next deploy):', '');
+    for (const c of changedInConfig) lines.push(`- ${c.reason}`);
+    lines.push('');
+  }
+  lines.push(`${result.apiCalls} GitHub API calls (${result.writeCalls} writes).`, '');
   return lines.join('\n');
 }
 
@@ -212,6 +225,7 @@ export async function runAction(io: PrCommandIo): Promise<PrRunResult> {
       prs: JSON.stringify(result.groups.map((g) => ({ branch: g.branch, action: g.action, number: g.number ?? null, url: g.url ?? null }))),
       created: String(result.groups.filter((g) => g.action === 'created').length),
       updated: String(result.groups.filter((g) => g.action === 'updated').length),
+      autoclosed: String(result.groups.filter((g) => g.action === 'autoclosed').length),
     });
   }
   return result;

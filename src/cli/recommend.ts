@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
-import { loadCatalog } from '../catalog';
 import { findConfigFile, loadConfig } from '../config';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
-import { DEMO_STACKS, loadDemo, packageRoot, recommend, specsFrom } from '../pipeline';
+import { catalogForConfig, DEMO_STACKS, loadDemo, packageRoot, recommend, specsFrom } from '../pipeline';
 import { REPORT_FORMATS, renderPlan } from '../report';
 import { fetchPulumiCloudExport, parseInventory, readInventory } from '../stack';
 import { emit } from './output';
@@ -48,7 +47,7 @@ export function register(program: Command): void {
     }) => {
       // Like renovate.json: stackfit.yaml at the repository root (the demo: the example project's).
       const config = loadConfig(opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd()));
-      const catalog = loadCatalog();
+      const catalog = catalogForConfig(config);
       let inventory: Inventory;
       let usage: UsageSource[];
       let now = opts.now ? new Date(opts.now) : undefined;
@@ -65,10 +64,11 @@ export function register(program: Command): void {
         const specs = opts.usage ?? config.usage.sources;
         if (!specs.length) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)');
         // Loaded on demand: the usage adapters pull in the cloud SDKs, which the demo does not need.
-        const { resolveUsageSources } = require('../usage/resolve') as typeof import('../usage/resolve');
+        const { resolveUsageSources } = await import('../usage/resolve.js');
         usage = resolveUsageSources(specs, { config, ...specsFrom(catalog), progress: true });
       }
-      const { plan, missingUsage } = await recommend({ inventory, usage, config, catalog, now });
+      const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
+      for (const warning of usageWarnings) process.stderr.write(`stackfit: warning: ${warning}\n`);
       emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: !opts.output && process.stdout.isTTY }), opts.output);
     });
 }

@@ -2,16 +2,19 @@ import { createTwoFilesPatch } from 'diff';
 import type { StackfitConfig } from '../config/schema';
 import { StackfitError, type Plan, type PlanItem } from '../model';
 import { planToEdits } from './edits';
+import { explicitMappingFor, samePlaceValue } from './mapping';
 import { commitFiles, deleteRemoteBranch, ensureCommit, pushBranch, type LocalGitOptions } from './git-local';
 import { GitHubApiError, type GitCommit, type GitHubClient, type Identity, type PullRequest, type RepoRef } from './github/client';
 import { actionableItems, branchNameFor, parsePrMarkers, planFingerprint, renderPrBody, renderPrTitle } from './pr-text';
-import { applyConfigEdits } from './updaters/stack-config';
+import { applyConfigEdits, formatRef, locateScalar, parseStackConfig, type LocateResult } from './updaters/stack-config';
 
 /**
  * Step 7 (deliver): the pull-request lifecycle, Renovate-style. One deterministic branch per
  * stack (and group); the same recommendation never opens a second PR; a changed one regenerates
  * the branch (a fresh commit on the base branch) and the PR in place; a PR closed unmerged is not
- * reopened for the same recommendation; a branch someone else committed to is left alone.
+ * reopened for the same recommendation; a branch someone else committed to is left alone. When the
+ * base branch changes the config file, the branch is rebuilt on it; a change already made in the
+ * base's config is left out; an open PR with no change left is autoclosed and its branch deleted.
  *
  * Failure midway: if opening the PR fails after the branch was written, the branch is deleted;
  * if even that fails, the next run finds the branch (stackfit's own commit, no PR) and resumes
@@ -23,6 +26,10 @@ export const STACKFIT_IDENTITY: Identity = { name: 'stackfit[bot]', email: 'stac
 
 const TREE_TRAILER = 'Stackfit-Tree';
 const HUMAN_COMMITS_MARKER = '<!-- stackfit:human-commits -->';
+/** In the body of a PR stackfit closed itself: such a PR does not count as "closed by a person". */
+export const AUTOCLOSED_MARKER = '<!-- stackfit:autoclosed -->';
+/** On a stale PR stackfit may not close (a person committed to it): say so once. */
+const STALE_HUMAN_MARKER = '<!-- stackfit:no-longer-recommended -->';
 
 export type PrAction =
   | 'created'
@@ -33,7 +40,9 @@ export type PrAction =
   | 'skipped-limit'
   | 'dry-run'
   /** Every change of the group needs a manual edit: nothing to commit. */
-  | 'nothing-to-edit';
+  | 'nothing-to-edit'
+  /** An open stackfit PR whose change is no longer recommended: closed, its branch deleted. */
+  | 'autoclosed';
 
 export interface PrGroupResult {
   /** Group name (groupBy group/workload); undefined for one PR per stack. */
@@ -63,6 +72,19 @@ export interface PrRunResult {
   /** All API calls of the run, including the shared reads (repository, base branch, file). */
   apiCalls: number;
   writeCalls: number;
+  /**
+   * Changes left out because the config file (on the base branch; the local file in a dry run)
+   * no longer holds the deployed value: someone already made the change, or another one, by hand.
+   */
+  changedInConfig: ChangedInConfig[];
+}
+
+export interface ChangedInConfig {
+  urn: string;
+  workload: string;
+  /** The branch the change would have gone to. */
+  branch: string;
+  reason: string;
 }
 
 export interface RunPullRequestsInput {
@@ -156,15 +178,102 @@ export function isStackfitCommit(commit: GitCommit, identity: Identity = STACKFI
 
 const normalise = (s: string) => s.replace(/\r\n/g, '\n').trim();
 
+/** Whether stackfit closed this PR itself (its change was no longer recommended). */
+export function isAutoclosed(pr: Pick<PullRequest, 'state' | 'body'>): boolean {
+  return pr.state === 'closed' && pr.body.includes(AUTOCLOSED_MARKER);
+}
+
+/** Whether an open PR is stackfit's for this stack: its markers name the stack and its branch. */
+export function isStackPull(pr: Pick<PullRequest, 'body' | 'headRef'>, stack: string, branchPrefix: string): boolean {
+  const m = parsePrMarkers(pr.body);
+  if (m.fingerprint === undefined || m.stack !== stack) return false;
+  return pr.headRef === branchNameFor({ prefix: branchPrefix, stack, group: m.group });
+}
+
+/**
+ * Splits plan items by whether the config file still holds the deployed value at the workload's
+ * config reference (its `mappings:` entry or the inventory's reference). Where it does not, the
+ * file was changed after the deploy — the change made by hand, or another one — so stackfit's
+ * change is gone until the next deploy shows what runs. Items found by value (no reference) are
+ * kept: for them planToEdits reports what it cannot find.
+ */
+export function splitChangedInConfig(
+  items: readonly PlanItem[],
+  input: { configText: string; configFile: string; where: string; config: StackfitConfig; stack: string; projectName: string },
+): { kept: PlanItem[]; changed: { item: PlanItem; reason: string }[] } {
+  const kept: PlanItem[] = [];
+  const changed: { item: PlanItem; reason: string }[] = [];
+  if (items.length === 0) return { kept, changed };
+  const parsed = parseStackConfig(input.configText, input.configFile);
+  const options = { projectName: input.projectName };
+  for (const item of items) {
+    const w = item.workload;
+    const ref = explicitMappingFor(input.config, w, input.stack) ?? w.configRef;
+    const size = ref ? locateScalar(parsed, ref, options) : undefined;
+    if (!size?.ok) {
+      kept.push(item);
+      continue;
+    }
+    // What the file should hold (the deployed value) and what stackfit proposes, per edited key.
+    const checks: { found: LocateResult; deployed: string | undefined; proposed: string | undefined }[] = [
+      { found: size, deployed: w.size, proposed: item.chosen?.size },
+    ];
+    const last = size.ref.path[size.ref.path.length - 1];
+    if (item.action === 'move' && typeof last === 'string') {
+      const sibling = (property: string) => locateScalar(parsed, { key: size.key, path: [...size.ref.path.slice(0, -1), property] }, options);
+      checks.push({ found: sibling('cloud'), deployed: w.cloud, proposed: item.chosen?.cloud });
+      checks.push({ found: sibling('region'), deployed: w.region, proposed: item.chosen?.region });
+    }
+    const moved = checks.find((c) => c.found.ok && c.deployed !== undefined && !samePlaceValue(w.cloud, c.found.node.value, c.deployed));
+    if (!moved || !moved.found.ok) {
+      kept.push(item);
+      continue;
+    }
+    const value = String(moved.found.node.value);
+    const how = moved.proposed !== undefined && samePlaceValue(item.chosen?.cloud ?? w.cloud, value, moved.proposed) ? 'the change was already made' : 'it was changed since the deploy';
+    changed.push({
+      item,
+      reason: `\`${w.name}\`: ${input.where} sets ${formatRef(moved.found.ref)} (line ${moved.found.line}) to ${value}, not the deployed ${moved.deployed ?? '?'} (${how})`,
+    });
+  }
+  return { kept, changed };
+}
+
+function autoclosedTitle(title: string): string {
+  return title.endsWith(' - autoclosed') ? title : `${title} - autoclosed`;
+}
+
+function autoclosedBody(body: string, reason: string): string {
+  return `${AUTOCLOSED_MARKER}\n> [!NOTE]\n> **Autoclosed**: stackfit no longer recommends this change: ${reason.replace(/\r?\n/g, ' ')}.\n\n${body}`;
+}
+
 export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRunResult> {
   const log = input.log ?? (() => {});
   const identity = input.identity ?? STACKFIT_IDENTITY;
   const prConfig = input.config.pr;
-  const groups = groupPlanItems(
-    input.plan.items.filter((i) => i.workload.stack === undefined || i.workload.stack === input.stack),
-    prConfig.groupBy,
-  );
-  const result: PrRunResult = { stack: input.stack, groups: [], apiCalls: 0, writeCalls: 0 };
+  const stackItems = actionableItems(input.plan.items.filter((i) => i.workload.stack === undefined || i.workload.stack === input.stack));
+  const result: PrRunResult = { stack: input.stack, groups: [], apiCalls: 0, writeCalls: 0, changedInConfig: [] };
+  const groupNameOf = (item: PlanItem): string | undefined =>
+    prConfig.groupBy === 'stack' ? undefined : prConfig.groupBy === 'group' ? (item.workload.group ?? 'ungrouped') : item.workload.name;
+  /** Groups the changes the config text still allows (see splitChangedInConfig). */
+  const groupsOn = (configText: string, where: string): Group[] => {
+    const { kept, changed } = splitChangedInConfig(stackItems, {
+      configText,
+      configFile: input.configFile,
+      where,
+      config: input.config,
+      stack: input.stack,
+      projectName: input.projectName,
+    });
+    result.changedInConfig = changed.map(({ item, reason }) => ({
+      urn: item.urn,
+      workload: item.workload.name,
+      branch: branchNameFor({ prefix: prConfig.branchPrefix, stack: input.stack, group: groupNameOf(item) }),
+      reason,
+    }));
+    for (const c of result.changedInConfig) log(`${c.branch}: left out ${c.reason}`);
+    return groupPlanItems(kept, prConfig.groupBy);
+  };
 
   const prepare = (group: Group, baseText: string) => {
     const { edits, manual } = planToEdits({
@@ -194,7 +303,7 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRu
   };
 
   if (input.dryRun) {
-    for (const group of groups) {
+    for (const group of groupsOn(input.configText, input.configFile)) {
       const p = prepare(group, input.configText);
       const body = p.body();
       result.groups.push({
@@ -224,20 +333,31 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRu
     input.mode === 'local-git' ? { repoDir: input.localRepoDir ?? process.cwd(), env: input.gitEnv } : undefined;
 
   try {
-    if (groups.length === 0) {
+    // One listing serves the autoclose of stale PRs and the pr.maxOpen count.
+    const openPulls = await gh.listPulls(repo, { state: 'open' });
+    const stackPulls = openPulls.filter((pr) => isStackPull(pr, input.stack, prConfig.branchPrefix));
+    if (stackItems.length === 0 && stackPulls.length === 0) {
       log(`${input.stack}: nothing to propose`);
       return result;
     }
-    const baseBranch = prConfig.baseBranch ?? (await gh.getRepo(repo)).defaultBranch;
-    result.baseBranch = baseBranch;
-    const baseSha = await gh.getBranchSha(repo, baseBranch);
-    if (!baseSha) throw new StackfitError(`base branch ${baseBranch} not found in ${repo.owner}/${repo.repo}`, 'pr.baseBranch');
-    const baseText = await gh.getFileText(repo, baseSha, input.configFile);
-    if (baseText === null) {
-      throw new StackfitError(`not on branch ${baseBranch} of ${repo.owner}/${repo.repo}: commit the stack config first`, input.configFile);
+    let groups: Group[] = [];
+    let baseBranch = prConfig.baseBranch ?? '';
+    let baseSha = '';
+    let baseText = '';
+    if (stackItems.length > 0) {
+      baseBranch = prConfig.baseBranch ?? (await gh.getRepo(repo)).defaultBranch;
+      result.baseBranch = baseBranch;
+      const sha = await gh.getBranchSha(repo, baseBranch);
+      if (!sha) throw new StackfitError(`base branch ${baseBranch} not found in ${repo.owner}/${repo.repo}`, 'pr.baseBranch');
+      baseSha = sha;
+      const text = await gh.getFileText(repo, baseSha, input.configFile);
+      if (text === null) {
+        throw new StackfitError(`not on branch ${baseBranch} of ${repo.owner}/${repo.repo}: commit the stack config first`, input.configFile);
+      }
+      baseText = text;
+      groups = groupsOn(baseText, `${input.configFile} on ${baseBranch}`);
     }
     let baseTree: string | undefined;
-    let openCount: number | undefined;
     let createdThisRun = 0;
     const prefix = branchNameFor({ prefix: prConfig.branchPrefix, stack: '' }).replace(/\/?$/, '/');
 
@@ -272,6 +392,70 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRu
           'Merge or close it as it is; to hand the branch back to stackfit, delete the branch (stackfit opens a fresh PR on its next run).',
       );
     };
+
+    // Stale PRs first: closing them frees room under pr.maxOpen for this run's new ones.
+    const branches = new Set(groups.map((g) => branchNameFor({ prefix: prConfig.branchPrefix, stack: input.stack, group: g.name })));
+    let autoclosedCount = 0;
+    for (const pr of stackPulls) {
+      if (branches.has(pr.headRef)) continue;
+      const before = { ...gh.calls };
+      const markers = parsePrMarkers(pr.body);
+      const why = result.changedInConfig.filter((c) => c.branch === pr.headRef).map((c) => c.reason);
+      const reason =
+        why.length > 0
+          ? why.join('; ')
+          : `the latest plan for stack ${input.stack} has no change for ${markers.group !== undefined ? `group ${markers.group}` : 'it'} any more (its workloads are the right size for the forecast demand, or they were changed another way)`;
+      const head = await gh.getCommit(repo, pr.headSha);
+      const entry = {
+        group: markers.group,
+        branch: pr.headRef,
+        number: pr.number,
+        url: pr.url,
+        title: pr.title,
+        fingerprint: markers.fingerprint ?? '',
+        edits: 0,
+        manual: 0,
+      };
+      let action: PrAction;
+      let message: string;
+      if (isStackfitCommit(head, identity)) {
+        await gh.createComment(
+          repo,
+          pr.number,
+          `${AUTOCLOSED_MARKER}\nstackfit no longer recommends this change: ${reason}.\n\nClosing this PR and deleting its branch \`${pr.headRef}\`. If stackfit recommends a change here again, it opens a new PR.`,
+        );
+        await gh.updatePull(repo, pr.number, { state: 'closed', title: autoclosedTitle(pr.title), body: autoclosedBody(pr.body, reason) });
+        // The PR is closed either way; a branch left behind is only clutter (a later run reuses it).
+        const deleted = await removeBranch(pr.headRef).then(
+          () => 'deleted its branch',
+          (e: unknown) => `could not delete branch ${pr.headRef} (${e instanceof Error ? e.message : String(e)})`,
+        );
+        autoclosedCount += 1;
+        action = 'autoclosed';
+        message = `no longer recommended (${reason}); closed PR #${pr.number} and ${deleted}`;
+      } else {
+        // A person's commits are theirs: never delete them, never close their work; say why once.
+        const who = `${head.author.name} <${head.author.email}>`;
+        const comments = await gh.listComments(repo, pr.number);
+        if (!comments.some((c) => c.body.includes(STALE_HUMAN_MARKER))) {
+          await gh.createComment(
+            repo,
+            pr.number,
+            `${STALE_HUMAN_MARKER}\nstackfit no longer recommends this change: ${reason}.\n\nThe branch \`${pr.headRef}\` has a commit stackfit did not write (by ${who}), so stackfit leaves this PR and its branch to you: merge or close it.`,
+          );
+        }
+        action = 'skipped-human-commits';
+        message = `no longer recommended (${reason}), but the branch has a commit stackfit did not write (${head.sha.slice(0, 7)} by ${who}); left PR #${pr.number} open with a comment`;
+      }
+      const done: PrGroupResult = { ...entry, action, message, apiCalls: gh.calls.total - before.total, writeCalls: gh.calls.writes - before.writes };
+      result.groups.push(done);
+      log(`${done.branch}: ${done.action} #${pr.number} — ${message} (${done.apiCalls} API calls, ${done.writeCalls} writes)`);
+    }
+    if (groups.length === 0) {
+      if (stackItems.length === 0) log(`${input.stack}: nothing to propose`);
+      return result;
+    }
+    let openCount = openPulls.filter((pr) => pr.headRef.startsWith(prefix)).length - autoclosedCount;
 
     for (const group of groups) {
       const before = { ...gh.calls };
@@ -319,7 +503,27 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRu
         const missingLabels = prConfig.labels.filter((l) => !open.labels.includes(l));
         const closedNote = noteForClosed(pulls, p.fingerprint, fingerprintOf);
         const body = p.body(closedNote);
-        if (fingerprintOf(open) === p.fingerprint) {
+        // The commit's parent is the base it was built on; a moved base matters only if it moved
+        // under the config file (compare the file, not the commit: unrelated commits cost no write).
+        const builtOn = head.parents[0];
+        const sameRecommendation = fingerprintOf(open) === p.fingerprint;
+        const fileMoved =
+          sameRecommendation && builtOn !== undefined && builtOn !== baseSha && (await gh.getFileText(repo, builtOn, input.configFile)) !== baseText;
+        if (fileMoved) {
+          const commit = await writeCommit(p.title, p.fingerprint, p.newText);
+          await moveBranch(p.branch, commit, open.headSha);
+          const textChanged = open.title !== p.title || normalise(open.body) !== normalise(body);
+          if (textChanged) await gh.updatePull(repo, open.number, { title: p.title, body });
+          if (missingLabels.length > 0) await gh.addLabels(repo, open.number, missingLabels);
+          finish({
+            action: 'updated',
+            number: open.number,
+            url: open.url,
+            message: `${input.configFile} changed on ${baseBranch}; regenerated the commit on top of it${textChanged ? ' and updated the PR' : ''}`,
+          });
+          continue;
+        }
+        if (sameRecommendation) {
           const textChanged = open.title !== p.title || normalise(open.body) !== normalise(body);
           if (textChanged) await gh.updatePull(repo, open.number, { title: p.title, body });
           if (missingLabels.length > 0) await gh.addLabels(repo, open.number, missingLabels);
@@ -339,7 +543,8 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRu
         continue;
       }
 
-      const closedSame = pulls.find((pr) => pr.state === 'closed' && fingerprintOf(pr) === p.fingerprint);
+      // A PR stackfit autoclosed was not turned down by a person: the change may come back.
+      const closedSame = pulls.find((pr) => pr.state === 'closed' && !isAutoclosed(pr) && fingerprintOf(pr) === p.fingerprint);
       if (closedSame) {
         finish({
           action: 'skipped-closed',
@@ -350,7 +555,6 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRu
         continue;
       }
 
-      openCount ??= (await gh.listPulls(repo, { state: 'open' })).filter((pr) => pr.headRef.startsWith(prefix)).length;
       if (createdThisRun >= prConfig.maxNewPerRun || openCount >= prConfig.maxOpen) {
         finish({
           action: 'skipped-limit',
@@ -411,7 +615,7 @@ function noteForClosed(
   fingerprint: string,
   fingerprintOf: (pr: PullRequest) => string | undefined,
 ): string | undefined {
-  const closed = pulls.find((pr) => pr.state === 'closed' && !pr.merged && fingerprintOf(pr) !== fingerprint);
+  const closed = pulls.find((pr) => pr.state === 'closed' && !pr.merged && !isAutoclosed(pr) && fingerprintOf(pr) !== fingerprint);
   if (!closed) return undefined;
   return `stackfit's earlier PR #${closed.number} for this branch was closed without merging. This recommendation differs from it (another target size, cloud or region), so stackfit proposes it again; closing this one keeps it closed too.`;
 }

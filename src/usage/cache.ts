@@ -19,7 +19,16 @@ const seriesSchema = z.object({ t: z.array(z.number()), v: z.array(z.number()) }
 const entrySchema = z.object({
   version: z.literal(CACHE_VERSION),
   key: z.string(),
-  series: z.object({ urn: z.string(), cpuCores: seriesSchema, memoryGiB: seriesSchema.optional(), source: z.string() }),
+  series: z.object({
+    urn: z.string(),
+    cpuCores: seriesSchema,
+    memoryGiB: seriesSchema.optional(),
+    source: z.string(),
+    // A multi-instance workload's busiest-instance evidence (instances.ts), so cached runs say the same.
+    instanceMax: z
+      .object({ served: z.number(), total: z.number(), cpuCoresMax: seriesSchema, memoryGiBMax: seriesSchema.optional() })
+      .optional(),
+  }),
 });
 
 /** A source that can say what, besides its name, changes its answers (queries, statistic, …). */
@@ -110,8 +119,8 @@ function readEntry(file: string, key: string): UsageSeries | undefined {
     const parsed = entrySchema.safeParse(JSON.parse(text));
     // A hash collision or an entry from another version is a miss, never wrong data.
     if (!parsed.success || parsed.data.key !== key) return undefined;
-    const s = parsed.data.series;
-    return s.memoryGiB ? { urn: s.urn, cpuCores: s.cpuCores, memoryGiB: s.memoryGiB, source: s.source } : { urn: s.urn, cpuCores: s.cpuCores, source: s.source };
+    const { urn, cpuCores, memoryGiB, source, instanceMax } = parsed.data.series;
+    return { urn, cpuCores, ...(memoryGiB ? { memoryGiB } : {}), source, ...(instanceMax ? { instanceMax } : {}) } as UsageSeries;
   } catch {
     return undefined;
   }

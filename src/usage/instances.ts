@@ -158,3 +158,27 @@ export function fetchPerInstance(
     return combineInstances(await fetch(expanded, range), parents, sourceName);
   };
 }
+
+/** Nearest-rank percentile (0–100) of some values. */
+function percentileOf(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * The evidence note for a combined series: how many instances the mean is over, and what the
+ * busiest instance reached (p95 and max per timestamp), so a reviewer sees the spread the mean hides.
+ * Undefined for a series of one instance.
+ */
+export function instanceEvidenceNote(series: UsageSeries): string | undefined {
+  const combined = (series as CombinedUsageSeries).instanceMax;
+  if (!combined || combined.cpuCoresMax.v.length === 0) return undefined;
+  const cpu = combined.cpuCoresMax.v;
+  const parts = [`CPU p95 ${round2(percentileOf(cpu, 95))} · max ${round2(Math.max(...cpu))} cores`];
+  const mem = combined.memoryGiBMax?.v;
+  if (mem && mem.length > 0) parts.push(`memory p95 ${round2(percentileOf(mem, 95))} · max ${round2(Math.max(...mem))} GiB`);
+  const of = combined.served < combined.total ? `${combined.served} of ${combined.total}` : `${combined.total}`;
+  return `usage is the mean of ${of} instances; the busiest instance: ${parts.join(', ')}`;
+}

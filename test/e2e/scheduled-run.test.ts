@@ -159,14 +159,25 @@ function runnerEnv(inputs: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
+/** Runs a step the way the runner does: in the workspace (where the usage cache goes). */
+async function inWorkspace<T>(step: () => Promise<T>): Promise<T> {
+  const cwd = process.cwd();
+  process.chdir(run.projectDir);
+  try {
+    return await step();
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
 /**
  * `stackfit recommend --format json` on the same inputs, as a user runs it (`bin/stackfit.js`, in
  * its own process: the command loads the usage adapters with a plain `require`).
  */
-async function recommendJson(): Promise<ReportJson> {
+async function recommendJson(exportFile = run.exportFile): Promise<ReportJson & { stderr: string }> {
   const out = path.join(run.dir, 'report.json');
   const args = [
-    path.join(REPO_ROOT, 'bin/stackfit.js'), 'recommend', '--state', run.exportFile, '--stack', 'prod',
+    path.join(REPO_ROOT, 'bin/stackfit.js'), 'recommend', '--state', exportFile, '--stack', 'prod',
     '--usage', `prometheus://127.0.0.1:${run.prom.port}`, '--now', NOW.toISOString(), '--format', 'json', '--output', out,
   ];
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
@@ -174,19 +185,17 @@ async function recommendJson(): Promise<ReportJson> {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errOut) }),
     );
   });
-  expect(stderr.split('\n').filter((l) => l.startsWith('stackfit:'))).toEqual([]);
+  expect(stderr.split('\n').filter((l) => l.startsWith('stackfit:') && !l.startsWith('stackfit: warning:'))).toEqual([]);
   expect(code).toBe(0);
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as ReportJson;
+  return { ...(JSON.parse(fs.readFileSync(out, 'utf8')) as ReportJson), stderr };
 }
 
 interface ReportJson {
   stack: string;
   totals: { monthlyBefore: number; monthlyAfter: number; monthlyDelta: number };
-  items: { urn: string; action: string; workload: { name: string; cloud: string; region?: string; size: string; count: number }; chosen: { cloud: string; region: string; size: string } | null; monthlyBefore: number | null; monthlyAfter: number | null; monthlyDelta: number | null }[];
+  items: { urn: string; action: string; evidence: { notes: string[] }; workload: { name: string; cloud: string; region?: string; size: string; count: number }; chosen: { cloud: string; region: string; size: string } | null; monthlyBefore: number | null; monthlyAfter: number | null; monthlyDelta: number | null }[];
   missingUsage: { urn: string; reason: string }[];
 }
-
-const usd = (x: number): string => `$${Math.round(Math.abs(x)).toLocaleString('en-US')}`;
 
 describe('the scheduled GitHub Action run, all real parts together', () => {
   it('reads the stack and Prometheus, opens stackfit/prod with one commit editing exactly the planned lines, and is idempotent', async () => {
@@ -196,13 +205,22 @@ describe('the scheduled GitHub Action run, all real parts together', () => {
 
     const report = await recommendJson();
     expect(report.missingUsage).toEqual([]);
+    expect(report.stderr).not.toContain('warning');
     expect(report.items).toHaveLength(6);
+    // Workloads with several VMs are sized on the mean of their instances, the busiest kept as evidence.
+    const notesOf = (name: string): string[] => report.items.find((i) => i.workload.name === name)!.evidence.notes;
+    for (const [name, count] of [['web', 3], ['api', 2], ['worker', 4], ['search', 2]] as const) {
+      expect(notesOf(name), name).toContainEqual(
+        expect.stringMatching(new RegExp(`^usage is the mean of ${count} instances; the busiest instance: CPU p95 [0-9.]+ · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`)),
+      );
+    }
+    expect(notesOf('cache').filter((n) => n.includes('instances'))).toEqual([]);
     const changed = report.items.filter((i) => i.action === 'resize' || i.action === 'move');
     expect(changed.length).toBeGreaterThan(0);
 
     const env = runnerEnv({ INPUT_STACK: 'prod', INPUT_STATE: run.exportFile, INPUT_USAGE: `prometheus://127.0.0.1:${run.prom.port}`, INPUT_WORKING_DIRECTORY: run.projectDir, INPUT_NOW: NOW.toISOString(), INPUT_MODE: 'api' });
     const log: string[] = [];
-    const result = await runAction({ env, out: (t) => log.push(t), err: (t) => log.push(t), clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } });
+    const result = await inWorkspace(() => runAction({ env, out: (t) => log.push(t), err: (t) => log.push(t), clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } }));
     expect(run.fake.violations).toEqual([]);
     expect(result.groups).toHaveLength(1);
     expect(result.groups[0]).toMatchObject({ branch: 'stackfit/prod', action: 'created', number: 1 });
@@ -244,9 +262,28 @@ describe('the scheduled GitHub Action run, all real parts together', () => {
       expect(row).toContain(item.workload.size);
       expect(row).toContain(item.chosen!.size);
     }
-    const delta = changed.reduce((n, i) => n + (i.monthlyDelta ?? 0), 0);
-    expect(body).toContain(usd(delta));
-    expect(body).toContain(usd(delta * 12));
+    // Cost table: Before / After / Change, monthly and yearly, equal to the report's (cents).
+    const money = (text: string): number => (text.includes('-') ? -1 : 1) * Number(text.replace(/[^0-9.]/g, ''));
+    const costRow = (label: string): [number, number] => {
+      const m = new RegExp(`^\\| ${label} \\| ([^|]+) \\| ([^|]+) \\|$`, 'm').exec(body);
+      expect(m, label).not.toBeNull();
+      return [money(m![1]!), money(m![2]!)];
+    };
+    const sum = (f: (i: (typeof changed)[number]) => number | null): number => changed.reduce((n, i) => n + (f(i) ?? 0), 0);
+    const expectedRows: [string, number][] = [
+      ['Before', sum((i) => i.monthlyBefore)],
+      ['After', sum((i) => i.monthlyAfter)],
+      ['\\*\\*Change\\*\\*', sum((i) => i.monthlyDelta)],
+    ];
+    for (const [label, monthly] of expectedRows) {
+      const [m, y] = costRow(label);
+      expect(Math.abs(m - monthly), label).toBeLessThan(0.006);
+      expect(Math.abs(y - monthly * 12), label).toBeLessThan(0.12);
+    }
+    // Every workload changes in this run, so the PR's totals are the report's.
+    expect(changed).toHaveLength(report.items.length);
+    expect(Math.abs(costRow('Before')[0] - report.totals.monthlyBefore)).toBeLessThan(0.006);
+    expect(Math.abs(costRow('After')[0] - report.totals.monthlyAfter)).toBeLessThan(0.006);
 
     const summary = fs.readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8');
     expect(summary).toContain('### stackfit: stack `prod`');
@@ -256,8 +293,56 @@ describe('the scheduled GitHub Action run, all real parts together', () => {
 
     // The next scheduled run: same data, same plan, no write.
     const mark = run.fake.requests.length;
-    const again = await runAction({ env, out: () => {}, err: () => {}, clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } });
+    const again = await inWorkspace(() => runAction({ env, out: () => {}, err: () => {}, clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } }));
     expect(again.groups.map((g) => g.action)).toEqual(['unchanged']);
     expect(run.fake.writes(mark)).toEqual([]);
   }, 240_000);
+
+  it('a VM without monitoring data (replaced, renamed): its workload is sized from the others, and the CLI warns', async () => {
+    const exported = JSON.parse(fs.readFileSync(run.exportFile, 'utf8')) as { deployment: { resources: { urn: string; outputs: Record<string, unknown> }[] } };
+    const web1 = exported.deployment.resources.find((r) => r.urn.endsWith('::web-1'))!;
+    web1.outputs.privateDns = 'ip-10-9-9-9.ec2.internal';
+    const file = path.join(run.dir, 'prod-replaced.stack.json');
+    fs.writeFileSync(file, JSON.stringify(exported));
+    const report = await recommendJson(file);
+    expect(report.missingUsage).toEqual([]);
+    expect(report.stderr).toContain(
+      `stackfit: warning: web: prometheus://127.0.0.1:${run.prom.port} has usage for 2 of 3 instances, sized from those (ip-10-9-9-9.ec2.internal: no CPU data for instance="ip-10-9-9-9.ec2.internal" in the range)`,
+    );
+    const web = report.items.find((i) => i.workload.name === 'web')!;
+    expect(web.workload.count).toBe(3);
+    expect(web.evidence.notes).toContainEqual(expect.stringMatching(/^usage is the mean of 2 of 3 instances; /));
+  }, 120_000);
+
+  it('a project in a subfolder of the checkout (working-directory: infra) gets its stack file edited at infra/stacks/…', async () => {
+    const files: Record<string, string> = {};
+    for (const file of ['Pulumi.yaml', STACK_FILE, 'stackfit.yaml']) files[`infra/${file}`] = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+    const fake = await FakeGitHub.start({ files: { 'README.md': '# platform\n', ...files }, validator: new ResponseSchemaValidator() });
+    const workspace = path.join(run.dir, 'workspace');
+    try {
+      // actions/checkout: a clone of the repository is the workspace.
+      await gitOk(run.dir, ['clone', '--quiet', fake.bareRepo, workspace]);
+      const env = {
+        ...runnerEnv({ INPUT_STACK: 'prod', INPUT_STATE: run.exportFile, INPUT_USAGE: `prometheus://127.0.0.1:${run.prom.port}`, INPUT_WORKING_DIRECTORY: 'infra', INPUT_NOW: NOW.toISOString() }),
+        GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}`,
+        GITHUB_API_URL: fake.url,
+        GITHUB_TOKEN: fake.token,
+        GITHUB_WORKSPACE: workspace,
+      };
+      const cwd = process.cwd();
+      process.chdir(workspace);
+      let result;
+      try {
+        result = await runAction({ env, out: () => {}, err: () => {}, clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } });
+      } finally {
+        process.chdir(cwd);
+      }
+      expect(fake.violations).toEqual([]);
+      expect(result.groups.map((g) => g.action)).toEqual(['created']);
+      const mainSha = await gitOk(fake.bareRepo, ['rev-parse', 'refs/heads/main']);
+      expect(await gitOk(fake.bareRepo, ['diff', '--name-only', mainSha, 'refs/heads/stackfit/prod'])).toBe(`infra/${STACK_FILE}`);
+    } finally {
+      await fake.close();
+    }
+  }, 120_000);
 });

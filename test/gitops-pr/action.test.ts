@@ -69,6 +69,7 @@ describe('the GitHub Action entry point, against the fake GitHub', () => {
     const outputs = fs.readFileSync(env.GITHUB_OUTPUT!, 'utf8');
     expect(outputs).toMatch(/^prs<<(stackfit_prs_\d+)\n\[\{"branch":"stackfit\/prod","action":"created","number":1,"url":"https:\/\/github\.test\/acme\/infra\/pull\/1"\}\]\n\1\n/);
     expect(outputs).toMatch(/created<<(\S+)\n1\n\1\n/);
+    expect(outputs).toMatch(/autoclosed<<(\S+)\n0\n\1\n/);
     for (const text of [out.join(''), err.join(''), summary, outputs, fake.pulls.get(1)!.body ?? '']) expect(text).not.toContain(fake.token);
 
     // The next scheduled run changes nothing.

@@ -14,7 +14,8 @@ import { inventoryFromResources, type StackResource } from '../../src/stack/inve
 import { azureMonitorUsageSource } from '../../src/usage/azure-monitor';
 import { cloudWatchUsageSource } from '../../src/usage/cloudwatch';
 import { CPU_METRIC as GCP_CPU, MEMORY_METRIC as GCP_MEMORY, gcpMonitoringUsageSource } from '../../src/usage/gcp-monitoring';
-import type { CombinedUsageSeries } from '../../src/usage/instances';
+import { cachedUsageSource } from '../../src/usage/cache';
+import { instanceEvidenceNote, type CombinedUsageSeries } from '../../src/usage/instances';
 import { prometheusUsageSource } from '../../src/usage/prometheus';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
 import { aggregate } from '../support/cloud-fakes/common';
@@ -63,6 +64,12 @@ function pointwiseMean(series: readonly Series[]): Series {
     return values.reduce((a, b) => a + b, 0) / values.length;
   });
   return { t: times, v };
+}
+
+/** Per timestamp, the largest value among the series that have one. */
+function pointwiseMax(series: readonly Series[]): Series {
+  const times = [...new Set(series.flatMap((s) => s.t))].sort((a, b) => a - b);
+  return { t: times, v: times.map((t) => Math.max(...series.flatMap((s) => (s.t.indexOf(t) >= 0 ? [s.v[s.t.indexOf(t)]!] : [])))) };
 }
 
 function expectClose(actual: Series | undefined, expected: Series, tolerance = 1e-6): void {
@@ -143,6 +150,28 @@ describe('Prometheus: a 3-instance workload against a real Prometheus', () => {
     expect(toSlots(single.cpuCores).t.length).toBeGreaterThan(0);
   });
 
+  it('the busiest instance is kept as evidence, also through the on-disk cache', async () => {
+    const web = fleetWorkload('aws', fleet.map((t) => ({ hostname: host(t) })));
+    const cacheDir = mkdtempSync(join(tmpdir(), 'stackfit-instances-cache-'));
+    try {
+      const inner = prometheusUsageSource(prom.url);
+      const cached = cachedUsageSource(inner, { dir: cacheDir });
+      const first = (await cached.fetch([web], range)).series.get(web.urn)!;
+      const again = (await cachedUsageSource(prometheusUsageSource(prom.url), { dir: cacheDir }).fetch([web], range)).series.get(web.urn)!;
+      expect(inner.stats.requests).toBe(2);
+      const perInstance = fleet.map((t) => expectedCpuFromTrace(t));
+      const busiest = pointwiseMax(perInstance);
+      for (const s of [first, again]) expectClose((s as CombinedUsageSeries).instanceMax?.cpuCoresMax, busiest);
+      const note = instanceEvidenceNote(again)!;
+      const sorted = [...busiest.v].sort((a, b) => a - b);
+      const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1]!;
+      expect(note).toMatch(new RegExp(`^usage is the mean of 3 instances; the busiest instance: CPU p95 ${(Math.round(p95 * 100) / 100).toString().replace('.', '\\.')} · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`));
+      expect(instanceEvidenceNote({ urn: 'x', cpuCores: busiest, source: 's' })).toBeUndefined();
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('combines the instances that have data and warns about the others; none → missing with each cause', async () => {
     const partial = fleetWorkload('aws', [{ hostname: host(fleet[0]!) }, { hostname: 'web-gone.prod.internal' }, { hostname: host(fleet[1]!) }]);
     const none = fleetWorkload('aws', [{ hostname: 'old-0.prod.internal' }, { awsInstanceId: 'i-0123456789abcdef0' }], 'old');
@@ -209,6 +238,37 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     expect(result.missing).toEqual([]);
     expect(fake.requests).toHaveLength(3);
     const got = result.series.get(worker.urn)!;
+    expectClose(got.cpuCores, pointwiseMean(fleet.map((t) => aggregate(t.cpuCores, start, end, 300, 'mean'))));
+    expectClose(got.memoryGiB, pointwiseMean(fleet.map((t) => aggregate(t.memoryGiB!, start, end, 300, 'mean'))));
+  });
+
+  it('Azure Monitor: a scale set is one call on the scale set, whose Average is the mean across its instances', async () => {
+    const TOKEN = 'eyJ0eXAiOiJKV1QifQ.test-token';
+    const credential: TokenCredential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    const vmss = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/batch-rg/providers/Microsoft.Compute/virtualMachineScaleSets/batch';
+    // What Azure holds for a scale set: every instance's samples; `Average` averages them per interval.
+    const pooled = (pick: (t: Trace) => Series): Series => {
+      const points = fleet.flatMap((t) => pick(t).t.map((time, i) => [time, pick(t).v[i]!] as const)).sort((a, b) => a[0] - b[0]);
+      return { t: points.map((p) => p[0]), v: points.map((p) => p[1]) };
+    };
+    const metrics = new Map<string, Series>([
+      [azureMetricKey(vmss, 'Percentage CPU'), pooled((t) => ({ t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / VCPU) * 100) }))],
+      [azureMetricKey(vmss, 'Available Memory Bytes'), pooled((t) => ({ t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (MEM_GIB - g) * GiB) }))],
+    ]);
+    const fake = await startFakeAzureMonitor({ metrics, token: TOKEN });
+    stops.push(() => fake.stop());
+    const batch: Workload = {
+      ...fleetWorkload('azure', [], 'batch'),
+      urn: 'urn:pulumi:prod::p::azure-native:compute:VirtualMachineScaleSet::batch',
+      type: 'azure-native:compute:VirtualMachineScaleSet',
+      count: 3,
+      metricIds: { name: 'batch', azureResourceId: vmss },
+    };
+    const result = await azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog }).fetch([batch], range);
+    expect(fake.protocolErrors).toEqual([]);
+    expect(result.missing).toEqual([]);
+    expect(fake.requests.map((r) => r.path)).toEqual([`${vmss}/providers/Microsoft.Insights/metrics`]);
+    const got = result.series.get(batch.urn)!;
     expectClose(got.cpuCores, pointwiseMean(fleet.map((t) => aggregate(t.cpuCores, start, end, 300, 'mean'))));
     expectClose(got.memoryGiB, pointwiseMean(fleet.map((t) => aggregate(t.memoryGiB!, start, end, 300, 'mean'))));
   });

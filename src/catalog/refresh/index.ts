@@ -46,6 +46,8 @@ export interface RefreshSummary {
   unpriced: number;
   /** Regions kept from an earlier refresh in the same file. */
   keptRegions: string[];
+  /** Regions asked for that the API had no prices for (they stay on the shipped catalog). */
+  emptyRegions: string[];
   source: string;
 }
 
@@ -216,6 +218,9 @@ export async function refreshCatalog(opts: RefreshOptions): Promise<RefreshSumma
     skippedRows: built.skippedRows,
     unpriced,
     keptRegions: built.keptRegions,
+    emptyRegions: regions
+      .map((r) => (opts.cloud === 'azure' ? r.toLowerCase().replace(/\s+/g, '') : r))
+      .filter((r) => !built.regions.includes(r)),
     source,
   };
 }

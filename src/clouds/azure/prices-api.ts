@@ -51,6 +51,8 @@ export function azureItemExclusion(item: AzurePriceItem): string | undefined {
   if (item.unitOfMeasure !== '1 Hour') return `unit ${item.unitOfMeasure}`;
   if (item.currencyCode !== 'USD') return `currency ${item.currencyCode}`;
   if (item.productName.includes('Windows')) return 'Windows';
+  // A dedicated host's hourly price is for the whole host, not one VM.
+  if (item.productName.includes('Dedicated Host')) return 'dedicated host';
   if (/\b(Spot|Low Priority)\b/.test(item.meterName) || /\b(Spot|Low Priority)\b/.test(item.skuName)) return 'Spot / Low Priority';
   if (!item.armSkuName) return 'no armSkuName';
   if (!(item.retailPrice > 0)) return 'zero price';
@@ -66,28 +68,44 @@ export interface AzureVmPrice {
 
 /**
  * Keeps the Linux pay-as-you-go VM prices of the wanted regions (all when `regions` is empty;
- * the server filters too, this is the check). One price per region and size: the latest
- * `effectiveStartDate`, then the lower price (a size can be listed under two series names).
+ * the server filters too, this is the check), one item at a time so that a whole-cloud query
+ * never holds its pages. One price per region and size: the latest `effectiveStartDate`, then
+ * the lower price (a size can be listed under two series names).
  */
-export function azureVmPrices(items: Iterable<AzurePriceItem>, regions: readonly string[] = []): AzureVmPrice[] {
-  const wanted = new Set(regions.map((r) => r.toLowerCase().replace(/\s+/g, '')));
-  const best = new Map<string, AzureVmPrice>();
-  for (const item of items) {
-    if (azureItemExclusion(item) !== undefined) continue;
+export class AzureVmPriceCollector {
+  private readonly wanted: Set<string>;
+  private readonly best = new Map<string, AzureVmPrice>();
+
+  constructor(regions: readonly string[] = []) {
+    this.wanted = new Set(regions.map((r) => r.toLowerCase().replace(/\s+/g, '')));
+  }
+
+  add(item: AzurePriceItem): void {
+    if (azureItemExclusion(item) !== undefined) return;
     const region = item.armRegionName.toLowerCase();
-    if (wanted.size > 0 && !wanted.has(region)) continue;
+    if (this.wanted.size > 0 && !this.wanted.has(region)) return;
     const key = `${region}|${item.armSkuName}`;
     const candidate: AzureVmPrice = { region, size: item.armSkuName, hourlyUsd: item.retailPrice, effectiveStartDate: item.effectiveStartDate };
-    const seen = best.get(key);
+    const seen = this.best.get(key);
     if (
       !seen ||
       candidate.effectiveStartDate > seen.effectiveStartDate ||
       (candidate.effectiveStartDate === seen.effectiveStartDate && candidate.hourlyUsd < seen.hourlyUsd)
     ) {
-      best.set(key, candidate);
+      this.best.set(key, candidate);
     }
   }
-  return [...best.values()];
+
+  prices(): AzureVmPrice[] {
+    return [...this.best.values()];
+  }
+}
+
+/** The Linux pay-as-you-go VM prices among `items` (see AzureVmPriceCollector). */
+export function azureVmPrices(items: Iterable<AzurePriceItem>, regions: readonly string[] = []): AzureVmPrice[] {
+  const collector = new AzureVmPriceCollector(regions);
+  for (const item of items) collector.add(item);
+  return collector.prices();
 }
 
 /** Parses one page; a malformed page is a StackfitError naming the page URL and the field. */
@@ -132,9 +150,9 @@ export async function fetchAzureVmPrices(opts: { endpoint?: string; regions?: re
   const regions = opts.regions ?? [];
   const prices: AzureVmPrice[] = [];
   for (const region of regions.length ? regions : [undefined]) {
-    const items: AzurePriceItem[] = [];
-    for await (const item of azurePriceItems(azureRetailPricesUrl(endpoint, region?.toLowerCase().replace(/\s+/g, '')), opts)) items.push(item);
-    prices.push(...azureVmPrices(items, region ? [region] : []));
+    const collector = new AzureVmPriceCollector(region ? [region] : []);
+    for await (const item of azurePriceItems(azureRetailPricesUrl(endpoint, region?.toLowerCase().replace(/\s+/g, '')), opts)) collector.add(item);
+    prices.push(...collector.prices());
   }
   return prices;
 }

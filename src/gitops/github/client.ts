@@ -255,15 +255,20 @@ export class GitHubClient {
       const repo = parseResponse(repoSchema, res.data, `${this.baseUrl}/repos/${r.owner}/${r.repo}`);
       return { defaultBranch: repo.default_branch, fullName: repo.full_name };
     } catch (err) {
-      if (err instanceof GitHubApiError && err.status === 404) {
-        const slug = scrubSecret(`${r.owner}/${r.repo}`, this.token);
-        throw new StackfitError(
-          `repository ${slug} not found, or the token cannot see it (404): check --repo / GITHUB_REPOSITORY and the token's access`,
-          `${this.baseUrl}/repos/${slug}`,
-        );
-      }
-      throw err;
+      throw this.repoNotFound(err, r);
     }
+  }
+
+  /** A 404 on a repository-wide call means the repository is missing or hidden from the token. */
+  private repoNotFound(err: unknown, r: RepoRef): unknown {
+    if (err instanceof GitHubApiError && err.status === 404) {
+      const slug = scrubSecret(`${r.owner}/${r.repo}`, this.token);
+      return new StackfitError(
+        `repository ${slug} not found, or the token cannot see it (404): check --repo / GITHUB_REPOSITORY and the token's access`,
+        `${this.baseUrl}/repos/${slug}`,
+      );
+    }
+    return err;
   }
 
   /** The commit a branch points at; null when the branch does not exist. */
@@ -355,7 +360,9 @@ export class GitHubClient {
         ...(filter.base ? { base: filter.base } : {}),
         per_page: 100,
       }),
-    );
+    ).catch((err: unknown) => {
+      throw this.repoNotFound(err, r);
+    });
     return rows.map((p) => toPull(p, 'pull request list'));
   }
 

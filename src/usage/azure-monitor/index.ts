@@ -52,7 +52,12 @@ export function azureInterval(stepSeconds: number): string {
   return (AZURE_INTERVALS.find(([s]) => s >= stepSeconds) ?? AZURE_INTERVALS[AZURE_INTERVALS.length - 1]!)[1];
 }
 
-const VM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\/[^/]+$/i;
+/**
+ * A VM, or a scale set: its platform metrics with the `Average` aggregation average over every
+ * instance's samples in each interval — per timestamp, the mean across instances, which is what
+ * the pipeline sizes one instance with (see instances.ts).
+ */
+const VM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/(?:virtualMachines|virtualMachineScaleSets)\/[^/]+$/i;
 
 export const CPU_METRIC = 'Percentage CPU';
 export const MEMORY_METRIC = 'Available Memory Bytes';

@@ -41,7 +41,7 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
       fake.protocolErrors.push(`${code}: ${message}`);
       sendJson(res, status, { error: { code, message } });
     };
-    const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\/[^/]+)\/providers\/Microsoft\.Insights\/metrics$/i.exec(url.pathname);
+    const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/(?:virtualMachines|virtualMachineScaleSets)\/[^/]+)\/providers\/Microsoft\.Insights\/metrics$/i.exec(url.pathname);
     if (req.method !== 'GET' || !m) return reject(404, 'InvalidResourceType', `no route for ${req.method} ${url.pathname}`);
     if (req.headers.authorization !== `Bearer ${opts.token}`) return reject(401, 'InvalidAuthenticationToken', 'missing or wrong bearer token');
     const query = Object.fromEntries(url.searchParams);
