@@ -7,14 +7,15 @@ const fs = require('node:fs');
 const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
 let entry = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
 if (fs.existsSync(source)) {
+  let tsx;
   try {
-    const paths = [path.join(__dirname, '..')];
-    require(require.resolve('tsx/cjs', { paths }));
-    // Dynamic import() goes through Node's ESM loader: register tsx there too.
-    require(require.resolve('tsx/esm/api', { paths })).register();
-    entry = source;
+    tsx = require.resolve('tsx/cjs', { paths: [path.join(__dirname, '..')] });
   } catch {
-    // tsx absent (production install): fall back to dist/.
+    // tsx absent (production install): run dist/.
+  }
+  if (tsx) {
+    require(tsx);
+    entry = source;
   }
 }
 require(entry).main(process.argv).then(

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { parseLookbackOption, parseNowOption } from './options';
 import { loadConfig } from '../config';
 import type { StackfitConfig } from '../config/schema';
 import { GitHubClient, parseRepoSlug } from '../gitops/github';
@@ -9,6 +10,7 @@ import { runPullRequests, type PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { catalogForConfig, DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
 import { loadPulumiProject, readInventory, stackConfigPath } from '../stack';
+import { resolveUsageSources } from '../usage/resolve';
 
 /**
  * `stackfit pr`: run the pipeline for one stack and deliver the result as a pull request that
@@ -29,6 +31,8 @@ export interface PrCommandOptions {
   repo?: string;
   demo?: boolean | string;
   now?: string;
+  /** Days of history (overrides lookbackDays). */
+  lookback?: string;
   maxNewPerRun?: number;
   maxOpen?: number;
   baseBranch?: string;
@@ -72,8 +76,9 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
   const config = withPrOverrides(loadConfig(configPath), opts);
   const catalog = catalogForConfig(config);
-  let now = opts.now ? new Date(opts.now) : undefined;
-  if (now && Number.isNaN(now.getTime())) throw new StackfitError(`"${opts.now}" is not a date`, '--now');
+  let now = parseNowOption(opts.now);
+  const lookbackDays = parseLookbackOption(opts.lookback);
+  if (lookbackDays !== undefined) config.lookbackDays = lookbackDays;
 
   let inventory: Inventory;
   let usage: UsageSource[];
@@ -98,8 +103,6 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     inventory = await readInventory(opts.state, { stack });
     const specs = opts.usage ?? config.usage.sources;
     if (specs.length === 0) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)', '--usage');
-    // Loaded on demand: the usage adapters pull in the cloud SDKs, which the demo and dry runs skip.
-    const { resolveUsageSources } = await import('../usage/resolve.js');
     usage = resolveUsageSources(specs, { config, ...specsFrom(catalog) });
     const project = loadPulumiProject(projectDir);
     projectName = project.name;
@@ -252,6 +255,7 @@ export function register(program: Command): void {
     .option('--repo <owner/name>', 'GitHub repository (default: GITHUB_REPOSITORY)')
     .option('--demo [stack]', `use the embedded example project (${DEMO_STACKS.join(', ')})`)
     .option('--now <iso-date>', 'end of the look-back window (default: now)')
+    .option('--lookback <days>', 'days of history to read (default: lookbackDays in stackfit.yaml, 32)')
     .option('--max-new-per-run <n>', 'override pr.maxNewPerRun', (v) => parseCount(v, '--max-new-per-run'))
     .option('--max-open <n>', 'override pr.maxOpen', (v) => parseCount(v, '--max-open'))
     .option('--base-branch <name>', 'override pr.baseBranch (default: the repository\'s default branch)')

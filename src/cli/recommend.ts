@@ -4,6 +4,8 @@ import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { catalogForConfig, DEMO_STACKS, loadDemo, packageRoot, recommend, specsFrom } from '../pipeline';
 import { REPORT_FORMATS, renderPlan } from '../report';
 import { fetchPulumiCloudExport, parseInventory, readInventory } from '../stack';
+import { resolveUsageSources } from '../usage/resolve';
+import { parseLookbackOption, parseNowOption } from './options';
 import { emit } from './output';
 
 export interface InventoryOptions {
@@ -41,17 +43,19 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--now <iso-date>', 'end of the look-back window (default: now)')
+    .option('--lookback <days>', 'days of history to read (default: lookbackDays in stackfit.yaml, 32)')
     .action(async (opts: {
       demo?: string | boolean; state?: string; pulumiCloud?: string; pulumiCloudUrl?: string; stack?: string;
-      usage?: string[]; config?: string; format: string; output?: string; now?: string;
+      usage?: string[]; config?: string; format: string; output?: string; now?: string; lookback?: string;
     }) => {
       // Like renovate.json: stackfit.yaml at the repository root (the demo: the example project's).
       const config = loadConfig(opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd()));
       const catalog = catalogForConfig(config);
       let inventory: Inventory;
       let usage: UsageSource[];
-      let now = opts.now ? new Date(opts.now) : undefined;
-      if (now && Number.isNaN(now.getTime())) throw new StackfitError(`"${opts.now}" is not a date`, '--now');
+      let now = parseNowOption(opts.now);
+      const lookbackDays = parseLookbackOption(opts.lookback);
+      if (lookbackDays !== undefined) config.lookbackDays = lookbackDays;
       if (opts.demo) {
         const stack = typeof opts.demo === 'string' ? opts.demo : 'prod';
         if (!(DEMO_STACKS as readonly string[]).includes(stack)) throw new StackfitError(`unknown demo stack "${stack}" (expected ${DEMO_STACKS.join(', ')})`, '--demo');
@@ -63,8 +67,6 @@ export function register(program: Command): void {
         inventory = await inventoryFromOptions(opts);
         const specs = opts.usage ?? config.usage.sources;
         if (!specs.length) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)');
-        // Loaded on demand: the usage adapters pull in the cloud SDKs, which the demo does not need.
-        const { resolveUsageSources } = await import('../usage/resolve.js');
         usage = resolveUsageSources(specs, { config, ...specsFrom(catalog), progress: true });
       }
       const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });

@@ -68,6 +68,17 @@ describe('stackfit recommend --demo', () => {
     expect(md.stdout).toContain('| resource | change | place |');
   });
 
+  it('makes no recommendation from under 30 hours of history (--lookback 1)', async () => {
+    const { code, stdout } = await stackfit(['recommend', '--demo', 'dev', '--lookback', '1', '--format', 'json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { items: ReportItem[]; totals: { monthlyDelta: number } };
+    expect(report.items.map((i) => i.action)).toEqual(['no-recommendation', 'no-recommendation', 'no-recommendation']);
+    expect(report.totals.monthlyDelta).toBe(0);
+    const bad = await stackfit(['recommend', '--demo', 'dev', '--lookback', 'forever']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--lookback: "forever" is not a number of days');
+  });
+
   it('writes --output atomically and leaves nothing behind on failure', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stackfit-out-'));
     const out = path.join(dir, 'plan.json');
