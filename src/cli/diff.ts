@@ -75,8 +75,9 @@ export function register(program: Command): void {
       if (opts.comment) {
         const { owner, repo } = repoFromEnv();
         const octokit = createGitHubClient();
-        const outcome = await upsertCostComment({ octokit, owner, repo, issueNumber: prNumberFrom(opts.pr), stack: diff.stack, body: markdown, behavior: opts.behavior });
-        process.stderr.write(`stackfit: cost comment ${outcome.action}: ${outcome.url}\n`);
+        const noChange = diff.resources.every((r) => r.change === 'unchanged');
+        const outcome = await upsertCostComment({ octokit, owner, repo, issueNumber: prNumberFrom(opts.pr), stack: diff.stack, body: markdown, behavior: opts.behavior, noChange });
+        process.stderr.write(outcome.action === 'skipped' ? 'stackfit: cost comment skipped: no compute resource changes\n' : `stackfit: cost comment ${outcome.action}: ${outcome.url}\n`);
       }
     });
 }

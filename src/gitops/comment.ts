@@ -13,11 +13,14 @@ export interface UpsertCommentInput {
   stack: string | undefined;
   body: string;
   behavior: CommentBehavior;
+  /** The change moves no cost: post nothing unless a comment is already there to correct. */
+  noChange?: boolean;
 }
 
 export type CommentOutcome =
   | { action: 'created' | 'updated'; id: number; url: string }
-  | { action: 'unchanged' | 'stale'; id: number; url: string };
+  | { action: 'unchanged' | 'stale'; id: number; url: string }
+  | { action: 'skipped' };
 
 /** The part of a body that carries meaning: everything but the valid-at stamp and the "Updated" line. */
 function substance(body: string): string {
@@ -34,6 +37,8 @@ export async function upsertCostComment(input: UpsertCommentInput): Promise<Comm
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
   const ours = comments.filter((c) => c.body?.includes(tag));
   const latest = ours[ours.length - 1];
+  // Less noise: a PR that changes no compute gets no comment (one posted earlier is corrected below).
+  if (!latest && input.noChange) return { action: 'skipped' };
 
   if (latest) {
     const theirs = validAtOf(latest.body ?? '');

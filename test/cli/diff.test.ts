@@ -118,6 +118,27 @@ describe('stackfit diff', () => {
     }
   });
 
+  it('posts nothing on a PR that changes no compute (less noise)', async () => {
+    const noChangeFile = path.join(dir, 'preview-nochange.json');
+    const before = await registeredResourcesFromProgram({ projectDir: root, stack: 'prod', config: readStackConfig(path.join(root, 'stacks', 'Pulumi.prod.yaml'), 'stackfit-demo') });
+    writeFileSync(noChangeFile, JSON.stringify(previewJson(before, before)));
+    const env = { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` };
+    Object.assign(process.env, env);
+    try {
+      const octokit = createGitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1 });
+      await fake.commitAs('docs-only', { 'README.md': 'docs\n' }, { name: 'Dev', email: 'dev@example.com' }, 'Docs');
+      const { data } = await octokit.rest.pulls.create({ owner: fake.owner, repo: fake.repo, head: 'docs-only', base: 'main', title: 'Docs' });
+      const mark = fake.requests.length;
+      const run = await capture(['diff', '--preview', noChangeFile, '--comment', '--pr', String(data.number)]);
+      expect(run.code).toBe(0);
+      expect(run.err).toContain('cost comment skipped');
+      expect(fake.writes(mark)).toEqual([]);
+      expect([...fake.comments.values()].filter((c) => c.issue === data.number)).toEqual([]);
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+  });
+
   it('fails clearly without a token or PR number', async () => {
     const noToken = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber)]);
     expect(noToken.code).not.toBe(0);

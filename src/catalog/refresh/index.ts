@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../../atomic-write';
 import path from 'node:path';
 import { StackfitError, type Arch } from '../../model';
 import { fetchAwsEc2Prices, AWS_PRICES_ENDPOINT } from '../../clouds/aws/prices-api';
@@ -160,16 +161,11 @@ export function buildOverlay(input: {
   };
 }
 
-/** Writes the whole file or nothing: a temporary file beside it, then an atomic rename. */
+/** Writes the whole overlay file or nothing (see atomic-write.ts). */
 export function writeAtomic(file: string, text: string): void {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    writeFileAtomic(file, text);
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new StackfitError(`cannot write the refreshed catalog: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
   }
 }
