@@ -217,6 +217,11 @@ export interface PlanItem {
   risk: Risk;
   /** Why this choice (or why none). */
   reason: string;
+  /**
+   * Ranked runner-up sizes in the chosen place (Compute Optimizer's "options"): the next
+   * cheapest sizes that also meet the demand, usually bigger and so at lower risk.
+   */
+  alternatives?: { offering: Offering; monthly: number; risk: Risk }[];
 }
 
 export interface Plan {

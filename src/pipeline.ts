@@ -8,7 +8,7 @@ import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
 import type { Demand, Inventory, Offering, Plan, UsageResult, UsageSource, Workload } from './model';
-import { solvePlan } from './optimize';
+import { riskOf, solvePlan } from './optimize';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
 import { fetchUsage } from './usage/fetch';
@@ -82,8 +82,29 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     if (demand.status === 'ok') candidates.set(workload.urn, candidatesFor({ workload, demand, rule, catalog, current: offering, perPlace: 1 }));
   }
   const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack });
+  addAlternatives(plan, rules, catalog);
   const served = new Set(usage.series.keys());
   return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)), usageWarnings: usage.warnings ?? [] };
+}
+
+/** How many runner-up sizes each recommendation lists. */
+export const ALTERNATIVES_PER_ITEM = 2;
+
+/**
+ * Ranked options per recommendation, Compute-Optimizer style: the next cheapest feasible sizes
+ * in the chosen place (one region: cheap even for 10,000 workloads).
+ */
+function addAlternatives(plan: Plan, rules: Map<string, ResolvedRule>, catalog: Catalog): void {
+  for (const item of plan.items) {
+    const { chosen, demand } = item;
+    const rule = rules.get(item.urn);
+    if (!chosen || !demand || demand.status !== 'ok' || !rule || rule.pin || item.action === 'keep') continue;
+    const here: ResolvedRule = { ...rule, allowMove: true, clouds: [chosen.cloud], regions: { [chosen.cloud]: [chosen.region] } };
+    item.alternatives = candidatesFor({ workload: item.workload, demand, rule: here, catalog, current: item.current })
+      .filter((o) => o.size !== chosen.size)
+      .slice(0, ALTERNATIVES_PER_ITEM)
+      .map((offering) => ({ offering, monthly: offering.monthlyUsd * item.workload.count, risk: riskOf(offering, demand) }));
+  }
 }
 
 /**

@@ -49,6 +49,7 @@ function itemJson(item: PlanItem) {
         }
       : null,
     reason: item.reason,
+    alternatives: (item.alternatives ?? []).map((a) => ({ ...offeringJson(a.offering), monthlyTotal: a.monthly, monthlyDelta: item.monthlyBefore === undefined ? null : a.monthly - item.monthlyBefore, risk: a.risk })),
   };
 }
 

@@ -25,7 +25,8 @@ interface ReportItem {
   workload: { name: string; count: number; size: string };
   action: string;
   current: { size: string; vcpu: number; memoryGiB: number; monthlyUsd: number } | null;
-  chosen: { size: string; vcpu: number; memoryGiB: number; monthlyUsd: number } | null;
+  chosen: { size: string; cloud: string; region: string; vcpu: number; memoryGiB: number; monthlyUsd: number } | null;
+  alternatives: { size: string; cloud: string; region: string; vcpu: number; memoryGiB: number; monthlyTotal: number; risk: number }[];
   monthlyBefore: number | null;
   monthlyAfter: number | null;
   monthlyDelta: number | null;
@@ -50,7 +51,15 @@ describe('stackfit recommend --demo', () => {
       else expect(chosen.memoryGiB).toBeGreaterThanOrEqual(item.current!.memoryGiB); // CPU-only: memory never shrinks
       expect(item.monthlyBefore).toBeCloseTo(item.current!.monthlyUsd * item.workload.count, 6);
       expect(item.monthlyAfter).toBeCloseTo(chosen.monthlyUsd * item.workload.count, 6);
+      // Ranked options: other sizes in the same place that also meet the demand, never cheaper than the choice.
+      for (const alt of item.alternatives) {
+        expect([alt.cloud, alt.region]).toEqual([chosen.cloud, chosen.region]);
+        expect(alt.size).not.toBe(chosen.size);
+        expect(alt.vcpu).toBeGreaterThanOrEqual(item.evidence!.cpu.required);
+        expect(alt.monthlyTotal).toBeGreaterThanOrEqual(item.monthlyAfter! - 1e-9);
+      }
     }
+    expect(report.items.some((i) => i.alternatives.length > 0)).toBe(true);
     const before = report.items.reduce((s, i) => s + i.monthlyBefore!, 0);
     const after = report.items.reduce((s, i) => s + i.monthlyAfter!, 0);
     expect(report.totals.monthlyBefore).toBeCloseTo(before, 6);
