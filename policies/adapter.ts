@@ -1,6 +1,8 @@
 import type { PolicyProviderResource, PolicyResource, ResourceValidationArgs } from '@pulumi/policy';
 import { loadCatalog, type Catalog } from '../src/catalog';
 import { StackfitError } from '../src/model';
+import { resolveUserPath } from '../src/policy/baseline';
+import { createPriceBooks, type PriceBookConfig, type PricedView } from '../src/policy/price-book';
 import { assess, type Assessment } from '../src/policy/pricing';
 import { nameFromUrn } from '../src/stack/values';
 import { providerRegion, workloadFromResource } from '../src/stack/workload';
@@ -61,15 +63,22 @@ function readStackConfig(): Record<string, unknown> {
 }
 
 export interface PackContext {
+  /** At list prices. */
   catalog: Catalog;
   stackConfig: Record<string, unknown>;
+  /** The catalog at the price book a policy's config gives (`pricing` / `stackfitConfigPath`); built once per book. */
+  priced: (cfg: PriceBookConfig) => PricedView;
 }
 
 let context: PackContext | undefined;
 
 /** Loaded once at start-up: the catalog (or STACKFIT_CATALOG_DIR) and the stack config. */
 export function packContext(): PackContext {
-  context ??= { catalog: loadCatalog(process.env.STACKFIT_CATALOG_DIR || undefined), stackConfig: readStackConfig() };
+  if (!context) {
+    const dir = process.env.STACKFIT_CATALOG_DIR || undefined;
+    const priced = createPriceBooks((overlayDir) => loadCatalog(dir, overlayDir === undefined ? undefined : { overlayDir }), resolveUserPath);
+    context = { catalog: priced({}).catalog, stackConfig: readStackConfig(), priced };
+  }
   return context;
 }
 
@@ -85,8 +94,9 @@ function assessOne(
   props: unknown,
   parentUrn: string | undefined,
   provider: PolicyProviderResource | undefined,
+  view: PricedView,
 ): Assessment {
-  const { catalog, stackConfig } = packContext();
+  const { stackConfig } = packContext();
   const region = regionOf(type, provider, stackConfig);
   const result = workloadFromResource({
     urn,
@@ -96,7 +106,7 @@ function assessOne(
     ...(region ? { providerRegion: region } : {}),
     stackConfig,
   });
-  return assess(result, catalog, nameFromUrn(urn));
+  return assess(result, view.catalog, nameFromUrn(urn), view.note);
 }
 
 /**
@@ -117,10 +127,11 @@ function memoized(key: string, compute: () => Assessment): Assessment {
   return hit;
 }
 
-export function assessResourceArgs(args: ResourceValidationArgs): Assessment {
-  return memoized(`analyze\0${args.urn}`, () => assessOne(args.urn, args.type, args.props, args.opts.parent, args.provider));
+/** The resource priced with `view` (policies with different price books get different assessments). */
+export function assessResourceArgs(args: ResourceValidationArgs, view: PricedView): Assessment {
+  return memoized(`analyze\0${view.id}\0${args.urn}`, () => assessOne(args.urn, args.type, args.props, args.opts.parent, args.provider, view));
 }
 
-export function assessStackResource(r: PolicyResource): Assessment {
-  return memoized(`stack\0${r.urn}`, () => assessOne(r.urn, r.type, r.props, r.parent?.urn ?? r.opts.parent, r.provider));
+export function assessStackResource(r: PolicyResource, view: PricedView): Assessment {
+  return memoized(`stack\0${view.id}\0${r.urn}`, () => assessOne(r.urn, r.type, r.props, r.parent?.urn ?? r.opts.parent, r.provider, view));
 }

@@ -15,8 +15,10 @@ import {
   rightSizeConfigSchema,
 } from '../src/policy/config';
 import { usd } from '../src/policy/money';
+import type { PriceBookConfig, PricedView } from '../src/policy/price-book';
 import { describePriced, type Assessment, type PricedWorkload } from '../src/policy/pricing';
 import { findRecommendation, loadRecommendations } from '../src/policy/recommendations';
+import { nameFromUrn } from '../src/stack/values';
 import { assessResourceArgs, assessStackResource, packContext, unknownDuringPreview } from './adapter';
 
 function withUrl(anchor: string): { url?: string } {
@@ -28,6 +30,30 @@ function withUrl(anchor: string): { url?: string } {
 function describeError(err: unknown): string {
   if (err instanceof StackfitError) return err.message;
   throw err;
+}
+
+/**
+ * The catalog at the price book the policy's config gives; a broken book (bad field, missing
+ * stackfit.yaml or overlay) is reported as the policy's violation, never priced at list price.
+ */
+function pricedView(cfg: PriceBookConfig, reportViolation: ReportViolation, subject: string): PricedView | undefined {
+  try {
+    return packContext().priced(cfg);
+  } catch (err) {
+    reportViolation(`cannot price ${subject} with the configured price book: ${describeError(err)}`);
+    return undefined;
+  }
+}
+
+/** pricedView for a resource policy: a broken price book is only reported on resources it would price. */
+function resourceView(cfg: PriceBookConfig, args: ResourceValidationArgs, reportViolation: ReportViolation): PricedView | undefined {
+  try {
+    return packContext().priced(cfg);
+  } catch {
+    const a = assessResourceArgs(args, packContext().priced({}));
+    if (a.kind !== 'workload') pricedOrStop(a, args);
+    return pricedView(cfg, reportViolation, a.kind === 'workload' ? a.priced.workload.name : nameFromUrn(args.urn));
+  }
 }
 
 /** For per-resource policies: the priced workload, or why the policy does not apply / cannot run yet. */
@@ -59,7 +85,9 @@ const stackBudget = {
     if (cfg.maxMonthlyCost === undefined && !wantsIncrease) {
       args.notApplicable('no budget configured: set maxMonthlyCost, maxIncreaseUsd or maxIncreasePercent');
     }
-    const { catalog, stackConfig } = packContext();
+    const view = pricedView(cfg, reportViolation, 'the stack');
+    if (!view) return;
+    const { stackConfig } = packContext();
     let baseline: Baseline | undefined;
     if (wantsIncrease) {
       if (!cfg.currentStatePath && !cfg.recommendationsPath) {
@@ -67,7 +95,7 @@ const stackBudget = {
         return;
       }
       try {
-        baseline = loadBaseline(cfg, catalog, stackConfig);
+        baseline = loadBaseline(cfg, view.catalog, stackConfig);
       } catch (err) {
         reportViolation(`cannot check the increase limits: ${describeError(err)}`);
         return;
@@ -77,7 +105,7 @@ const stackBudget = {
     const unknown: { name: string; reason: string }[] = [];
     const skipped: { name: string; reason: string }[] = [];
     for (const r of args.resources) {
-      const a = assessStackResource(r);
+      const a = assessStackResource(r, view);
       if (a.kind === 'workload') workloads.push(a.priced);
       else if (a.kind === 'unknown') unknown.push({ name: a.name, reason: a.reason });
       else if (a.kind === 'skipped') skipped.push({ name: a.name, reason: a.reason });
@@ -106,7 +134,9 @@ const rightSize = {
   validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
     const cfg = readPolicyConfig(POLICY.rightSize, rightSizeConfigSchema, args.getConfig());
     if (!cfg.recommendationsPath) args.notApplicable('no recommendationsPath configured');
-    const priced = pricedOrStop(assessResourceArgs(args), args);
+    const view = resourceView(cfg, args, reportViolation);
+    if (!view) return;
+    const priced = pricedOrStop(assessResourceArgs(args, view), args);
     let recs;
     try {
       recs = loadRecommendations(resolveUserPath(cfg.recommendationsPath!));
@@ -116,7 +146,7 @@ const rightSize = {
     }
     const rec = findRecommendation(recs, { urn: args.urn, name: priced.workload.name });
     if (!rec) args.notApplicable(`no recommendation for ${priced.workload.name} in ${cfg.recommendationsPath}`);
-    const message = rightSizeMessage(priced.workload, rec!, packContext().catalog, cfg.recommendationsPath!, cfg.minMonthlySavingUsd);
+    const message = rightSizeMessage(priced.workload, rec!, view.catalog, cfg.recommendationsPath!, cfg.minMonthlySavingUsd, view.note);
     if (message) reportViolation(message);
   },
 };
@@ -131,9 +161,11 @@ const instanceGeneration = {
   configSchema: configSchemas[POLICY.generation],
   validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
     const cfg = readPolicyConfig(POLICY.generation, generationConfigSchema, args.getConfig());
-    const priced = pricedOrStop(assessResourceArgs(args), args);
+    const view = resourceView(cfg, args, reportViolation);
+    if (!view) return;
+    const priced = pricedOrStop(assessResourceArgs(args, view), args);
     if (priced.status !== 'priced') args.notApplicable(`${priced.workload.name}: unpriced (${priced.reason})`);
-    const message = generationMessage(priced as PricedWorkload & { status: 'priced' }, packContext().catalog, cfg);
+    const message = generationMessage(priced as PricedWorkload & { status: 'priced' }, view.catalog, cfg, view.note);
     if (message) reportViolation(message);
   },
 };
@@ -149,7 +181,8 @@ const placement = {
   validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
     const cfg = readPolicyConfig(POLICY.placement, placementConfigSchema, args.getConfig());
     if (!placementConfigured(cfg)) args.notApplicable('no placement rules configured (clouds, regions, architectures)');
-    const priced = pricedOrStop(assessResourceArgs(args), args);
+    // Placement reads sizes and architectures, not prices: the list-price catalog.
+    const priced = pricedOrStop(assessResourceArgs(args, packContext().priced({})), args);
     const offering = priced.status === 'priced' ? priced.offering : undefined;
     const problems = placementProblems(priced.workload, offering, packContext().catalog, cfg);
     if (problems.length) reportViolation(`${priced.workload.name}: ${problems.join('; ')}.`);
@@ -166,11 +199,13 @@ const costReport = {
   configSchema: configSchemas[POLICY.costReport],
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
     const cfg = readPolicyConfig(POLICY.costReport, costReportConfigSchema, args.getConfig());
+    const view = pricedView(cfg, reportViolation, 'the stack');
+    if (!view) return;
     let total = 0;
     let priced = 0;
     let notPriced = 0;
     for (const r of args.resources) {
-      const a = assessStackResource(r);
+      const a = assessStackResource(r, view);
       if (a.kind === 'none') continue;
       if (a.kind === 'workload') {
         if (a.priced.status === 'priced') {

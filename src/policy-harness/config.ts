@@ -87,7 +87,7 @@ function describeAjv(errors: ErrorObject[] | null | undefined): string {
 /**
  * Merges policy config as the Pulumi CLI does before `Configure`: for each policy its own level
  * and the `default`s of its configSchema, then the pack's initial config, then `all` (an
- * enforcement level for every policy), then the policy's own entry; the result is validated
+ * enforcement level for every policy, nothing else), then the policy's own entry; the result is validated
  * against the policy's configSchema. A key naming no policy of the pack is an error.
  */
 export function mergePolicyConfig(info: PackInfoView, user: PolicyPackConfigFile = {}, where = 'policy pack config'): Record<string, EffectivePolicyConfig> {
@@ -98,6 +98,11 @@ export function mergePolicyConfig(info: PackInfoView, user: PolicyPackConfigFile
     }
   }
   const all = split(user.all);
+  // The CLI takes only an enforcement level from `all` (pkg/resource/analyzer applyConfig):
+  // properties there would pass here and silently do nothing in `pulumi preview`.
+  if (Object.keys(all.properties).length > 0) {
+    throw new StackfitError(`"all" takes only an enforcement level; the Pulumi CLI ignores its other properties (${Object.keys(all.properties).join(', ')}): set them on each policy`, where);
+  }
   const out: Record<string, EffectivePolicyConfig> = {};
   for (const policy of info.policies) {
     const defaults: Record<string, unknown> = {};
@@ -107,7 +112,7 @@ export function mergePolicyConfig(info: PackInfoView, user: PolicyPackConfigFile
     const initial = info.initialConfig[policy.name] ?? {};
     const own = split(user[policy.name]);
     const enforcementLevel = own.enforcementLevel ?? all.enforcementLevel ?? initial.enforcementLevel ?? policy.enforcementLevel;
-    const properties = { ...defaults, ...initial.properties, ...all.properties, ...own.properties };
+    const properties = { ...defaults, ...initial.properties, ...own.properties };
     if (policy.configSchema) {
       const schema = { type: 'object', properties: policy.configSchema.properties, required: policy.configSchema.required };
       const validate = ajv.compile(schema);

@@ -49,7 +49,7 @@ export function evaluateBudget(input: BudgetInput): BudgetResult {
     if (p.status === 'priced') {
       total += p.monthlyUsd;
       const w = p.workload;
-      contributions.push({ name: w.name, monthlyUsd: p.monthlyUsd, what: `${w.count > 1 ? `${w.count} × ` : ''}${w.size}, ${w.cloud} ${w.region}` });
+      contributions.push({ name: w.name, monthlyUsd: p.monthlyUsd, what: `${w.count > 1 ? `${w.count} × ` : ''}${w.size}, ${w.cloud} ${w.region}${p.priceNote ? `, ${p.priceNote}` : ''}` });
     } else {
       unpriced.push({ name: p.workload.name, reason: p.reason });
     }

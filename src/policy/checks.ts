@@ -2,7 +2,7 @@ import { sameSpecAlternatives } from '../catalog/candidates';
 import type { Catalog } from '../catalog/types';
 import type { Arch, Cloud, Offering, Workload } from '../model';
 import { usd } from './money';
-import { offeringFor, type PricedWorkload } from './pricing';
+import { offeringFor, type PriceNote, type PricedWorkload } from './pricing';
 import type { RecommendationItem } from './recommendations';
 
 /**
@@ -16,6 +16,7 @@ export function rightSizeMessage(
   catalog: Catalog,
   source: string,
   minMonthlySavingUsd = 0,
+  note?: PriceNote,
 ): string | undefined {
   const chosen = rec.chosen;
   if (!chosen) return undefined;
@@ -35,7 +36,21 @@ export function rightSizeMessage(
       : saving >= 0
         ? `saves ${usd(saving)}/month`
         : `costs ${usd(-saving)}/month more, to meet forecast demand`;
-  return `${workload.name}: stackfit recommends ${chosen.size}${where} instead of ${workload.size}${workload.count > 1 ? ` (× ${workload.count})` : ''}, ${savingText} (from ${source}).`;
+  const prices = current && chosenOffering ? priceNotes([current, chosenOffering], note) : '';
+  return `${workload.name}: stackfit recommends ${chosen.size}${where} instead of ${workload.size}${workload.count > 1 ? ` (× ${workload.count})` : ''}, ${savingText}${prices} (from ${source}).`;
+}
+
+/**
+ * ` at your prices (m5.large −22 % (pricing.discounts[0]: savings plan); m5a.large list price)`
+ * when the price book changed any of the prices compared (one note when it is the same for
+ * every size); empty at list prices.
+ */
+export function priceNotes(offerings: readonly Offering[], note: PriceNote | undefined): string {
+  if (!note) return '';
+  const notes = offerings.map((o) => note(o));
+  if (notes.every((n) => n === undefined)) return '';
+  if (notes.length > 1 && notes.every((n) => n === notes[0])) return ` at your prices (${notes[0]}, ${notes.length === 2 ? 'both sizes' : `all ${notes.length} sizes`})`;
+  return ` at your prices (${offerings.map((o, i) => `${o.size} ${notes[i] ?? 'list price'}`).join('; ')})`;
 }
 
 export interface GenerationOptions {
@@ -68,7 +83,7 @@ export function isBurstable(o: Pick<Offering, 'cloud' | 'family' | 'size'>): boo
  * The generation check: a previous-generation or disallowed family, and the cheapest same-spec
  * current-generation alternative (arm64 too when allowed) with its saving.
  */
-export function generationMessage(priced: PricedWorkload & { status: 'priced' }, catalog: Catalog, opts: GenerationOptions): string | undefined {
+export function generationMessage(priced: PricedWorkload & { status: 'priced' }, catalog: Catalog, opts: GenerationOptions, note?: PriceNote): string | undefined {
   const { workload: w, offering } = priced;
   const problems: string[] = [];
   if (!offering.currentGeneration) problems.push(`${w.size} is a previous-generation size (family ${offering.family})`);
@@ -82,7 +97,7 @@ export function generationMessage(priced: PricedWorkload & { status: 'priced' },
     if (!opts.reportCheaperCurrentGeneration || !alternative || saving < opts.minMonthlySavingUsd) return undefined;
   }
   const alt = alternative
-    ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} instances` : ''}`
+    ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} instances` : ''}${priceNotes([offering, alternative], note)}`
     : `no cheaper same-spec current-generation size in ${w.region}${opts.allowArm64 ? '' : ' (amd64; set allowArm64 to consider arm64)'}`;
   const head = problems.length ? `${w.name}: ${problems.join('; ')}. ` : `${w.name}: `;
   return `${head}${alt}.`;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { CLOUDS } from '../model';
+import { priceBookConfigSchemaProperties, priceBookConfigShape } from './price-book';
 
 /** The pack's policy names (what users key `--policy-pack-config` entries on). */
 export const POLICY = {
@@ -58,12 +59,14 @@ export const configSchemas = {
       currentStatePath: { type: 'string', minLength: 1, description: 'A `pulumi stack export` of the current state (the baseline for the increase).' },
       recommendationsPath: { type: 'string', minLength: 1, description: 'A `stackfit recommend --format json` file; its totals.monthlyBefore is the baseline when currentStatePath is not set.' },
       topContributors: { type: 'integer', minimum: 1, maximum: 50, default: 3, description: 'How many top contributors the message lists.' },
+      ...priceBookConfigSchemaProperties,
     },
   },
   [POLICY.rightSize]: {
     properties: {
       recommendationsPath: { type: 'string', minLength: 1, description: 'The latest `stackfit recommend --format json` output.' },
       minMonthlySavingUsd: { type: 'number', minimum: 0, default: 1, description: 'Stay silent below this saving.' },
+      ...priceBookConfigSchemaProperties,
     },
   },
   [POLICY.generation]: {
@@ -72,6 +75,7 @@ export const configSchemas = {
       disallowedFamilies: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Families (prefix match: `m4`, `t2`, `n1`) that must not be used.' },
       reportCheaperCurrentGeneration: { type: 'boolean', default: true, description: 'Also report current-generation sizes that have a cheaper same-spec alternative.' },
       minMonthlySavingUsd: { type: 'number', minimum: 0, default: 1, description: 'Smallest saving worth reporting for a current-generation size.' },
+      ...priceBookConfigSchemaProperties,
     },
   },
   [POLICY.placement]: {
@@ -89,6 +93,7 @@ export const configSchemas = {
   [POLICY.costReport]: {
     properties: {
       includeUnpriced: { type: 'boolean', default: true, description: 'Also list sized resources stackfit cannot price.' },
+      ...priceBookConfigSchemaProperties,
     },
   },
 } satisfies Record<PolicyName, PolicyConfigSchema>;
@@ -102,23 +107,26 @@ export const budgetConfigSchema = z.object({
   currentStatePath: z.string().min(1).optional(),
   recommendationsPath: z.string().min(1).optional(),
   topContributors: z.number().int().min(1).max(50).default(3),
+  ...priceBookConfigShape,
 });
 export const rightSizeConfigSchema = z.object({
   recommendationsPath: z.string().min(1).optional(),
   minMonthlySavingUsd: z.number().min(0).default(1),
+  ...priceBookConfigShape,
 });
 export const generationConfigSchema = z.object({
   allowArm64: z.boolean().default(false),
   disallowedFamilies: z.array(z.string().min(1)).default([]),
   reportCheaperCurrentGeneration: z.boolean().default(true),
   minMonthlySavingUsd: z.number().min(0).default(1),
+  ...priceBookConfigShape,
 });
 export const placementConfigSchema = z.object({
   clouds: z.array(cloud).optional(),
   regions: z.partialRecord(cloud, z.array(z.string().min(1))).optional(),
   architectures: z.array(z.enum(['amd64', 'arm64'])).optional(),
 });
-export const costReportConfigSchema = z.object({ includeUnpriced: z.boolean().default(true) });
+export const costReportConfigSchema = z.object({ includeUnpriced: z.boolean().default(true), ...priceBookConfigShape });
 
 /** Reads a policy's config inside the pack; the CLI has validated it already, so a failure is a bug worth a loud error. */
 export function readPolicyConfig<T extends z.ZodType>(policy: string, schema: T, raw: unknown): z.infer<T> {

@@ -4,7 +4,15 @@ import { usd } from './money';
 
 /** A workload with its price, or the reason it has none (never a price of zero). */
 export type PricedWorkload =
-  | { status: 'priced'; workload: Workload; offering: Offering; /** all `count` instances */ monthlyUsd: number }
+  | {
+      status: 'priced';
+      workload: Workload;
+      offering: Offering;
+      /** all `count` instances */
+      monthlyUsd: number;
+      /** What the team's price book did to the list price (`−22 % (pricing.discounts[0]: savings plan)`), if anything. */
+      priceNote?: string;
+    }
   | { status: 'unpriced'; workload: Workload; reason: string };
 
 export function offeringFor(workload: Workload, catalog: Catalog): Offering | undefined {
@@ -13,9 +21,15 @@ export function offeringFor(workload: Workload, catalog: Catalog): Offering | un
   return catalog.lookup(workload.cloud, workload.region, workload.size, opts);
 }
 
-export function priceWorkload(workload: Workload, catalog: Catalog): PricedWorkload {
+/** The price book's note on a (priced) offering; undefined at list price. */
+export type PriceNote = (offering: Offering) => string | undefined;
+
+export function priceWorkload(workload: Workload, catalog: Catalog, note?: PriceNote): PricedWorkload {
   const offering = offeringFor(workload, catalog);
-  if (offering) return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count };
+  if (offering) {
+    const priceNote = note?.(offering);
+    return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count, ...(priceNote ? { priceNote } : {}) };
+  }
   return { status: 'unpriced', workload, reason: unpricedReason(workload, catalog) };
 }
 
@@ -41,18 +55,19 @@ export function assess(
   result: { workload: Workload } | { skipped: SkippedResource } | undefined,
   catalog: Catalog,
   name: string,
+  note?: PriceNote,
 ): Assessment {
   if (result === undefined) return { kind: 'none' };
   if ('skipped' in result) {
     const { urn, reason } = result.skipped;
     return /unknown/i.test(reason) ? { kind: 'unknown', urn, name, reason } : { kind: 'skipped', urn, name, reason };
   }
-  return { kind: 'workload', priced: priceWorkload(result.workload, catalog) };
+  return { kind: 'workload', priced: priceWorkload(result.workload, catalog, note) };
 }
 
-/** `web: 2 × m5.large (aws us-east-1) $140.16/month`. */
+/** `web: 2 × m5.large (aws us-east-1) $140.16/month`, and `, −22 % (pricing.discounts[0]: savings plan)` under a price book. */
 export function describePriced(p: PricedWorkload): string {
   const w = p.workload;
   const what = `${w.count > 1 ? `${w.count} × ` : ''}${w.size} (${w.cloud}${w.region ? ` ${w.region}` : ''})`;
-  return p.status === 'priced' ? `${w.name}: ${what} ${usd(p.monthlyUsd)}/month` : `${w.name}: ${what} unpriced: ${p.reason}`;
+  return p.status === 'priced' ? `${w.name}: ${what} ${usd(p.monthlyUsd)}/month${p.priceNote ? `, ${p.priceNote}` : ''}` : `${w.name}: ${what} unpriced: ${p.reason}`;
 }

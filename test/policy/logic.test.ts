@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
+import { withPricing } from '../../src/catalog/discounts';
 import { HOURS_PER_MONTH, StackfitError, type Plan, type Workload } from '../../src/model';
 import { mergePolicyConfig, parsePolicyPackConfig, type PackInfoView } from '../../src/policy-harness/config';
 import { fromStateValue, secret, SIG_KEY, SECRET_SIG, toWireValue, UNKNOWN } from '../../src/policy-harness/encode';
@@ -10,6 +11,7 @@ import { policyInputsFromJson, readPolicyInputs } from '../../src/policy-harness
 import { budgetMessage, evaluateBudget, inconclusiveMessage } from '../../src/policy/budget';
 import { generationMessage, isBurstable, placementProblems, rightSizeMessage } from '../../src/policy/checks';
 import { configSchemas, POLICY, policyDocsUrl } from '../../src/policy/config';
+import { priceNoteFor, resolvePriceBook } from '../../src/policy/price-book';
 import { priceWorkload, type PricedWorkload } from '../../src/policy/pricing';
 import { findRecommendation, loadRecommendations, parseRecommendations } from '../../src/policy/recommendations';
 import { planToJson } from '../../src/report/json';
@@ -129,6 +131,13 @@ describe('recommendations file', () => {
     expect(rightSizeMessage({ ...web, size: 'm5.xlarge' }, findRecommendation(doc, web)!, catalog, 'recs.json')).toBeUndefined();
   });
 
+  it('prices the saving with the price book and says so', () => {
+    const book = { discounts: [{ family: 'm5', size: 'm5.2xlarge', percent: 22, note: 'savings plan' }] };
+    const message = rightSizeMessage(web, findRecommendation(doc, web)!, withPricing(catalog, book), 'recs.json', 0, priceNoteFor(book));
+    const saving = 3 * (0.78 * csvHourly('us-east-1', 'm5.2xlarge') - csvHourly('us-east-1', 'm5.xlarge')) * HOURS_PER_MONTH;
+    expect(message).toBe(`web: stackfit recommends m5.xlarge instead of m5.2xlarge (× 3), saves $${saving.toFixed(2)}/month at your prices (m5.2xlarge −22 % (pricing.discounts[0]: savings plan); m5.xlarge list price) (from recs.json).`);
+  });
+
   it('rejects a file that is not a recommendations document, naming it', () => {
     expect(() => parseRecommendations({ plan: [] }, 'bad.json')).toThrowError(/bad\.json: not a stackfit recommendations file .*items/);
     const dir = mkdtempSync(path.join(tmpdir(), 'stackfit-recs-'));
@@ -192,6 +201,13 @@ describe('policy config merge (as the CLI does it)', () => {
     expect(mergePolicyConfig(info)[POLICY.costReport]!.enforcementLevel).toBe('disabled');
   });
 
+  it('takes only an enforcement level from `all`, as the Pulumi CLI does', () => {
+    expect(() => mergePolicyConfig(info, { all: { enforcementLevel: 'advisory', maxMonthlyCost: 10 } }, 'pp.json')).toThrowError(
+      'pp.json: "all" takes only an enforcement level; the Pulumi CLI ignores its other properties (maxMonthlyCost): set them on each policy',
+    );
+    expect(mergePolicyConfig(info, { all: { enforcementLevel: 'mandatory' } })[POLICY.generation]!.enforcementLevel).toBe('mandatory');
+  });
+
   it('rejects a value that violates the configSchema, an unknown policy and a bad level', () => {
     expect(() => mergePolicyConfig(info, { [POLICY.budget]: { maxMonthlyCost: 'lots' } }, 'pp.json')).toThrowError(
       'pp.json: invalid config for policy stackfit-stack-budget: maxMonthlyCost must be number',
@@ -245,5 +261,39 @@ describe('wire encoding', () => {
     expect(toWireValue({ __defaults: ['a'], instanceType: 't3.micro', tags: { __meta: 1, a: 'b' }, gone: undefined })).toEqual({ instanceType: 't3.micro', tags: { a: 'b' } });
     expect(fromStateValue({ [SIG_KEY]: SECRET_SIG, ciphertext: 'v1:abc' })).toEqual(secret(UNKNOWN));
     expect(fromStateValue({ [SIG_KEY]: SECRET_SIG, plaintext: '"m5.large"' })).toEqual(secret('m5.large'));
+  });
+});
+
+describe('the price book in the pack', () => {
+  const book = { discounts: [{ cloud: 'aws' as const, family: 'm4', percent: 5, note: 'reserved' }] };
+  const pricedCatalog = withPricing(catalog, book);
+  const note = priceNoteFor(book);
+
+  it('says which rule changed a price in the generation message, and which sizes stayed at list price', () => {
+    const p = priceWorkload(vm('old', 'm4.xlarge'), pricedCatalog, note);
+    if (p.status !== 'priced') throw new Error('m4.xlarge unpriced');
+    expect(p.priceNote).toBe('−5 % (pricing.discounts[0]: reserved)');
+    expect(p.monthlyUsd).toBeCloseTo(0.95 * csvHourly('us-east-1', 'm4.xlarge') * HOURS_PER_MONTH, 4);
+    const message = generationMessage(p, pricedCatalog, { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 }, note)!;
+    const alt = /\. (\S+) \(/.exec(message)![1]!;
+    expect(message).toContain(`saving $${(p.offering.monthlyUsd - pricedCatalog.lookup('aws', 'us-east-1', alt)!.monthlyUsd).toFixed(2)}/month`);
+    expect(message).toMatch(new RegExp(` at your prices \\(m4\\.xlarge −5 % \\(pricing\\.discounts\\[0\\]: reserved\\); ${alt.replace('.', '\\.')} list price\\)`));
+    // At list prices the message carries no price note.
+    expect(generationMessage(priced(vm('old', 'm4.xlarge')), catalog, { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 }, priceNoteFor(undefined))).not.toContain('your prices');
+  });
+
+  it('notes a GCP committed-use price', () => {
+    const gcp = { discounts: [], commitment: { gcp: '1y' as const } };
+    const committed = withPricing(catalog, gcp).offerings({ cloud: 'gcp', region: 'us-central1', kind: 'vm' }).find((o) => o.monthlyUsdCommitted1y !== undefined)!;
+    expect(priceNoteFor(gcp)(committed)).toBe('1-year committed-use price (pricing.commitment.gcp)');
+  });
+
+  it('validates pricing with stackfit.yaml\'s schema, naming the field, and resolves overlayDir like the other paths', () => {
+    const resolve = (p: string) => path.resolve('/runs/here', p);
+    expect(() => resolvePriceBook({ pricing: { discounts: [{ percent: 22, cloud: 'oracle' }] } }, resolve)).toThrowError(/^policy pack config: pricing\.discounts\.0\.cloud: /);
+    expect(() => resolvePriceBook({ pricing: [] }, resolve)).toThrowError(/^policy pack config: pricing: /);
+    expect(() => resolvePriceBook({ pricing: {}, stackfitConfigPath: 'stackfit.yaml' }, resolve)).toThrowError('set either pricing or stackfitConfigPath, not both');
+    expect(resolvePriceBook({ pricing: { overlayDir: '.stackfit/catalog' } }, resolve)).toEqual({ discounts: [], overlayDir: '/runs/here/.stackfit/catalog' });
+    expect(resolvePriceBook({}, resolve)).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
+import { withPricing } from '../../src/catalog/discounts';
 import { HOURS_PER_MONTH, type Plan } from '../../src/model';
 import {
   PolicySession,
@@ -202,6 +203,82 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     expect(budget.text).toContain(`monthly increase ${usd(demo.expectedMonthly - baseline)} over the current ${usd(baseline)} (state ${state}) exceeds maxIncreaseUsd $100.00`);
     const noBaseline = await run({ 'stackfit-stack-budget': { maxIncreasePercent: 5 } });
     expect(byPolicy(noBaseline.diagnostics, 'stackfit-stack-budget')[0]!.text).toMatch(/^maxIncreaseUsd \/ maxIncreasePercent need a baseline/);
+  });
+
+  describe('with the team\'s price book (pricing / stackfitConfigPath)', () => {
+    const savingsPlan = { discounts: [{ percent: 22, note: 'savings plan' }] };
+    const note = '−22 % (pricing.discounts[0]: savings plan)';
+    const discountedMonthly = () =>
+      demo.inventory.workloads.reduce((sum, w) => {
+        const p = priceWorkload(w, withPricing(catalog, savingsPlan));
+        if (p.status !== 'priced') throw new Error(`demo workload ${w.name} unpriced`);
+        return sum + p.monthlyUsd;
+      }, 0);
+
+    it('passes a budget at 22 % off that the same stack breaks at list prices, and reports the discounted figures', async () => {
+      const limit = Math.round(demo.expectedMonthly * 0.9);
+      const expected = discountedMonthly();
+      expect(expected).toBeLessThan(limit);
+
+      const atList = await run({ 'stackfit-stack-budget': { maxMonthlyCost: limit } });
+      expect(byPolicy(atList.diagnostics, 'stackfit-stack-budget')[0]!.text).toContain(`estimated monthly cost ${usd(demo.expectedMonthly)} exceeds maxMonthlyCost ${usd(limit)}`);
+
+      const discounted = await run({
+        'stackfit-stack-budget': { maxMonthlyCost: limit, pricing: savingsPlan },
+        'stackfit-cost-report': { enforcementLevel: 'advisory', pricing: savingsPlan },
+      });
+      expect(byPolicy(discounted.diagnostics, 'stackfit-stack-budget')).toEqual([]);
+      const report = byPolicy(discounted.diagnostics, 'stackfit-cost-report').map((d) => d.text);
+      expect(report.at(-1)).toBe(`Total: ${usd(expected)}/month for ${demo.inventory.workloads.reduce((n, w) => n + w.count, 0)} priced resource(s).`);
+      // Every line says where its price came from.
+      for (const line of report.slice(0, -1)) expect(line).toMatch(new RegExp(`\\$[\\d,.]+/month, ${note.replace(/[()[\]]/g, '\\$&')}$`));
+
+      // Over budget under the price book: the contributors carry the discount too.
+      const over = await run({ 'stackfit-stack-budget': { maxMonthlyCost: 100, pricing: savingsPlan } });
+      const text = byPolicy(over.diagnostics, 'stackfit-stack-budget')[0]!.text;
+      expect(text).toContain(`estimated monthly cost ${usd(expected)} exceeds maxMonthlyCost $100.00`);
+      expect(text).toContain(`, ${note})`);
+    });
+
+    it('reads the pricing section of a stackfit.yaml (stackfitConfigPath), and names the file, field and line when it is malformed', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'stackfit-pack-pricing-'));
+      const good = path.join(dir, 'stackfit.yaml');
+      writeFileSync(good, 'pricing:\n  discounts:\n    - { percent: 22, note: savings plan }\n');
+      const r = await run({ 'stackfit-cost-report': { enforcementLevel: 'advisory', stackfitConfigPath: good } });
+      expect(byPolicy(r.diagnostics, 'stackfit-cost-report').at(-1)!.text).toContain(`Total: ${usd(discountedMonthly())}/month`);
+
+      const bad = path.join(dir, 'bad.yaml');
+      writeFileSync(bad, 'pricing:\n  discounts:\n    - { cloud: aws, percent: 122 }\n');
+      const broken = await run({ 'stackfit-stack-budget': { maxMonthlyCost: 1_000_000, stackfitConfigPath: bad } });
+      const budget = byPolicy(broken.diagnostics, 'stackfit-stack-budget');
+      expect(budget).toHaveLength(1);
+      expect(budget[0]!.enforcementLevel).toBe('mandatory');
+      expect(budget[0]!.text).toMatch(new RegExp(`^cannot price the stack with the configured price book: ${bad}: pricing\\.discounts\\.0\\.percent \\(line 3\\): .*100`));
+    });
+
+    it('rejects a malformed inline pricing section before configuring the pack, naming the field', async () => {
+      await expect(session.configure({ 'stackfit-stack-budget': { pricing: { discounts: [{ cloud: 'aws', percent: 122 }] } } }, 'pp.json')).rejects.toThrow(
+        'pp.json: invalid config for policy stackfit-stack-budget: pricing.discounts.0.percent must be < 100',
+      );
+      await expect(session.configure({ 'stackfit-cost-report': { pricing: { discount: [] } } })).rejects.toThrow(/stackfit-cost-report: pricing must NOT have additional properties/);
+    });
+
+    it('reports a missing overlay directory, resolved from where pulumi runs, instead of pricing at list prices', async () => {
+      const r = await run({
+        'stackfit-stack-budget': { maxMonthlyCost: 1_000_000, pricing: { overlayDir: 'no-such-overlay', ...savingsPlan } },
+        'stackfit-instance-generation': { pricing: { overlayDir: 'no-such-overlay' } },
+      });
+      const missing = path.resolve(process.env.PWD ?? process.cwd(), 'no-such-overlay');
+      const budget = byPolicy(r.diagnostics, 'stackfit-stack-budget');
+      expect(budget.map((d) => d.text)).toEqual([
+        `cannot price the stack with the configured price book: policy pack config: pricing.overlayDir: ${missing}: no refreshed catalog here (run \`stackfit catalog refresh --out\` first)`,
+      ]);
+      const gen = byPolicy(r.diagnostics, 'stackfit-instance-generation');
+      // Once per sized resource (the VMs), not on buckets or networks.
+      const sized = demo.inventory.workloads.reduce((n, w) => n + w.count, 0);
+      expect(gen).toHaveLength(sized);
+      expect(gen.every((d) => d.text.includes(`pricing.overlayDir: ${missing}: no refreshed catalog here`))).toBe(true);
+    });
   });
 
   it('runs on the real stack exports', async () => {
