@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runPullRequests, type RunPullRequestsInput } from '../src/gitops/run';
 import { gitOk, isolatedGitEnv, type FakeGitHub } from '../test/support/fake-github';
-import { clientFor, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, PROJECT_NAME, resize, startFake, testConfig } from '../test/gitops-pr/helpers';
+import { demoPrInput, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, resize, startFake } from '../test/gitops-pr/helpers';
 
 interface Row {
   mode: string;
@@ -29,20 +29,7 @@ async function measure(mode: 'api' | 'local-git'): Promise<Row[]> {
   const step = async (name: string, plan: ReturnType<typeof planOf>, extra: Partial<RunPullRequestsInput> = {}) => {
     const mark = fake.requests.length;
     const t0 = performance.now();
-    const result = await runPullRequests({
-      plan,
-      stack: 'prod',
-      configFile: PROD_CONFIG_FILE,
-      configText: PROD_CONFIG_TEXT,
-      projectName: PROJECT_NAME,
-      config: testConfig(),
-      repo: { owner: fake.owner, repo: fake.repo },
-      github: clientFor(fake),
-      mode,
-      localRepoDir: checkout,
-      gitEnv: isolatedGitEnv(),
-      ...extra,
-    });
+    const result = await runPullRequests(demoPrInput(fake, plan, { mode, localRepoDir: checkout, gitEnv: isolatedGitEnv(), ...extra }));
     const ms = performance.now() - t0;
     const requests = fake.requests.slice(mark);
     rows.push({

@@ -6,7 +6,7 @@ import { renderRunSummary } from '../../src/cli/pr';
 import { AUTOCLOSED_MARKER, runPullRequests, type RunPullRequestsInput } from '../../src/gitops/run';
 import type { Plan, PlanItem } from '../../src/model';
 import { gitOk, isolatedGitEnv, type FakeGitHub } from '../support/fake-github';
-import { clientFor, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, PROJECT_NAME, resize, startFake, testConfig } from './helpers';
+import { clientFor, demoPrInput, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, resize, startFake, testConfig } from './helpers';
 
 /** Changed lines between two revisions of the bare repository (`-old` / `+new`, no headers). */
 async function changedLines(fake: FakeGitHub, from: string, to: string): Promise<string[]> {
@@ -41,19 +41,7 @@ describe('autoclose and rebase against the fake GitHub', () => {
   });
 
   const run = (plan: Plan, extra: Partial<RunPullRequestsInput> = {}) =>
-    runPullRequests({
-      plan,
-      stack: 'prod',
-      configFile: PROD_CONFIG_FILE,
-      configText: PROD_CONFIG_TEXT,
-      projectName: PROJECT_NAME,
-      config: testConfig(),
-      repo: { owner: fake.owner, repo: fake.repo },
-      github: clientFor(fake, (l) => lines.push(l)),
-      mode: 'api',
-      log: (l) => lines.push(l),
-      ...extra,
-    });
+    runPullRequests(demoPrInput(fake, plan, { github: clientFor(fake, (l) => lines.push(l)), log: (l) => lines.push(l), ...extra }));
 
   describe('autoclose', () => {
     it('closes a PR whose change is no longer recommended, says why, and deletes its branch', async () => {
@@ -300,20 +288,7 @@ describe('local-git mode: autoclose and rebase', () => {
     fs.rmSync(checkout, { recursive: true, force: true });
   });
 
-  const run = (plan: Plan) =>
-    runPullRequests({
-      plan,
-      stack: 'prod',
-      configFile: PROD_CONFIG_FILE,
-      configText: PROD_CONFIG_TEXT,
-      projectName: PROJECT_NAME,
-      config: testConfig(),
-      repo: { owner: fake.owner, repo: fake.repo },
-      github: clientFor(fake),
-      mode: 'local-git',
-      localRepoDir: checkout,
-      gitEnv: isolatedGitEnv(),
-    });
+  const run = (plan: Plan) => runPullRequests(demoPrInput(fake, plan, { mode: 'local-git', localRepoDir: checkout, gitEnv: isolatedGitEnv() }));
 
   it('rebases with git on the moved main, then autocloses and deletes the branch with git push', async () => {
     const plan = planOf([resize('web', 'm5.xlarge')]);

@@ -4,6 +4,7 @@ import { loadCatalog } from '../../src/catalog';
 import type { Catalog } from '../../src/catalog/types';
 import { stackfitConfigSchema, type StackfitConfig } from '../../src/config/schema';
 import { GitHubClient } from '../../src/gitops/github';
+import type { RunPullRequestsInput } from '../../src/gitops/run';
 import type { Cloud, Plan, PlanItem } from '../../src/model';
 import { FakeGitHub, ResponseSchemaValidator } from '../support/fake-github';
 
@@ -97,4 +98,20 @@ export async function startFake(opts: { token?: string; readOnlyToken?: boolean 
 /** A client for the fake: real Octokit, retries and throttling, with back-off shrunk to milliseconds. */
 export function clientFor(fake: FakeGitHub, log?: (line: string) => void): GitHubClient {
   return new GitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 5, writeIntervalMs: 0, log });
+}
+
+/** The PR run for the example prod stack against a fake: the defaults every lifecycle test shares. */
+export function demoPrInput(fake: FakeGitHub, plan: Plan, extra: Partial<RunPullRequestsInput> = {}): RunPullRequestsInput {
+  return {
+    plan,
+    stack: 'prod',
+    configFile: PROD_CONFIG_FILE,
+    configText: PROD_CONFIG_TEXT,
+    projectName: PROJECT_NAME,
+    config: testConfig(),
+    repo: { owner: fake.owner, repo: fake.repo },
+    github: clientFor(fake),
+    mode: 'api',
+    ...extra,
+  };
 }

@@ -4,7 +4,7 @@ import { runPullRequests, STACKFIT_IDENTITY, type RunPullRequestsInput } from '.
 import type { Plan } from '../../src/model';
 import { StackfitError } from '../../src/model';
 import { gitOk, type FakeGitHub } from '../support/fake-github';
-import { clientFor, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, PROJECT_NAME, resize, startFake, testConfig } from './helpers';
+import { clientFor, demoPrInput, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, PROJECT_NAME, resize, startFake, testConfig } from './helpers';
 
 /** Changed lines between two revisions of the bare repository (`-old` / `+new`, no headers). */
 async function changedLines(fake: FakeGitHub, from: string, to: string): Promise<string[]> {
@@ -26,22 +26,8 @@ describe('PR lifecycle against the fake GitHub', () => {
     await fake.close();
   });
 
-  const run = (plan: Plan, extra: Partial<RunPullRequestsInput> = {}) => {
-    const github = clientFor(fake, (l) => lines.push(l));
-    return runPullRequests({
-      plan,
-      stack: 'prod',
-      configFile: PROD_CONFIG_FILE,
-      configText: PROD_CONFIG_TEXT,
-      projectName: PROJECT_NAME,
-      config: testConfig(),
-      repo: { owner: fake.owner, repo: fake.repo },
-      github,
-      mode: 'api',
-      log: (l) => lines.push(l),
-      ...extra,
-    });
-  };
+  const run = (plan: Plan, extra: Partial<RunPullRequestsInput> = {}) =>
+    runPullRequests(demoPrInput(fake, plan, { github: clientFor(fake, (l) => lines.push(l)), log: (l) => lines.push(l), ...extra }));
 
   it('opens one PR whose commit changes exactly the recommended lines, by stackfit, on top of main', async () => {
     const result = await run(planOf([resize('web', 'm5.xlarge'), resize('api', 'n2-standard-4')]));

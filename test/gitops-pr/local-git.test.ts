@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPullRequests, STACKFIT_IDENTITY } from '../../src/gitops/run';
 import type { Plan } from '../../src/model';
 import { gitOk, isolatedGitEnv, type FakeGitHub } from '../support/fake-github';
-import { clientFor, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, PROJECT_NAME, resize, startFake, testConfig } from './helpers';
+import { demoPrInput, planOf, resize, startFake } from './helpers';
 
 describe('local-git mode (an Actions checkout pushes with plain git)', () => {
   let fake: FakeGitHub;
@@ -21,20 +21,7 @@ describe('local-git mode (an Actions checkout pushes with plain git)', () => {
     fs.rmSync(checkout, { recursive: true, force: true });
   });
 
-  const run = (plan: Plan) =>
-    runPullRequests({
-      plan,
-      stack: 'prod',
-      configFile: PROD_CONFIG_FILE,
-      configText: PROD_CONFIG_TEXT,
-      projectName: PROJECT_NAME,
-      config: testConfig(),
-      repo: { owner: fake.owner, repo: fake.repo },
-      github: clientFor(fake),
-      mode: 'local-git',
-      localRepoDir: checkout,
-      gitEnv: isolatedGitEnv(),
-    });
+  const run = (plan: Plan) => runPullRequests(demoPrInput(fake, plan, { mode: 'local-git', localRepoDir: checkout, gitEnv: isolatedGitEnv() }));
 
   it('pushes stackfit’s commit, opens the PR through the API, and leaves the checkout as it was', async () => {
     const headBefore = await gitOk(checkout, ['rev-parse', 'HEAD']);
