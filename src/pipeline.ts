@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { candidatesFor } from './catalog/candidates';
 import { loadCatalog } from './catalog';
@@ -7,7 +8,7 @@ import type { Catalog } from './catalog/types';
 import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
-import type { Demand, Inventory, Offering, Plan, UsageResult, UsageSource, Workload } from './model';
+import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageResult, type UsageSource, type Workload } from './model';
 import { riskOf, solvePlan } from './optimize';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
@@ -137,6 +138,10 @@ export interface Demo {
  */
 export async function loadDemo(stack: string, catalog: Catalog = loadCatalog()): Promise<Demo> {
   const projectDir = packageRoot();
+  if (!existsSync(path.join(projectDir, 'Pulumi.yaml'))) {
+    // The published package ships the engine, not the example project (nor its Pulumi SDKs).
+    throw new StackfitError('the demo runs the example Pulumi project of a stackfit source checkout (clone the repository, then npm ci); an installed package does not ship it', '--demo');
+  }
   const inventory = await inventoryFromProgram({ projectDir, stack });
   const usagePath = path.join(projectDir, 'stacks', 'usage', `${stack}.csv`);
   const usage = [fileUsageSource(usagePath, specsFrom(catalog))];
