@@ -29,12 +29,11 @@ export function sizeLabel(item: PlanItem): { from: string; to: string } {
   return { from, to };
 }
 
-/** `m5.2xlarge ×3 (aws/us-east-1) → m5.xlarge ×3 (aws/us-east-1)`-style change text. */
+/** Change text: `m5.2xlarge → m5.xlarge ×3`, or for a move `Standard_D8s_v5 → e2-standard-16 ×4 in gcp/us-central1` (the place column says where it runs today). */
 export function changeText(item: PlanItem): string {
   const { from, to } = sizeLabel(item);
   const count = item.workload.count > 1 ? ` ×${item.workload.count}` : '';
-  const fromPlace = item.current ? place(item.current) : `${item.workload.cloud}/${item.workload.region ?? '?'}`;
-  if (item.action === 'move' && item.chosen) return `${from}${count} (${fromPlace}) → ${to}${count} (${place(item.chosen)})`;
+  if (item.action === 'move' && item.chosen) return `${from} → ${to}${count} in ${place(item.chosen)}`;
   if (item.action === 'resize') return `${from} → ${to}${count}`;
   return `${from}${count}`;
 }
