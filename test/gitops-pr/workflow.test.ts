@@ -37,6 +37,20 @@ function errorsOf(context: { errors: { getErrors(): { message: string }[] } }): 
 }
 
 describe('GitHub’s own parser accepts the workflow and the action', () => {
+  it('the cost-comment example workflow: pull requests touching stacks, read contents, write PR comments', async () => {
+    const file = path.join(REPO_ROOT, 'docs/examples/stackfit-cost-comment.yml');
+    const parsed = parser.parseWorkflow({ name: 'stackfit-cost-comment.yml', content: fs.readFileSync(file, 'utf8') }, new parser.NoOperationTraceWriter());
+    expect(errorsOf(parsed.context)).toEqual([]);
+    const template = await parser.convertWorkflowTemplate(parsed.context, parsed.value!);
+    expect(template.errors ?? []).toEqual([]);
+    expect(Object.keys(template.events as Record<string, unknown>)).toEqual(['pull_request']);
+    const workflow = toPlain(parsed.value) as { permissions: unknown; jobs: Record<string, Record<string, unknown>> };
+    expect(workflow.permissions).toEqual({});
+    expect(workflow.jobs.cost!.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    const steps = workflow.jobs.cost!.steps as { run?: string }[];
+    expect(steps.some((st) => st.run?.includes('npx stackfit diff --preview preview.json') && st.run.includes('--comment'))).toBe(true);
+  });
+
   it('workflow: schedule + dispatch, a stack-listing job feeding a fail-slow matrix, least permissions', async () => {
     const parsed = parser.parseWorkflow({ name: 'stackfit.yml', content: fs.readFileSync(WORKFLOW, 'utf8') }, new parser.NoOperationTraceWriter());
     expect(errorsOf(parsed.context)).toEqual([]);
