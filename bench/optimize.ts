@@ -14,6 +14,7 @@ import { ruleFor, type ResolvedRule } from '../src/config/rules';
 import { stackfitConfigSchema } from '../src/config/schema';
 import { StackfitError, type Demand, type DimensionEvidence, type Offering, type Plan, type Workload } from '../src/model';
 import { fitsDemand, solvePlan } from '../src/optimize';
+import { rng } from '../test/optimize/helpers';
 
 const TRACES = path.resolve(__dirname, '../../shared/data/traces');
 const N = Number(process.argv[2] ?? 10_000);
@@ -50,16 +51,6 @@ function bitbrainsMemoryProfiles(): { p50: number; p95: number; p995: number; ma
     .filter((p) => p.p995 > 0);
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const catalog = loadCatalog();
 const PLACES = {

@@ -236,3 +236,19 @@ export function serializeCatalogFile(file: CatalogFile): string {
   }
   return `{\n${lines.join(',\n')}\n}\n`;
 }
+
+/** The hardware of a size, independent of region and price. */
+export type SizeSpec = Pick<CatalogRow, 'size' | 'vcpu' | 'memoryGiB' | 'arch' | 'family' | 'currentGeneration' | 'gpus'>;
+
+/** Decodes entry `i` of a catalog file's interned size table. */
+export function sizeSpecAt(sizes: CatalogFile['sizes'], i: number): SizeSpec {
+  return {
+    size: sizes.name[i]!,
+    vcpu: sizes.vcpu[i]!,
+    memoryGiB: sizes.memoryGiB[i]!,
+    arch: sizes.arch[i]! as Arch,
+    family: sizes.family[i]!,
+    currentGeneration: sizes.currentGeneration[i] === 1,
+    gpus: sizes.gpus[i]!,
+  };
+}

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { StackfitError } from '../model';
 import type { RegisteredResource } from '../stack/demo';
-import { detectFormat, parseJsonText } from '../stack/inventory';
-import { checkpointSchema, previewSchema, stackExportSchema, type ResourceState } from '../stack/schema';
+import { parseJsonText, parseStackDocument } from '../stack/inventory';
 import { nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from '../stack/values';
 import { fromStateValue } from './encode';
 import type { HarnessProvider, HarnessResource } from './session';
@@ -73,43 +72,10 @@ function withIdentity(source: string, resources: HarnessResource[]): PolicyInput
   return { source, ...(project ? { project } : {}), ...(stack ? { stack } : {}), resources };
 }
 
-/** Preview ops whose `newState` is not a resource that exists after the update. */
-const OPS_WITHOUT_RESULT = new Set(['delete', 'delete-replaced', 'discard', 'discard-replaced', 'read-discard', 'remove-pending-replace']);
-
-function live(resources: readonly ResourceState[] | null | undefined): RawResource[] {
-  // `delete: true` marks the old copy of a replaced resource: the live one has the same URN.
-  return (resources ?? []).filter((r) => r.delete !== true) as RawResource[];
-}
-
-function parsed<T>(result: { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }, source: string, what: string): T {
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new StackfitError(`not a valid ${what}: ${issue ? issue.path.map(String).join('.') : '(root)'}: ${issue?.message ?? 'invalid'}`, source);
-}
-
 /** A `pulumi stack export` (v3/v4), DIY checkpoint or `pulumi preview --json` document → policy inputs. */
 export function policyInputsFromJson(json: unknown, source: string): PolicyInputs {
-  switch (detectFormat(json)) {
-    case 'stack-export': {
-      const doc = parsed(stackExportSchema.safeParse(json), source, 'stack export');
-      return withIdentity(source, toHarnessResources(live(doc.deployment.resources)));
-    }
-    case 'checkpoint': {
-      const doc = parsed(checkpointSchema.safeParse(json), source, 'checkpoint file');
-      return withIdentity(source, toHarnessResources(live(doc.checkpoint.latest?.resources)));
-    }
-    case 'preview': {
-      const doc = parsed(previewSchema.safeParse(json), source, 'preview JSON');
-      const byUrn = new Map<string, RawResource>();
-      for (const step of doc.steps) {
-        if (OPS_WITHOUT_RESULT.has(step.op) || !step.newState) continue;
-        byUrn.set(step.urn, step.newState as RawResource);
-      }
-      return withIdentity(source, toHarnessResources([...byUrn.values()]));
-    }
-    default:
-      throw new StackfitError('not a Pulumi stack file: expected `pulumi stack export` output, a checkpoint file or `pulumi preview --json` output', source);
-  }
+  // The same validation and resource selection as the inventory (src/stack/inventory.ts).
+  return withIdentity(source, toHarnessResources(parseStackDocument(json, source).resources as RawResource[]));
 }
 
 export function readPolicyInputs(path: string): PolicyInputs {

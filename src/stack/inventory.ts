@@ -8,6 +8,7 @@ import {
   previewSchema,
   stackExportSchema,
   type Deployment,
+  type ResourceState,
   type Preview,
 } from './schema';
 import { handlerFor } from '../clouds';
@@ -245,7 +246,7 @@ function checkVersion(version: number, source: string): void {
   }
 }
 
-function liveResources(deployment: Deployment | null | undefined): StackResource[] {
+function liveResources(deployment: Deployment | null | undefined): ResourceState[] {
   // `delete: true` marks the old copy of a replaced resource: the live one has the same URN.
   return (deployment?.resources ?? []).filter((res) => res.delete !== true);
 }
@@ -253,9 +254,9 @@ function liveResources(deployment: Deployment | null | undefined): StackResource
 /** Ops whose `newState` is not a resource that will exist after the update. */
 const OPS_WITHOUT_RESULT = new Set(['delete', 'delete-replaced', 'discard', 'discard-replaced', 'read-discard', 'remove-pending-replace']);
 
-function previewResources(preview: Preview, side: 'old' | 'new' = 'new'): { resources: StackResource[]; deleted: StackResource[] } {
-  const byUrn = new Map<string, StackResource>();
-  const deleted: StackResource[] = [];
+function previewResources(preview: Preview, side: 'old' | 'new'): { resources: ResourceState[]; deleted: ResourceState[] } {
+  const byUrn = new Map<string, ResourceState>();
+  const deleted: ResourceState[] = [];
   if (side === 'old') {
     // Before the preview: every step's old state (creates have none), first one per URN.
     for (const step of preview.steps) if (step.oldState && !byUrn.has(step.urn)) byUrn.set(step.urn, step.oldState);
@@ -273,31 +274,39 @@ function previewResources(preview: Preview, side: 'old' | 'new' = 'new'): { reso
   return { resources: [...byUrn.values()], deleted };
 }
 
+/** The resources of a Pulumi document, whatever its format: what the inventory and the policy harness read. */
+export interface StackDocument {
+  format: InventoryFormat;
+  /** Live resources (state), or the state after (or before) a preview; full state records. */
+  resources: ResourceState[];
+  /** Resources a preview deletes. */
+  deleted: ResourceState[];
+  /** Stack name recorded in a checkpoint file. */
+  stack?: string;
+  /** A preview's stack config. */
+  config?: Record<string, unknown>;
+}
+
 /**
- * Reads a parsed Pulumi document — `pulumi stack export` (v3/v4), a DIY checkpoint file, a
- * Pulumi Cloud export response, or `pulumi preview --json` — into an inventory. Pure.
+ * Validates a parsed `pulumi stack export` (v3/v4), DIY checkpoint, Pulumi Cloud export or
+ * `pulumi preview --json` document and selects its resources. Pure; errors name the field.
  */
-export function parseInventory(json: unknown, source: string, opts: InventoryOptions = {}): Inventory {
+export function parseStackDocument(json: unknown, source: string, previewSide: 'old' | 'new' = 'new'): StackDocument {
   switch (detectFormat(json)) {
     case 'stack-export': {
       const doc = parseWith(stackExportSchema, json, source, 'stack export');
       checkVersion(doc.version, source);
-      return inventoryFromResources(liveResources(doc.deployment), source, opts);
+      return { format: 'stack-export', resources: liveResources(doc.deployment), deleted: [] };
     }
     case 'checkpoint': {
       const doc = parseWith(checkpointSchema, json, source, 'checkpoint file');
       checkVersion(doc.version, source);
-      const stack = opts.stack ?? (doc.checkpoint.stack ? doc.checkpoint.stack.split('/').pop() : undefined);
-      return inventoryFromResources(liveResources(doc.checkpoint.latest), source, { ...opts, ...(stack ? { stack } : {}) });
+      const stack = doc.checkpoint.stack ? doc.checkpoint.stack.split('/').pop() : undefined;
+      return { format: 'checkpoint', resources: liveResources(doc.checkpoint.latest), deleted: [], ...(stack ? { stack } : {}) };
     }
     case 'preview': {
       const doc = parseWith(previewSchema, json, source, 'preview JSON');
-      const { resources, deleted } = previewResources(doc, opts.previewSide);
-      return inventoryFromResources(resources, source, {
-        ...opts,
-        stackConfig: opts.stackConfig ?? doc.config ?? {},
-        deleted,
-      });
+      return { format: 'preview', ...previewResources(doc, previewSide), ...(doc.config ? { config: doc.config } : {}) };
     }
     default:
       throw new StackfitError(
@@ -305,6 +314,21 @@ export function parseInventory(json: unknown, source: string, opts: InventoryOpt
         source,
       );
   }
+}
+
+/**
+ * Reads a parsed Pulumi document — `pulumi stack export` (v3/v4), a DIY checkpoint file, a
+ * Pulumi Cloud export response, or `pulumi preview --json` — into an inventory. Pure.
+ */
+export function parseInventory(json: unknown, source: string, opts: InventoryOptions = {}): Inventory {
+  const doc = parseStackDocument(json, source, opts.previewSide);
+  const stack = opts.stack ?? doc.stack;
+  return inventoryFromResources(doc.resources, source, {
+    ...opts,
+    ...(stack ? { stack } : {}),
+    ...(doc.format === 'preview' && { stackConfig: opts.stackConfig ?? doc.config ?? {} }),
+    deleted: doc.deleted,
+  });
 }
 
 /** Line and column (1-based) of a character offset. */

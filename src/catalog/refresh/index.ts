@@ -4,7 +4,7 @@ import path from 'node:path';
 import { StackfitError, type Arch } from '../../model';
 import { fetchAwsEc2Prices, AWS_PRICES_ENDPOINT } from '../../clouds/aws/prices-api';
 import { fetchAzureVmPrices, AZURE_PRICES_ENDPOINT } from '../../clouds/azure/prices-api';
-import { catalogFileName, encodeCatalogPart, serializeCatalogFile, type CatalogFile, type CatalogRow, type CatalogSource } from '../format';
+import { catalogFileName, encodeCatalogPart, serializeCatalogFile, sizeSpecAt, type CatalogFile, type CatalogRow, type CatalogSource, type SizeSpec } from '../format';
 import { defaultCatalogDir, readCatalogFile } from '../index';
 import type { RetryOptions } from './http';
 
@@ -58,24 +58,13 @@ interface PriceRow {
   hourlyUsd: number;
 }
 
-type Spec = Pick<CatalogRow, 'vcpu' | 'memoryGiB' | 'arch' | 'family' | 'currentGeneration' | 'gpus'>;
-
 /** Size → specs, from a catalog file's size table (Azure keyed lower-case too: names are case-insensitive). */
-export function specsBySize(file: CatalogFile): Map<string, Spec & { name: string }> {
-  const specs = new Map<string, Spec & { name: string }>();
-  const s = file.sizes;
-  for (let i = 0; i < s.name.length; i++) {
-    const spec = {
-      name: s.name[i]!,
-      vcpu: s.vcpu[i]!,
-      memoryGiB: s.memoryGiB[i]!,
-      arch: s.arch[i]! as Arch,
-      family: s.family[i]!,
-      currentGeneration: s.currentGeneration[i] === 1,
-      gpus: s.gpus[i]!,
-    };
-    specs.set(spec.name, spec);
-    if (file.cloud === 'azure') specs.set(spec.name.toLowerCase(), spec);
+export function specsBySize(file: CatalogFile): Map<string, SizeSpec> {
+  const specs = new Map<string, SizeSpec>();
+  for (let i = 0; i < file.sizes.name.length; i++) {
+    const spec = sizeSpecAt(file.sizes, i);
+    specs.set(spec.size, spec);
+    if (file.cloud === 'azure') specs.set(spec.size.toLowerCase(), spec);
   }
   return specs;
 }
@@ -85,16 +74,9 @@ export function decodeCatalogRows(file: CatalogFile): CatalogRow[] {
   const { sizes, offers } = file;
   const rows: CatalogRow[] = [];
   for (let i = 0; i < offers.hourlyUsd.length; i++) {
-    const s = offers.size[i]!;
     const row: CatalogRow = {
       region: file.regions[offers.region[i]!]!,
-      size: sizes.name[s]!,
-      vcpu: sizes.vcpu[s]!,
-      memoryGiB: sizes.memoryGiB[s]!,
-      arch: sizes.arch[s]! as Arch,
-      family: sizes.family[s]!,
-      currentGeneration: sizes.currentGeneration[s] === 1,
-      gpus: sizes.gpus[s]!,
+      ...sizeSpecAt(sizes, offers.size[i]!),
       hourlyUsd: offers.hourlyUsd[i]!,
       source: offers.source[i]!,
     };
@@ -130,8 +112,7 @@ export function buildOverlay(input: {
       skipped.set(price.size, (skipped.get(price.size) ?? 0) + 1);
       continue;
     }
-    const { name, ...rest } = spec;
-    rows.push({ region: price.region, size: name, ...rest, hourlyUsd: price.hourlyUsd, source: 0 });
+    rows.push({ region: price.region, ...spec, hourlyUsd: price.hourlyUsd, source: 0 });
   }
   const offerings = rows.length;
   const keptRegions = new Set<string>();
