@@ -37,7 +37,7 @@ function hourlyMax(s: Series): number[] {
   return out.filter((x) => x !== undefined);
 }
 
-const tracesDir = path.resolve(__dirname, '../../shared/data/traces/bitbrains-rnd-2013-07');
+const tracesDir = path.resolve(__dirname, '../data/traces/bitbrains-rnd-2013-07');
 const traces = readTraceDir(tracesDir).map((t) => ({ id: t.id, cpu: hourlyMax(t.cpuCores), mem: hourlyMax(t.memoryGiB!) }));
 const times = Array.from({ length: POINTS }, (_, j) => END - (POINTS - j) * HOUR);
 

@@ -16,7 +16,7 @@ import { StackfitError, type Demand, type DimensionEvidence, type Offering, type
 import { fitsDemand, solvePlan } from '../src/optimize';
 import { rng } from '../test/optimize/helpers';
 
-const TRACES = path.resolve(__dirname, '../../shared/data/traces');
+const TRACES = path.resolve(__dirname, '../data/traces');
 const N = Number(process.argv[2] ?? 10_000);
 
 function percentile(values: number[], p: number): number {

@@ -4,7 +4,7 @@
  *
  * - Inventory: a `pulumi stack export` file with 10,000 VMs (EC2, Azure VMs, GCE instances) at
  *   real catalog sizes, read and parsed by `readInventory`.
- * - Usage: the real traces in ../shared/data/traces (Bitbrains: cores + memory; Azure V1: CPU %),
+ * - Usage: the real traces in data/traces (Bitbrains: cores + memory; Azure V1: CPU %),
  *   aggregated to hourly maxima, each workload a rotation of one real trace (values unchanged).
  * - Forecast, candidates (moves to any region of any cloud allowed), plan: the real pipeline.
  *
@@ -22,7 +22,7 @@ import { readInventory } from '../src/stack';
 import { readTraceDir, type Trace } from '../src/usage/traces';
 
 const N = Number(process.argv[2] ?? 10_000);
-const TRACES = path.resolve(__dirname, '../../shared/data/traces');
+const TRACES = path.resolve(__dirname, '../data/traces');
 const HOUR = 3_600_000;
 const DAYS = 30;
 const NOW = Date.parse('2026-11-01T00:00:00Z');

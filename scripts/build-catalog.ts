@@ -1,6 +1,6 @@
 /**
  * Builds the price catalog shipped in `catalog/` from the real source files in
- * `../shared/data/pricing/` (see catalog/NOTICE.md for their provenance).
+ * `data/pricing/` (see catalog/NOTICE.md for their provenance).
  *
  *   npx tsx scripts/build-catalog.ts [--data <pricing dir>] [--out <catalog dir>]
  *
@@ -36,7 +36,7 @@ import { AZURE_VM_PRICES_FILE, AZURE_VM_SPECS_FILE, azurePriceRowSchema, azureSp
 import { GCP_PRICES_FILE, buildGcpPart, gcpPriceRowSchema } from '../src/clouds/gcp/catalog';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
-export const DEFAULT_PRICING_DIR = path.resolve(REPO_ROOT, '../shared/data/pricing');
+export const DEFAULT_PRICING_DIR = path.resolve(REPO_ROOT, 'data/pricing');
 export const DEFAULT_CATALOG_DIR = path.join(REPO_ROOT, 'catalog');
 
 /** Reads a CSV file and validates every row; errors name the file and the line. */

@@ -1,6 +1,6 @@
 /**
  * Builds the demo stacks' recorded usage, `stacks/usage/prod.csv` and `stacks/usage/dev.csv`,
- * from REAL traces in ../shared/data/traces (see stacks/usage/README.md for which trace feeds
+ * from REAL traces in data/traces (see stacks/usage/README.md for which trace feeds
  * which workload, with provenance and licences).
  *
  * Values are not changed: Bitbrains used cores are computed from the trace's own MHz columns
@@ -77,7 +77,7 @@ export function buildDemoUsage(tracesDir: string): Record<'prod' | 'dev', string
 
 if (require.main === module) {
   const root = path.resolve(__dirname, '..');
-  const tracesDir = process.argv[2] ?? path.resolve(root, '../shared/data/traces');
+  const tracesDir = process.argv[2] ?? path.resolve(root, 'data/traces');
   const outDir = process.argv[3] ?? path.join(root, 'stacks', 'usage');
   mkdirSync(outDir, { recursive: true });
   const built = buildDemoUsage(tracesDir);

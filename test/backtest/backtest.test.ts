@@ -10,7 +10,7 @@ import { register } from '../../src/cli/backtest';
 import { StackfitError } from '../../src/model';
 import { readTraceDir } from '../../src/usage/traces';
 
-const traces = path.resolve(__dirname, '../../../shared/data/traces');
+const traces = path.resolve(__dirname, '../../data/traces');
 const catalog = loadCatalog();
 
 /** "Better baseline" as documented: the non-dominated one, else the one that under-provisions less. */

@@ -5,12 +5,12 @@ import path from 'node:path';
 
 /**
  * A loopback fake of the public price APIs, serving the genuine captures in
- * ../shared/data/api-samples: the Azure Retail Prices pages (NextPageLink rewritten to the
+ * data/api-samples: the Azure Retail Prices pages (NextPageLink rewritten to the
  * fake) and the AWS bulk price list (offer index, region index, and a us-east-1 EC2 offer file
  * built from the real GetProducts m5.large record, whose structure is a bulk offer-file record).
  */
 
-export const SAMPLES = path.resolve(__dirname, '../../../shared/data/api-samples');
+export const SAMPLES = path.resolve(__dirname, '../../data/api-samples');
 
 const readJson = (rel: string) => JSON.parse(readFileSync(path.join(SAMPLES, rel), 'utf8')) as Record<string, unknown>;
 

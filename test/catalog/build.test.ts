@@ -6,7 +6,7 @@ import { ec2SpecIndex, isAwsCurrentGeneration, type AutoscalerTypeRow, type Karp
 import { isAzureCurrentGeneration, isAzureVmSize } from '../../src/clouds/azure/catalog';
 import { isGcpCurrentGeneration } from '../../src/clouds/gcp/catalog';
 
-const PRICING = path.resolve(__dirname, '../../../shared/data/pricing');
+const PRICING = path.resolve(__dirname, '../../data/pricing');
 const CATALOG_DIR = path.resolve(__dirname, '../../catalog');
 
 describe('build-catalog', () => {

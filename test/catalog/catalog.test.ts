@@ -7,7 +7,7 @@ import { CATALOG_PARTS, defaultCatalogDir, loadCatalog } from '../../src/catalog
 import { catalogFileName } from '../../src/catalog/format';
 import { HOURS_PER_MONTH, StackfitError } from '../../src/model';
 
-const PRICING = path.resolve(__dirname, '../../../shared/data/pricing');
+const PRICING = path.resolve(__dirname, '../../data/pricing');
 const CATALOG_DIR = path.resolve(__dirname, '../../catalog');
 
 const sourceCache = new Map<string, Record<string, string>[]>();

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'stackfit.js');
-const shared = path.resolve(root, '..', 'shared', 'data');
+const shared = path.resolve(root, 'data');
 
 async function stackfit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -9,7 +9,7 @@ import { sliceSeries } from '../../src/usage';
 import { readTraceFile } from '../../src/usage/traces';
 import type { Trace } from '../../src/usage/traces';
 
-const traces = path.resolve(__dirname, '../../../shared/data/traces');
+const traces = path.resolve(__dirname, '../../data/traces');
 const bitbrains = (id: string): Trace => readTraceFile(path.join(traces, 'bitbrains-rnd-2013-07', `${id}.csv`))[0]!;
 const azure = readTraceFile(path.join(traces, 'azure-v1/azure_v1_50vms_max_cpu_wide.csv'));
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadCatalog } from '../../src/catalog/index';
 import type { Cloud, Demand, DimensionEvidence, Offering, PlanItem, Risk, Workload, ConfigRef } from '../../src/model';
 
-export const SHARED_DATA = path.resolve(__dirname, '../../../shared/data');
+export const SHARED_DATA = path.resolve(__dirname, '../../data');
 export const STACK_CONFIG_DIR = path.join(SHARED_DATA, 'pulumi/stack-config');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 

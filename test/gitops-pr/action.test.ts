@@ -111,7 +111,7 @@ describe('`stackfit pr --stack --state --usage` on a real stack export', () => {
     // recorded `api` series (a Bitbrains VM trace), keyed by this instance's logical name.
     // The shipped AWS catalog prices us-east-1 only, so the instance is moved there (region and
     // zone strings rewritten); everything else is the export as recorded.
-    const recorded = path.resolve(REPO_ROOT, '../shared/data/pulumi/stack-export/pulumi-aws-recorded-ec2-instance-5.42.0.stack.json');
+    const recorded = path.resolve(REPO_ROOT, 'data/pulumi/stack-export/pulumi-aws-recorded-ec2-instance-5.42.0.stack.json');
     const project = fs.mkdtempSync(path.join(os.tmpdir(), 'stackfit-project-'));
     const exportFile = path.join(project, 'dev.stack.json');
     fs.writeFileSync(exportFile, fs.readFileSync(recorded, 'utf8').replace(/us-west-2/g, 'us-east-1'));

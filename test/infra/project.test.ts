@@ -7,7 +7,7 @@ import { loadPulumiProject, readStackConfig, stackConfigPath, toPulumiConfig } f
 import { parseWorkloadsConfig } from '../../infra/config';
 
 const ROOT = path.resolve(__dirname, '../..');
-const DATA = path.resolve(ROOT, '../shared/data/pulumi');
+const DATA = path.resolve(ROOT, 'data/pulumi');
 
 describe('Pulumi.yaml', () => {
   it('is valid against the official project schema', () => {

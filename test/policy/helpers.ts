@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 export const repoDir = path.resolve(__dirname, '../..');
 export const packDir = path.join(repoDir, 'policies');
-export const sharedData = path.resolve(repoDir, '../shared/data');
+export const sharedData = path.resolve(repoDir, 'data');
 export const exportsDir = path.join(sharedData, 'pulumi/stack-export');
 
 let built = false;

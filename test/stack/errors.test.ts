@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StackfitError } from '../../src/model';
 import { parseInventory, readInventory } from '../../src/stack';
 
-const DATA = path.resolve(__dirname, '../../../shared/data/pulumi');
+const DATA = path.resolve(__dirname, '../../data/pulumi');
 const tmp = mkdtempSync(path.join(tmpdir(), 'stackfit-inventory-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@ import { StackfitError } from '../../src/model';
 import { fetchPulumiCloudExport, parseInventory } from '../../src/stack';
 
 const EXAMPLE = readFileSync(
-  path.resolve(__dirname, '../../../shared/data/pulumi/stack-export/pulumi-docs-rest-api-export-example.json'),
+  path.resolve(__dirname, '../../data/pulumi/stack-export/pulumi-docs-rest-api-export-example.json'),
   'utf8',
 );
 const TOKEN = 'pul-0123456789abcdef0123456789abcdef01234567';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseInventory, readInventory } from '../../src/stack';
 import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from '../../src/stack/values';
 
-const DATA = path.resolve(__dirname, '../../../shared/data/pulumi');
+const DATA = path.resolve(__dirname, '../../data/pulumi');
 const file = (rel: string): string => path.join(DATA, rel);
 const load = (rel: string): Record<string, any> => JSON.parse(readFileSync(file(rel), 'utf8'));
 

@@ -28,7 +28,7 @@ import type { Trace } from '../../src/usage/traces';
 const execFileAsync = promisify(execFile);
 
 export const SLOT_SECONDS = 300;
-export const BITBRAINS_DIR = join(__dirname, '../../../shared/data/traces/bitbrains-rnd-2013-07');
+export const BITBRAINS_DIR = join(__dirname, '../../data/traces/bitbrains-rnd-2013-07');
 
 export interface BackfillInstance {
   /** Value of the `instance` label, e.g. `bb-113:9100`. */

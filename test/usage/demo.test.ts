@@ -6,7 +6,7 @@ import { readUsageFile } from '../../src/usage/file';
 import { readTraceFile } from '../../src/usage/traces';
 
 const repo = path.resolve(__dirname, '../..');
-const traces = path.resolve(repo, '../shared/data/traces');
+const traces = path.resolve(repo, 'data/traces');
 
 describe('demo usage files', () => {
   it('are exactly what the build script makes from the real traces (provenance check)', () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectTraceFormat, readTraceDir, readTraceFile } from '../../src/usage/traces';
 
-const traces = path.resolve(__dirname, '../../../shared/data/traces');
+const traces = path.resolve(__dirname, '../../data/traces');
 
 describe('trace readers (real Bitbrains and Azure V1 files)', () => {
   it('detects formats by header', () => {

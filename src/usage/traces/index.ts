@@ -1,5 +1,5 @@
 /**
- * Readers for public VM utilisation traces (see ../shared/data/README.md, section traces/), used
+ * Readers for public VM utilisation traces (see data/README.md, section traces/), used
  * by the back-test, the forecast benchmark and the demo usage builder:
  *
  * - Bitbrains GWA-T-12 (one VM per file): `;`-separated with tab padding. The column

@@ -5,10 +5,10 @@ import addFormats from 'ajv-formats';
 
 /**
  * Validates the fake server's responses against GitHub's official OpenAPI description
- * (the subset vendored under shared/data/github), so the fake cannot drift from the real wire format.
+ * (the subset vendored under data/github), so the fake cannot drift from the real wire format.
  */
 
-export const GITHUB_OPENAPI_FILE = path.resolve(__dirname, '../../../../shared/data/github/github-subset.openapi.json');
+export const GITHUB_OPENAPI_FILE = path.resolve(__dirname, '../../../data/github/github-subset.openapi.json');
 
 const SPEC_ID = 'https://stackfit.test/github-subset.openapi.json';
 
