@@ -143,6 +143,8 @@ export interface DimensionEvidence {
   headroom: number;
   /** The need: forecastPeak × (1 + headroom), widened when history is short. */
   required: number;
+  /** Observed quantiles of the history (keys "50" … "100"): risk reads a size's exceedance from them. */
+  quantiles?: Record<string, number>;
 }
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -162,6 +164,10 @@ export interface Demand {
   allowDownsize: boolean;
   /** Human-readable notes ("CPU only: no memory metric", "history 3 days: margins ×1.5"). */
   notes: string[];
+  /** CPU sat at the current capacity in a meaningful share of samples: demand above it is unseen. */
+  cpuBound?: boolean;
+  /** Rolling back-test: share of the last week above the size fitted without it. */
+  heldOutExceedance?: number;
 }
 
 /** One priced size in one place. Prices in USD. */

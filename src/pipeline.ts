@@ -76,7 +76,7 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     current.set(workload.urn, offering);
     const series = usage.series.get(workload.urn);
     if (!series) continue;
-    const demand = forecastDemand({ workload, usage: series, rule, now });
+    const demand = forecastDemand({ workload, usage: series, rule, now, ...(offering && { capacity: { vcpu: offering.vcpu, memoryGiB: offering.memoryGiB } }) });
     const instancesNote = instanceEvidenceNote(series);
     if (instancesNote) demand.notes.push(instancesNote);
     demands.set(workload.urn, demand);

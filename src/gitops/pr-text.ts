@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DimensionEvidence, ManualChange, PlanItem, Risk } from '../model';
+import type { DimensionEvidence, ManualChange, PlanItem } from '../model';
+import { RISK_LABELS } from '../optimize/risk';
 
 /**
  * Pull-request text for a stackfit change: title, Markdown body (Renovate / Infracost style),
@@ -148,7 +149,6 @@ function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
 
-const RISK_LABELS: Record<Risk, string> = { 0: 'none', 1: 'low', 2: 'medium', 3: 'high', 4: 'very high' };
 
 /** At most two decimals, no trailing zeros: `2`, `99.5`, `0.41`. */
 function num(value: number): string {

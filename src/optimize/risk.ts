@@ -1,15 +1,20 @@
 import type { Demand, DimensionEvidence, Offering, Risk } from '../model';
 
+/** The one set of risk labels, used by the table, JSON, Markdown and PR text alike. */
+export const RISK_LABELS: Readonly<Record<Risk, string>> = { 0: 'none', 1: 'low', 2: 'medium', 3: 'high', 4: 'very high' };
+
 /**
- * Projected peak utilisation at which each risk level starts, Compute-Optimizer style:
- * risk = the first level whose ceiling the projected peak utilisation (forecast peak ÷ capacity)
- * stays under, taken on the worse of CPU and memory.
+ * Risk from evidence: the share of the workload's own history that would have been above the
+ * size (read from the observed quantiles the forecast keeps), on the worse of CPU and memory.
  *
- *   < 50 %  → 0 (very low)     < 70 % → 1 (low)     < 85 % → 2 (medium)
- *   ≤ 100 % → 3 (high: inside capacity but eating the headroom)     > 100 % → 4 (saturates)
+ *   never above → 0 (none)   ≤ 0.1 % → 1 (low)   ≤ 0.5 % → 2 (medium)   ≤ 5 % → 3 (high)
+ *   more, memory below the observed peak, or a CPU-bound workload not given more than it
+ *   was seen using → 4 (very high)
  *
- * With the default 20 % headroom every size that meets `required` is at ≤ 83 % → risk ≤ 2.
+ * Demands without observed quantiles (built by hand) fall back to projected peak utilisation
+ * (forecast peak ÷ capacity: < 50 % → 0, < 70 % → 1, < 85 % → 2, ≤ 100 % → 3, more → 4).
  */
+export const RISK_EXCEEDANCE_CEILINGS: readonly [number, number, number] = [0.001, 0.005, 0.05];
 export const RISK_UTILISATION_CEILINGS: readonly [number, number, number, number] = [0.5, 0.7, 0.85, 1.0];
 
 function riskOfUtilisation(utilisation: number): Risk {
@@ -29,10 +34,41 @@ export function peakUtilisation(capacity: number, evidence: DimensionEvidence | 
   return evidence.forecastPeak / capacity;
 }
 
-/** Risk (0–4) that `offering` saturates under `demand`: the worse of CPU and memory. */
+/**
+ * Upper bound of the share of the history above `capacity`, from the observed quantiles: if the
+ * P_q is at most the capacity, at most (100 − q) % of the samples were above it.
+ */
+export function historyExceedance(capacity: number, quantiles: Record<string, number>): number {
+  let best = 0;
+  for (const [key, value] of Object.entries(quantiles)) {
+    const q = Number(key);
+    if (value <= capacity + 1e-9 && q > best) best = q;
+  }
+  return (100 - best) / 100;
+}
+
+function riskOfExceedance(share: number): Risk {
+  const [low, medium, high] = RISK_EXCEEDANCE_CEILINGS;
+  if (share <= 0) return 0;
+  if (share <= low) return 1;
+  if (share <= medium) return 2;
+  if (share <= high) return 3;
+  return 4;
+}
+
+function dimensionRisk(capacity: number, evidence: DimensionEvidence | undefined, killsOnOverrun: boolean): Risk {
+  if (!evidence) return 0;
+  if (!evidence.quantiles) return riskOfUtilisation(peakUtilisation(capacity, evidence));
+  if (killsOnOverrun && capacity + 1e-9 < evidence.max) return 4;
+  return riskOfExceedance(historyExceedance(capacity, evidence.quantiles));
+}
+
+/** Risk (0–4) that `offering` is too small for `demand`: the worse of CPU and memory. */
 export function riskOf(offering: Pick<Offering, 'vcpu' | 'memoryGiB'>, demand: Demand): Risk {
-  const cpu = riskOfUtilisation(peakUtilisation(offering.vcpu, demand.cpu));
-  const memory = riskOfUtilisation(peakUtilisation(offering.memoryGiB, demand.memory));
+  let cpu = dimensionRisk(offering.vcpu, demand.cpu, false);
+  // A CPU-bound workload's readings stop at its capacity: a size no bigger than what it was seen using saturates.
+  if (demand.cpuBound && offering.vcpu <= demand.cpu.max + 1e-9) cpu = 4;
+  const memory = dimensionRisk(offering.memoryGiB, demand.memory, true);
   return (cpu > memory ? cpu : memory) as Risk;
 }
 

@@ -38,7 +38,8 @@ export function changeText(item: PlanItem): string {
   return `${from}${count}`;
 }
 
-export const RISK_LABELS = ['none', 'very low', 'low', 'medium', 'high'] as const;
+/** One scale everywhere: the labels live with the risk model. */
+export { RISK_LABELS } from '../optimize/risk';
 
 export function evidenceText(item: PlanItem): string {
   const d = item.demand;

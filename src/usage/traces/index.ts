@@ -26,8 +26,10 @@ export interface Trace {
   /** Used cores (Azure: against the assumed vCPU count). */
   cpuCores: Series;
   memoryGiB?: Series;
-  /** What the VM was provisioned with (Bitbrains only). */
+  /** What the VM was provisioned with (Bitbrains only): the largest the file records. */
   provisioned?: { vcpu: number; memoryGiB: number };
+  /** Provisioned cores and memory GiB per sample (Bitbrains only), for a window's own shape. */
+  provisionedSeries?: { vcpu: Series; memoryGiB: Series };
   /** CPU utilisation in % of the provisioned cores, as recorded. */
   cpuPercent?: Series;
 }
@@ -76,6 +78,8 @@ export function parseBitbrains(text: string, file: string): Trace {
   const cores: number[] = [];
   const mem: number[] = [];
   const pct: number[] = [];
+  const provCores: number[] = [];
+  const provMemGiB: number[] = [];
   let maxCores = 0;
   let maxMemKiB = 0;
   for (let i = 1; i < lines.length; i++) {
@@ -99,6 +103,8 @@ export function parseBitbrains(text: string, file: string): Trace {
     cores.push(cap > 0 && n > 0 ? use / (cap / n) : NaN);
     mem.push(num(iMem, 'memory usage') / KIB_PER_GIB);
     pct.push(num(iPct, 'CPU usage %'));
+    provCores.push(n > 0 ? n : NaN);
+    provMemGiB.push(memCap > 0 ? memCap / KIB_PER_GIB : NaN);
     if (n > maxCores) maxCores = n;
     if (memCap > maxMemKiB) maxMemKiB = memCap;
   }
@@ -111,6 +117,7 @@ export function parseBitbrains(text: string, file: string): Trace {
     memoryGiB: series(mem),
     provisioned: { vcpu: maxCores, memoryGiB: maxMemKiB / KIB_PER_GIB },
     cpuPercent: series(pct),
+    provisionedSeries: { vcpu: series(provCores), memoryGiB: series(provMemGiB) },
   };
 }
 
