@@ -113,6 +113,19 @@ function hoursWithData(s: Samples): number {
   return n;
 }
 
+/** Recency factor 0.5^(hours / (24 × half-life)) per whole hour of age, cached per half-life. */
+const recencyTables = new Map<number, Float64Array>();
+function recencyTable(halfLifeDays: number): Float64Array {
+  let table = recencyTables.get(halfLifeDays);
+  if (!table) {
+    // A year of hours: older samples get the last entry (a floor, never zero).
+    table = new Float64Array(366 * DAY_HOURS);
+    for (let h = 0; h < table.length; h++) table[h] = Math.pow(0.5, h / (DAY_HOURS * halfLifeDays));
+    recencyTables.set(halfLifeDays, table);
+  }
+  return table;
+}
+
 /**
  * Weights of the seasonal, recency-weighted empirical distribution: recency 0.5^(age / half-life),
  * then normalised so that every seasonal slot that has samples carries the same total weight.
@@ -123,10 +136,12 @@ export function seasonalWeights(s: Samples, slots: number, endMs: number, halfLi
   const slotTotal = new Float64Array(slots);
   const slotOffset = slots === WEEK_HOURS ? WEEK_OFFSET_HOURS : 0;
   const slotOf = new Uint16Array(n);
+  const table = recencyTable(halfLifeDays);
+  const endHour = Math.floor(endMs / HOUR_MS);
   for (let i = 0; i < n; i++) {
-    const age = (endMs - s.t[i]!) / DAY_MS;
-    const r = Math.pow(0.5, Math.max(0, age) / halfLifeDays);
-    const slot = slots > 1 ? (Math.floor(s.t[i]! / HOUR_MS) + slotOffset) % slots : 0;
+    const hour = Math.floor(s.t[i]! / HOUR_MS);
+    const r = table[Math.min(table.length - 1, Math.max(0, endHour - hour))]!;
+    const slot = slots > 1 ? (hour + slotOffset) % slots : 0;
     slotOf[i] = slot;
     w[i] = r;
     slotTotal[slot]! += r;
@@ -136,25 +151,27 @@ export function seasonalWeights(s: Samples, slots: number, endMs: number, halfLi
 }
 
 /**
- * Weighted quantile (p in 0–100) of `v`: the smallest sample value x whose weighted CDF reaches
- * p %. `order` is the ascending order of `v` (indices).
+ * Weighted quantile (p in 0–100): the smallest sample value x whose weighted CDF reaches p %.
+ * `sorted` is `v` in ascending order; binary search over it, O(n log n) without an index sort.
  */
-export function weightedQuantile(v: Float64Array, w: Float64Array, order: Uint32Array, p: number): number {
+export function weightedQuantile(v: Float64Array, w: Float64Array, sorted: Float64Array, p: number): number {
+  const n = v.length;
   let total = 0;
-  for (let i = 0; i < w.length; i++) total += w[i]!;
-  const target = (Math.min(100, Math.max(0, p)) / 100) * total;
-  let acc = 0;
-  for (let k = 0; k < order.length; k++) {
-    acc += w[order[k]!]!;
-    if (acc >= target - 1e-12 * total) return v[order[k]!]!;
+  for (let i = 0; i < n; i++) total += w[i]!;
+  const target = (Math.min(100, Math.max(0, p)) / 100) * total - 1e-12 * total;
+  const cdf = (x: number): number => {
+    let acc = 0;
+    for (let i = 0; i < n; i++) if (v[i]! <= x) acc += w[i]!;
+    return acc;
+  };
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf(sorted[mid]!) >= target) hi = mid;
+    else lo = mid + 1;
   }
-  return v[order[order.length - 1]!]!;
-}
-
-function ascendingOrder(v: Float64Array): Uint32Array {
-  const order = new Uint32Array(v.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => v[a]! - v[b]!);
+  return sorted[lo]!;
 }
 
 interface Trend {
@@ -169,50 +186,78 @@ interface Trend {
  * that one burst is one point among dozens.
  */
 export function dailyTrend(s: Samples): Trend {
-  const byDay = new Map<number, number[]>();
-  for (let i = 0; i < s.t.length; i++) {
-    const d = Math.floor(s.t[i]! / DAY_MS);
-    let list = byDay.get(d);
-    if (!list) byDay.set(d, (list = []));
-    list.push(s.v[i]!);
-  }
-  const x: number[] = [];
-  const y: number[] = [];
-  for (const [d, values] of [...byDay.entries()].sort((a, b) => a[0] - b[0])) {
-    // A quarter of a day of 5-minute samples, or 6 hourly points.
-    if (values.length < 6) continue;
-    x.push(d);
-    y.push(percentiles(values, [95])[0]!);
-  }
-  const n = x.length;
-  if (n < FORECAST_SETTINGS.trendMinDays) return { slopePerDay: 0, z: 0 };
-  let sum = 0;
-  const slopes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dy = y[j]! - y[i]!;
-      sum += Math.sign(dy);
-      slopes.push(dy / (x[j]! - x[i]!));
+  return trendOfDays(dailyPeaks(s), Infinity);
+}
+
+/** One point per day with ≥ 6 samples (a quarter of a day at 5 minutes, or 6 hourly points): its P95. */
+interface DailyPeaks {
+  /** Day number (Unix days) and the end (exclusive) of its samples in the series. */
+  day: Float64Array;
+  end: Uint32Array;
+  p95: Float64Array;
+}
+
+function dailyPeaks(s: Samples): DailyPeaks {
+  const n = s.t.length;
+  const maxDays = n > 0 ? Math.floor(s.t[n - 1]! / DAY_MS) - Math.floor(s.t[0]! / DAY_MS) + 1 : 0;
+  const day = new Float64Array(maxDays);
+  const end = new Uint32Array(maxDays);
+  const p95 = new Float64Array(maxDays);
+  const scratch = new Float64Array(Math.min(n, 24 * 12 * 2));
+  let k = 0;
+  // Samples are in time order: each day is one contiguous run.
+  let from = 0;
+  while (from < n) {
+    const d = Math.floor(s.t[from]! / DAY_MS);
+    let to = from + 1;
+    while (to < n && Math.floor(s.t[to]! / DAY_MS) === d) to++;
+    if (to - from >= 6) {
+      const run = to - from <= scratch.length ? scratch.subarray(0, to - from) : new Float64Array(to - from);
+      run.set(s.v.subarray(from, to));
+      run.sort();
+      day[k] = d;
+      end[k] = to;
+      p95[k++] = percentileSorted(run, 95);
     }
+    from = to;
   }
+  return { day: day.subarray(0, k), end: end.subarray(0, k), p95: p95.subarray(0, k) };
+}
+
+/**
+ * Mann–Kendall test on the daily peaks whose samples end at or before `upTo` (an index into the
+ * series), Theil–Sen slope when significant.
+ */
+function trendOfDays(d: DailyPeaks, upTo: number): Trend {
+  let n = 0;
+  while (n < d.day.length && d.end[n]! <= upTo) n++;
+  if (n < FORECAST_SETTINGS.trendMinDays) return { slopePerDay: 0, z: 0 };
+  const x = d.day;
+  const y = d.p95;
+  let sum = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) sum += Math.sign(y[j]! - y[i]!);
   // Variance without the ties correction: ties only make the test more conservative here.
   const variance = (n * (n - 1) * (2 * n + 5)) / 18;
   const z = sum === 0 ? 0 : (sum - Math.sign(sum)) / Math.sqrt(variance);
   if (Math.abs(z) <= FORECAST_SETTINGS.trendZ) return { slopePerDay: 0, z };
-  const slope = percentiles(slopes, [50])[0]!;
-  return { slopePerDay: slope, z };
+  const slopes = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) slopes[k++] = (y[j]! - y[i]!) / (x[j]! - x[i]!);
+  return { slopePerDay: percentileSorted(slopes.sort(), 50), z };
 }
 
-/** The sized level of one dimension from `s` (ascending in time) for a horizon of `horizonDays`. */
-function levelOf(s: Samples, p: number, slots: number, horizonDays: number): { level: number; trend: Trend; shift: number } {
+/**
+ * The sized level of one dimension from `s` (ascending in time) for a horizon of `horizonDays`:
+ * the seasonal recency-weighted quantile plus the projected significant growth.
+ */
+function levelOf(s: Samples, sorted: Float64Array, trend: Trend, p: number, slots: number, horizonDays: number): { level: number; shift: number } {
   const endMs = s.t[s.t.length - 1]!;
   const w = seasonalWeights(s, slots, endMs, FORECAST_SETTINGS.halfLifeDays);
-  const q = weightedQuantile(s.v, w, ascendingOrder(s.v), p);
-  const trend = dailyTrend(s);
+  const q = weightedQuantile(s.v, w, sorted, p);
   const historyDays = (endMs - s.t[0]!) / DAY_MS;
   // Only growth is projected, and no further than the history is long.
   const shift = trend.slopePerDay > 0 ? trend.slopePerDay * Math.min(horizonDays, historyDays) : 0;
-  return { level: q + shift, trend, shift };
+  return { level: q + shift, shift };
 }
 
 function slotsFor(days: number): number {
@@ -242,16 +287,19 @@ interface DimensionFit {
  * size (lowering headroom where the held-out week was covered cost CPU under-provisioning on
  * every dataset in cross-validation: docs/forecast.md).
  */
-function fitDimension(s: Samples, p: number, multiplier: number, days: number, horizonDays: number): DimensionFit {
-  const whole = levelOf(s, p, slotsFor(days), horizonDays);
+function fitDimension(s: Samples, sorted: Float64Array, p: number, multiplier: number, days: number, horizonDays: number): DimensionFit {
+  const peaks = dailyPeaks(s);
+  const trend = trendOfDays(peaks, Infinity);
+  const whole = levelOf(s, sorted, trend, p, slotsFor(days), horizonDays);
   const endMs = s.t[s.t.length - 1]!;
   const cut = endMs - FORECAST_SETTINGS.calibrationDays * DAY_MS;
   let k = 0;
   while (k < s.t.length && s.t[k]! <= cut) k++;
   const fitDays = (cut - s.t[0]!) / DAY_MS;
-  const result: DimensionFit = { forecastPeak: whole.level, trend: whole.trend, shift: whole.shift };
+  const result: DimensionFit = { forecastPeak: whole.level, trend, shift: whole.shift };
   if (fitDays >= FORECAST_SETTINGS.minFitDays && k < s.t.length) {
-    const level = levelOf(slice(s, 0, k), p, slotsFor(fitDays), FORECAST_SETTINGS.calibrationDays).level;
+    const fit = slice(s, 0, k);
+    const level = levelOf(fit, Float64Array.from(fit.v).sort(), trendOfDays(peaks, k), p, slotsFor(fitDays), FORECAST_SETTINGS.calibrationDays).level;
     result.heldOutExceedance = shareAbove(s.v.subarray(k), level * multiplier);
   }
   return result;
@@ -262,8 +310,8 @@ export function shortHistoryWidening(days: number): number {
   return days < FORECAST_SETTINGS.wideningBelowDays ? 1 + 1 / Math.max(days, 1e-9) : 1;
 }
 
-function evidence(s: Samples, forecastPeak: number, percentile: number, headroom: number, required: number): DimensionEvidence {
-  const q = s.v.length > 0 ? percentiles(s.v, EVIDENCE_QUANTILES) : EVIDENCE_QUANTILES.map(() => 0);
+function evidence(sorted: Float64Array, forecastPeak: number, percentile: number, headroom: number, required: number): DimensionEvidence {
+  const q = EVIDENCE_QUANTILES.map((p) => (sorted.length > 0 ? percentileSorted(sorted, p) : 0));
   const quantiles: Record<string, number> = {};
   EVIDENCE_QUANTILES.forEach((p, i) => (quantiles[String(p)] = q[i]!));
   return { p50: q[0]!, p95: q[2]!, max: q[6]!, forecastPeak, percentile, headroom, required, quantiles };
@@ -287,7 +335,7 @@ export function forecastDemand(input: ForecastInput): Demand {
       ...base,
       status: 'insufficient-history',
       historyHours: 0,
-      cpu: evidence(samplesOf({ t: [], v: [] }, false), 0, rule.cpuPercentile, rule.cpuHeadroom, 0),
+      cpu: evidence(new Float64Array(0), 0, rule.cpuPercentile, rule.cpuHeadroom, 0),
       confidence: 'low',
       allowDownsize: false,
       notes: ['no usage data'],
@@ -300,7 +348,7 @@ export function forecastDemand(input: ForecastInput): Demand {
       ...base,
       status: 'insufficient-history',
       historyHours,
-      cpu: evidence(cpu, 0, rule.cpuPercentile, rule.cpuHeadroom, 0),
+      cpu: evidence(Float64Array.from(cpu.v).sort(), 0, rule.cpuPercentile, rule.cpuHeadroom, 0),
       confidence: 'low',
       allowDownsize: false,
       notes: [`history ${historyHours} h < ${rule.minHistoryHours} h: no recommendation`],
@@ -321,7 +369,8 @@ export function forecastDemand(input: ForecastInput): Demand {
   const atCapacity = capacity !== undefined && capacity > 0 ? shareAtLeast(cpu.v, capacity * FORECAST_SETTINGS.saturationLevel) : 0;
   const cpuBound = capacity !== undefined && atCapacity > Math.max(FORECAST_SETTINGS.saturationShare, 1 - rule.cpuPercentile / 100);
   const cpuMultiplier = (1 + rule.cpuHeadroom) * widening;
-  const cpuFit = fitDimension(cpu, rule.cpuPercentile, cpuMultiplier, days, horizonDays);
+  const cpuSorted = Float64Array.from(cpu.v).sort();
+  const cpuFit = fitDimension(cpu, cpuSorted, rule.cpuPercentile, cpuMultiplier, days, horizonDays);
   let cpuRequired = cpuFit.forecastPeak * cpuMultiplier;
   if (cpuFit.shift > 0) notes.push(`CPU trend +${round2(cpuFit.trend.slopePerDay)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): projected ${round2(cpuFit.shift)} vCPU`);
   if (cpuBound) {
@@ -333,7 +382,7 @@ export function forecastDemand(input: ForecastInput): Demand {
     ...base,
     status: 'ok',
     historyHours,
-    cpu: evidence(cpu, cpuFit.forecastPeak, rule.cpuPercentile, rule.cpuHeadroom, cpuRequired),
+    cpu: evidence(cpuSorted, cpuFit.forecastPeak, rule.cpuPercentile, rule.cpuHeadroom, cpuRequired),
     confidence: 'low',
     allowDownsize,
     notes,
@@ -343,16 +392,18 @@ export function forecastDemand(input: ForecastInput): Demand {
   const memSeries = usage?.memoryGiB;
   const mem = memSeries && memSeries.t.length > 0 ? samplesOf(memSeries, true) : undefined;
   if (mem && mem.t.length > 0) {
-    const zeros = memSeries!.v.filter((x) => x === 0).length;
+    let zeros = 0;
+    for (const x of memSeries!.v) if (x === 0) zeros++;
     if (zeros > 0) notes.push(`memory: ${pct(zeros / memSeries!.v.length)} of samples are 0 (read as gaps: a running VM never uses 0 bytes)`);
     const memDays = hoursWithData(mem) / DAY_HOURS;
     const memMultiplier = (1 + rule.memoryHeadroom) * widening;
-    const memFit = fitDimension(mem, rule.memoryPercentile, memMultiplier, memDays, horizonDays);
-    const peak = percentiles(mem.v, [100])[0]!;
+    const memSorted = Float64Array.from(mem.v).sort();
+    const memFit = fitDimension(mem, memSorted, rule.memoryPercentile, memMultiplier, memDays, horizonDays);
+    const peak = memSorted[memSorted.length - 1]!;
     // A memory overrun kills the process: never below the observed peak plus a margin.
     const floor = peak * (1 + FORECAST_SETTINGS.memoryPeakMargin);
     const required = Math.max(memFit.forecastPeak * memMultiplier, floor);
-    demand.memory = evidence(mem, memFit.forecastPeak, rule.memoryPercentile, rule.memoryHeadroom, required);
+    demand.memory = evidence(memSorted, memFit.forecastPeak, rule.memoryPercentile, rule.memoryHeadroom, required);
     if (memFit.heldOutExceedance !== undefined) heldOut = Math.max(heldOut ?? 0, memFit.heldOutExceedance);
   } else if (mem) notes.push('memory: every sample is 0: no memory metric');
   else notes.push('CPU only: no memory metric');
