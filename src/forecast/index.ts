@@ -255,9 +255,21 @@ function levelOf(s: Samples, sorted: Float64Array, trend: Trend, p: number, slot
   const w = seasonalWeights(s, slots, endMs, FORECAST_SETTINGS.halfLifeDays);
   const q = weightedQuantile(s.v, w, sorted, p);
   const historyDays = (endMs - s.t[0]!) / DAY_MS;
-  // Only growth is projected, and no further than the history is long.
-  const shift = trend.slopePerDay > 0 ? trend.slopePerDay * Math.min(horizonDays, historyDays) : 0;
+  // Only growth is projected, no further than the history is long, and never past the observed
+  // maximum: the trend lifts the percentile towards what the workload has already reached.
+  const projected = trend.slopePerDay > 0 ? trend.slopePerDay * Math.min(horizonDays, historyDays) : 0;
+  // A significant growth is also never sized below the percentile of its last week.
+  const recent = trend.slopePerDay > 0 ? recentPercentile(s, p) - q : 0;
+  const shift = Math.max(0, Math.min(Math.max(projected, recent), sorted[sorted.length - 1]! - q));
   return { level: q + shift, shift };
+}
+
+/** Plain percentile of the samples of the last `calibrationDays`. */
+function recentPercentile(s: Samples, p: number): number {
+  const from = s.t[s.t.length - 1]! - FORECAST_SETTINGS.calibrationDays * DAY_MS;
+  let k = s.t.length;
+  while (k > 0 && s.t[k - 1]! > from) k--;
+  return percentileSorted(Float64Array.from(s.v.subarray(k)).sort(), p);
 }
 
 function slotsFor(days: number): number {
@@ -372,7 +384,7 @@ export function forecastDemand(input: ForecastInput): Demand {
   const cpuSorted = Float64Array.from(cpu.v).sort();
   const cpuFit = fitDimension(cpu, cpuSorted, rule.cpuPercentile, cpuMultiplier, days, horizonDays);
   let cpuRequired = cpuFit.forecastPeak * cpuMultiplier;
-  if (cpuFit.shift > 0) notes.push(`CPU trend +${round2(cpuFit.trend.slopePerDay)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): projected ${round2(cpuFit.shift)} vCPU`);
+  if (cpuFit.shift > 0) notes.push(`CPU trend +${cpuFit.trend.slopePerDay.toPrecision(2)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): percentile lifted by ${cpuFit.shift.toPrecision(2)} vCPU, at most to the observed maximum`);
   if (cpuBound) {
     // What it would use unconstrained is unknown: one step (×2) up at most, at least capacity + headroom.
     cpuRequired = Math.min(2 * capacity, Math.max(cpuRequired, capacity * (1 + rule.cpuHeadroom)));
