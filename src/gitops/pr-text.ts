@@ -195,7 +195,7 @@ function changeRow(item: PlanItem, manualUrns: ReadonlySet<string>): string {
     where,
     `${before} → ${after}`,
     item.monthlyDelta !== undefined ? signedMoney(item.monthlyDelta) : 'n/a',
-    evidence(item.demand?.cpu, ''),
+    evidence(item.demand?.cpu, '') + (item.demand?.cpuBound ? ' · **CPU-bound**' : ''),
     evidence(item.demand?.memory, ''),
     sizing(item),
     item.demand ? `${item.demand.confidence} (${num(Math.round(item.demand.historyHours))} h history)` : 'n/a',

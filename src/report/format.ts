@@ -46,5 +46,6 @@ export function evidenceText(item: PlanItem): string {
   if (!d) return '';
   const cpu = `CPU p95 ${num(d.cpu.p95)} / peak ${num(d.cpu.forecastPeak)} → need ${num(d.cpu.required)} vCPU`;
   const mem = d.memory ? `; mem p95 ${num(d.memory.p95)} / peak ${num(d.memory.forecastPeak)} → need ${num(d.memory.required)} GiB` : '; CPU only';
-  return cpu + mem;
+  // CPU-bound: the readings stop at capacity, so the need is a lower bound: said first.
+  return (d.cpuBound ? 'CPU-bound: ' : '') + cpu + mem;
 }

@@ -1,4 +1,5 @@
 import type { Offering, Plan, PlanItem } from '../model';
+import { RISK_LABELS } from '../optimize/risk';
 
 /**
  * The stable JSON document `stackfit recommend --format json` writes (schemaVersion 1).
@@ -36,7 +37,9 @@ function itemJson(item: PlanItem) {
     monthlyDelta: item.monthlyDelta ?? null,
     migrationCost: item.migrationCost,
     risk: item.risk,
+    riskLabel: RISK_LABELS[item.risk],
     confidence: item.demand?.confidence ?? null,
+    cpuBound: item.demand?.cpuBound === true,
     evidence: item.demand
       ? {
           status: item.demand.status,
@@ -45,6 +48,7 @@ function itemJson(item: PlanItem) {
           cpu: item.demand.cpu,
           memory: item.demand.memory ?? null,
           allowDownsize: item.demand.allowDownsize,
+          heldOutExceedance: item.demand.heldOutExceedance ?? null,
           notes: item.demand.notes,
         }
       : null,

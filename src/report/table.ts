@@ -16,7 +16,7 @@ export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color
       item.workload.name,
       item.current ? place(item.current) : `${item.workload.cloud}/${item.workload.region ?? '?'}`,
       item.action === 'no-recommendation' ? `${changeText(item)}\n(${item.reason})` : changeText(item),
-      d ? `${num(d.cpu.p95)} / ${num(d.cpu.forecastPeak)}` : '-',
+      d ? `${num(d.cpu.p95)} / ${num(d.cpu.forecastPeak)}${d.cpuBound ? '\nCPU-bound' : ''}` : '-',
       d?.memory ? `${num(d.memory.p95)} / ${num(d.memory.forecastPeak)}` : d ? 'CPU only' : '-',
       `${usd(item.monthlyBefore)} → ${usd(item.monthlyAfter)}`,
       signedUsd(item.monthlyDelta),
