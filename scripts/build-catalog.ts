@@ -32,7 +32,15 @@ import {
   karpenterTypeRowSchema,
   rdsPriceRowSchema,
 } from '../src/clouds/aws/catalog';
-import { AZURE_VM_PRICES_FILE, AZURE_VM_SPECS_FILE, azurePriceRowSchema, azureSpecRowSchema, buildAzurePart } from '../src/clouds/azure/catalog';
+import {
+  AZURE_VM_PRICES_FILE,
+  AZURE_VM_PRICE_CORRECTIONS_FILE,
+  AZURE_VM_SPECS_FILE,
+  azureCorrectionRowSchema,
+  azurePriceRowSchema,
+  azureSpecRowSchema,
+  buildAzurePart,
+} from '../src/clouds/azure/catalog';
 import { GCP_PRICES_FILE, buildGcpPart, gcpPriceRowSchema } from '../src/clouds/gcp/catalog';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -79,7 +87,11 @@ export function buildCatalog(pricingDir: string = DEFAULT_PRICING_DIR): BuiltCat
   const parts: CatalogPart[] = [
     buildAwsEc2Part(readCsv(source(AWS_EC2_PRICES_FILE), ec2PriceRowSchema), karpenter, autoscaler),
     buildAwsRdsPart(readCsv(source(AWS_RDS_PRICES_FILE), rdsPriceRowSchema), ec2SpecIndex(karpenter, autoscaler).specs),
-    buildAzurePart(readCsv(source(AZURE_VM_PRICES_FILE), azurePriceRowSchema), readCsv(source(AZURE_VM_SPECS_FILE), azureSpecRowSchema)),
+    buildAzurePart(
+      readCsv(source(AZURE_VM_PRICES_FILE), azurePriceRowSchema),
+      readCsv(source(AZURE_VM_SPECS_FILE), azureSpecRowSchema),
+      readCsv(source(AZURE_VM_PRICE_CORRECTIONS_FILE), azureCorrectionRowSchema),
+    ),
     buildGcpPart(readCsv(source(GCP_PRICES_FILE), gcpPriceRowSchema)),
   ];
   const files = new Map<string, string>();
