@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { CatalogPart, CatalogRow } from '../../catalog/format';
+import { azureBurstSpec } from '../../catalog/burstable';
+import type { Capability } from '../../catalog/capabilities';
 
 /**
  * Azure price-catalog knowledge: reading the VM price and SKU-spec files, telling VM sizes from
@@ -91,6 +93,51 @@ export function isAzureBurstableSize(name: string): boolean {
   return parseAzureSize(name)?.series === 'B';
 }
 
+/**
+ * The parts of a size name under Azure's naming convention
+ * (https://learn.microsoft.com/azure/virtual-machines/vm-naming-conventions):
+ * `Standard_<family>[subfamily]<vCPUs>[-constrained]<additive features>[_<accelerator>][_<version>]`.
+ * `Standard_EC4as_cc_v5` → series EC, features `as`, extras [`cc`], version 5.
+ */
+export function azureSizeParts(name: string): { series: string; features: string; extras: string[]; version: number } | undefined {
+  const m = /^(?:Standard|Basic)_([A-Z]+)(\d+)(?:-\d+)?([a-z]*)((?:_[A-Za-z0-9]+)*)$/.exec(name);
+  if (!m) return undefined;
+  const tail = m[4] ? m[4].slice(1).split('_') : [];
+  const last = tail[tail.length - 1];
+  const versioned = last !== undefined && /^v\d+$/.test(last);
+  return { series: m[1]!, features: m[3]!, extras: versioned ? tail.slice(0, -1) : tail, version: versioned ? Number(last!.slice(1)) : 1 };
+}
+
+/**
+ * Capabilities from the size name (naming convention above) and the spec table's GPU count:
+ * `s` (and the old DS/GS series) premium storage; `d` a local temp disk on the sizes that made it
+ * optional (v4 and later, B v2, DC/EC/M v3), every older size has one; L-series local NVMe;
+ * DC/EC/NCC series or `_cc` confidential; H-series or `r` (RDMA) HPC / InfiniBand; N-series or a
+ * GPU count GPU. Azure sells no bare metal.
+ */
+export function azureCapabilities(name: string, gpus: number): Capability[] | undefined {
+  const p = azureSizeParts(name);
+  if (!p) return undefined;
+  const caps = new Set<Capability>();
+  if (p.features.includes('s') || p.series === 'DS' || p.series === 'GS') caps.add('premium-storage');
+  const tempDiskOptional = p.version >= 4 || (p.series === 'B' && p.version >= 2) || (['DC', 'EC', 'M'].includes(p.series) && p.version >= 3);
+  if (p.series.startsWith('L') || (tempDiskOptional ? p.features.includes('d') : true)) caps.add('temp-disk');
+  if (p.series.startsWith('L')) caps.add('local-ssd');
+  if (/^(DC|EC|NCC)/.test(p.series) || p.extras.includes('cc')) caps.add('confidential');
+  if (p.series.startsWith('H') || p.features.includes('r')) caps.add('hpc');
+  if (p.series.startsWith('N') || gpus > 0) caps.add('gpu');
+  return [...caps].sort();
+}
+
+/** CPU maker by the naming convention: `p` Arm (Ampere/Cobalt), `a` AMD, the HB/HX HPC series AMD, else Intel. */
+export function azureCpuVendor(name: string): string | undefined {
+  const p = azureSizeParts(name);
+  if (!p) return undefined;
+  if (p.features.includes('p')) return 'arm';
+  if (p.features.includes('a') || p.series === 'HB' || p.series === 'HX') return 'amd';
+  return 'intel';
+}
+
 const MIB_PER_GIB = 1024;
 
 /** Azure Linux VM offerings: VM sizes with specs and a non-zero price. */
@@ -141,6 +188,7 @@ export function buildAzurePart(
       gpus: spec.gpu,
       hourlyUsd: price.ondemand_usd_per_hour,
       source: dates.indexOf(price.generated_at.slice(0, 10)),
+      ...azureSizeExtras(price.vm_size, spec),
     });
   }
   const notes = [
@@ -152,6 +200,19 @@ export function buildAzurePart(
     `excluded ${zeroRows} rows with a zero price (${unpriced.size} sizes): ${[...unpriced].sort().join(', ')}`,
   ];
   return { cloud: 'azure', kind: 'vm', sources: dates.map((date) => ({ source, date })), rows, notes };
+}
+
+function azureSizeExtras(name: string, spec: AzureSpecRow): Pick<CatalogRow, 'capabilities' | 'cpuVendor' | 'generation' | 'burst'> {
+  const capabilities = azureCapabilities(name, spec.gpu);
+  const cpuVendor = spec.architecture === 'arm64' ? 'arm' : azureCpuVendor(name);
+  const burst = azureBurstSpec(name, spec.vcpu);
+  const parts = azureSizeParts(name);
+  return {
+    ...(capabilities && { capabilities }),
+    ...(cpuVendor && { cpuVendor }),
+    ...(parts && { generation: parts.version }),
+    ...(burst && { burst }),
+  };
 }
 
 /**
