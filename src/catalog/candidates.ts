@@ -225,6 +225,7 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
     rule.excludeFamilies.join(','),
     burstableAllowed ? burstToken(demand, input.cpuUsage) : false,
     current?.capabilities?.join('+') ?? '?',
+    current?.cloud ?? '?',
   ].join('|');
   // The current size stays a candidate even when it is previous generation.
   const exempt = current && !current.currentGeneration && !rule.allowPreviousGeneration && fitsRule(current) && meetsDemand(current) ? current : undefined;

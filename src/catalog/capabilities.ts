@@ -13,12 +13,20 @@ export type Capability = (typeof CAPABILITIES)[number];
 /** Families a general workload must never be moved onto. */
 export const SPECIAL_CAPABILITIES: readonly Capability[] = ['gpu', 'confidential', 'hpc', 'metal'];
 
+/**
+ * Distinctions only one cloud draws between its sizes: Azure sizes with and without premium
+ * storage or a temp disk. A move to another cloud re-creates the disks on that cloud's block
+ * storage (every size there takes SSD volumes), so these are compared within a cloud only.
+ */
+const SAME_CLOUD_ONLY: readonly Capability[] = ['premium-storage', 'temp-disk'];
+
 /** Why `candidate` cannot replace `current` for capability reasons, or undefined when it can. */
 export function capabilityMismatch(
-  current: Pick<Offering, 'capabilities'> | undefined,
+  current: Pick<Offering, 'capabilities' | 'cloud'> | undefined,
   candidate: Pick<Offering, 'capabilities' | 'cloud'>,
 ): string | undefined {
-  const have = current?.capabilities;
+  const sameCloud = current === undefined || current.cloud === candidate.cloud;
+  const have = sameCloud ? current?.capabilities : current?.capabilities?.filter((c) => !(SAME_CLOUD_ONLY as readonly string[]).includes(c));
   const offer = candidate.capabilities;
   if (have === undefined) {
     // Without today's capabilities (an unpriced or unknown size), never offer a special family.

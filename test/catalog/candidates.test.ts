@@ -127,9 +127,10 @@ describe('candidatesFor on the real catalog', () => {
     const asked = candidatesFor({ workload: m5xlarge, demand: demand(2, 8), rule: rule({ placement: { families: ['t3'] } }), catalog });
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((o) => o.family.startsWith('t3'))).toBe(true);
-    // A burstable Azure VM may move to another burstable size; a D-series one is not offered B-series.
+    // A burstable Azure VM may move to another burstable size (its p95, 0.2 cores, within their
+    // baselines); a D-series one is not offered B-series.
     const b2s = workload({ cloud: 'azure', region: 'eastus', size: 'Standard_B2s' });
-    expect(candidatesFor({ workload: b2s, demand: demand(1, 2), rule: rule(), catalog }).some((o) => o.size.startsWith('Standard_B'))).toBe(true);
+    expect(candidatesFor({ workload: b2s, demand: demand(0.3, 2), rule: rule(), catalog }).some((o) => o.size.startsWith('Standard_B'))).toBe(true);
     const d4 = workload({ cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5' });
     expect(candidatesFor({ workload: d4, demand: demand(1, 2), rule: rule(), catalog }).some((o) => o.size.startsWith('Standard_B'))).toBe(false);
     const e2 = workload({ cloud: 'gcp', region: 'us-central1', size: 'n2-standard-2' });
@@ -202,7 +203,16 @@ describe('dominance pruning', () => {
     const pool = catalog.offerings({ cloud: 'azure', kind: 'vm', region: 'westeurope' });
     for (const [cpu, memory] of [[2, 8], [0.5, 1], [6, 40], [16, 16], [3, 100]] as const) {
       const brute = pool.filter(
-        (o) => o.arch === 'amd64' && o.gpus === 0 && o.currentGeneration && !o.size.startsWith('Standard_B') && o.vcpu >= cpu && o.memoryGiB >= memory,
+        (o) =>
+          o.arch === 'amd64' &&
+          o.gpus === 0 &&
+          o.currentGeneration &&
+          !o.size.startsWith('Standard_B') &&
+          // Standard_D4s_v5 has premium storage: the candidates keep it, and no special family.
+          o.capabilities!.includes('premium-storage') &&
+          !o.capabilities!.some((c) => ['gpu', 'hpc', 'confidential', 'metal'].includes(c)) &&
+          o.vcpu >= cpu &&
+          o.memoryGiB >= memory,
       );
       const expected = pruneDominated(brute).map((o) => o.size);
       expect(candidatesFor({ workload: azure, demand: demand(cpu, memory), rule: rule(), catalog }).map((o) => o.size)).toEqual(expected);

@@ -57,6 +57,20 @@ describe('random offerings match the raw source files', () => {
     }
   });
 
+  it('GCP: monthly price is the source month (sustained-use discounts included), hourly and spot as given', () => {
+    const rows = new Map(csv('gcp_compute_ondemand_prices_cyclenerd_2026-07-30.csv').map((r) => [`${r.region}|${r.machine_type}`, r]));
+    for (const o of sample(catalog.offerings({ cloud: 'gcp', kind: 'vm' }), SAMPLES, 4)) {
+      const r = rows.get(`${o.region}|${o.size}`)!;
+      expect(o.hourlyUsd, `${o.region} ${o.size}`).toBe(Number(r.hour_usd));
+      expect(o.monthlyUsd).toBe(Number(r.month_usd));
+      if (r.month_spot_usd) expect(o.spotMonthlyUsd).toBe(Number(r.month_spot_usd));
+      expect(o.vcpu).toBe(Number(r.vcpu));
+      expect(o.memoryGiB).toBe(Number(r.ram_gib));
+    }
+    // The issue's figure: n2-standard-8 in us-central1 costs 226.92 $/month, not 0.388472 × 730 = 283.58.
+    expect(catalog.lookup('gcp', 'us-central1', 'n2-standard-8')?.monthlyUsd).toBeCloseTo(226.92, 2);
+  });
+
   it('Azure Standard_E8as_v5 in eastus is the Linux price 0.452 $/h, not the Windows 0.820', () => {
     expect(catalog.lookup('azure', 'eastus', 'Standard_E8as_v5')?.hourlyUsd).toBe(0.452);
   });
