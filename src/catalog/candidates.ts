@@ -293,6 +293,25 @@ export function cheapestPerPlace(offerings: readonly Offering[]): Offering[] {
   return [...best.values()].sort(compareOfferings);
 }
 
+/**
+ * Whether `o` is an upgrade of `from`, not a sideways or backward step: the same CPU maker (an
+ * arm64 size when arm64 is allowed) and a generation no older. r6i → r5a (older, AMD) and
+ * c6i → c6a (AMD) are not upgrades: they are other families a team may choose, not newer ones.
+ */
+export function isUpgradeOf(
+  o: Pick<Offering, 'cpuVendor' | 'generation' | 'arch' | 'cloud' | 'family'>,
+  from: Pick<Offering, 'cpuVendor' | 'generation' | 'arch' | 'cloud' | 'family'>,
+  allowArm64 = false,
+): boolean {
+  const armSwitch = allowArm64 && o.arch === 'arm64' && from.arch !== 'arm64';
+  if (!armSwitch && o.cpuVendor !== from.cpuVendor) return false;
+  // AWS numbers generations per category (m5, r6, t3): only comparable within one.
+  const category = (family: string) => /^(?:db\.)?([a-z]+)/.exec(family)?.[1];
+  const comparable = o.cloud !== 'aws' || category(o.family) === category(from.family);
+  if (comparable && o.generation !== undefined && from.generation !== undefined && o.generation < from.generation) return false;
+  return true;
+}
+
 export interface SameSpecOptions {
   /** Also offer burstable sizes to a size that is not burstable (they are always offered to a burstable one). */
   includeBurstable?: boolean;
@@ -305,7 +324,8 @@ export interface SameSpecOptions {
 /**
  * Cheaper current-generation offerings in the same place with at least the same vCPUs and
  * memory, the same GPU count, and the same architecture (or arm64 too, with `includeArm64`),
- * burstable only for a burstable size (or with `includeBurstable`):
+ * burstable only for a burstable size (or with `includeBurstable`), from the same CPU maker and
+ * a generation no older (`isUpgradeOf`), keeping every capability of the size:
  * the like-for-like upgrades the "generations and families" policy suggests. Cheapest first.
  */
 export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts: SameSpecOptions = {}): Offering[] {
@@ -325,7 +345,9 @@ export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts:
       o.vcpu >= offering.vcpu &&
       o.memoryGiB >= offering.memoryGiB &&
       o.gpus === offering.gpus &&
-      (o.arch === offering.arch || (opts.includeArm64 === true && o.arch === 'arm64')),
+      (o.arch === offering.arch || (opts.includeArm64 === true && o.arch === 'arm64')) &&
+      isUpgradeOf(o, offering, opts.includeArm64 === true) &&
+      capabilityMismatch(offering, o) === undefined,
   );
   result.sort(compareOfferings);
   return opts.limit !== undefined ? result.slice(0, opts.limit) : result;

@@ -265,13 +265,33 @@ describe('cheapestPerPlace and sameSpecAlternatives', () => {
       expect(o.arch).toBe('amd64');
     }
     expect(alternatives.some((o) => o.family.startsWith('t'))).toBe(false);
-    expect(sameSpecAlternatives(m4, catalog, { includeBurstable: true }).map((o) => o.size)).toContain('t3a.large');
+    expect(sameSpecAlternatives(m4, catalog, { includeBurstable: true }).map((o) => o.size)).toContain('t3.large');
+    // Another CPU maker is not an upgrade: no AMD t3a for an Intel m4.
+    expect(sameSpecAlternatives(m4, catalog, { includeBurstable: true }).map((o) => o.size)).not.toContain('t3a.large');
     const withArm = sameSpecAlternatives(m4, catalog, { includeArm64: true });
     expect(withArm.map((o) => o.size)).toContain('m7g.large');
     expect(withArm[0]!.monthlyUsd).toBeLessThanOrEqual(alternatives[0]!.monthlyUsd);
     expect(sameSpecAlternatives(m4, catalog, { limit: 2 })).toEqual(alternatives.slice(0, 2));
     // Nothing is cheaper than the cheapest.
     expect(sameSpecAlternatives(alternatives[0]!, catalog)).toEqual([]);
+  });
+});
+
+describe('the generation check suggests upgrades only', () => {
+  it('r6i → r5a and c6i → c6a are not current-generation upgrades: older generation or another CPU maker', () => {
+    for (const size of ['r6i.large', 'r6i.2xlarge', 'c6i.large', 'c6i.4xlarge']) {
+      const from = catalog.lookup('aws', 'us-east-1', size)!;
+      const alternatives = sameSpecAlternatives(from, catalog);
+      for (const o of alternatives) {
+        expect(o.cpuVendor, `${size} → ${o.size}`).toBe('intel');
+        if (o.family[0] === from.family[0]) expect(o.generation!).toBeGreaterThanOrEqual(from.generation!);
+      }
+      expect(alternatives.map((o) => o.family)).not.toContain('r5a');
+      expect(alternatives.map((o) => o.family)).not.toContain('c6a');
+    }
+    // The same AMD sizes are what the raw list would offer: the check is what removes them.
+    const r6i = catalog.lookup('aws', 'us-east-1', 'r6i.large')!;
+    expect(catalog.lookup('aws', 'us-east-1', 'r5a.large')!.monthlyUsd).toBeLessThan(r6i.monthlyUsd);
   });
 });
 
