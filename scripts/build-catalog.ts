@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
+import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { StackfitError } from '../src/model';
 import {
@@ -32,8 +33,16 @@ import {
   karpenterTypeRowSchema,
   rdsPriceRowSchema,
 } from '../src/clouds/aws/catalog';
-import { AZURE_VM_PRICES_FILE, AZURE_VM_SPECS_FILE, azurePriceRowSchema, azureSpecRowSchema, buildAzurePart } from '../src/clouds/azure/catalog';
-import { GCP_PRICES_FILE, buildGcpPart, gcpPriceRowSchema } from '../src/clouds/gcp/catalog';
+import {
+  AZURE_VM_PRICES_FILE,
+  AZURE_VM_PRICE_CORRECTIONS_FILE,
+  AZURE_VM_SPECS_FILE,
+  azureCorrectionRowSchema,
+  azurePriceRowSchema,
+  azureSpecRowSchema,
+  buildAzurePart,
+} from '../src/clouds/azure/catalog';
+import { GCP_PRICES_FILE, GCP_PRICING_YAML_FILE, buildGcpPart, gcpPriceRowSchema, gcpWindowsLicences } from '../src/clouds/gcp/catalog';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_PRICING_DIR = path.resolve(REPO_ROOT, 'data/pricing');
@@ -64,6 +73,21 @@ export function readCsv<T extends z.ZodType>(file: string, schema: T): z.infer<T
   });
 }
 
+/** Reads a YAML price file; errors name the file. */
+export function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new StackfitError(`cannot read price source: ${(error as Error).message}`, file);
+  }
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new StackfitError(`invalid YAML: ${(error as Error).message}`, file);
+  }
+}
+
 export interface BuiltCatalog {
   /** File name (inside the catalog dir) → exact file content. */
   files: Map<string, string>;
@@ -79,8 +103,12 @@ export function buildCatalog(pricingDir: string = DEFAULT_PRICING_DIR): BuiltCat
   const parts: CatalogPart[] = [
     buildAwsEc2Part(readCsv(source(AWS_EC2_PRICES_FILE), ec2PriceRowSchema), karpenter, autoscaler),
     buildAwsRdsPart(readCsv(source(AWS_RDS_PRICES_FILE), rdsPriceRowSchema), ec2SpecIndex(karpenter, autoscaler).specs),
-    buildAzurePart(readCsv(source(AZURE_VM_PRICES_FILE), azurePriceRowSchema), readCsv(source(AZURE_VM_SPECS_FILE), azureSpecRowSchema)),
-    buildGcpPart(readCsv(source(GCP_PRICES_FILE), gcpPriceRowSchema)),
+    buildAzurePart(
+      readCsv(source(AZURE_VM_PRICES_FILE), azurePriceRowSchema),
+      readCsv(source(AZURE_VM_SPECS_FILE), azureSpecRowSchema),
+      readCsv(source(AZURE_VM_PRICE_CORRECTIONS_FILE), azureCorrectionRowSchema),
+    ),
+    buildGcpPart(readCsv(source(GCP_PRICES_FILE), gcpPriceRowSchema), gcpWindowsLicences(readYaml(source(GCP_PRICING_YAML_FILE)))),
   ];
   const files = new Map<string, string>();
   const notes: BuiltCatalog['notes'] = [];

@@ -75,6 +75,13 @@ export interface Workload {
   configRef?: ConfigRef;
   /** Stack this workload was read from. */
   stack?: string;
+  /**
+   * Operating system as the resource declares it (image, platform, OS profile): absent means
+   * nothing says it is not Linux; `unknown` means the resource names an OS stackfit cannot price.
+   */
+  os?: OperatingSystem | 'unknown';
+  /** What the OS was read from, for messages (`imageReference.publisher MicrosoftWindowsServer`). */
+  osEvidence?: string;
 }
 
 export interface SkippedResource {
@@ -196,7 +203,25 @@ export interface Offering {
   /** Where the price comes from, and its date (ISO). */
   priceSource: string;
   priceDate: string;
+  /** What the size offers (`premium-storage`, `temp-disk`, `local-ssd`, `gpu`, `confidential`, `hpc`, `metal`); absent: not known. */
+  capabilities?: readonly string[];
+  /** CPU maker (`intel`, `amd`, `aws`, `arm`) and family generation, where known. */
+  cpuVendor?: string;
+  generation?: number;
+  /** Burstable sizes: the CPU sustained indefinitely (cores) and the credits banked at most (core-hours). */
+  burst?: { baselineCores: number; creditCapCoreHours: number };
+  /** Windows Server licence per hour where the source prices it (GCP). */
+  windowsLicenceHourlyUsd?: number;
+  /** Spot / preemptible prices where the source has them. */
+  spotHourlyUsd?: number;
+  spotMonthlyUsd?: number;
+  /** The operating system the price is for: absent means Linux. */
+  os?: OperatingSystem;
+  /** The price is a spot price (the workload is marked interruptible): it can be evicted. */
+  spot?: boolean;
 }
+
+export type OperatingSystem = 'linux' | 'windows';
 
 export const HOURS_PER_MONTH = 730;
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { candidatesFor } from './catalog/candidates';
+import { burstVerdict, candidatesFor, isBurstable } from './catalog/candidates';
+import { currentPrice } from './catalog/views';
 import { loadCatalog } from './catalog';
 import { currentOfferingOf } from './catalog/current';
 import { withPricing } from './catalog/discounts';
@@ -8,7 +9,7 @@ import type { Catalog } from './catalog/types';
 import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
-import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageResult, type UsageSource, type Workload } from './model';
+import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageResult, type UsageSeries, type UsageSource, type Workload } from './model';
 import { riskOf, solvePlan } from './optimize';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
@@ -69,10 +70,16 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   const candidates = new Map<string, Offering[]>();
   const current = new Map<string, Offering | undefined>();
   const rules = new Map<string, ResolvedRule>();
+  const unpriced = new Map<string, string>();
+  const currentUnfit = new Map<string, string>();
+  const cpuUsage = new Map<string, UsageSeries['cpuCores']>();
   for (const workload of workloads) {
     const rule = ruleFor(config, workload);
     rules.set(workload.urn, rule);
-    const offering = currentOfferingOf(catalog, workload);
+    // What it pays today in its OS, or why that is unknown (never a Linux price for another OS).
+    const priced = currentPrice(catalog, workload);
+    const offering = 'offering' in priced ? priced.offering : undefined;
+    if ('unpriced' in priced) unpriced.set(workload.urn, priced.unpriced);
     current.set(workload.urn, offering);
     const series = usage.series.get(workload.urn);
     if (!series) continue;
@@ -80,10 +87,26 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     const instancesNote = instanceEvidenceNote(series);
     if (instancesNote) demand.notes.push(instancesNote);
     demands.set(workload.urn, demand);
-    if (demand.status === 'ok') candidates.set(workload.urn, candidatesFor({ workload, demand, rule, catalog, current: offering, perPlace: 1 }));
+    cpuUsage.set(workload.urn, series.cpuCores);
+    if (offering && isBurstable(offering)) {
+      const verdict = burstVerdict(offering, demand, series.cpuCores);
+      if (verdict) {
+        demand.notes.push(verdict.note);
+        if (!verdict.ok) currentUnfit.set(workload.urn, verdict.note);
+      }
+    }
+    if (offering && offering.capabilities === undefined) {
+      // Without its capabilities nothing says what the workload may lose: no move is proposed.
+      unpriced.set(workload.urn, `no capability data for ${workload.size} (${workload.cloud}): cannot tell which sizes it can run on, so none is proposed`);
+      continue;
+    }
+    if (demand.status === 'ok') {
+      candidates.set(workload.urn, candidatesFor({ workload, demand, rule, catalog, current: offering, perPlace: 1, cpuUsage: series.cpuCores }));
+    }
   }
-  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack });
-  addAlternatives(plan, rules, catalog);
+  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack, currentUnfit });
+  addAlternatives(plan, rules, catalog, cpuUsage);
+  explainPrices(plan, unpriced, cpuUsage);
   const served = new Set(usage.series.keys());
   return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)), usageWarnings: usage.warnings ?? [] };
 }
@@ -95,16 +118,45 @@ export const ALTERNATIVES_PER_ITEM = 2;
  * Ranked options per recommendation, Compute-Optimizer style: the next cheapest feasible sizes
  * in the chosen place (one region: cheap even for 10,000 workloads).
  */
-function addAlternatives(plan: Plan, rules: Map<string, ResolvedRule>, catalog: Catalog): void {
+function addAlternatives(plan: Plan, rules: Map<string, ResolvedRule>, catalog: Catalog, cpuUsage: Map<string, UsageSeries['cpuCores']>): void {
   for (const item of plan.items) {
     const { chosen, demand } = item;
     const rule = rules.get(item.urn);
     if (!chosen || !demand || demand.status !== 'ok' || !rule || rule.pin || item.action === 'keep') continue;
     const here: ResolvedRule = { ...rule, allowMove: true, clouds: [chosen.cloud], regions: { [chosen.cloud]: [chosen.region] } };
-    item.alternatives = candidatesFor({ workload: item.workload, demand, rule: here, catalog, current: item.current })
+    const usage = cpuUsage.get(item.urn);
+    item.alternatives = candidatesFor({ workload: item.workload, demand, rule: here, catalog, current: item.current, ...(usage && { cpuUsage: usage }) })
       .filter((o) => o.size !== chosen.size)
       .slice(0, ALTERNATIVES_PER_ITEM)
       .map((offering) => ({ offering, monthly: offering.monthlyUsd * item.workload.count, risk: riskOf(offering, demand) }));
+  }
+}
+
+/**
+ * The price evidence of each item: why a workload has no price (its own line, instead of a
+ * generic "not in the catalog"), the credit check of a chosen burstable size, the eviction
+ * caveat of a spot price and the licence of a Windows one.
+ */
+function explainPrices(plan: Plan, unpriced: Map<string, string>, cpuUsage: Map<string, UsageSeries['cpuCores']>): void {
+  for (const item of plan.items) {
+    const why = unpriced.get(item.urn);
+    if (why !== undefined) {
+      item.reason = item.current ? `${why}: ${item.current.size} stays` : `unpriced: ${why}`;
+      continue;
+    }
+    const { chosen, demand } = item;
+    if (!chosen || !demand || chosen === item.current) continue;
+    const notes: string[] = [];
+    if (isBurstable(chosen) && chosen.size !== item.current?.size) {
+      const verdict = burstVerdict(chosen, demand, cpuUsage.get(item.urn));
+      if (verdict) notes.push(verdict.note);
+    }
+    if (chosen.spot) notes.push('spot price: interruptible, the VM can be evicted at any time (GCP preempts spot VMs with 30 s notice); provision it as spot to pay this');
+    if (chosen.os === 'windows') notes.push('Windows: price includes the Windows Server licence');
+    if (notes.length) {
+      item.reason = `${item.reason}; ${notes.join('; ')}`;
+      demand.notes.push(...notes);
+    }
   }
 }
 

@@ -1,9 +1,12 @@
-import type { Arch, Demand, Offering, Workload } from '../model';
+import type { Arch, Demand, Offering, Series, Workload } from '../model';
 import type { ResolvedRule } from '../config/rules';
 import type { Catalog } from './types';
 import { isAwsBurstableFamily } from '../clouds/aws/catalog';
 import { isAzureBurstableSize } from '../clouds/azure/catalog';
 import { isGcpBurstableSize } from '../clouds/gcp/catalog';
+import { burstFit, burstFitFromSummary, type BurstFit } from './burstable';
+import { capabilityMismatch } from './capabilities';
+import { currentPrice, poolInView, priceViewOf, type PriceView } from './views';
 
 /**
  * Step 4 of the pipeline: the feasible offerings for one workload, dominated ones pruned.
@@ -21,6 +24,37 @@ export interface CandidatesInput {
    * (its constraints depend on cost, cloud and region alone): 1 makes a 100-region search cheap.
    */
   perPlace?: number;
+  /**
+   * The observed CPU usage (cores per instance): burstable sizes are checked against it (credit
+   * replay, see burstable.ts). Without it, the demand's p95 must stay within the baseline.
+   */
+  cpuUsage?: Series;
+  /** Which prices to compare (default: the workload's OS, spot when the rule says interruptible). */
+  view?: PriceView;
+}
+
+/**
+ * Whether a burstable offering can carry the workload: its baseline and credits against the
+ * observed usage (or, without a series, the demand's p95). Non-burstable offerings always can.
+ */
+export function burstVerdict(o: Offering, demand: Demand, cpuUsage?: Series): BurstFit | undefined {
+  if (!isBurstable(o)) return undefined;
+  if (!o.burst) {
+    return { ok: false, meanCores: Number.NaN, baselineCores: Number.NaN, lowestBalanceCoreHours: Number.NaN, note: `burstable ${o.size}: no published baseline: not offered` };
+  }
+  return cpuUsage && cpuUsage.v.length > 0 ? burstFit(o.size, o.burst, cpuUsage) : burstFitFromSummary(o.size, o.burst, demand.cpu.p95);
+}
+
+/** A distinct token per usage series (or p95 value), so cached frontiers never mix workloads' burst verdicts. */
+const seriesTokens = new WeakMap<Series, number>();
+let nextSeriesToken = 0;
+function burstToken(demand: Demand, cpuUsage?: Series): string {
+  if (cpuUsage && cpuUsage.v.length > 0) {
+    let token = seriesTokens.get(cpuUsage);
+    if (token === undefined) seriesTokens.set(cpuUsage, (token = nextSeriesToken++));
+    return `s${token}`;
+  }
+  return `p${demand.cpu.p95}`;
 }
 
 function placeKey(o: Offering): string {
@@ -134,11 +168,14 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const { workload, demand, rule, catalog } = input;
   const engine = workload.kind === 'database' ? (workload.engine ?? input.current?.engine) : undefined;
   const multiAz = workload.kind === 'database' ? (workload.multiAz ?? input.current?.multiAz ?? false) : undefined;
-  const current =
-    input.current ??
-    (workload.region !== undefined
-      ? catalog.lookup(workload.cloud, workload.region, workload.size, engine !== undefined ? { engine, multiAz } : undefined)
-      : undefined);
+  // A VM whose OS cannot be priced gets no candidates: never a move at a price it would not pay.
+  if (workload.os === 'unknown') return [];
+  const view = input.view ?? priceViewOf(workload, rule);
+  let current = input.current;
+  if (!current) {
+    const priced = currentPrice(catalog, { ...workload, ...(engine !== undefined && { engine }), ...(multiAz !== undefined && { multiAz }) });
+    current = 'offering' in priced ? priced.offering : undefined;
+  }
 
   if (rule.pin) return current ? [current] : [];
   // A database is priced per engine: without one there is nothing to compare.
@@ -162,16 +199,34 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const keepMemory = !demand.allowDownsize || !demand.memory;
   const minMemory = Math.max(demand.memory?.required ?? 0, keepMemory ? (current?.memoryGiB ?? 0) : 0);
   const burstableAllowed = (current !== undefined && isBurstable(current)) || rule.families !== undefined;
+  const burstCache = new Map<string, boolean>();
+  const burstOk = (o: Offering): boolean => {
+    if (!isBurstable(o)) return true;
+    const key = o.burst ? `${o.burst.baselineCores}|${o.burst.creditCapCoreHours}|${o.size}` : o.size;
+    let ok = burstCache.get(key);
+    if (ok === undefined) burstCache.set(key, (ok = burstVerdict(o, demand, input.cpuUsage)?.ok ?? true));
+    return ok;
+  };
   const meetsDemand = (o: Offering): boolean => o.vcpu >= minVcpu && o.memoryGiB >= minMemory;
   // Everything but the demand and the previous-generation exemption of the current size.
   const fitsRule = (o: Offering): boolean =>
     arches.includes(o.arch) &&
     o.gpus === gpus &&
     (!rule.families || rule.families.some((f) => familyMatches(o.family, f))) &&
-    (burstableAllowed || !isBurstable(o)) &&
+    (burstableAllowed ? burstOk(o) : !isBurstable(o)) &&
+    capabilityMismatch(current, o) === undefined &&
     !rule.excludeFamilies.some((f) => familyMatches(o.family, f));
   const categorical = (o: Offering): boolean => (o.currentGeneration || rule.allowPreviousGeneration) && fitsRule(o);
-  const signature = [arches.join(','), gpus, rule.allowPreviousGeneration, rule.families?.join(',') ?? '*', rule.excludeFamilies.join(','), burstableAllowed].join('|');
+  const signature = [
+    arches.join(','),
+    gpus,
+    rule.allowPreviousGeneration,
+    rule.families?.join(',') ?? '*',
+    rule.excludeFamilies.join(','),
+    burstableAllowed ? burstToken(demand, input.cpuUsage) : false,
+    current?.capabilities?.join('+') ?? '?',
+    current?.cloud ?? '?',
+  ].join('|');
   // The current size stays a candidate even when it is previous generation.
   const exempt = current && !current.currentGeneration && !rule.allowPreviousGeneration && fitsRule(current) && meetsDemand(current) ? current : undefined;
 
@@ -179,7 +234,10 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const seen = new Set<string>();
   for (const place of places) {
     // Each pool is one place: one region, and for databases one engine and deployment.
-    const pool = catalog.offerings({ cloud: place.cloud, kind: workload.kind, region: place.region, ...(engine !== undefined && { engine, multiAz }) });
+    const pool = poolInView(
+      catalog.offerings({ cloud: place.cloud, kind: workload.kind, region: place.region, ...(engine !== undefined && { engine, multiAz }) }),
+      view,
+    );
     if (pool.length === 0) continue;
     const key = placeKey(pool[0]!);
     if (seen.has(key)) continue;
@@ -235,6 +293,25 @@ export function cheapestPerPlace(offerings: readonly Offering[]): Offering[] {
   return [...best.values()].sort(compareOfferings);
 }
 
+/**
+ * Whether `o` is an upgrade of `from`, not a sideways or backward step: the same CPU maker (an
+ * arm64 size when arm64 is allowed) and a generation no older. r6i → r5a (older, AMD) and
+ * c6i → c6a (AMD) are not upgrades: they are other families a team may choose, not newer ones.
+ */
+export function isUpgradeOf(
+  o: Pick<Offering, 'cpuVendor' | 'generation' | 'arch' | 'cloud' | 'family'>,
+  from: Pick<Offering, 'cpuVendor' | 'generation' | 'arch' | 'cloud' | 'family'>,
+  allowArm64 = false,
+): boolean {
+  const armSwitch = allowArm64 && o.arch === 'arm64' && from.arch !== 'arm64';
+  if (!armSwitch && o.cpuVendor !== from.cpuVendor) return false;
+  // AWS numbers generations per category (m5, r6, t3): only comparable within one.
+  const category = (family: string) => /^(?:db\.)?([a-z]+)/.exec(family)?.[1];
+  const comparable = o.cloud !== 'aws' || category(o.family) === category(from.family);
+  if (comparable && o.generation !== undefined && from.generation !== undefined && o.generation < from.generation) return false;
+  return true;
+}
+
 export interface SameSpecOptions {
   /** Also offer burstable sizes to a size that is not burstable (they are always offered to a burstable one). */
   includeBurstable?: boolean;
@@ -247,7 +324,8 @@ export interface SameSpecOptions {
 /**
  * Cheaper current-generation offerings in the same place with at least the same vCPUs and
  * memory, the same GPU count, and the same architecture (or arm64 too, with `includeArm64`),
- * burstable only for a burstable size (or with `includeBurstable`):
+ * burstable only for a burstable size (or with `includeBurstable`), from the same CPU maker and
+ * a generation no older (`isUpgradeOf`), keeping every capability of the size:
  * the like-for-like upgrades the "generations and families" policy suggests. Cheapest first.
  */
 export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts: SameSpecOptions = {}): Offering[] {
@@ -267,7 +345,9 @@ export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts:
       o.vcpu >= offering.vcpu &&
       o.memoryGiB >= offering.memoryGiB &&
       o.gpus === offering.gpus &&
-      (o.arch === offering.arch || (opts.includeArm64 === true && o.arch === 'arm64')),
+      (o.arch === offering.arch || (opts.includeArm64 === true && o.arch === 'arm64')) &&
+      isUpgradeOf(o, offering, opts.includeArm64 === true) &&
+      capabilityMismatch(offering, o) === undefined,
   );
   result.sort(compareOfferings);
   return opts.limit !== undefined ? result.slice(0, opts.limit) : result;

@@ -25,6 +25,27 @@ export interface CatalogRow {
   multiAz?: boolean;
   monthlyUsdCommitted1y?: number;
   monthlyUsdCommitted3y?: number;
+  /** What the size offers beyond vCPU and memory (see src/catalog/capabilities.ts), sorted. */
+  capabilities?: readonly string[];
+  /** CPU maker (`intel`, `amd`, `aws` for Graviton, `arm`…) and family generation, for upgrade checks. */
+  cpuVendor?: string;
+  generation?: number;
+  /** Burstable sizes: the CPU the size sustains, and the most credits it banks (core-hours). */
+  burst?: BurstSpec;
+  /** The Windows Server licence per hour where the source prices it (GCP); absent: unknown. */
+  windowsLicenceHourlyUsd?: number;
+  /** The source's own monthly price when it is not hour × 730 (GCP: with sustained-use discounts). */
+  monthlyUsd?: number;
+  /** Spot / preemptible prices where the source has them. */
+  spotHourlyUsd?: number;
+  spotMonthlyUsd?: number;
+}
+
+export interface BurstSpec {
+  /** Cores of CPU the size runs at indefinitely (baseline per vCPU × vCPUs). */
+  baselineCores: number;
+  /** Credits the size can bank, in core-hours (0: no banked credits modelled). */
+  creditCapCoreHours: number;
 }
 
 export interface CatalogSource {
@@ -70,6 +91,13 @@ export const catalogFileSchema = z
       currentGeneration: column<0 | 1>(),
       // Fractional on GCP G4 (a share of one GPU).
       gpus: column<number>(),
+      // Optional columns: files written before they existed (overlays) still load.
+      capabilities: column<string>().optional(),
+      cpuVendor: column<string>().optional(),
+      generation: column<number>().optional(),
+      burstBaselineCores: column<number | null>().optional(),
+      burstCreditCapCoreHours: column<number | null>().optional(),
+      windowsLicenceHourlyUsd: column<number | null>().optional(),
     }),
     offers: z.object({
       region: column<number>(),
@@ -80,11 +108,14 @@ export const catalogFileSchema = z
       multiAz: column<0 | 1>().optional(),
       monthlyUsdCommitted1y: column<number | null>().optional(),
       monthlyUsdCommitted3y: column<number | null>().optional(),
+      monthlyUsd: column<number | null>().optional(),
+      spotHourlyUsd: column<number | null>().optional(),
+      spotMonthlyUsd: column<number | null>().optional(),
     }),
   })
   .strict();
 
-export type ColumnKind = 'positive' | 'nonnegative' | 'index' | 'flag' | 'nullablePrice';
+export type ColumnKind = 'positive' | 'nonnegative' | 'index' | 'flag' | 'nullablePrice' | 'text';
 
 /** Index of the first element that is not of the kind, or -1. */
 export function checkColumn(values: readonly unknown[], kind: ColumnKind): number {
@@ -107,6 +138,9 @@ export function checkColumn(values: readonly unknown[], kind: ColumnKind): numbe
       case 'nullablePrice':
         ok = v === null || (typeof v === 'number' && v >= 0 && Number.isFinite(v));
         break;
+      case 'text':
+        ok = typeof v === 'string';
+        break;
     }
     if (!ok) return i;
   }
@@ -118,7 +152,18 @@ export const NUMERIC_COLUMNS: {
   sizes: Partial<Record<keyof CatalogFile['sizes'], ColumnKind>>;
   offers: Record<keyof CatalogFile['offers'], ColumnKind>;
 } = {
-  sizes: { vcpu: 'positive', memoryGiB: 'positive', currentGeneration: 'flag', gpus: 'nonnegative' },
+  sizes: {
+    vcpu: 'positive',
+    memoryGiB: 'positive',
+    currentGeneration: 'flag',
+    gpus: 'nonnegative',
+    capabilities: 'text',
+    cpuVendor: 'text',
+    generation: 'nonnegative',
+    burstBaselineCores: 'nullablePrice',
+    burstCreditCapCoreHours: 'nullablePrice',
+    windowsLicenceHourlyUsd: 'nullablePrice',
+  },
   offers: {
     region: 'index',
     size: 'index',
@@ -128,6 +173,9 @@ export const NUMERIC_COLUMNS: {
     multiAz: 'flag',
     monthlyUsdCommitted1y: 'nullablePrice',
     monthlyUsdCommitted3y: 'nullablePrice',
+    monthlyUsd: 'nullablePrice',
+    spotHourlyUsd: 'nullablePrice',
+    spotMonthlyUsd: 'nullablePrice',
   },
 };
 
@@ -169,7 +217,8 @@ export function encodeCatalogPart(part: CatalogPart): CatalogFile {
       seen.arch !== row.arch ||
       seen.family !== row.family ||
       seen.currentGeneration !== row.currentGeneration ||
-      seen.gpus !== row.gpus
+      seen.gpus !== row.gpus ||
+      sizeExtras(seen) !== sizeExtras(row)
     ) {
       throw new Error(`${part.cloud} ${part.kind}: size ${row.size} has different specs in different rows`);
     }
@@ -179,6 +228,14 @@ export function encodeCatalogPart(part: CatalogPart): CatalogFile {
   const engines = isDatabase ? [...new Set(rows.map((r) => r.engine ?? ''))].sort(compareStrings) : undefined;
   const engineIndex = new Map((engines ?? []).map((e, i) => [e, i]));
   const hasCommitted = rows.some((r) => r.monthlyUsdCommitted1y !== undefined || r.monthlyUsdCommitted3y !== undefined);
+  const any = (pick: (r: CatalogRow) => unknown) => rows.some((r) => pick(r) !== undefined);
+  const hasCapabilities = any((r) => r.capabilities);
+  const hasVendor = any((r) => r.cpuVendor);
+  const hasGeneration = any((r) => r.generation);
+  const hasBurst = any((r) => r.burst);
+  const hasLicence = any((r) => r.windowsLicenceHourlyUsd);
+  const hasMonthly = any((r) => r.monthlyUsd);
+  const hasSpot = any((r) => r.spotHourlyUsd) || any((r) => r.spotMonthlyUsd);
 
   const seenKeys = new Set<string>();
   for (const r of rows) {
@@ -202,6 +259,14 @@ export function encodeCatalogPart(part: CatalogPart): CatalogFile {
       family: specs.map((s) => s.family),
       currentGeneration: specs.map((s) => (s.currentGeneration ? 1 : 0)),
       gpus: specs.map((s) => s.gpus),
+      ...(hasCapabilities && { capabilities: specs.map((s) => (s.capabilities ?? []).join(',')) }),
+      ...(hasVendor && { cpuVendor: specs.map((s) => s.cpuVendor ?? '') }),
+      ...(hasGeneration && { generation: specs.map((s) => s.generation ?? 0) }),
+      ...(hasBurst && {
+        burstBaselineCores: specs.map((s) => s.burst?.baselineCores ?? null),
+        burstCreditCapCoreHours: specs.map((s) => s.burst?.creditCapCoreHours ?? null),
+      }),
+      ...(hasLicence && { windowsLicenceHourlyUsd: specs.map((s) => s.windowsLicenceHourlyUsd ?? null) }),
     },
     offers: {
       region: rows.map((r) => regionIndex.get(r.region)!),
@@ -215,6 +280,11 @@ export function encodeCatalogPart(part: CatalogPart): CatalogFile {
       ...(hasCommitted && {
         monthlyUsdCommitted1y: rows.map((r) => r.monthlyUsdCommitted1y ?? null),
         monthlyUsdCommitted3y: rows.map((r) => r.monthlyUsdCommitted3y ?? null),
+      }),
+      ...(hasMonthly && { monthlyUsd: rows.map((r) => r.monthlyUsd ?? null) }),
+      ...(hasSpot && {
+        spotHourlyUsd: rows.map((r) => r.spotHourlyUsd ?? null),
+        spotMonthlyUsd: rows.map((r) => r.spotMonthlyUsd ?? null),
       }),
     },
   };
@@ -237,12 +307,20 @@ export function serializeCatalogFile(file: CatalogFile): string {
   return `{\n${lines.join(',\n')}\n}\n`;
 }
 
+/** The size-level fields beyond the basic specs, as one comparable string. */
+function sizeExtras(r: CatalogRow): string {
+  return JSON.stringify([r.capabilities ?? [], r.cpuVendor ?? '', r.generation ?? 0, r.burst ?? null, r.windowsLicenceHourlyUsd ?? null]);
+}
+
 /** The hardware of a size, independent of region and price. */
-export type SizeSpec = Pick<CatalogRow, 'size' | 'vcpu' | 'memoryGiB' | 'arch' | 'family' | 'currentGeneration' | 'gpus'>;
+export type SizeSpec = Pick<
+  CatalogRow,
+  'size' | 'vcpu' | 'memoryGiB' | 'arch' | 'family' | 'currentGeneration' | 'gpus' | 'capabilities' | 'cpuVendor' | 'generation' | 'burst' | 'windowsLicenceHourlyUsd'
+>;
 
 /** Decodes entry `i` of a catalog file's interned size table. */
 export function sizeSpecAt(sizes: CatalogFile['sizes'], i: number): SizeSpec {
-  return {
+  const spec: SizeSpec = {
     size: sizes.name[i]!,
     vcpu: sizes.vcpu[i]!,
     memoryGiB: sizes.memoryGiB[i]!,
@@ -251,4 +329,15 @@ export function sizeSpecAt(sizes: CatalogFile['sizes'], i: number): SizeSpec {
     currentGeneration: sizes.currentGeneration[i] === 1,
     gpus: sizes.gpus[i]!,
   };
+  const caps = sizes.capabilities?.[i];
+  if (caps !== undefined) spec.capabilities = caps === '' ? [] : caps.split(',');
+  const vendor = sizes.cpuVendor?.[i];
+  if (vendor) spec.cpuVendor = vendor;
+  const generation = sizes.generation?.[i];
+  if (generation) spec.generation = generation;
+  const baseline = sizes.burstBaselineCores?.[i];
+  if (baseline != null) spec.burst = { baselineCores: baseline, creditCapCoreHours: sizes.burstCreditCapCoreHours?.[i] ?? 0 };
+  const licence = sizes.windowsLicenceHourlyUsd?.[i];
+  if (licence != null) spec.windowsLicenceHourlyUsd = licence;
+  return spec;
 }

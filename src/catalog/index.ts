@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../package-root';
 import { HOURS_PER_MONTH, StackfitError, type Arch, type Cloud, type Offering, type WorkloadKind } from '../model';
-import { NUMERIC_COLUMNS, catalogFileName, catalogFileSchema, checkColumn, type CatalogFile } from './format';
+import { NUMERIC_COLUMNS, catalogFileName, catalogFileSchema, checkColumn, sizeSpecAt, type CatalogFile, type SizeSpec } from './format';
 import type { Catalog, OfferingQuery } from './types';
 
 export type { Catalog, OfferingQuery } from './types';
@@ -133,6 +133,21 @@ function normalizeRegion(cloud: Cloud, region: string): string {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/** Each size's decoded spec of a file, once per file (shared by all its places). */
+const sizeExtrasCache = new WeakMap<CatalogFile, readonly SizeSpec[]>();
+function sizeExtrasOf(file: CatalogFile): readonly SizeSpec[] {
+  let specs = sizeExtrasCache.get(file);
+  if (!specs) {
+    specs = file.sizes.name.map((_, i) => {
+      const spec = sizeSpecAt(file.sizes, i);
+      if (spec.capabilities) spec.capabilities = Object.freeze(spec.capabilities) as string[];
+      return spec;
+    });
+    sizeExtrasCache.set(file, specs);
+  }
+  return specs;
+}
+
 /** One (cloud, kind, region): where its offers sit in its file, and, once asked for, its offerings. */
 interface Place {
   file: CatalogFile;
@@ -208,10 +223,12 @@ class MemoryCatalog implements Catalog {
     const region = file.regions[offers.region[start]!]!;
     const list: Offering[] = [];
     const bySize = new Map<string, Offering[]>();
+    const extras = sizeExtrasOf(file);
     for (let i = start; i < end; i++) {
       const s = offers.size[i]!;
       const source = sources[offers.source[i]!]!;
       const hourlyUsd = offers.hourlyUsd[i]!;
+      const sourceMonthly = offers.monthlyUsd?.[i];
       // One literal of one shape, so every offering stays a fast object.
       const offering: Offering = {
         cloud,
@@ -225,10 +242,21 @@ class MemoryCatalog implements Catalog {
         currentGeneration: sizes.currentGeneration[s] === 1,
         gpus: sizes.gpus[s]!,
         hourlyUsd,
-        monthlyUsd: monthly(hourlyUsd),
+        // The source's own monthly price where it has one (GCP: sustained-use discounts included).
+        monthlyUsd: sourceMonthly != null ? sourceMonthly : monthly(hourlyUsd),
         priceSource: source.source,
         priceDate: source.date,
       };
+      const extra = extras[s]!;
+      if (extra.capabilities) offering.capabilities = extra.capabilities;
+      if (extra.cpuVendor) offering.cpuVendor = extra.cpuVendor;
+      if (extra.generation) offering.generation = extra.generation;
+      if (extra.burst) offering.burst = extra.burst;
+      if (extra.windowsLicenceHourlyUsd !== undefined) offering.windowsLicenceHourlyUsd = extra.windowsLicenceHourlyUsd;
+      const spotHourly = offers.spotHourlyUsd?.[i];
+      const spotMonthly = offers.spotMonthlyUsd?.[i];
+      if (spotHourly != null) offering.spotHourlyUsd = spotHourly;
+      if (spotMonthly != null) offering.spotMonthlyUsd = spotMonthly;
       const committed1y = offers.monthlyUsdCommitted1y?.[i];
       const committed3y = offers.monthlyUsdCommitted3y?.[i];
       if (committed1y != null) offering.monthlyUsdCommitted1y = committed1y;

@@ -23,6 +23,8 @@ export interface ResolvedRule {
   families?: readonly string[];
   excludeFamilies: readonly string[];
   allowPreviousGeneration: boolean;
+  /** Marked interruptible: spot prices where the catalog has them (with the eviction caveat). */
+  interruptible?: boolean;
 }
 
 /** Resolves the rules for a workload. Later entries in `workloads:` override earlier ones. */
@@ -58,6 +60,7 @@ export function ruleFor(config: StackfitConfig, workload: Pick<Workload, 'name' 
       ...(rule.families && { families: rule.families }),
       ...(rule.excludeFamilies && { excludeFamilies: rule.excludeFamilies }),
       ...(rule.allowPreviousGeneration !== undefined && { allowPreviousGeneration: rule.allowPreviousGeneration }),
+      ...(rule.interruptible !== undefined && { interruptible: rule.interruptible }),
     });
   }
   return base;

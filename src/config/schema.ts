@@ -39,6 +39,8 @@ export const workloadRuleSchema = sizingSchema.merge(placementSchema).extend({
   pin: z.boolean().optional(),
   /** Allow moving to another cloud/region (default: size changes only, same cloud and region). */
   allowMove: z.boolean().optional(),
+  /** The workload tolerates eviction: price it at spot where the catalog has spot prices (opt-in). */
+  interruptible: z.boolean().optional(),
 });
 
 export const groupRuleSchema = z.object({

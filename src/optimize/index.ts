@@ -26,6 +26,8 @@ export interface PlanInput {
   stack?: string;
   /** Time limit for one branch-and-bound solve (ms); the plan reports status 'feasible' with its gap when hit. */
   timeoutMs?: number;
+  /** Workloads whose current size cannot carry their demand for a reason vCPUs do not show (a burstable size's credits), by URN. */
+  currentUnfit?: ReadonlyMap<string, string>;
 }
 
 /** A workload the solver chooses for. */
@@ -257,7 +259,7 @@ export function solvePlan(input: PlanInput): Plan {
     if (demand.status === 'insufficient-history') {
       return fix('no-recommendation', `only ${demand.historyHours.toFixed(0)} h of usage history (needs ${rule.minHistoryHours} h): ${current.size} stays`);
     }
-    const currentFits = fitsDemand(current, demand);
+    const currentFits = fitsDemand(current, demand) && !input.currentUnfit?.has(workload.urn);
     const offered = input.candidates.get(workload.urn) ?? [];
     const currentKey = offeringKey(current);
     const keepable = currentFits && (placementAllowed(rule, current) || offered.some((o) => offeringKey(o) === currentKey));

@@ -45,6 +45,9 @@ describe('spec cross-check', () => {
         'karpenter.k8s.aws/instance-memory': 8192,
         'karpenter.k8s.aws/instance-gpu-count': 0,
         'karpenter.k8s.aws/instance-accelerator-count': 0,
+        'karpenter.k8s.aws/instance-cpu-manufacturer': 'intel',
+        'karpenter.k8s.aws/instance-local-nvme': 0,
+        'karpenter.k8s.aws/instance-size': 'large',
         'kubernetes.io/arch': 'amd64',
       },
     ];

@@ -127,9 +127,10 @@ describe('candidatesFor on the real catalog', () => {
     const asked = candidatesFor({ workload: m5xlarge, demand: demand(2, 8), rule: rule({ placement: { families: ['t3'] } }), catalog });
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((o) => o.family.startsWith('t3'))).toBe(true);
-    // A burstable Azure VM may move to another burstable size; a D-series one is not offered B-series.
+    // A burstable Azure VM may move to another burstable size (its p95, 0.2 cores, within their
+    // baselines); a D-series one is not offered B-series.
     const b2s = workload({ cloud: 'azure', region: 'eastus', size: 'Standard_B2s' });
-    expect(candidatesFor({ workload: b2s, demand: demand(1, 2), rule: rule(), catalog }).some((o) => o.size.startsWith('Standard_B'))).toBe(true);
+    expect(candidatesFor({ workload: b2s, demand: demand(0.3, 2), rule: rule(), catalog }).some((o) => o.size.startsWith('Standard_B'))).toBe(true);
     const d4 = workload({ cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5' });
     expect(candidatesFor({ workload: d4, demand: demand(1, 2), rule: rule(), catalog }).some((o) => o.size.startsWith('Standard_B'))).toBe(false);
     const e2 = workload({ cloud: 'gcp', region: 'us-central1', size: 'n2-standard-2' });
@@ -202,7 +203,16 @@ describe('dominance pruning', () => {
     const pool = catalog.offerings({ cloud: 'azure', kind: 'vm', region: 'westeurope' });
     for (const [cpu, memory] of [[2, 8], [0.5, 1], [6, 40], [16, 16], [3, 100]] as const) {
       const brute = pool.filter(
-        (o) => o.arch === 'amd64' && o.gpus === 0 && o.currentGeneration && !o.size.startsWith('Standard_B') && o.vcpu >= cpu && o.memoryGiB >= memory,
+        (o) =>
+          o.arch === 'amd64' &&
+          o.gpus === 0 &&
+          o.currentGeneration &&
+          !o.size.startsWith('Standard_B') &&
+          // Standard_D4s_v5 has premium storage: the candidates keep it, and no special family.
+          o.capabilities!.includes('premium-storage') &&
+          !o.capabilities!.some((c) => ['gpu', 'hpc', 'confidential', 'metal'].includes(c)) &&
+          o.vcpu >= cpu &&
+          o.memoryGiB >= memory,
       );
       const expected = pruneDominated(brute).map((o) => o.size);
       expect(candidatesFor({ workload: azure, demand: demand(cpu, memory), rule: rule(), catalog }).map((o) => o.size)).toEqual(expected);
@@ -255,13 +265,33 @@ describe('cheapestPerPlace and sameSpecAlternatives', () => {
       expect(o.arch).toBe('amd64');
     }
     expect(alternatives.some((o) => o.family.startsWith('t'))).toBe(false);
-    expect(sameSpecAlternatives(m4, catalog, { includeBurstable: true }).map((o) => o.size)).toContain('t3a.large');
+    expect(sameSpecAlternatives(m4, catalog, { includeBurstable: true }).map((o) => o.size)).toContain('t3.large');
+    // Another CPU maker is not an upgrade: no AMD t3a for an Intel m4.
+    expect(sameSpecAlternatives(m4, catalog, { includeBurstable: true }).map((o) => o.size)).not.toContain('t3a.large');
     const withArm = sameSpecAlternatives(m4, catalog, { includeArm64: true });
     expect(withArm.map((o) => o.size)).toContain('m7g.large');
     expect(withArm[0]!.monthlyUsd).toBeLessThanOrEqual(alternatives[0]!.monthlyUsd);
     expect(sameSpecAlternatives(m4, catalog, { limit: 2 })).toEqual(alternatives.slice(0, 2));
     // Nothing is cheaper than the cheapest.
     expect(sameSpecAlternatives(alternatives[0]!, catalog)).toEqual([]);
+  });
+});
+
+describe('the generation check suggests upgrades only', () => {
+  it('r6i → r5a and c6i → c6a are not current-generation upgrades: older generation or another CPU maker', () => {
+    for (const size of ['r6i.large', 'r6i.2xlarge', 'c6i.large', 'c6i.4xlarge']) {
+      const from = catalog.lookup('aws', 'us-east-1', size)!;
+      const alternatives = sameSpecAlternatives(from, catalog);
+      for (const o of alternatives) {
+        expect(o.cpuVendor, `${size} → ${o.size}`).toBe('intel');
+        if (o.family[0] === from.family[0]) expect(o.generation!).toBeGreaterThanOrEqual(from.generation!);
+      }
+      expect(alternatives.map((o) => o.family)).not.toContain('r5a');
+      expect(alternatives.map((o) => o.family)).not.toContain('c6a');
+    }
+    // The same AMD sizes are what the raw list would offer: the check is what removes them.
+    const r6i = catalog.lookup('aws', 'us-east-1', 'r6i.large')!;
+    expect(catalog.lookup('aws', 'us-east-1', 'r5a.large')!.monthlyUsd).toBeLessThan(r6i.monthlyUsd);
   });
 });
 

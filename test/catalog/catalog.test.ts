@@ -121,7 +121,7 @@ describe('catalog contents match the source files', () => {
     expect(catalog.lookup('azure', 'westeurope', 'Standard_D2ps_v5')?.arch).toBe('arm64');
   });
 
-  it('GCP us-central1 n2-standard-4: hour × 730 on demand, the 1y/3y committed prices as given', () => {
+  it('GCP us-central1 n2-standard-4: the source month (sustained-use discounts included), the 1y/3y committed prices as given', () => {
     const row = sourceRow('gcp_compute_ondemand_prices_cyclenerd_2026-07-30.csv', { region: 'us-central1', machine_type: 'n2-standard-4' });
     expect(catalog.lookup('gcp', 'us-central1', 'n2-standard-4')).toMatchObject({
       vcpu: Number(row.vcpu),
@@ -130,7 +130,8 @@ describe('catalog contents match the source files', () => {
       family: 'n2',
       currentGeneration: true,
       hourlyUsd: Number(row.hour_usd),
-      monthlyUsd: monthly(Number(row.hour_usd)),
+      // N2 gets a sustained-use discount: a VM running all month pays 0.8 of hour × 730.
+      monthlyUsd: Number(row.month_usd),
       monthlyUsdCommitted1y: Number(row.month_1y_usd),
       monthlyUsdCommitted3y: Number(row.month_3y_usd),
       priceDate: '2026-07-30',

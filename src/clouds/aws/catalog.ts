@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Arch } from '../../model';
 import type { CatalogPart, CatalogRow, CatalogSource } from '../../catalog/format';
+import { awsBurstSpec } from '../../catalog/burstable';
+import type { Capability } from '../../catalog/capabilities';
 
 /**
  * AWS price-catalog knowledge: how to read the EC2 and RDS source files (rows as parsed from
@@ -38,6 +40,9 @@ export const karpenterTypeRowSchema = z.object({
   'karpenter.k8s.aws/instance-memory': decimal,
   'karpenter.k8s.aws/instance-gpu-count': count,
   'karpenter.k8s.aws/instance-accelerator-count': count,
+  'karpenter.k8s.aws/instance-cpu-manufacturer': z.string(),
+  'karpenter.k8s.aws/instance-local-nvme': count,
+  'karpenter.k8s.aws/instance-size': z.string(),
   'kubernetes.io/arch': arch,
 });
 
@@ -72,6 +77,20 @@ export interface Ec2Spec {
   generation: number;
   /** GPUs plus other accelerators (Inferentia, Trainium, Qualcomm AI 100): hardware a plain workload must not be moved onto. */
   gpus: number;
+  /** From karpenter's table only (local NVMe, GPU / accelerators, metal, HPC family); absent for fallback types. */
+  capabilities?: Capability[];
+  /** `intel`, `amd` or `aws` (Graviton), from karpenter's table. */
+  cpuVendor?: string;
+}
+
+/** Capabilities of a type from its karpenter row: local NVMe, GPUs / accelerators, bare metal, the HPC families. */
+export function awsCapabilities(row: KarpenterTypeRow): Capability[] {
+  const caps: Capability[] = [];
+  if (row['karpenter.k8s.aws/instance-gpu-count'] + row['karpenter.k8s.aws/instance-accelerator-count'] > 0) caps.push('gpu');
+  if (row['karpenter.k8s.aws/instance-category'] === 'hpc') caps.push('hpc');
+  if (row['karpenter.k8s.aws/instance-local-nvme'] > 0) caps.push('local-ssd');
+  if (row['karpenter.k8s.aws/instance-size'].includes('metal')) caps.push('metal');
+  return caps.sort();
 }
 
 /**
@@ -142,6 +161,8 @@ export function ec2SpecIndex(
       category: row['karpenter.k8s.aws/instance-category'],
       generation: row['karpenter.k8s.aws/instance-generation'],
       gpus: row['karpenter.k8s.aws/instance-gpu-count'] + row['karpenter.k8s.aws/instance-accelerator-count'],
+      capabilities: awsCapabilities(row),
+      ...(row['karpenter.k8s.aws/instance-cpu-manufacturer'] !== '' && { cpuVendor: row['karpenter.k8s.aws/instance-cpu-manufacturer'] }),
     });
   }
   const mismatches: string[] = [];
@@ -213,6 +234,7 @@ export function buildAwsEc2Part(
       gpus: spec.gpus,
       hourlyUsd: price.ondemand_usd_per_hour_linux_shared,
       source,
+      ...awsSizeExtras(price.instance_type, spec),
     });
   }
   const notes = [
@@ -222,6 +244,17 @@ export function buildAwsEc2Part(
     `skipped ${skippedRows} price rows of ${unspecified.size} types without specs: ${[...unspecified].sort().join(', ')}`,
   ];
   return { cloud: 'aws', kind: 'vm', sources, rows, notes };
+}
+
+/** The size-level fields beyond the basic specs: capabilities, CPU maker, generation, burst model. */
+function awsSizeExtras(instanceType: string, spec: Ec2Spec): Pick<CatalogRow, 'capabilities' | 'cpuVendor' | 'generation' | 'burst'> {
+  const burst = awsBurstSpec(instanceType);
+  return {
+    ...(spec.capabilities && { capabilities: spec.capabilities }),
+    ...(spec.cpuVendor && { cpuVendor: spec.cpuVendor }),
+    generation: spec.generation,
+    ...(burst && { burst }),
+  };
 }
 
 /** RDS offerings; specs of `db.m5.large` come from EC2 `m5.large`. Classes without an EC2 match are skipped. */
@@ -253,6 +286,7 @@ export function buildAwsRdsPart(prices: readonly RdsPriceRow[], specs: ReadonlyM
       family: `db.${spec.family}`,
       currentGeneration: isAwsCurrentGeneration(spec.category, spec.generation),
       gpus: 0,
+      ...awsSizeExtras(price.instance_class, spec),
       engine: price.engine,
       source: price.engine.startsWith('aurora') ? 1 : 0,
     };

@@ -9,6 +9,22 @@ import {
   type ResourceHandler,
 } from '../../stack/handler';
 import { booleanAt, stringAt, stringMapAt } from '../../stack/values';
+import { classifyOsName, osFields, plainAt, type OsFinding } from '../../stack/os';
+
+/**
+ * The OS of an EC2 instance or launch template: `platform` (`windows` on Windows instances),
+ * `platformDetails`, or a Windows-only setting (`getPasswordData`, PowerShell user data).
+ */
+export function awsInstanceOs(props: Record<string, unknown>): OsFinding | undefined {
+  for (const key of ['platform', 'platformDetails']) {
+    const value = plainAt(props, [key]);
+    if (typeof value === 'string' && value !== '') return classifyOsName(value, key);
+  }
+  if (plainAt(props, ['getPasswordData']) === true) return { os: 'windows', osEvidence: 'getPasswordData: true (Windows only)' };
+  const userData = plainAt(props, ['userData']);
+  if (typeof userData === 'string' && /<powershell>/i.test(userData)) return { os: 'windows', osEvidence: 'userData runs <powershell>' };
+  return undefined;
+}
 
 /**
  * AWS resources that carry a size, for @pulumi/aws (classic, Terraform-bridged) type tokens.
@@ -65,6 +81,7 @@ const ec2Instance: ResourceHandler = {
       ...placement(ctx),
       size: size.size,
       count: 1,
+      ...osFields(awsInstanceOs(ctx.props)),
       metricIds: {
         name: ctx.name,
         ...(id?.startsWith('i-') ? { awsInstanceId: id } : {}),
@@ -90,6 +107,7 @@ const launchTemplate: ResourceHandler = {
       size: size.size,
       // A template is one instance's shape; how many run is the auto-scaling group's business.
       count: 1,
+      ...osFields(awsInstanceOs(ctx.props)),
       metricIds: { name: ctx.name },
     };
     return { workload: withGroup(workload, ctx) };

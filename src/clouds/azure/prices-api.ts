@@ -50,10 +50,13 @@ export function azureItemExclusion(item: AzurePriceItem): string | undefined {
   if (item.type !== 'Consumption') return `type ${item.type}`;
   if (item.unitOfMeasure !== '1 Hour') return `unit ${item.unitOfMeasure}`;
   if (item.currencyCode !== 'USD') return `currency ${item.currencyCode}`;
-  if (item.productName.includes('Windows')) return 'Windows';
+  // Windows meters carry the licence; some product names put "Windows" mid-name, in any case.
+  if (/windows/i.test(item.productName) || /windows/i.test(item.skuName)) return 'Windows';
+  // Cloud Services (classic web/worker roles) reuse VM size names at other prices.
+  if (/cloud services/i.test(item.productName)) return 'Cloud Services';
   // A dedicated host's hourly price is for the whole host, not one VM.
   if (item.productName.includes('Dedicated Host')) return 'dedicated host';
-  if (/\b(Spot|Low Priority)\b/.test(item.meterName) || /\b(Spot|Low Priority)\b/.test(item.skuName)) return 'Spot / Low Priority';
+  if (/\b(Spot|Low Priority)\b/i.test(item.meterName) || /\b(Spot|Low Priority)\b/i.test(item.skuName)) return 'Spot / Low Priority';
   if (!item.armSkuName) return 'no armSkuName';
   if (!(item.retailPrice > 0)) return 'zero price';
   return undefined;
@@ -64,13 +67,16 @@ export interface AzureVmPrice {
   size: string;
   hourlyUsd: number;
   effectiveStartDate: string;
+  /** The meter the price came from (ties between meters are broken on it, so the choice never depends on page order). */
+  meter: string;
 }
 
 /**
  * Keeps the Linux pay-as-you-go VM prices of the wanted regions (all when `regions` is empty;
  * the server filters too, this is the check), one item at a time so that a whole-cloud query
- * never holds its pages. One price per region and size: the latest `effectiveStartDate`, then
- * the lower price (a size can be listed under two series names).
+ * never holds its pages. One price per region and size, whatever order the pages come in: the
+ * latest `effectiveStartDate`, then the lower price (a size can be listed under two series
+ * names), then the first meter by name.
  */
 export class AzureVmPriceCollector {
   private readonly wanted: Set<string>;
@@ -85,12 +91,19 @@ export class AzureVmPriceCollector {
     const region = item.armRegionName.toLowerCase();
     if (this.wanted.size > 0 && !this.wanted.has(region)) return;
     const key = `${region}|${item.armSkuName}`;
-    const candidate: AzureVmPrice = { region, size: item.armSkuName, hourlyUsd: item.retailPrice, effectiveStartDate: item.effectiveStartDate };
+    const candidate: AzureVmPrice = {
+      region,
+      size: item.armSkuName,
+      hourlyUsd: item.retailPrice,
+      effectiveStartDate: item.effectiveStartDate,
+      meter: `${item.productName}|${item.skuName}|${item.meterName}`,
+    };
     const seen = this.best.get(key);
     if (
       !seen ||
       candidate.effectiveStartDate > seen.effectiveStartDate ||
-      (candidate.effectiveStartDate === seen.effectiveStartDate && candidate.hourlyUsd < seen.hourlyUsd)
+      (candidate.effectiveStartDate === seen.effectiveStartDate &&
+        (candidate.hourlyUsd < seen.hourlyUsd || (candidate.hourlyUsd === seen.hourlyUsd && candidate.meter < seen.meter)))
     ) {
       this.best.set(key, candidate);
     }

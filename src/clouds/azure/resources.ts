@@ -10,6 +10,41 @@ import {
   type ResourceHandler,
 } from '../../stack/handler';
 import { lookup, numberAt, stringAt, stringMapAt } from '../../stack/values';
+import { classifyOsName, osFields, plainAt, type OsFinding } from '../../stack/os';
+
+/** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
+const WINDOWS_PUBLISHERS = ['microsoftwindowsserver', 'microsoftwindowsdesktop', 'microsoftsqlserver', 'microsoftvisualstudio', 'microsoftwindowsserverhpcpack'];
+
+/**
+ * The OS of an Azure VM or scale set: the resource type (Windows/LinuxVirtualMachine), the
+ * image publisher, the OS profile's windowsConfiguration / linuxConfiguration, or the OS disk's
+ * osType — for azure-native (`storageProfile`, `osProfile`, under `virtualMachineProfile` for
+ * scale sets) and classic (`sourceImageReference`, `storageImageReference`, `osProfileWindowsConfig`).
+ */
+export function azureVmOs(type: string, props: Record<string, unknown>): OsFinding | undefined {
+  if (/windowsVirtualMachine/i.test(type)) return { os: 'windows', osEvidence: type };
+  if (/linuxVirtualMachine/i.test(type)) return { os: 'linux', osEvidence: type };
+  for (const root of [[], ['virtualMachineProfile']]) {
+    const at = (...path: string[]) => plainAt(props, [...root, ...path]);
+    for (const path of [['storageProfile', 'imageReference', 'publisher'], ['sourceImageReference', 'publisher'], ['storageImageReference', 'publisher']]) {
+      const publisher = at(...path);
+      if (typeof publisher === 'string' && WINDOWS_PUBLISHERS.includes(publisher.toLowerCase())) return { os: 'windows', osEvidence: `${[...root, ...path].join('.')} ${publisher}` };
+    }
+    for (const path of [['osProfile', 'windowsConfiguration'], ['osProfileWindowsConfig']]) {
+      const config = at(...path);
+      if (config !== undefined && config !== null) return { os: 'windows', osEvidence: [...root, ...path].join('.') };
+    }
+    for (const path of [['osProfile', 'linuxConfiguration'], ['osProfileLinuxConfig']]) {
+      const config = at(...path);
+      if (config !== undefined && config !== null) return { os: 'linux', osEvidence: [...root, ...path].join('.') };
+    }
+    for (const path of [['storageProfile', 'osDisk', 'osType'], ['storageOsDisk', 'osType']]) {
+      const osType = at(...path);
+      if (typeof osType === 'string' && osType !== '') return classifyOsName(osType, [...root, ...path].join('.'));
+    }
+  }
+  return undefined;
+}
 
 /**
  * Azure resources that carry a size: azure-native (ARM) tokens first, then the classic
@@ -60,6 +95,7 @@ function vmHandler(
           size: size.size,
           count: 1,
           ...(group ? { group } : {}),
+          ...osFields(azureVmOs(ctx.type, ctx.props)),
           metricIds: metricIds(ctx, hostnamePaths),
         },
       };
@@ -97,6 +133,7 @@ function scaleSetHandler(
           size: size.size,
           count,
           ...(group ? { group } : {}),
+          ...osFields(azureVmOs(ctx.type, ctx.props)),
           metricIds: metricIds(ctx, []),
         },
       };

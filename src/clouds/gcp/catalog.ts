@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { CatalogPart, CatalogRow } from '../../catalog/format';
+import { gcpBurstSpec } from '../../catalog/burstable';
+import type { Capability } from '../../catalog/capabilities';
 
 /**
  * GCP price-catalog knowledge: reading Cyclenerd's per-region machine-type prices (the CSV
@@ -8,6 +10,8 @@ import type { CatalogPart, CatalogRow } from '../../catalog/format';
  */
 
 export const GCP_PRICES_FILE = 'gcp_compute_ondemand_prices_cyclenerd_2026-07-30.csv';
+/** The YAML the CSV was derived from: it also holds the per-machine-type licence prices (Windows Server). */
+export const GCP_PRICING_YAML_FILE = 'cyclenerd_gcp_pricing_2026-07-30.yml';
 export const GCP_PRICE_DATE = '2026-07-30';
 
 const decimal = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
@@ -29,9 +33,14 @@ export const gcpPriceRowSchema = z.object({
   'h100-80gb-mega': optionalDecimal,
   l4: optionalDecimal,
   rtx6000: optionalDecimal,
+  'local-ssd': optionalDecimal,
   /** `n1-custom` for the N1 custom machine types listed by name, else empty. */
   type: z.string(),
   hour_usd: optionalDecimal,
+  hour_spot_usd: optionalDecimal,
+  /** Includes sustained-use discounts (see data/README.md): what a VM running all month pays. */
+  month_usd: optionalDecimal,
+  month_spot_usd: optionalDecimal,
   month_1y_usd: optionalDecimal,
   month_3y_usd: optionalDecimal,
 });
@@ -56,17 +65,60 @@ export function isGcpBurstableSize(machineType: string): boolean {
   return /^(e2-(micro|small|medium)|f1-micro|g1-small)$/.test(machineType);
 }
 
+/**
+ * Capabilities by series and the CSV's columns: local SSD (the `local-ssd` GiB column), GPUs,
+ * bare metal (`-metal` types), HPC (the H3 / H4D series). Confidential VMs are a VM option on
+ * GCP, not a machine type, and GCP has no premium-storage or temp-disk distinction per type.
+ */
+export function gcpCapabilities(row: Pick<GcpPriceRow, 'machine_type' | 'series' | 'local-ssd'>, gpus: number): Capability[] {
+  const caps: Capability[] = [];
+  if (gpus > 0) caps.push('gpu');
+  if (/^h\d/.test(row.series)) caps.push('hpc');
+  if ((row['local-ssd'] ?? 0) > 0) caps.push('local-ssd');
+  if (row.machine_type.endsWith('-metal')) caps.push('metal');
+  return caps.sort();
+}
+
+/** CPU maker by series: `…d` AMD (n2d, c2d, t2d, c3d, n4d, c4d), t2a/c4a/n4a Arm; E2 runs on either (unknown); the rest Intel. */
+export function gcpCpuVendor(family: string): string | undefined {
+  if (family === 'e2') return undefined;
+  if (/^[a-z]\d+a$/.test(family)) return 'arm';
+  if (/^[a-z]\d+d$/.test(family)) return 'amd';
+  return 'intel';
+}
+
+/** Generation: the series number (`n2d` → 2; N1 custom, f1 and g1 are N1). */
+export function gcpGeneration(family: string): number | undefined {
+  if (family === 'n1-custom' || family === 'f1' || family === 'g1') return 1;
+  const m = /^[a-z]+(\d+)/.exec(family);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Windows Server licence per hour and machine type, from the pricing YAML's `compute.license`. */
+export function gcpWindowsLicences(yaml: unknown): Map<string, number> {
+  const licences = new Map<string, number>();
+  const table = (yaml as { compute?: { license?: Record<string, { cost?: { windows?: { hour?: unknown } } }> } })?.compute?.license;
+  if (!table || typeof table !== 'object') throw new Error(`${GCP_PRICING_YAML_FILE}: no compute.license table`);
+  for (const [machineType, entry] of Object.entries(table)) {
+    const hour = entry?.cost?.windows?.hour;
+    if (typeof hour === 'number' && Number.isFinite(hour) && hour >= 0) licences.set(machineType, hour);
+  }
+  return licences;
+}
+
 /** The family of a row: its series, except N1 custom types, whose series column says only `custom`. */
 export function gcpFamilyOf(row: Pick<GcpPriceRow, 'series' | 'type'>): string {
   return row.type !== '' ? row.type : row.series;
 }
 
 /**
- * GCP machine-type offerings. On-demand monthly = hour × 730 like the other clouds (the
- * source's own `month` applies sustained-use discounts, which depend on how the month is used);
- * the 1-year and 3-year committed-use monthly prices are kept as the source gives them.
+ * GCP machine-type offerings. The monthly price is the source's `month`, which includes the
+ * sustained-use discounts a VM running the whole month gets automatically (0.70 of hour × 730
+ * for N1/M1/M2…, 0.80 for N2/N2D/C2, none for E2 and newer series): that is what the user pays.
+ * Spot and the 1-year and 3-year committed-use monthly prices are kept as the source gives them;
+ * the Windows licence per machine type comes from the pricing YAML.
  */
-export function buildGcpPart(prices: readonly GcpPriceRow[]): CatalogPart {
+export function buildGcpPart(prices: readonly GcpPriceRow[], windowsLicences: ReadonlyMap<string, number> = new Map()): CatalogPart {
   const rows: CatalogRow[] = [];
   const unpriced = new Set<string>();
   let unpricedRows = 0;
@@ -89,14 +141,37 @@ export function buildGcpPart(prices: readonly GcpPriceRow[]): CatalogPart {
       gpus,
       hourlyUsd: price.hour_usd,
       source: 0,
+      ...gcpSizeExtras(price, family, gpus, windowsLicences.get(price.machine_type)),
+      ...(price.month_usd !== undefined && { monthlyUsd: price.month_usd }),
+      ...(price.hour_spot_usd !== undefined && { spotHourlyUsd: price.hour_spot_usd }),
+      ...(price.month_spot_usd !== undefined && { spotMonthlyUsd: price.month_spot_usd }),
       ...(price.month_1y_usd !== undefined && { monthlyUsdCommitted1y: price.month_1y_usd }),
       ...(price.month_3y_usd !== undefined && { monthlyUsdCommitted3y: price.month_3y_usd }),
     });
   }
   const notes = [
     `${rows.length} offerings from ${prices.length} price rows in ${new Set(prices.map((p) => p.region)).size} regions`,
+    `monthly = the source's month (sustained-use discounts included) for ${rows.filter((r) => r.monthlyUsd !== undefined).length} offerings; Windows licence known for ${new Set(rows.filter((r) => r.windowsLicenceHourlyUsd !== undefined).map((r) => r.size)).size} types`,
     `skipped ${unpricedRows} rows without an hourly price (${unpriced.size} types): ${[...unpriced].sort().join(', ')}`,
   ];
-  const source = `${GCP_PRICES_FILE} (Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml, from the Cloud Billing Catalog)`;
+  const source = `${GCP_PRICES_FILE} (Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml, from the Cloud Billing Catalog; monthly with sustained-use discounts)`;
   return { cloud: 'gcp', kind: 'vm', sources: [{ source, date: GCP_PRICE_DATE }], rows, notes };
+}
+
+function gcpSizeExtras(
+  row: GcpPriceRow,
+  family: string,
+  gpus: number,
+  windowsLicence: number | undefined,
+): Pick<CatalogRow, 'capabilities' | 'cpuVendor' | 'generation' | 'burst' | 'windowsLicenceHourlyUsd'> {
+  const cpuVendor = row.arch_derived === 'arm64' ? 'arm' : gcpCpuVendor(family);
+  const generation = gcpGeneration(family);
+  const burst = gcpBurstSpec(row.machine_type);
+  return {
+    capabilities: gcpCapabilities(row, gpus),
+    ...(cpuVendor && { cpuVendor }),
+    ...(generation !== undefined && { generation }),
+    ...(burst && { burst }),
+    ...(windowsLicence !== undefined && { windowsLicenceHourlyUsd: windowsLicence }),
+  };
 }

@@ -10,6 +10,27 @@ import {
   type ResourceHandler,
 } from '../../stack/handler';
 import { stringAt, stringMapAt } from '../../stack/values';
+import { osFields, plainAt, type OsFinding } from '../../stack/os';
+
+/** A boot image is Windows when it comes from the `windows-cloud` / `windows-sql-cloud` projects or its family or name starts `windows-`. */
+function isWindowsImage(image: string): boolean {
+  return /(^|\/)windows-(sql-)?cloud\//.test(image) || /(^|\/)(family\/)?windows-/.test(image);
+}
+
+/** The OS of a GCE instance (boot disk image) or instance template (boot disk source image). */
+export function gcpInstanceOs(props: Record<string, unknown>): OsFinding | undefined {
+  const images: { path: string; image: unknown }[] = [{ path: 'bootDisk.initializeParams.image', image: plainAt(props, ['bootDisk', 'initializeParams', 'image']) }];
+  const disks = plainAt(props, ['disks']);
+  if (Array.isArray(disks)) {
+    disks.forEach((disk: unknown, i) => {
+      if (disk && typeof disk === 'object') images.push({ path: `disks.${i}.sourceImage`, image: (disk as Record<string, unknown>).sourceImage });
+    });
+  }
+  for (const { path, image } of images) {
+    if (typeof image === 'string' && isWindowsImage(image)) return { os: 'windows', osEvidence: `${path} ${image}` };
+  }
+  return undefined;
+}
 
 /**
  * GCP resources that carry a size (@pulumi/gcp tokens). Machine types and zones may be plain
@@ -60,6 +81,7 @@ const instance: ResourceHandler = {
       size: size.size,
       count: 1,
       ...(group ? { group } : {}),
+      ...osFields(gcpInstanceOs(ctx.props)),
       metricIds: {
         name: ctx.name,
         ...(instanceId ? { gcpInstanceId: instanceId } : {}),
@@ -92,6 +114,7 @@ const instanceTemplate: ResourceHandler = {
         // One instance's shape; the instance group manager decides how many.
         count: 1,
         ...(group ? { group } : {}),
+        ...osFields(gcpInstanceOs(ctx.props)),
         metricIds: { name: ctx.name, ...(gcpProject ? { gcpProject } : {}) },
       },
     };

@@ -1,0 +1,119 @@
+import { HOURS_PER_MONTH, type Offering, type Workload } from '../model';
+import type { Catalog } from './types';
+
+/**
+ * The price a workload is shown is the one it would pay: Linux list prices by default, the
+ * Windows Server licence on top for a Windows VM (only where a source prices the licence), and
+ * spot prices for a workload marked interruptible (only where the source has spot prices).
+ * Where no true price exists the answer is "unpriced" with the reason, never a Linux price.
+ */
+
+export interface PriceView {
+  os: 'linux' | 'windows';
+  spot: boolean;
+}
+
+export const LINUX_ON_DEMAND: PriceView = Object.freeze({ os: 'linux', spot: false });
+
+/** The view a workload is priced in: its OS (absent = Linux), spot when its rule says interruptible. */
+export function priceViewOf(workload: Pick<Workload, 'os'>, rule?: { interruptible?: boolean }): PriceView {
+  return { os: workload.os === 'windows' ? 'windows' : 'linux', spot: rule?.interruptible === true };
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
+
+/** The Windows price of a Linux offering: its price plus the licence, or undefined when no source prices the licence. */
+export function windowsOffering(o: Offering): Offering | undefined {
+  if (o.os === 'windows') return o;
+  const licence = o.windowsLicenceHourlyUsd;
+  if (licence === undefined || o.kind !== 'vm') return undefined;
+  return {
+    ...o,
+    os: 'windows',
+    hourlyUsd: round9(o.hourlyUsd + licence),
+    // The licence is billed per hour, with no sustained-use discount.
+    monthlyUsd: round6(o.monthlyUsd + licence * HOURS_PER_MONTH),
+    ...(o.spotHourlyUsd !== undefined && { spotHourlyUsd: round9(o.spotHourlyUsd + licence) }),
+    ...(o.spotMonthlyUsd !== undefined && { spotMonthlyUsd: round6(o.spotMonthlyUsd + licence * HOURS_PER_MONTH) }),
+    // Committed-use discounts do not cover the licence: not comparable, dropped.
+    monthlyUsdCommitted1y: undefined,
+    monthlyUsdCommitted3y: undefined,
+    priceSource: `${o.priceSource}; + Windows Server licence ${licence} $/h (same source)`,
+  };
+}
+
+/** The spot price of an offering, or undefined when the source has none. */
+export function spotOffering(o: Offering): Offering | undefined {
+  if (o.spot) return o;
+  if (o.spotMonthlyUsd === undefined || o.spotHourlyUsd === undefined) return undefined;
+  return {
+    ...o,
+    spot: true,
+    hourlyUsd: o.spotHourlyUsd,
+    monthlyUsd: o.spotMonthlyUsd,
+    monthlyUsdCommitted1y: undefined,
+    monthlyUsdCommitted3y: undefined,
+    priceSource: `${o.priceSource}; spot price (can be evicted at any time)`,
+  };
+}
+
+/** An offering as a workload in `view` would pay for it, or undefined when no such price exists. */
+export function inView(o: Offering, view: PriceView): Offering | undefined {
+  const os = view.os === 'windows' ? windowsOffering(o) : o;
+  if (!os) return undefined;
+  return view.spot ? spotOffering(os) : os;
+}
+
+const viewCache = new Map<string, WeakMap<readonly Offering[], readonly Offering[]>>();
+
+/** A catalog pool in a view (cached per pool: the catalog's lists are shared and immutable). */
+export function poolInView(pool: readonly Offering[], view: PriceView): readonly Offering[] {
+  if (view.os === 'linux' && !view.spot) return pool;
+  const key = `${view.os}|${view.spot}`;
+  let byPool = viewCache.get(key);
+  if (!byPool) viewCache.set(key, (byPool = new WeakMap()));
+  let viewed = byPool.get(pool);
+  if (!viewed) {
+    viewed = Object.freeze(pool.map((o) => inView(o, view)).filter((o): o is Offering => o !== undefined));
+    byPool.set(pool, viewed);
+  }
+  return viewed;
+}
+
+/**
+ * What the workload pays today, or why that is not known. The current size is priced on demand
+ * in its OS (spot is something a recommendation may propose, not what it runs on).
+ */
+export function currentPrice(
+  catalog: Catalog,
+  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence'>,
+): { offering: Offering } | { unpriced: string } {
+  if (w.os === 'unknown') {
+    return { unpriced: `operating system not recognised${w.osEvidence ? ` (${w.osEvidence})` : ''}: not priced rather than shown at a Linux price` };
+  }
+  if (!w.region) return { unpriced: `region unknown: ${w.size} cannot be priced` };
+  const linux = catalog.lookup(w.cloud, w.region, w.size, w.kind === 'database' ? { engine: w.engine, multiAz: w.multiAz } : undefined);
+  if (!linux) {
+    if (!catalog.knowsSize(w.cloud, w.size)) return { unpriced: `unknown ${w.cloud} size ${w.size}: not in the price catalog` };
+    if (!catalog.regions(w.cloud, w.kind).includes(w.region)) {
+      if (w.cloud === 'aws' && w.kind === 'vm') {
+        return {
+          unpriced: `no offline AWS price for ${w.region} (the shipped EC2 catalog covers us-east-1 and GovCloud): run \`stackfit catalog refresh --cloud aws --region ${w.region}\``,
+        };
+      }
+      return { unpriced: `no ${w.cloud} prices for region ${w.region} in the catalog` };
+    }
+    return { unpriced: `${w.size} has no price in ${w.cloud}/${w.region}${w.engine ? ` for ${w.engine}${w.multiAz ? ' Multi-AZ' : ''}` : ''}` };
+  }
+  if (w.os === 'windows') {
+    const windows = windowsOffering(linux);
+    if (!windows) {
+      return {
+        unpriced: `Windows${w.osEvidence ? ` (${w.osEvidence})` : ''}: no source prices the Windows licence for ${w.size} in ${w.cloud}/${w.region} (the catalog holds Linux prices): not priced rather than shown at the Linux price`,
+      };
+    }
+    return { offering: windows };
+  }
+  return { offering: linux };
+}
