@@ -23,6 +23,18 @@ export interface ResolvedRule {
   families?: readonly string[];
   excludeFamilies: readonly string[];
   allowPreviousGeneration: boolean;
+  /** Count as a decision (undefined: decided by whether the inventory knows the count's config key). */
+  scaleOut?: boolean;
+  minCount?: number;
+  maxCount?: number;
+  /** Instances that may be lost while the rest carry the peak (undefined: the documented default). */
+  survive?: number;
+  /** Default 4 (see the optimiser). */
+  maxStepDown?: number;
+  minVcpu?: number;
+  minMemoryGiB?: number;
+  /** Default 0: cost only. */
+  riskAversion?: number;
 }
 
 /** Resolves the rules for a workload. Later entries in `workloads:` override earlier ones. */
@@ -58,6 +70,14 @@ export function ruleFor(config: StackfitConfig, workload: Pick<Workload, 'name' 
       ...(rule.families && { families: rule.families }),
       ...(rule.excludeFamilies && { excludeFamilies: rule.excludeFamilies }),
       ...(rule.allowPreviousGeneration !== undefined && { allowPreviousGeneration: rule.allowPreviousGeneration }),
+      ...(rule.scaleOut !== undefined && { scaleOut: rule.scaleOut }),
+      ...(rule.minCount !== undefined && { minCount: rule.minCount }),
+      ...(rule.maxCount !== undefined && { maxCount: rule.maxCount }),
+      ...(rule.survive !== undefined && { survive: rule.survive }),
+      ...(rule.maxStepDown !== undefined && { maxStepDown: rule.maxStepDown }),
+      ...(rule.minVcpu !== undefined && { minVcpu: rule.minVcpu }),
+      ...(rule.minMemoryGiB !== undefined && { minMemoryGiB: rule.minMemoryGiB }),
+      ...(rule.riskAversion !== undefined && { riskAversion: rule.riskAversion }),
     });
   }
   return base;

@@ -3,7 +3,9 @@ import type { StackfitConfig } from '../config/schema';
 import { ruleFor, type ResolvedRule } from '../config/rules';
 import { compareOptions, offeringKey, placeOf, reduceOptions, type PlacementOption } from './options';
 import type { SpreadConstraint } from './milp';
-import { describeDemand, fitsDemand } from './risk';
+import { describeDemand } from './risk';
+import { countLevels, keptOfferings, makeOption, sizingOf, type OptionContext, type Sizing } from './choices';
+import type { EgressPrices } from '../catalog/egress';
 
 /**
  * Model building: turns the pipeline's inputs into the optimisation problem — the workloads
@@ -25,6 +27,8 @@ export interface PlanInput {
   stack?: string;
   /** Time limit for one branch-and-bound solve (ms); the plan reports status 'feasible' with its gap when hit. */
   timeoutMs?: number;
+  /** Egress list prices for the data a move copies (`loadEgressPrices`); absent: from config only, else unknown. */
+  egress?: EgressPrices;
 }
 
 /** A workload the solver chooses for. */
@@ -33,14 +37,20 @@ export interface Free {
   workload: Workload;
   current: Offering;
   demand: Demand;
-  /** Options with the noise thresholds applied, and without (used when a constraint needs them). */
+  sizing: Sizing;
+  /** Options with the noise thresholds and the payback rule applied, and without (used when a constraint needs them). */
   filtered: PlacementOption[];
   unfiltered: PlacementOption[];
   options: PlacementOption[];
   /** The cheapest change the thresholds removed (for the reason text). */
   bestNoise?: PlacementOption;
+  /** Whether today's size and count carry the demand (with `survive` instances lost). */
   currentFits: boolean;
   spread?: number;
+  /** The cheapest option `maxStepDown` kept out (a bigger cut than one PR may make). */
+  beyondStep?: PlacementOption;
+  /** Colocated group the workload moves with. */
+  colocate?: string;
 }
 
 /** A workload that stays as it is (no demand, pinned, unpriced, nothing fits). */
@@ -76,26 +86,6 @@ function placementAllowed(rule: ResolvedRule, offering: Offering): boolean {
   return !regions || regions.includes(offering.region);
 }
 
-export function makeOption(offering: Offering, workload: Workload, current: Offering, config: StackfitConfig): PlacementOption {
-  const count = workload.count;
-  const migration =
-    offering.cloud !== current.cloud
-      ? config.migration.crossCloudCostPerInstance * count
-      : offering.region !== current.region
-        ? config.migration.crossRegionCostPerInstance * count
-        : 0;
-  const monthly = offering.monthlyUsd * count;
-  return {
-    offering,
-    cloud: offering.cloud,
-    place: placeOf(offering.cloud, offering.region),
-    monthly,
-    migration,
-    objective: monthly + migration / config.migration.amortizeMonths,
-    isCurrent: offeringKey(offering) === offeringKey(current),
-  };
-}
-
 /** A change whose saving misses either threshold is noise: the workload keeps its size instead. */
 function isNoise(option: PlacementOption, currentMonthly: number, config: StackfitConfig): boolean {
   const saving = currentMonthly - option.monthly;
@@ -105,41 +95,14 @@ function isNoise(option: PlacementOption, currentMonthly: number, config: Stackf
 }
 
 /**
- * Only the cheapest offering per place can be optimal (docs/optimizer.md); keep also the cheapest
- * one dearer than today per place, which is what remains of a place when the thresholds drop its
- * cheapest. This loop sees every candidate of every workload (hundreds each): no allocation per offering.
+ * A move pays when its one-off cost is paid back by the monthly saving within
+ * `migration.maxPaybackMonths`, against staying: today's cost, or (when today's size no longer
+ * fits) the cheapest option in today's place.
  */
-function keptOfferings(current: Offering, demand: Demand, offered: readonly Offering[], keepable: boolean): Offering[] {
-  const currentMonthlyEach = current.monthlyUsd;
-  const minVcpu = demand.cpu.required - 1e-9 * Math.max(1, demand.cpu.required);
-  const minMemory = demand.memory ? demand.memory.required - 1e-9 * Math.max(1, demand.memory.required) : Number.NEGATIVE_INFINITY;
-  const noDownsize = !demand.allowDownsize;
-  const isCurrent = (o: Offering): boolean => o.size === current.size && o.region === current.region && o.cloud === current.cloud;
-  const better = (a: Offering, b: Offering | undefined): boolean =>
-    !b || a.monthlyUsd < b.monthlyUsd || (a.monthlyUsd === b.monthlyUsd && (isCurrent(a) || (!isCurrent(b) && a.size < b.size)));
-  // cloud → region → [cheapest, cheapest dearer than today]
-  const perPlace = new Map<string, Map<string, [Offering | undefined, Offering | undefined]>>();
-  const consider = (o: Offering): void => {
-    // Defensive re-checks of what candidatesFor guarantees: fits the demand, no downsize when not allowed.
-    if (o.vcpu < minVcpu || o.memoryGiB < minMemory) return;
-    if (noDownsize && (o.vcpu < current.vcpu || o.memoryGiB < current.memoryGiB) && !isCurrent(o)) return;
-    let regions = perPlace.get(o.cloud);
-    if (!regions) perPlace.set(o.cloud, (regions = new Map()));
-    let best = regions.get(o.region);
-    if (!best) regions.set(o.region, (best = [undefined, undefined]));
-    if (better(o, best[0])) best[0] = o;
-    if (o.monthlyUsd > currentMonthlyEach && better(o, best[1])) best[1] = o;
-  };
-  if (keepable) consider(current);
-  for (let i = 0; i < offered.length; i++) consider(offered[i]!);
-  const kept: Offering[] = keepable ? [current] : [];
-  for (const regions of perPlace.values()) {
-    for (const [cheapest, dearer] of regions.values()) {
-      if (cheapest) kept.push(cheapest);
-      if (dearer) kept.push(dearer);
-    }
-  }
-  return kept;
+function paysBack(option: PlacementOption, stayMonthly: number | undefined, config: StackfitConfig): boolean {
+  if (option.migration <= 0 || stayMonthly === undefined) return true;
+  const saving = stayMonthly - option.monthly;
+  return saving > 0 && option.migration / saving <= config.migration.maxPaybackMonths + 1e-9;
 }
 
 /** Classifies one workload: free (with its options) or fixed (with the reason it stays). */
@@ -155,17 +118,23 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
   if (demand.status === 'insufficient-history') {
     return fix('no-recommendation', `only ${demand.historyHours.toFixed(0)} h of usage history (needs ${rule.minHistoryHours} h): ${current.size} stays`);
   }
-  const currentFits = fitsDemand(current, demand);
+  const sizing = sizingOf(workload, rule, demand.allowDownsize);
+  const levels = countLevels(demand, workload.count, sizing);
+  if (levels.length === 0) return fix('no-recommendation', `survive: ${sizing.survive} needs more than ${sizing.survive} instance(s), and the count is ${workload.count}: ${current.size} stays`);
+  const todayLevel = levels.find((l) => l.n === workload.count);
+  const currentFits = todayLevel !== undefined && current.vcpu >= todayLevel.needCpu * (1 - 1e-9) && current.memoryGiB >= todayLevel.needMemory * (1 - 1e-9);
   const offered = input.candidates.get(workload.urn) ?? [];
   const currentKey = offeringKey(current);
   const keepable = currentFits && (placementAllowed(rule, current) || offered.some((o) => offeringKey(o) === currentKey));
+  const ctx: OptionContext = { workload, current, config, sizing, ...(input.egress && { egress: input.egress }) };
+  const kept = keptOfferings(ctx, demand, levels, offered, keepable);
   const unfiltered: PlacementOption[] = [];
   const seen = new Set<string>();
-  for (const offering of keptOfferings(current, demand, offered, keepable)) {
-    const key = offeringKey(offering);
+  for (const { offering, level } of kept.offerings) {
+    const key = `${offeringKey(offering)}×${level.n}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    unfiltered.push(makeOption(offering, workload, current, config));
+    unfiltered.push(makeOption(offering, level, ctx));
   }
   if (unfiltered.length === 0) {
     return fix(
@@ -174,15 +143,24 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
     );
   }
   const currentMonthly = current.monthlyUsd * workload.count;
+  const home = placeOf(current.cloud, current.region);
+  const inPlace = unfiltered.filter((o) => o.place === home);
+  const stayMonthly = keepable ? currentMonthly : inPlace.length ? Math.min(...inPlace.map((o) => o.monthly)) : undefined;
+  const groupRule = workload.group !== undefined ? config.groups[workload.group] : undefined;
+  const inSpreadGroup = (groupRule?.minClouds ?? 1) > 1 || (groupRule?.minRegions ?? 1) > 1;
   let bestNoise: PlacementOption | undefined;
-  const filtered = keepable
-    ? unfiltered.filter((o) => {
-        if (o.isCurrent || !isNoise(o, currentMonthly, config)) return true;
-        if (!bestNoise || compareOptions(o, bestNoise) < 0) bestNoise = o;
-        return false;
-      })
-    : unfiltered;
-  return { index, workload, current, demand, filtered, unfiltered, options: filtered, bestNoise, currentFits };
+  const filtered = unfiltered.filter((o) => {
+    if (o.isCurrent) return true;
+    // A spread rule may need a move that does not pay back (the reason then names the group).
+    if (!inSpreadGroup && !paysBack(o, stayMonthly, config)) return false;
+    if (!keepable || !isNoise(o, currentMonthly, config)) return true;
+    if (!bestNoise || compareOptions(o, bestNoise) < 0) bestNoise = o;
+    return false;
+  });
+  // Nothing left (today's size no longer fits and no move pays back): the rules give way, as for the thresholds.
+  const free: Free = { index, workload, current, demand, sizing, filtered: filtered.length ? filtered : unfiltered, unfiltered, options: filtered.length ? filtered : unfiltered, bestNoise, currentFits };
+  if (kept.beyondStep) free.beyondStep = makeOption(kept.beyondStep.offering, kept.beyondStep.level, ctx);
+  return free;
 }
 
 /** The spread rules: one per group that asks for more than one cloud or region. */
