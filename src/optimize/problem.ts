@@ -1,4 +1,4 @@
-import type { Demand, Offering, PlanAction, SkippedResource, Workload } from '../model';
+import { StackfitError, type Demand, type Offering, type PlanAction, type SkippedResource, type Workload } from '../model';
 import type { StackfitConfig } from '../config/schema';
 import { ruleFor, type ResolvedRule } from '../config/rules';
 import { compareOptions, offeringKey, placeOf, reduceOptions, type PlacementOption } from './options';
@@ -203,6 +203,8 @@ export function buildProblem(input: PlanInput): Problem {
     if ('action' in classified) fixeds.push(classified);
     else frees.push(classified);
   });
+  if (input.config.budget.mode === 'headroom') priceRiskLexicographically(input.config, frees);
+  colocateGroups(input.config, frees, fixeds);
   const { spreads, byGroup } = buildSpreads(input.config, fixeds);
   for (const free of frees) {
     const spread = free.workload.group !== undefined ? byGroup.get(free.workload.group) : undefined;
@@ -218,4 +220,76 @@ export function buildProblem(input: PlanInput): Problem {
     free.options = free.filtered;
   }
   return { frees, fixeds, spreads, ungrouped: frees.filter((f) => f.spread === undefined) };
+}
+
+/**
+ * Budget mode `headroom`: the least risk first, then the least cost. Each instance's risk level
+ * is priced above any cost difference the plan can make (the sum over workloads of their
+ * options' objective range), so the budget buys headroom before it saves money.
+ */
+function priceRiskLexicographically(config: StackfitConfig, frees: readonly Free[]): void {
+  if (config.budget.maxMonthlyCost === undefined) {
+    throw new StackfitError('budget.mode headroom spends a budget: set budget.maxMonthlyCost too', 'stackfit.yaml: budget.mode');
+  }
+  let range = 0;
+  for (const f of frees) {
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (const o of f.unfiltered) {
+      low = Math.min(low, o.objective);
+      high = Math.max(high, o.objective);
+    }
+    range += high - low;
+  }
+  const pricePerLevel = Math.ceil(range + 1);
+  for (const f of frees) for (const o of f.unfiltered) o.objective += pricePerLevel * o.risk * o.count;
+}
+
+/**
+ * `colocate: true` groups move together or not at all: either every member stays in its place,
+ * or every member goes to one common place. Decided before the solve, on the objective (the
+ * group's least total over its feasible common places vs staying, a move only when the group's
+ * one-off cost pays back within maxPaybackMonths); each member then keeps only its options there.
+ */
+function colocateGroups(config: StackfitConfig, frees: readonly Free[], fixeds: readonly Fixed[]): void {
+  for (const [name, rule] of Object.entries(config.groups)) {
+    if (!rule.colocate) continue;
+    const where = `stackfit.yaml: groups.${name}.colocate`;
+    if ((rule.minClouds ?? 1) > 1 || (rule.minRegions ?? 1) > 1) {
+      throw new StackfitError(`group ${name} cannot be colocated and spread over ${rule.minClouds ?? 1} clouds / ${rule.minRegions ?? 1} regions at once`, where);
+    }
+    const members = frees.filter((f) => f.workload.group === name);
+    if (members.length === 0) continue;
+    const stuck = fixeds.some((f) => f.workload.group === name);
+    const home = (f: Free): string => placeOf(f.current.cloud, f.current.region);
+    const best = (f: Free, place: string): PlacementOption | undefined => {
+      let found: PlacementOption | undefined;
+      for (const o of f.options.some((x) => x.place === place) ? f.options : f.unfiltered) if (o.place === place && (!found || o.objective < found.objective)) found = o;
+      return found;
+    };
+    const stay = members.map((f) => best(f, home(f)));
+    let choice: { place?: string; value: number } | undefined = stay.every((o) => o) ? { value: stay.reduce((t, o) => t + o!.objective, 0) } : undefined;
+    const stayMonthly = stay.every((o) => o) ? stay.reduce((t, o) => t + o!.monthly, 0) : undefined;
+    if (!stuck) {
+      const places = new Set(members[0]!.unfiltered.map((o) => o.place));
+      for (const place of places) {
+        const picks = members.map((f) => best(f, place));
+        if (picks.some((o) => !o)) continue;
+        const value = picks.reduce((t, o) => t + o!.objective, 0);
+        const monthly = picks.reduce((t, o) => t + o!.monthly, 0);
+        const migration = picks.reduce((t, o) => t + o!.migration, 0);
+        const pays = stayMonthly === undefined || migration === 0 || (stayMonthly > monthly && migration / (stayMonthly - monthly) <= config.migration.maxPaybackMonths + 1e-9);
+        if (pays && (!choice || value < choice.value - 1e-9)) choice = { place, value };
+      }
+    }
+    if (!choice) throw new StackfitError(`group ${name} has no place where all its workloads fit${stuck ? ' (some of its workloads stay where they are)' : ''}, and cannot stay where it is`, where);
+    for (const f of members) {
+      const place = choice.place ?? home(f);
+      const keep = (list: PlacementOption[]) => list.filter((o) => o.place === place);
+      f.unfiltered = keep(f.unfiltered);
+      f.filtered = keep(f.filtered).length ? keep(f.filtered) : f.unfiltered;
+      f.options = f.filtered;
+      f.colocate = name;
+    }
+  }
 }
