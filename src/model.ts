@@ -222,6 +222,8 @@ export interface PlanItem {
   countAfter?: number;
   /** For a move: what the one-off cost is made of, and when the saving pays it back. */
   migration?: MigrationCost;
+  /** Why the item costs more than today (saturation, survivability, risk), when it does. */
+  increaseReason?: string;
   /** A cut capped by `maxStepDown`: this change is step 1 of `of`. */
   step?: { step: number; of: number; maxStepDown: number };
   risk: Risk;
@@ -244,7 +246,7 @@ export interface MigrationCost {
   egressPriceSource?: string;
   /** What could not be priced (e.g. AWS egress without `migration.egressUsdPerGiB.aws`). */
   unknown: string[];
-  /** One-off ÷ monthly saving; absent when the move saves nothing. */
+  /** One-off ÷ monthly saving against staying (today's cost, or the cheapest size in today's place when today's no longer fits); absent when the move saves nothing. */
   paybackMonths?: number;
 }
 

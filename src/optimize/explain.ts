@@ -46,8 +46,9 @@ function moveText(free: Free, option: PlacementOption, config: StackfitConfig): 
     if (detail.unknown.length) cost += `; not priced: ${detail.unknown.join(', ')}`;
   }
   parts.push(cost);
-  const saving = current.monthlyUsd * workload.count - option.monthly;
-  if (saving > 0) parts.push(`paid back in ${(option.migration / saving).toFixed(1)} months (limit ${config.migration.maxPaybackMonths})`);
+  const stay = free.stayMonthly ?? current.monthlyUsd * workload.count;
+  const saving = stay - option.monthly;
+  if (saving > 0) parts.push(`paid back in ${(option.migration / saving).toFixed(1)} months${free.currentFits ? '' : ' against resizing in place'} (limit ${config.migration.maxPaybackMonths})`);
   return parts.join('; ');
 }
 
@@ -120,8 +121,9 @@ export function freeItem(free: Free, option: PlacementOption, ctx: ExplainContex
   const { workload, current, demand } = free;
   const before = current.monthlyUsd * workload.count;
   const action: PlanAction = option.isCurrent ? 'keep' : option.place === placeOf(current.cloud, current.region) ? 'resize' : 'move';
-  const saving = before - option.monthly;
+  const saving = (free.stayMonthly ?? before) - option.monthly;
   const step = stepOf(free, option);
+  const increase = increaseText(free, option, ctx);
   return {
     urn: workload.urn,
     workload,
@@ -136,6 +138,7 @@ export function freeItem(free: Free, option: PlacementOption, ctx: ExplainContex
     ...(option.count !== workload.count && { countAfter: option.count }),
     ...(action === 'move' && option.migrationDetail && { migration: { ...option.migrationDetail, ...(saving > 0 && { paybackMonths: option.migration / saving }) } }),
     ...(step && { step }),
+    ...(increase && { increaseReason: increase }),
     risk: option.risk,
     reason: reasonFor(free, option, action, ctx),
   };

@@ -44,6 +44,8 @@ export interface Free {
   options: PlacementOption[];
   /** The cheapest change the thresholds removed (for the reason text). */
   bestNoise?: PlacementOption;
+  /** Monthly cost of staying: today's, or the cheapest option in today's place when today's no longer fits. */
+  stayMonthly?: number;
   /** Whether today's size and count carry the demand (with `survive` instances lost). */
   currentFits: boolean;
   spread?: number;
@@ -158,7 +160,7 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
     return false;
   });
   // Nothing left (today's size no longer fits and no move pays back): the rules give way, as for the thresholds.
-  const free: Free = { index, workload, current, demand, sizing, filtered: filtered.length ? filtered : unfiltered, unfiltered, options: filtered.length ? filtered : unfiltered, bestNoise, currentFits };
+  const free: Free = { index, workload, current, demand, sizing, filtered: filtered.length ? filtered : unfiltered, unfiltered, options: filtered.length ? filtered : unfiltered, bestNoise, currentFits, ...(stayMonthly !== undefined && { stayMonthly }) };
   if (kept.beyondStep) free.beyondStep = makeOption(kept.beyondStep.offering, kept.beyondStep.level, ctx);
   return free;
 }
