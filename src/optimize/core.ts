@@ -305,7 +305,7 @@ export function solveBudgetCore(state: SolveState, budget: number, fixedMonthly:
 
   const built = buildStages(state, classes, active, group, inc, gap, lambdaStar);
   const pareto = built ? paretoKnapsack(built.stages, coreBudget, gap) : 'too-large';
-  if (built) state.models.pareto = { stages: built.stages.length, choices: built.stages.reduce((n, s) => n + s.length, 0) };
+  if (built && pareto !== 'too-large') state.models.pareto = { stages: built.stages.length, choices: built.stages.reduce((n, s) => n + s.length, 0) };
   if (built && pareto !== 'too-large' && pareto !== undefined && pareto.objective + settledObjective <= upper + tolerance) {
     for (const [f, o] of settled) chosen.set(f, o);
     pareto.picks.forEach((pick, i) => built.decoders[i]!(pick));

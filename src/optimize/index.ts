@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Plan, PlanItem } from '../model';
-import { buildProblem, type PlanInput, type Problem } from './problem';
-import { checkSpreads, newSolveState, solveDecomposed } from './decompose';
+import { buildProblem, type PlanInput } from './problem';
+import { checkSpreads, newSolveState, solveDecomposed, type SolveState } from './decompose';
 import { solveBudgetCore } from './core';
 import { EPS } from './lagrange';
 import { fixedItem, freeItem } from './explain';
@@ -28,7 +28,8 @@ export function solvePlan(input: PlanInput): Plan {
   solveDecomposed(state);
   let monthly = 0;
   for (const o of state.chosen.values()) monthly += o.monthly;
-  if (budget !== undefined && fixedMonthly + monthly > budget + EPS) solveBudgetCore(state, budget, fixedMonthly);
+  const coupled = budget !== undefined && fixedMonthly + monthly > budget + EPS;
+  if (coupled) solveBudgetCore(state, budget, fixedMonthly);
 
   const items: PlanItem[] = new Array(input.workloads.length);
   let monthlyBefore = 0;
@@ -65,36 +66,33 @@ export function solvePlan(input: PlanInput): Plan {
       objective,
       lpBound: bound,
       gap: objective > 0 ? Math.max(0, (objective - bound) / objective) : 0,
-      ...modelSize(problem, budget !== undefined),
+      ...solvedSize(state),
       millis: performance.now() - started,
+      method: methodOf(state, coupled),
+      models: { closedForm: problem.ungrouped.length, milp: { solver: 'yalps', ...state.models.milp }, ...(state.models.pareto && { pareto: state.models.pareto }) },
     },
   };
 }
 
-/** Size of the whole model after the exact reduction (one binary per remaining option, spread indicators and rows). */
-function modelSize(problem: Problem, hasBudget: boolean): { variables: number; constraints: number } {
-  let variables = 0;
-  let constraints = problem.frees.length + (hasBudget ? 1 : 0);
-  for (const f of problem.frees) variables += f.options.length;
-  for (const spread of problem.spreads) {
-    const clouds = new Set<string>();
-    const places = new Set<string>();
-    for (const m of spread.members) {
-      for (const o of m.options) {
-        if (!spread.constraint.fixedClouds.has(o.cloud)) clouds.add(o.cloud);
-        if (!spread.constraint.fixedPlaces.has(o.place)) places.add(o.place);
-      }
-    }
-    if (spread.minClouds > spread.constraint.fixedClouds.size) {
-      variables += clouds.size;
-      constraints += clouds.size + 1;
-    }
-    if (spread.minRegions > spread.constraint.fixedPlaces.size) {
-      variables += places.size;
-      constraints += places.size + 1;
-    }
-  }
-  return { variables, constraints };
+/**
+ * The size of what was actually solved: the variables and rows of every yalps model built (spread
+ * groups, member fixing, the core fallback), plus the Pareto DP's stage choices and its rows (one
+ * per stage and the budget). Workloads decided in closed form add nothing.
+ */
+function solvedSize(state: SolveState): { variables: number; constraints: number } {
+  const { milp, pareto } = state.models;
+  return {
+    variables: milp.totalVariables + (pareto?.choices ?? 0),
+    constraints: milp.totalConstraints + (pareto ? pareto.stages + 1 : 0),
+  };
 }
 
-
+function methodOf(state: SolveState, coupled: boolean): string {
+  const parts = ['exact option reduction', 'closed-form argmin per ungrouped workload'];
+  if (state.problem.spreads.some((s) => s.members.length > 0)) parts.push('yalps MILP per spread group');
+  if (coupled) {
+    parts.push('Lagrangian relaxation of the budget row with reduced-cost fixing');
+    parts.push(state.models.pareto ? 'Pareto dynamic programme over the core' : 'yalps branch-and-bound over the core');
+  }
+  return parts.join(' + ');
+}

@@ -209,3 +209,23 @@ describe('GCP egress prices from data/', () => {
     expect(loadEgressPrices()!.gcp.size).toBeGreaterThan(30);
   });
 });
+
+describe('the solver report', () => {
+  it('names the method actually run and counts only the models actually solved', () => {
+    const a = offering('aws', 'us-east-1', 'm5.xlarge');
+    const b = offering('aws', 'us-east-1', 'm5.large');
+    // 1.6 vCPU: risk 1 on m5.large, 0 on m5.xlarge.
+    const cases = [caseOf('one', a, [a, b], 1.6, 2), caseOf('two', a, [a, b], 1.6, 2)];
+    const free = solvePlan(planInput(cases, config()));
+    expect(free.solver.method).toBe('exact option reduction + closed-form argmin per ungrouped workload');
+    expect(free.solver.models).toMatchObject({ closedForm: 2, milp: { solver: 'yalps', solves: 0 } });
+    expect([free.solver.variables, free.solver.constraints]).toEqual([0, 0]);
+    // Risk priced high, both would keep m5.xlarge; the budget allows that for one of them only.
+    const budget = solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 0 }, workloads: { '*': { riskAversion: 1000 } }, budget: { maxMonthlyCost: a.monthlyUsd + b.monthlyUsd } })));
+    expect(budget.solver.method).toContain('Lagrangian relaxation of the budget row');
+    expect(budget.solver.method).toContain('Pareto dynamic programme over the core');
+    expect(budget.solver.models!.pareto!.stages).toBeGreaterThan(0);
+    expect(budget.solver.variables).toBe(budget.solver.models!.pareto!.choices);
+    expect(budget.totals.monthlyAfter).toBeCloseTo(a.monthlyUsd + b.monthlyUsd, 6);
+  });
+});
