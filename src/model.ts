@@ -73,6 +73,10 @@ export interface Workload {
   metricIds: MetricIds;
   /** Where the size is set in stack config, when known (example project, mapping, inference). */
   configRef?: ConfigRef;
+  /** Where the instance count is set in stack config, when known: the count is then a decision. */
+  countRef?: ConfigRef;
+  /** Size of each instance's attached disks (GiB), when the stack says: what a move has to copy. */
+  diskGiB?: number;
   /** Stack this workload was read from. */
   stack?: string;
   /**
@@ -245,6 +249,14 @@ export interface PlanItem {
   monthlyDelta?: number;
   /** One-off cost of moving between clouds, counted in the objective (amortised). */
   migrationCost: number;
+  /** Instances after the change (absent: unchanged, `workload.count`). */
+  countAfter?: number;
+  /** For a move: what the one-off cost is made of, and when the saving pays it back. */
+  migration?: MigrationCost;
+  /** Why the item costs more than today (saturation, survivability, risk), when it does. */
+  increaseReason?: string;
+  /** A cut capped by `maxStepDown`: this change is step 1 of `of`. */
+  step?: { step: number; of: number; maxStepDown: number };
   risk: Risk;
   /** Why this choice (or why none). */
   reason: string;
@@ -253,6 +265,20 @@ export interface PlanItem {
    * cheapest sizes that also meet the demand, usually bigger and so at lower risk.
    */
   alternatives?: { offering: Offering; monthly: number; risk: Risk }[];
+}
+
+export interface MigrationCost {
+  /** Per-instance one-off × instances created. */
+  instancesUsd: number;
+  /** Disk data copied out (GiB) and its egress cost at the source cloud's list price, when known. */
+  dataGiB?: number;
+  dataUsd?: number;
+  /** Where the egress price comes from (file and date, or the stackfit.yaml setting). */
+  egressPriceSource?: string;
+  /** What could not be priced (e.g. AWS egress without `migration.egressUsdPerGiB.aws`). */
+  unknown: string[];
+  /** One-off ÷ monthly saving against staying (today's cost, or the cheapest size in today's place when today's no longer fits); absent when the move saves nothing. */
+  paybackMonths?: number;
 }
 
 export interface Plan {
@@ -276,6 +302,14 @@ export interface Plan {
     variables: number;
     constraints: number;
     millis: number;
+    /** The algorithm actually run, and the models handed to a solver (see docs/optimizer.md). */
+    method?: string;
+    models?: {
+      /** Workloads decided in closed form (argmin of their options, no solver). */
+      closedForm: number;
+      milp: { solver: string; solves: number; largestVariables: number; largestConstraints: number; totalVariables: number; totalConstraints: number };
+      pareto?: { stages: number; choices: number };
+    };
   };
 }
 

@@ -11,6 +11,8 @@ import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
 import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageResult, type UsageSeries, type UsageSource, type Workload } from './model';
 import { riskOf, solvePlan } from './optimize';
+import { demandPerInstance, sizingOf } from './optimize/choices';
+import { loadEgressPrices } from './catalog/egress';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
 import { fetchUsage } from './usage/fetch';
@@ -100,15 +102,38 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
       unpriced.set(workload.urn, `no capability data for ${workload.size} (${workload.cloud}): cannot tell which sizes it can run on, so none is proposed`);
       continue;
     }
-    if (demand.status === 'ok') {
-      candidates.set(workload.urn, candidatesFor({ workload, demand, rule, catalog, current: offering, perPlace: 1, cpuUsage: series.cpuCores }));
-    }
+    if (demand.status === 'ok') candidates.set(workload.urn, candidatesOf(workload, demand, rule, catalog, offering, config, series.cpuCores));
   }
-  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack, currentUnfit });
+  const egress = loadEgressPrices();
+  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack, currentUnfit, ...(egress && { egress }) });
   addAlternatives(plan, rules, catalog, cpuUsage);
   explainPrices(plan, unpriced, cpuUsage);
   const served = new Set(usage.series.keys());
   return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)), usageWarnings: usage.warnings ?? [] };
+}
+
+/**
+ * Candidates for the optimiser: what fits the loosest per-instance need over the counts it may
+ * choose (the most instances, `survive` of them lost); every size of the frontier per place when
+ * the count is a decision (a different count may make a different size the cheapest), else the
+ * cheapest per place.
+ */
+function candidatesOf(
+  workload: Workload,
+  demand: Demand,
+  rule: ResolvedRule,
+  catalog: Catalog,
+  current: Offering | undefined,
+  config: StackfitConfig,
+  cpuUsage: UsageSeries['cpuCores'],
+): Offering[] {
+  const sizing = sizingOf(workload, rule, demand.allowDownsize);
+  const most = sizing.counts[sizing.counts.length - 1]!;
+  if (most <= sizing.survive) return [];
+  const loosest = demandPerInstance(demand, workload.count, most, sizing.survive);
+  // With risk priced, a dearer size in the same place may be worth its lower risk: keep the frontier.
+  const cheapestOnly = !sizing.countDecided && sizing.riskAversion === 0 && config.budget.mode !== 'headroom';
+  return candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, ...(cheapestOnly && { perPlace: 1 }) });
 }
 
 /** How many runner-up sizes each recommendation lists. */
@@ -124,11 +149,17 @@ function addAlternatives(plan: Plan, rules: Map<string, ResolvedRule>, catalog: 
     const rule = rules.get(item.urn);
     if (!chosen || !demand || demand.status !== 'ok' || !rule || rule.pin || item.action === 'keep') continue;
     const here: ResolvedRule = { ...rule, allowMove: true, clouds: [chosen.cloud], regions: { [chosen.cloud]: [chosen.region] } };
+    // At the chosen count, with `survive` instances lost (as the optimiser sized it).
+    const count = item.countAfter ?? item.workload.count;
+    const survive = sizingOf(item.workload, rule, demand.allowDownsize).survive;
+    if (count <= survive) continue;
+    const need = demandPerInstance(demand, item.workload.count, count, survive);
+    const normal = demandPerInstance(demand, item.workload.count, count, 0);
     const usage = cpuUsage.get(item.urn);
-    item.alternatives = candidatesFor({ workload: item.workload, demand, rule: here, catalog, current: item.current, ...(usage && { cpuUsage: usage }) })
+    item.alternatives = candidatesFor({ workload: item.workload, demand: need, rule: here, catalog, current: item.current, ...(usage && { cpuUsage: usage }) })
       .filter((o) => o.size !== chosen.size)
       .slice(0, ALTERNATIVES_PER_ITEM)
-      .map((offering) => ({ offering, monthly: offering.monthlyUsd * item.workload.count, risk: riskOf(offering, demand) }));
+      .map((offering) => ({ offering, monthly: offering.monthlyUsd * count, risk: riskOf(offering, normal) }));
   }
 }
 

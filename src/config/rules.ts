@@ -25,6 +25,18 @@ export interface ResolvedRule {
   allowPreviousGeneration: boolean;
   /** Marked interruptible: spot prices where the catalog has them (with the eviction caveat). */
   interruptible?: boolean;
+  /** Count as a decision (undefined: decided by whether the inventory knows the count's config key). */
+  scaleOut?: boolean;
+  minCount?: number;
+  maxCount?: number;
+  /** Instances that may be lost while the rest carry the peak (undefined: the documented default). */
+  survive?: number;
+  /** Default 4 (see the optimiser). */
+  maxStepDown?: number;
+  minVcpu?: number;
+  minMemoryGiB?: number;
+  /** Default 0: cost only. */
+  riskAversion?: number;
 }
 
 /** Resolves the rules for a workload. Later entries in `workloads:` override earlier ones. */
@@ -61,6 +73,14 @@ export function ruleFor(config: StackfitConfig, workload: Pick<Workload, 'name' 
       ...(rule.excludeFamilies && { excludeFamilies: rule.excludeFamilies }),
       ...(rule.allowPreviousGeneration !== undefined && { allowPreviousGeneration: rule.allowPreviousGeneration }),
       ...(rule.interruptible !== undefined && { interruptible: rule.interruptible }),
+      ...(rule.scaleOut !== undefined && { scaleOut: rule.scaleOut }),
+      ...(rule.minCount !== undefined && { minCount: rule.minCount }),
+      ...(rule.maxCount !== undefined && { maxCount: rule.maxCount }),
+      ...(rule.survive !== undefined && { survive: rule.survive }),
+      ...(rule.maxStepDown !== undefined && { maxStepDown: rule.maxStepDown }),
+      ...(rule.minVcpu !== undefined && { minVcpu: rule.minVcpu }),
+      ...(rule.minMemoryGiB !== undefined && { minMemoryGiB: rule.minMemoryGiB }),
+      ...(rule.riskAversion !== undefined && { riskAversion: rule.riskAversion }),
     });
   }
   return base;

@@ -41,12 +41,34 @@ export const workloadRuleSchema = sizingSchema.merge(placementSchema).extend({
   allowMove: z.boolean().optional(),
   /** The workload tolerates eviction: price it at spot where the catalog has spot prices (opt-in). */
   interruptible: z.boolean().optional(),
+  /**
+   * The instance count is a decision (default: when the inventory knows the count's config key,
+   * as in the example project). Assumes the load is shared evenly across instances.
+   */
+  scaleOut: z.boolean().optional(),
+  /** Fewest / most instances a scale-out may choose (defaults 1 and max(4, 2 × today's count)). */
+  minCount: z.number().int().min(1).optional(),
+  maxCount: z.number().int().min(1).optional(),
+  /**
+   * N−k survivability: with this many instances lost, the rest still carry the forecast peak
+   * plus headroom. Default 1 for a workload with 2+ instances whose count is a decision, else 0.
+   */
+  survive: z.number().int().min(0).optional(),
+  /** At most this many times fewer vCPU or GiB (count × size) in one PR (default 4); a bigger cut is done in steps. */
+  maxStepDown: z.number().min(1).optional(),
+  /** Smallest size a change may pick, per instance. */
+  minVcpu: z.number().positive().optional(),
+  minMemoryGiB: z.number().positive().optional(),
+  /** Price of risk: USD per month the team pays to lower one instance's risk level by one (default 0: cost only). */
+  riskAversion: z.number().min(0).optional(),
 });
 
 export const groupRuleSchema = z.object({
   /** The group's workloads must use at least this many distinct clouds / regions. */
   minClouds: z.number().int().min(1).optional(),
   minRegions: z.number().int().min(1).optional(),
+  /** The group's workloads talk to each other: they move together (to one place) or not at all. */
+  colocate: z.boolean().optional(),
 });
 
 export const mappingSchema = z.object({
@@ -109,6 +131,11 @@ export const stackfitConfigSchema = z
       .object({
         /** The stack's monthly cost must stay under this (USD). */
         maxMonthlyCost: z.number().positive().optional(),
+        /**
+         * `cost` (the default, when unset): the cheapest plan under the budget. `headroom`: spend the budget on
+         * the least risk (fewest instance risk levels), then the least cost.
+         */
+        mode: z.enum(['cost', 'headroom']).optional(),
       })
       .prefault({}),
     migration: z
@@ -119,6 +146,14 @@ export const stackfitConfigSchema = z
         crossRegionCostPerInstance: z.number().min(0).default(50),
         /** Months over which a one-off cost is spread in the objective. */
         amortizeMonths: z.number().positive().default(12),
+        /** A move is proposed only when its one-off cost is paid back by the monthly saving within this many months. */
+        maxPaybackMonths: z.number().positive().default(6),
+        /**
+         * Egress list price (USD/GiB) of the source cloud, for the disks a move copies out. GCP's
+         * comes from the vendored price file (internet egress, first TiB) when unset; AWS and Azure
+         * have no price in data/: unset, the data-transfer part of a move is reported as unknown.
+         */
+        egressUsdPerGiB: z.partialRecord(cloud, z.number().min(0)).default({}),
       })
       .prefault({}),
     /** Ignore changes smaller than these (both must be met to report a change). */

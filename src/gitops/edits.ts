@@ -26,10 +26,10 @@ export interface PlanToEditsResult {
 
 interface Wanted {
   item: PlanItem;
-  property: 'size' | 'cloud' | 'region' | 'zone' | 'arch';
+  property: 'size' | 'cloud' | 'region' | 'zone' | 'arch' | 'count';
   ref: ConfigRef;
   from: string;
-  to: string;
+  to: string | number;
   op?: 'add' | 'remove';
 }
 
@@ -38,12 +38,13 @@ function baseName(file: string): string {
 }
 
 /** What a plan item changes, property by property (only the properties whose value changes). */
-function changesOf(item: PlanItem): { property: 'size' | 'cloud' | 'region'; from: string; to: string }[] {
+function changesOf(item: PlanItem): { property: 'size' | 'cloud' | 'region' | 'count'; from: string; to: string }[] {
   const chosen = item.chosen;
   if (!chosen) return [];
   const w = item.workload;
-  const out: { property: 'size' | 'cloud' | 'region'; from: string; to: string }[] = [];
+  const out: { property: 'size' | 'cloud' | 'region' | 'count'; from: string; to: string }[] = [];
   if (chosen.size !== w.size) out.push({ property: 'size', from: w.size, to: chosen.size });
+  if (item.countAfter !== undefined && item.countAfter !== w.count) out.push({ property: 'count', from: String(w.count), to: String(item.countAfter) });
   if (item.action === 'move') {
     if (chosen.cloud !== w.cloud) out.push({ property: 'cloud', from: w.cloud, to: chosen.cloud });
     if (chosen.region !== w.region) out.push({ property: 'region', from: w.region ?? '(unknown)', to: chosen.region });
@@ -62,13 +63,16 @@ function wantedEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, p
         reason:
           change.property === 'size'
             ? `size is not set from config in ${fileName}`
+            : change.property === 'count'
+              ? `count is not set from config next to ${formatRef(mapping.size)} in ${fileName}: set the instance count to ${change.to} by hand`
             : `${change.property} is not set from config next to ${formatRef(mapping.size)} in ${fileName}: a move needs size, cloud and region in config`,
       };
     }
     if (!samePlaceValue(item.workload.cloud, current, change.from)) {
       return { reason: `${formatRef(ref)} in ${fileName} is ${current}, but the resource's ${change.property} is ${change.from}` };
     }
-    wanted.push({ item, property: change.property, ref, from: current, to: change.to });
+    // A count is written as a YAML number.
+    wanted.push({ item, property: change.property, ref, from: current, to: change.property === 'count' ? Number(change.to) : change.to });
   }
   const extra = specSiblingEdits(item, mapping, fileName, parsed);
   if ('reason' in extra) return extra;

@@ -25,7 +25,7 @@ import {
 export type MappingSource = 'mapping' | 'workload' | 'inferred';
 
 /** Keys next to `size` that describe where and how a workload runs (the example project's schema). */
-export const SPEC_SIBLINGS = ['cloud', 'region', 'zone', 'arch', 'image'] as const;
+export const SPEC_SIBLINGS = ['cloud', 'region', 'zone', 'arch', 'image', 'count'] as const;
 export type SpecSibling = (typeof SPEC_SIBLINGS)[number];
 
 export interface ConfigMapping {
@@ -38,6 +38,8 @@ export interface ConfigMapping {
   zone?: ConfigRef;
   arch?: ConfigRef;
   image?: ConfigRef;
+  /** Instance count, when set next to the size: a scale-out edits it. */
+  count?: ConfigRef;
   /** The values currently in the file at those refs. */
   current: { size: string } & Partial<Record<SpecSibling, string>>;
 }

@@ -188,7 +188,7 @@ function changeRow(item: PlanItem, manualUrns: ReadonlySet<string>): string {
   const where = from === to ? from : `${from} → ${to}`;
   const before = item.monthlyBefore !== undefined ? usd2.format(item.monthlyBefore) : 'unpriced';
   const after = item.monthlyAfter !== undefined ? usd2.format(item.monthlyAfter) : 'unpriced';
-  const count = w.count !== 1 ? ` (×${w.count})` : '';
+  const count = item.countAfter !== undefined && item.countAfter !== w.count ? ` (×${w.count} → ×${item.countAfter})` : w.count !== 1 ? ` (×${w.count})` : '';
   const cells = [
     `${code(w.name)}${count}`,
     change,
@@ -206,6 +206,34 @@ function changeRow(item: PlanItem, manualUrns: ReadonlySet<string>): string {
 
 function manualRow(change: ManualChange): string {
   return `| ${[code(change.urn), change.property, `${code(change.from)} → ${code(change.to)}`, change.reason].map(cell).join(' | ')} |`;
+}
+
+/**
+ * Per move: the one-off cost (instances, data copied at the source's egress price, what is not
+ * priced), the payback, and that the VMs are replaced. Per increase: why. Per capped cut: the step.
+ */
+export function whyLines(items: readonly PlanItem[]): string[] {
+  const lines: string[] = [];
+  for (const item of items) {
+    const name = code(item.workload.name);
+    const m = item.migration;
+    if (item.action === 'move' && item.chosen) {
+      const data =
+        m?.dataUsd !== undefined
+          ? `, ${num(m.dataGiB!)} GiB of disks copied out ${usd2.format(m.dataUsd)} (egress list price: ${m.egressPriceSource})`
+          : '';
+      const unknown = m && m.unknown.length ? `; not priced: ${m.unknown.join(', ')}` : '';
+      const payback = m?.paybackMonths !== undefined ? `, paid back in ${num(m.paybackMonths)} months` : '';
+      lines.push(
+        `- ${name} moves ${item.workload.cloud} ${item.workload.region ?? '?'} → ${item.chosen.cloud} ${item.chosen.region}: one-off ${usd2.format(item.migrationCost)}` +
+          ` (instances ${usd2.format(m?.instancesUsd ?? item.migrationCost)}${data}${unknown})${payback}. ` +
+          'The VMs are replaced: new disks (data copied over) and new IP addresses; plan the cut-over.',
+      );
+    }
+    if (item.increaseReason && (item.monthlyDelta ?? 0) > 0) lines.push(`- ${name} costs ${signedMoney(item.monthlyDelta!)}/month: ${item.increaseReason}.`);
+    if (item.step) lines.push(`- ${name}: step ${item.step.step} of ${item.step.of} (\`maxStepDown: ${num(item.step.maxStepDown)}\` allows at most ${num(item.step.maxStepDown)}× fewer vCPU or GiB per PR); the next run proposes the next step.`);
+  }
+  return lines;
 }
 
 /** Keeps the first and last rows, replacing the middle with one "left out" row. */
@@ -232,6 +260,7 @@ export function renderPrBody(input: PrBodyInput): string {
   );
   const manualUrns = new Set(input.manual.map((m) => m.urn));
   const changeRows = changes.map((i) => changeRow(i, manualUrns));
+  const why = whyLines(changes);
   const manualRows = input.manual.map(manualRow);
   const markers = renderMarkers(input);
   const t = input.totals;
@@ -283,6 +312,10 @@ export function renderPrBody(input: PrBodyInput): string {
     const body: string[] = [...head];
     if (changeRows.length > 0) {
       body.push('### Changes', '', ...TABLE_HEADER, ...keepEnds(changeRows, keep, TABLE_COLUMNS, 'rows'), '');
+    }
+    if (why.length > 0) {
+      const left = why.length - keep;
+      body.push('### Moves, increases and steps', '', ...why.slice(0, keep), ...(left > 0 ? [`- _… ${left} more left out to fit GitHub's size limit (run \`stackfit recommend\` for all)_`] : []), '');
     }
     if (manualRows.length > 0) {
       body.push(

@@ -1,8 +1,14 @@
-import type { Cloud, Offering } from '../model';
+import type { Cloud, MigrationCost, Offering, Risk } from '../model';
 
-/** One way to run one workload: an offering in a place, with its costs for all `count` instances. */
+/** One way to run one workload: `count` instances of an offering in a place, with their costs. */
 export interface PlacementOption {
   offering: Offering;
+  /** Instances (today's count unless the count is a decision). */
+  count: number;
+  /** Saturation risk of this size at this count (riskOf). */
+  risk: Risk;
+  /** For a move: what the one-off cost is made of. */
+  migrationDetail?: MigrationCost;
   cloud: Cloud;
   /** `cloud/region`: regions are counted per cloud by spread rules. */
   place: string;
@@ -10,7 +16,7 @@ export interface PlacementOption {
   monthly: number;
   /** One-off migration cost for all instances (USD). */
   migration: number;
-  /** Objective contribution: monthly + migration ÷ amortizeMonths. */
+  /** Objective contribution: monthly + migration ÷ amortizeMonths (+ the price of risk). */
   objective: number;
   isCurrent: boolean;
 }
@@ -25,6 +31,8 @@ export function compareOptions(a: PlacementOption, b: PlacementOption): number {
     a.monthly - b.monthly ||
     a.migration - b.migration ||
     Number(b.isCurrent) - Number(a.isCurrent) ||
+    a.objective - b.objective ||
+    a.count - b.count ||
     (a.place < b.place ? -1 : a.place > b.place ? 1 : 0) ||
     (a.offering.size < b.offering.size ? -1 : a.offering.size > b.offering.size ? 1 : 0)
   );
@@ -41,33 +49,39 @@ export interface ReductionScope {
 }
 
 /**
- * Reduces a workload's options in two exact steps (see docs/optimizer.md for the argument):
- * 1. per place, only the cheapest offering (every constraint and the objective depend on an
- *    option only through its monthly cost, migration cost, cloud and region; migration cost is
- *    a function of the place);
- * 2. a place is dropped when at least `keepPerScope` other places in its scope dominate it
- *    (monthly ≤ and migration ≤, earlier in `compareOptions` order). With keepPerScope = 1 and
- *    scope "everywhere" this is the Pareto set of (monthly, migration).
+ * Reduces a workload's options without losing an optimal plan (docs/optimizer.md). Every
+ * constraint and the objective depend on an option only through its monthly cost, its objective,
+ * its cloud and its place. An option is dropped when an option of the same place has monthly ≤
+ * and objective ≤ (earlier in `compareOptions` order), or when at least `keepPerScope` other
+ * places of its scope each have one. With keepPerScope = 1 and scope "everywhere" this is the
+ * Pareto set of (monthly, objective).
  */
 export function reduceOptions(options: readonly PlacementOption[], scope: ReductionScope): PlacementOption[] {
-  const bestPerPlace = new Map<string, PlacementOption>();
-  for (const option of options) {
-    const best = bestPerPlace.get(option.place);
-    if (!best || compareOptions(option, best) < 0) bestPerPlace.set(option.place, option);
-  }
-  const places = [...bestPerPlace.values()].sort(compareOptions);
-  // Earlier places have monthly ≤; among them, the dominators are those with migration ≤.
-  // Migration takes few distinct values (0, cross-region, cross-cloud), so count per value.
-  const seen = new Map<string, Map<number, number>>();
+  const sorted = [...options].sort(compareOptions);
   const kept: PlacementOption[] = [];
-  for (const place of places) {
-    const scopeKey = scope.sameCloudOnly ? place.cloud : '*';
-    let counts = seen.get(scopeKey);
-    if (!counts) seen.set(scopeKey, (counts = new Map()));
-    let dominators = 0;
-    for (const [migration, count] of counts) if (migration <= place.migration) dominators += count;
-    if (dominators < scope.keepPerScope) kept.push(place);
-    counts.set(place.migration, (counts.get(place.migration) ?? 0) + 1);
+  if (!scope.sameCloudOnly && scope.keepPerScope === 1) {
+    // Sorted by monthly: a later option survives only with a strictly lower objective.
+    let best = Number.POSITIVE_INFINITY;
+    for (const o of sorted) {
+      if (kept.length === 0 || o.objective < best - 1e-9 * Math.max(1, Math.abs(best))) {
+        kept.push(o);
+        best = o.objective;
+      }
+    }
+    return kept;
+  }
+  // Spread-group members (few, with few options each): count the dominating places directly.
+  const seen: PlacementOption[] = [];
+  for (const o of sorted) {
+    const dominators = new Set<string>();
+    let samePlace = false;
+    for (const p of seen) {
+      if (p.objective > o.objective + 1e-9 * Math.max(1, Math.abs(o.objective))) continue;
+      if (p.place === o.place) samePlace = true;
+      else if (!scope.sameCloudOnly || p.cloud === o.cloud) dominators.add(p.place);
+    }
+    if (!samePlace && dominators.size < scope.keepPerScope) kept.push(o);
+    seen.push(o);
   }
   return kept;
 }

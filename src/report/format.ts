@@ -33,8 +33,11 @@ export function sizeLabel(item: PlanItem): { from: string; to: string } {
 export function changeText(item: PlanItem): string {
   const { from, to } = sizeLabel(item);
   const count = item.workload.count > 1 ? ` ×${item.workload.count}` : '';
-  if (item.action === 'move' && item.chosen) return `${from} → ${to}${count} in ${place(item.chosen)}`;
-  if (item.action === 'resize') return `${from} → ${to}${count}`;
+  // A count change shows both counts: `m5.2xlarge ×2 → m5.large ×4`.
+  const after = item.countAfter;
+  const [fromCount, toCount] = after !== undefined && after !== item.workload.count ? [` ×${item.workload.count}`, ` ×${after}`] : ['', count];
+  if (item.action === 'move' && item.chosen) return `${from}${fromCount} → ${to}${toCount} in ${place(item.chosen)}`;
+  if (item.action === 'resize') return `${from}${fromCount} → ${to}${toCount}`;
   return `${from}${count}`;
 }
 

@@ -185,6 +185,9 @@ function collapseComponent(
       ...(vms.length > 1 ? instanceIds(vms) : {}),
     },
     ...(configKey ? { configRef: { key: configKey, path: meta.configPath ?? [name, 'size'] } } : {}),
+    // The example schema sets `count` next to `size`: the count is then a decision.
+    ...(configKey ? { countRef: { key: configKey, path: [...(meta.configPath ?? [name, 'size']).slice(0, -1), 'count'] } } : {}),
+    ...(first.diskGiB !== undefined ? { diskGiB: first.diskGiB } : {}),
     ...(first.stack ? { stack: first.stack } : {}),
   };
   // Drop the undefined ids spread in above so that equality checks and JSON stay clean.

@@ -1,7 +1,7 @@
 import { cloudOfPackage, handlerFor } from '../clouds';
 import type { SkippedResource, Workload } from '../model';
 import { configString } from './handler';
-import { nameFromUrn, stackAndProjectFromUrn, stringAt } from './values';
+import { nameFromUrn, numberAt, stackAndProjectFromUrn, stringAt } from './values';
 import { gcpRegionFromZone } from '../clouds/gcp/resources';
 
 /** Type token of the example project's component (`infra/workload.ts`). */
@@ -45,10 +45,31 @@ export function workloadFromResource(
   if ('skip' in result) return { skipped: { urn: res.urn, type: res.type, reason: result.skip } };
   const { stack, project } = stackAndProjectFromUrn(res.urn);
   let workload: Workload = stack ? { ...result.workload, stack } : result.workload;
+  const diskGiB = diskGiBOf(res.type, res.props);
+  if (diskGiB !== undefined) workload = { ...workload, diskGiB };
   if (res.parentUrn && project && urnType(res.parentUrn) === DEMO_WORKLOAD_TYPE) {
     workload = { ...workload, configRef: { key: `${project}:workloads`, path: [nameFromUrn(res.parentUrn), 'size'] } };
   }
   return { workload };
+}
+
+/** Where each VM type sets its boot disk size (GiB): what a move has to copy. */
+const DISK_PATHS: Record<string, readonly string[]> = {
+  'aws:ec2/instance:Instance': ['rootBlockDevice', 'volumeSize'],
+  'azure-native:compute:VirtualMachine': ['storageProfile', 'osDisk', 'diskSizeGB'],
+  'gcp:compute/instance:Instance': ['bootDisk', 'initializeParams', 'size'],
+};
+
+/** The boot disk size when set and known; never throws on live policy props (unknowns read as absent). */
+function diskGiBOf(type: string, props: Record<string, unknown>): number | undefined {
+  const at = DISK_PATHS[type];
+  if (!at) return undefined;
+  try {
+    const size = numberAt(props, at);
+    return size !== undefined && size > 0 ? size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The resource's own type from its URN (`…::parentType$type::name` → `type`). */

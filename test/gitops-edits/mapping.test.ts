@@ -308,7 +308,8 @@ describe('mapping helpers', () => {
         size: { key: WORKLOADS, path: ['web', 'size'] },
         cloud: { key: WORKLOADS, path: ['web', 'cloud'] },
         region: { key: WORKLOADS, path: ['web', 'region'] },
-        current: { size: 'm5.large', cloud: 'aws', region: 'us-east-1' },
+        count: { key: WORKLOADS, path: ['web', 'count'] },
+        current: { size: 'm5.large', cloud: 'aws', region: 'us-east-1', count: '3' },
       },
     });
   });

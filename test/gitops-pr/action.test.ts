@@ -54,13 +54,13 @@ describe('the GitHub Action entry point, against the fake GitHub', () => {
     expect(result.groups[0]).toMatchObject({ action: 'created', number: 1, branch: 'stackfit/prod' });
     expect(fake.violations).toEqual([]);
 
-    // The PR edits placement keys (size; cloud/region/zone for moves, which the example's
-    // stackfit.yaml allows) in stacks/Pulumi.prod.yaml and nothing else.
+    // The PR edits placement keys (size; count where scaling out or in is cheaper; cloud/region/zone
+    // for moves, which the example's stackfit.yaml allows) in stacks/Pulumi.prod.yaml and nothing else.
     const changed = await fake.readFile('stackfit/prod', PROD_CONFIG_FILE);
     const original = (await fake.readFile('main', PROD_CONFIG_FILE))!;
     const edited = diffLines(original, changed!).filter((part) => part.added || part.removed).flatMap((part) => part.value.split('\n').filter(Boolean));
     expect(edited.length).toBeGreaterThan(0);
-    expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone): \S+$/.test(l))).toEqual([]);
+    expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone|count): \S+$/.test(l))).toEqual([]);
     expect(edited.some((l) => /^ {6}size: /.test(l))).toBe(true);
 
     const summary = fs.readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8');

@@ -13,7 +13,7 @@ const OFFERINGS: Offering[] = [
 ];
 
 function option(o: Offering, migration: number): PlacementOption {
-  return { offering: o, cloud: o.cloud, place: placeOf(o.cloud, o.region), monthly: o.monthlyUsd, migration, objective: o.monthlyUsd + migration / 12, isCurrent: migration === 0 };
+  return { offering: o, count: 1, risk: 0, cloud: o.cloud, place: placeOf(o.cloud, o.region), monthly: o.monthlyUsd, migration, objective: o.monthlyUsd + migration / 12, isCurrent: migration === 0 };
 }
 
 describe('solveBlock (the branch-and-bound fallback for the budget core)', () => {

@@ -100,7 +100,7 @@ export function randomInstance(seed: number): { cases: Case[]; cfg: StackfitConf
   const cfg = config({
     allowMove: true,
     thresholds: { minMonthlyDeltaUsd: 0, minDeltaPercent: 0 },
-    migration: { crossCloudCostPerInstance: Math.round(r() * 3000), crossRegionCostPerInstance: Math.round(r() * 1000), amortizeMonths: 12 },
+    migration: { crossCloudCostPerInstance: Math.round(r() * 3000), crossRegionCostPerInstance: Math.round(r() * 1000), amortizeMonths: 12, maxPaybackMonths: 1e9 },
     groups: { web: { minClouds: 1 + Math.floor(r() * 2), minRegions: 1 + Math.floor(r() * 3) }, db: { minRegions: 2 } },
     ...(r() < 0.6 && { budget: { maxMonthlyCost: Math.round(currentMonthly * (0.7 + r() * 0.4)) } }),
   });
@@ -193,7 +193,7 @@ describe('solvePlan optimality', () => {
       const cfg = config({
         allowMove: true,
         thresholds: { minMonthlyDeltaUsd: 0, minDeltaPercent: 0 },
-        migration: { crossCloudCostPerInstance: 300 + Math.round(r() * 1500), crossRegionCostPerInstance: Math.round(r() * 500), amortizeMonths: 12 },
+        migration: { crossCloudCostPerInstance: 300 + Math.round(r() * 1500), crossRegionCostPerInstance: Math.round(r() * 500), amortizeMonths: 12, maxPaybackMonths: 1e9 },
         groups: { web: { minClouds: 3, minRegions: 4 }, api: { minClouds: 2 } },
         budget: { maxMonthlyCost: Math.round(currentMonthly * (0.6 + 0.05 * seed)) },
       });

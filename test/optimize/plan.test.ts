@@ -154,7 +154,10 @@ describe('migration cost', () => {
     const free = solvePlan(planInput(cases, config({ allowMove: true, migration: { crossCloudCostPerInstance: 0 } })));
     expect(item(free, 'svc').action).toBe('move');
     expect(item(free, 'svc').chosen).toEqual(aws);
-    const longHaul = solvePlan(planInput(cases, config({ allowMove: true, migration: { amortizeMonths: 120 } })));
+    // Amortised over 120 months the move wins the objective, but it pays back only after more
+    // than maxPaybackMonths (default 6): no move. Allowing 120 months of payback, it moves.
+    expect(item(solvePlan(planInput(cases, config({ allowMove: true, migration: { amortizeMonths: 120 } }))), 'svc').action).toBe('keep');
+    const longHaul = solvePlan(planInput(cases, config({ allowMove: true, migration: { amortizeMonths: 120, maxPaybackMonths: 120 } })));
     expect(item(longHaul, 'svc').action).toBe('move');
     expect(item(longHaul, 'svc').migrationCost).toBe(150);
   });

@@ -47,6 +47,8 @@ describe('pulumi stack export (v3)', () => {
         zone: 'us-west-2b',
         size: 't2.micro',
         count: 1,
+        // rootBlockDevice.volumeSize: what a move would copy.
+        diskGiB: 8,
         metricIds: {
           name: 'my-ec2-instance',
           awsInstanceId: 'i-0ecb41f78d825dd80',
