@@ -8,11 +8,11 @@ import type { Catalog } from './catalog/types';
 import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
-import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageResult, type UsageSource, type Workload } from './model';
+import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageSource, type Workload } from './model';
 import { riskOf, solvePlan } from './optimize';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
-import { fetchUsage } from './usage/fetch';
+import { fetchUsage, type FetchedUsage, type UsageSourceFailure } from './usage/fetch';
 import { packageRoot } from './package-root';
 import { instanceEvidenceNote } from './usage/instances';
 
@@ -44,7 +44,7 @@ export function specsFrom(catalog: Catalog) {
 }
 
 /** Runs every usage source over the look-back window (see usage/fetch.ts: failures stay with their source). */
-export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<UsageResult> {
+export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<FetchedUsage> {
   // The window ends on the hour: runs within the same hour ask for the same range, so the
   // usage cache answers them, and a half-filled last interval is never read.
   const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
@@ -64,6 +64,9 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   const now = input.now ?? new Date();
   const workloads = inventory.workloads;
   const usage = await readUsage(input.usage, workloads, config, now);
+  // A source that failed says nothing about its workloads: planning on the rest would read the
+  // failure as "nothing to recommend" (and `pr` would autoclose the open PRs). Refuse instead.
+  if (usage.failures.length > 0) throw usageFailureError(usage.failures);
 
   const demands = new Map<string, Demand>();
   const candidates = new Map<string, Offering[]>();
@@ -86,6 +89,17 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   addAlternatives(plan, rules, catalog);
   const served = new Set(usage.series.keys());
   return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)), usageWarnings: usage.warnings ?? [] };
+}
+
+/**
+ * One error for the failed usage sources. A single StackfitError (a broken usage file names its
+ * file and line) is kept as it is; otherwise each source gets a line with its cause.
+ */
+export function usageFailureError(failures: readonly UsageSourceFailure[]): StackfitError {
+  const only = failures.length === 1 ? failures[0]!.error : undefined;
+  if (only instanceof StackfitError) return only;
+  const lines = failures.map(({ source, error }) => `  ${source}: ${error instanceof Error ? error.message : String(error)}`);
+  return new StackfitError(`${failures.length === 1 ? 'a usage source' : `${failures.length} usage sources`} failed, so no plan is made on incomplete usage:\n${lines.join('\n')}`);
 }
 
 /** How many runner-up sizes each recommendation lists. */
