@@ -71,7 +71,7 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   // Short keys allow fewer edits: two edits turn `on` into `pr`.
-  return bestDistance <= Math.min(MAX_SUGGESTION_DISTANCE, Math.max(1, Math.floor(key.length / 3))) ? best : undefined;
+  return bestDistance <= (key.length <= 3 ? 1 : MAX_SUGGESTION_DISTANCE) ? best : undefined;
 }
 
 /** Every key of `value` that `schema` does not know, at any depth, in document order. */
