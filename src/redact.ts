@@ -83,3 +83,32 @@ export function redact(text: string, env: NodeJS.ProcessEnv = process.env): stri
     .replace(TOKEN_SCHEME, `$1$2${REDACTED}`)
     .replace(TOKEN_FORMATS, REDACTED);
 }
+
+/**
+ * Control characters (C0 but tab and newline, DEL, C1, line/paragraph separators, bidi
+ * overrides) as visible `\u{…}` escapes: a size or URN from a state file must not move the
+ * cursor, retitle the terminal or hide text.
+ */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** On a terminal, stackfit's own colours and progress bar use CSI sequences (`ESC [ … letter`): kept. */
+const CONTROL_EXCEPT_CSI = /\u001b\[[0-9;?]*[A-Za-z]|\r(?!\n)|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function escapeControl(text: string, opts: { terminal?: boolean } = {}): string {
+  const visible = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
+  if (!opts.terminal) return text.replace(/\r\n/g, '\n').replace(CONTROL, visible);
+  return text.replace(CONTROL_EXCEPT_CSI, (m) => (m.length > 1 || m === '\r' ? m : visible(m)));
+}
+
+/**
+ * A line that starts with `::` is a workflow command to the GitHub Actions runner (`::error::`,
+ * `::add-mask::`, `::stop-commands::`). stackfit prints none, so such a line can only come from
+ * untrusted text (a size in a preview): a backslash in front makes it inert and visible.
+ */
+export function neutralizeWorkflowCommands(text: string): string {
+  return text.replace(/^([ \t]*)::/gm, '$1\\::');
+}
+
+/** Everything stackfit prints: redacted, control characters escaped, no workflow commands. */
+export function safeOutput(text: string, opts: { terminal?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
+  return neutralizeWorkflowCommands(escapeControl(redact(text, opts.env), opts));
+}

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { StackfitError } from '../model';
 import { packageVersion } from '../package-root';
-import { redact } from '../redact';
+import { redact, safeOutput } from '../redact';
 import * as backtest from './backtest';
 import * as catalog from './catalog';
 import * as check from './check';
@@ -19,12 +19,16 @@ const commands: Register[] = [recommend.register, pr.register, check.register, d
 
 type Write = typeof process.stdout.write;
 
-/** Routes a stream's writes through `redact` (the one redaction step of every printed line). */
+/**
+ * Routes a stream's writes through `safeOutput` (the one redaction step of every printed line,
+ * plus escaping of control characters and workflow commands).
+ */
 function redacting(stream: NodeJS.WriteStream): () => void {
   const original = stream.write;
   const write = original.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  const safe = (text: string) => safeOutput(text, { terminal: Boolean(stream.isTTY) });
   stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? redact(chunk) : chunk instanceof Uint8Array ? redact(Buffer.from(chunk).toString('utf8')) : chunk, ...rest)) as Write;
+    write(typeof chunk === 'string' ? safe(chunk) : chunk instanceof Uint8Array ? safe(Buffer.from(chunk).toString('utf8')) : chunk, ...rest)) as Write;
   return () => {
     stream.write = original;
   };

@@ -4,7 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { StackfitError } from '../../model';
-import { redact } from '../../redact';
+import { redact, safeOutput } from '../../redact';
 
 /**
  * The GitHub REST client of the PR bot: Octokit with retries (5xx, network) and throttling
@@ -377,13 +377,13 @@ export class GitHubClient {
   }
 
   async createPull(r: RepoRef, input: { title: string; body: string; head: string; base: string }): Promise<PullRequest> {
-    const safe = { ...input, title: redact(input.title), body: redact(input.body) };
+    const safe = { ...input, title: safeOutput(input.title), body: safeOutput(input.body) };
     const res = await this.call('pulls.create', true, () => this.octokit.rest.pulls.create({ ...r, ...safe, maintainer_can_modify: false }));
     return toPull(res.data, 'created pull request');
   }
 
   async updatePull(r: RepoRef, number: number, input: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<PullRequest> {
-    const safe = { ...input, ...(input.title !== undefined && { title: redact(input.title) }), ...(input.body !== undefined && { body: redact(input.body) }) };
+    const safe = { ...input, ...(input.title !== undefined && { title: safeOutput(input.title) }), ...(input.body !== undefined && { body: safeOutput(input.body) }) };
     const res = await this.call('pulls.update', true, () => this.octokit.rest.pulls.update({ ...r, pull_number: number, ...safe }));
     return toPull(res.data, `pull request #${number}`);
   }
@@ -403,7 +403,7 @@ export class GitHubClient {
   }
 
   async createComment(r: RepoRef, number: number, body: string): Promise<IssueComment> {
-    const res = await this.call('issues.createComment', true, () => this.octokit.rest.issues.createComment({ ...r, issue_number: number, body: redact(body) }));
+    const res = await this.call('issues.createComment', true, () => this.octokit.rest.issues.createComment({ ...r, issue_number: number, body: safeOutput(body) }));
     const c = parseResponse(commentSchema, res.data, `comment on #${number}`);
     return { id: c.id, body: c.body ?? '', url: c.html_url, author: c.user?.login };
   }
