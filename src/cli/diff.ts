@@ -72,7 +72,7 @@ export function register(program: Command): void {
       const diff = costDiff(base, head, catalogForConfig(config));
       const markdown = renderCostComment(diff, { validAt: new Date(), ...(opts.reportUrl && { fullReportUrl: opts.reportUrl }) });
       const text = opts.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : opts.format === 'markdown' ? markdown : renderTableText(diff);
-      emit(text, opts.output);
+      emit(text, opts.output, [opts.preview, opts.base, opts.head, opts.config]);
       if (opts.comment) {
         const { owner, repo } = repoFromEnv();
         const octokit = createGitHubClient();
