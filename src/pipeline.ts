@@ -15,7 +15,7 @@ import { demandPerInstance, sizingOf } from './optimize/choices';
 import { loadEgressPrices } from './catalog/egress';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
-import { fetchUsage } from './usage/fetch';
+import { fetchUsage, type FetchedUsage, type UsageSourceFailure } from './usage/fetch';
 import { packageRoot } from './package-root';
 import { instanceEvidenceNote } from './usage/instances';
 
@@ -47,7 +47,7 @@ export function specsFrom(catalog: Catalog) {
 }
 
 /** Runs every usage source over the look-back window (see usage/fetch.ts: failures stay with their source). */
-export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<UsageResult> {
+export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<FetchedUsage> {
   // The window ends on the hour: runs within the same hour ask for the same range, so the
   // usage cache answers them, and a half-filled last interval is never read.
   const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
@@ -67,6 +67,9 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   const now = input.now ?? new Date();
   const workloads = inventory.workloads;
   const usage = await readUsage(input.usage, workloads, config, now);
+  // A source that failed says nothing about its workloads: planning on the rest would read the
+  // failure as "nothing to recommend" (and `pr` would autoclose the open PRs). Refuse instead.
+  if (usage.failures.length > 0) throw usageFailureError(usage.failures);
 
   const demands = new Map<string, Demand>();
   const candidates = new Map<string, Offering[]>();
@@ -134,6 +137,17 @@ function candidatesOf(
   // With risk priced, a dearer size in the same place may be worth its lower risk: keep the frontier.
   const cheapestOnly = !sizing.countDecided && sizing.riskAversion === 0 && config.budget.mode !== 'headroom';
   return candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, ...(cheapestOnly && { perPlace: 1 }) });
+}
+
+/**
+ * One error for the failed usage sources. A single StackfitError (a broken usage file names its
+ * file and line) is kept as it is; otherwise each source gets a line with its cause.
+ */
+export function usageFailureError(failures: readonly UsageSourceFailure[]): StackfitError {
+  const only = failures.length === 1 ? failures[0]!.error : undefined;
+  if (only instanceof StackfitError) return only;
+  const lines = failures.map(({ source, error }) => `  ${source}: ${error instanceof Error ? error.message : String(error)}`);
+  return new StackfitError(`${failures.length === 1 ? 'a usage source' : `${failures.length} usage sources`} failed, so no plan is made on incomplete usage:\n${lines.join('\n')}`);
 }
 
 /** How many runner-up sizes each recommendation lists. */

@@ -10,6 +10,7 @@ import { signedUsd, usd } from '../report/format';
 import { catalogForConfig } from '../pipeline';
 import { readInventory } from '../stack';
 import { emit } from './output';
+import { redact } from '../redact';
 
 /** The PR number from `--pr`, or from the pull_request event GitHub Actions describes in GITHUB_EVENT_PATH. */
 export function prNumberFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
@@ -71,12 +72,20 @@ export function register(program: Command): void {
       const diff = costDiff(base, head, catalogForConfig(config));
       const markdown = renderCostComment(diff, { validAt: new Date(), ...(opts.reportUrl && { fullReportUrl: opts.reportUrl }) });
       const text = opts.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : opts.format === 'markdown' ? markdown : renderTableText(diff);
-      emit(text, opts.output);
+      emit(text, opts.output, [opts.preview, opts.base, opts.head, opts.config]);
       if (opts.comment) {
         const { owner, repo } = repoFromEnv();
         const octokit = createGitHubClient();
         const noChange = diff.resources.every((r) => r.change === 'unchanged');
-        const outcome = await upsertCostComment({ octokit, owner, repo, issueNumber: prNumberFrom(opts.pr), stack: diff.stack, body: markdown, behavior: opts.behavior, noChange });
+        const issueNumber = prNumberFrom(opts.pr);
+        let outcome: Awaited<ReturnType<typeof upsertCostComment>>;
+        try {
+          outcome = await upsertCostComment({ octokit, owner, repo, issueNumber, stack: diff.stack, body: redact(markdown), behavior: opts.behavior, noChange });
+        } catch (err) {
+          // Octokit's errors quote what the server (or a proxy) answered: one redacted line, no stack.
+          const status = (err as { status?: unknown }).status;
+          throw new StackfitError(`cannot post the cost comment: ${typeof status === 'number' ? `${status} ` : ''}${redact((err as Error).message ?? String(err))}`, `pull request #${issueNumber}`);
+        }
         process.stderr.write(outcome.action === 'skipped' ? 'stackfit: cost comment skipped: no compute resource changes\n' : `stackfit: cost comment ${outcome.action}: ${outcome.url}\n`);
       }
     });

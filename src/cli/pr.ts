@@ -11,6 +11,7 @@ import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { catalogForConfig, DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
 import { loadPulumiProject, readInventory, stackConfigPath } from '../stack';
 import { resolveUsageSources } from '../usage/resolve';
+import { redact } from '../redact';
 
 /**
  * `stackfit pr`: run the pipeline for one stack and deliver the result as a pull request that
@@ -177,7 +178,7 @@ function writeOutputs(file: string, outputs: Record<string, string>): void {
     const delimiter = `stackfit_${name}_${Date.now()}`;
     text += `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
   }
-  fs.appendFileSync(file, text);
+  fs.appendFileSync(file, redact(text));
 }
 
 function parseBool(value: string | undefined, name: string): boolean {
@@ -222,7 +223,7 @@ export async function runAction(io: PrCommandIo): Promise<PrRunResult> {
     now: input('NOW'),
   };
   const result = await runPrCommand(opts, io);
-  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, renderRunSummary(result));
+  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, redact(renderRunSummary(result)));
   if (env.GITHUB_OUTPUT) {
     writeOutputs(env.GITHUB_OUTPUT, {
       prs: JSON.stringify(result.groups.map((g) => ({ branch: g.branch, action: g.action, number: g.number ?? null, url: g.url ?? null }))),

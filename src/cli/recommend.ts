@@ -71,6 +71,6 @@ export function register(program: Command): void {
       }
       const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
       for (const warning of usageWarnings) process.stderr.write(`stackfit: warning: ${warning}\n`);
-      emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: !opts.output && process.stdout.isTTY }), opts.output);
+      emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: !opts.output && process.stdout.isTTY }), opts.output, [opts.state, opts.config, ...(opts.usage ?? [])]);
     });
 }

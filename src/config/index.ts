@@ -4,6 +4,7 @@ import { parseDocument, isNode, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { StackfitError } from '../model';
 import { stackfitConfigSchema, type StackfitConfig } from './schema';
+import { unknownKeys } from './strict';
 
 export * from './schema';
 
@@ -22,8 +23,12 @@ export function describeZodIssue(
   return `${path}${line ? ` (line ${line})` : ''}: ${issue.message}`;
 }
 
-/** Parses YAML text with a zod schema; errors name the file, the field and the line. */
-export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T, where: string): z.infer<T> {
+/**
+ * Parses YAML text with a zod schema; errors name the file, the field and the line. With
+ * `strictKeys`, a key the schema does not know at any depth is an error too (with a "did you
+ * mean" for a near miss), all of them listed in one message.
+ */
+export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T, where: string, opts: { strictKeys?: boolean } = {}): z.infer<T> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
@@ -31,23 +36,32 @@ export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T
     const pos = yamlError.linePos?.[0];
     throw new StackfitError(`invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${yamlError.message.split('\n')[0]}`, where);
   }
-  const result = schema.safeParse(doc.toJS() ?? {});
-  if (!result.success) {
-    const locate = (path: PropertyKey[]): number | undefined => {
-      // Walk back up the path until a node exists (a missing key reports its parent's line).
-      for (let depth = path.length; depth >= 0; depth--) {
-        const node = doc.getIn(path.slice(0, depth) as unknown[], true);
-        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-      }
-      return undefined;
-    };
-    throw new StackfitError(describeZodIssue(result.error, locate), where);
+  const locate = (path: PropertyKey[]): number | undefined => {
+    // Walk back up the path until a node exists (a missing key reports its parent's line).
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  const data: unknown = doc.toJS() ?? {};
+  if (opts.strictKeys) {
+    const unknown = unknownKeys(data, schema);
+    if (unknown.length > 0) {
+      const lines = unknown.map((u) => {
+        const line = locate(u.path);
+        return `${u.path.map(String).join('.')}${line ? ` (line ${line})` : ''}: Unrecognized key "${u.key}"${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''}`;
+      });
+      throw new StackfitError(lines.join('\n  '), where);
+    }
   }
+  const result = schema.safeParse(data);
+  if (!result.success) throw new StackfitError(describeZodIssue(result.error, locate), where);
   return result.data;
 }
 
 export function parseConfig(text: string, where = 'stackfit.yaml'): StackfitConfig {
-  return parseYamlWithSchema(text, stackfitConfigSchema, where);
+  return parseYamlWithSchema(text, stackfitConfigSchema, where, { strictKeys: true });
 }
 
 export const CONFIG_FILE_NAME = 'stackfit.yaml';

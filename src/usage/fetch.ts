@@ -8,9 +8,21 @@ import { mergeUsageResults } from './index';
 import { createProgress, silentProgress, type Progress, type ProgressOptions } from './progress';
 import type { ResolvedUsageSource } from './resolve';
 
+/** A source that threw: its workloads have no data because the source failed, not because they are idle. */
+export interface UsageSourceFailure {
+  source: string;
+  error: unknown;
+}
+
+/** Merged usage plus the sources that failed (callers must not read a failure as "nothing to recommend"). */
+export interface FetchedUsage extends UsageResult {
+  failures: UsageSourceFailure[];
+}
+
 /**
  * Runs every source on the workloads it serves, in parallel. A source that throws does not
- * lose the others' data: its workloads are listed as missing with the cause. Results are merged
+ * lose the others' data: its workloads are listed as missing with the cause, and the source is
+ * listed in `failures` so that the caller can refuse to act on an incomplete picture. Results are merged
  * in the order of `sources` (first with data wins); workloads no source serves are missing.
  */
 export async function fetchUsage(
@@ -19,7 +31,7 @@ export async function fetchUsage(
   range: UsageRange,
   /** progress: default from resolveUsageSources' `progress` option. */
   opts: { progress?: boolean; progressOptions?: ProgressOptions; label?: string } = {},
-): Promise<UsageResult> {
+): Promise<FetchedUsage> {
   const assignments = sources.map((source) => {
     const cloud = (source as Partial<ResolvedUsageSource>).cloud;
     return { source, workloads: cloud ? workloads.filter((w) => w.cloud === cloud) : [...workloads] };
@@ -30,6 +42,7 @@ export async function fetchUsage(
   const progressOptions = opts.progressOptions ?? resolved.find((s) => s.progressOptions)?.progressOptions;
   const progress: Progress = show ? createProgress(opts.label ?? 'usage', total, progressOptions) : silentProgress;
   const doneBySource = assignments.map(() => 0);
+  const failures: UsageSourceFailure[] = [];
   const results = await Promise.all(
     assignments.map(async ({ source, workloads: mine }, i): Promise<UsageResult> => {
       const resolved = source as Partial<ResolvedUsageSource>;
@@ -41,6 +54,7 @@ export async function fetchUsage(
         if (mine.length === 0) return { series: new Map(), missing: [] };
         return await source.fetch(mine, range);
       } catch (err) {
+        failures.push({ source: source.name, error: err });
         const cause = err instanceof Error ? err.message : String(err);
         return { series: new Map(), missing: mine.map((w) => ({ urn: w.urn, reason: `${source.name}: ${cause}` })) };
       } finally {
@@ -59,7 +73,7 @@ export async function fetchUsage(
       missing: unserved.map((w) => ({ urn: w.urn, reason: `no usage source for ${w.cloud} workloads (add ${sourceHint(w.cloud)}, a Prometheus or a usage file)` })),
     });
   }
-  return mergeUsageResults(results);
+  return { ...mergeUsageResults(results), failures };
 }
 
 function sourceHint(cloud: Cloud): string {

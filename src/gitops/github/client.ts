@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { StackfitError } from '../../model';
+import { redact, safeOutput } from '../../redact';
 
 /**
  * The GitHub REST client of the PR bot: Octokit with retries (5xx, network) and throttling
@@ -119,10 +120,9 @@ export interface Identity {
   email: string;
 }
 
-/** Replaces every occurrence of the secret in a text (for messages and logs). */
+/** Replaces every occurrence of the secret in a text, then every other credential (src/redact.ts). */
 export function scrubSecret(text: string, secret: string | undefined): string {
-  if (!secret) return text;
-  return text.split(secret).join('***');
+  return redact(secret ? text.split(secret).join('***') : text);
 }
 
 function toPull(raw: unknown, where: string): PullRequest {
@@ -158,6 +158,16 @@ export function createOctokit(options: GitHubClientOptions = {}): { octokit: Sta
     throw new StackfitError('no GitHub token: set GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`)', 'GITHUB_TOKEN');
   }
   const baseUrl = (options.baseUrl ?? env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new StackfitError(`not a URL: "${redact(baseUrl)}"`, options.baseUrl ? 'GitHub API URL' : 'GITHUB_API_URL');
+  }
+  // fetch refuses such URLs anyway (after retries); say why, and never echo the credential.
+  if (parsed.username || parsed.password) {
+    throw new StackfitError('the GitHub API URL holds credentials (user:password@); give the token in GITHUB_TOKEN instead', options.baseUrl ? 'GitHub API URL' : 'GITHUB_API_URL');
+  }
   const log = options.log ?? (() => {});
   const rateLimitRetries = options.rateLimitRetries ?? 2;
   const maxWait = options.maxRateLimitWaitSeconds ?? 600;
@@ -322,7 +332,7 @@ export class GitHubClient {
   }
 
   async createCommit(r: RepoRef, input: { message: string; tree: string; parents: string[]; author: Identity; committer: Identity }): Promise<string> {
-    const res = await this.call('git.createCommit', true, () => this.octokit.rest.git.createCommit({ ...r, ...input }));
+    const res = await this.call('git.createCommit', true, () => this.octokit.rest.git.createCommit({ ...r, ...input, message: redact(input.message) }));
     return parseResponse(commitSchema, res.data, 'created commit').sha;
   }
 
@@ -367,12 +377,14 @@ export class GitHubClient {
   }
 
   async createPull(r: RepoRef, input: { title: string; body: string; head: string; base: string }): Promise<PullRequest> {
-    const res = await this.call('pulls.create', true, () => this.octokit.rest.pulls.create({ ...r, ...input, maintainer_can_modify: false }));
+    const safe = { ...input, title: safeOutput(input.title), body: safeOutput(input.body) };
+    const res = await this.call('pulls.create', true, () => this.octokit.rest.pulls.create({ ...r, ...safe, maintainer_can_modify: false }));
     return toPull(res.data, 'created pull request');
   }
 
   async updatePull(r: RepoRef, number: number, input: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<PullRequest> {
-    const res = await this.call('pulls.update', true, () => this.octokit.rest.pulls.update({ ...r, pull_number: number, ...input }));
+    const safe = { ...input, ...(input.title !== undefined && { title: safeOutput(input.title) }), ...(input.body !== undefined && { body: safeOutput(input.body) }) };
+    const res = await this.call('pulls.update', true, () => this.octokit.rest.pulls.update({ ...r, pull_number: number, ...safe }));
     return toPull(res.data, `pull request #${number}`);
   }
 
@@ -391,7 +403,7 @@ export class GitHubClient {
   }
 
   async createComment(r: RepoRef, number: number, body: string): Promise<IssueComment> {
-    const res = await this.call('issues.createComment', true, () => this.octokit.rest.issues.createComment({ ...r, issue_number: number, body }));
+    const res = await this.call('issues.createComment', true, () => this.octokit.rest.issues.createComment({ ...r, issue_number: number, body: safeOutput(body) }));
     const c = parseResponse(commentSchema, res.data, `comment on #${number}`);
     return { id: c.id, body: c.body ?? '', url: c.html_url, author: c.user?.login };
   }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Composer, CST, isMap, isScalar, isSeq, LineCounter, parse, Parser } from 'yaml';
+import { Composer, CST, isAlias, isMap, isScalar, isSeq, LineCounter, parse, Parser } from 'yaml';
 import type { Document, Node, Pair, ParsedNode, Scalar, YAMLMap } from 'yaml';
 import { StackfitError } from '../../model';
 import type { ConfigEdit, ConfigRef } from '../../model';
@@ -107,7 +107,7 @@ export type LocateResult =
   | { ok: false; reason: string; line?: number };
 
 type WalkResult =
-  | { ok: true; key: string; node: unknown; walked: (string | number)[]; inFlow: boolean }
+  | { ok: true; key: string; node: unknown; walked: (string | number)[]; inFlow: boolean; anchor?: { name: string; at: string } }
   | { ok: false; reason: string; line?: number };
 
 /** Walks from a config key through object keys / list indexes; never into a secure value. */
@@ -118,8 +118,12 @@ function walk(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOpt
   let inFlow = false;
   const walked: (string | number)[] = [];
   const here = (): string => formatRef({ key, path: walked });
+  // The outermost anchored object or list on the way: an edit inside it changes its aliases too.
+  let anchor: { name: string; at: string } | undefined;
   for (const segment of ref.path) {
     if (isSecureValue(node)) return { ok: false, reason: `${here()} is a secure (encrypted) value`, line: lineOf(parsed.lineCounter, node as Node) };
+    if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node as Node) };
+    if ((isMap(node) || isSeq(node)) && node.anchor && !anchor) anchor = { name: node.anchor, at: here() };
     if (isMap(node)) {
       inFlow ||= Boolean(node.flow);
       const name = String(segment);
@@ -138,7 +142,8 @@ function walk(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOpt
       return { ok: false, reason: `${here()} is not an object or list, cannot go into ${String(segment)}`, line: lineOf(parsed.lineCounter, node as Node) };
     }
   }
-  return { ok: true, key, node, walked, inFlow };
+  if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node as Node) };
+  return { ok: true, key, node, walked, inFlow, ...(anchor && { anchor }) };
 }
 
 /**
@@ -149,9 +154,10 @@ function walk(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOpt
 export function locateScalar(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOptions = {}): LocateResult {
   const found = walk(parsed, ref, options);
   if (!found.ok) return found;
-  const { key, node, walked, inFlow } = found;
+  const { key, node, walked, inFlow, anchor } = found;
   const here = formatRef({ key, path: walked });
   const line = lineOf(parsed.lineCounter, node as Node);
+  if (anchor) return { ok: false, reason: `${here} is inside the YAML anchor &${anchor.name} (at ${anchor.at}), which aliases (*${anchor.name}) repeat: an edit would change them too`, line };
   if (isSecureValue(node)) return { ok: false, reason: `${here} is a secure (encrypted) value`, line };
   if (!isScalar(node)) return { ok: false, reason: `${here} is not a plain value (it is an object, a list or empty)`, line };
   if (node.srcToken?.type === 'block-scalar') return { ok: false, reason: `${here} is a block scalar (| or >)`, line };
@@ -167,7 +173,7 @@ export function locateScalar(parsed: ParsedStackConfig, ref: ConfigRef, options:
 export function canAddOrRemoveAt(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOptions = {}): boolean {
   if (ref.path.length === 0) return parsed.config !== undefined && !parsed.config.flow;
   const parent = walk(parsed, { key: ref.key, path: ref.path.slice(0, -1) }, options);
-  return parent.ok && !parent.inFlow && isMap(parent.node) && !parent.node.flow && !isSecureValue(parent.node);
+  return parent.ok && !parent.inFlow && !parent.anchor && isMap(parent.node) && !parent.node.flow && !parent.node.anchor && !isSecureValue(parent.node);
 }
 
 /** Every scalar value under `config:` with its ref, skipping secure values (used to infer mappings). */

@@ -4,7 +4,7 @@
  *
  * Values are PER INSTANCE: for a workload with `count` > 1, a row says what one instance uses.
  */
-import { openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
@@ -26,6 +26,13 @@ export interface FileUsageOptions {
 }
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
+/** The JSON form is parsed whole: past this, export CSV (streamed, no limit). */
+export const MAX_USAGE_JSON_BYTES = 256 * 1024 * 1024;
+
+function readError(err: unknown, path: string): StackfitError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new StackfitError(code === 'EISDIR' ? 'is a directory, not a usage file' : `cannot read usage file: ${code ?? (err as Error).message}`, path);
+}
 
 /** Reads and parses a usage file (JSON when it starts with `{`, CSV otherwise). */
 export function readUsageFile(path: string): RawUsage {
@@ -33,28 +40,42 @@ export function readUsageFile(path: string): RawUsage {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new StackfitError(`cannot read usage file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+    throw readError(err, path);
   }
   const name = path;
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    const first = readSync(fd, buffer, 0, CHUNK_BYTES, null);
-    const head = buffer.toString('utf8', 0, Math.min(first, 64)).trimStart();
+    const read = (): number => {
+      try {
+        return readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      } catch (err) {
+        throw readError(err, path);
+      }
+    };
+    const first = read();
+    const head = buffer.toString('utf8', 0, Math.min(first, 64)).trimStart(); // trimStart drops a BOM too
     if (head.startsWith('{')) {
-      closeSync(fd);
-      fd = -1;
-      return parseUsageJson(readFileSync(path, 'utf8'), name);
+      // Read through the open descriptor (a FIFO or /dev/fd/N can be read once only), bounded.
+      const chunks: Buffer[] = [Buffer.from(buffer.subarray(0, first))];
+      let total = first;
+      for (let n = first; n > 0; ) {
+        n = read();
+        total += n;
+        if (total > MAX_USAGE_JSON_BYTES) throw new StackfitError(`JSON usage file larger than ${MAX_USAGE_JSON_BYTES / 1024 / 1024} MiB: export CSV instead (it is streamed)`, path);
+        if (n > 0) chunks.push(Buffer.from(buffer.subarray(0, n)));
+      }
+      return parseUsageJson(Buffer.concat(chunks).toString('utf8'), name);
     }
     // Stream the CSV in chunks of bytes: a large file does not fit in one JS string.
     const parser = new UsageCsvParser(name);
     let n = first;
     while (n > 0) {
       parser.push(buffer.subarray(0, n));
-      n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      n = read();
     }
     return parser.end();
   } finally {
-    if (fd >= 0) closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -100,6 +121,42 @@ function convert(w: Workload, metrics: Map<UsageMetric, Series>, opts: FileUsage
   return out;
 }
 
+/** Usage above the current size's capacity by more than this factor is flagged (the size may have changed in the window, so a warning, not an error). */
+export const CAPACITY_MARGIN = 1.25;
+/** Fewer bytes than this cannot be a VM's memory in use: the column likely holds GiB or MiB. */
+const MIN_PLAUSIBLE_MEMORY_BYTES = 1024 * 1024;
+
+/**
+ * Values that can be real but most likely are a unit mix-up, each with where the largest value
+ * is (file and line, or JSON path): percentages in a cores column, 0–1 fractions as
+ * percentages, GiB in a bytes column, usage beyond the size's capacity.
+ */
+export function implausibleUsage(w: Workload, resource: string, raw: RawUsage, opts: FileUsageOptions): string[] {
+  const peaks = raw.peaks.get(resource);
+  if (!peaks) return [];
+  const out: string[] = [];
+  const vcpu = opts.vcpuOf?.(w);
+  const memoryGiB = opts.memoryGiBOf?.(w);
+  const size = `"${w.size}"`;
+  const cores = peaks.get('cpu_cores');
+  if (cores && vcpu !== undefined && cores.value > vcpu * CAPACITY_MARGIN) {
+    out.push(`${cores.where}: cpu_cores ${cores.value} for "${resource}" is more than the ${vcpu} vCPUs of ${size}${cores.value <= 100 ? ' (percentages in the cpu_cores column?)' : ''}`);
+  }
+  for (const metric of ['cpu_percent', 'memory_percent'] as const) {
+    const peak = peaks.get(metric);
+    if (peak && peak.value > 0 && peak.value <= 1) out.push(`${peak.where}: ${metric} for "${resource}" never exceeds ${peak.value} (0–1 fractions instead of percentages? multiply by 100)`);
+  }
+  const bytes = peaks.get('memory_bytes');
+  if (bytes && bytes.value > 0 && bytes.value < MIN_PLAUSIBLE_MEMORY_BYTES) {
+    out.push(`${bytes.where}: memory_bytes for "${resource}" never exceeds ${bytes.value} bytes (GiB or MiB in the memory_bytes column?)`);
+  }
+  const gib = peaks.get('memory_gib') ?? (bytes && { value: bytes.value / BYTES_PER_GIB, where: bytes.where });
+  if (gib && memoryGiB !== undefined && gib.value > memoryGiB * CAPACITY_MARGIN) {
+    out.push(`${gib.where}: memory ${Number(gib.value.toPrecision(4))} GiB for "${resource}" is more than the ${memoryGiB} GiB of ${size}${peaks.has('memory_gib') && gib.value >= 1024 ? ' (bytes or MiB in the memory_gib column?)' : ''}`);
+  }
+  return out;
+}
+
 function isoRange(s: Series): string {
   return `${new Date(s.t[0]!).toISOString()} to ${new Date(s.t[s.t.length - 1]!).toISOString()}`;
 }
@@ -111,6 +168,7 @@ export function usageFromRaw(raw: RawUsage, workloads: readonly Workload[], rang
   const used = new Set<string>();
   const series = new Map<string, UsageSeries>();
   const missing: UsageResult['missing'] = [];
+  const warnings: string[] = [];
   const startMs = range.start.getTime();
   const endMs = range.end.getTime();
   for (const w of workloads) {
@@ -122,6 +180,7 @@ export function usageFromRaw(raw: RawUsage, workloads: readonly Workload[], rang
       continue;
     }
     used.add(resource);
+    warnings.push(...implausibleUsage(w, resource, raw, opts));
     const converted = convert(w, raw.resources.get(resource)!, opts);
     if (!converted.cpu) {
       missing.push({ urn: w.urn, reason: `${source}: resource "${resource}": ${converted.problem}` });
@@ -140,7 +199,6 @@ export function usageFromRaw(raw: RawUsage, workloads: readonly Workload[], rang
     }
     series.set(w.urn, entry);
   }
-  const warnings: string[] = [];
   const unmatched = [...raw.resources.keys(), ...[...raw.rowsPerResource.keys()].filter((r) => !raw.resources.has(r))].filter((r) => !used.has(r));
   if (unmatched.length > 0) {
     const rows = unmatched.reduce((sum, r) => sum + (raw.rowsPerResource.get(r) ?? 0), 0);

@@ -17,38 +17,85 @@ export interface RawUsage {
   rowsPerResource: Map<string, number>;
   /** Rows with an empty value: gaps, skipped. */
   gaps: number;
+  /** Per resource and metric, the largest value and where it is (`file:line` or `file: JSON path`), for plausibility warnings. */
+  peaks: Map<string, Map<UsageMetric, { value: number; where: string }>>;
 }
 
 const METRIC_SET: ReadonlySet<string> = new Set(USAGE_METRICS);
 
 /** Unix seconds below this are seconds; above, milliseconds (10^11 s is the year 5138). */
 const SECONDS_LIMIT = 1e11;
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+/** Milliseconds at or above this (the year 5138) can only be micro- or nanoseconds. */
+const MILLISECONDS_LIMIT = 1e14;
+/** Usage samples lie between 1970 and 2200: anything else is a unit or typing error. */
+const LATEST_MS = Date.UTC(2200, 0, 1);
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+/** Unix time as plain decimal digits (no sign, hex, exponent or spaces inside). */
+const UNIX_NUMBER = /^\d+(?:\.\d+)?$/;
+/** A decimal number as people write it; `Number()` also takes hex, octal, binary and `Infinity`, which a usage value never is. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
 
 /**
  * Parses a timestamp to Unix milliseconds, or NaN. ISO 8601 without an offset is read as UTC
- * (not local time, which `Date.parse` would assume).
+ * (not local time, which `Date.parse` would assume). Impossible calendar dates (2026-02-30,
+ * which `Date.parse` rolls over to 2 March) are NaN.
  */
 export function parseTimestamp(text: string | number): number {
   if (typeof text === 'number') return Number.isFinite(text) ? (Math.abs(text) < SECONDS_LIMIT ? text * 1000 : text) : NaN;
   const s = text.trim();
   if (s === '') return NaN;
-  const c = s.charCodeAt(0);
-  if (s.length < 10 || (c >= 48 && c <= 57 && !s.includes('-'))) {
-    const n = Number(s);
-    return Number.isFinite(n) ? parseTimestamp(n) : NaN;
-  }
+  if (UNIX_NUMBER.test(s) && (s.length < 10 || !s.includes('-'))) return parseTimestamp(Number(s));
   const m = ISO_8601.exec(s);
   if (!m) return NaN;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return NaN;
   const hasTime = s.length > 10;
-  const iso = hasTime && m[1] === undefined ? `${s.replace(' ', 'T')}Z` : s.replace(' ', 'T');
+  const iso = hasTime && m[7] === undefined ? `${s.replace(' ', 'T')}Z` : s.replace(' ', 'T');
   return Date.parse(hasTime ? iso : `${s}T00:00:00Z`);
+}
+
+/** The message for a timestamp `parseTimestamp` could not read. */
+export function unreadableTimestamp(text: string): string {
+  const s = text.trim();
+  return ISO_8601.test(s) ? `timestamp "${s}" is not a real date and time` : `timestamp "${s}" is neither ISO 8601 nor Unix seconds/milliseconds`;
+}
+
+/** Why a parsed timestamp cannot be a usage sample (undefined when it can). */
+export function timestampProblem(ms: number): string | undefined {
+  if (ms >= MILLISECONDS_LIMIT) return 'is too large for Unix seconds or milliseconds (microseconds or nanoseconds? divide by 1000 or 10^6)';
+  if (ms < 0 || ms >= LATEST_MS) return `is ${new Date(ms).toISOString().slice(0, 10)}, outside 1970–2200`;
+  return undefined;
+}
+
+/** Reads a usage value: a non-negative decimal, NaN for empty (a gap). Throws the reason otherwise. */
+function parseValue(text: string): number | string {
+  if (text === '') return NaN;
+  if (!DECIMAL.test(text)) return `value "${text}" is not a number`;
+  const v = Number(text);
+  if (!Number.isFinite(v)) return `value "${text}" is not a number`;
+  return v;
+}
+
+interface SeriesEntry {
+  t: number[];
+  v: number[];
+  peak: number;
+  /** Where the peak is: a CSV line number, or a JSON path. */
+  peakAt: number | string;
 }
 
 interface ResourceEntry {
   rows: number;
-  metrics: Map<UsageMetric, { t: number[]; v: number[] }>;
+  metrics: Map<UsageMetric, SeriesEntry>;
 }
+
+/** Percentages above this are impossible (100 % plus rounding of the exporter). */
+export const MAX_PERCENT = 101;
 
 class Accumulator {
   readonly resources = new Map<string, ResourceEntry>();
@@ -56,7 +103,9 @@ class Accumulator {
   private lastKey = '';
   private lastEntry: ResourceEntry | undefined;
   private lastMetric = '';
-  private last: { t: number[]; v: number[] } | undefined;
+  private last: SeriesEntry | undefined;
+
+  constructor(private readonly file: string) {}
 
   /** Counts a row for a resource; rows usually come grouped by resource, so cache the last one. */
   private entry(resource: string): ResourceEntry {
@@ -73,33 +122,46 @@ class Accumulator {
     this.entry(resource).rows++;
   }
 
-  add(resource: string, metric: UsageMetric, t: number, v: number): void {
+  /** Adds a sample; `at` says where it is (line or JSON path) and is kept only for the peak. */
+  add(resource: string, metric: UsageMetric, t: number, v: number, at: number | string): void {
     const entry = this.entry(resource);
     if (this.last === undefined || metric !== this.lastMetric) {
       let series = entry.metrics.get(metric);
-      if (!series) entry.metrics.set(metric, (series = { t: [], v: [] }));
+      if (!series) entry.metrics.set(metric, (series = { t: [], v: [], peak: -1, peakAt: 0 }));
       this.last = series;
       this.lastMetric = metric;
     }
     this.last.t.push(t);
     this.last.v.push(v);
+    if (v > this.last.peak) {
+      this.last.peak = v;
+      this.last.peakAt = at;
+    }
   }
 
   finish(): RawUsage {
     const resources = new Map<string, Map<UsageMetric, Series>>();
     const rowsPerResource = new Map<string, number>();
+    const peaks: RawUsage['peaks'] = new Map();
     for (const [resource, entry] of this.resources) {
       rowsPerResource.set(resource, entry.rows);
       if (entry.metrics.size === 0) continue;
       const out = new Map<UsageMetric, Series>();
-      for (const [metric, series] of entry.metrics) out.set(metric, normalizeSeries(series));
+      const peak = new Map<UsageMetric, { value: number; where: string }>();
+      for (const [metric, series] of entry.metrics) {
+        out.set(metric, normalizeSeries({ t: series.t, v: series.v }));
+        peak.set(metric, { value: series.peak, where: typeof series.peakAt === 'number' ? `${this.file}:${series.peakAt}` : `${this.file}: ${series.peakAt}` });
+      }
       resources.set(resource, out);
+      peaks.set(resource, peak);
     }
-    return { resources, rowsPerResource, gaps: this.gaps };
+    return { resources, rowsPerResource, gaps: this.gaps, peaks };
   }
 }
 
 const MAX_FIELDS = 64;
+/** No usage row is anywhere near this long: a longer one is not a usage CSV (or `/dev/zero`), and must not grow without bound. */
+export const MAX_LINE_BYTES = 1024 * 1024;
 const TIMESTAMP_CACHE_LIMIT = 100_000;
 const EMPTY = Buffer.alloc(0);
 /** Exact powers of ten (10^0 … 10^22 are exactly representable as doubles). */
@@ -156,7 +218,7 @@ export class UsageCsvParser {
   private started = false;
   private line = 0;
   private columns: { timestamp: number; resource: number; metric: number; value: number; count: number } | undefined;
-  private readonly acc = new Accumulator();
+  private readonly acc: Accumulator;
   private readonly starts = new Int32Array(MAX_FIELDS);
   private readonly ends = new Int32Array(MAX_FIELDS);
   private bytes: Buffer = EMPTY;
@@ -172,7 +234,9 @@ export class UsageCsvParser {
   private lastMetricBytes: Buffer | undefined;
   private lastMetric: UsageMetric = 'cpu_cores';
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string) {
+    this.acc = new Accumulator(file);
+  }
 
   /** Feeds the next chunk. A Buffer is not kept after the call, so the caller may reuse it. */
   push(chunk: string | Buffer): void {
@@ -195,6 +259,7 @@ export class UsageCsvParser {
       const nl = data.indexOf(10);
       if (nl < 0) {
         this.pending = Buffer.concat([this.pending, data]);
+        this.checkPendingLength();
         return;
       }
       const joined = Buffer.concat([this.pending, data.subarray(0, nl)]);
@@ -209,6 +274,13 @@ export class UsageCsvParser {
       start = nl + 1;
     }
     this.pending = start < data.length ? Buffer.from(data.subarray(start)) : EMPTY;
+    this.checkPendingLength();
+  }
+
+  private checkPendingLength(): void {
+    if (this.pending.length <= MAX_LINE_BYTES) return;
+    this.line++;
+    this.fail(`line longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB: not a usage CSV`);
   }
 
   end(): RawUsage {
@@ -218,6 +290,7 @@ export class UsageCsvParser {
       this.processLine(rest, 0, rest.length);
     }
     if (!this.columns) throw new StackfitError(`empty file: expected a header ${CSV_COLUMNS.join(',')}`, this.file);
+    if (this.acc.resources.size === 0) throw new StackfitError('no usage rows after the header', this.file);
     return this.acc.finish();
   }
 
@@ -296,7 +369,9 @@ export class UsageCsvParser {
       return this.timestampValues[index]!;
     }
     const t = parseTimestamp(text);
-    if (Number.isNaN(t)) this.fail(`timestamp "${text.trim()}" is neither ISO 8601 nor Unix seconds/milliseconds`);
+    if (Number.isNaN(t)) this.fail(unreadableTimestamp(text));
+    const problem = timestampProblem(t);
+    if (problem) this.fail(`timestamp "${text.trim()}" ${problem}`);
     if (known.length < TIMESTAMP_CACHE_LIMIT) {
       this.timestampIndex.set(text, known.length);
       this.timestampPos = known.length;
@@ -317,10 +392,8 @@ export class UsageCsvParser {
       const fast = fastDecimal(b, s, e);
       if (!Number.isNaN(fast)) return fast;
     }
-    const text = this.field(col).trim();
-    if (text === '') return NaN;
-    const v = Number(text);
-    if (!Number.isFinite(v)) this.fail(`value "${text}" is not a number`);
+    const v = parseValue(this.field(col).trim());
+    if (typeof v === 'string') this.fail(v);
     return v;
   }
 
@@ -372,7 +445,8 @@ export class UsageCsvParser {
       return;
     }
     if (v < 0) this.fail(`value ${v} is negative`);
-    this.acc.add(resource, metric, t, v);
+    if (v > MAX_PERCENT && (metric === 'cpu_percent' || metric === 'memory_percent')) this.fail(`${metric} ${v} is above 100`);
+    this.acc.add(resource, metric, t, v, this.line);
   }
 
   private readHeader(fields: string[]): void {
@@ -437,7 +511,8 @@ export class UsageCsvParser {
 export function parseUsageJson(text: string, file: string): RawUsage {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // A byte-order mark is accepted as in CSV and YAML (Windows tools write one).
+    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new StackfitError(`not valid JSON: ${(err as Error).message}`, file);
   }
@@ -447,18 +522,24 @@ export function parseUsageJson(text: string, file: string): RawUsage {
     const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
     throw new StackfitError(`${where || '(root)'}: ${issue.message}`, file);
   }
-  const acc = new Accumulator();
+  const acc = new Accumulator(file);
   parsed.data.series.forEach((s, si) => {
     const resource = s.resource.trim();
     s.points.forEach(([ts, v], pi) => {
       const t = parseTimestamp(ts);
       if (Number.isNaN(t)) {
-        throw new StackfitError(`series[${si}].points[${pi}][0]: timestamp ${JSON.stringify(ts)} is neither ISO 8601 nor Unix seconds/milliseconds`, file);
+        throw new StackfitError(`series[${si}].points[${pi}][0]: ${typeof ts === 'string' ? unreadableTimestamp(ts) : `timestamp ${ts} is not Unix seconds/milliseconds`}`, file);
+      }
+      const problem = timestampProblem(t);
+      if (problem) throw new StackfitError(`series[${si}].points[${pi}][0]: timestamp ${JSON.stringify(ts)} ${problem}`, file);
+      if (v !== null && v > MAX_PERCENT && (s.metric === 'cpu_percent' || s.metric === 'memory_percent')) {
+        throw new StackfitError(`series[${si}].points[${pi}][1]: ${s.metric} ${v} is above 100`, file);
       }
       acc.count(resource);
       if (v === null) acc.gaps++;
-      else acc.add(resource, s.metric, t, v);
+      else acc.add(resource, s.metric, t, v, `series[${si}].points[${pi}]`);
     });
   });
+  if (acc.resources.size === 0) throw new StackfitError('no usage series', file);
   return acc.finish();
 }

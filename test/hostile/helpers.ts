@@ -1,0 +1,67 @@
+/**
+ * Shared pieces of the hostile-input tests: the real CLI run in-process (a spawned `bin/stackfit.js`
+ * costs seconds of tsx start-up each; `main()` is what it calls), temp dirs, a real stack export.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+/** A real `pulumi stack export` (one t2.micro EC2 instance, logical name `my-ec2-instance`, stack `test`). */
+export const EC2_EXPORT = path.join(REPO_ROOT, 'data/pulumi/stack-export/pulumi-aws-recorded-ec2-instance-5.42.0.stack.json');
+export const EC2_NAME = 'my-ec2-instance';
+
+export function tempDir(prefix = 'stackfit-hostile-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `stackfit <args>` in this process with stdout/stderr captured, `env` merged over the
+ * environment and `cwd` as the working directory; everything is restored afterwards.
+ * Uncaught (non-StackfitError) errors come back as code -1 with the stack in stderr, so a test
+ * can assert there was none.
+ */
+export async function stackfit(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const writeOut = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  const savedEnv = { ...process.env };
+  const savedCwd = process.cwd();
+  const savedExit = process.exitCode;
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  if (opts.cwd) process.chdir(opts.cwd);
+  process.exitCode = undefined;
+  let code: number;
+  try {
+    code = await main(['node', 'stackfit', ...args]);
+  } catch (e) {
+    err.push(`UNCAUGHT ${(e as Error).stack ?? String(e)}`);
+    code = -1;
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+    Object.assign(process.env, savedEnv);
+    process.chdir(savedCwd);
+    process.exitCode = savedExit;
+  }
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** The `stackfit:` error lines (not warnings, not progress) of a run's stderr. */
+export function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('stackfit:') && !l.startsWith('stackfit: warning:'));
+}

@@ -1,0 +1,85 @@
+/**
+ * A run whose usage inputs failed makes no GitHub writes: end to end through `runPrCommand`
+ * (what `stackfit pr` and the Action run) against the fake GitHub holding an open stackfit PR.
+ * Before issue #13 the failure read as "no recommendation" and the open PR was autoclosed and its
+ * branch deleted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPrCommand } from '../../src/cli/pr';
+import { runPullRequests } from '../../src/gitops/run';
+import type { FakeGitHub } from '../support/fake-github';
+import { clientFor, demoPrInput, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, resize, startFake } from '../gitops-pr/helpers';
+import { EC2_EXPORT, EC2_NAME, REPO_ROOT, tempDir } from './helpers';
+
+let fake: FakeGitHub;
+let dir: string;
+beforeAll(async () => {
+  fake = await startFake();
+  dir = tempDir();
+  fs.mkdirSync(path.join(dir, 'stacks'));
+  fs.copyFileSync(path.join(REPO_ROOT, 'Pulumi.yaml'), path.join(dir, 'Pulumi.yaml'));
+  fs.writeFileSync(path.join(dir, PROD_CONFIG_FILE), PROD_CONFIG_TEXT);
+  fs.writeFileSync(path.join(dir, 'stackfit.yaml'), '{}\n');
+});
+afterAll(async () => {
+  await fake?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function prRun(usage: string[]): Promise<{ error?: Error; log: string }> {
+  const log: string[] = [];
+  const io = {
+    env: { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` },
+    out: (t: string) => log.push(t),
+    err: (t: string) => log.push(t),
+    clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 },
+  };
+  try {
+    await runPrCommand({ stack: 'prod', state: EC2_EXPORT, usage, projectDir: dir, now: '2026-10-02T00:00:00Z', mode: 'api' }, io);
+    return { log: log.join('') };
+  } catch (error) {
+    return { error: error as Error, log: log.join('') };
+  }
+}
+
+describe('stackfit pr with failed usage inputs', () => {
+  it('an open stackfit PR survives a broken usage file, a missing one, and an empty one: exit non-zero, no GitHub writes', async () => {
+    await runPullRequests(demoPrInput(fake, planOf([resize('web', 'm5.xlarge')]), { github: clientFor(fake) }));
+    expect(fake.pulls.get(1)).toMatchObject({ state: 'open', headRef: 'stackfit/prod' });
+    const branchesBefore = await fake.branches();
+    expect(branchesBefore).toContain('stackfit/prod');
+
+    const broken = path.join(dir, 'usage.csv');
+    fs.writeFileSync(broken, `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,0.2\n2026-10-01T00:05:00Z,${EC2_NAME},cpu_cores,abc\n`);
+    const empty = path.join(dir, 'empty.csv');
+    fs.writeFileSync(empty, '');
+    const cases: [string[], string][] = [
+      [[broken], `${broken}:3: value "abc" is not a number`],
+      [[path.join(dir, 'nope.csv')], `${path.join(dir, 'nope.csv')}: cannot read usage file: ENOENT`],
+      [[empty], `${empty}: empty file`],
+      [[dir], `${dir}: is a directory, not a usage file`],
+    ];
+    for (const [usage, message] of cases) {
+      const mark = fake.requests.length;
+      const { error } = await prRun(usage);
+      expect(error?.message, usage.join(' ')).toContain(message);
+      expect((error as { exitCode?: number }).exitCode).toBe(1);
+      expect(fake.writes(mark), usage.join(' ')).toEqual([]);
+    }
+    expect(fake.pulls.get(1)).toMatchObject({ state: 'open', title: expect.not.stringContaining('autoclosed') });
+    expect(await fake.branches()).toEqual(branchesBefore);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('control: a good usage file with nothing to change does autoclose (the case above is the usage failure, not the setup)', async () => {
+    const good = path.join(dir, 'good.csv');
+    fs.writeFileSync(good, `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,0.2\n`);
+    const mark = fake.requests.length;
+    const { error } = await prRun([good]);
+    expect(error).toBeUndefined();
+    expect(fake.writes(mark).map((r) => r.operationId)).toContain('pulls/update');
+    expect(fake.pulls.get(1)!.state).toBe('closed');
+  });
+});
