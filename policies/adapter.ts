@@ -1,5 +1,6 @@
 import type { PolicyProviderResource, PolicyResource, ResourceValidationArgs } from '@pulumi/policy';
 import { loadCatalog, type Catalog } from '../src/catalog';
+import { cloudOfPackage } from '../src/clouds';
 import { StackfitError } from '../src/model';
 import { resolveUserPath } from '../src/policy/baseline';
 import { createPriceBooks, type PriceBookConfig, type PricedView } from '../src/policy/price-book';
@@ -82,10 +83,37 @@ export function packContext(): PackContext {
   return context;
 }
 
+/**
+ * The region a provider falls back to from the environment when neither its inputs nor stack
+ * config set one: the pack runs with the CLI's environment, so `AWS_REGION` (set by
+ * configure-aws-credentials) is where the resources go. Same variables, same order as the
+ * providers' own config (pulumi-aws `region`, pulumi-gcp `region` / `zone`).
+ */
+export function envRegionConfig(pkg: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const first = (...names: string[]) => names.map((n) => env[n]).find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  switch (cloudOfPackage(pkg)) {
+    case 'aws': {
+      const region = first('AWS_REGION', 'AWS_DEFAULT_REGION');
+      return region ? { 'aws:region': region } : {};
+    }
+    case 'gcp': {
+      const region = first('GOOGLE_REGION', 'GCLOUD_REGION', 'CLOUDSDK_COMPUTE_REGION');
+      const zone = first('GOOGLE_ZONE', 'GCLOUD_ZONE', 'CLOUDSDK_COMPUTE_ZONE');
+      return { ...(region ? { [`${pkg}:region`]: region } : {}), ...(zone ? { [`${pkg}:zone`]: zone } : {}) };
+    }
+    default:
+      // azure-native reads its location from config only.
+      return {};
+  }
+}
+
 function regionOf(type: string, provider: PolicyProviderResource | undefined, stackConfig: Record<string, unknown>): string | undefined {
   // Without a provider the default provider of the type's package applies: it reads stack config.
-  if (!provider) return providerRegion(`pulumi:providers:${type.split(':')[0]}`, {}, stackConfig);
-  return providerRegion(provider.type, rawProps(provider.props), stackConfig);
+  const providerType = provider?.type ?? `pulumi:providers:${type.split(':')[0]}`;
+  const pkg = providerType.slice('pulumi:providers:'.length);
+  // Stack config wins over the environment, as in the providers.
+  const config = { ...envRegionConfig(pkg), ...stackConfig };
+  return providerRegion(providerType, provider ? rawProps(provider.props) : {}, config);
 }
 
 function assessOne(

@@ -1,8 +1,8 @@
 import type { Policies, ReportViolation, ResourceValidationArgs, StackValidationArgs } from '@pulumi/policy';
 import { StackfitError } from '../src/model';
 import { loadBaseline, resolveUserPath } from '../src/policy/baseline';
-import { budgetMessage, evaluateBudget, inconclusiveMessage, type Baseline } from '../src/policy/budget';
-import { generationMessage, placementConfigured, placementProblems, rightSizeMessage } from '../src/policy/checks';
+import { budgetMessage, evaluateBudget, inconclusiveMessage, nothingPricedMessage, partlyPricedMessage, type Baseline } from '../src/policy/budget';
+import { generationMessage, placementConfigured, placementProblems, rightSizeMessage, unpricedFamilyMessage } from '../src/policy/checks';
 import {
   budgetConfigSchema,
   configSchemas,
@@ -120,6 +120,12 @@ const stackBudget = {
     });
     if (result.breaches.length) reportViolation(budgetMessage(result));
     else if (result.unknown.length) throw unknownDuringPreview(inconclusiveMessage(result, cfg));
+    else if (result.unpriced.length) {
+      // Never a silent pass on what could not be priced: nothing priced fails closed (at the
+      // policy's level); a partly priced pass becomes the framework's advisory "can't run" note.
+      if (!workloads.some((w) => w.status === 'priced')) reportViolation(nothingPricedMessage(result, cfg));
+      else throw unknownDuringPreview(partlyPricedMessage(result, cfg));
+    }
   },
 };
 
@@ -164,7 +170,12 @@ const instanceGeneration = {
     const view = resourceView(cfg, args, reportViolation);
     if (!view) return;
     const priced = pricedOrStop(assessResourceArgs(args, view), args);
-    if (priced.status !== 'priced') args.notApplicable(`${priced.workload.name}: unpriced (${priced.reason})`);
+    if (priced.status !== 'priced') {
+      // A disallowed family needs no price: enforce it; the rest of the check does.
+      const familyMessage = unpricedFamilyMessage(priced.workload, priced.reason, view.catalog, cfg.disallowedFamilies);
+      if (familyMessage) return reportViolation(familyMessage);
+      args.notApplicable(`${priced.workload.name}: unpriced (${priced.reason})`);
+    }
     const message = generationMessage(priced as PricedWorkload & { status: 'priced' }, view.catalog, cfg, view.note);
     if (message) reportViolation(message);
   },

@@ -40,8 +40,10 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   const project = opts.project ?? inputs.project;
   const stack = opts.stack ?? inputs.stack;
   if (!project || !stack) throw new StackfitError('cannot tell the project and stack from the URNs: pass --project and --stack', opts.state);
-  let config: Record<string, string> = {};
-  if (opts.stackConfig) config = toPulumiConfig(readStackConfig(opts.stackConfig, project)).values;
+  // A preview carries the config it ran with (aws:region …): the pack sees it as `pulumi preview`
+  // would; --stack-config values override it key by key.
+  let config: Record<string, string> = { ...inputs.config };
+  if (opts.stackConfig) config = { ...config, ...toPulumiConfig(readStackConfig(opts.stackConfig, project)).values };
   let policyConfig: PolicyPackConfigFile = {};
   if (opts.policyPackConfig) policyConfig = parsePolicyPackConfigFile(opts.policyPackConfig);
   const result = await runPolicyPack({

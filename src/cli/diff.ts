@@ -4,11 +4,12 @@ import { findConfigFile, loadConfig } from '../config';
 import { COMMENT_BEHAVIORS, upsertCostComment, type CommentBehavior } from '../gitops/comment';
 import { createGitHubClient, repoFromEnv } from '../gitops/github';
 import { StackfitError, type Inventory } from '../model';
-import { renderCostComment } from '../report/comment';
-import { costDiff, type CostDiff } from '../report/diff';
-import { signedUsd, usd } from '../report/format';
+import { belowThresholds, commentTotals, headline, renderCostComment } from '../report/comment';
+import { costDiff, countOtherResources, type CostDiff } from '../report/diff';
+import { signedUsd } from '../report/format';
 import { catalogForConfig } from '../pipeline';
 import { readInventory } from '../stack';
+import { parseJsonText, parseStackDocument } from '../stack/inventory';
 import { emit } from './output';
 import { redact } from '../redact';
 
@@ -32,19 +33,74 @@ export function prNumberFrom(flag: string | undefined, env: NodeJS.ProcessEnv = 
   throw new StackfitError('give --pr N (or run on a pull_request event)', '--comment');
 }
 
-function renderTableText(diff: CostDiff): string {
-  const lines = diff.resources
-    .filter((r) => r.change !== 'unchanged')
-    .map((r) => `${r.change.padEnd(9)} ${r.name}: ${r.before ? `${r.before.size}×${r.before.count}` : '—'} → ${r.after ? `${r.after.size}×${r.after.count}` : '—'}  ${r.unpriced ? `unpriced (${r.unpriced})` : signedUsd(r.monthlyDelta)}`);
-  lines.push(`Monthly: ${usd(diff.pastTotalMonthlyCost)} → ${usd(diff.totalMonthlyCost)} (${signedUsd(diff.diffTotalMonthlyCost)})${diff.unpricedCount ? `; ${diff.unpricedCount} unpriced` : ''}`);
+/** The PR head commit: `--commit`, else the pull_request event's head SHA (GITHUB_SHA there is a merge commit). */
+export function headShaFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flag) {
+    if (!/^[0-9a-f]{7,40}$/i.test(flag)) throw new StackfitError(`"${flag}" is not a commit SHA`, '--commit');
+    return flag;
+  }
+  const eventPath = env.GITHUB_EVENT_PATH;
+  if (!eventPath) return undefined;
+  try {
+    const event = JSON.parse(readFileSync(eventPath, 'utf8')) as { pull_request?: { head?: { sha?: unknown } } };
+    const sha = event.pull_request?.head?.sha;
+    return typeof sha === 'string' ? sha : undefined;
+  } catch {
+    throw new StackfitError('cannot read the event payload', eventPath);
+  }
+}
+
+function nonNegative(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new StackfitError(`"${v}" is not a non-negative number`, flag);
+    return n;
+  };
+}
+
+/** Resources of the document that stackfit does not price, on the side after the change. */
+function otherResourcesIn(file: string, previewSide: 'old' | 'new'): number {
+  const doc = parseStackDocument(parseJsonText(readFileSync(file, 'utf8'), file), file, previewSide);
+  return countOtherResources(doc.resources);
+}
+
+function renderTableText(diffs: readonly CostDiff[]): string {
+  const lines: string[] = [];
+  for (const diff of diffs) {
+    if (diffs.length > 1) lines.push(`${diff.stack ?? 'default'}:`);
+    lines.push(
+      ...diff.resources
+        .filter((r) => r.change !== 'unchanged' || r.unpriced)
+        .map((r) => `${r.change.padEnd(9)} ${r.name}: ${r.before ? `${r.before.size}×${r.before.count}` : '—'} → ${r.sizeUnknown ? 'unknown' : r.after ? `${r.after.size}×${r.after.count}` : '—'}  ${r.unpriced ? `unpriced (${r.unpriced})` : signedUsd(r.monthlyDelta)}`),
+    );
+  }
+  // The same headline as the comment: the priced change and what it leaves out.
+  lines.push(headline(commentTotals(diffs)).replace(/\*\*/g, '').replace(/`/g, ''));
   return `${lines.join('\n')}\n`;
+}
+
+interface DiffOptions {
+  preview?: string[];
+  base?: string;
+  head?: string;
+  stack?: string;
+  format: string;
+  output?: string;
+  comment?: boolean;
+  pr?: string;
+  commit?: string;
+  behavior: CommentBehavior;
+  reportUrl?: string;
+  config?: string;
+  minChangeUsd?: number;
+  minChangePercent?: number;
 }
 
 export function register(program: Command): void {
   program
     .command('diff')
     .description('Monthly cost difference of a stack change (Infracost-style), optionally as a PR comment')
-    .option('--preview <file>', 'pulumi preview --json output: compares its old and new states')
+    .option('--preview <files...>', 'pulumi preview --json output, one per stack: compares its old and new states (one comment for all)')
     .option('--base <file>', 'state before the change (stack export or checkpoint)')
     .option('--head <file>', 'state or preview after the change')
     .option('--stack <name>', 'stack name (default: from the state)')
@@ -53,40 +109,70 @@ export function register(program: Command): void {
     .option('--output <file>', 'write to a file (atomically) instead of stdout')
     .option('--comment', 'post or update the cost comment on the pull request (GITHUB_TOKEN, GITHUB_REPOSITORY)')
     .option('--pr <number>', 'pull request number (default: from the GitHub Actions event)')
+    .option('--commit <sha>', 'the PR head commit the previews are for (default: the pull_request event head SHA)')
+    .option('--min-change-usd <usd>', 'post no comment when the monthly change is below this, up or down', nonNegative('--min-change-usd'))
+    .option('--min-change-percent <percent>', 'post no comment when the monthly change is below this percentage, up or down', nonNegative('--min-change-percent'))
     .addOption(new Option('--behavior <behavior>', 'how to treat an existing comment').choices([...COMMENT_BEHAVIORS]).default('update'))
     .option('--report-url <url>', 'link to the full report, shown when the comment is cut')
-    .action(async (opts: { preview?: string; base?: string; head?: string; stack?: string; format: string; output?: string; comment?: boolean; pr?: string; behavior: CommentBehavior; reportUrl?: string; config?: string }) => {
-      let base: Inventory;
-      let head: Inventory;
-      if (opts.preview) {
-        base = readInventory(opts.preview, { stack: opts.stack, previewSide: 'old' });
-        head = readInventory(opts.preview, { stack: opts.stack, previewSide: 'new' });
+    .action(async (opts: DiffOptions) => {
+      // Prices as the team pays them: refreshed overlays and discounts from stackfit.yaml.
+      const config = loadConfig(opts.config ?? findConfigFile());
+      const catalog = catalogForConfig(config);
+      const diffs: CostDiff[] = [];
+      if (opts.preview?.length) {
+        if (opts.stack && opts.preview.length > 1) throw new StackfitError('--stack names one stack: with several previews each takes its stack from its URNs', '--stack');
+        for (const file of opts.preview) {
+          const base: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'old' });
+          const head: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'new' });
+          diffs.push(costDiff(base, head, catalog, { otherResources: otherResourcesIn(file, 'new') }));
+        }
       } else if (opts.base && opts.head) {
-        base = readInventory(opts.base, { stack: opts.stack });
-        head = readInventory(opts.head, { stack: opts.stack, previewSide: 'new' });
+        const base = readInventory(opts.base, { stack: opts.stack });
+        const head = readInventory(opts.head, { stack: opts.stack, previewSide: 'new' });
+        diffs.push(costDiff(base, head, catalog, { otherResources: otherResourcesIn(opts.head, 'new') }));
       } else {
         throw new StackfitError('give --preview preview.json, or --base and --head');
       }
-      // Prices as the team pays them: refreshed overlays and discounts from stackfit.yaml.
-      const config = loadConfig(opts.config ?? findConfigFile());
-      const diff = costDiff(base, head, catalogForConfig(config));
-      const markdown = renderCostComment(diff, { validAt: new Date(), ...(opts.reportUrl && { fullReportUrl: opts.reportUrl }) });
-      const text = opts.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : opts.format === 'markdown' ? markdown : renderTableText(diff);
-      emit(text, opts.output, [opts.preview, opts.base, opts.head, opts.config]);
+      const stacks = diffs.map((d) => d.stack ?? 'default');
+      const dup = stacks.find((s, i) => stacks.indexOf(s) !== i);
+      if (dup) throw new StackfitError(`two previews are for stack ${dup}: give one preview per stack`, '--preview');
+
+      const headSha = headShaFrom(opts.commit);
+      let octokit: ReturnType<typeof createGitHubClient> | undefined;
+      let repoRef: { owner: string; repo: string } | undefined;
+      let validAt = new Date();
       if (opts.comment) {
-        const { owner, repo } = repoFromEnv();
-        const octokit = createGitHubClient();
-        const noChange = diff.resources.every((r) => r.change === 'unchanged');
+        if (!headSha) throw new StackfitError('give --commit SHA (or run on a pull_request event): the comment is stamped with the PR head commit, so an older run never overwrites a newer estimate', '--comment');
+        repoRef = repoFromEnv();
+        octokit = createGitHubClient();
+        // The estimate is as new as its commit, not as its render: runs can finish out of order.
+        const { data: commit } = await octokit.rest.git.getCommit({ ...repoRef, commit_sha: headSha });
+        validAt = new Date(commit.committer.date);
+      }
+      const markdown = renderCostComment(diffs, { validAt, ...(headSha && { commitSha: headSha }), ...(opts.reportUrl && { fullReportUrl: opts.reportUrl }) });
+      const text = opts.format === 'json' ? `${JSON.stringify(diffs.length === 1 ? diffs[0] : diffs, null, 2)}\n` : opts.format === 'markdown' ? markdown : renderTableText(diffs);
+      emit(text, opts.output, [...(opts.preview ?? []), opts.base, opts.head, opts.config]);
+      if (opts.comment && octokit && repoRef) {
+        const noChange = diffs.every((d) => d.resources.every((r) => r.change === 'unchanged' && !r.unpriced));
+        const small = belowThresholds(diffs, { ...(opts.minChangeUsd !== undefined && { minUsd: opts.minChangeUsd }), ...(opts.minChangePercent !== undefined && { minPercent: opts.minChangePercent }) });
         const issueNumber = prNumberFrom(opts.pr);
         let outcome: Awaited<ReturnType<typeof upsertCostComment>>;
         try {
-          outcome = await upsertCostComment({ octokit, owner, repo, issueNumber, stack: diff.stack, body: redact(markdown), behavior: opts.behavior, noChange });
+          outcome = await upsertCostComment({ octokit, ...repoRef, issueNumber, body: redact(markdown), behavior: opts.behavior, noChange: noChange || small, headSha: headSha! });
         } catch (err) {
           // Octokit's errors quote what the server (or a proxy) answered: one redacted line, no stack.
           const status = (err as { status?: unknown }).status;
           throw new StackfitError(`cannot post the cost comment: ${typeof status === 'number' ? `${status} ` : ''}${redact((err as Error).message ?? String(err))}`, `pull request #${issueNumber}`);
         }
-        process.stderr.write(outcome.action === 'skipped' ? 'stackfit: cost comment skipped: no compute resource changes\n' : `stackfit: cost comment ${outcome.action}: ${outcome.url}\n`);
+        const message =
+          outcome.action === 'skipped'
+            ? noChange
+              ? 'no compute resource changes'
+              : 'the change is below --min-change-usd / --min-change-percent'
+            : outcome.action === 'superseded'
+              ? `commit ${headSha} is no longer the PR head (${outcome.headSha}): a run for the new head posts the estimate`
+              : outcome.url;
+        process.stderr.write(`stackfit: cost comment ${outcome.action}: ${message}\n`);
       }
     });
 }

@@ -10,8 +10,12 @@ export interface UpsertCommentInput {
   owner: string;
   repo: string;
   issueNumber: number;
-  stack: string | undefined;
   body: string;
+  /**
+   * The commit the estimate is for: when the PR's head has moved on, the run is stale and
+   * posts nothing (a later run for the new head will).
+   */
+  headSha?: string;
   behavior: CommentBehavior;
   /** The change moves no cost: post nothing unless a comment is already there to correct. */
   noChange?: boolean;
@@ -20,6 +24,8 @@ export interface UpsertCommentInput {
 export type CommentOutcome =
   | { action: 'created' | 'updated'; id: number; url: string }
   | { action: 'unchanged' | 'stale'; id: number; url: string }
+  /** The run's commit is no longer the PR head: nothing written. */
+  | { action: 'superseded'; headSha: string }
   | { action: 'skipped' };
 
 /** The part of a body that carries meaning: everything but the valid-at stamp and the "Updated" line. */
@@ -28,12 +34,17 @@ function substance(body: string): string {
 }
 
 /**
- * Posts or updates stackfit's cost comment on a PR: found by its hidden tag (one per stack), left
- * alone when nothing changed, never overwritten by an older run (valid-at stamp).
+ * Posts or updates stackfit's one cost comment on a PR: found by its hidden tag, left alone when
+ * nothing changed, never written by a run whose commit is no longer the PR head, and never
+ * overwritten by an older commit's estimate (valid-at: the commit's time, not the render time).
  */
 export async function upsertCostComment(input: UpsertCommentInput): Promise<CommentOutcome> {
   const { octokit, owner, repo, issueNumber, body } = input;
-  const tag = commentTag(input.stack);
+  const tag = commentTag();
+  if (input.headSha) {
+    const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: issueNumber });
+    if (pr.head.sha !== input.headSha) return { action: 'superseded', headSha: pr.head.sha };
+  }
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
   const ours = comments.filter((c) => c.body?.includes(tag));
   const latest = ours[ours.length - 1];

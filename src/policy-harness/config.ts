@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { StackfitError } from '../model';
+import { unknownPropertiesMessage } from '../policy/config';
 
 export const ENFORCEMENT_LEVELS = ['advisory', 'mandatory', 'disabled', 'remediate'] as const;
 export type EnforcementLevelName = (typeof ENFORCEMENT_LEVELS)[number];
@@ -114,6 +115,8 @@ export function mergePolicyConfig(info: PackInfoView, user: PolicyPackConfigFile
     const enforcementLevel = own.enforcementLevel ?? all.enforcementLevel ?? initial.enforcementLevel ?? policy.enforcementLevel;
     const properties = { ...defaults, ...initial.properties, ...own.properties };
     if (policy.configSchema) {
+      const unknown = unknownPropertiesMessage(Object.keys(own.properties), Object.keys(policy.configSchema.properties));
+      if (unknown) throw new StackfitError(`invalid config for policy ${policy.name}: ${unknown}`, where);
       const schema = { type: 'object', properties: policy.configSchema.properties, required: policy.configSchema.required };
       const validate = ajv.compile(schema);
       if (!validate(properties)) {

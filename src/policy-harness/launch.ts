@@ -18,7 +18,7 @@ export interface LaunchOptions {
   config?: Record<string, string>;
   /** Extra environment for the pack process. */
   env?: Record<string, string>;
-  /** How long to wait for the port line (ms). */
+  /** How long to wait for the port line (ms). Default 60 s: loading @pulumi/pulumi takes ~10 s on a loaded 2-core runner. */
   startTimeoutMs?: number;
 }
 
@@ -94,7 +94,7 @@ export async function launchPolicyPack(opts: LaunchOptions): Promise<LaunchedPac
   child.stderr!.on('data', (d: string) => {
     stderr += d;
   });
-  const port = await readPort(child, opts.startTimeoutMs ?? 30_000, () => stderr, packDir);
+  const port = await readPort(child, opts.startTimeoutMs ?? 60_000, () => stderr, packDir);
   const startupMs = performance.now() - started;
   const { grpc, grpcPb } = analyzerProto();
   const client = new grpcPb.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {

@@ -11,6 +11,11 @@ export interface PolicyInputs {
   project?: string;
   stack?: string;
   resources: HarnessResource[];
+  /**
+   * A preview's own stack config (`aws:region` …) as the CLI hands it to a pack (PULUMI_CONFIG:
+   * strings, structured values as JSON). Exports and checkpoints carry none.
+   */
+  config?: Record<string, string>;
 }
 
 interface RawResource {
@@ -66,16 +71,22 @@ export function toHarnessResources(raw: readonly RawResource[]): HarnessResource
   });
 }
 
-function withIdentity(source: string, resources: HarnessResource[]): PolicyInputs {
+function withIdentity(source: string, resources: HarnessResource[], config?: Record<string, string>): PolicyInputs {
   const first = resources.find((r) => r.urn.startsWith('urn:pulumi:'));
   const { stack, project } = first ? stackAndProjectFromUrn(first.urn) : {};
-  return { source, ...(project ? { project } : {}), ...(stack ? { stack } : {}), resources };
+  return { source, ...(project ? { project } : {}), ...(stack ? { stack } : {}), resources, ...(config ? { config } : {}) };
+}
+
+/** Preview config values as PULUMI_CONFIG carries them: strings, structured values JSON-encoded. */
+function asPulumiConfig(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
 /** A `pulumi stack export` (v3/v4), DIY checkpoint or `pulumi preview --json` document → policy inputs. */
 export function policyInputsFromJson(json: unknown, source: string): PolicyInputs {
   // The same validation and resource selection as the inventory (src/stack/inventory.ts).
-  return withIdentity(source, toHarnessResources(parseStackDocument(json, source).resources as RawResource[]));
+  const doc = parseStackDocument(json, source);
+  return withIdentity(source, toHarnessResources(doc.resources as RawResource[]), doc.config ? asPulumiConfig(doc.config) : undefined);
 }
 
 export function readPolicyInputs(path: string): PolicyInputs {

@@ -113,3 +113,18 @@ export function inconclusiveMessage(r: BudgetResult, limits: BudgetLimits): stri
   const limit = limits.maxMonthlyCost !== undefined ? ` of maxMonthlyCost ${usd(limits.maxMonthlyCost)}` : '';
   return `the size of ${r.unknown.length} resource(s) is unknown until apply (${list(r.unknown, 5)}); the known part costs ${usd(r.totalMonthly)}/month${limit}`;
 }
+
+/**
+ * A budget that can price none of the stack's sized resources cannot vouch for anything: the
+ * violation says so and names what it cannot price (the pack reports it at the policy's level).
+ */
+export function nothingPricedMessage(r: BudgetResult, limits: BudgetLimits): string {
+  const limit = limits.maxMonthlyCost !== undefined ? `maxMonthlyCost ${usd(limits.maxMonthlyCost)}` : 'the increase limits';
+  return `cannot check ${limit}: none of the stack's ${r.unpriced.length} sized resource(s) has a price: ${list(r.unpriced)}.`;
+}
+
+/** A pass on the priced part only: what is left out, and the priced part against the limit. */
+export function partlyPricedMessage(r: BudgetResult, limits: BudgetLimits): string {
+  const limit = limits.maxMonthlyCost !== undefined ? ` of maxMonthlyCost ${usd(limits.maxMonthlyCost)}` : '';
+  return `the budget is not conclusive: ${r.unpriced.length} sized resource(s) have no price and are not in the total (${list(r.unpriced, 5)}); the priced part costs ${usd(r.totalMonthly)}/month${limit}`;
+}

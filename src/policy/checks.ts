@@ -65,6 +65,28 @@ export function familyDisallowed(family: string, disallowed: readonly string[]):
 }
 
 /**
+ * The family of a size the catalog cannot price where it runs: from any region that sells it, else
+ * (AWS) the name's prefix (`t2.micro` → `t2`). A family rule needs no price.
+ */
+export function familyOfSize(w: Pick<Workload, 'cloud' | 'kind' | 'size'>, catalog: Catalog): string | undefined {
+  const known = catalog.offerings({ cloud: w.cloud, kind: w.kind }).find((o) => o.size.toLowerCase() === w.size.toLowerCase());
+  if (known) return known.family;
+  if (w.cloud === 'aws') {
+    const m = /^((?:db\.)?[a-z][a-z0-9-]*)\./i.exec(w.size);
+    if (m) return m[1]!.toLowerCase();
+  }
+  return undefined;
+}
+
+/** The generation check for a size with no price where it runs: only the family rule applies. */
+export function unpricedFamilyMessage(w: Workload, reason: string, catalog: Catalog, disallowed: readonly string[]): string | undefined {
+  const family = familyOfSize(w, catalog);
+  const banned = family === undefined ? undefined : familyDisallowed(family, disallowed);
+  if (!banned) return undefined;
+  return `${w.name}: family ${family} is disallowed (disallowedFamilies: ${banned}); no same-spec alternative suggested: ${reason}.`;
+}
+
+/**
  * Burstable sizes (AWS T, Azure B-series, GCP shared-core) run on CPU credits: never a
  * like-for-like replacement for a fixed-performance size.
  */

@@ -128,8 +128,56 @@ export const placementConfigSchema = z.object({
 });
 export const costReportConfigSchema = z.object({ includeUnpriced: z.boolean().default(true), ...priceBookConfigShape });
 
-/** Reads a policy's config inside the pack; the CLI has validated it already, so a failure is a bug worth a loud error. */
-export function readPolicyConfig<T extends z.ZodType>(policy: string, schema: T, raw: unknown): z.infer<T> {
+/** Edit distance with adjacent transpositions (optimal string alignment): `maxMonthyCost` → `maxMonthlyCost` is 1. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest known key to a typo (case-insensitive, within a third of its length), if any. */
+export function didYouMean(key: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined;
+}
+
+/**
+ * `unknown property "maxMonthyCost" (did you mean "maxMonthlyCost"?; known: …)`, or undefined.
+ * The Pulumi CLI validates policy config against the configSchema's properties only (no
+ * additionalProperties), so a misspelt key would otherwise reach the pack and do nothing.
+ */
+export function unknownPropertiesMessage(keys: readonly string[], known: readonly string[]): string | undefined {
+  const unknown = keys.filter((k) => !known.includes(k));
+  if (unknown.length === 0) return undefined;
+  return unknown
+    .map((k) => {
+      const hint = didYouMean(k, known);
+      return `unknown property "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    })
+    .join('; ')
+    .concat(`; known properties: ${known.join(', ')}`);
+}
+
+/**
+ * Reads a policy's config inside the pack. The CLI has checked types against the configSchema
+ * but lets unknown keys through: those are rejected here, loudly, with a did-you-mean.
+ */
+export function readPolicyConfig<T extends z.ZodObject>(policy: string, schema: T, raw: unknown): z.infer<T> {
+  if (raw !== null && typeof raw === 'object') {
+    const message = unknownPropertiesMessage(Object.keys(raw), Object.keys(schema.shape));
+    if (message) throw new Error(`invalid config for ${policy}: ${message}`);
+  }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,8 +1,12 @@
 import type { Catalog } from '../catalog/types';
 import type { Inventory, Offering, Workload } from '../model';
 import { currentOfferingOf } from '../catalog/current';
+import { handlerFor } from '../clouds';
+import { nameFromUrn } from '../stack/values';
+import { DEMO_WORKLOAD_TYPE } from '../stack/workload';
 
-export type ResourceChange = 'added' | 'removed' | 'changed' | 'unchanged';
+/** `unknown`: the resource stays, but its size after the change is not known (until apply, secret, unreadable). */
+export type ResourceChange = 'added' | 'removed' | 'changed' | 'unchanged' | 'unknown';
 
 export interface ResourceCostDiff {
   urn: string;
@@ -15,6 +19,8 @@ export interface ResourceCostDiff {
   monthlyDelta?: number;
   /** Why a side has no price ("m9.huge is not in the aws catalog for us-east-1"). */
   unpriced?: string;
+  /** The size after the change is not known: why (the resource is still listed, never a saving). */
+  sizeUnknown?: string;
 }
 
 /** Infracost-style totals: past, new, and their difference, in USD per month. */
@@ -24,7 +30,10 @@ export interface CostDiff {
   pastTotalMonthlyCost: number;
   totalMonthlyCost: number;
   diffTotalMonthlyCost: number;
+  /** Changed resources without a price on a side (unknown sizes included): not in the totals. */
   unpricedCount: number;
+  /** Resources that carry no size stackfit prices (buckets, networks, …): not in the totals. */
+  otherResources: number;
 }
 
 function side(w: Workload, catalog: Catalog) {
@@ -48,10 +57,13 @@ function unpricedReason(w: Workload, catalog: Catalog): string {
  * The monthly cost difference between two inventories of the same stack (e.g. the old and new
  * states of a `pulumi preview --json`, or two exports). Pure; resources matched by URN.
  */
-export function costDiff(base: Inventory, head: Inventory, catalog: Catalog): CostDiff {
+export function costDiff(base: Inventory, head: Inventory, catalog: Catalog, opts: { otherResources?: number } = {}): CostDiff {
   const before = new Map(base.workloads.map((w) => [w.urn, w]));
   const after = new Map(head.workloads.map((w) => [w.urn, w]));
-  const urns = [...new Set([...before.keys(), ...after.keys()])].sort();
+  // Sized resources the new side cannot read (size unknown until apply, secret, unsupported):
+  // never "removed" (a false saving) and never dropped. A preview's deletions are real removals.
+  const unreadable = new Map(head.skipped.filter((s) => s.reason !== 'deleted by this preview').map((s) => [s.urn, s]));
+  const urns = [...new Set([...before.keys(), ...after.keys(), ...unreadable.keys()])].sort();
   const resources: ResourceCostDiff[] = [];
   let past = 0;
   let now = 0;
@@ -59,8 +71,25 @@ export function costDiff(base: Inventory, head: Inventory, catalog: Catalog): Co
   for (const urn of urns) {
     const b = before.get(urn);
     const a = after.get(urn);
-    const w = (a ?? b)!;
     const bs = b && side(b, catalog);
+    if (!a && unreadable.has(urn)) {
+      const u = unreadable.get(urn)!;
+      const name = b?.name ?? nameFromUrn(urn);
+      // Its cost after the change is not known: like any unpriced change, in neither total.
+      unpricedCount++;
+      resources.push({
+        urn,
+        name,
+        type: b?.type ?? u.type,
+        change: b ? 'unknown' : 'added',
+        ...(bs && { before: bs }),
+        sizeUnknown: u.reason,
+        unpriced: `${name}: size after the change unknown (${u.reason})`,
+      });
+      continue;
+    }
+    if (!a && !b) continue;
+    const w = (a ?? b)!;
     const as = a && side(a, catalog);
     const change: ResourceChange = !b ? 'added' : !a ? 'removed' : bs!.size !== as!.size || bs!.count !== as!.count || bs!.place !== as!.place ? 'changed' : 'unchanged';
     const missing = (b && bs!.monthlyUsd === undefined && b) || (a && as!.monthlyUsd === undefined && a) || undefined;
@@ -68,11 +97,13 @@ export function costDiff(base: Inventory, head: Inventory, catalog: Catalog): Co
     if (missing) {
       entry.unpriced = unpricedReason(missing, catalog);
       unpricedCount++;
+      // Neither side of an unpriced change counts: a known old price next to an unknown new
+      // one would read as a saving (or a cost) nobody can vouch for.
     } else {
       entry.monthlyDelta = (as?.monthlyUsd ?? 0) - (bs?.monthlyUsd ?? 0);
+      past += bs?.monthlyUsd ?? 0;
+      now += as?.monthlyUsd ?? 0;
     }
-    past += bs?.monthlyUsd ?? 0;
-    now += as?.monthlyUsd ?? 0;
     resources.push(entry);
   }
   return {
@@ -82,5 +113,15 @@ export function costDiff(base: Inventory, head: Inventory, catalog: Catalog): Co
     totalMonthlyCost: now,
     diffTotalMonthlyCost: now - past,
     unpricedCount,
+    otherResources: opts.otherResources ?? 0,
   };
+}
+
+/**
+ * Resources of a Pulumi document that carry no size stackfit prices (buckets, roles, networks):
+ * counted so a total never hides them. Providers, the stack and components are not resources
+ * anyone pays for.
+ */
+export function countOtherResources(resources: readonly { urn: string; type: string }[]): number {
+  return resources.filter((r) => !handlerFor(r.type) && !r.type.startsWith('pulumi:providers:') && r.type !== 'pulumi:pulumi:Stack' && r.type !== DEMO_WORKLOAD_TYPE).length;
 }

@@ -6,6 +6,7 @@ import { loadCatalog } from '../../src/catalog';
 import { main } from '../../src/cli/main';
 import { createGitHubClient } from '../../src/gitops/github';
 import { upsertCostComment } from '../../src/gitops/comment';
+import { validAtOf } from '../../src/report/comment';
 import { readStackConfig, registeredResourcesFromProgram, type RegisteredResource } from '../../src/stack';
 import { FakeGitHub } from '../support/fake-github';
 
@@ -47,6 +48,7 @@ describe('stackfit diff', () => {
   let previewFile: string;
   let fake: FakeGitHub;
   let prNumber = 0;
+  let headSha = '';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'stackfit-diff-'));
 
   beforeAll(async () => {
@@ -62,7 +64,7 @@ describe('stackfit diff', () => {
     writeFileSync(previewFile, JSON.stringify(previewJson(before, after), null, 2));
     fake = await FakeGitHub.start();
     // The pull request under review: a branch with the stack change, opened through the API.
-    await fake.commitAs('grow-web', { 'stacks/Pulumi.prod.yaml': 'changed\n' }, { name: 'Dev', email: 'dev@example.com' }, 'Grow web');
+    headSha = await fake.commitAs('grow-web', { 'stacks/Pulumi.prod.yaml': 'changed\n' }, { name: 'Dev', email: 'dev@example.com' }, 'Grow web');
     const octokit = createGitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1 });
     const { data } = await octokit.rest.pulls.create({ owner: fake.owner, repo: fake.repo, head: 'grow-web', base: 'main', title: 'Grow web' });
     prNumber = data.number;
@@ -89,29 +91,57 @@ describe('stackfit diff', () => {
     const env = { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` };
     Object.assign(process.env, env);
     try {
-      const first = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber), '--format', 'markdown']);
+      const first = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber), '--commit', headSha, '--format', 'markdown']);
       expect(first.err).toMatch(/cost comment created/);
       expect(first.code).toBe(0);
       const writesAfterFirst = fake.requests.filter((r) => r.write).length;
-      const second = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber)]);
+      const second = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber), '--commit', headSha]);
       expect(second.err).toMatch(/cost comment unchanged/);
       expect(fake.requests.filter((r) => r.write).length).toBe(writesAfterFirst);
       const ours = [...fake.comments.values()].filter((c) => c.issue === prNumber);
       expect(ours).toHaveLength(1);
-      expect(ours[0]!.body).toContain('<!-- stackfit-cost-comment stack=prod -->');
+      expect(ours[0]!.body).toContain('<!-- stackfit-cost-comment -->');
+      expect(ours[0]!.body).toContain(`commit ${headSha}`);
       expect(ours[0]!.body).not.toContain(fake.token);
 
       const octokit = createGitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1 });
       const repo = { owner: fake.owner, repo: fake.repo };
+      // Stamped with the head commit's time, not the time it was rendered.
+      const { data: commit } = await octokit.rest.git.getCommit({ ...repo, commit_sha: headSha });
+      expect(validAtOf(ours[0]!.body)?.getTime()).toBe(new Date(commit.committer.date).getTime());
+
       const newer = ours[0]!.body.replace(/valid-at=[^ ]+/, 'valid-at=2099-01-01T00:00:00.000Z').replace('will change by', 'will now change by');
-      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, stack: 'prod', body: newer, behavior: 'update' })).action).toBe('updated');
+      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, body: newer, behavior: 'update' })).action).toBe('updated');
       const older = ours[0]!.body.replace(/valid-at=[^ ]+/, 'valid-at=2000-01-01T00:00:00.000Z').replace('will change by', 'would change by');
-      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, stack: 'prod', body: older, behavior: 'update' })).action).toBe('stale');
+      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, body: older, behavior: 'update' })).action).toBe('stale');
       const fresh = newer.replace(/valid-at=[^ ]+/, 'valid-at=2099-02-01T00:00:00.000Z').replace('will now change by', 'will change by');
-      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, stack: 'prod', body: fresh, behavior: 'delete-and-new' })).action).toBe('created');
+      expect((await upsertCostComment({ octokit, ...repo, issueNumber: prNumber, body: fresh, behavior: 'delete-and-new' })).action).toBe('created');
       const after = [...fake.comments.values()].filter((c) => c.issue === prNumber);
       expect(after).toHaveLength(1);
       expect(after[0]!.body).toContain('will change by');
+      expect(fake.violations).toEqual([]);
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+  });
+
+  it("writes nothing when the run's commit is no longer the PR head (a slow run for an older push)", async () => {
+    const env = { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` };
+    Object.assign(process.env, env);
+    try {
+      const octokit = createGitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1 });
+      const older = await fake.commitAs('slow-run', { 'stacks/Pulumi.prod.yaml': 'one\n' }, { name: 'Dev', email: 'dev@example.com' }, 'First push');
+      const { data: pr } = await octokit.rest.pulls.create({ owner: fake.owner, repo: fake.repo, head: 'slow-run', base: 'main', title: 'Two pushes' });
+      const newer = await fake.commitAs('slow-run', { 'stacks/Pulumi.prod.yaml': 'two\n' }, { name: 'Dev', email: 'dev@example.com' }, 'Second push');
+      const mark = fake.requests.length;
+      const run = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(pr.number), '--commit', older]);
+      expect(run.code).toBe(0);
+      expect(run.err).toContain(`cost comment superseded: commit ${older} is no longer the PR head (${newer})`);
+      expect(fake.writes(mark)).toEqual([]);
+      // Without a head commit there is nothing to guard with: refused, naming the flag.
+      const noSha = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(pr.number)]);
+      expect(noSha.code).not.toBe(0);
+      expect(noSha.err).toContain('--comment: give --commit SHA');
       expect(fake.violations).toEqual([]);
     } finally {
       for (const k of Object.keys(env)) delete process.env[k];
@@ -129,9 +159,14 @@ describe('stackfit diff', () => {
       await fake.commitAs('docs-only', { 'README.md': 'docs\n' }, { name: 'Dev', email: 'dev@example.com' }, 'Docs');
       const { data } = await octokit.rest.pulls.create({ owner: fake.owner, repo: fake.repo, head: 'docs-only', base: 'main', title: 'Docs' });
       const mark = fake.requests.length;
-      const run = await capture(['diff', '--preview', noChangeFile, '--comment', '--pr', String(data.number)]);
+      const sha = (await octokit.rest.pulls.get({ owner: fake.owner, repo: fake.repo, pull_number: data.number })).data.head.sha;
+      const run = await capture(['diff', '--preview', noChangeFile, '--comment', '--pr', String(data.number), '--commit', sha]);
       expect(run.code).toBe(0);
-      expect(run.err).toContain('cost comment skipped');
+      expect(run.err).toContain('cost comment skipped: no compute resource changes');
+      // A real change below both thresholds is not posted either.
+      const small = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(data.number), '--commit', sha, '--min-change-usd', '1000000', '--min-change-percent', '1000']);
+      expect(small.code).toBe(0);
+      expect(small.err).toContain('cost comment skipped: the change is below --min-change-usd / --min-change-percent');
       expect(fake.writes(mark)).toEqual([]);
       expect([...fake.comments.values()].filter((c) => c.issue === data.number)).toEqual([]);
     } finally {
@@ -140,7 +175,7 @@ describe('stackfit diff', () => {
   });
 
   it('fails clearly without a token or PR number', async () => {
-    const noToken = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber)]);
+    const noToken = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber), '--commit', headSha]);
     expect(noToken.code).not.toBe(0);
     expect(noToken.err).toMatch(/GITHUB/);
     const noInput = await capture(['diff']);

@@ -32,6 +32,13 @@ function toPlain(token: unknown): unknown {
   return t.value;
 }
 
+/** Every action reference outside this repository is a full commit SHA, never a movable tag. */
+function expectPinned(steps: readonly { uses?: string }[]): void {
+  const remote = steps.map((st) => st.uses).filter((u): u is string => typeof u === 'string' && !u.startsWith('./'));
+  expect(remote.length).toBeGreaterThan(0);
+  for (const u of remote) expect(u).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+}
+
 function errorsOf(context: { errors: { getErrors(): { message: string }[] } }): string[] {
   return context.errors.getErrors().map((e) => e.message);
 }
@@ -46,9 +53,15 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     expect(Object.keys(template.events as Record<string, unknown>)).toEqual(['pull_request']);
     const workflow = toPlain(parsed.value) as { permissions: unknown; jobs: Record<string, Record<string, unknown>> };
     expect(workflow.permissions).toEqual({});
-    expect(workflow.jobs.cost!.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
-    const steps = workflow.jobs.cost!.steps as { run?: string }[];
-    expect(steps.some((st) => st.run?.includes('npx stackfit diff --preview preview.json') && st.run.includes('--comment'))).toBe(true);
+    expect(workflow.jobs.cost!.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', 'id-token': 'write' });
+    // One run per PR: a newer push cancels the older one.
+    expect((workflow as { concurrency?: unknown }).concurrency).toEqual({ group: "${{ format('stackfit-cost-{0}', github.event.pull_request.number) }}", 'cancel-in-progress': true });
+    const steps = workflow.jobs.cost!.steps as { run?: string; uses?: string }[];
+    // A run with an expression parses to format(…): check the source text for the head SHA.
+    expect(steps.some((st) => st.run?.includes('npx stackfit diff --preview preview-*.json --comment'))).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toContain('--commit "${{ github.event.pull_request.head.sha }}"');
+    expect(steps.some((st) => st.run?.includes('sh -s -- --version "$PULUMI_VERSION"'))).toBe(true);
+    expectPinned(steps);
   });
 
   it('workflow: schedule + dispatch, a stack-listing job feeding a fail-slow matrix, least permissions', async () => {
@@ -65,12 +78,16 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     const { stacks, pr } = workflow.jobs as Record<string, Record<string, unknown>>;
     expect(stacks!.permissions).toEqual({ contents: 'read' });
     expect(stacks!.outputs).toEqual({ stacks: '${{ steps.list.outputs.stacks }}' });
-    expect(pr!.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    expect(pr!.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', 'id-token': 'write' });
     expect(pr!.needs).toBe('stacks');
     // One job per stack, from the first job's JSON output; one stack failing does not stop the others.
     expect(pr!.strategy).toEqual({ 'fail-fast': false, matrix: { stack: '${{ fromJSON(needs.stacks.outputs.stacks) }}' } });
     const steps = pr!.steps as Record<string, unknown>[];
-    expect(steps.find((st) => st.uses === './')).toMatchObject({ with: { stack: '${{ matrix.stack }}' } });
+    expect(steps.find((st) => st.uses === './')).toMatchObject({ with: { stack: '${{ matrix.stack }}', token: '${{ steps.app-token.outputs.token || github.token }}' } });
+    expectPinned([...(stacks!.steps as { uses?: string }[]), ...(steps as { uses?: string }[])]);
+    // OIDC logins for the three clouds, each only when configured.
+    const logins = (steps as { uses?: string; if?: string }[]).filter((st) => /configure-aws-credentials|azure\/login|google-github-actions\/auth/.test(st.uses ?? ''));
+    expect(logins.map((st) => st.if)).toEqual([`vars.AWS_ROLE_ARN != ''`, `vars.AZURE_CLIENT_ID != ''`, `vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''`]);
   });
 
   it('the stack-listing step finds the stacks from Pulumi.yaml’s stackConfigDir', () => {

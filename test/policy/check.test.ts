@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,5 +77,80 @@ describe('stackfit check', () => {
     const notJson = tmpFile('broken.json', '{"all": ');
     await expect(stackfitCheck(['--state', rdsExport, '--policy-pack-config', notJson])).rejects.toThrow(/broken\.json: not valid JSON/);
     await expect(stackfitCheck(['--state', path.join(exportsDir, 'nope.json')])).rejects.toThrow(/nope\.json: cannot read stack file: ENOENT/);
+  });
+
+  /** A `pulumi preview --json` of the recorded EC2 instance growing from `from` to `to`, with the preview's own config. */
+  function ec2Preview(from: string, to: string, config: Record<string, string>): string {
+    const exported = JSON.parse(readFileSync(ec2Export, 'utf8'));
+    const instance = exported.deployment.resources.find((r: { type: string }) => r.type === 'aws:ec2/instance:Instance');
+    // Outputs as for a planned state: the inputs (the recorded outputs hold the old availability zone).
+    const state = (size: string) => ({ ...instance, inputs: { ...instance.inputs, instanceType: size }, outputs: { ...instance.inputs, instanceType: size } });
+    return tmpFile(
+      'preview.json',
+      JSON.stringify({ config, steps: [{ op: 'update', urn: instance.urn, provider: instance.provider, oldState: state(from), newState: state(to), diffReasons: ['instanceType'] }] }),
+    );
+  }
+
+  it("prices a preview in the region its own config names: m5.large → m5.4xlarge breaks maxMonthlyCost 100 (exit 2)", async () => {
+    const preview = ec2Preview('m5.large', 'm5.4xlarge', { 'aws:region': 'us-east-1' });
+    const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-stack-budget': { maxMonthlyCost: 100 } }));
+    const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
+    expect(code).toBe(EXIT_MANDATORY_VIOLATION);
+    const budget = JSON.parse(stdout).diagnostics.find((d: { policyName: string }) => d.policyName === 'stackfit-stack-budget');
+    const monthly = (0.768 * HOURS_PER_MONTH).toFixed(2);
+    expect(budget.text).toContain(`estimated monthly cost $${monthly} exceeds maxMonthlyCost $100.00`);
+    expect(budget.text).toContain('my-ec2-instance $' + monthly + ' (m5.4xlarge, aws us-east-1)');
+  });
+
+  it('reads the region from AWS_REGION when neither the provider nor the config sets one, as pulumi-aws does', async () => {
+    const preview = ec2Preview('m5.large', 'm5.xlarge', {});
+    const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-placement': { regions: { aws: ['us-east-1'] } }, 'stackfit-cost-report': 'advisory' }));
+    const before = process.env.AWS_REGION;
+    process.env.AWS_REGION = 'us-east-1';
+    try {
+      const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
+      const report = JSON.parse(stdout);
+      expect(report.diagnostics.filter((d: { policyName: string }) => d.policyName === 'stackfit-placement')).toEqual([]);
+      expect(report.diagnostics.map((d: { text: string }) => d.text)).toContain(`my-ec2-instance: m5.xlarge (aws us-east-1) $${(0.192 * HOURS_PER_MONTH).toFixed(2)}/month`);
+      expect(code).toBe(0);
+      // The config still wins over the environment.
+      const elsewhere = ec2Preview('m5.large', 'm5.xlarge', { 'aws:region': 'eu-west-1' });
+      const r2 = await stackfitCheck(['--state', elsewhere, '--policy-pack-config', config, '--format', 'json']);
+      expect(r2.code).toBe(EXIT_MANDATORY_VIOLATION);
+      expect(r2.stdout).toContain('region eu-west-1 is not allowed for aws (allowed: us-east-1)');
+    } finally {
+      if (before === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = before;
+    }
+  });
+
+  it('fails a budget that can price nothing, naming what it cannot price', async () => {
+    // The embedded AWS VM prices cover us-east-1 and GovCloud: us-west-2 has none.
+    const preview = ec2Preview('m5.large', 'm5.4xlarge', { 'aws:region': 'us-west-2' });
+    const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-stack-budget': { maxMonthlyCost: 100 } }));
+    const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
+    expect(code).toBe(EXIT_MANDATORY_VIOLATION);
+    const budget = JSON.parse(stdout).diagnostics.find((d: { policyName: string }) => d.policyName === 'stackfit-stack-budget');
+    expect(budget.text).toBe("cannot check maxMonthlyCost $100.00: none of the stack's 1 sized resource(s) has a price: my-ec2-instance (m5.4xlarge has no price in us-west-2).");
+  });
+
+  it('enforces disallowedFamilies on a size with no price where it runs', async () => {
+    const preview = ec2Preview('t3.micro', 't2.micro', { 'aws:region': 'us-west-2' });
+    const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-instance-generation': { disallowedFamilies: ['t2'] } }));
+    const { stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
+    const gen = JSON.parse(stdout).diagnostics.filter((d: { policyName: string }) => d.policyName === 'stackfit-instance-generation');
+    expect(gen.map((d: { text: string }) => d.text)).toEqual([
+      'my-ec2-instance: family t2 is disallowed (disallowedFamilies: t2); no same-spec alternative suggested: t2.micro has no price in us-west-2.',
+    ]);
+  });
+
+  it('rejects a misspelt policy config key with a did-you-mean, before running the pack', async () => {
+    const typo = tmpFile('typo.json', JSON.stringify({ 'stackfit-stack-budget': { maxMonthyCost: 100 } }));
+    await expect(stackfitCheck(['--state', rdsExport, '--policy-pack-config', typo])).rejects.toThrow(
+      new StackfitError(
+        'invalid config for policy stackfit-stack-budget: unknown property "maxMonthyCost" (did you mean "maxMonthlyCost"?); known properties: currentStatePath, maxIncreasePercent, maxIncreaseUsd, maxMonthlyCost, pricing, recommendationsPath, stackfitConfigPath, topContributors',
+        typo,
+      ),
+    );
   });
 });

@@ -10,20 +10,17 @@ export const exportsDir = path.join(sharedData, 'pulumi/stack-export');
 let built = false;
 
 /**
- * Compiles the pack's import graph into dist/ exactly as `npm run build` lays it out (the pack
- * dir's package.json points its main there). Serialised with flock: test files run in parallel.
+ * Builds the pack exactly as `npm run build` does (scripts/build-policy-pack.ts: the bundle in
+ * policies/bin and the catalog in policies/catalog, which the pack's package.json points at).
+ * Serialised with flock: test files run in parallel.
  */
 export function ensurePackBuilt(): void {
   if (built) return;
-  const tsc = path.join(repoDir, 'node_modules/typescript/bin/tsc');
-  try {
-    execFileSync('flock', ['/tmp/stackfit-policy-pack-build.lock', process.execPath, tsc, '-p', path.join(__dirname, 'tsconfig.pack.json')], {
-      cwd: repoDir,
-      stdio: 'pipe',
-    });
-  } catch (err) {
-    // Type errors elsewhere in the tree still emit JavaScript; only a missing output is fatal.
-    if (!existsSync(path.join(repoDir, 'dist/policies/index.js'))) throw err;
-  }
+  const tsx = path.join(repoDir, 'node_modules/tsx/dist/cli.mjs');
+  execFileSync('flock', ['/tmp/stackfit-policy-pack-build.lock', process.execPath, tsx, path.join(repoDir, 'scripts/build-policy-pack.ts')], {
+    cwd: repoDir,
+    stdio: 'pipe',
+  });
+  if (!existsSync(path.join(packDir, 'bin/index.js'))) throw new Error('scripts/build-policy-pack.ts wrote no policies/bin/index.js');
   built = true;
 }

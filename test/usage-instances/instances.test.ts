@@ -200,7 +200,7 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
       metrics.set(metricKey('AWS/EC2', 'CPUUtilization', 'InstanceId', instanceId(t)), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / VCPU) * 100) });
       metrics.set(metricKey('CWAgent', 'mem_used_percent', 'InstanceId', instanceId(t)), { t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (g / MEM_GIB) * 100) });
     }
-    const fake = await startFakeCloudWatch({ metrics });
+    const fake = await startFakeCloudWatch({ metrics, now: end + 20 * 86_400_000 });
     stops.push(() => fake.stop());
     const web = fleetWorkload('aws', fleet.map((t) => ({ awsInstanceId: instanceId(t) })));
     const source = cloudWatchUsageSource({

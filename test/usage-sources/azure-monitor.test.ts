@@ -87,6 +87,18 @@ describe('Azure Monitor usage source (real @azure/arm-monitor over https to a lo
     }
   });
 
+  it('in the Maximum mode sizes memory by the Minimum of Available Memory Bytes (the most memory used)', async () => {
+    fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN });
+    const t = traces[1]!;
+    const source = azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, aggregation: 'Maximum', ...catalog });
+    const result = await source.fetch([vm(t)], { ...range, stepSeconds: 3600 });
+    expect(fake.protocolErrors).toEqual([]);
+    expect(fake.requests.map((r) => r.query.aggregation)).toEqual(['Maximum,Minimum']);
+    const got = result.series.get(vm(t).urn);
+    expectClose(got?.cpuCores, aggregate(t.cpuCores, start, end, 3600, 'max'));
+    expectClose(got?.memoryGiB, aggregate(t.memoryGiB!, start, end, 3600, 'max'), 1e-6);
+  });
+
   it('retries 429 with Retry-After and counts the attempts', async () => {
     fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN, throttleFirst: 2 });
     const t = traces[5]!;

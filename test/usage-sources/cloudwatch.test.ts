@@ -90,7 +90,7 @@ afterEach(async () => {
 
 describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () => {
   it('reads CPU and agent memory of every EC2 instance, paging with NextToken, values equal to the traces', async () => {
-    fake = await startFakeCloudWatch({ metrics: metrics(), maxDatapointsPerPage: 20_000 });
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics(), maxDatapointsPerPage: 20_000 });
     const workloads = traces.map((t) => ec2(t));
     const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog });
     const result = await source.fetch(workloads, range);
@@ -120,25 +120,33 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
   });
 
   it('reads RDS CPU and memory (class memory − FreeableMemory) with Maximum, signed for the workload region', async () => {
-    fake = await startFakeCloudWatch({ metrics: metrics() });
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics() });
     const t = traces[3]!;
     const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, now, statistic: 'Maximum', ...catalog });
     const result = await source.fetch([rds(t)], { ...range, stepSeconds: 3600 });
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]!.signingRegion).toBe('eu-west-1');
+    // The busiest minute of FreeableMemory is its Minimum: asking for its Maximum would size for the least memory used.
     expect(fake.requests[0]!.body.MetricDataQueries.map((q) => [q.MetricStat.Metric.MetricName, q.MetricStat.Period, q.MetricStat.Stat])).toEqual([
       ['CPUUtilization', 3600, 'Maximum'],
-      ['FreeableMemory', 3600, 'Maximum'],
+      ['FreeableMemory', 3600, 'Minimum'],
     ]);
     const got = result.series.get(rds(t).urn);
     expectClose(got?.cpuCores, aggregate(t.cpuCores, start, end, 3600, 'max'));
-    // Max of freeable is the minimum of used: what CloudWatch gives when asked for Maximum.
-    const minUsed = aggregate({ t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => -g) }, start, end, 3600, 'max');
-    expectClose(got?.memoryGiB, { t: minUsed.t, v: minUsed.v.map((x) => -x) }, 1e-6);
+    expectClose(got?.memoryGiB, aggregate(t.memoryGiB!, start, end, 3600, 'max'), 1e-6);
+  });
+
+  it('reads 30-day-old data with a 7-minute step at a 10-minute period (a 420 s period would get no data)', async () => {
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics() });
+    const t = traces[0]!;
+    const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog });
+    const result = await source.fetch([ec2(t)], { ...range, stepSeconds: 420 });
+    expect(fake.requests.map((r) => r.body.MetricDataQueries[0]!.MetricStat.Period)).toEqual([600]);
+    expectClose(result.series.get(ec2(t).urn)?.cpuCores, aggregate(t.cpuCores, start, end, 600, 'mean'));
   });
 
   it('retries throttling with backoff and still returns the data', async () => {
-    fake = await startFakeCloudWatch({ metrics: metrics(), throttleFirst: 2 });
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics(), throttleFirst: 2 });
     const t = traces[0]!;
     const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog });
     const result = await source.fetch([ec2(t)], range);
@@ -150,7 +158,7 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
   it('keeps the other calls when one fails, and reports the failed workloads with the cause', async () => {
     const [a, b] = traces;
     const bad = ec2(b!);
-    fake = await startFakeCloudWatch({ metrics: metrics(), failDimensionValue: bad.metricIds.awsInstanceId! });
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics(), failDimensionValue: bad.metricIds.awsInstanceId! });
     const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, queriesPerCall: 2, maxAttempts: 2, ...catalog });
     const result = await source.fetch([ec2(a!), bad], range);
     expect(result.series.has(ec2(a!).urn)).toBe(true);
@@ -160,7 +168,7 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
   });
 
   it('lists workloads it cannot serve, without calling the API', async () => {
-    fake = await startFakeCloudWatch({ metrics: metrics() });
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics() });
     const t = traces[0]!;
     const noId: Workload = { ...ec2(t), urn: 'urn:noid', metricIds: { name: 'x' } };
     const unknownSize: Workload = { ...ec2(t), urn: 'urn:size', size: 'm9.huge' };
@@ -183,5 +191,9 @@ describe('cloudWatchPeriod', () => {
     expect(cloudWatchPeriod(r(90, 60), at)).toBe(3600);
     expect(cloudWatchPeriod(r(7, 90), at)).toBe(120);
     expect(cloudWatchPeriod(r(30, 3600), at)).toBe(3600);
+    // Older data is kept at 5 minutes / 1 hour only: other periods get no data there.
+    expect(cloudWatchPeriod(r(30, 420), at)).toBe(600);
+    expect(cloudWatchPeriod(r(90, 5400), at)).toBe(7200);
+    expect(cloudWatchPeriod(r(7, 90), at) % 60).toBe(0);
   });
 });

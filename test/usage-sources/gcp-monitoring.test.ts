@@ -103,6 +103,31 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
     }
   });
 
+  it('retries a connection reset (ECONNRESET) and keeps the batch', async () => {
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, resetRequests: [2] });
+    const workloads = traces.map((t) => instance(t));
+    const result = await sourceFor(fake, { pageSize: 3 }).fetch(workloads, { ...range, stepSeconds: 3600 });
+    expect(result.missing).toEqual([]);
+    // 8 pages, one of them sent twice.
+    expect(fake.httpRequests).toBe(9);
+    for (const [i, w] of workloads.entries()) expectClose(result.series.get(w.urn)?.cpuCores, expectedAligned(traces[i]!.cpuCores, 3600, 'mean'));
+  });
+
+  it('keeps the CPU already read when the memory call fails, and says the result is partial', async () => {
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, failMetric: 'agent.googleapis.com/memory/percent_used' });
+    const [a, b] = traces;
+    const result = await sourceFor(fake).fetch([instance(a!), instance(b!)], { ...range, stepSeconds: 3600 });
+    expect(result.missing).toEqual([]);
+    for (const t of [a!, b!]) {
+      const got = result.series.get(instance(t).urn);
+      expectClose(got?.cpuCores, expectedAligned(t.cpuCores, 3600, 'mean'));
+      expect(got?.memoryGiB).toBeUndefined();
+    }
+    expect(result.warnings).toEqual([
+      'gcp-monitoring: partial: agent.googleapis.com/memory/percent_used for 2 instance(s) in project stackfit-prod could not be read (HTTP 500 INTERNAL: Internal error encountered.); they are sized on CPU only',
+    ]);
+  });
+
   it('retries RESOURCE_EXHAUSTED and aligns with ALIGN_MAX when asked', async () => {
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, throttleFirst: 2 });
     const t = traces[4]!;

@@ -57,6 +57,7 @@ beforeAll(async () => {
   prom = await startPrometheus({ openMetricsFiles: [om] });
   const pct = (t: Trace): Series => ({ t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / t.provisioned!.vcpu) * 100) });
   cw = await startFakeCloudWatch({
+    now: end + 86_400_000,
     metrics: new Map([
       [metricKey('AWS/EC2', 'CPUUtilization', 'InstanceId', A.metricIds.awsInstanceId!), pct(tA)],
       [metricKey('AWS/EC2', 'CPUUtilization', 'InstanceId', D.metricIds.awsInstanceId!), pct(tD)],

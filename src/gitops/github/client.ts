@@ -249,6 +249,14 @@ export class GitHubClient {
     if (status === 401) {
       return new StackfitError(`GitHub rejected the token (401 ${ghMessage}): set GITHUB_TOKEN to a valid token`, where);
     }
+    if (status === 403 && /not permitted to create or approve pull requests/i.test(ghMessage)) {
+      // Not a scope problem: the repository forbids GITHUB_TOKEN to open PRs (and PRs it opens
+      // would trigger no workflows anyway). docs/github-action.md: use a GitHub App token.
+      return new StackfitError(
+        `GitHub refused to let the workflow's GITHUB_TOKEN open a pull request (403 ${ghMessage}): turn on "Allow GitHub Actions to create and approve pull requests" (repository or organization Settings → Actions → General → Workflow permissions), or better, pass a GitHub App installation token as \`token\` so the PR also triggers your checks`,
+        where,
+      );
+    }
     if (status === 403 && !/rate limit/i.test(ghMessage)) {
       return new StackfitError(
         `the token may not do this (403 ${ghMessage}): it needs "contents: write" and "pull-requests: write" on the repository`,

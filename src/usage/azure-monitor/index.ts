@@ -67,6 +67,10 @@ export type AzureMonitorUsageSource = UsageSource & { readonly stats: { requests
 export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): AzureMonitorUsageSource {
   const aggregation = opts.aggregation ?? 'Average';
   const field = aggregation === 'Average' ? 'average' : 'maximum';
+  // Available Memory Bytes falls as use rises: its busiest interval is its Minimum. One call asks
+  // for both aggregations (Azure takes a list and returns each field).
+  const memoryField = aggregation === 'Average' ? 'average' : 'minimum';
+  const requested = aggregation === 'Average' ? 'Average' : 'Maximum,Minimum';
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const name = 'azure-monitor';
@@ -134,7 +138,7 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
               timespan,
               interval,
               metricnames: item.memGiB ? `${CPU_METRIC},${MEMORY_METRIC}` : CPU_METRIC,
-              aggregation,
+              aggregation: item.memGiB ? requested : aggregation,
               abortSignal: AbortSignal.timeout(timeoutMs),
             });
             const parsed = metricsResponseSchema.safeParse(raw);
@@ -142,7 +146,7 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
             const byName = new Map(parsed.data.value.map((metric) => [metric.name.value, metric]));
             const cpu = toSeries(byName.get(CPU_METRIC), field, (x) => percentToCores(x, item.vcpu));
             const memGiB = item.memGiB;
-            const memory = memGiB ? toSeries(byName.get(MEMORY_METRIC), field, (x) => memGiB - x / BYTES_PER_GIB) : undefined;
+            const memory = memGiB ? toSeries(byName.get(MEMORY_METRIC), memoryField, (x) => memGiB - x / BYTES_PER_GIB) : undefined;
             if (!cpu) {
               const err = byName.get(CPU_METRIC);
               const detail = err?.errorCode && err.errorCode !== 'Success' ? ` (${err.errorCode}: ${err.errorMessage ?? ''})` : '';
@@ -164,11 +168,8 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
   };
 }
 
-/**
- * Aggregation with max: `Available Memory Bytes` at its Maximum is the LEAST memory used, so
- * with `Maximum` the memory series is the per-interval minimum of use. Documented, not hidden.
- */
-function toSeries(metric: AzureMetric | undefined, field: 'average' | 'maximum', convert: (x: number) => number): Series | undefined {
+/** One aggregation field of a metric as a series (memory in the `Maximum` mode reads `minimum`: see above). */
+function toSeries(metric: AzureMetric | undefined, field: 'average' | 'maximum' | 'minimum', convert: (x: number) => number): Series | undefined {
   if (!metric) return undefined;
   const t: number[] = [];
   const v: number[] = [];

@@ -10,6 +10,7 @@ export const metricValueSchema = z.object({
   timeStamp: z.date(),
   average: z.number().optional(),
   maximum: z.number().optional(),
+  minimum: z.number().optional(),
 });
 
 export const metricSchema = z.object({

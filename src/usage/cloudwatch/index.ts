@@ -9,7 +9,9 @@
  *
  * Percentages become cores / GiB with the workload's vCPU count and memory (`vcpuOf`,
  * `memoryGiBOf`, filled from the catalog). Statistic: `Average` by default (the mean load over
- * each period, like a Prometheus `rate`); `Maximum` sizes for the busiest minute of each period.
+ * each period, like a Prometheus `rate`); `Maximum` sizes for the busiest minute of each period
+ * (and asks for the `Minimum` of RDS `FreeableMemory`, whose busiest minute is its lowest).
+ * The period is a multiple of what CloudWatch keeps for data that old (60 / 300 / 3,600 s).
  */
 import { CloudWatchClient, GetMetricDataCommand, type CloudWatchClientConfig, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { StackfitError } from '../../model';
@@ -44,8 +46,9 @@ export interface CloudWatchSourceOptions {
 export function cloudWatchPeriod(range: UsageRange, now: Date): number {
   const ageDays = (now.getTime() - range.start.getTime()) / 86_400_000;
   const finest = ageDays <= 15 ? 60 : ageDays <= 63 ? 300 : 3600;
-  const wanted = Math.max(60, Math.ceil(range.stepSeconds / 60) * 60);
-  return Math.max(finest, wanted);
+  // Older data only exists at the coarser resolution: a period that is not a multiple of it
+  // (420 s on 30-day-old data) returns no datapoints at all, so round the step up to one.
+  return Math.ceil(Math.max(finest, range.stepSeconds) / finest) * finest;
 }
 
 interface PlannedQuery {
@@ -98,11 +101,13 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
       const period = cloudWatchPeriod(range, opts.now?.() ?? new Date());
       const missing: UsageResult['missing'] = [];
       const planned: PlannedQuery[] = [];
-      const stat = (namespace: string, metric: string, dimension: string, value: string): MetricDataQuery['MetricStat'] => ({
+      const stat = (namespace: string, metric: string, dimension: string, value: string, of = statistic as string): MetricDataQuery['MetricStat'] => ({
         Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: dimension, Value: value }] },
         Period: period,
-        Stat: statistic,
+        Stat: of,
       });
+      // FreeableMemory falls as use rises: the busiest minute is its Minimum, not its Maximum.
+      const freeableStat = statistic === 'Maximum' ? 'Minimum' : statistic;
       for (const w of workloads) {
         const ids = w.metricIds;
         const isDb = w.kind === 'database' || (!ids.awsInstanceId && !!ids.awsDbInstanceId);
@@ -132,7 +137,7 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
             id: `m${n}`,
             workload: w,
             dimension: 'memory',
-            query: { Id: `m${n}`, MetricStat: stat('AWS/RDS', 'FreeableMemory', dimension, id), ReturnData: true },
+            query: { Id: `m${n}`, MetricStat: stat('AWS/RDS', 'FreeableMemory', dimension, id, freeableStat), ReturnData: true },
             convert: (x) => memGiB - x / BYTES_PER_GIB,
           });
         } else if (!isDb && memGiB) {

@@ -118,8 +118,10 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
         ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
         ...(pageToken ? { pageToken } : {}),
       };
-      stats.requests++;
-      const [series, , raw] = await getClient().listTimeSeries(request, { autoPaginate: false, retry, timeout: timeoutMs });
+      const [series, , raw] = await withTransportRetry(() => {
+        stats.requests++;
+        return getClient().listTimeSeries(request, { autoPaginate: false, retry, timeout: timeoutMs });
+      }, opts.retryInitialDelayMs ?? 1000);
       for (const s of series) out.push(timeSeriesSchema.parse(s));
       pageToken = raw?.nextPageToken || undefined;
     } while (pageToken);
@@ -153,6 +155,7 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
       let done = missing.length;
       if (done > 0) opts.onProgress?.(done);
       const series = new Map<string, UsageSeries>();
+      const warnings: string[] = [];
 
       for (const [project, ids] of byProject) {
         const all = [...ids.keys()];
@@ -163,13 +166,19 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
           const memory = new Map<string, Series>();
           try {
             collect(cpu, await list(project, `metric.type = "${CPU_METRIC}" AND ${match}`, range, period));
-            collect(memory, await list(project, `metric.type = "${MEMORY_METRIC}" AND metric.labels.state = "used" AND ${match}`, range, period));
           } catch (err) {
             const cause = describeGcpError(err);
             for (const id of batch) for (const w of ids.get(id)!) missing.push({ urn: w.urn, reason: `${name}: timeSeries.list in project ${project} failed: ${cause}` });
             done += batch.reduce((n, id) => n + ids.get(id)!.length, 0);
             opts.onProgress?.(done);
             continue;
+          }
+          // Memory failing does not lose the CPU already read: those instances are sized on CPU
+          // alone, and the run says so (partial), never silently.
+          try {
+            collect(memory, await list(project, `metric.type = "${MEMORY_METRIC}" AND metric.labels.state = "used" AND ${match}`, range, period));
+          } catch (err) {
+            warnings.push(`${name}: partial: ${MEMORY_METRIC} for ${batch.length} instance(s) in project ${project} could not be read (${describeGcpError(err)}); they are sized on CPU only`);
           }
           for (const id of batch) {
             for (const w of ids.get(id)!) {
@@ -190,9 +199,28 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
           opts.onProgress?.(done);
         }
       }
-      return { series, missing };
+      return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
     }, name),
   };
+}
+
+/** A connection reset or dropped socket: the REST fallback surfaces these as plain errors the SDK's retry codes do not cover. */
+function isTransportError(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: { code?: unknown } };
+  const code = String(e?.code ?? e?.cause?.code ?? e?.errno ?? '');
+  return /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET)$/.test(code) || /ECONNRESET|socket hang up|other side closed/i.test(String(e?.message ?? ''));
+}
+
+/** Retries one page call on a transport error (3 attempts, doubling delay): a reset must not lose a batch. */
+async function withTransportRetry<T>(call: () => Promise<T>, initialDelayMs: number, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= attempts || !isTransportError(err)) throw err;
+      await new Promise((r) => setTimeout(r, initialDelayMs * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 /** Points arrive newest first, possibly split over pages and series: sorted and merged per instance. */

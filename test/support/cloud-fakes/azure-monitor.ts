@@ -52,8 +52,10 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
     const startMs = span ? Date.parse(span[1]!) : NaN;
     const endMs = span ? Date.parse(span[2]!) : NaN;
     if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) return reject(400, 'BadRequest', `timespan ${query.timespan}`);
-    const aggregation = query.aggregation ?? 'Average';
-    if (aggregation !== 'Average' && aggregation !== 'Maximum') return reject(400, 'BadRequest', `aggregation ${aggregation}`);
+    // A comma-separated list, as Azure takes it: each one's field in every data point.
+    const aggregations = (query.aggregation ?? 'Average').split(',');
+    const FIELDS: Record<string, { field: string; how: 'mean' | 'max' | 'min' }> = { Average: { field: 'average', how: 'mean' }, Maximum: { field: 'maximum', how: 'max' }, Minimum: { field: 'minimum', how: 'min' } };
+    if (aggregations.some((a) => !FIELDS[a])) return reject(400, 'BadRequest', `aggregation ${query.aggregation}`);
     const names = (query.metricnames ?? '').split(',');
     if (names.some((n) => !UNITS[n])) return reject(400, 'BadRequest', `Failed to find metric configuration for provider: Microsoft.Compute, resource Type: virtualMachines, metric: ${query.metricnames}`);
     if (fake.httpRequests <= (opts.throttleFirst ?? 0)) {
@@ -66,16 +68,21 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
         error: { code: 'AuthorizationFailed', message: `The client does not have authorization to perform action 'microsoft.insights/metrics/read' over scope '${resourceId}'.` },
       });
     }
-    const field = aggregation === 'Average' ? 'average' : 'maximum';
     const firstBucket = Math.floor(startMs / 1000 / grain) * grain * 1000;
     const value = names.map((metric) => {
       const raw = opts.metrics.get(azureMetricKey(resourceId, metric));
-      const agg = raw ? aggregate(raw, startMs, endMs, grain, aggregation === 'Average' ? 'mean' : 'max') : { t: [], v: [] };
-      const byTime = new Map(agg.t.map((t, i) => [t, agg.v[i]!]));
+      const byField = aggregations.map((a) => {
+        const agg = raw ? aggregate(raw, startMs, endMs, grain, FIELDS[a]!.how) : { t: [], v: [] };
+        return { field: FIELDS[a]!.field, byTime: new Map(agg.t.map((t, i) => [t, agg.v[i]!])) };
+      });
       const data: Record<string, unknown>[] = [];
       for (let t = firstBucket; t < endMs; t += grain * 1000) {
-        const x = byTime.get(t);
-        data.push(x === undefined ? { timeStamp: new Date(t).toISOString().replace('.000Z', 'Z') } : { timeStamp: new Date(t).toISOString().replace('.000Z', 'Z'), [field]: x });
+        const point: Record<string, unknown> = { timeStamp: new Date(t).toISOString().replace('.000Z', 'Z') };
+        for (const { field, byTime } of byField) {
+          const x = byTime.get(t);
+          if (x !== undefined) point[field] = x;
+        }
+        data.push(point);
       }
       return {
         id: `${resourceId}/providers/Microsoft.Insights/metrics/${metric}`,

@@ -44,6 +44,12 @@ export interface FakeCloudWatchOptions {
   throttleFirst?: number;
   /** Requests naming this dimension value fail with HTTP 500 InternalFailure. */
   failDimensionValue?: string;
+  /**
+   * The fake's clock (ms) for CloudWatch's retention: datapoints older than 15 days exist only
+   * for periods that are a multiple of 300 s, older than 63 days of 3,600 s; other periods get
+   * no datapoints there (CloudWatch answers Complete with nothing). Default: now.
+   */
+  now?: number;
 }
 
 export interface FakeCloudWatch extends RunningFake {
@@ -86,7 +92,16 @@ export async function startFakeCloudWatch(opts: FakeCloudWatchOptions): Promise<
       const d = q.MetricStat.Metric.Dimensions[0];
       const series = d ? opts.metrics.get(metricKey(q.MetricStat.Metric.Namespace, q.MetricStat.Metric.MetricName, d.Name, d.Value)) : undefined;
       if (!series) continue;
-      const agg = aggregate(series, body.StartTime * 1000, body.EndTime * 1000, q.MetricStat.Period, q.MetricStat.Stat === 'Maximum' ? 'max' : 'mean');
+      const how = q.MetricStat.Stat === 'Maximum' ? 'max' : q.MetricStat.Stat === 'Minimum' ? 'min' : 'mean';
+      const agg = aggregate(series, body.StartTime * 1000, body.EndTime * 1000, q.MetricStat.Period, how);
+      const now = opts.now ?? Date.now();
+      const kept = (tMs: number): boolean => {
+        const ageDays = (now - tMs) / 86_400_000;
+        return ageDays <= 15 || (ageDays <= 63 ? q.MetricStat.Period % 300 === 0 : q.MetricStat.Period % 3600 === 0);
+      };
+      const keep = agg.t.map((t) => kept(t));
+      agg.v = agg.v.filter((_, i) => keep[i]);
+      agg.t = agg.t.filter((_, i) => keep[i]);
       const order = body.ScanBy === 'TimestampAscending' ? agg.t.map((_, i) => i) : agg.t.map((_, i) => agg.t.length - 1 - i);
       for (const i of order) all.push({ id: q.Id, t: agg.t[i]! / 1000, v: agg.v[i]! });
     }

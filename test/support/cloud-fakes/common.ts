@@ -73,17 +73,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * Aggregates a series into period buckets aligned to multiples of the period (as the cloud
  * metric APIs do), over [startMs, endMs). Empty buckets are absent: a gap stays a gap.
  */
-export function aggregate(series: Series, startMs: number, endMs: number, periodSeconds: number, how: 'mean' | 'max'): Series {
+export function aggregate(series: Series, startMs: number, endMs: number, periodSeconds: number, how: 'mean' | 'max' | 'min'): Series {
   const periodMs = periodSeconds * 1000;
   const out: Series = { t: [], v: [] };
   let bucket = NaN;
   let sum = 0;
   let max = -Infinity;
+  let min = Infinity;
   let n = 0;
   const flush = (): void => {
     if (n === 0) return;
     out.t.push(bucket);
-    out.v.push(how === 'mean' ? sum / n : max);
+    out.v.push(how === 'mean' ? sum / n : how === 'max' ? max : min);
   };
   for (let i = 0; i < series.t.length; i++) {
     const t = series.t[i]!;
@@ -94,10 +95,12 @@ export function aggregate(series: Series, startMs: number, endMs: number, period
       bucket = b;
       sum = 0;
       max = -Infinity;
+      min = Infinity;
       n = 0;
     }
     sum += series.v[i]!;
     max = Math.max(max, series.v[i]!);
+    min = Math.min(min, series.v[i]!);
     n++;
   }
   flush();

@@ -20,6 +20,10 @@ export interface FakeGcpMonitoringOptions {
   defaultPageSize?: number;
   throttleFirst?: number;
   forbiddenProject?: string;
+  /** These request numbers (1-based, counting every HTTP request) get their connection reset mid-request (ECONNRESET). */
+  resetRequests?: number[];
+  /** Every request for this metric type fails with HTTP 500 INTERNAL (e.g. the memory metric). */
+  failMetric?: string;
 }
 
 export interface FakeGcpMonitoring extends RunningFake {
@@ -39,6 +43,10 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
   const fake = { requests: [] as FakeGcpMonitoring['requests'], httpRequests: 0, protocolErrors: [] as string[] };
   const running = await startServer((req, _body, res) => {
     fake.httpRequests++;
+    if (opts.resetRequests?.includes(fake.httpRequests)) {
+      req.socket.destroy();
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const fail = (status: number, grpcStatus: string, message: string, protocol = true): void => {
       if (protocol) fake.protocolErrors.push(`${grpcStatus}: ${message}`);
@@ -66,6 +74,7 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     }
     const project = path[1]!;
     fake.requests.push({ project, params });
+    if (metric === opts.failMetric) return fail(500, 'INTERNAL', 'Internal error encountered.', false);
     if (project === opts.forbiddenProject) return fail(403, 'PERMISSION_DENIED', `Permission monitoring.timeSeries.list denied (or the resource may not exist).`, false);
     const seconds = Number(period[1]);
     const all = ids

@@ -36,7 +36,11 @@ export interface RequestRecord {
   authorization?: string;
 }
 
-export type FaultKind = 'server-error' | 'secondary-rate-limit' | 'primary-rate-limit';
+/**
+ * `actions-cannot-create-pr`: what GitHub answers a GITHUB_TOKEN's pull request create when the
+ * repository setting "Allow GitHub Actions to create and approve pull requests" is off.
+ */
+export type FaultKind = 'server-error' | 'secondary-rate-limit' | 'primary-rate-limit' | 'actions-cannot-create-pr';
 export interface Fault {
   operationId: string;
   kind: FaultKind;
@@ -325,6 +329,7 @@ export class FakeGitHub {
       if (f.seen < (f.nth ?? 1) || f.fired >= (f.times ?? 1)) continue;
       f.fired += 1;
       if (f.kind === 'server-error') throw new HttpError(502, 'Server Error');
+      if (f.kind === 'actions-cannot-create-pr') throw new HttpError(403, 'GitHub Actions is not permitted to create or approve pull requests.');
       if (f.kind === 'secondary-rate-limit') {
         throw new HttpError(
           403,
