@@ -132,3 +132,13 @@ describe('node pools and groups in the inventory', () => {
     ]);
   });
 });
+
+describe('policy pack messages for pools', () => {
+  it('name the count, the price and the cost at min and max; spot pools are not priced', async () => {
+    const { describePriced } = await import('../../src/policy/pricing');
+    const catalog = loadCatalog();
+    const w = { urn: 'urn:x', name: 'apps', type: 'aws:eks/nodeGroup:NodeGroup', kind: 'vm' as const, cloud: 'aws' as const, region: 'us-east-1', size: 'm5.xlarge', count: 4, metricIds: { name: 'apps' }, pool: { kind: 'kubernetes' as const, spot: false, min: 3, max: 8 } };
+    expect(describePriced(priceWorkload(w, catalog))).toBe('apps: 4 × m5.xlarge (aws us-east-1) $560.64/month (pool of 3–8 nodes: $420.48–$1,121.28/month)');
+    expect(priceWorkload({ ...w, pool: { ...w.pool, spot: true } }, catalog)).toMatchObject({ status: 'unpriced', reason: 'm5.xlarge: spot capacity (the catalog has on-demand prices only)' });
+  });
+});
