@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
 import { inventoryFromResources, type StackResource } from '../../src/stack/inventory';
-import { priceWorkload } from '../../src/policy/pricing';
+import { describePriced, priceWorkload } from '../../src/policy/pricing';
 import { UNKNOWN_VALUE } from '../../src/stack/values';
 
 const urn = (type: string, name: string, parentType?: string): string => `urn:pulumi:prod::shop::${parentType ? `${parentType}$` : ''}${type}::${name}`;
@@ -134,8 +134,7 @@ describe('node pools and groups in the inventory', () => {
 });
 
 describe('policy pack messages for pools', () => {
-  it('name the count, the price and the cost at min and max; spot pools are not priced', async () => {
-    const { describePriced } = await import('../../src/policy/pricing');
+  it('name the count, the price and the cost at min and max; spot pools are not priced', () => {
     const catalog = loadCatalog();
     const w = { urn: 'urn:x', name: 'apps', type: 'aws:eks/nodeGroup:NodeGroup', kind: 'vm' as const, cloud: 'aws' as const, region: 'us-east-1', size: 'm5.xlarge', count: 4, metricIds: { name: 'apps' }, pool: { kind: 'kubernetes' as const, spot: false, min: 3, max: 8 } };
     expect(describePriced(priceWorkload(w, catalog))).toBe('apps: 4 × m5.xlarge (aws us-east-1) $560.64/month (pool of 3–8 nodes: $420.48–$1,121.28/month)');
