@@ -7,6 +7,8 @@ import { createPriceBooks, type PriceBookConfig, type PricedView } from '../src/
 import { assess, type Assessment } from '../src/policy/pricing';
 import { nameFromUrn } from '../src/stack/values';
 import { providerRegion, workloadFromResource } from '../src/stack/workload';
+import { isSizedType, kindFor } from '../src/clouds';
+import { PeerIndex, readWithKind } from '../src/stack/kinds';
 
 /**
  * The only place that knows CrossGuard's argument shapes: it turns policy args into the
@@ -162,4 +164,40 @@ export function assessResourceArgs(args: ResourceValidationArgs, view: PricedVie
 
 export function assessStackResource(r: PolicyResource, view: PricedView): Assessment {
   return memoized(`stack\0${view.id}\0${r.urn}`, () => assessOne(r.urn, r.type, r.props, r.parent?.urn ?? r.opts.parent, r.provider, view));
+}
+
+/**
+ * Every resource of a stack check assessed, with the whole stack in view: node pools and groups
+ * (registered kinds, src/clouds/registry.ts) find their launch template or cluster, a template a
+ * group accounts for is not priced again, and one resource may yield several pools (an AKS
+ * cluster's profiles). Other resources are assessed as `assessStackResource` does.
+ */
+export function assessStackResources(resources: readonly PolicyResource[], view: PricedView): [PolicyResource, Assessment][] {
+  const parentOf = (r: PolicyResource): string | undefined => r.parent?.urn ?? r.opts.parent;
+  const kinds = resources.filter((r) => kindFor(r.type));
+  if (kinds.length === 0) return resources.map((r) => [r, assessStackResource(r, view)]);
+  const { stackConfig } = packContext();
+  const peers = new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: rawProps(r.props) })));
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const sizedAncestors = new Set<string>();
+  for (const r of resources) {
+    if (!isSizedType(r.type)) continue;
+    for (let p = parentOf(r); p && !sizedAncestors.has(p); p = byUrn.get(p) ? parentOf(byUrn.get(p)!) : undefined) sizedAncestors.add(p);
+  }
+  const consumed = new Set<string>();
+  const fromKinds = new Map<string, Assessment[]>();
+  for (const r of kinds) {
+    const region = regionOf(r.type, r.provider, stackConfig);
+    const out = readWithKind({ urn: r.urn, type: r.type, props: rawProps(r.props), ...(region ? { providerRegion: region } : {}), stackConfig, peers, hasSizedChildren: sizedAncestors.has(r.urn) });
+    for (const urn of out?.consumes ?? []) consumed.add(urn);
+    fromKinds.set(r.urn, (out?.results ?? []).map((result) => assess(result, view.catalog, nameFromUrn('workload' in result ? result.workload.urn : r.urn), view.note)));
+  }
+  const out: [PolicyResource, Assessment][] = [];
+  for (const r of resources) {
+    if (consumed.has(r.urn)) continue;
+    const assessed = fromKinds.get(r.urn);
+    if (assessed) for (const a of assessed) out.push([r, a]);
+    else out.push([r, assessStackResource(r, view)]);
+  }
+  return out;
 }

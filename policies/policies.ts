@@ -19,7 +19,7 @@ import type { PriceBookConfig, PricedView } from '../src/policy/price-book';
 import { describePriced, type Assessment, type PricedWorkload } from '../src/policy/pricing';
 import { findRecommendation, loadRecommendations } from '../src/policy/recommendations';
 import { nameFromUrn } from '../src/stack/values';
-import { assessResourceArgs, assessStackResource, packContext, unknownDuringPreview } from './adapter';
+import { assessResourceArgs, assessStackResources, packContext, unknownDuringPreview } from './adapter';
 
 function withUrl(anchor: string): { url?: string } {
   const url = policyDocsUrl(anchor);
@@ -104,8 +104,7 @@ const stackBudget = {
     const workloads: PricedWorkload[] = [];
     const unknown: { name: string; reason: string }[] = [];
     const skipped: { name: string; reason: string }[] = [];
-    for (const r of args.resources) {
-      const a = assessStackResource(r, view);
+    for (const [r, a] of assessStackResources(args.resources, view)) {
       if (a.kind === 'workload') workloads.push(a.priced);
       else if (a.kind === 'unknown') unknown.push({ name: a.name, reason: a.reason });
       else if (a.kind === 'skipped') skipped.push({ name: a.name, reason: a.reason });
@@ -215,8 +214,7 @@ const costReport = {
     let total = 0;
     let priced = 0;
     let notPriced = 0;
-    for (const r of args.resources) {
-      const a = assessStackResource(r, view);
+    for (const [r, a] of assessStackResources(args.resources, view)) {
       if (a.kind === 'none') continue;
       if (a.kind === 'workload') {
         if (a.priced.status === 'priced') {

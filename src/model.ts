@@ -86,6 +86,27 @@ export interface Workload {
   os?: OperatingSystem | 'unknown';
   /** What the OS was read from, for messages (`imageReference.publisher MicrosoftWindowsServer`). */
   osEvidence?: string;
+  /** Set for node pools and auto scaling groups: `count` is then the desired node count. */
+  pool?: PoolInfo;
+}
+
+/** What a node pool / auto scaling group adds to a workload (see docs/node-pools.md). */
+export interface PoolInfo {
+  /** `kubernetes`: a cluster's node pool (sized by pod requests); `vm-group`: ASG, scale set, instance group. */
+  kind: 'kubernetes' | 'vm-group';
+  /** Autoscaling bounds, when the resource sets them. */
+  min?: number;
+  max?: number;
+  /** The pool runs spot / preemptible capacity (so a spot price is what it pays). */
+  spot: boolean;
+  /** Cluster name (Kubernetes pools). */
+  cluster?: string;
+  /** The pool's own name as the cloud knows it (EKS node group, AKS agent pool, GKE node pool). */
+  poolName?: string;
+  /** Kubernetes node label that selects the pool's nodes (`eks.amazonaws.com/nodegroup`). */
+  nodeLabel?: string;
+  /** Where a component's count is per zone (GKE `nodeCount`): nodes = count per zone × zones. */
+  zones?: number;
 }
 
 export interface SkippedResource {
@@ -265,6 +286,28 @@ export interface PlanItem {
    * cheapest sizes that also meet the demand, usually bigger and so at lower risk.
    */
   alternatives?: { offering: Offering; monthly: number; risk: Risk }[];
+  /** For node pools: the node counts before → after and the evidence (src/pools). */
+  pool?: PoolPlan;
+}
+
+/** A node pool's sizing: type and counts together, priced at the average node count. */
+export interface PoolPlan {
+  before: PoolCounts;
+  after: PoolCounts;
+  /** Average nodes over the window: observed before, needed after (what the monthly prices use). */
+  averageNodesBefore: number;
+  averageNodesAfter: number;
+  /** Monthly cost at the pool's min and max node count, after the change. */
+  monthlyAtMin?: number;
+  monthlyAtMax?: number;
+  /** Requests vs allocatable, utilisation, largest pod: one line each, for the PR body. */
+  evidence: string[];
+}
+
+export interface PoolCounts {
+  desired: number;
+  min?: number;
+  max?: number;
 }
 
 export interface MigrationCost {

@@ -9,7 +9,7 @@ import type { Catalog } from './catalog/types';
 import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
-import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageResult, type UsageSeries, type UsageSource, type Workload } from './model';
+import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageRange, type UsageResult, type UsageSeries, type UsageSource, type Workload } from './model';
 import { riskOf, solvePlan } from './optimize';
 import { demandPerInstance, sizingOf } from './optimize/choices';
 import { loadEgressPrices } from './catalog/egress';
@@ -18,6 +18,8 @@ import { fileUsageSource } from './usage/file';
 import { fetchUsage, type FetchedUsage, type UsageSourceFailure } from './usage/fetch';
 import { packageRoot } from './package-root';
 import { instanceEvidenceNote } from './usage/instances';
+import { isPool, planPools, poolSourceFor } from './pools';
+import type { PoolUsageSource } from './usage/prometheus/pools';
 
 const HOUR_MS = 3_600_000;
 
@@ -28,6 +30,8 @@ export interface RecommendInput {
   catalog: Catalog;
   /** End of the look-back window (default: now). */
   now?: Date;
+  /** Metrics for node pools (default: from `pools.prometheus` or a prometheus:// usage source). */
+  poolUsage?: PoolUsageSource;
 }
 
 export interface Recommendation {
@@ -50,13 +54,17 @@ export function specsFrom(catalog: Catalog) {
 export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<FetchedUsage> {
   // The window ends on the hour: runs within the same hour ask for the same range, so the
   // usage cache answers them, and a half-filled last interval is never read.
+  return fetchUsage(sources, workloads, usageRange(config, now));
+}
+
+/** The look-back window: ends on the hour (see readUsage). */
+export function usageRange(config: StackfitConfig, now: Date): UsageRange {
   const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-  const range = {
+  return {
     start: new Date(end - config.lookbackDays * 24 * HOUR_MS),
     end: new Date(end),
     stepSeconds: config.usage.stepSeconds ?? 300,
   };
-  return fetchUsage(sources, workloads, range);
 }
 
 /** Steps 2–5 of the pipeline: usage → demand → candidates → plan. */
@@ -66,7 +74,8 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   const catalog = withPricing(input.catalog, config.pricing);
   const now = input.now ?? new Date();
   const workloads = inventory.workloads;
-  const usage = await readUsage(input.usage, workloads, config, now);
+  // Pools are sized from pool metrics (src/pools), not per-VM usage.
+  const usage = await readUsage(input.usage, workloads.filter((w) => !isPool(w)), config, now);
   // A source that failed says nothing about its workloads: planning on the rest would read the
   // failure as "nothing to recommend" (and `pr` would autoclose the open PRs). Refuse instead.
   if (usage.failures.length > 0) throw usageFailureError(usage.failures);
@@ -111,8 +120,9 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack, currentUnfit, ...(egress && { egress }) });
   addAlternatives(plan, rules, catalog, cpuUsage);
   explainPrices(plan, unpriced, cpuUsage);
+  const pools = await planPools({ plan, config, catalog, source: input.poolUsage ?? poolSourceFor(config, input.usage), range: usageRange(config, now) });
   const served = new Set(usage.series.keys());
-  return { plan, missingUsage: usage.missing.filter((m) => !served.has(m.urn)), usageWarnings: usage.warnings ?? [] };
+  return { plan, missingUsage: [...usage.missing.filter((m) => !served.has(m.urn)), ...pools.missing], usageWarnings: usage.warnings ?? [] };
 }
 
 /**

@@ -3,6 +3,8 @@ import type { ResourceHandler } from '../stack/handler';
 import { awsResourceHandlers } from './aws/resources';
 import { azureResourceHandlers } from './azure/resources';
 import { gcpResourceHandlers } from './gcp/resources';
+import type { ResourceKind } from './kind';
+import { resourceKinds } from './registry';
 
 export type { ResourceContext, ResourceHandler, ReadResult } from '../stack/handler';
 
@@ -16,9 +18,22 @@ export const resourceHandlers: readonly ResourceHandler[] = [
   ...gcpResourceHandlers,
 ];
 
+const kindByType = new Map<string, ResourceKind>();
+for (const kind of resourceKinds) {
+  for (const type of kind.types) {
+    if (kindByType.has(type)) throw new Error(`two resource kinds claim ${type}`);
+    kindByType.set(type, kind);
+  }
+}
+
 const byType = new Map<string, ResourceHandler>();
 for (const handler of resourceHandlers) {
   for (const type of handler.types) {
+    // A registered kind (src/clouds/registry.ts) replaces an `unsupportedTypes` entry.
+    if (kindByType.has(type)) {
+      if (!handler.unsupported) throw new Error(`${type} has both a handler and a registered resource kind`);
+      continue;
+    }
     if (byType.has(type)) throw new Error(`two resource handlers claim ${type}`);
     byType.set(type, handler);
   }
@@ -35,6 +50,17 @@ export function normalizeResourceType(type: string): string {
 /** The handler for a type token, or undefined when the type carries no size. */
 export function handlerFor(type: string): ResourceHandler | undefined {
   return byType.get(normalizeResourceType(type));
+}
+
+/** The registered resource kind for a type token (node pools, groups), if any. */
+export function kindFor(type: string): ResourceKind | undefined {
+  return kindByType.get(normalizeResourceType(type));
+}
+
+/** Whether stackfit reads anything from this type (a handler or a registered kind). */
+export function isSizedType(type: string): boolean {
+  const normalized = normalizeResourceType(type);
+  return kindByType.has(normalized) || byType.has(normalized);
 }
 
 /** The cloud a provider package belongs to (`pulumi:providers:azure-native` → azure). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CLOUDS } from '../model';
+import { poolsConfigSchema } from '../pools/schema';
 
 /**
  * `stackfit.yaml`: the team's rules and mappings. Every field is optional; defaults follow
@@ -198,6 +199,8 @@ export const stackfitConfigSchema = z
       .prefault({}),
     /** Refreshed prices and discounts; absent = the shipped catalog's list prices. */
     pricing: pricingSchema.optional(),
+    /** Node pools and auto scaling groups (docs/node-pools.md). */
+    pools: poolsConfigSchema.prefault({}),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { StackfitError } from '../model';
 import type { ConfigEdit, ConfigRef, ManualChange, Plan, PlanItem } from '../model';
 import type { StackfitConfig } from '../config/schema';
 import { findConfigMapping, samePlaceValue, type ConfigMapping, type MappingContext } from './mapping';
+import { poolCountChanges, poolCountEdits, type PoolCountProperty } from '../pools/edits';
 import { applyConfigEdits, canAddOrRemoveAt, formatRef, listConfigLeaves, parseStackConfig, type ParsedStackConfig } from './updaters/stack-config';
 
 /**
@@ -26,7 +27,7 @@ export interface PlanToEditsResult {
 
 interface Wanted {
   item: PlanItem;
-  property: 'size' | 'cloud' | 'region' | 'zone' | 'arch' | 'count';
+  property: 'size' | 'cloud' | 'region' | 'zone' | 'arch' | 'count' | PoolCountProperty;
   ref: ConfigRef;
   from: string;
   to: string | number;
@@ -52,7 +53,12 @@ function changesOf(item: PlanItem): { property: 'size' | 'cloud' | 'region' | 'c
   return out;
 }
 
-function wantedEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, parsed: ParsedStackConfig): Wanted[] | { reason: string } {
+/** Every property an item changes: size, cloud and region, and a pool's node counts. */
+function allChangesOf(item: PlanItem): { property: string; from: string; to: string }[] {
+  return [...changesOf(item), ...poolCountChanges(item).map((c) => ({ property: `${c.property} nodes`, from: String(c.from), to: String(c.to) }))];
+}
+
+function wantedEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, parsed: ParsedStackConfig, options: { projectName?: string } = {}): Wanted[] | { reason: string } {
   const changes = changesOf(item);
   const wanted: Wanted[] = [];
   for (const change of changes) {
@@ -76,7 +82,10 @@ function wantedEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, p
   }
   const extra = specSiblingEdits(item, mapping, fileName, parsed);
   if ('reason' in extra) return extra;
-  return [...wanted, ...extra];
+  // A node pool's counts sit next to its node type (src/pools/edits.ts).
+  const counts = poolCountEdits(item, mapping.size, parsed, fileName, options);
+  if ('reason' in counts) return counts;
+  return [...wanted, ...extra, ...counts.edits.map((e) => ({ item, ...e }))];
 }
 
 /**
@@ -140,14 +149,14 @@ export function planToEdits(input: PlanToEditsInput): PlanToEditsResult {
   };
   const manual: ManualChange[] = [];
   const toManual = (item: PlanItem, reason: string): void => {
-    for (const change of changesOf(item)) manual.push({ urn: item.urn, property: change.property, from: change.from, to: change.to, reason });
+    for (const change of allChangesOf(item)) manual.push({ urn: item.urn, property: change.property, from: change.from, to: change.to, reason });
   };
 
   const wanted: Wanted[] = [];
   for (const item of input.plan.items) {
     if (item.action !== 'resize' && item.action !== 'move') continue;
     if (item.workload.stack !== undefined && item.workload.stack !== input.stack) continue;
-    if (changesOf(item).length === 0) continue;
+    if (allChangesOf(item).length === 0) continue;
     const found = findConfigMapping(item.workload, ctx);
     if (!found.ok) {
       toManual(item, found.reason);
@@ -157,7 +166,7 @@ export function planToEdits(input: PlanToEditsInput): PlanToEditsResult {
       toManual(item, `the size was found in ${formatRef(found.mapping.size)} by its value, but not where cloud and region are set: add a \`mappings:\` entry, or move it by hand`);
       continue;
     }
-    const edits = wantedEdits(item, found.mapping, fileName, parsed);
+    const edits = wantedEdits(item, found.mapping, fileName, parsed, { projectName: input.projectName });
     if ('reason' in edits) toManual(item, edits.reason);
     else wanted.push(...edits);
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DimensionEvidence, ManualChange, PlanItem } from '../model';
+import type { DimensionEvidence, ManualChange, PlanItem, PoolCounts, Risk } from '../model';
 import { RISK_LABELS } from '../optimize/risk';
 
 /**
@@ -18,6 +18,11 @@ export function actionableItems(items: readonly PlanItem[]): PlanItem[] {
   return items.filter((i) => (i.action === 'resize' || i.action === 'move') && i.chosen !== undefined);
 }
 
+/** `3 (2–6)`: a pool's desired node count and its bounds. */
+function poolCountsText(counts: PoolCounts): string {
+  return `${counts.desired}${counts.min !== undefined || counts.max !== undefined ? ` (${counts.min ?? '?'}–${counts.max ?? '?'})` : ''}`;
+}
+
 function placeOf(cloud: string, region: string | undefined, size: string): string {
   return `${cloud}/${region ?? ''}/${size}`;
 }
@@ -31,7 +36,9 @@ export function planFingerprint(items: readonly PlanItem[]): string {
   const lines = actionableItems(items)
     .map((i) => {
       const c = i.chosen!;
-      return `${i.urn}\t${placeOf(i.workload.cloud, i.workload.region, i.workload.size)}\t${placeOf(c.cloud, c.region, c.size)}`;
+      // A pool's target counts are part of its target (same type, other counts = another recommendation).
+      const counts = i.pool ? `\t${poolCountsText(i.pool.after)}` : '';
+      return `${i.urn}\t${placeOf(i.workload.cloud, i.workload.region, i.workload.size)}\t${placeOf(c.cloud, c.region, c.size)}${counts}`;
     })
     .sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
@@ -188,7 +195,13 @@ function changeRow(item: PlanItem, manualUrns: ReadonlySet<string>): string {
   const where = from === to ? from : `${from} → ${to}`;
   const before = item.monthlyBefore !== undefined ? usd2.format(item.monthlyBefore) : 'unpriced';
   const after = item.monthlyAfter !== undefined ? usd2.format(item.monthlyAfter) : 'unpriced';
-  const count = item.countAfter !== undefined && item.countAfter !== w.count ? ` (×${w.count} → ×${item.countAfter})` : w.count !== 1 ? ` (×${w.count})` : '';
+  const count = item.pool
+    ? ` (nodes ${poolCountsText(item.pool.before)} → ${poolCountsText(item.pool.after)})`
+    : item.countAfter !== undefined && item.countAfter !== w.count
+      ? ` (×${w.count} → ×${item.countAfter})`
+      : w.count !== 1
+        ? ` (×${w.count})`
+        : '';
   const cells = [
     `${code(w.name)}${count}`,
     change,
@@ -316,6 +329,17 @@ export function renderPrBody(input: PrBodyInput): string {
     if (why.length > 0) {
       const left = why.length - keep;
       body.push('### Moves, increases and steps', '', ...why.slice(0, keep), ...(left > 0 ? [`- _… ${left} more left out to fit GitHub's size limit (run \`stackfit recommend\` for all)_`] : []), '');
+    }
+    const pools = changes.filter((i) => i.pool);
+    if (pools.length > 0) {
+      body.push('### Node pools', '');
+      for (const i of pools.slice(0, keep)) {
+        const p = i.pool!;
+        const range = p.monthlyAtMin !== undefined && p.monthlyAtMax !== undefined ? `; ${usd2.format(p.monthlyAtMin)} at min, ${usd2.format(p.monthlyAtMax)} at max` : '';
+        body.push(`- ${code(i.workload.name)}: priced at the average node count over the window (${num(Math.round(p.averageNodesBefore * 10) / 10)} → ${num(Math.round(p.averageNodesAfter * 10) / 10)})${range}`);
+        for (const line of p.evidence) body.push(`  - ${cell(line)}`);
+      }
+      body.push('');
     }
     if (manualRows.length > 0) {
       body.push(

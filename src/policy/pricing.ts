@@ -25,6 +25,8 @@ export function offeringFor(workload: Workload, catalog: Catalog): Offering | un
 export type PriceNote = (offering: Offering) => string | undefined;
 
 export function priceWorkload(workload: Workload, catalog: Catalog, note?: PriceNote): PricedWorkload {
+  // The catalog holds on-demand prices: a spot pool pays something else, so it is not priced.
+  if (workload.pool?.spot) return { status: 'unpriced', workload, reason: `${workload.size}: spot capacity (the catalog has on-demand prices only)` };
   const offering = offeringFor(workload, catalog);
   if (offering) {
     const priceNote = note?.(offering);
@@ -69,5 +71,14 @@ export function assess(
 export function describePriced(p: PricedWorkload): string {
   const w = p.workload;
   const what = `${w.count > 1 ? `${w.count} × ` : ''}${w.size} (${w.cloud}${w.region ? ` ${w.region}` : ''})`;
-  return p.status === 'priced' ? `${w.name}: ${what} ${usd(p.monthlyUsd)}/month${p.priceNote ? `, ${p.priceNote}` : ''}` : `${w.name}: ${what} unpriced: ${p.reason}`;
+  return p.status === 'priced'
+    ? `${w.name}: ${what} ${usd(p.monthlyUsd)}/month${poolRange(p)}${p.priceNote ? `, ${p.priceNote}` : ''}`
+    : `${w.name}: ${what} unpriced: ${p.reason}`;
+}
+
+/** ` (pool of 2–10 nodes: $140.16–$700.80/month)` for an autoscaled node pool or group. */
+function poolRange(p: Extract<PricedWorkload, { status: 'priced' }>): string {
+  const pool = p.workload.pool;
+  if (!pool || pool.min === undefined || pool.max === undefined) return '';
+  return ` (pool of ${pool.min}–${pool.max} nodes: ${usd(p.offering.monthlyUsd * pool.min)}–${usd(p.offering.monthlyUsd * pool.max)}/month)`;
 }

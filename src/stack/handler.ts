@@ -25,6 +25,8 @@ export interface ResourceHandler {
   cloud: Cloud;
   types: readonly string[];
   read(ctx: ResourceContext): ReadResult;
+  /** Set by `unsupportedTypes`: a registered resource kind may take these types over. */
+  unsupported?: true;
 }
 
 /** Tag / label that assigns a workload to a group (set by the example project on every VM). */
@@ -74,6 +76,7 @@ export function unsupportedTypes(cloud: Cloud, types: readonly string[], why: st
     cloud,
     types,
     read: (ctx) => ({ skip: `unsupported type: ${ctx.type} (${why})` }),
+    unsupported: true,
   };
 }
 

@@ -11,7 +11,8 @@ import {
   type ResourceState,
   type Preview,
 } from './schema';
-import { handlerFor } from '../clouds';
+import { isSizedType, kindFor } from '../clouds';
+import { PeerIndex, readWithKind } from './kinds';
 import { layeredProps, mergeProps, nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from './values';
 import { DEMO_WORKLOAD_TYPE, providerRegion, workloadFromResource } from './workload';
 
@@ -66,10 +67,30 @@ export function inventoryFromResources(
 
   type Result = { res: StackResource } & ({ workload: Workload } | { skipped: SkippedResource });
   const results: Result[] = [];
+  // Registered kinds (node pools, groups) see the rest of the stack; built only when one is present.
+  let peers: PeerIndex | undefined;
+  let sizedAncestors: Set<string> | undefined;
+  const consumed = new Set<string>();
   for (const res of resources) {
     // Most resources carry no size: skip them before building anything.
-    if (!handlerFor(res.type)) continue;
+    if (!isSizedType(res.type)) continue;
     const region = regionFor(res.provider);
+    if (kindFor(res.type)) {
+      peers ??= new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: layeredProps(r.outputs, r.inputs) })));
+      sizedAncestors ??= ancestorsOfSized(resources, byUrn);
+      const out = readWithKind({
+        urn: res.urn,
+        type: res.type,
+        props: layeredProps(res.outputs, res.inputs),
+        ...(region ? { providerRegion: region } : {}),
+        stackConfig,
+        peers,
+        hasSizedChildren: sizedAncestors.has(res.urn),
+      });
+      for (const found of out?.results ?? []) results.push({ res, ...found });
+      for (const urn of out?.consumes ?? []) consumed.add(urn);
+      continue;
+    }
     const found = workloadFromResource({
       urn: res.urn,
       type: res.type,
@@ -85,6 +106,8 @@ export function inventoryFromResources(
   const skipped: SkippedResource[] = [];
   const byComponent = new Map<string, Result[]>();
   for (const result of results) {
+    // A launch template / instance template a group accounts for is not priced on its own.
+    if (consumed.has(result.res.urn)) continue;
     const parent = result.res.parent ? byUrn.get(result.res.parent) : undefined;
     if (parent?.type === DEMO_WORKLOAD_TYPE) {
       const siblings = byComponent.get(parent.urn) ?? [];
@@ -104,14 +127,18 @@ export function inventoryFromResources(
     else skipped.push(collapsed.skipped);
   }
   for (const res of opts.deleted ?? []) {
-    if (!handlerFor(res.type)) continue;
+    if (!isSizedType(res.type)) continue;
     const found = workloadFromResource({ urn: res.urn, type: res.type, props: layeredProps(res.outputs, res.inputs) });
     if (found) skipped.push({ urn: res.urn, type: res.type, reason: 'deleted by this preview' });
   }
 
   // Report in the order the stack declares things (a component comes before its VMs).
   const order = new Map(resources.map((res, index) => [res.urn, index]));
-  workloads.sort((a, b) => (order.get(a.urn) ?? 0) - (order.get(b.urn) ?? 0));
+  // Pools of one resource (an AKS cluster's profiles) have URNs of their own: place them by their resource.
+  const resourceOf = new Map<Workload, string>();
+  for (const result of results) if ('workload' in result) resourceOf.set(result.workload, result.res.urn);
+  const rank = (w: Workload): number => order.get(w.urn) ?? order.get(resourceOf.get(w) ?? '') ?? 0;
+  workloads.sort((a, b) => rank(a) - rank(b));
 
   const firstUrn = resources[0]?.urn ?? opts.deleted?.[0]?.urn;
   const fromUrn = firstUrn ? stackAndProjectFromUrn(firstUrn) : {};
@@ -123,6 +150,20 @@ export function inventoryFromResources(
     workloads: stack ? workloads.map((w) => ({ ...w, stack })) : workloads,
     skipped,
   };
+}
+
+/** URNs of resources that have a sized descendant (a component whose node group is in state). */
+function ancestorsOfSized(resources: readonly StackResource[], byUrn: ReadonlyMap<string, StackResource>): Set<string> {
+  const out = new Set<string>();
+  for (const res of resources) {
+    if (!isSizedType(res.type)) continue;
+    let parent = res.parent ?? undefined;
+    while (parent && !out.has(parent)) {
+      out.add(parent);
+      parent = byUrn.get(parent)?.parent ?? undefined;
+    }
+  }
+  return out;
 }
 
 /** What `stackfit:demo:Workload` records about itself (its args, and its registered outputs). */

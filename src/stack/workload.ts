@@ -3,6 +3,7 @@ import type { SkippedResource, Workload } from '../model';
 import { configString } from './handler';
 import { nameFromUrn, numberAt, stackAndProjectFromUrn, stringAt } from './values';
 import { gcpRegionFromZone } from '../clouds/gcp/resources';
+import { readWithKind } from './kinds';
 
 /** Type token of the example project's component (`infra/workload.ts`). */
 export const DEMO_WORKLOAD_TYPE = 'stackfit:demo:Workload';
@@ -30,6 +31,9 @@ export interface ResourceInput {
 export function workloadFromResource(
   res: ResourceInput,
 ): { workload: Workload } | { skipped: SkippedResource } | undefined {
+  // A registered kind seen alone (a policy check): its first pool; the inventory reads them all.
+  const byKind = readWithKind(res);
+  if (byKind) return byKind.results[0];
   const handler = handlerFor(res.type);
   if (!handler) return undefined;
   const result = handler.read({

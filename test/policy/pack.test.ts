@@ -120,6 +120,22 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     expect(r.diagnostics.at(-1)!.text).toBe(`Total: ${usd(demo.expectedMonthly)}/month for ${vmCount} priced resource(s).`);
   });
 
+  it('prices an auto scaling group as nodes × its launch template\'s type, the template not on its own, with min and max', async () => {
+    const lt: HarnessResource = { urn: 'urn:pulumi:prod::stackfit-demo::aws:ec2/launchTemplate:LaunchTemplate::batch-lt', type: 'aws:ec2/launchTemplate:LaunchTemplate', inputs: { name: 'batch-lt', instanceType: 'c5.large' } };
+    const asg: HarnessResource = {
+      urn: 'urn:pulumi:prod::stackfit-demo::aws:autoscaling/group:Group::batch',
+      type: 'aws:autoscaling/group:Group',
+      inputs: { desiredCapacity: 6, minSize: 2, maxSize: 12, launchTemplate: { name: 'batch-lt', version: '$Latest' } },
+    };
+    const r = await run({ all: 'disabled', 'stackfit-cost-report': 'advisory' }, [lt, asg]);
+    const region = demo.inventory.workloads.find((w) => w.cloud === 'aws')!.region!;
+    const node = catalog.lookup('aws', region, 'c5.large')!.monthlyUsd;
+    expect(r.diagnostics.map((d) => d.text)).toEqual([
+      `batch: 6 × c5.large (aws ${region}) ${usd(node * 6)}/month (pool of 2–12 nodes: ${usd(node * 2)}–${usd(node * 12)}/month)`,
+      `Total: ${usd(node * 6)}/month for 1 priced resource(s).`,
+    ]);
+  });
+
   it('rejects malformed config before configuring the pack, naming the field', async () => {
     await expect(session.configure({ 'stackfit-stack-budget': { maxMonthlyCost: 'lots' } }, 'pp.json')).rejects.toThrow(
       'pp.json: invalid config for policy stackfit-stack-budget: maxMonthlyCost must be number',

@@ -99,12 +99,12 @@ describe('pulumi stack export (v3)', () => {
     ]);
   });
 
-  it('reports an auto-scaling group as an unsupported sized type', () => {
+  it('reports a sized type stackfit does not read as unsupported', () => {
     const doc = load(EC2);
-    doc.deployment.resources[2].type = 'aws:autoscaling/group:Group';
-    const inventory = parseInventory(doc, 'asg.json');
+    doc.deployment.resources[2].type = 'aws:elasticache/cluster:Cluster';
+    const inventory = parseInventory(doc, 'cache.json');
     expect(inventory.workloads).toEqual([]);
-    expect(inventory.skipped[0]?.reason).toMatch(/^unsupported type: aws:autoscaling\/group:Group/);
+    expect(inventory.skipped[0]?.reason).toMatch(/^unsupported type: aws:elasticache\/cluster:Cluster/);
   });
 
   it('ignores the old copy of a replaced resource (`delete: true`)', () => {

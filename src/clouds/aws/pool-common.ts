@@ -1,0 +1,29 @@
+import type { PoolInfo, Workload } from '../../model';
+import { configString, type ResourceContext } from '../../stack/handler';
+import { stringAt } from '../../stack/values';
+import { awsRegionFromArn } from './resources';
+import { poolInfo, type KindContext, type KindResult } from '../kind';
+
+/** Region of an AWS pool: its own `region` (provider v7), its ARN, its provider, then `aws:region`. */
+export function awsPoolRegion(ctx: ResourceContext): string | undefined {
+  const arn = stringAt(ctx.props, ['arn']);
+  return stringAt(ctx.props, ['region']) ?? (arn ? awsRegionFromArn(arn) : undefined) ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'aws:region');
+}
+
+/** One pool workload (`count` = desired nodes). */
+export function awsPoolWorkload(ctx: KindContext, size: string, count: number, pool: PoolInfo, name = ctx.name): KindResult {
+  const region = awsPoolRegion(ctx);
+  const workload: Workload = {
+    urn: ctx.urn,
+    name,
+    type: ctx.type,
+    kind: 'vm',
+    cloud: 'aws',
+    ...(region ? { region } : {}),
+    size,
+    count,
+    metricIds: { name },
+    pool: poolInfo(pool),
+  };
+  return { workloads: [workload], skipped: [], consumes: [] };
+}

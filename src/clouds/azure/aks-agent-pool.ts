@@ -1,0 +1,105 @@
+import type { Workload } from '../../model';
+import { configString } from '../../stack/handler';
+import { lookup, stringAt } from '../../stack/values';
+import { objectsAt, optionalCount, poolInfo, readCount, skipOnly, type KindContext, type KindResult, type ResourceKind } from '../kind';
+import { normalizeAzureLocation } from './resources';
+
+/**
+ * AKS node pools: `azure-native:containerservice:AgentPool` and the `agentPoolProfiles` of a
+ * `ManagedCluster` (`vmSize`, `count`, `enableAutoScaling` with `minCount`/`maxCount`,
+ * `scaleSetPriority: Spot`). AKS labels every node `kubernetes.azure.com/agentpool=<pool>`.
+ */
+
+const AGENT_POOL_TYPE = 'azure-native:containerservice:AgentPool';
+const MANAGED_CLUSTER_TYPE = 'azure-native:containerservice:ManagedCluster';
+export const AKS_POOL_LABEL = 'kubernetes.azure.com/agentpool';
+
+function poolWorkload(
+  ctx: KindContext,
+  props: Record<string, unknown>,
+  at: (key: string) => string[],
+  ids: { urn: string; name: string; poolName: string; cluster?: string; location?: string },
+): { workload: Workload } | { skip: string } {
+  const sizeField = at('vmSize');
+  const size = lookup(props, sizeField);
+  if (size.kind === 'unknown') return { skip: `VM size (${sizeField.join('.')}) is unknown during preview` };
+  if (size.kind === 'secret') return { skip: `VM size (${sizeField.join('.')}) is a secret: not read` };
+  if (size.kind === 'missing' || typeof size.value !== 'string') return { skip: `no VM size set (${sizeField.join('.')}): AKS picks a regional default stackfit cannot know` };
+  const count = readCount(props, at('count'));
+  if ('skip' in count) return count;
+  if ('missing' in count) return { skip: `no node count set (${at('count').join('.')})` };
+  const location = ids.location ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'azure-native:location');
+  const region = location ? normalizeAzureLocation(location) : undefined;
+  const autoscaling = lookup(props, at('enableAutoScaling'));
+  const scales = autoscaling.kind === 'value' && autoscaling.value === true;
+  const priority = stringAt(props, at('scaleSetPriority'));
+  return {
+    workload: {
+      urn: ids.urn,
+      name: ids.name,
+      type: ctx.type,
+      kind: 'vm',
+      cloud: 'azure',
+      ...(region ? { region } : {}),
+      size: size.value,
+      count: count.count,
+      metricIds: { name: ids.name },
+      pool: poolInfo({
+        kind: 'kubernetes',
+        min: scales ? optionalCount(props, at('minCount')) : undefined,
+        max: scales ? optionalCount(props, at('maxCount')) : undefined,
+        spot: priority?.toLowerCase() === 'spot',
+        cluster: ids.cluster,
+        poolName: ids.poolName,
+        nodeLabel: AKS_POOL_LABEL,
+      }),
+    },
+  };
+}
+
+function toResult(found: { workload: Workload } | { skip: string }, suffix?: string): KindResult {
+  return 'workload' in found
+    ? { workloads: [found.workload], skipped: [], consumes: [] }
+    : { workloads: [], skipped: [{ ...(suffix ? { suffix } : {}), reason: found.skip }], consumes: [] };
+}
+
+export function readAgentPool(ctx: KindContext): KindResult {
+  const cluster = stringAt(ctx.props, ['resourceName']);
+  const poolName = stringAt(ctx.props, ['agentPoolName']) ?? stringAt(ctx.props, ['name']) ?? ctx.name;
+  const owner = cluster ? ctx.ofType(MANAGED_CLUSTER_TYPE).find((c) => (stringAt(c.props, ['resourceName']) ?? stringAt(c.props, ['name'])) === cluster) : undefined;
+  const location = owner ? stringAt(owner.props, ['location']) : undefined;
+  return toResult(poolWorkload(ctx, ctx.props, (key) => [key], { urn: ctx.urn, name: ctx.name, poolName, ...(cluster ? { cluster } : {}), ...(location ? { location } : {}) }));
+}
+
+export function readManagedCluster(ctx: KindContext): KindResult {
+  const profiles = objectsAt(ctx.props, ['agentPoolProfiles']);
+  if ('skip' in profiles) return skipOnly(profiles.skip);
+  if ('missing' in profiles) return { workloads: [], skipped: [], consumes: [] };
+  const cluster = stringAt(ctx.props, ['resourceName']) ?? stringAt(ctx.props, ['name']) ?? ctx.name;
+  const location = stringAt(ctx.props, ['location']);
+  // A cluster's outputs list every pool, also those declared as AgentPool resources: those are read there.
+  const separate = new Set(
+    ctx.ofType(AGENT_POOL_TYPE)
+      .filter((p) => stringAt(p.props, ['resourceName']) === cluster)
+      .map((p) => stringAt(p.props, ['agentPoolName']) ?? stringAt(p.props, ['name'])),
+  );
+  const out: KindResult = { workloads: [], skipped: [], consumes: [] };
+  profiles.items.forEach((profile, index) => {
+    const poolName = stringAt(profile, ['name']) ?? `agentPoolProfiles[${index}]`;
+    if (separate.has(poolName)) return;
+    const found = poolWorkload(ctx, profile, (key) => [key], {
+      urn: `${ctx.urn}/${poolName}`,
+      name: `${ctx.name}/${poolName}`,
+      poolName,
+      cluster,
+      ...(location ? { location } : {}),
+    });
+    const one = toResult(found, poolName);
+    out.workloads.push(...one.workloads);
+    out.skipped.push(...one.skipped);
+  });
+  return out;
+}
+
+export const aksAgentPool: ResourceKind = { cloud: 'azure', types: [AGENT_POOL_TYPE], read: readAgentPool };
+export const aksManagedCluster: ResourceKind = { cloud: 'azure', types: [MANAGED_CLUSTER_TYPE], read: readManagedCluster };

@@ -1,0 +1,83 @@
+import type { Catalog } from '../catalog/types';
+import { currentOfferingOf } from '../catalog/current';
+import { ruleFor } from '../config/rules';
+import type { StackfitConfig } from '../config/schema';
+import type { Plan, PlanItem, UsageRange, UsageSource, Workload } from '../model';
+import { prometheusBaseUrl } from '../usage/prometheus';
+import { prometheusPoolSource, type PoolUsageSource } from '../usage/prometheus/pools';
+import { poolProfileFor, sizePool, type PoolDemand } from './size';
+
+export { sizePool, poolProfileFor, allocatableOf, reservedByKubelet, type PoolDemand } from './size';
+export { POOL_PROFILES, poolsConfigSchema, type PoolsConfig } from './schema';
+
+/**
+ * The Prometheus that serves pool metrics: `pools.prometheus`, else the first `prometheus://`
+ * usage source of the run. Undefined when there is none.
+ */
+export function poolSourceFor(config: StackfitConfig, usage: readonly UsageSource[], env: NodeJS.ProcessEnv = process.env): PoolUsageSource | undefined {
+  const spec =
+    config.pools.prometheus ??
+    usage.map((u) => (u as { spec?: unknown }).spec ?? u.name).find((s): s is string => typeof s === 'string' && /^prometheus(\+https?)?:\/\//.test(s));
+  if (!spec) return undefined;
+  const token = env.STACKFIT_PROMETHEUS_TOKEN;
+  return prometheusPoolSource(prometheusBaseUrl(spec), { ...(token ? { bearerToken: token } : {}) });
+}
+
+export const isPool = (w: Workload): boolean => w.pool !== undefined;
+
+/** What an item adds to the plan's totals (the optimizer's convention: unchanged items count before = after). */
+function contribution(item: PlanItem): { before: number; after: number; unpriced: number } {
+  if (item.monthlyBefore === undefined) return { before: 0, after: 0, unpriced: 1 };
+  return { before: item.monthlyBefore, after: item.monthlyAfter ?? item.monthlyBefore, unpriced: 0 };
+}
+
+export interface PlanPoolsInput {
+  plan: Plan;
+  config: StackfitConfig;
+  catalog: Catalog;
+  source: PoolUsageSource | undefined;
+  range: UsageRange;
+}
+
+/**
+ * Replaces the plan items of node pools and groups with pool sizing (type and count together),
+ * and fixes the totals. A pool without metrics keeps its price and gets one line saying why it
+ * was not sized. Returns the pools' missing-usage reasons.
+ */
+export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn: string; reason: string }[] }> {
+  const { plan, config, catalog } = input;
+  const pools = plan.items.filter((item) => isPool(item.workload)).map((item) => item.workload);
+  if (pools.length === 0) return { missing: [] };
+  const usage = input.source
+    ? await input.source.fetchPools(pools, input.range)
+    : {
+        demands: new Map<string, PoolDemand>(),
+        missing: pools.map((w) => ({ urn: w.urn, reason: `${w.name}: no pool metrics: set pools.prometheus (kube-state-metrics, node_exporter) or a prometheus:// usage source` })),
+      };
+  const reasons = new Map(usage.missing.map((m) => [m.urn, m.reason]));
+  plan.items = plan.items.map((item) => {
+    const w = item.workload;
+    if (!isPool(w)) return item;
+    const current = currentOfferingOf(catalog, w);
+    const demand = usage.demands.get(w.urn);
+    const next: PlanItem = demand
+      ? sizePool({ workload: w, demand, current, catalog, rule: ruleFor(config, w), profile: poolProfileFor(config.pools, w), minHistoryHours: config.minHistoryHours })
+      : {
+          urn: w.urn,
+          workload: w,
+          ...(current && { current, monthlyBefore: current.monthlyUsd * w.count }),
+          action: 'no-recommendation',
+          migrationCost: 0,
+          risk: 0,
+          reason: reasons.get(w.urn) ?? 'no pool metrics',
+        };
+    const was = contribution(item);
+    const now = contribution(next);
+    plan.totals.monthlyBefore += now.before - was.before;
+    plan.totals.monthlyAfter += now.after - was.after;
+    plan.totals.unpriced += now.unpriced - was.unpriced;
+    return next;
+  });
+  plan.totals.monthlyDelta = plan.totals.monthlyAfter - plan.totals.monthlyBefore;
+  return { missing: usage.missing };
+}

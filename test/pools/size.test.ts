@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog';
+import { ruleFor } from '../../src/config/rules';
+import { stackfitConfigSchema } from '../../src/config/schema';
+import type { Workload } from '../../src/model';
+import { allocatableOf, poolProfileFor, reservedByKubelet, sizePool, type PoolDemand } from '../../src/pools';
+
+const catalog = loadCatalog();
+const config = stackfitConfigSchema.parse({});
+const HOUR = 3_600_000;
+const T = Array.from({ length: 48 }, (_, i) => Date.parse('2026-10-01T00:00:00Z') + i * HOUR);
+
+function pool(overrides: Partial<Workload> = {}, info: Partial<NonNullable<Workload['pool']>> = {}): Workload {
+  return {
+    urn: 'urn:pulumi:prod::shop::aws:eks/nodeGroup:NodeGroup::apps',
+    name: 'apps',
+    type: 'aws:eks/nodeGroup:NodeGroup',
+    kind: 'vm',
+    cloud: 'aws',
+    region: 'us-east-1',
+    size: 'm5.2xlarge',
+    count: 6,
+    metricIds: { name: 'apps' },
+    pool: { kind: 'kubernetes', spot: false, ...info },
+    ...overrides,
+  };
+}
+
+/** Requests alternating between `low` and `high` cores (memory 4 GiB per core). */
+function demand(low: number, high: number, extra: Partial<PoolDemand> = {}): PoolDemand {
+  const v = T.map((_, i) => (i % 2 === 0 ? low : high));
+  return { basis: 'requests', cpu: { t: T, v }, memoryGiB: { t: T, v: v.map((x) => x * 4) }, perNodeOverhead: { cpu: 0.125, memoryGiB: 0 }, ...extra };
+}
+
+function size(w: Workload, d: PoolDemand, cfg = config) {
+  return sizePool({ workload: w, demand: d, current: catalog.lookup(w.cloud, w.region!, w.size), catalog, rule: ruleFor(cfg, w), profile: poolProfileFor(cfg.pools, w), minHistoryHours: 30 });
+}
+
+describe('kubelet reservations (GKE tiers)', () => {
+  it('matches the published examples: 4 vCPU / 16 GiB → 80m CPU and 2.6 GiB + 100 MiB eviction', () => {
+    const r = reservedByKubelet(4, 16);
+    expect(r.cpu).toBeCloseTo(0.06 + 0.01 + 0.005 * 2, 9);
+    expect(r.memoryGiB).toBeCloseTo(1 + 0.8 + 0.8 + 100 / 1024, 9);
+    expect(allocatableOf({ vcpu: 4, memoryGiB: 16 }).cpu).toBeCloseTo(3.92, 9);
+  });
+});
+
+describe('sizePool', () => {
+  it('a fixed pool is priced at its peak need all month; an autoscaled one at the average need', () => {
+    const fixed = size(pool(), demand(4, 20));
+    const scaled = size(pool({}, { min: 3, max: 10 }), demand(4, 20));
+    const chosen = fixed.chosen!;
+    expect(fixed.monthlyAfter).toBeCloseTo(chosen.monthlyUsd * fixed.pool!.after.desired, 6);
+    expect(scaled.pool!.averageNodesAfter).toBeLessThan(scaled.pool!.after.desired);
+    expect(scaled.monthlyAfter).toBeCloseTo(scaled.chosen!.monthlyUsd * scaled.pool!.averageNodesAfter, 6);
+    expect(scaled.pool!.monthlyAtMin).toBeCloseTo(scaled.chosen!.monthlyUsd * scaled.pool!.after.min!, 6);
+  });
+
+  it('the profile sets the floor: dev allows 1 node, prod 2 + 1 spare, ha 3 + 1', () => {
+    const tiny = demand(0.1, 0.2);
+    const dev = stackfitConfigSchema.parse({ pools: { profile: 'dev' } });
+    const ha = stackfitConfigSchema.parse({ pools: { profile: 'ha' } });
+    expect(size(pool(), tiny, dev).pool!.after.desired).toBe(1);
+    expect(size(pool(), tiny).pool!.after.desired).toBe(3);
+    expect(size(pool(), tiny, ha).pool!.after.desired).toBe(4);
+    const custom = stackfitConfigSchema.parse({ pools: { overrides: { apps: { minNodes: 5, spareNodes: 0 } } } });
+    expect(size(pool(), tiny, custom).pool!.after.desired).toBe(5);
+  });
+
+  it('a pod larger than a candidate node rules that type out', () => {
+    const item = size(pool(), demand(4, 8, { largestPod: { cpu: 7.5, memoryGiB: 8 } }));
+    expect(allocatableOf(item.chosen!).cpu - 0.125).toBeGreaterThanOrEqual(7.5);
+    const none = size(pool(), demand(4, 8, { largestPod: { cpu: 1000, memoryGiB: 8 } }));
+    expect(none.action).toBe('no-recommendation');
+    expect(none.reason).toMatch(/^no node type can run the pool: m5\.2xlarge: the largest pod \(1000\.00 cores/);
+  });
+
+  it('GKE counts stay whole per zone', () => {
+    const gke = pool({ cloud: 'gcp', region: 'us-central1', size: 'n2-standard-8', count: 9 }, { zones: 3 });
+    expect(size(gke, demand(1, 2)).pool!.after.desired % 3).toBe(0);
+  });
+
+  it('spot pools, unpriced types and short history get no recommendation, with the reason', () => {
+    expect(size(pool({}, { spot: true }), demand(1, 2)).reason).toMatch(/^spot pool/);
+    expect(size(pool({ size: 'm99.huge' }), demand(1, 2)).reason).toBe('m99.huge has no price in aws us-east-1: the pool cannot be sized');
+    const short = demand(1, 2);
+    short.cpu = { t: T.slice(0, 5), v: short.cpu.v.slice(0, 5) };
+    expect(size(pool(), short).reason).toBe('only 4.0 h of pool history (30 h needed)');
+  });
+
+  it('a pool already right for its requests is kept', () => {
+    const item = size(pool({ count: 3 }), demand(1, 2));
+    const again = size(pool({ count: item.pool!.after.desired, size: item.chosen!.size }), demand(1, 2));
+    expect(again.action).toBe('keep');
+    expect(again.monthlyDelta).toBeCloseTo(0, 6);
+  });
+});
