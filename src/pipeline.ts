@@ -15,6 +15,7 @@ import { fileUsageSource } from './usage/file';
 import { fetchUsage } from './usage/fetch';
 import { packageRoot } from './package-root';
 import { instanceEvidenceNote } from './usage/instances';
+import { digestUsage } from './charts/series';
 
 const HOUR_MS = 3_600_000;
 
@@ -45,15 +46,21 @@ export function specsFrom(catalog: Catalog) {
 
 /** Runs every usage source over the look-back window (see usage/fetch.ts: failures stay with their source). */
 export async function readUsage(sources: UsageSource[], workloads: Workload[], config: StackfitConfig, now: Date): Promise<UsageResult> {
-  // The window ends on the hour: runs within the same hour ask for the same range, so the
-  // usage cache answers them, and a half-filled last interval is never read.
-  const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const window = lookbackWindow(config, now);
   const range = {
-    start: new Date(end - config.lookbackDays * 24 * HOUR_MS),
-    end: new Date(end),
+    start: new Date(window.start),
+    end: new Date(window.end),
     stepSeconds: config.usage.stepSeconds ?? 300,
   };
   return fetchUsage(sources, workloads, range);
+}
+
+/** The look-back window (Unix ms) a run reads usage over. */
+export function lookbackWindow(config: Pick<StackfitConfig, 'lookbackDays'>, now: Date): { start: number; end: number } {
+  // The window ends on the hour: runs within the same hour ask for the same range, so the
+  // usage cache answers them, and a half-filled last interval is never read.
+  const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  return { start: end - config.lookbackDays * 24 * HOUR_MS, end };
 }
 
 /** Steps 2–5 of the pipeline: usage → demand → candidates → plan. */
@@ -79,6 +86,7 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     const demand = forecastDemand({ workload, usage: series, rule, now });
     const instancesNote = instanceEvidenceNote(series);
     if (instancesNote) demand.notes.push(instancesNote);
+    demand.usage = digestUsage(series, lookbackWindow(config, now));
     demands.set(workload.urn, demand);
     if (demand.status === 'ok') candidates.set(workload.urn, candidatesFor({ workload, demand, rule, catalog, current: offering, perPlace: 1 }));
   }
