@@ -31,7 +31,9 @@ export function mermaidXyChart(chart: CategoryChart, opts: { width?: number; hei
     '---',
     'xychart-beta',
     `  title "${mermaidText(chart.title, 80)}"`,
-    `  x-axis [${categories.join(', ')}]`,
+    chart.numbered
+      ? `  x-axis "${mermaidText(chart.xLabel ?? '', 80)}" 1 --> ${Math.max(2, chart.categories.length)}`
+      : `  x-axis ${chart.xLabel ? `"${mermaidText(chart.xLabel, 80)}" ` : ''}[${categories.join(', ')}]`,
     `  y-axis "${mermaidText(chart.yLabel, 40)}" ${shortNumber(range.min, 3)} --> ${shortNumber(range.max, 3)}`,
   ];
   for (const { s } of ordered) {

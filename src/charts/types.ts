@@ -7,6 +7,13 @@
 export interface CategoryChart {
   title: string;
   categories: string[];
+  /** Axis title under the categories. */
+  xLabel?: string;
+  /**
+   * Number the categories 1…n on a numeric axis instead of writing each one (Mermaid draws
+   * every category label: 32 dates overlap). Say what they are in `xLabel`.
+   */
+  numbered?: boolean;
   yLabel: string;
   /** Axis range; default 0 up to a nice value above the largest value. */
   yMin?: number;

@@ -50,15 +50,23 @@ export function usageChart(item: PlanItem, dim: Dimension): CategoryChart | unde
   const view = viewOf(item, dim);
   const usage = item.demand?.usage;
   if (!view || !usage) return undefined;
-  const n = view.values.length;
+  // Buckets before the first sample (a young workload) or after the last are left out, not drawn as 0.
+  const first = view.values.findIndex((v) => v !== null);
+  if (first < 0) return undefined;
+  const last = view.values.length - 1 - [...view.values].reverse().findIndex((v) => v !== null);
+  const values = view.values.slice(first, last + 1);
+  const n = values.length;
+  const labels = bucketLabels({ start: usage.start + first * usage.bucketHours * HOUR_MS, bucketHours: usage.bucketHours }, n);
   const flat = (v: number) => Array.from({ length: n }, () => v);
-  const series: CategoryChart['series'] = [{ name: `peak ${view.label} per ${bucketWord(usage.bucketHours)}`, kind: 'bar', values: view.values, color: PALETTE[0] }];
+  const series: CategoryChart['series'] = [{ name: `peak ${view.label} per ${bucketWord(usage.bucketHours)}`, kind: 'bar', values, color: PALETTE[0] }];
   if (item.current) series.push({ name: `today: ${item.current.size}`, kind: 'line', values: flat(view.capacity(item.current)), color: PALETTE[1] });
   if (item.chosen) series.push({ name: `recommended: ${item.chosen.size}`, kind: 'line', values: flat(view.capacity(item.chosen)), color: PALETTE[2] });
   series.push({ name: 'forecast need', kind: 'line', values: flat(view.evidence.required), color: PALETTE[3] });
   return {
     title: `${item.workload.name}: ${view.label} per instance (${view.unit})`,
-    categories: bucketLabels(usage, n),
+    categories: labels,
+    xLabel: `${bucketWord(usage.bucketHours)} 1 to ${n}: ${labels[0]} to ${labels[n - 1]} (UTC)`,
+    numbered: true,
     yLabel: view.unit,
     series,
   };
