@@ -24,13 +24,25 @@ export interface RenderResult {
   error?: string;
 }
 
+export interface SvgFacts {
+  parseError?: string;
+  texts: string[];
+  chartTitle?: string;
+  barsPerPlot: number[];
+  linePlots: number;
+  elements: string[];
+}
+
 export interface MermaidBrowser {
   /** Parses then renders each definition with mermaid's own API; errors are reported, not thrown. */
   render(definitions: readonly string[]): Promise<RenderResult[]>;
   /** Renders one definition into the page and writes a PNG screenshot of it. */
   screenshot(definition: string, file: string): Promise<void>;
-  /** mermaid's version, as the page loaded it. */
-  version(): Promise<string>;
+  /**
+   * Parses an SVG with the browser's XML parser: its parse error if any, every `<text>`'s
+   * content, and for a Mermaid xychart the plots it drew (bar rectangles per bar plot, line plots).
+   */
+  inspectSvg(svg: string): Promise<SvgFacts>;
   close(): Promise<void>;
 }
 
@@ -95,7 +107,22 @@ export async function startMermaidBrowser(): Promise<MermaidBrowser> {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         await page.locator('#shot').screenshot({ path: file });
       },
-      version: () => page.evaluate(() => (globalThis as unknown as { mermaid: { version?: string } }).mermaid.version ?? 'unknown'),
+      inspectSvg: (svg) =>
+        page.evaluate((text) => {
+          type El = { textContent: string | null; tagName: string; querySelectorAll(q: string): ArrayLike<El>; querySelector(q: string): El | null };
+          const g = globalThis as unknown as { DOMParser: new () => { parseFromString(t: string, type: string): El } };
+          const doc = new g.DOMParser().parseFromString(text, 'image/svg+xml');
+          const error = doc.querySelector('parsererror');
+          const all = Array.from(doc.querySelectorAll('*'));
+          return {
+            ...(error && { parseError: error.textContent ?? 'parse error' }),
+            texts: Array.from(doc.querySelectorAll('text')).map((t) => t.textContent ?? ''),
+            chartTitle: doc.querySelector('.chart-title text')?.textContent ?? undefined,
+            barsPerPlot: Array.from(doc.querySelectorAll('[class^="bar-plot"]')).map((p) => p.querySelectorAll('rect').length),
+            linePlots: doc.querySelectorAll('[class^="line-plot"]').length,
+            elements: [...new Set(all.map((e) => e.tagName.toLowerCase()))].sort(),
+          };
+        }, svg),
       close: async () => {
         await ctx.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
