@@ -8,7 +8,14 @@ import { planItem, SHARED_DATA, type ItemSpec } from '../gitops-edits/helpers';
 const BITBRAINS = path.join(SHARED_DATA, 'traces/bitbrains-rnd-2013-07');
 
 /** The whole recorded month of one Bitbrains VM (a 30-day window from its first sample). */
+const usageCache = new Map<string, ReturnType<typeof readUsage>>();
 export function bitbrainsUsage(vm: string) {
+  const cached = usageCache.get(vm) ?? readUsage(vm);
+  usageCache.set(vm, cached);
+  return cached;
+}
+
+function readUsage(vm: string) {
   const trace = readTraceFile(path.join(BITBRAINS, `${vm}.csv`))[0]!;
   const start = trace.cpuCores.t[0]!;
   const window = { start, end: start + 30 * 24 * 3_600_000 };
