@@ -1,6 +1,7 @@
 import type { CostDiff, ResourceCostDiff } from './diff';
 import { cell } from './markdown';
 import { signedUsd, usd } from './format';
+import { costBarsOfDiff, costChartMarkdown } from '../charts/cost';
 
 /** GitHub rejects comment bodies over 65,536 characters; keep a margin for the markers. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -50,6 +51,8 @@ export function renderCostComment(diff: CostDiff, opts: CommentOptions): string 
     `Monthly cost will change by **${signedUsd(diff.diffTotalMonthlyCost)}**${pct}: ${usd(diff.pastTotalMonthlyCost)} → ${usd(diff.totalMonthlyCost)}.`,
     '',
   ];
+  // The same totals at a glance: before/after bars for the stack and per cloud.
+  if (changed.length) head.push(...costChartSection(diff));
   const tail: string[] = [];
   if (diff.unpricedCount) tail.push('', `⚠️ ${diff.unpricedCount} resource(s) unpriced: not in the totals.`);
   tail.push('', `<sub>List prices, on-demand, 730 h/month. Updated ${opts.validAt.toISOString()}.</sub>`);
@@ -77,4 +80,10 @@ export function renderCostComment(diff: CostDiff, opts: CommentOptions): string 
     kept = [...front, note, ...back];
   }
   return [...head, ...tableHead, ...kept, ...tail].join('\n') + '\n';
+}
+
+/** The cost bar chart block of a cost comment (stack, then each cloud); no lines when there is nothing to draw. */
+export function costChartSection(diff: CostDiff): string[] {
+  const chart = costChartMarkdown(costBarsOfDiff(diff));
+  return chart ? [chart, ''] : [];
 }

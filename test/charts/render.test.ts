@@ -10,9 +10,11 @@ import { costBarsOfPlans, costChartMarkdown } from '../../src/charts/cost';
 import { mermaidText } from '../../src/charts/escape';
 import { mermaidXYChart } from '../../src/charts/mermaid';
 import { svgXYChart } from '../../src/charts/svg';
-import { runPrCommand } from '../../src/cli/pr';
+import { renderRunSummary, runPrCommand, type PrCommandResult } from '../../src/cli/pr';
 import { planFingerprint, renderPrBody } from '../../src/gitops/pr-text';
 import type { PlanItem } from '../../src/model';
+import { renderCostComment } from '../../src/report/comment';
+import type { CostDiff } from '../../src/report/diff';
 import { mermaidBlocks, startMermaidBrowser, type MermaidBrowser } from '../support/mermaid-browser';
 import { HOSTILE_NAMES, itemWithUsage } from './helpers';
 
@@ -48,10 +50,24 @@ async function renderAll(blocks: string[]) {
 
 describe('the demo PR body (stackfit pr --demo --dry-run)', () => {
   let out = '';
+  let result: PrCommandResult;
   beforeAll(async () => {
     const lines: string[] = [];
-    await runPrCommand({ demo: 'prod', dryRun: true, projectDir: REPO_ROOT }, { env: {}, out: (t) => lines.push(t), err: () => {} });
+    result = await runPrCommand({ demo: 'prod', dryRun: true, projectDir: REPO_ROOT }, { env: {}, out: (t) => lines.push(t), err: () => {} });
     out = lines.join('');
+  });
+
+  it('the job summary carries the cost chart: the stack bars are the PR\'s totals; it renders', async () => {
+    const summary = renderRunSummary(result);
+    const blocks = mermaidBlocks(summary);
+    expect(blocks).toHaveLength(1);
+    const money = (label: string) => Number(new RegExp(`\\| ${label} \\| \\$([\\d,.]+) \\|`).exec(out)![1]!.replace(/,/g, ''));
+    const before = blocks[0]!.match(/bar \[([^\]]*)\]/g)!.map((b) => b.slice(5, -1).split(', ').map(Number));
+    expect(before[0]![0]).toBeCloseTo(money('Before'), 2);
+    expect(before[1]![1]).toBeCloseTo(money('After'), 2);
+    expect(blocks[0]).toContain('x-axis ["stack prod before", "stack prod after", "aws before", "aws after", "azure before", "azure after", "gcp before", "gcp after"]');
+    const [svg] = await renderAll(blocks);
+    expect((await browser.inspectSvg(svg!)).barsPerPlot).toEqual([8, 8]);
   });
 
   it('has a collapsed chart per changed workload, CPU and memory, and stays under the size limit', () => {
@@ -128,6 +144,30 @@ describe('cost and sweep charts', () => {
     expect(facts.barsPerPlot).toEqual([6, 6]);
     expect(facts.texts).toContain(mermaidText('stack prod"%%\n before', 24));
     expect(facts.texts).toContain('gcp after');
+  });
+
+  it('the cost comment carries the bar chart and it renders', async () => {
+    const diff: CostDiff = {
+      stack: 'prod',
+      resources: [
+        { urn: 'a', name: 'web`-->', type: 't', change: 'changed', before: { size: 'm5.2xlarge', count: 3, place: 'aws/us-east-1', monthlyUsd: 840.96 }, after: { size: 'm5.large', count: 3, place: 'aws/us-east-1', monthlyUsd: 210.24 }, monthlyDelta: -630.72 },
+        { urn: 'b', name: 'b', type: 't', change: 'changed', before: { size: 'Standard_D8s_v5', count: 1, place: 'azure/eastus', monthlyUsd: 280.32 }, after: { size: 'e2-standard-4', count: 1, place: 'gcp/us-central1', monthlyUsd: 97.84 }, monthlyDelta: -182.48 },
+      ],
+      pastTotalMonthlyCost: 1121.28,
+      totalMonthlyCost: 308.08,
+      diffTotalMonthlyCost: -813.2,
+      unpricedCount: 0,
+    };
+    const body = renderCostComment(diff, { validAt: new Date('2026-11-01T00:00:00Z') });
+    const blocks = mermaidBlocks(body);
+    expect(blocks).toHaveLength(1);
+    expect(body.indexOf('```mermaid')).toBeLessThan(body.indexOf('| resource |'));
+    const [svg] = await renderAll(blocks);
+    const facts = await browser.inspectSvg(svg!);
+    expect(facts.barsPerPlot).toEqual([8, 8]);
+    expect(facts.texts).toEqual(expect.arrayContaining(['stack prod before', 'aws after', 'azure before', 'gcp after']));
+    const unchanged = renderCostComment({ ...diff, resources: diff.resources.map((r) => ({ ...r, change: 'unchanged' as const })) }, { validAt: new Date() });
+    expect(mermaidBlocks(unchanged)).toEqual([]);
   });
 
   it('the sweep chart API renders in Mermaid (negative values too) and its SVG parses, text intact', async () => {
