@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config';
 import { catalogForConfig, loadDemo, recommend } from '../../src/pipeline';
 import type { Plan } from '../../src/model';
 import { planToJson } from '../../src/report/json';
+import { renderMarkdown } from '../../src/report/markdown';
 import { renderTable, SPARKLINE_HEAD } from '../../src/report/table';
 
 const run = promisify(execFile);
@@ -46,6 +47,15 @@ describe('the usage series in the plan and the JSON report', () => {
       expect(item.evidence.usage).toEqual({ start: '2026-09-30T00:00:00.000Z', bucketHours: 24, cpuCores: digest.cpuCores, memoryGiB: digest.memoryGiB ?? null });
     }
     expect(report.items.some((i) => i.evidence.usage.cpuCores.includes(null))).toBe(true);
+  });
+
+  it('--format markdown opens with the cost bars: the stack\'s bars are the plan totals', () => {
+    const md = renderMarkdown(plan);
+    const bars = [...md.matchAll(/^ {2}bar \[([^\]]*)\]$/gm)].map((m) => m[1]!.split(', ').map(Number));
+    expect(bars).toHaveLength(2);
+    expect(bars[0]![0]).toBeCloseTo(plan.totals.monthlyBefore, 2);
+    expect(bars[1]![1]).toBeCloseTo(plan.totals.monthlyAfter, 2);
+    expect(md.indexOf('```mermaid')).toBeLessThan(md.indexOf('| resource |'));
   });
 
   it('the table has a sparkline per workload only when asked', () => {
