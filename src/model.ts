@@ -200,6 +200,21 @@ export interface Demand {
   cpuBound?: boolean;
   /** Rolling back-test: share of the last week above the size fitted without it. */
   heldOutExceedance?: number;
+  /** The usage behind it, downsampled for charts (PR body, JSON report, terminal sparklines). */
+  usage?: UsageDigest;
+}
+
+/**
+ * A small copy of a workload's usage over the look-back window: the peak per bucket, per
+ * instance (cores, GiB). `null` marks a bucket without samples. See src/charts/series.ts.
+ */
+export interface UsageDigest {
+  /** Start of the first bucket, Unix ms. */
+  start: number;
+  bucketHours: number;
+  cpuCores: (number | null)[];
+  /** Absent for CPU-only sizing. */
+  memoryGiB?: (number | null)[];
 }
 
 /** One priced size in one place. Prices in USD. */

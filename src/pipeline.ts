@@ -20,6 +20,7 @@ import { packageRoot } from './package-root';
 import { instanceEvidenceNote } from './usage/instances';
 import { isPool, planPools, poolSourceFor } from './pools';
 import type { PoolUsageSource } from './usage/prometheus/pools';
+import { digestUsage } from './charts/series';
 
 const HOUR_MS = 3_600_000;
 
@@ -59,12 +60,20 @@ export async function readUsage(sources: UsageSource[], workloads: Workload[], c
 
 /** The look-back window: ends on the hour (see readUsage). */
 export function usageRange(config: StackfitConfig, now: Date): UsageRange {
-  const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const window = lookbackWindow(config, now);
   return {
-    start: new Date(end - config.lookbackDays * 24 * HOUR_MS),
-    end: new Date(end),
+    start: new Date(window.start),
+    end: new Date(window.end),
     stepSeconds: config.usage.stepSeconds ?? 300,
   };
+}
+
+/** The look-back window (Unix ms) a run reads usage over. */
+export function lookbackWindow(config: Pick<StackfitConfig, 'lookbackDays'>, now: Date): { start: number; end: number } {
+  // The window ends on the hour: runs within the same hour ask for the same range, so the
+  // usage cache answers them, and a half-filled last interval is never read.
+  const end = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  return { start: end - config.lookbackDays * 24 * HOUR_MS, end };
 }
 
 /** Steps 2–5 of the pipeline: usage → demand → candidates → plan. */
@@ -100,6 +109,7 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     const demand = forecastDemand({ workload, usage: series, rule, now, ...(offering && { capacity: { vcpu: offering.vcpu, memoryGiB: offering.memoryGiB } }) });
     const instancesNote = instanceEvidenceNote(series);
     if (instancesNote) demand.notes.push(instancesNote);
+    demand.usage = digestUsage(series, lookbackWindow(config, now));
     demands.set(workload.urn, demand);
     cpuUsage.set(workload.urn, series.cpuCores);
     if (offering && isBurstable(offering)) {

@@ -8,6 +8,7 @@ import type { StackfitConfig } from '../config/schema';
 import { GitHubClient, parseRepoSlug } from '../gitops/github';
 import { runPullRequests, type PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
+import { costBarsOfPlans, costChartMarkdown, type CostBar } from '../charts/cost';
 import { catalogForConfig, DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
 import { loadPulumiProject, readInventory, stackConfigPath } from '../stack';
 import { resolveUsageSources } from '../usage/resolve';
@@ -71,8 +72,11 @@ function withPrOverrides(config: StackfitConfig, opts: PrCommandOptions): Stackf
   };
 }
 
+/** A run's result, with the stack's monthly cost before/after (for the job summary's chart). */
+export type PrCommandResult = PrRunResult & { costBars?: CostBar[] };
+
 /** Runs `stackfit pr`; returns the run's result (for the job summary). */
-export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Promise<PrRunResult> {
+export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Promise<PrCommandResult> {
   const projectDir = path.resolve(opts.projectDir ?? '.');
   const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
   const config = withPrOverrides(loadConfig(configPath), opts);
@@ -120,14 +124,15 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
   for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);
   const log = (line: string) => io.out(`${line}\n`);
+  const costBars = costBarsOfPlans([{ stack, items: plan.items }]);
   if (opts.dryRun) {
-    return runPullRequests({ plan, stack, configFile, configText, projectName, config, mode: opts.mode ?? 'api', dryRun: true, log });
+    return { ...(await runPullRequests({ plan, stack, configFile, configText, projectName, config, mode: opts.mode ?? 'api', dryRun: true, log })), costBars };
   }
   const slug = opts.repo ?? io.env.GITHUB_REPOSITORY;
   if (!slug) throw new StackfitError('give --repo owner/name (or set GITHUB_REPOSITORY)', '--repo');
   const repo = parseRepoSlug(slug, opts.repo ? '--repo' : 'GITHUB_REPOSITORY');
   const github = new GitHubClient({ env: io.env, log: (l) => io.err(`${l}\n`), ...io.clientOptions });
-  return runPullRequests({
+  const result = await runPullRequests({
     plan,
     stack,
     configFile,
@@ -141,14 +146,16 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     gitEnv: io.gitEnv,
     log,
   });
+  return { ...result, costBars };
 }
 
 /** Markdown for `$GITHUB_STEP_SUMMARY`. */
-export function renderRunSummary(result: PrRunResult): string {
+export function renderRunSummary(result: PrCommandResult): string {
   const lines = [`### stackfit: stack \`${result.stack}\``, ''];
   const changedInConfig = result.changedInConfig ?? [];
   if (result.groups.length === 0 && changedInConfig.length === 0) {
     lines.push('No changes to propose: every workload is already the right size.', '');
+    lines.push(...costSummary(result.costBars));
     return lines.join('\n');
   }
   if (result.groups.length > 0) {
@@ -168,7 +175,17 @@ export function renderRunSummary(result: PrRunResult): string {
     lines.push('');
   }
   lines.push(`${result.apiCalls} GitHub API calls (${result.writeCalls} writes).`, '');
+  lines.push(...costSummary(result.costBars));
   return lines.join('\n');
+}
+
+/**
+ * The job summary's cost chart: monthly cost before/after (if every recommendation is merged)
+ * per stack and per cloud. Takes the bars of every stack of the run (`costBarsOfPlans`).
+ */
+export function costSummary(bars: readonly CostBar[] | undefined): string[] {
+  const chart = bars ? costChartMarkdown(bars, 'Monthly cost now and with every recommendation (USD)') : '';
+  return chart ? ['#### Monthly cost, now and with every recommendation', '', chart, ''] : [];
 }
 
 /** Appends `name=value` outputs in the runner's multi-line-safe format. */
@@ -199,7 +216,7 @@ function parseCount(value: string | undefined, name: string): number | undefined
  * The GitHub Action's entry point: inputs from `INPUT_*` (see action.yml), repository and API URL
  * from the runner's `GITHUB_*`; writes the job summary and the `prs`/`created`/`updated` outputs.
  */
-export async function runAction(io: PrCommandIo): Promise<PrRunResult> {
+export async function runAction(io: PrCommandIo): Promise<PrCommandResult> {
   const env = io.env;
   const input = (name: string) => {
     const v = env[`INPUT_${name}`];

@@ -44,9 +44,10 @@ export function register(program: Command): void {
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--now <iso-date>', 'end of the look-back window (default: now)')
     .option('--lookback <days>', 'days of history to read (default: lookbackDays in stackfit.yaml, 32)')
+    .option('--no-color', 'plain table: no colours and no usage sparklines (both are off anyway when stdout is not a terminal)')
     .action(async (opts: {
       demo?: string | boolean; state?: string; pulumiCloud?: string; pulumiCloudUrl?: string; stack?: string;
-      usage?: string[]; config?: string; format: string; output?: string; now?: string; lookback?: string;
+      usage?: string[]; config?: string; format: string; output?: string; now?: string; lookback?: string; color?: boolean;
     }) => {
       // Like renovate.json: stackfit.yaml at the repository root (the demo: the example project's).
       const config = loadConfig(opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd()));
@@ -71,6 +72,7 @@ export function register(program: Command): void {
       }
       const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
       for (const warning of usageWarnings) process.stderr.write(`stackfit: warning: ${warning}\n`);
-      emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: !opts.output && process.stdout.isTTY }), opts.output, [opts.state, opts.config, ...(opts.usage ?? [])]);
+      const terminal = !opts.output && process.stdout.isTTY === true && opts.color !== false;
+      emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: terminal, sparklines: terminal }), opts.output, [opts.state, opts.config, ...(opts.usage ?? [])]);
     });
 }

@@ -1,6 +1,7 @@
 import type { CostDiff, ResourceCostDiff } from './diff';
 import { cell } from './markdown';
 import { signedUsd, usd } from './format';
+import { costBarsOfDiff, costChartMarkdown } from '../charts/cost';
 
 /** GitHub rejects comment bodies over 65,536 characters; keep a margin for the markers. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -143,6 +144,8 @@ export function renderCostComment(input: CostDiff | readonly CostDiff[], opts: C
     ...diffs.map(stackSummaryRow),
     '',
   ];
+  // The same totals at a glance: before/after bars per stack and per cloud.
+  for (const d of diffs) if (d.resources.some((r) => r.change !== 'unchanged')) head.push(...costChartSection(d));
   const tail = ['', `<sub>List prices, on-demand, 730 h/month${opts.commitSha ? `; commit ${opts.commitSha}` : ''}, committed ${opts.validAt.toISOString()}.</sub>`];
 
   const sections = diffs.map((d) => ({ d, rows: d.resources.filter((r) => r.change !== 'unchanged' || r.unpriced).sort(byImpact).map(row) }));
@@ -195,4 +198,10 @@ export function belowThresholds(diffs: readonly CostDiff[], th: CommentThreshold
   const usdBelow = th.minUsd === undefined || Math.abs(t.diff) < th.minUsd;
   const pctBelow = th.minPercent === undefined || (pct !== undefined && Math.abs(pct) < th.minPercent);
   return usdBelow && pctBelow;
+}
+
+/** The cost bar chart block of a cost comment (stack, then each cloud); no lines when there is nothing to draw. */
+export function costChartSection(diff: CostDiff): string[] {
+  const chart = costChartMarkdown(costBarsOfDiff(diff));
+  return chart ? [chart, ''] : [];
 }

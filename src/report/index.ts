@@ -11,7 +11,7 @@ export { renderTable } from './table';
 export const REPORT_FORMATS = ['table', 'json', 'markdown'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export function renderPlan(plan: Plan, format: string, extras: ReportExtras = {}, opts: { color?: boolean } = {}): string {
+export function renderPlan(plan: Plan, format: string, extras: ReportExtras = {}, opts: { color?: boolean; sparklines?: boolean } = {}): string {
   switch (format) {
     case 'table':
       return renderTable(plan, extras, opts);

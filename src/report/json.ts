@@ -1,4 +1,4 @@
-import type { Offering, Plan, PlanItem } from '../model';
+import type { Offering, Plan, PlanItem, UsageDigest } from '../model';
 import { RISK_LABELS } from '../optimize/risk';
 
 /**
@@ -50,11 +50,17 @@ function itemJson(item: PlanItem) {
           allowDownsize: item.demand.allowDownsize,
           heldOutExceedance: item.demand.heldOutExceedance ?? null,
           notes: item.demand.notes,
+          usage: item.demand.usage ? usageJson(item.demand.usage) : null,
         }
       : null,
     reason: item.reason,
     alternatives: (item.alternatives ?? []).map((a) => ({ ...offeringJson(a.offering), monthlyTotal: a.monthly, monthlyDelta: item.monthlyBefore === undefined ? null : a.monthly - item.monthlyBefore, risk: a.risk })),
   };
+}
+
+/** The downsampled usage behind the evidence (peak per bucket, per instance), for any UI to chart. */
+function usageJson(u: UsageDigest) {
+  return { start: new Date(u.start).toISOString(), bucketHours: u.bucketHours, cpuCores: u.cpuCores, memoryGiB: u.memoryGiB ?? null };
 }
 
 export interface ReportExtras {

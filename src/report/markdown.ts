@@ -1,6 +1,7 @@
 import type { Plan } from '../model';
 import type { ReportExtras } from './json';
 import { RISK_LABELS, changeText, evidenceText, signedUsd, usd } from './format';
+import { costBarsOfPlans, costChartMarkdown } from '../charts/cost';
 
 /** Escapes characters that would break a Markdown table cell. */
 export function cell(text: string): string {
@@ -16,6 +17,8 @@ export function renderMarkdown(plan: Plan, extras: ReportExtras = {}): string {
       (t.unpriced ? ` — ${t.unpriced} workload(s) unpriced, not in totals` : ''),
     '',
   );
+  const costChart = costChartMarkdown(costBarsOfPlans([plan]));
+  if (costChart) out.push(costChart, '');
   out.push('| resource | change | place | monthly before → after | delta | evidence | confidence | risk |');
   out.push('|---|---|---|---|---|---|---|---|');
   for (const item of plan.items) {

@@ -2,18 +2,24 @@ import Table from 'cli-table3';
 import type { Plan } from '../model';
 import type { ReportExtras } from './json';
 import { RISK_LABELS, changeText, num, place, signedUsd, usd } from './format';
+import { usageSparkline } from '../charts/usage';
+
+/** The usage column (terminal only): CPU peaks over the look-back window, heights against today's vCPU. */
+export const SPARKLINE_HEAD = 'CPU peaks (0 → today)';
+const SPARKLINE_WIDTH = 16;
 
 /** The terminal table: one row per workload, then the stack's totals. */
-export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color?: boolean } = {}): string {
+export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color?: boolean; sparklines?: boolean } = {}): string {
   const style = opts.color ? {} : { head: [], border: [] };
   const table = new Table({
-    head: ['resource', 'place', 'change', 'CPU p95 / peak', 'mem p95 / peak', 'monthly before → after', 'delta', 'confidence', 'risk'],
+    head: ['resource', ...(opts.sparklines ? [SPARKLINE_HEAD] : []), 'place', 'change', 'CPU p95 / peak', 'mem p95 / peak', 'monthly before → after', 'delta', 'confidence', 'risk'],
     style,
   });
   for (const item of plan.items) {
     const d = item.demand;
     table.push([
       item.workload.name,
+      ...(opts.sparklines ? [usageSparkline(item, SPARKLINE_WIDTH) || '-'] : []),
       item.current ? place(item.current) : `${item.workload.cloud}/${item.workload.region ?? '?'}`,
       item.action === 'no-recommendation' ? `${changeText(item)}\n(${item.reason})` : changeText(item),
       d ? `${num(d.cpu.p95)} / ${num(d.cpu.forecastPeak)}${d.cpuBound ? '\nCPU-bound' : ''}` : '-',
