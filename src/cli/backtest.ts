@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
-import { runBacktest } from '../backtest/index';
+import type TableClass from 'cli-table3';
+import { createRequire } from 'node:module';
 import type { BacktestReport, MethodResult } from '../backtest/index';
 import { emit } from './output';
+
+// The back-test (forecaster, catalog) and table renderer load when used, not at start-up.
+const requireLazily = createRequire(__filename);
 
 /** `stackfit backtest <dir>`: recommend from the first weeks of real traces, score on the rest. */
 export function register(program: Command): void {
@@ -13,7 +16,8 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--train-days <days>', 'days of each trace to recommend from; the rest is scored', '21')
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
-    .action((dir: string, opts: { format: 'table' | 'json'; trainDays: string; output?: string }) => {
+    .action(async (dir: string, opts: { format: 'table' | 'json'; trainDays: string; output?: string }) => {
+      const { runBacktest } = await import('../backtest/index.js');
       const trainDays = Number(opts.trainDays);
       const report = runBacktest(dir, { trainDays: Number.isFinite(trainDays) && trainDays > 0 ? trainDays : 21 });
       emit(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBacktestTable(report), opts.output);
@@ -37,6 +41,7 @@ function cell(m: MethodResult): string {
 export function renderBacktestTable(report: BacktestReport): string {
   // No colours: the table often goes to a file or a CI log.
   const style = { head: [], border: [] };
+  const Table = requireLazily('cli-table3') as typeof TableClass;
   const perTrace = new Table({ head: ['trace', 'current (vCPU/GiB, $/month)', 'stackfit', 'Compute-Optimizer-style', 'VPA-style'], style });
   for (const t of report.traces) {
     perTrace.push([

@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { findConfigFile, loadConfig } from '../config';
 import { COMMENT_BEHAVIORS, upsertCostComment, type CommentBehavior } from '../gitops/comment';
-import { createGitHubClient, repoFromEnv } from '../gitops/github';
 import { StackfitError, type Inventory } from '../model';
 import { renderCostComment } from '../report/comment';
-import { costDiff, type CostDiff } from '../report/diff';
+import type { CostDiff } from '../report/diff';
 import { signedUsd, usd } from '../report/format';
-import { catalogForConfig } from '../pipeline';
-import { readInventory } from '../stack';
 import { emit } from './output';
+// Config, catalog, state reader and Octokit load inside the action, not at start-up.
 
 /** The PR number from `--pr`, or from the pull_request event GitHub Actions describes in GITHUB_EVENT_PATH. */
 export function prNumberFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
@@ -55,6 +52,10 @@ export function register(program: Command): void {
     .addOption(new Option('--behavior <behavior>', 'how to treat an existing comment').choices([...COMMENT_BEHAVIORS]).default('update'))
     .option('--report-url <url>', 'link to the full report, shown when the comment is cut')
     .action(async (opts: { preview?: string; base?: string; head?: string; stack?: string; format: string; output?: string; comment?: boolean; pr?: string; behavior: CommentBehavior; reportUrl?: string; config?: string }) => {
+      const { findConfigFile, loadConfig } = await import('../config/index.js');
+      const { catalogForConfig } = await import('../pipeline.js');
+      const { costDiff } = await import('../report/diff.js');
+      const { readInventory } = await import('../stack/index.js');
       let base: Inventory;
       let head: Inventory;
       if (opts.preview) {
@@ -73,6 +74,7 @@ export function register(program: Command): void {
       const text = opts.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : opts.format === 'markdown' ? markdown : renderTableText(diff);
       emit(text, opts.output);
       if (opts.comment) {
+        const { createGitHubClient, repoFromEnv } = await import('../gitops/github/index.js');
         const { owner, repo } = repoFromEnv();
         const octokit = createGitHubClient();
         const noChange = diff.resources.every((r) => r.change === 'unchanged');

@@ -11,7 +11,9 @@
  * `memoryGiBOf`, filled from the catalog). Statistic: `Average` by default (the mean load over
  * each period, like a Prometheus `rate`); `Maximum` sizes for the busiest minute of each period.
  */
-import { CloudWatchClient, GetMetricDataCommand, type CloudWatchClientConfig, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, CloudWatchClientConfig, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { createRequire } from 'node:module';
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries, percentToCores, percentToGiB } from '../index';
@@ -59,6 +61,13 @@ interface PlannedQuery {
 
 export type CloudWatchUsageSource = UsageSource & { readonly stats: { requests: number; calls: number }; readonly cacheKey: string };
 
+const requireLazily = createRequire(__filename);
+let sdk: typeof CloudWatchSdk | undefined;
+/** The AWS SDK loads on the first CloudWatch call: runs that do not read CloudWatch never pay for it. */
+function cloudWatchSdk(): typeof CloudWatchSdk {
+  return (sdk ??= requireLazily('@aws-sdk/client-cloudwatch') as typeof CloudWatchSdk);
+}
+
 export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): CloudWatchUsageSource {
   const statistic = opts.statistic ?? 'Average';
   const queriesPerCall = Math.min(500, Math.max(2, opts.queriesPerCall ?? 500));
@@ -70,7 +79,7 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
     const key = region ?? '';
     let client = clients.get(key);
     if (client) return client;
-    client = new CloudWatchClient({
+    client = new (cloudWatchSdk().CloudWatchClient)({
       ...(region ? { region } : {}),
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
@@ -174,7 +183,7 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
           do {
             stats.calls++;
             const raw = await client.send(
-              new GetMetricDataCommand({
+              new (cloudWatchSdk().GetMetricDataCommand)({
                 MetricDataQueries: call.map((q) => q.query),
                 StartTime: range.start,
                 EndTime: range.end,
