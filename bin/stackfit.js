@@ -1,24 +1,17 @@
 #!/usr/bin/env node
 'use strict';
-// In a source checkout (src/ present, tsx installed) run the TypeScript directly, so the command
-// never runs stale compiled output; an installed package runs its precompiled dist/.
+// Runs the compiled CLI (dist/). In a source checkout, dist/ is rebuilt first when src/ has
+// changed since the last build (bin/build.js: content hash, lock, incremental tsc), so a
+// checkout starts as fast as an installed package and never runs stale code.
 const path = require('node:path');
-const fs = require('node:fs');
-const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
-let entry = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
-if (fs.existsSync(source)) {
-  let tsx;
-  try {
-    tsx = require.resolve('tsx/cjs', { paths: [path.join(__dirname, '..')] });
-  } catch {
-    // tsx absent (production install): run dist/.
-  }
-  if (tsx) {
-    require(tsx);
-    entry = source;
-  }
+const root = path.join(__dirname, '..');
+try {
+  require('./build.js').ensureBuilt(root, { log: (line) => process.stderr.write(`${line}\n`) });
+} catch (err) {
+  process.stderr.write(`stackfit: ${err && err.message ? err.message : String(err)}\n`);
+  process.exit(1);
 }
-require(entry).main(process.argv).then(
+require(path.join(root, 'dist', 'src', 'cli', 'main.js')).main(process.argv).then(
   (code) => { process.exitCode = code; },
   (err) => { process.stderr.write(`stackfit: ${err && err.message ? err.message : String(err)}\n`); process.exitCode = 1; },
 );

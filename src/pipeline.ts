@@ -16,6 +16,7 @@ import { loadEgressPrices } from './catalog/egress';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
 import { fetchUsage, type FetchedUsage, type UsageSourceFailure } from './usage/fetch';
+import { DEFAULT_CACHE_DIR } from './usage/cache';
 import { packageRoot } from './package-root';
 import { instanceEvidenceNote } from './usage/instances';
 import { isPool, planPools, poolSourceFor } from './pools';
@@ -236,7 +237,7 @@ export function catalogForConfig(config: Pick<StackfitConfig, 'pricing'>, dir?: 
 
 export { packageRoot } from './package-root';
 
-export const DEMO_STACKS = ['prod', 'dev'] as const;
+export { DEMO_STACKS } from './demo-stacks';
 
 export interface Demo {
   inventory: Inventory;
@@ -259,7 +260,9 @@ export async function loadDemo(stack: string, catalog: Catalog = loadCatalog()):
     // The published package ships the engine, not the example project (nor its Pulumi SDKs).
     throw new StackfitError('the demo runs the example Pulumi project of a stackfit source checkout (clone the repository, then npm ci); an installed package does not ship it', '--demo');
   }
-  const inventory = await inventoryFromProgram({ projectDir, stack });
+  // The program's run is cached (keyed by program files, stack config and lockfile): loading the
+  // three provider SDKs would otherwise cost seconds on every demo run.
+  const inventory = await inventoryFromProgram({ projectDir, stack, cacheDir: path.join(projectDir, DEFAULT_CACHE_DIR, 'program') });
   const usagePath = path.join(projectDir, 'stacks', 'usage', `${stack}.csv`);
   const usage = [fileUsageSource(usagePath, specsFrom(catalog))];
   return {

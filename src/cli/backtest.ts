@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
-import { runBacktest } from '../backtest/index';
+import type TableClass from 'cli-table3';
+import { createRequire } from 'node:module';
 import type { BacktestReport, GroupTotals, MethodResult } from '../backtest/index';
-import { runSweep } from '../backtest/sweep';
 import type { SweepReport } from '../backtest/sweep';
-import { renderSweepChart } from '../backtest/sweep-chart';
 import { StackfitError } from '../model';
 import { emit } from './output';
+
+// The back-test (forecaster, catalog) and table renderer load when used, not at start-up.
+const requireLazily = createRequire(__filename);
+const newTable = (options: TableClass.TableConstructorOptions): TableClass.Table => new (requireLazily('cli-table3') as typeof TableClass)(options);
 
 interface BacktestCliOptions {
   format: 'table' | 'json';
@@ -35,10 +37,12 @@ export function register(program: Command): void {
     .option('--fail-on-regression', 'exit 1 when stackfit loses to the Compute-Optimizer-style baseline on any dataset or overall')
     .option('--sweep', 'run stackfit at several percentiles and both baselines at several percentiles/headrooms (savings vs under-provisioning)')
     .option('--chart <file.svg>', 'with --sweep: also write the curves as an SVG chart')
-    .action((dir: string, opts: BacktestCliOptions) => {
+    .action(async (dir: string, opts: BacktestCliOptions) => {
       const trainDays = parseTrainDays(opts.trainDays);
       if (opts.chart && !opts.sweep) throw new StackfitError('needs --sweep', '--chart');
       if (opts.sweep) {
+        const { runSweep } = await import('../backtest/sweep.js');
+        const { renderSweepChart } = await import('../backtest/sweep-chart.js');
         const sweep = runSweep(dir, { trainDays });
         // The chart first: a failed write leaves no report claiming it exists.
         if (opts.chart) emit(renderSweepChart(sweep), opts.chart);
@@ -47,6 +51,7 @@ export function register(program: Command): void {
         process.exitCode = opts.failOnRegression && lost ? 1 : 0;
         return;
       }
+      const { runBacktest } = await import('../backtest/index.js');
       const report = runBacktest(dir, { trainDays });
       emit(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderBacktestTable(report), opts.output);
       process.exitCode = opts.failOnRegression && report.regression ? 1 : 0;
@@ -68,7 +73,7 @@ function cell(m: MethodResult): string {
 
 function groupTable(g: GroupTotals): string {
   const style = { head: [], border: [] };
-  const t = new Table({ head: ['method', 'monthly', 'savings', 'CPU under-provisioned', 'memory overruns (traces)', 'worst trace'], style });
+  const t = newTable({ head: ['method', 'monthly', 'savings', 'CPU under-provisioned', 'memory overruns (traces)', 'worst trace'], style });
   t.push(['current', usd(g.current.monthlyUsd), '', String(g.current.cpuUnderIntervals), String(g.current.memoryOverrunIntervals), '']);
   for (const m of g.methods) {
     t.push([
@@ -91,7 +96,7 @@ function groupTable(g: GroupTotals): string {
 export function renderBacktestTable(report: BacktestReport): string {
   // No colours: the table often goes to a file or a CI log.
   const style = { head: [], border: [] };
-  const perTrace = new Table({ head: ['dataset', 'VM', 'file(s)', 'current', ...report.methods.map((m) => m.label)], style });
+  const perTrace = newTable({ head: ['dataset', 'VM', 'file(s)', 'current', ...report.methods.map((m) => m.label)], style });
   for (const t of report.traces) {
     perTrace.push([
       t.dataset,
@@ -113,7 +118,7 @@ export function renderSweepTable(sweep: SweepReport): string {
   const style = { head: [], border: [] };
   const parts: string[] = [];
   for (const g of sweep.groups) {
-    const t = new Table({ head: ['setting', 'savings', 'CPU under-provisioned', 'memory overruns'], style });
+    const t = newTable({ head: ['setting', 'savings', 'CPU under-provisioned', 'memory overruns'], style });
     for (const p of g.points) t.push([`${p.label}${p.isDefault ? ' (default)' : ''}`, `${usd(p.savingsUsd)} (${pct(p.savingsShare, 1)})`, `${p.cpuUnderIntervals} (${pct(p.cpuUnderShare, 3)})`, String(p.memoryOverrunIntervals)]);
     parts.push(
       `${g.name}: ${g.traces} traces\n${t.toString()}\nstackfit default on or beyond the Compute-Optimizer-style curve: ${g.defaultBeyond.computeOptimizer ? 'yes' : 'NO'}; the VPA-style curve: ${g.defaultBeyond.vpa ? 'yes' : 'NO'}\n`,

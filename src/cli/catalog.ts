@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { loadCatalog } from '../catalog';
-import { withPricing } from '../catalog/discounts';
-import { DEFAULT_OVERLAY_DIR, REFRESHABLE_CLOUDS, refreshCatalog, type RefreshableCloud, type RefreshSummary } from '../catalog/refresh';
-import { findConfigFile, loadConfig } from '../config';
+import type { RefreshSummary } from '../catalog/refresh';
+import { DEFAULT_OVERLAY_DIR, REFRESHABLE_CLOUDS, type RefreshableCloud } from '../catalog/refresh/options';
 import { CLOUDS, StackfitError, type Cloud, type Offering } from '../model';
+// The catalog, config parser and price APIs load inside the actions, not at start-up.
 
 /**
  * `stackfit catalog refresh`: fetch current on-demand prices into an overlay catalog.
@@ -70,6 +69,7 @@ export function register(program: Command): void {
           throw new StackfitError(`"${opts.endpoint}" is not a URL`, '--endpoint');
         }
       }
+      const { refreshCatalog } = await import('../catalog/refresh/index.js');
       const summary = await refreshCatalog({
         cloud: opts.cloud,
         outDir: opts.out,
@@ -91,7 +91,10 @@ export function register(program: Command): void {
     .option('--overlay <dir>', 'refreshed overlay catalog (default: pricing.overlayDir)')
     .option('--list-price', 'ignore pricing.discounts and commitment')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((opts: { cloud: Cloud; region: string; size: string; engine?: string; multiAz?: boolean; config?: string; overlay?: string; listPrice?: boolean; format: string }) => {
+    .action(async (opts: { cloud: Cloud; region: string; size: string; engine?: string; multiAz?: boolean; config?: string; overlay?: string; listPrice?: boolean; format: string }) => {
+      const { findConfigFile, loadConfig } = await import('../config/index.js');
+      const { loadCatalog } = await import('../catalog/index.js');
+      const { withPricing } = await import('../catalog/discounts.js');
       const config = loadConfig(opts.config ?? findConfigFile());
       const overlayDir = opts.overlay ?? config.pricing?.overlayDir;
       const base = loadCatalog(undefined, overlayDir === undefined ? undefined : { overlayDir });

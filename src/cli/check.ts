@@ -1,17 +1,13 @@
-import Table from 'cli-table3';
+import type Table from 'cli-table3';
 import { Command, Option } from 'commander';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { StackfitError } from '../model';
-import {
-  defaultPackDir,
-  parsePolicyPackConfigFile,
-  readPolicyInputs,
-  runPolicyPack,
-  type PolicyPackConfigFile,
-  type PolicyRunResult,
-} from '../policy-harness';
-import { readStackConfig, toPulumiConfig } from '../stack/project';
+import type { PolicyPackConfigFile, PolicyRunResult } from '../policy-harness';
 import { nameFromUrn } from '../stack/values';
+
+// The policy harness, stack-config reader and table renderer load when used, not at start-up.
+const requireLazily = createRequire(__filename);
 
 /** Exit code when a mandatory policy is violated (1 stays for errors: bad input, pack failure). */
 export const EXIT_MANDATORY_VIOLATION = 2;
@@ -36,6 +32,8 @@ export interface CheckResult extends PolicyRunResult {
 
 /** Runs the policy pack on a saved state, as `pulumi policy analyze --file` does. */
 export async function check(opts: CheckOptions): Promise<CheckResult> {
+  const { defaultPackDir, parsePolicyPackConfigFile, readPolicyInputs, runPolicyPack } = await import('../policy-harness/index.js');
+  const { readStackConfig, toPulumiConfig } = await import('../stack/project.js');
   const inputs = readPolicyInputs(opts.state);
   const project = opts.project ?? inputs.project;
   const stack = opts.stack ?? inputs.stack;
@@ -64,7 +62,8 @@ export function renderCheckTable(r: CheckResult): string {
   const advisory = r.diagnostics.length - r.mandatoryViolations;
   const head = `Policy pack ${r.pack.name}@${r.pack.version} on ${r.project}/${r.stack} (${path.basename(r.source)}): ${r.mandatoryViolations} mandatory, ${advisory} advisory\n`;
   if (r.diagnostics.length === 0) return `${head}No policy violations.\n`;
-  const table = new Table({ head: ['level', 'policy', 'resource', 'message'], wordWrap: true, colWidths: [11, 30, 24, 70], ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }) });
+  const TableClass = requireLazily('cli-table3') as typeof Table;
+  const table = new TableClass({ head: ['level', 'policy', 'resource', 'message'], wordWrap: true, colWidths: [11, 30, 24, 70], ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }) });
   const order = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 } as const;
   const sorted = [...r.diagnostics].sort((a, b) => order[a.enforcementLevel] - order[b.enforcementLevel] || a.policyName.localeCompare(b.policyName));
   for (const d of sorted) table.push([d.enforcementLevel, d.policyName, d.urn ? nameFromUrn(d.urn) : '(stack)', d.text]);

@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { findConfigFile, loadConfig } from '../config';
 import { COMMENT_BEHAVIORS, upsertCostComment, type CommentBehavior } from '../gitops/comment';
-import { createGitHubClient, repoFromEnv } from '../gitops/github';
+import type { createGitHubClient } from '../gitops/github';
 import { StackfitError, type Inventory } from '../model';
 import { belowThresholds, commentTotals, headline, renderCostComment } from '../report/comment';
-import { costDiff, countOtherResources, type CostDiff } from '../report/diff';
+import type { CostDiff } from '../report/diff';
 import { signedUsd } from '../report/format';
-import { catalogForConfig } from '../pipeline';
-import { readInventory } from '../stack';
-import { parseJsonText, parseStackDocument } from '../stack/inventory';
 import { emit } from './output';
 import { redact } from '../redact';
+// Config, catalog, state reader and Octokit load inside the action, not at start-up.
 
 /** The PR number from `--pr`, or from the pull_request event GitHub Actions describes in GITHUB_EVENT_PATH. */
 export function prNumberFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
@@ -59,7 +56,9 @@ function nonNegative(flag: string): (v: string) => number {
 }
 
 /** Resources of the document that stackfit does not price, on the side after the change. */
-function otherResourcesIn(file: string, previewSide: 'old' | 'new'): number {
+async function otherResourcesIn(file: string, previewSide: 'old' | 'new'): Promise<number> {
+  const { parseJsonText, parseStackDocument } = await import('../stack/inventory.js');
+  const { countOtherResources } = await import('../report/diff.js');
   const doc = parseStackDocument(parseJsonText(readFileSync(file, 'utf8'), file), file, previewSide);
   return countOtherResources(doc.resources);
 }
@@ -116,6 +115,10 @@ export function register(program: Command): void {
     .option('--report-url <url>', 'link to the full report, shown when the comment is cut')
     .action(async (opts: DiffOptions) => {
       // Prices as the team pays them: refreshed overlays and discounts from stackfit.yaml.
+      const { findConfigFile, loadConfig } = await import('../config/index.js');
+      const { catalogForConfig } = await import('../pipeline.js');
+      const { costDiff } = await import('../report/diff.js');
+      const { readInventory } = await import('../stack/index.js');
       const config = loadConfig(opts.config ?? findConfigFile());
       const catalog = catalogForConfig(config);
       const diffs: CostDiff[] = [];
@@ -124,12 +127,12 @@ export function register(program: Command): void {
         for (const file of opts.preview) {
           const base: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'old' });
           const head: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'new' });
-          diffs.push(costDiff(base, head, catalog, { otherResources: otherResourcesIn(file, 'new') }));
+          diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(file, 'new') }));
         }
       } else if (opts.base && opts.head) {
         const base = readInventory(opts.base, { stack: opts.stack });
         const head = readInventory(opts.head, { stack: opts.stack, previewSide: 'new' });
-        diffs.push(costDiff(base, head, catalog, { otherResources: otherResourcesIn(opts.head, 'new') }));
+        diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(opts.head, 'new') }));
       } else {
         throw new StackfitError('give --preview preview.json, or --base and --head');
       }
@@ -143,6 +146,7 @@ export function register(program: Command): void {
       let validAt = new Date();
       if (opts.comment) {
         if (!headSha) throw new StackfitError('give --commit SHA (or run on a pull_request event): the comment is stamped with the PR head commit, so an older run never overwrites a newer estimate', '--comment');
+        const { createGitHubClient, repoFromEnv } = await import('../gitops/github/index.js');
         repoRef = repoFromEnv();
         octokit = createGitHubClient();
         // The estimate is as new as its commit, not as its render: runs can finish out of order.

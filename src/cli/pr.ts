@@ -3,16 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseLookbackOption, parseNowOption } from './options';
-import { loadConfig } from '../config';
 import type { StackfitConfig } from '../config/schema';
-import { GitHubClient, parseRepoSlug } from '../gitops/github';
-import { runPullRequests, type PrRunResult } from '../gitops/run';
+import { DEMO_STACKS } from '../demo-stacks';
+import type { PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { costBarsOfPlans, costChartMarkdown, type CostBar } from '../charts/cost';
-import { catalogForConfig, DEMO_STACKS, loadDemo, recommend, specsFrom } from '../pipeline';
-import { loadPulumiProject, readInventory, stackConfigPath } from '../stack';
-import { resolveUsageSources } from '../usage/resolve';
 import { redact } from '../redact';
+// The pipeline, GitHub client (Octokit) and usage SDKs load inside runPrCommand, not at start-up.
 
 /**
  * `stackfit pr`: run the pipeline for one stack and deliver the result as a pull request that
@@ -77,6 +74,9 @@ export type PrCommandResult = PrRunResult & { costBars?: CostBar[] };
 
 /** Runs `stackfit pr`; returns the run's result (for the job summary). */
 export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Promise<PrCommandResult> {
+  const { loadConfig } = await import('../config/index.js');
+  const { runPullRequests } = await import('../gitops/run.js');
+  const { catalogForConfig, loadDemo, recommend, specsFrom } = await import('../pipeline.js');
   const projectDir = path.resolve(opts.projectDir ?? '.');
   const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
   const config = withPrOverrides(loadConfig(configPath), opts);
@@ -105,6 +105,8 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     if (!opts.stack) throw new StackfitError('give --stack <name> (or --demo)', '--stack');
     if (!opts.state) throw new StackfitError('give --state <export.json> (pulumi stack export) or --demo', '--state');
     stack = opts.stack;
+    const { loadPulumiProject, readInventory, stackConfigPath } = await import('../stack/index.js');
+    const { resolveUsageSources } = await import('../usage/resolve.js');
     inventory = await readInventory(opts.state, { stack });
     const specs = opts.usage ?? config.usage.sources;
     if (specs.length === 0) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)', '--usage');
@@ -128,6 +130,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   if (opts.dryRun) {
     return { ...(await runPullRequests({ plan, stack, configFile, configText, projectName, config, mode: opts.mode ?? 'api', dryRun: true, log })), costBars };
   }
+  const { GitHubClient, parseRepoSlug } = await import('../gitops/github/index.js');
   const slug = opts.repo ?? io.env.GITHUB_REPOSITORY;
   if (!slug) throw new StackfitError('give --repo owner/name (or set GITHUB_REPOSITORY)', '--repo');
   const repo = parseRepoSlug(slug, opts.repo ? '--repo' : 'GITHUB_REPOSITORY');

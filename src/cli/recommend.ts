@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
-import { findConfigFile, loadConfig } from '../config';
+import { DEMO_STACKS } from '../demo-stacks';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
-import { catalogForConfig, DEMO_STACKS, loadDemo, packageRoot, recommend, specsFrom } from '../pipeline';
-import { REPORT_FORMATS, renderPlan } from '../report';
-import { fetchPulumiCloudExport, parseInventory, readInventory } from '../stack';
-import { resolveUsageSources } from '../usage/resolve';
+import { REPORT_FORMATS } from '../report/formats';
 import { parseLookbackOption, parseNowOption } from './options';
 import { emit } from './output';
+
+// Heavy modules (config parsing, catalog, forecasting, usage SDKs) load inside the action, so
+// that `--help` and argument errors answer at once (see main.ts).
 
 export interface InventoryOptions {
   state?: string;
@@ -17,6 +17,7 @@ export interface InventoryOptions {
 
 /** Reads the inventory from a state/preview file, or from Pulumi Cloud (`org/project/stack`). */
 export async function inventoryFromOptions(opts: InventoryOptions): Promise<Inventory> {
+  const { fetchPulumiCloudExport, parseInventory, readInventory } = await import('../stack/index.js');
   if (opts.state) return readInventory(opts.state, { stack: opts.stack });
   if (opts.pulumiCloud) {
     const [org, project, stack, ...rest] = opts.pulumiCloud.split('/');
@@ -49,6 +50,9 @@ export function register(program: Command): void {
       demo?: string | boolean; state?: string; pulumiCloud?: string; pulumiCloudUrl?: string; stack?: string;
       usage?: string[]; config?: string; format: string; output?: string; now?: string; lookback?: string; color?: boolean;
     }) => {
+      const { findConfigFile, loadConfig } = await import('../config/index.js');
+      const { catalogForConfig, loadDemo, packageRoot, recommend, specsFrom } = await import('../pipeline.js');
+      const { renderPlan } = await import('../report/index.js');
       // Like renovate.json: stackfit.yaml at the repository root (the demo: the example project's).
       const config = loadConfig(opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd()));
       const catalog = catalogForConfig(config);
@@ -68,6 +72,7 @@ export function register(program: Command): void {
         inventory = await inventoryFromOptions(opts);
         const specs = opts.usage ?? config.usage.sources;
         if (!specs.length) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)');
+        const { resolveUsageSources } = await import('../usage/resolve.js');
         usage = resolveUsageSources(specs, { config, ...specsFrom(catalog), progress: true });
       }
       const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });

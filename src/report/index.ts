@@ -8,8 +8,8 @@ export { planToJson, renderJson, REPORT_SCHEMA_VERSION, type ReportExtras } from
 export { renderMarkdown } from './markdown';
 export { renderTable } from './table';
 
-export const REPORT_FORMATS = ['table', 'json', 'markdown'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import { REPORT_FORMATS } from './formats';
+export { REPORT_FORMATS, type ReportFormat } from './formats';
 
 export function renderPlan(plan: Plan, format: string, extras: ReportExtras = {}, opts: { color?: boolean; sparklines?: boolean } = {}): string {
   switch (format) {

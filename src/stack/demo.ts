@@ -4,6 +4,7 @@ import { join, resolve, sep } from 'node:path';
 import type * as PulumiSdk from '@pulumi/pulumi';
 import { StackfitError, type Inventory } from '../model';
 import { inventoryFromResources } from './inventory';
+import { programCacheKey, readProgramCache, writeProgramCache } from './program-cache';
 import { loadPulumiProject, readStackConfig, stackConfigPath, toPulumiConfig, type PulumiProject } from './project';
 
 /**
@@ -34,6 +35,11 @@ export interface ProgramRunOptions {
   stack: string;
   /** Use this config (`ns:key` → value, as in a stack file) instead of reading `Pulumi.<stack>.yaml`. */
   config?: Record<string, unknown>;
+  /**
+   * Reuse an earlier run stored here (program-cache.ts): valid while the program files, the
+   * config and the lockfile are unchanged. The demo passes `<project>/.stackfit-cache/program`.
+   */
+  cacheDir?: string;
 }
 
 /** The subset of @pulumi/pulumi's MockMonitor that the recorder wraps. */
@@ -63,7 +69,7 @@ function serialized<T>(task: () => Promise<T>): Promise<T> {
 export function registeredResourcesFromProgram(opts: ProgramRunOptions): Promise<RegisteredResource[]> {
   const project = loadPulumiProject(opts.projectDir);
   const config = opts.config ?? readStackConfig(stackConfigPath(project, opts.stack), project.name);
-  return serialized(() => runProgram(project, opts.stack, config));
+  return cachedRun(project, opts.stack, config, opts.cacheDir);
 }
 
 /**
@@ -74,14 +80,28 @@ export async function inventoryFromProgram(opts: ProgramRunOptions): Promise<Inv
   const project = loadPulumiProject(opts.projectDir);
   const configFile = stackConfigPath(project, opts.stack);
   const config = opts.config ?? readStackConfig(configFile, project.name);
-  const resources = await serialized(() => runProgram(project, opts.stack, config));
+  const resources = await cachedRun(project, opts.stack, config, opts.cacheDir);
   return inventoryFromResources(resources, `${project.main} (mocked run, stack ${opts.stack})`, {
     stack: opts.stack,
     stackConfig: config,
   });
 }
 
-async function runProgram(project: PulumiProject, stack: string, config: Record<string, unknown>): Promise<RegisteredResource[]> {
+/** A run from the cache when it holds one for exactly this program, config and lockfile; else a real run, then stored. */
+async function cachedRun(project: PulumiProject, stack: string, config: Record<string, unknown>, cacheDir: string | undefined): Promise<RegisteredResource[]> {
+  if (cacheDir === undefined) return (await serialized(() => runProgram(project, stack, config))).registered;
+  const entry = programEntry(project.main);
+  const key = programCacheKey({ projectDir: project.dir, projectName: project.name, entry, stack, config });
+  if (key === undefined) return (await serialized(() => runProgram(project, stack, config))).registered;
+  const cached = readProgramCache(cacheDir, key, project.dir);
+  if (cached) return cached;
+  const { registered, programFiles } = await serialized(() => runProgram(project, stack, config));
+  // Only a run that is known to have loaded its entry has a complete file list to validate against.
+  if (programFiles.includes(resolve(entry))) writeProgramCache(cacheDir, key, project.dir, programFiles, registered);
+  return registered;
+}
+
+async function runProgram(project: PulumiProject, stack: string, config: Record<string, unknown>): Promise<{ registered: RegisteredResource[]; programFiles: string[] }> {
   const entry = programEntry(project.main);
   const registered: RegisteredResource[] = [];
   // The SDK copy the program itself will load (mocks live in that copy's state); loaded lazily so
@@ -107,6 +127,7 @@ async function runProgram(project: PulumiProject, stack: string, config: Record<
   const load = loaderFor(entry);
   forgetProgramModules(project.dir);
   const failures: unknown[] = [];
+  let programFiles: string[] = [];
   const onRejection = (reason: unknown): void => {
     failures.push(reason);
   };
@@ -123,6 +144,7 @@ async function runProgram(project: PulumiProject, stack: string, config: Record<
     failures.push(err);
   } finally {
     process.off('unhandledRejection', onRejection);
+    programFiles = programModules(project.dir);
     forgetProgramModules(project.dir);
   }
   const failure = failures[0];
@@ -131,7 +153,7 @@ async function runProgram(project: PulumiProject, stack: string, config: Record<
     const hint = secureKeys.length ? ` (encrypted config not available to a mocked run: ${secureKeys.join(', ')})` : '';
     throw new StackfitError(`program failed for stack ${stack}: ${message}${hint}`, entry);
   }
-  return registered;
+  return { registered, programFiles };
 }
 
 /** Wraps the mock monitor so that each registration's parent, provider and inputs are kept. */
@@ -199,12 +221,14 @@ function loaderFor(entry: string): (id: string) => unknown {
 /** stackfit's own modules (src/ or dist/src/): never reloaded, so their classes stay one copy. */
 const STACKFIT_SOURCE = resolve(__dirname, '..') + sep;
 
-/** Drops the project's own modules (not its dependencies, not stackfit) from the require cache. */
-function forgetProgramModules(projectDir: string): void {
+/** The project's own modules in the require cache (not its dependencies, not stackfit). */
+function programModules(projectDir: string): string[] {
   const prefix = projectDir.endsWith(sep) ? projectDir : projectDir + sep;
   const nodeModules = `${sep}node_modules${sep}`;
-  const programFiles = Object.keys(requireHere.cache).filter(
-    (file) => file.startsWith(prefix) && !file.includes(nodeModules) && !file.startsWith(STACKFIT_SOURCE),
-  );
-  for (const file of programFiles) delete requireHere.cache[file];
+  return Object.keys(requireHere.cache).filter((file) => file.startsWith(prefix) && !file.includes(nodeModules) && !file.startsWith(STACKFIT_SOURCE));
+}
+
+/** Drops the project's own modules from the require cache, so that the next run loads them afresh. */
+function forgetProgramModules(projectDir: string): void {
+  for (const file of programModules(projectDir)) delete requireHere.cache[file];
 }

@@ -71,15 +71,19 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     expect(template.errors ?? []).toEqual([]);
     const events = template.events as Record<string, unknown>;
     expect(Object.keys(events).sort()).toEqual(['schedule', 'workflow_dispatch']);
-    expect((template.jobs as { id: { value: string } }[]).map((j) => j.id.value)).toEqual(['stacks', 'pr']);
+    expect((template.jobs as { id: { value: string } }[]).map((j) => j.id.value)).toEqual(['stacks', 'build', 'pr']);
     // The converted model drops `permissions`: read them from the validated token tree.
     const workflow = toPlain(parsed.value) as { permissions: unknown; jobs: Record<string, Record<string, unknown>> };
     expect(workflow.permissions).toEqual({});
-    const { stacks, pr } = workflow.jobs as Record<string, Record<string, unknown>>;
+    const { stacks, build, pr } = workflow.jobs as Record<string, Record<string, unknown>>;
     expect(stacks!.permissions).toEqual({ contents: 'read' });
     expect(stacks!.outputs).toEqual({ stacks: '${{ steps.list.outputs.stacks }}' });
     expect(pr!.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', 'id-token': 'write' });
-    expect(pr!.needs).toBe('stacks');
+    expect(pr!.needs).toEqual(['stacks', 'build']);
+    // TypeScript compiles once per run (build job); the matrix jobs get its dist/ and compile nothing.
+    expect(build!.permissions).toEqual({ contents: 'read' });
+    expect((build!.steps as Record<string, unknown>[]).some((st) => st.uses === 'actions/upload-artifact@v4')).toBe(true);
+    expect((pr!.steps as Record<string, unknown>[]).find((st) => st.uses === 'actions/download-artifact@v4')).toMatchObject({ with: { name: 'stackfit-dist', path: 'dist/' } });
     // One job per stack, from the first job's JSON output; one stack failing does not stop the others.
     expect(pr!.strategy).toEqual({ 'fail-fast': false, matrix: { stack: '${{ fromJSON(needs.stacks.outputs.stacks) }}' } });
     const steps = pr!.steps as Record<string, unknown>[];
@@ -118,5 +122,10 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
       expect(text).toContain(`INPUT_${id.toUpperCase().replace(/-/g, '_')}: \${{ inputs.${id} }}`);
     }
     expect(text).toContain('bin/stackfit.js" pr --action');
+    // A slim install: runtime dependencies only, no compiling per job, npm's cache keyed on the lockfile.
+    expect(text).toContain('npm ci --omit=dev --ignore-scripts');
+    expect(text).not.toMatch(/\btsc\b|npm run build\n|npm ci --no-audit/);
+    expect(text).toContain('sha256sum "$GITHUB_ACTION_PATH/package-lock.json"');
+    expect(text).toContain('uses: actions/cache@v4');
   });
 });

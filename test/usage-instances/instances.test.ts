@@ -23,6 +23,7 @@ import { azureMetricKey, startFakeAzureMonitor } from '../support/cloud-fakes/az
 import { metricKey, startFakeCloudWatch } from '../support/cloud-fakes/cloudwatch';
 import { gcpMetricKey, startFakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
 import { BITBRAINS_DIR, SLOT_SECONDS, expectedCpuFromTrace, startPrometheus, toSlots, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
+import { lacks } from '../support/tools';
 
 const traces = readTraceDir(BITBRAINS_DIR);
 const fleet = traces.slice(0, 3);
@@ -103,7 +104,7 @@ describe('the inventory keeps each VM\'s ids for a component with several VMs', 
   });
 });
 
-describe('Prometheus: a 3-instance workload against a real Prometheus', () => {
+describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against a real Prometheus', () => {
   let prom: RunningPrometheus;
   let tmp: string;
   const host = (t: Trace): string => `web-${idOf(t)}.prod.internal`;

@@ -7,6 +7,7 @@ import type { Series, UsageRange, Workload } from '../../src/model';
 import { prometheusBaseUrl, prometheusUsageSource, regexMatcherValue, splitRange } from '../../src/usage/prometheus';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
 import { BITBRAINS_DIR, SLOT_SECONDS, expectedCpuFromTrace, startPrometheus, toSlots, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
+import { lacks } from '../support/tools';
 
 /** Values go through a float counter and back: 1e-6 cores / GiB is far below any sizing step. */
 const TOLERANCE = 1e-6;
@@ -57,6 +58,7 @@ let traceStart = Infinity;
 let traceEnd = -Infinity;
 
 beforeAll(async () => {
+  if (lacks('prometheus')) return;
   tmp = mkdtempSync(join(tmpdir(), 'stackfit-prom-test-'));
   const file = join(tmp, 'bitbrains.om');
   await writeOpenMetrics(file, traces.map((trace) => ({ instance: `${hostOf(trace)}:9100`, trace })));
@@ -72,7 +74,7 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('Prometheus usage source against a real Prometheus backfilled from Bitbrains traces', () => {
+describe.skipIf(lacks('prometheus'))('Prometheus usage source against a real Prometheus backfilled from Bitbrains traces', () => {
   it('reads back every trace point for point, in one request per metric for all workloads', async () => {
     expect(traces.length).toBe(10);
     const workloads = traces.map((t) => workloadFor(t, hostOf(t)));

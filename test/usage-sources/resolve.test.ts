@@ -15,6 +15,7 @@ import { metricKey, startFakeCloudWatch, type FakeCloudWatch } from '../support/
 import { aggregate } from '../support/cloud-fakes/common';
 import { gcpMetricKey, startFakeGcpMonitoring, type FakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
 import { BITBRAINS_DIR, expectedCpuFromTrace, startPrometheus, toSlots, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
+import { lacks } from '../support/tools';
 
 const traces = readTraceDir(BITBRAINS_DIR).slice(0, 5);
 const [tA, tB, tC, tD, tE] = traces as [Trace, Trace, Trace, Trace, Trace];
@@ -51,6 +52,7 @@ let gcp: FakeGcpMonitoring;
 let tmp: string;
 
 beforeAll(async () => {
+  if (lacks('prometheus') || lacks('openssl')) return;
   tmp = mkdtempSync(join(tmpdir(), 'stackfit-resolve-'));
   const om = join(tmp, 'om.txt');
   await writeOpenMetrics(om, [tD, tE].map((t) => ({ instance: `vm${idOf(t)}.example:9100`, trace: t })));
@@ -93,7 +95,7 @@ function options(azure: FakeAzureMonitor, cacheDir: string): ResolveUsageOptions
 
 const specs = (): string[] => [`prometheus://127.0.0.1:${prom.port}`, 'cloudwatch:us-east-1', 'azure-monitor', 'gcp-monitoring:stackfit-prod'];
 
-describe('resolveUsageSources + fetchUsage: four real-protocol sources at once', () => {
+describe.skipIf(lacks('prometheus') || lacks('openssl'))('resolveUsageSources + fetchUsage: four real-protocol sources at once', () => {
   it('serves each workload from the first source with data; a failing source loses only its own workloads', async () => {
     const azure = await startFakeAzureMonitor({ metrics: new Map(), token: TOKEN, forbiddenResourceId: rid(tB) });
     try {

@@ -16,9 +16,8 @@ export { getJson, getWithRetry, type RetryOptions } from './http';
  * `loadCatalog(dir, { overlayDir })` reads over the shipped one.
  */
 
-export const REFRESHABLE_CLOUDS = ['aws', 'azure'] as const;
-export type RefreshableCloud = (typeof REFRESHABLE_CLOUDS)[number];
-export const DEFAULT_OVERLAY_DIR = '.stackfit/catalog';
+import { DEFAULT_OVERLAY_DIR, type RefreshableCloud } from './options';
+export { DEFAULT_OVERLAY_DIR, REFRESHABLE_CLOUDS, type RefreshableCloud } from './options';
 
 export interface RefreshOptions extends RetryOptions {
   cloud: RefreshableCloud;

@@ -1,7 +1,5 @@
-import { Octokit } from '@octokit/rest';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
-import Bottleneck from 'bottleneck';
+import type BottleneckClass from 'bottleneck';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { StackfitError } from '../../model';
 import { redact, safeOutput } from '../../redact';
@@ -55,8 +53,17 @@ export class GitHubApiError extends Error {
   }
 }
 
-const RestOctokit = Octokit.plugin(retry, throttling);
-export type StackfitOctokit = InstanceType<typeof RestOctokit>;
+// Octokit and its plugins load when a client is made: `pr --dry-run` and commands that never
+// call GitHub do not pay for them.
+const requireLazily = createRequire(__filename);
+let restOctokitClass: ReturnType<typeof loadRestOctokit> | undefined;
+function loadRestOctokit() {
+  const { Octokit } = requireLazily('@octokit/rest') as typeof import('@octokit/rest');
+  const { retry } = requireLazily('@octokit/plugin-retry') as typeof import('@octokit/plugin-retry');
+  const { throttling } = requireLazily('@octokit/plugin-throttling') as typeof import('@octokit/plugin-throttling');
+  return Octokit.plugin(retry, throttling);
+}
+export type StackfitOctokit = InstanceType<ReturnType<typeof loadRestOctokit>>;
 
 const refSchema = z.object({ ref: z.string(), object: z.object({ sha: z.string(), type: z.string() }) });
 const personSchema = z.object({ name: z.string(), email: z.string(), date: z.string().optional() });
@@ -181,6 +188,7 @@ export function createOctokit(options: GitHubClientOptions = {}): { octokit: Sta
     log(`GitHub ${kind} rate limit on ${what}: giving up`);
     return false;
   };
+  const Bottleneck = requireLazily('bottleneck') as typeof BottleneckClass;
   const pacing =
     options.writeIntervalMs !== undefined
       ? {
@@ -188,6 +196,7 @@ export function createOctokit(options: GitHubClientOptions = {}): { octokit: Sta
           notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs }),
         }
       : {};
+  const RestOctokit = (restOctokitClass ??= loadRestOctokit());
   const octokit = new RestOctokit({
     auth: token,
     baseUrl,

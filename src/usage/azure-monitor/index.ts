@@ -4,7 +4,8 @@
  * for both metrics. Used memory = the VM size's memory − available. Throttling (429 / 503 with
  * Retry-After) is retried by the SDK's pipeline, bounded by `maxRetries` and the call timeout.
  */
-import { MonitorClient } from '@azure/arm-monitor';
+import type { MonitorClient } from '@azure/arm-monitor';
+import { createRequire } from 'node:module';
 import type { TokenCredential } from '@azure/identity';
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
@@ -64,6 +65,8 @@ export const MEMORY_METRIC = 'Available Memory Bytes';
 
 export type AzureMonitorUsageSource = UsageSource & { readonly stats: { requests: number }; readonly cacheKey: string };
 
+const requireLazily = createRequire(__filename);
+
 export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): AzureMonitorUsageSource {
   const aggregation = opts.aggregation ?? 'Average';
   const field = aggregation === 'Average' ? 'average' : 'maximum';
@@ -86,7 +89,9 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
       const { DefaultAzureCredential } = await import('@azure/identity');
       credential = new DefaultAzureCredential();
     }
-    client = new MonitorClient(credential, subscriptionId, {
+    // Loaded on first use too, so that runs without this source never pay for the Azure SDK.
+    const { MonitorClient: Client } = requireLazily('@azure/arm-monitor') as typeof import('@azure/arm-monitor');
+    client = new Client(credential, subscriptionId, {
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       ...(opts.caCertificate ? { tlsOptions: { ca: opts.caCertificate } } : {}),
       retryOptions: { maxRetries: opts.maxRetries ?? 4, retryDelayInMs: opts.retryDelayMs ?? 1000, maxRetryDelayInMs: 30_000 },

@@ -13,7 +13,9 @@
  * (and asks for the `Minimum` of RDS `FreeableMemory`, whose busiest minute is its lowest).
  * The period is a multiple of what CloudWatch keeps for data that old (60 / 300 / 3,600 s).
  */
-import { CloudWatchClient, GetMetricDataCommand, type CloudWatchClientConfig, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, CloudWatchClientConfig, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { createRequire } from 'node:module';
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries, percentToCores, percentToGiB } from '../index';
@@ -62,6 +64,13 @@ interface PlannedQuery {
 
 export type CloudWatchUsageSource = UsageSource & { readonly stats: { requests: number; calls: number }; readonly cacheKey: string };
 
+const requireLazily = createRequire(__filename);
+let sdk: typeof CloudWatchSdk | undefined;
+/** The AWS SDK loads on the first CloudWatch call: runs that do not read CloudWatch never pay for it. */
+function cloudWatchSdk(): typeof CloudWatchSdk {
+  return (sdk ??= requireLazily('@aws-sdk/client-cloudwatch') as typeof CloudWatchSdk);
+}
+
 export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): CloudWatchUsageSource {
   const statistic = opts.statistic ?? 'Average';
   const queriesPerCall = Math.min(500, Math.max(2, opts.queriesPerCall ?? 500));
@@ -73,7 +82,7 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
     const key = region ?? '';
     let client = clients.get(key);
     if (client) return client;
-    client = new CloudWatchClient({
+    client = new (cloudWatchSdk().CloudWatchClient)({
       ...(region ? { region } : {}),
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
@@ -179,7 +188,7 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
           do {
             stats.calls++;
             const raw = await client.send(
-              new GetMetricDataCommand({
+              new (cloudWatchSdk().GetMetricDataCommand)({
                 MetricDataQueries: call.map((q) => q.query),
                 StartTime: range.start,
                 EndTime: range.end,

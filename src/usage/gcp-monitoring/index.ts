@@ -12,7 +12,8 @@
  * step; pages follow nextPageToken. RESOURCE_EXHAUSTED and UNAVAILABLE are retried with capped
  * exponential backoff. A point's time is the END of its alignment period, as GCP reports it.
  */
-import { MetricServiceClient } from '@google-cloud/monitoring';
+import type { MetricServiceClient } from '@google-cloud/monitoring';
+import { createRequire } from 'node:module';
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { normalizeSeries, percentToGiB } from '../index';
@@ -68,6 +69,10 @@ function quote(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+// @google-cloud/monitoring (and gRPC/google-gax under it) loads on first use: runs that do not
+// read Cloud Monitoring never pay for it.
+const requireLazily = createRequire(__filename);
+
 export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}): GcpMonitoringUsageSource {
   const aligner = opts.aligner ?? 'ALIGN_MEAN';
   const batchSize = Math.max(1, opts.batchSize ?? 50);
@@ -79,7 +84,8 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
   const getClient = (): MetricServiceClient => {
     if (client) return client;
     const c = opts.client ?? {};
-    client = new MetricServiceClient({
+    const { MetricServiceClient: Client } = requireLazily('@google-cloud/monitoring') as typeof import('@google-cloud/monitoring');
+    client = new Client({
       fallback: true,
       ...(c.apiEndpoint ? { apiEndpoint: c.apiEndpoint } : {}),
       ...(c.port ? { port: c.port } : {}),
