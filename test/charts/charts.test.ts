@@ -167,6 +167,7 @@ describe('cost bars', () => {
 
   it('from a cost diff: the stack bar is its totals', () => {
     const diff: CostDiff = {
+      otherResources: 0,
       stack: 'dev',
       resources: [
         { urn: 'a', name: 'a', type: 't', change: 'changed', before: { size: 'm5.large', count: 1, place: 'aws/us-east-1', monthlyUsd: 70 }, after: { size: 'm5.xlarge', count: 1, place: 'aws/us-east-1', monthlyUsd: 140 }, monthlyDelta: 70 },

@@ -148,6 +148,7 @@ describe('cost and sweep charts', () => {
 
   it('the cost comment carries the bar chart and it renders', async () => {
     const diff: CostDiff = {
+      otherResources: 0,
       stack: 'prod',
       resources: [
         { urn: 'a', name: 'web`-->', type: 't', change: 'changed', before: { size: 'm5.2xlarge', count: 3, place: 'aws/us-east-1', monthlyUsd: 840.96 }, after: { size: 'm5.large', count: 3, place: 'aws/us-east-1', monthlyUsd: 210.24 }, monthlyDelta: -630.72 },
