@@ -134,6 +134,21 @@ describe('stackfit check', () => {
     expect(budget.text).toBe("cannot check maxMonthlyCost $100.00: none of the stack's 1 sized resource(s) has a price: my-ec2-instance (m5.4xlarge has no price in us-west-2).");
   });
 
+  it('does not pass a budget silently when part of the stack has no price: an advisory names it', async () => {
+    const doc = JSON.parse(readFileSync(ec2Preview('m5.large', 'm5.large', { 'aws:region': 'us-east-1' }), 'utf8'));
+    const step = doc.steps[0];
+    const odd = JSON.parse(JSON.stringify(step).replaceAll('::my-ec2-instance', '::odd-instance').replaceAll('"m5.large"', '"x99.huge"'));
+    const preview = tmpFile('preview-two.json', JSON.stringify({ ...doc, steps: [step, odd] }));
+    const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-stack-budget': { maxMonthlyCost: 1000 } }));
+    const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
+    expect(code).toBe(0);
+    const budget = JSON.parse(stdout).diagnostics.filter((d: { policyName: string }) => d.policyName === 'stackfit-stack-budget');
+    expect(budget).toHaveLength(1);
+    expect(budget[0].enforcementLevel).toBe('advisory');
+    expect(budget[0].text).toContain("the budget is not conclusive: 1 sized resource(s) have no price and are not in the total (odd-instance (x99.huge is not in stackfit's aws catalog))");
+    expect(budget[0].text).toContain(`the priced part costs $${(0.096 * HOURS_PER_MONTH).toFixed(2)}/month of maxMonthlyCost $1,000.00`);
+  });
+
   it('enforces disallowedFamilies on a size with no price where it runs', async () => {
     const preview = ec2Preview('t3.micro', 't2.micro', { 'aws:region': 'us-west-2' });
     const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-instance-generation': { disallowedFamilies: ['t2'] } }));
