@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/types';
 import type { Offering, SkippedResource, Workload } from '../model';
 import { usd } from './money';
+import { currentPrice } from '../catalog/views';
 
 /** A workload with its price, or the reason it has none (never a price of zero). */
 export type PricedWorkload =
@@ -25,12 +26,15 @@ export function offeringFor(workload: Workload, catalog: Catalog): Offering | un
 export type PriceNote = (offering: Offering) => string | undefined;
 
 export function priceWorkload(workload: Workload, catalog: Catalog, note?: PriceNote): PricedWorkload {
-  const offering = offeringFor(workload, catalog);
+  // In the workload's OS (a Windows VM is unpriced rather than at the Linux price); a region
+  // without offline prices says so and how to get them.
+  const priced = currentPrice(catalog, workload);
+  const offering = 'offering' in priced ? priced.offering : undefined;
   if (offering) {
     const priceNote = note?.(offering);
     return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count, ...(priceNote ? { priceNote } : {}) };
   }
-  return { status: 'unpriced', workload, reason: unpricedReason(workload, catalog) };
+  return { status: 'unpriced', workload, reason: 'unpriced' in priced ? priced.unpriced : unpricedReason(workload, catalog) };
 }
 
 function unpricedReason(w: Workload, catalog: Catalog): string {

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/types';
 import type { Inventory, Offering, Workload } from '../model';
-import { currentOfferingOf } from '../catalog/current';
+import { currentPrice } from '../catalog/views';
 
 export type ResourceChange = 'added' | 'removed' | 'changed' | 'unchanged';
 
@@ -28,7 +28,9 @@ export interface CostDiff {
 }
 
 function side(w: Workload, catalog: Catalog) {
-  const offering: Offering | undefined = currentOfferingOf(catalog, w);
+  // In the VM's OS: a Windows VM has no price rather than the Linux one.
+  const priced = currentPrice(catalog, w);
+  const offering: Offering | undefined = 'offering' in priced ? priced.offering : undefined;
   return {
     size: w.size,
     count: w.count,
@@ -38,10 +40,8 @@ function side(w: Workload, catalog: Catalog) {
 }
 
 function unpricedReason(w: Workload, catalog: Catalog): string {
-  if (!w.region) return `${w.name}: region unknown`;
-  return catalog.knowsSize(w.cloud, w.size)
-    ? `${w.name}: ${w.size} has no ${w.cloud} price in ${w.region}`
-    : `${w.name}: ${w.size} is not in the ${w.cloud} catalog`;
+  const priced = currentPrice(catalog, w);
+  return `${w.name}: ${'unpriced' in priced ? priced.unpriced : 'unpriced'}`;
 }
 
 /**
