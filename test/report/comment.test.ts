@@ -31,7 +31,7 @@ describe('cost diff', () => {
     const diff = costDiff(inv([vm('a', 'm5.large')]), inv([vm('a', 'm5.gigantic')]), catalog);
     expect(diff.unpricedCount).toBe(1);
     expect(diff.resources[0]!.monthlyDelta).toBeUndefined();
-    expect(diff.resources[0]!.unpriced).toMatch(/m5\.gigantic is not in the aws catalog/);
+    expect(diff.resources[0]!.unpriced).toMatch(/unknown aws size m5\.gigantic: not in the price catalog/);
     const body = renderCostComment(diff, { validAt: new Date('2026-11-27T00:00:00Z') });
     expect(body).toMatch(/1 resource\(s\) unpriced/);
   });
