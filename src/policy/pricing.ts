@@ -34,7 +34,9 @@ export function priceWorkload(workload: Workload, catalog: Catalog, note?: Price
     const priceNote = note?.(offering);
     return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count, ...(priceNote ? { priceNote } : {}) };
   }
-  return { status: 'unpriced', workload, reason: 'unpriced' in priced ? priced.unpriced : unpricedReason(workload, catalog) };
+  // The OS and offline-region reasons are the catalog's; size and region wording stays the pack's.
+  const specific = 'unpriced' in priced && /^(Windows|operating system|no offline AWS price)/.test(priced.unpriced) ? priced.unpriced : undefined;
+  return { status: 'unpriced', workload, reason: specific ?? unpricedReason(workload, catalog) };
 }
 
 function unpricedReason(w: Workload, catalog: Catalog): string {
