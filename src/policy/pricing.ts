@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/types';
 import type { Offering, SkippedResource, Workload } from '../model';
 import { usd } from './money';
+import { currentPrice } from '../catalog/views';
 
 /** A workload with its price, or the reason it has none (never a price of zero). */
 export type PricedWorkload =
@@ -27,12 +28,17 @@ export type PriceNote = (offering: Offering) => string | undefined;
 export function priceWorkload(workload: Workload, catalog: Catalog, note?: PriceNote): PricedWorkload {
   // The catalog holds on-demand prices: a spot pool pays something else, so it is not priced.
   if (workload.pool?.spot) return { status: 'unpriced', workload, reason: `${workload.size}: spot capacity (the catalog has on-demand prices only)` };
-  const offering = offeringFor(workload, catalog);
+  // In the workload's OS (a Windows VM is unpriced rather than at the Linux price); a region
+  // without offline prices says so and how to get them.
+  const priced = currentPrice(catalog, workload);
+  const offering = 'offering' in priced ? priced.offering : undefined;
   if (offering) {
     const priceNote = note?.(offering);
     return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count, ...(priceNote ? { priceNote } : {}) };
   }
-  return { status: 'unpriced', workload, reason: unpricedReason(workload, catalog) };
+  // The OS and offline-region reasons are the catalog's; size and region wording stays the pack's.
+  const specific = 'unpriced' in priced && /^(Windows|operating system|no offline AWS price)/.test(priced.unpriced) ? priced.unpriced : undefined;
+  return { status: 'unpriced', workload, reason: specific ?? unpricedReason(workload, catalog) };
 }
 
 function unpricedReason(w: Workload, catalog: Catalog): string {

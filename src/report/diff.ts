@@ -1,9 +1,9 @@
 import type { Catalog } from '../catalog/types';
 import type { Inventory, Offering, Workload } from '../model';
-import { currentOfferingOf } from '../catalog/current';
 import { handlerFor } from '../clouds';
 import { nameFromUrn } from '../stack/values';
 import { DEMO_WORKLOAD_TYPE } from '../stack/workload';
+import { currentPrice } from '../catalog/views';
 
 /** `unknown`: the resource stays, but its size after the change is not known (until apply, secret, unreadable). */
 export type ResourceChange = 'added' | 'removed' | 'changed' | 'unchanged' | 'unknown';
@@ -37,7 +37,9 @@ export interface CostDiff {
 }
 
 function side(w: Workload, catalog: Catalog) {
-  const offering: Offering | undefined = currentOfferingOf(catalog, w);
+  // In the VM's OS: a Windows VM has no price rather than the Linux one.
+  const priced = currentPrice(catalog, w);
+  const offering: Offering | undefined = 'offering' in priced ? priced.offering : undefined;
   return {
     size: w.size,
     count: w.count,
@@ -47,10 +49,8 @@ function side(w: Workload, catalog: Catalog) {
 }
 
 function unpricedReason(w: Workload, catalog: Catalog): string {
-  if (!w.region) return `${w.name}: region unknown`;
-  return catalog.knowsSize(w.cloud, w.size)
-    ? `${w.name}: ${w.size} has no ${w.cloud} price in ${w.region}`
-    : `${w.name}: ${w.size} is not in the ${w.cloud} catalog`;
+  const priced = currentPrice(catalog, w);
+  return `${w.name}: ${'unpriced' in priced ? priced.unpriced : 'unpriced'}`;
 }
 
 /**

@@ -36,6 +36,9 @@ export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color
     `Total monthly: ${usd(t.monthlyBefore)} → ${usd(t.monthlyAfter)} (${signedUsd(t.monthlyDelta)}/month, ${signedUsd(t.monthlyDelta * 12)}/year)` +
       (t.unpriced ? `; ${t.unpriced} workload(s) unpriced, not in totals` : ''),
   ];
+  // Each unpriced workload with its reason, next to the total it is missing from (never a silent $0).
+  const unpricedItems = plan.items.filter((i) => i.monthlyBefore === undefined);
+  if (unpricedItems.length) lines.push('Unpriced (not in the totals):', ...unpricedItems.map((i) => `  - ${i.workload.name}: ${i.reason}`));
   if (plan.skipped.length) lines.push(`Skipped ${plan.skipped.length} resource(s):`, ...plan.skipped.map((s) => `  - ${s.urn}: ${s.reason}`));
   if (extras.missingUsage?.length) lines.push(`No usage data for ${extras.missingUsage.length} workload(s):`, ...extras.missingUsage.map((m) => `  - ${m.urn}: ${m.reason}`));
   if (extras.priceSources?.length) {

@@ -32,7 +32,7 @@ describe('cost diff', () => {
     const diff = costDiff(inv([vm('a', 'm5.large')]), inv([vm('a', 'm5.gigantic')]), catalog);
     expect(diff.unpricedCount).toBe(1);
     expect(diff.resources[0]!.monthlyDelta).toBeUndefined();
-    expect(diff.resources[0]!.unpriced).toMatch(/m5\.gigantic is not in the aws catalog/);
+    expect(diff.resources[0]!.unpriced).toMatch(/unknown aws size m5\.gigantic: not in the price catalog/);
     const body = renderCostComment(diff, { validAt: new Date('2026-11-27T00:00:00Z') });
     expect(body).toContain('Monthly cost change **unknown**: 1 changed resource(s) have no price or no known size. Not in the totals: 1 resource(s) without a price or a known size (`a`).');
   });
