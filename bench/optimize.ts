@@ -13,7 +13,8 @@ import { candidatesFor, loadCatalog } from '../src/catalog';
 import { ruleFor, type ResolvedRule } from '../src/config/rules';
 import { stackfitConfigSchema } from '../src/config/schema';
 import { StackfitError, type Demand, type DimensionEvidence, type Offering, type Plan, type Workload } from '../src/model';
-import { fitsDemand, solvePlan } from '../src/optimize';
+import { solvePlan } from '../src/optimize';
+import { demandPerInstance, sizingOf } from '../src/optimize/choices';
 import { rng } from '../test/optimize/helpers';
 
 const TRACES = path.resolve(__dirname, '../data/traces');
@@ -124,12 +125,18 @@ function configWith(budget?: number) {
 }
 
 const baseConfig = configWith();
-const rules = new Map<string, ResolvedRule>(workloads.map((w) => [w.urn, ruleFor(baseConfig, w)]));
+// Every other workload may change its count (scaleOut), with the default N−1 survivability for 2+ instances.
+const rules = new Map<string, ResolvedRule>(workloads.map((w, i) => [w.urn, { ...ruleFor(baseConfig, w), ...(i % 2 === 0 && { scaleOut: true }) }]));
 let t = performance.now();
 const candidates = new Map<string, Offering[]>();
 let candidateCount = 0;
 for (const w of workloads) {
-  const list = candidatesFor({ workload: w, demand: demands.get(w.urn)!, rule: rules.get(w.urn)!, catalog, current: current.get(w.urn) });
+  // As the pipeline does: candidates for the loosest per-instance need over the counts allowed.
+  const demand = demands.get(w.urn)!;
+  const sizing = sizingOf(w, rules.get(w.urn)!, demand.allowDownsize);
+  const most = sizing.counts[sizing.counts.length - 1]!;
+  const loosest = most > sizing.survive ? demandPerInstance(demand, w.count, most, sizing.survive) : demand;
+  const list = candidatesFor({ workload: w, demand: loosest, rule: rules.get(w.urn)!, catalog, current: current.get(w.urn) });
   candidates.set(w.urn, list);
   candidateCount += list.length;
 }
@@ -150,11 +157,15 @@ function run(label: string, budget?: number): Plan {
   console.log(`  solve            ${ms.toFixed(0)} ms (solver.millis ${s.millis.toFixed(0)})`);
   console.log(`  peak RSS         ${(peak / 2 ** 20).toFixed(0)} MiB (process maxRSS)`);
   console.log(`  status           ${s.status}`);
-  console.log(`  model            ${s.variables} variables, ${s.constraints} constraints (after exact reduction)`);
+  console.log(`  method           ${s.method}`);
+  console.log(`  solved models    ${s.variables} variables, ${s.constraints} constraints (${JSON.stringify(s.models)})`);
   console.log(`  objective        ${s.objective.toFixed(2)} USD/month (incl. amortised migration)`);
   console.log(`  LP bound / gap   ${s.lpBound?.toFixed(2)} / ${((s.gap ?? 0) * 100).toPrecision(3)} %`);
   console.log(`  monthly          ${plan.totals.monthlyBefore.toFixed(2)} → ${plan.totals.monthlyAfter.toFixed(2)} (${plan.totals.monthlyDelta.toFixed(2)})`);
   console.log(`  actions          ${JSON.stringify(actions)}`);
+  const counts = plan.items.filter((i) => i.countAfter !== undefined).length;
+  const steps = plan.items.filter((i) => i.step).length;
+  console.log(`  count changes    ${counts}; capped by maxStepDown ${steps}`);
   return plan;
 }
 
@@ -170,18 +181,13 @@ console.log(`places: ${Object.entries(PLACES).map(([c, r]) => `${c}: ${r.join(',
 const free = run('no budget');
 const loose = run('budget that does not bind', free.totals.monthlyAfter * 1.05);
 if (Math.abs(loose.solver.objective - free.solver.objective) > 1e-6) throw new Error('a loose budget changed the plan');
-// The cheapest plan (spread rules aside): a budget half way between it and the unconstrained optimum binds.
+// The cheapest feasible plan, as the solver's own budget check reports it for an impossible budget.
 let cheapest = 0;
-for (const item of free.items) {
-  const d = demands.get(item.urn)!;
-  const cur = item.current;
-  if (item.action === 'no-recommendation' || !cur) {
-    cheapest += item.monthlyAfter ?? 0;
-    continue;
-  }
-  const prices = (candidates.get(item.urn) ?? []).map((o) => o.monthlyUsd);
-  if (fitsDemand(cur, d)) prices.push(cur.monthlyUsd);
-  cheapest += Math.min(...prices) * item.workload.count;
+try {
+  solvePlan({ workloads, demands, candidates, current, config: configWith(1), rules });
+} catch (error) {
+  if (!(error instanceof StackfitError)) throw error;
+  cheapest = Number(/cheapest feasible plan ([\d.]+) USD/.exec(error.message)![1]);
 }
 const bindingBudget = cheapest + 0.5 * (free.totals.monthlyAfter - cheapest);
 const binding = run('budget that binds', bindingBudget);

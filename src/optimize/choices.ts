@@ -172,7 +172,8 @@ export function keptOfferings(ctx: OptionContext, demand: Demand, levels: readon
     !b || a.monthlyUsd < b.monthlyUsd || (a.monthlyUsd === b.monthlyUsd && (isCurrent(a) || (!isCurrent(b) && a.size < b.size)));
   // place → slots: per level, 5 risk levels + 1 "dearer than today"
   const width = levels.length * 6;
-  const perPlace = new Map<string, (Offering | undefined)[]>();
+  // cloud → region → slots (no string built per offering: this loop sees millions of them)
+  const perPlace = new Map<string, Map<string, (Offering | undefined)[]>>();
   const out: Kept = { offerings: [] };
   let beyondMonthly = Number.POSITIVE_INFINITY;
   const consider = (o: Offering): void => {
@@ -196,9 +197,10 @@ export function keptOfferings(ctx: OptionContext, demand: Demand, levels: readon
         }
       }
       if (!slots) {
-        const place = `${o.cloud}/${o.region}`;
-        slots = perPlace.get(place);
-        if (!slots) perPlace.set(place, (slots = new Array<Offering | undefined>(width)));
+        let regions = perPlace.get(o.cloud);
+        if (!regions) perPlace.set(o.cloud, (regions = new Map()));
+        slots = regions.get(o.region);
+        if (!slots) regions.set(o.region, (slots = new Array<Offering | undefined>(width)));
       }
       const base = l * 6;
       const risk = riskOf(o, level.perInstance);
@@ -211,10 +213,12 @@ export function keptOfferings(ctx: OptionContext, demand: Demand, levels: readon
   // Keeping today's size and count is always an option when it still fits.
   const todayLevel = levels.find((l) => l.n === today);
   if (keepable && todayLevel) out.offerings.push({ offering: current, level: todayLevel });
-  for (const slots of perPlace.values()) {
-    slots.forEach((o, k) => {
-      if (o) out.offerings.push({ offering: o, level: levels[Math.floor(k / 6)]! });
-    });
+  for (const regions of perPlace.values()) {
+    for (const slots of regions.values()) {
+      slots.forEach((o, k) => {
+        if (o) out.offerings.push({ offering: o, level: levels[Math.floor(k / 6)]! });
+      });
+    }
   }
   return out;
 }
