@@ -42,7 +42,7 @@ describe('the example project: a placement change is a config change', () => {
     const vmType = { aws: 'aws:ec2/instance:Instance', azure: 'azure-native:compute:VirtualMachine', gcp: 'gcp:compute/instance:Instance' } as const;
     for (const item of moved) {
       const children = resources.filter((r) => r.parent?.endsWith(`::${item.workload.name}`) && r.type === vmType[item.chosen!.cloud]);
-      expect(children, item.workload.name).toHaveLength(item.workload.count);
+      expect(children, item.workload.name).toHaveLength(item.countAfter ?? item.workload.count);
       const sizeOf = (r: (typeof children)[number]) => (r.inputs.instanceType ?? r.inputs.machineType ?? (r.inputs.hardwareProfile as { vmSize?: string } | undefined)?.vmSize) as string;
       for (const child of children) expect(sizeOf(child)).toBe(item.chosen!.size);
       // A move inside one cloud (another region) keeps the resource type: nothing can be "left" there.
