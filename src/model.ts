@@ -153,7 +153,11 @@ export interface UsageRange {
 export interface UsageResult {
   series: Map<string, UsageSeries>;
   /** Workloads the source could not serve, with the cause (no id, API error, no data). */
-  missing: { urn: string; reason: string }[];
+  /**
+   * Workloads without usage, with the reason. `failed`: the source could not read it (a request or
+   * API error), as opposed to having no data for it: the run must not act on that gap.
+   */
+  missing: { urn: string; reason: string; failed?: boolean }[];
   /** Non-fatal findings worth showing the user (e.g. rows for resources not in the stack). */
   warnings?: string[];
 }

@@ -67,7 +67,15 @@ function scaleEvidence(e: DimensionEvidence, factor: number): DimensionEvidence 
 export function demandPerInstance(demand: Demand, today: number, n: number, lost: number): Demand {
   const factor = today / (n - lost);
   if (factor === 1) return demand;
-  return { ...demand, cpu: scaleEvidence(demand.cpu, factor), ...(demand.memory && { memory: scaleEvidence(demand.memory, factor) }) };
+  // Memory is not spread thinner by more instances the way CPU load is (each process keeps its
+  // heap, caches and runtime): an instance never gets less than today's per-instance peak need,
+  // only more when fewer instances carry the load.
+  const memoryFactor = Math.max(1, factor);
+  return {
+    ...demand,
+    cpu: scaleEvidence(demand.cpu, factor),
+    ...(demand.memory && { memory: memoryFactor === 1 ? demand.memory : scaleEvidence(demand.memory, memoryFactor) }),
+  };
 }
 
 export function countLevels(demand: Demand, today: number, sizing: Sizing): CountLevel[] {

@@ -3,7 +3,7 @@
  * workloads, failures stay with their source, progress is shown, results merged (first source
  * with data wins). Kept apart from resolve.ts so that callers need not load every cloud SDK.
  */
-import type { Cloud, UsageRange, UsageResult, UsageSource, Workload } from '../model';
+import { StackfitError, type Cloud, type UsageRange, type UsageResult, type UsageSource, type Workload } from '../model';
 import { mergeUsageResults } from './index';
 import { createProgress, silentProgress, type Progress, type ProgressOptions } from './progress';
 import type { ResolvedUsageSource } from './resolve';
@@ -52,7 +52,14 @@ export async function fetchUsage(
       });
       try {
         if (mine.length === 0) return { series: new Map(), missing: [] };
-        return await source.fetch(mine, range);
+        const result = await source.fetch(mine, range);
+        // A source that answered but could not read some workloads (request or API errors) has
+        // failed for them: reading that as "no usage" would let `pr` close their PRs.
+        const unread = result.missing.filter((m) => m.failed);
+        if (unread.length > 0) {
+          failures.push({ source: source.name, error: new StackfitError(`${source.name}: ${unread.length} of ${mine.length} workload(s) could not be read: ${unread[0]!.reason}`) });
+        }
+        return result;
       } catch (err) {
         failures.push({ source: source.name, error: err });
         const cause = err instanceof Error ? err.message : String(err);

@@ -16,15 +16,17 @@ export function mergeUsageResults(results: readonly UsageResult[]): UsageResult 
     for (const [urn, s] of result.series) if (!series.has(urn)) series.set(urn, s);
   }
   const reasons = new Map<string, string[]>();
+  const failed = new Set<string>();
   for (const result of results) {
-    for (const { urn, reason } of result.missing) {
+    for (const { urn, reason, failed: unread } of result.missing) {
       if (series.has(urn)) continue;
       const list = reasons.get(urn) ?? [];
       if (!list.includes(reason)) list.push(reason);
       reasons.set(urn, list);
+      if (unread) failed.add(urn);
     }
   }
-  const missing = [...reasons].map(([urn, list]) => ({ urn, reason: list.join('; ') }));
+  const missing = [...reasons].map(([urn, list]) => ({ urn, reason: list.join('; '), ...(failed.has(urn) && { failed: true }) }));
   const warnings = results.flatMap((r) => r.warnings ?? []);
   return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
 }

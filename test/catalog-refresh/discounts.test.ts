@@ -121,6 +121,8 @@ describe('recommend with pricing.discounts', () => {
     const rival = catalog
       .offerings({ cloud: 'aws', kind: chosen.kind, region: chosen.region })
       .filter((o) => o.family !== chosen.family && o.currentGeneration && o.arch === chosen.arch && o.gpus === chosen.gpus && o.vcpu === chosen.vcpu && o.memoryGiB === chosen.memoryGiB && o.engine === chosen.engine && o.multiAz === chosen.multiAz)
+      // Same capabilities (premium storage, temp disk, …) and no burstable credits: a size the workload can run on.
+      .filter((o) => JSON.stringify(o.capabilities) === JSON.stringify(chosen.capabilities) && o.burst === undefined && o.monthlyUsd > chosen.monthlyUsd)
       .sort((a, b) => a.monthlyUsd - b.monthlyUsd)[0]!;
     expect(rival.monthlyUsd).toBeGreaterThan(chosen.monthlyUsd);
     const percent = Math.min(60, Math.ceil((1 - chosen.monthlyUsd / rival.monthlyUsd) * 100) + 10);

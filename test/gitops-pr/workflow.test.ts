@@ -82,8 +82,8 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     expect(pr!.needs).toEqual(['stacks', 'build']);
     // TypeScript compiles once per run (build job); the matrix jobs get its dist/ and compile nothing.
     expect(build!.permissions).toEqual({ contents: 'read' });
-    expect((build!.steps as Record<string, unknown>[]).some((st) => st.uses === 'actions/upload-artifact@v4')).toBe(true);
-    expect((pr!.steps as Record<string, unknown>[]).find((st) => st.uses === 'actions/download-artifact@v4')).toMatchObject({ with: { name: 'stackfit-dist', path: 'dist/' } });
+    expect((build!.steps as Record<string, unknown>[]).some((st) => st.uses === 'actions/upload-artifact@65c4c4a1ddee5b72f698fdd19549f0f0fb45cf08')).toBe(true);
+    expect((pr!.steps as Record<string, unknown>[]).find((st) => st.uses === 'actions/download-artifact@fa0a91b85d4f404e444e00e005971372dc801d16')).toMatchObject({ with: { name: 'stackfit-dist', path: 'dist/' } });
     // One job per stack, from the first job's JSON output; one stack failing does not stop the others.
     expect(pr!.strategy).toEqual({ 'fail-fast': false, matrix: { stack: '${{ fromJSON(needs.stacks.outputs.stacks) }}' } });
     const steps = pr!.steps as Record<string, unknown>[];
@@ -126,6 +126,6 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     expect(text).toContain('npm ci --omit=dev --ignore-scripts');
     expect(text).not.toMatch(/\btsc\b|npm run build\n|npm ci --no-audit/);
     expect(text).toContain('sha256sum "$GITHUB_ACTION_PATH/package-lock.json"');
-    expect(text).toContain('uses: actions/cache@v4');
+    expect(text).toContain('uses: actions/cache@1bd1e32a3bdc45362d1e726936510720a7c30a57');
   });
 });

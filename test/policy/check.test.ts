@@ -131,7 +131,7 @@ describe('stackfit check', () => {
     const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
     expect(code).toBe(EXIT_MANDATORY_VIOLATION);
     const budget = JSON.parse(stdout).diagnostics.find((d: { policyName: string }) => d.policyName === 'stackfit-stack-budget');
-    expect(budget.text).toBe("cannot check maxMonthlyCost $100.00: none of the stack's 1 sized resource(s) has a price: my-ec2-instance (m5.4xlarge has no price in us-west-2).");
+    expect(budget.text).toBe("cannot check maxMonthlyCost $100.00: none of the stack's 1 sized resource(s) has a price: my-ec2-instance (no offline AWS price for us-west-2 (the shipped EC2 catalog covers us-east-1 and GovCloud): run `stackfit catalog refresh --cloud aws --region us-west-2`).");
   });
 
   it('does not pass a budget silently when part of the stack has no price: an advisory names it', async () => {
@@ -155,7 +155,7 @@ describe('stackfit check', () => {
     const { stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
     const gen = JSON.parse(stdout).diagnostics.filter((d: { policyName: string }) => d.policyName === 'stackfit-instance-generation');
     expect(gen.map((d: { text: string }) => d.text)).toEqual([
-      'my-ec2-instance: family t2 is disallowed (disallowedFamilies: t2); no same-spec alternative suggested: t2.micro has no price in us-west-2.',
+      'my-ec2-instance: family t2 is disallowed (disallowedFamilies: t2); no same-spec alternative suggested: no offline AWS price for us-west-2 (the shipped EC2 catalog covers us-east-1 and GovCloud): run `stackfit catalog refresh --cloud aws --region us-west-2`.',
     ]);
   });
 

@@ -265,21 +265,22 @@ describe('wire encoding', () => {
 });
 
 describe('the price book in the pack', () => {
-  const book = { discounts: [{ cloud: 'aws' as const, family: 'm4', percent: 5, note: 'reserved' }] };
+  // c4 (Intel): a same-maker current generation (c5) stays cheaper even after the 5 % discount.
+  const book = { discounts: [{ cloud: 'aws' as const, family: 'c4', percent: 5, note: 'reserved' }] };
   const pricedCatalog = withPricing(catalog, book);
   const note = priceNoteFor(book);
 
   it('says which rule changed a price in the generation message, and which sizes stayed at list price', () => {
-    const p = priceWorkload(vm('old', 'm4.xlarge'), pricedCatalog, note);
-    if (p.status !== 'priced') throw new Error('m4.xlarge unpriced');
+    const p = priceWorkload(vm('old', 'c4.xlarge'), pricedCatalog, note);
+    if (p.status !== 'priced') throw new Error('c4.xlarge unpriced');
     expect(p.priceNote).toBe('−5 % (pricing.discounts[0]: reserved)');
-    expect(p.monthlyUsd).toBeCloseTo(0.95 * csvHourly('us-east-1', 'm4.xlarge') * HOURS_PER_MONTH, 4);
+    expect(p.monthlyUsd).toBeCloseTo(0.95 * csvHourly('us-east-1', 'c4.xlarge') * HOURS_PER_MONTH, 4);
     const message = generationMessage(p, pricedCatalog, { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 }, note)!;
     const alt = /\. (\S+) \(/.exec(message)![1]!;
     expect(message).toContain(`saving $${(p.offering.monthlyUsd - pricedCatalog.lookup('aws', 'us-east-1', alt)!.monthlyUsd).toFixed(2)}/month`);
-    expect(message).toMatch(new RegExp(` at your prices \\(m4\\.xlarge −5 % \\(pricing\\.discounts\\[0\\]: reserved\\); ${alt.replace('.', '\\.')} list price\\)`));
+    expect(message).toMatch(new RegExp(` at your prices \\(c4\\.xlarge −5 % \\(pricing\\.discounts\\[0\\]: reserved\\); ${alt.replace('.', '\\.')} list price\\)`));
     // At list prices the message carries no price note.
-    expect(generationMessage(priced(vm('old', 'm4.xlarge')), catalog, { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 }, priceNoteFor(undefined))).not.toContain('your prices');
+    expect(generationMessage(priced(vm('old', 'c4.xlarge')), catalog, { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 }, priceNoteFor(undefined))).not.toContain('your prices');
   });
 
   it('notes a GCP committed-use price', () => {

@@ -303,7 +303,7 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     const ec2Run = await run(config, ec2Export.resources);
     // The embedded AWS VM prices are us-east-1 only: a us-west-2 instance is unpriced, not free.
     expect(byPolicy(ec2Run.diagnostics, 'stackfit-cost-report').map((d) => d.text)).toEqual([
-      'my-ec2-instance: t2.micro (aws us-west-2) unpriced: t2.micro has no price in us-west-2',
+      'my-ec2-instance: t2.micro (aws us-west-2) unpriced: no offline AWS price for us-west-2 (the shipped EC2 catalog covers us-east-1 and GovCloud): run `stackfit catalog refresh --cloud aws --region us-west-2`',
       'Total: $0.00/month for 0 priced resource(s); 1 not priced.',
     ]);
     const rds = readPolicyInputs(path.join(exportsDir, 'pulumi-aws-recorded-rds-instance-5.42.0.stack.json'));

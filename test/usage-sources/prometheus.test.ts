@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Series, UsageRange, Workload } from '../../src/model';
+import { fetchUsage } from '../../src/usage/fetch';
 import { prometheusBaseUrl, prometheusUsageSource, regexMatcherValue, splitRange } from '../../src/usage/prometheus';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
 import { BITBRAINS_DIR, SLOT_SECONDS, expectedCpuFromTrace, startPrometheus, toSlots, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
@@ -196,6 +197,16 @@ describe.skipIf(lacks('prometheus'))('Prometheus usage source against a real Pro
     expect(source.stats.requests).toBe(2);
     expect(result.series.size).toBe(0);
     expect(result.missing[0]!.reason).toMatch(/^http:\/\/127\.0\.0\.1:9\/api\/v1\/query_range: request failed/);
+  });
+
+  it('a server that cannot be read is a failed source, never "no usage": the run must not act on it (issue #13)', async () => {
+    const source = prometheusUsageSource('http://127.0.0.1:9', { maxAttempts: 1, retryBaseMs: 5 });
+    const trace = traces[0]!;
+    const workload = workloadFor(trace, hostOf(trace));
+    const fetched = await fetchUsage([source], [workload], { start: new Date(traceStart), end: new Date(traceEnd), stepSeconds: 3600 }, { progress: false });
+    expect(fetched.missing[0]).toMatchObject({ urn: workload.urn, failed: true });
+    expect(fetched.failures.map((f) => f.source)).toEqual([source.name]);
+    expect(String(fetched.failures[0]!.error)).toMatch(/1 of 1 workload\(s\) could not be read: http:\/\/127\.0\.0\.1:9\/api\/v1\/query_range: request failed/);
   });
 });
 

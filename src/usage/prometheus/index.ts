@@ -287,7 +287,7 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
         const cpuSeries = merge(cpu.get(id));
         const memSeries = merge(memory.get(id));
         for (const w of ws) {
-          if (failure) missing.push({ urn: w.urn, reason: failure });
+          if (failure) missing.push({ urn: w.urn, reason: failure, failed: true });
           else if (!cpuSeries || cpuSeries.t.length === 0) {
             missing.push({ urn: w.urn, reason: `${name}: no CPU data for ${joinLabel}="${id}" in the range` });
           } else {
