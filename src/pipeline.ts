@@ -193,6 +193,9 @@ function addAlternatives(plan: Plan, rules: Map<string, ResolvedRule>, catalog: 
     const usage = cpuUsage.get(item.urn);
     item.alternatives = candidatesFor({ workload: item.workload, demand: need, rule: here, catalog, current: item.current, ...(usage && { cpuUsage: usage }) })
       .filter((o) => o.size !== chosen.size)
+      // The chosen size is the optimum under every rule (step limits, spread, survivability): a
+      // cheaper size here broke one of them, so it is no alternative to offer.
+      .filter((o) => item.monthlyAfter === undefined || o.monthlyUsd * count >= item.monthlyAfter - 1e-9)
       .slice(0, ALTERNATIVES_PER_ITEM)
       .map((offering) => ({ offering, monthly: offering.monthlyUsd * count, risk: riskOf(offering, normal) }));
   }

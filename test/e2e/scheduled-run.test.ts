@@ -195,7 +195,7 @@ async function recommendJson(exportFile = run.exportFile): Promise<ReportJson & 
 interface ReportJson {
   stack: string;
   totals: { monthlyBefore: number; monthlyAfter: number; monthlyDelta: number };
-  items: { urn: string; action: string; evidence: { notes: string[] }; workload: { name: string; cloud: string; region?: string; size: string; count: number }; chosen: { cloud: string; region: string; size: string } | null; monthlyBefore: number | null; monthlyAfter: number | null; monthlyDelta: number | null }[];
+  items: { urn: string; action: string; evidence: { notes: string[] }; workload: { name: string; cloud: string; region?: string; size: string; count: number }; chosen: { cloud: string; region: string; size: string } | null; countAfter: number; monthlyBefore: number | null; monthlyAfter: number | null; monthlyDelta: number | null }[];
   missingUsage: { urn: string; reason: string }[];
 }
 
@@ -235,20 +235,22 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
     expect(await gitOk(bare, ['rev-parse', `${commits[0]}^`])).toBe(mainSha);
     expect(await gitOk(bare, ['diff', '--name-only', mainSha, 'refs/heads/stackfit/prod'])).toBe(STACK_FILE);
 
-    // The edited lines are those the plan changes: per workload, its size (and for a move its
-    // cloud/region/zone), and the edited YAML is the original with the plan's choices applied.
+    // The edited lines are those the plan changes: per workload, its size (for a move its
+    // cloud/region/zone, for a scale-out its count), and the edited YAML is the original with the
+    // plan's choices applied.
     const before = await gitOk(bare, ['show', `${mainSha}:${STACK_FILE}`]);
     const after = await gitOk(bare, ['show', `refs/heads/stackfit/prod:${STACK_FILE}`]);
     const edited = diffLines(before, after).filter((p) => p.added || p.removed).flatMap((p) => p.value.split('\n').filter(Boolean));
-    expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone): \S+/.test(l))).toEqual([]);
+    expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone|count): \S+/.test(l))).toEqual([]);
     const sizeChanges = changed.filter((i) => i.chosen!.size !== i.workload.size).length;
     expect(edited.filter((l) => /^ {6}size: /.test(l))).toHaveLength(2 * sizeChanges);
-    type Spec = { cloud: string; region: string; size: string; zone?: string };
+    type Spec = { cloud: string; region: string; size: string; zone?: string; count?: number };
     const specsBefore = (parseYaml(before) as { config: Record<string, Record<string, Spec>> }).config['stackfit-demo:workloads']!;
     const specsAfter = (parseYaml(after) as { config: Record<string, Record<string, Spec>> }).config['stackfit-demo:workloads']!;
     for (const item of report.items) {
       const name = item.workload.name;
-      const expected = item.chosen && item.action !== 'keep' && item.action !== 'no-recommendation' ? { cloud: item.chosen.cloud, region: item.chosen.region, size: item.chosen.size } : {};
+      const changes = item.chosen && item.action !== 'keep' && item.action !== 'no-recommendation';
+      const expected = changes ? { cloud: item.chosen!.cloud, region: item.chosen!.region, size: item.chosen!.size, ...(item.countAfter !== item.workload.count && { count: item.countAfter }) } : {};
       const { zone: _zoneAfter, ...restAfter } = specsAfter[name]!;
       const { zone: _zoneBefore, ...restBefore } = specsBefore[name]!;
       expect(restAfter, name).toEqual({ ...restBefore, ...expected });
