@@ -9,7 +9,7 @@ import { compare, runBacktest, scoreSize } from '../../src/backtest';
 import type { BacktestReport, MethodTotals } from '../../src/backtest';
 import { isOnOrBeyond, runSweep } from '../../src/backtest/sweep';
 import type { SweepPoint, SweepReport } from '../../src/backtest/sweep';
-import { renderSweepChart } from '../../src/backtest/sweep-chart';
+import { renderSweepChart, renderSweepMermaid } from '../../src/backtest/sweep-chart';
 import { register } from '../../src/cli/backtest';
 import { StackfitError } from '../../src/model';
 import { readTraceFile } from '../../src/usage/traces';
@@ -251,11 +251,13 @@ describe('stackfit backtest (CLI)', () => {
       expect(of('stackfit').find((p) => p.isDefault)!.savingsUsd).toBe(direct.totals[0]!.methods[0]!.savingsUsd);
     });
 
-    it('writes the SVG chart: a panel per dataset, a curve per method', () => {
+    it('writes the SVG chart with the shared charting code: a panel per dataset, a curve per method', () => {
       const svg = readFileSync(path.join(dir, 'sweep.svg'), 'utf8');
       expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       expect(svg.trim().endsWith('</svg>')).toBe(true);
-      expect(svg.match(/<path /g)).toHaveLength(3 * sweep.groups.length);
+      expect(svg.match(/<polyline /g)).toHaveLength(3 * sweep.groups.length);
+      // Drawn by the shared charting module, and the same data as Mermaid for summaries.
+      expect(renderSweepMermaid(sweep).match(/```mermaid/g)).toHaveLength(sweep.groups.length);
       expect(svg).toBe(renderSweepChart(sweep));
       expect(svg).toContain('Compute-Optimizer-style');
     });
