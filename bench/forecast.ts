@@ -16,26 +16,16 @@ import path from 'node:path';
 import { stackfitConfigSchema } from '../src/config/schema';
 import { ruleFor } from '../src/config/rules';
 import { forecastDemand } from '../src/forecast/index';
-import type { Series, UsageSeries, Workload } from '../src/model';
+import type { UsageSeries, Workload } from '../src/model';
 import { readUsageFile } from '../src/usage/file/index';
 import { readTraceDir } from '../src/usage/traces/index';
+import { hourlyMax } from './trace-hours';
 
 const WORKLOADS = 10_000;
 const POINTS = 720;
 const HOUR = 3_600_000;
 const END = Date.parse('2026-11-01T00:00:00Z');
 
-function hourlyMax(s: Series): number[] {
-  const first = Math.floor(s.t[0]! / HOUR);
-  const out: number[] = [];
-  for (let i = 0; i < s.t.length; i++) {
-    const b = Math.floor(s.t[i]! / HOUR) - first;
-    const v = s.v[i]!;
-    if (!Number.isFinite(v)) continue;
-    out[b] = Math.max(out[b] ?? -Infinity, v);
-  }
-  return out.filter((x) => x !== undefined);
-}
 
 const tracesDir = path.resolve(__dirname, '../data/traces/bitbrains-rnd-2013-07');
 const traces = readTraceDir(tracesDir).map((t) => ({ id: t.id, cpu: hourlyMax(t.cpuCores), mem: hourlyMax(t.memoryGiB!) }));
