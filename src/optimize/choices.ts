@@ -60,7 +60,10 @@ export interface CountLevel {
 }
 
 function scaleEvidence(e: DimensionEvidence, factor: number): DimensionEvidence {
-  return { ...e, p50: e.p50 * factor, p95: e.p95 * factor, max: e.max * factor, forecastPeak: e.forecastPeak * factor, required: e.required * factor };
+  const out: DimensionEvidence = { ...e, p50: e.p50 * factor, p95: e.p95 * factor, max: e.max * factor, forecastPeak: e.forecastPeak * factor, required: e.required * factor };
+  // Risk reads exceedance from the observed quantiles: they scale with the per-instance load too.
+  if (e.quantiles) out.quantiles = Object.fromEntries(Object.entries(e.quantiles).map(([q, v]) => [q, v * factor]));
+  return out;
 }
 
 /** The demand each instance sees when today's total load runs on `n` instances of which `lost` are down. */

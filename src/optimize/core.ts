@@ -17,7 +17,7 @@ const usd = (value: number): string => value.toFixed(2);
 
 /** Monthly cost of the cheapest plan meeting every rule but the budget; throws naming the budget when above it. */
 function checkBudgetFeasible(state: SolveState, left: number, budget: number, fixedMonthly: number): void {
-  const { ungrouped, spreads, frees } = state.problem;
+  const { ungrouped, spreads, decisions } = state.problem;
   const cheapestPlan = (): number => {
     let total = ungrouped.reduce((sum, f) => sum + Math.min(...f.options.map((o) => o.monthly)), 0);
     for (const spread of spreads) if (spread.members.length) for (const o of cheapestGroup(state, spread)) total += o.monthly;
@@ -25,7 +25,7 @@ function checkBudgetFeasible(state: SolveState, left: number, budget: number, fi
   };
   let cheapest = cheapestPlan();
   if (cheapest > left + EPS) {
-    for (const f of frees) f.options = f.unfiltered;
+    for (const f of decisions) f.options = f.unfiltered;
     cheapest = cheapestPlan();
   }
   if (cheapest > left + EPS) {
@@ -292,7 +292,7 @@ export function solveBudgetCore(state: SolveState, budget: number, fixedMonthly:
   const left = budget - fixedMonthly;
   const { chosen } = state;
   checkBudgetFeasible(state, left, budget, fixedMonthly);
-  const lambdaStar = lagrangeMultiplier(state.problem.frees, left);
+  const lambdaStar = lagrangeMultiplier(state.problem.decisions, left);
   const inc = buildIncumbent(state, lambdaStar, left);
   const fixing = fixByReducedCost(state, inc, lambdaStar, left);
   const { gap, tolerance, upper, settled, coreBudget } = fixing;

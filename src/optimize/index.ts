@@ -5,6 +5,7 @@ import { checkSpreads, newSolveState, solveDecomposed, type SolveState } from '.
 import { solveBudgetCore } from './core';
 import { EPS } from './lagrange';
 import { fixedItem, freeItem } from './explain';
+import { expandColocation } from './colocate';
 
 export { riskOf, fitsDemand, describeDemand, RISK_UTILISATION_CEILINGS } from './risk';
 export type { PlacementOption } from './options';
@@ -30,6 +31,7 @@ export function solvePlan(input: PlanInput): Plan {
   for (const o of state.chosen.values()) monthly += o.monthly;
   const coupled = budget !== undefined && fixedMonthly + monthly > budget + EPS;
   if (coupled) solveBudgetCore(state, budget, fixedMonthly);
+  for (const colocation of problem.colocations) expandColocation(colocation, state.chosen);
 
   const items: PlanItem[] = new Array(input.workloads.length);
   let monthlyBefore = 0;

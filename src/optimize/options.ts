@@ -19,6 +19,8 @@ export interface PlacementOption {
   /** Objective contribution: monthly + migration ÷ amortizeMonths (+ the price of risk). */
   objective: number;
   isCurrent: boolean;
+  /** A colocated group's combination: one option per member, in member order. */
+  parts?: readonly PlacementOption[];
 }
 
 export const placeOf = (cloud: string, region: string | undefined): string => `${cloud}/${region ?? '?'}`;

@@ -6,6 +6,7 @@ import type { SpreadConstraint } from './milp';
 import { describeDemand } from './risk';
 import { countLevels, keptOfferings, makeOption, sizingOf, type OptionContext, type Sizing } from './choices';
 import type { EgressPrices } from '../catalog/egress';
+import { colocateGroups, type Colocation } from './colocate';
 
 /**
  * Model building: turns the pipeline's inputs into the optimisation problem — the workloads
@@ -80,8 +81,11 @@ export interface Problem {
   frees: Free[];
   fixeds: Fixed[];
   spreads: Spread[];
-  /** Free workloads outside every spread group. */
+  /** Decision units outside every spread group: free workloads, and one unit per colocated group. */
   ungrouped: Free[];
+  colocations: Colocation[];
+  /** Every decision unit: `ungrouped` and the spread groups' members. */
+  decisions: Free[];
 }
 
 function placementAllowed(rule: ResolvedRule, offering: Offering): boolean {
@@ -156,11 +160,13 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
   const stayMonthly = keepable ? currentMonthly : inPlace.length ? Math.min(...inPlace.map((o) => o.monthly)) : undefined;
   const groupRule = workload.group !== undefined ? config.groups[workload.group] : undefined;
   const inSpreadGroup = (groupRule?.minClouds ?? 1) > 1 || (groupRule?.minRegions ?? 1) > 1;
+  // A colocated group's moves pay back as a group (src/optimize/colocate.ts), not member by member.
+  const exempt = inSpreadGroup || groupRule?.colocate === true;
   let bestNoise: PlacementOption | undefined;
   const filtered = unfiltered.filter((o) => {
     if (o.isCurrent) return true;
     // A spread rule may need a move that does not pay back (the reason then names the group).
-    if (!inSpreadGroup && !paysBack(o, stayMonthly, config)) return false;
+    if (!exempt && !paysBack(o, stayMonthly, config)) return false;
     if (!keepable || !isNoise(o, currentMonthly, config)) return true;
     if (!bestNoise || compareOptions(o, bestNoise) < 0) bestNoise = o;
     return false;
@@ -212,7 +218,7 @@ export function buildProblem(input: PlanInput): Problem {
     else frees.push(classified);
   });
   if (input.config.budget.mode === 'headroom') priceRiskLexicographically(input.config, frees);
-  colocateGroups(input.config, frees, fixeds);
+  const colocations = colocateGroups(input.config, frees, fixeds);
   const { spreads, byGroup } = buildSpreads(input.config, fixeds);
   for (const free of frees) {
     const spread = free.workload.group !== undefined ? byGroup.get(free.workload.group) : undefined;
@@ -227,7 +233,14 @@ export function buildProblem(input: PlanInput): Problem {
     free.unfiltered = reduceOptions(free.unfiltered, scope);
     free.options = free.filtered;
   }
-  return { frees, fixeds, spreads, ungrouped: frees.filter((f) => f.spread === undefined) };
+  const units = colocations.map((c) => c.unit);
+  for (const unit of units) {
+    unit.filtered = reduceOptions(unit.filtered, { sameCloudOnly: false, keepPerScope: 1 });
+    unit.unfiltered = reduceOptions(unit.unfiltered, { sameCloudOnly: false, keepPerScope: 1 });
+    unit.options = unit.filtered;
+  }
+  const ungrouped = [...frees.filter((f) => f.spread === undefined && f.colocate === undefined), ...units];
+  return { frees, fixeds, spreads, ungrouped, colocations, decisions: [...ungrouped, ...spreads.flatMap((s) => s.members)] };
 }
 
 /**
@@ -251,53 +264,4 @@ function priceRiskLexicographically(config: StackfitConfig, frees: readonly Free
   }
   const pricePerLevel = Math.ceil(range + 1);
   for (const f of frees) for (const o of f.unfiltered) o.objective += pricePerLevel * o.risk * o.count;
-}
-
-/**
- * `colocate: true` groups move together or not at all: either every member stays in its place,
- * or every member goes to one common place. Decided before the solve, on the objective (the
- * group's least total over its feasible common places vs staying, a move only when the group's
- * one-off cost pays back within maxPaybackMonths); each member then keeps only its options there.
- */
-function colocateGroups(config: StackfitConfig, frees: readonly Free[], fixeds: readonly Fixed[]): void {
-  for (const [name, rule] of Object.entries(config.groups)) {
-    if (!rule.colocate) continue;
-    const where = `stackfit.yaml: groups.${name}.colocate`;
-    if ((rule.minClouds ?? 1) > 1 || (rule.minRegions ?? 1) > 1) {
-      throw new StackfitError(`group ${name} cannot be colocated and spread over ${rule.minClouds ?? 1} clouds / ${rule.minRegions ?? 1} regions at once`, where);
-    }
-    const members = frees.filter((f) => f.workload.group === name);
-    if (members.length === 0) continue;
-    const stuck = fixeds.some((f) => f.workload.group === name);
-    const home = (f: Free): string => placeOf(f.current.cloud, f.current.region);
-    const best = (f: Free, place: string): PlacementOption | undefined => {
-      let found: PlacementOption | undefined;
-      for (const o of f.options.some((x) => x.place === place) ? f.options : f.unfiltered) if (o.place === place && (!found || o.objective < found.objective)) found = o;
-      return found;
-    };
-    const stay = members.map((f) => best(f, home(f)));
-    let choice: { place?: string; value: number } | undefined = stay.every((o) => o) ? { value: stay.reduce((t, o) => t + o!.objective, 0) } : undefined;
-    const stayMonthly = stay.every((o) => o) ? stay.reduce((t, o) => t + o!.monthly, 0) : undefined;
-    if (!stuck) {
-      const places = new Set(members[0]!.unfiltered.map((o) => o.place));
-      for (const place of places) {
-        const picks = members.map((f) => best(f, place));
-        if (picks.some((o) => !o)) continue;
-        const value = picks.reduce((t, o) => t + o!.objective, 0);
-        const monthly = picks.reduce((t, o) => t + o!.monthly, 0);
-        const migration = picks.reduce((t, o) => t + o!.migration, 0);
-        const pays = stayMonthly === undefined || migration === 0 || (stayMonthly > monthly && migration / (stayMonthly - monthly) <= config.migration.maxPaybackMonths + 1e-9);
-        if (pays && (!choice || value < choice.value - 1e-9)) choice = { place, value };
-      }
-    }
-    if (!choice) throw new StackfitError(`group ${name} has no place where all its workloads fit${stuck ? ' (some of its workloads stay where they are)' : ''}, and cannot stay where it is`, where);
-    for (const f of members) {
-      const place = choice.place ?? home(f);
-      const keep = (list: PlacementOption[]) => list.filter((o) => o.place === place);
-      f.unfiltered = keep(f.unfiltered);
-      f.filtered = keep(f.filtered).length ? keep(f.filtered) : f.unfiltered;
-      f.options = f.filtered;
-      f.colocate = name;
-    }
-  }
 }
