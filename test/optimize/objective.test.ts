@@ -146,6 +146,8 @@ interface Best {
   objective: number;
   monthly: number;
   riskLevels: number;
+  /** Σ risk × instances of the plan, whatever the mode. */
+  riskTotal: number;
   /** Whether the payback rule had to give way to the budget. */
   gaveWay: boolean;
 }
@@ -170,8 +172,9 @@ function exhaustive(cases: readonly Case[], rules: readonly RuleSpec[], cfg: Sta
           if (new Set([...placesUsed].map((p) => p.split('/')[0])).size < (rule.minClouds ?? 1) || placesUsed.size < (rule.minRegions ?? 1)) return;
         }
         const objective = cheapest ? monthly : fixedMonthly + all.reduce((t, o) => t + o.objective, 0);
-        const riskLevels = headroom ? all.reduce((t, o) => t + o.risk * o.n, 0) : 0;
-        if (!best || riskLevels < best.riskLevels || (riskLevels === best.riskLevels && objective < best.objective - 1e-9)) best = { objective, monthly, riskLevels, gaveWay: false };
+        const riskTotal = all.reduce((t, o) => t + o.risk * o.n, 0);
+        const riskLevels = headroom ? riskTotal : 0;
+        if (!best || riskLevels < best.riskLevels || (riskLevels === best.riskLevels && objective < best.objective - 1e-9)) best = { objective, monthly, riskLevels, riskTotal, gaveWay: false };
         return;
       }
       for (const option of pick(units[u]!)) {
@@ -210,7 +213,7 @@ function evaluate(plan: Plan, cases: readonly Case[], rules: readonly RuleSpec[]
     }
   }
   if (cfg.budget.maxMonthlyCost !== undefined) expect(plan.totals.monthlyAfter).toBeLessThanOrEqual(cfg.budget.maxMonthlyCost + 1e-6);
-  return { objective, monthly: plan.totals.monthlyAfter, riskLevels: cfg.budget.mode === 'headroom' ? riskLevels : 0, gaveWay };
+  return { objective, monthly: plan.totals.monthlyAfter, riskLevels: cfg.budget.mode === 'headroom' ? riskLevels : 0, riskTotal: riskLevels, gaveWay };
 }
 
 function randomInstance(seed: number): { cases: Case[]; rules: RuleSpec[]; cfg: StackfitConfig; budget?: { fraction: number; headroom: boolean } } {
@@ -245,7 +248,8 @@ function randomInstance(seed: number): { cases: Case[]; rules: RuleSpec[]; cfg: 
   }
   // The budget is set later, relative to the budget-free optimum, so that it binds often.
   const headroom = r() < 0.3;
-  // fraction: where between the cheapest plan (0) and the budget-free optimum (1) the budget lies.
+  // fraction: where between the cheapest plan (0) and the budget-free optimum (1) the budget lies
+  // (headroom mode: 0.3 × fraction above the cheapest plan).
   const budget = r() < 0.7 ? { fraction: headroom ? r() * 3 : r() * 1.1 - 0.1, headroom } : undefined;
   const cfg = config({
     allowMove: true,
@@ -265,7 +269,7 @@ function randomInstance(seed: number): { cases: Case[]; rules: RuleSpec[]; cfg: 
 
 describe('solvePlan optimality over the whole objective', () => {
   it('matches exhaustive search on 600 random instances (counts, survive, steps, risk price, headroom, payback, spread, colocate, budgets)', () => {
-    const seen = { infeasible: 0, binding: 0, colocatedBinding: 0, headroom: 0, gaveWay: 0, colocatedMoves: 0, countChanges: 0, riskPriced: 0 };
+    const seen = { riskTraded: 0, infeasible: 0, binding: 0, colocatedBinding: 0, headroom: 0, gaveWay: 0, colocatedMoves: 0, countChanges: 0, riskPriced: 0 };
     for (let seed = 1; seed <= 600; seed++) {
       const instance = randomInstance(seed);
       const { cases, rules } = instance;
@@ -276,7 +280,10 @@ describe('solvePlan optimality over the whole objective', () => {
           ? config({
               ...instance.cfg,
               budget: {
-                maxMonthlyCost: Math.round((cheapest.monthly + instance.budget.fraction * (unbudgeted.monthly - cheapest.monthly)) * 100) / 100,
+                // Headroom mode spends the budget on less risk: give it room above the cheapest plan.
+                maxMonthlyCost: instance.budget.headroom
+                  ? Math.round(cheapest.monthly * (1 + instance.budget.fraction * 0.3) * 100) / 100
+                  : Math.round((cheapest.monthly + instance.budget.fraction * (unbudgeted.monthly - cheapest.monthly)) * 100) / 100,
                 ...(instance.budget.headroom && { mode: 'headroom' }),
               },
             })
@@ -300,7 +307,12 @@ describe('solvePlan optimality over the whole objective', () => {
         seen.colocatedMoves++;
         expect(new Set(data.map((it) => `${it.chosen!.cloud}/${it.chosen!.region}`)).size, `seed ${seed}`).toBe(1);
       }
-      if (cfg.budget.mode === 'headroom') seen.headroom++;
+      if (cfg.budget.mode === 'headroom') {
+        seen.headroom++;
+        // Headroom bought: the cost-optimal plan within the same budget carries more risk.
+        const costFirst = exhaustive(cases, rules, config({ ...cfg, budget: { maxMonthlyCost: cfg.budget.maxMonthlyCost } }));
+        if (costFirst && costFirst.riskTotal > reference.riskLevels) seen.riskTraded++;
+      }
       if (reference.gaveWay) seen.gaveWay++;
       if (plan.items.some((it) => it.countAfter !== undefined)) seen.countChanges++;
       if (rules.some((rule) => rule.riskAversion)) seen.riskPriced++;
@@ -314,6 +326,7 @@ describe('solvePlan optimality over the whole objective', () => {
     expect(seen.binding).toBeGreaterThan(40);
     expect(seen.colocatedBinding).toBeGreaterThan(10);
     expect(seen.headroom).toBeGreaterThan(10);
+    expect(seen.riskTraded).toBeGreaterThan(10);
     expect(seen.colocatedMoves).toBeGreaterThan(5);
     expect(seen.countChanges).toBeGreaterThan(20);
     expect(seen.riskPriced).toBeGreaterThan(50);
