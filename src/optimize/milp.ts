@@ -53,8 +53,16 @@ export interface BlockSolution {
   constraints: number;
 }
 
-/** Builds and solves one yalps model for a block of coupled workloads. */
-export function solveBlock(block: BlockModel): BlockSolution {
+/** A block as a linear model: minimise `cost`; integer and binary columns named. The yalps shape, also written for HiGHS. */
+export interface LinearModel {
+  constraints: Map<string, Constraint>;
+  variables: Map<string, Coefficients>;
+  integers: Set<string>;
+  binaries: Set<string>;
+}
+
+/** Builds the linear model of a block of coupled workloads (one-choice rows, class counts, spread indicators, budget). */
+export function buildBlockModel(block: BlockModel): LinearModel {
   const lambda = block.lambda ?? 0;
   // In "cheapest" mode the objective is still added with a tiny weight so ties keep the better plan.
   const cost = (o: PlacementOption): number =>
@@ -145,6 +153,21 @@ export function solveBlock(block: BlockModel): BlockSolution {
   });
 
   if (block.maxMonthly !== undefined) constraints.set('budget', { max: block.maxMonthly });
+  return { constraints, variables, integers: integerVars, binaries: binaryVars };
+}
+
+/** What a MILP solver returns for a linear model: status, optimum, column values. */
+export interface LinearResult {
+  status: 'optimal' | 'infeasible' | 'timedout';
+  value: number;
+  values: ReadonlyMap<string, number>;
+}
+
+/** A solver for linear models: yalps by default; `solveWithHighs` (src/optimize/highs.ts) when loaded. */
+export type LinearSolver = (model: LinearModel, options: { relax: boolean; timeoutMs?: number }) => LinearResult;
+
+export const solveWithYalps: LinearSolver = (model, options) => {
+  const { constraints, variables } = model;
 
   const solution = solve(
     {
@@ -152,17 +175,29 @@ export function solveBlock(block: BlockModel): BlockSolution {
       objective: 'cost',
       constraints,
       variables,
-      ...(block.relax ? {} : { binaries: binaryVars, integers: integerVars }),
+      ...(options.relax ? {} : { binaries: model.binaries, integers: model.integers }),
     },
     {
       // Large blocks need more pivots than the default 8192; a timeout bounds branch-and-bound.
       maxPivots: 1_000_000,
       maxIterations: 1_000_000,
-      ...(block.timeoutMs !== undefined && { timeout: block.timeoutMs }),
+      ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
     },
   );
+  let status: LinearResult['status'];
+  if (solution.status === 'optimal') status = 'optimal';
+  else if (solution.status === 'infeasible') status = 'infeasible';
+  // A time-out may come with an incumbent (finite result) or none (NaN): the caller decides.
+  else if (solution.status === 'timedout') status = 'timedout';
+  else throw new Error(`yalps returned ${solution.status} for a ${variables.size}-variable block`);
+  return { status, value: solution.result, values: new Map(solution.variables) };
+};
 
-  const values = new Map(solution.variables);
+/** Builds and solves one model for a block of coupled workloads (yalps unless another solver is given). */
+export function solveBlock(block: BlockModel, solver: LinearSolver = solveWithYalps): BlockSolution {
+  const model = buildBlockModel(block);
+  const solution = solver(model, { relax: block.relax === true, ...(block.timeoutMs !== undefined && { timeoutMs: block.timeoutMs }) });
+  const values = solution.values;
   const choices = block.items.map((item, i) => {
     let bestIndex = -1;
     let bestValue = 0.5;
@@ -177,19 +212,12 @@ export function solveBlock(block: BlockModel): BlockSolution {
   });
   const classCounts = (block.classes ?? []).map((cls, c) => cls.options.map((_, j) => Math.round(values.get(`n${c}:${j}`) ?? 0)));
 
-  let status: BlockSolution['status'];
-  if (solution.status === 'optimal') status = 'optimal';
-  else if (solution.status === 'infeasible') status = 'infeasible';
-  // A time-out may come with an incumbent (finite result) or none (NaN): the caller decides.
-  else if (solution.status === 'timedout') status = 'timedout';
-  else throw new Error(`yalps returned ${solution.status} for a ${variables.size}-variable block`);
-
   return {
-    status,
-    value: solution.result,
+    status: solution.status,
+    value: solution.value,
     choices,
     classCounts,
-    variables: variables.size,
-    constraints: constraints.size,
+    variables: model.variables.size,
+    constraints: model.constraints.size,
   };
 }
