@@ -11,6 +11,7 @@ import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
 import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageRange, type UsageResult, type UsageSeries, type UsageSource, type Workload } from './model';
 import { riskOf, solvePlan } from './optimize';
+import { highsSolver, loadHighs } from './optimize/highs';
 import { demandPerInstance, sizingOf } from './optimize/choices';
 import { loadEgressPrices } from './catalog/egress';
 import { inventoryFromProgram } from './stack/demo';
@@ -128,7 +129,9 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     if (demand.status === 'ok') candidates.set(workload.urn, candidatesOf(workload, demand, rule, catalog, offering, config, series.cpuCores));
   }
   const egress = loadEgressPrices();
-  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack, currentUnfit, ...(egress && { egress }) });
+  // A budget couples the workloads: its core MILP (when the exact DP outgrows its limits) goes to HiGHS.
+  const coreSolver = config.budget.maxMonthlyCost !== undefined ? { name: 'HiGHS', solve: highsSolver(await loadHighs()) } : undefined;
+  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack, currentUnfit, ...(egress && { egress }), ...(coreSolver && { coreSolver }) });
   addAlternatives(plan, rules, catalog, cpuUsage);
   explainPrices(plan, unpriced, cpuUsage);
   const pools = await planPools({ plan, config, catalog, source: input.poolUsage ?? poolSourceFor(config, input.usage), range: usageRange(config, now) });

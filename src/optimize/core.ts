@@ -304,7 +304,7 @@ export function solveBudgetCore(state: SolveState, budget: number, fixedMonthly:
   for (const o of settled.values()) settledObjective += o.objective;
 
   const built = buildStages(state, classes, active, group, inc, gap, lambdaStar);
-  const pareto = built ? paretoKnapsack(built.stages, coreBudget, gap) : 'too-large';
+  const pareto = built ? paretoKnapsack(built.stages, coreBudget, gap, state.paretoStateLimit) : 'too-large';
   if (built && pareto !== 'too-large') state.models.pareto = { stages: built.stages.length, choices: built.stages.reduce((n, s) => n + s.length, 0) };
   if (built && pareto !== 'too-large' && pareto !== undefined && pareto.objective + settledObjective <= upper + tolerance) {
     for (const [f, o] of settled) chosen.set(f, o);
@@ -318,8 +318,12 @@ export function solveBudgetCore(state: SolveState, budget: number, fixedMonthly:
   }
   const core = recordSolve(
     state,
-    solveBlock({ items: group.items, classes: classes.map((c) => c.cls), spreads: active.map((s) => s.constraint), maxMonthly: coreBudget, timeoutMs: state.timeoutMs }),
+    solveBlock(
+      { items: group.items, classes: classes.map((c) => c.cls), spreads: active.map((s) => s.constraint), maxMonthly: coreBudget, timeoutMs: state.timeoutMs },
+      state.coreSolver.solve,
+    ),
   );
+  state.models.core = state.coreSolver.name;
   const coreValue = (Number.isFinite(core.value) ? core.value : Number.POSITIVE_INFINITY) + settledObjective;
   if (core.status !== 'infeasible' && coreValue <= upper + tolerance) {
     for (const [f, o] of settled) chosen.set(f, o);

@@ -2,7 +2,7 @@ import type { Plan } from '../model';
 import { StackfitError } from '../model';
 import type { ResolvedRule } from '../config/rules';
 import { argminObjective, type PlacementOption } from './options';
-import { solveBlock, type BlockSolution, type ChoiceItem } from './milp';
+import { solveBlock, solveWithYalps, type BlockSolution, type ChoiceItem, type LinearSolver } from './milp';
 import { diagnoseSpread } from './spread';
 import type { Free, Problem, Spread } from './problem';
 
@@ -15,6 +15,9 @@ import type { Free, Problem, Spread } from './problem';
 export interface SolveState {
   problem: Problem;
   timeoutMs: number;
+  /** Solver for the core fallback (yalps unless the caller loaded another). */
+  coreSolver: { name: string; solve: LinearSolver };
+  paretoStateLimit: number;
   status: Plan['solver']['status'];
   chosen: Map<Free, PlacementOption>;
   /** Lower bound over the free workloads (the fixed cost is added at the end). */
@@ -28,12 +31,16 @@ export interface SolvedModels {
   milp: { solves: number; largestVariables: number; largestConstraints: number; totalVariables: number; totalConstraints: number };
   /** Pareto dynamic programme over the budget core: stages and the largest frontier kept. */
   pareto?: { stages: number; choices: number };
+  /** The solver that ran the core MILP, when the Pareto DP outgrew its limits. */
+  core?: string;
 }
 
-export function newSolveState(problem: Problem, timeoutMs: number): SolveState {
+export function newSolveState(problem: Problem, timeoutMs: number, coreSolver?: { name: string; solve: LinearSolver }, paretoStateLimit = 200_000): SolveState {
   return {
+    paretoStateLimit,
     problem,
     timeoutMs,
+    coreSolver: coreSolver ?? { name: 'yalps', solve: solveWithYalps },
     status: problem.frees.length === 0 ? 'trivial' : 'optimal',
     chosen: new Map(),
     lpBound: 0,

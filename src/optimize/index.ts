@@ -25,7 +25,7 @@ export function solvePlan(input: PlanInput): Plan {
 
   const fixedMonthly = problem.fixeds.reduce((sum, f) => sum + (f.current ? f.current.monthlyUsd * f.workload.count : 0), 0);
   const budget = config.budget.maxMonthlyCost;
-  const state = newSolveState(problem, input.timeoutMs ?? 60_000);
+  const state = newSolveState(problem, input.timeoutMs ?? 60_000, input.coreSolver, input.paretoStateLimit);
   solveDecomposed(state);
   let monthly = 0;
   for (const o of state.chosen.values()) monthly += o.monthly;
@@ -71,7 +71,11 @@ export function solvePlan(input: PlanInput): Plan {
       ...solvedSize(state),
       millis: performance.now() - started,
       method: methodOf(state, coupled),
-      models: { closedForm: problem.ungrouped.length, milp: { solver: 'yalps', ...state.models.milp }, ...(state.models.pareto && { pareto: state.models.pareto }) },
+      models: {
+        closedForm: problem.ungrouped.length,
+        milp: { solver: state.models.core && state.models.core !== 'yalps' ? `yalps (spread groups), ${state.models.core} (core)` : 'yalps', ...state.models.milp },
+        ...(state.models.pareto && { pareto: state.models.pareto }),
+      },
     },
   };
 }
@@ -94,7 +98,7 @@ function methodOf(state: SolveState, coupled: boolean): string {
   if (state.problem.spreads.some((s) => s.members.length > 0)) parts.push('yalps MILP per spread group');
   if (coupled) {
     parts.push('Lagrangian relaxation of the budget row with reduced-cost fixing');
-    parts.push(state.models.pareto ? 'Pareto dynamic programme over the core' : 'yalps branch-and-bound over the core');
+    parts.push(state.models.core ? `${state.models.core} branch-and-bound over the core (the Pareto DP outgrew its limits)` : 'Pareto dynamic programme over the core');
   }
   return parts.join(' + ');
 }

@@ -2,7 +2,7 @@ import { StackfitError, type Demand, type Offering, type PlanAction, type Skippe
 import type { StackfitConfig } from '../config/schema';
 import { ruleFor, type ResolvedRule } from '../config/rules';
 import { compareOptions, offeringKey, placeOf, reduceOptions, type PlacementOption } from './options';
-import type { SpreadConstraint } from './milp';
+import type { LinearSolver, SpreadConstraint } from './milp';
 import { describeDemand } from './risk';
 import { countLevels, keptOfferings, makeOption, sizingOf, type OptionContext, type Sizing } from './choices';
 import type { EgressPrices } from '../catalog/egress';
@@ -32,6 +32,14 @@ export interface PlanInput {
   egress?: EgressPrices;
   /** Workloads whose current size cannot carry their demand for a reason vCPUs do not show (a burstable size's credits), by URN. */
   currentUnfit?: ReadonlyMap<string, string>;
+  /**
+   * The MILP solver for the budget core when the Pareto DP outgrows its limits (default yalps).
+   * The pipeline passes HiGHS when a budget is set (`loadHighs`, src/optimize/highs.ts): measured
+   * faster and exact where yalps times out (docs/optimizer.md, bench/solver-compare.ts).
+   */
+  coreSolver?: { name: string; solve: LinearSolver };
+  /** Most partial plans the Pareto DP keeps before handing the core to the MILP solver (default 200,000; 0 forces the MILP). */
+  paretoStateLimit?: number;
 }
 
 /** A workload the solver chooses for. */

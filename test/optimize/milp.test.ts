@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Offering } from '../../src/model';
-import { solveBlock, type ChoiceClass, type ChoiceItem } from '../../src/optimize/milp';
+import { solveBlock, solveWithYalps, type ChoiceClass, type ChoiceItem, type LinearSolver } from '../../src/optimize/milp';
+import * as milp from '../../src/optimize/milp';
+import { highsSolver, loadHighs, toLpFormat } from '../../src/optimize/highs';
 import { placeOf, type PlacementOption } from '../../src/optimize/options';
 import { offering, rng } from './helpers';
 
@@ -16,8 +18,17 @@ function option(o: Offering, migration: number): PlacementOption {
   return { offering: o, count: 1, risk: 0, cloud: o.cloud, place: placeOf(o.cloud, o.region), monthly: o.monthlyUsd, migration, objective: o.monthlyUsd + migration / 12, isCurrent: migration === 0 };
 }
 
+let highs: Awaited<ReturnType<typeof loadHighs>> | undefined;
+beforeAll(async () => {
+  highs = await loadHighs();
+});
+const SOLVERS: [string, LinearSolver][] = [
+  ['yalps', solveWithYalps],
+  ['HiGHS', (model, options) => highsSolver(highs!)(model, options)],
+];
+
 describe('solveBlock (the branch-and-bound fallback for the budget core)', () => {
-  it('matches enumeration on blocks mixing a spread group, classes of identical workloads and a budget', () => {
+  it.each(SOLVERS)('matches enumeration on blocks mixing a spread group, classes of identical workloads and a budget (%s)', (_name, solver) => {
     for (let seed = 1; seed <= 40; seed++) {
       const r = rng(seed);
       const pick = () => option(OFFERINGS[Math.floor(r() * OFFERINGS.length)]!, [0, 50, 150][Math.floor(r() * 3)]!);
@@ -49,7 +60,7 @@ describe('solveBlock (the branch-and-bound fallback for the budget core)', () =>
       };
       itemPicks(0, []);
 
-      const solution = solveBlock({ items, classes, spreads: [spread], maxMonthly: budget });
+      const solution = solveBlock({ items, classes, spreads: [spread], maxMonthly: budget }, solver);
       if (best === Number.POSITIVE_INFINITY) {
         expect(solution.status, `seed ${seed}`).toBe('infeasible');
         continue;
@@ -58,5 +69,18 @@ describe('solveBlock (the branch-and-bound fallback for the budget core)', () =>
       expect(solution.value, `seed ${seed}`).toBeCloseTo(best, 6);
       solution.classCounts.forEach((counts, c) => expect(counts.reduce((a, b) => a + b, 0)).toBe(classes[c]!.size));
     }
+  });
+
+  it('writes the model HiGHS reads in CPLEX LP format: objective, rows, integer and binary columns', () => {
+    const items: ChoiceItem[] = [{ options: [option(OFFERINGS[0]!, 0), option(OFFERINGS[3]!, 150)] }];
+    const classes: ChoiceClass[] = [{ options: [option(OFFERINGS[1]!, 0), option(OFFERINGS[2]!, 50)], size: 3 }];
+    const { buildBlockModel } = milp;
+    const { text, columns } = toLpFormat(buildBlockModel({ items, classes, spreads: [], maxMonthly: 500 }), false);
+    expect(columns).toEqual(['x0:0', 'x0:1', 'n0:0', 'n0:1']);
+    expect(text).toMatch(/^Minimize\n obj: \+ [\d.]+ c0 \+ [\d.]+ c1/);
+    expect(text).toContain(' c0 + 1 c1 = 1');
+    expect(text).toContain(' c2 + 1 c3 = 3');
+    expect(text).toMatch(/<= 500\n/);
+    expect(text).toContain('General\n c2 c3\nBinary\n c0 c1\nEnd');
   });
 });

@@ -1,9 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { solve } from 'yalps';
 import { StackfitError, type Offering, type Plan } from '../../src/model';
 import { solvePlan } from '../../src/optimize';
 import type { StackfitConfig } from '../../src/config/schema';
+import { highsSolver, loadHighs } from '../../src/optimize/highs';
 import { config, demand, offering, planInput, rng, workload, type Case } from './helpers';
+
+let highs: Awaited<ReturnType<typeof loadHighs>> | undefined;
+beforeAll(async () => {
+  highs = await loadHighs();
+});
 
 // Real offerings in seven places across the three clouds.
 const POOL: Offering[] = [
@@ -207,6 +213,14 @@ describe('solvePlan optimality', () => {
       expect(plan.solver.status).toBe('optimal');
       expect(plan.solver.objective, `seed ${seed}`).toBeCloseTo(reference.result, 5);
       checkPlanMeetsRules(plan, cases, cfg);
+      // The same with the core handed to the MILP solver (the DP's limit set to 0), on HiGHS.
+      const viaHighs = solvePlan({ ...planInput(cases, cfg), coreSolver: { name: 'HiGHS', solve: highsSolver(highs!) }, paretoStateLimit: 0 });
+      expect(viaHighs.solver.objective, `seed ${seed} via HiGHS`).toBeCloseTo(reference.result, 5);
+      if (plan.solver.objective > 0 && directModel(cases, { ...cfg, budget: {} }).result < reference.result - 1e-6) {
+        expect(viaHighs.solver.method).toContain('HiGHS branch-and-bound over the core');
+        expect(viaHighs.solver.models!.milp.solver).toBe('yalps (spread groups), HiGHS (core)');
+      }
+      checkPlanMeetsRules(viaHighs, cases, cfg);
       if (directModel(cases, { ...cfg, budget: {} }).result < reference.result - 1e-6) binding++;
     }
     expect(binding).toBeGreaterThan(2);
