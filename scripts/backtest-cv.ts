@@ -5,7 +5,7 @@
  * Datasets: Azure V1 (50 VMs), Bitbrains Rnd (10 VMs) and the 30 extra Bitbrains VMs (21 of them
  * long enough). Candidates: every combination of recency half-life, memory margin over the
  * peak, trend on/off and seasonal slots on/off (`ModelSettings`). For each held-out dataset,
- * the candidate is chosen on the OTHER two only:
+ * the candidate is chosen on the OTHER two only (`leaveOneDatasetOut`, src/backtest/cv.ts):
  *   1. eligible: on each of them, no more CPU under-provisioning and no more memory overruns
  *      than Compute-Optimizer-style (P99.5 + 20 %);
  *   2. best: the highest mean savings share over them (each dataset weighs the same);
@@ -16,6 +16,7 @@
 import path from 'node:path';
 import { BASELINES, runBacktest } from '../src/backtest/index';
 import type { MethodSpec, MethodTotals } from '../src/backtest/index';
+import { leaveOneDatasetOut } from '../src/backtest/cv';
 import { DEFAULT_MODEL } from '../src/forecast/index';
 import type { ModelSettings } from '../src/forecast/index';
 
@@ -64,31 +65,20 @@ for (const d of DATASETS) {
   rows.set(d.name, { co: totals.methods[0]!, byCandidate: totals.methods.slice(1) });
 }
 
-const eligible = (i: number, on: readonly string[]): boolean =>
-  on.every((name) => {
-    const r = rows.get(name)!;
-    const c = r.byCandidate[i]!;
-    return c.cpuUnderIntervals <= r.co.cpuUnderIntervals && c.memoryOverrunIntervals <= r.co.memoryOverrunIntervals;
-  });
-const meanSavings = (i: number, on: readonly string[]): number => on.reduce((s, name) => s + rows.get(name)!.byCandidate[i]!.savingsShare, 0) / on.length;
-
 const fmt = (t: MethodTotals): string =>
   `$${t.savingsUsd.toFixed(2)} (${(t.savingsShare * 100).toFixed(1)} %), CPU ${t.cpuUnderIntervals}, mem ${t.memoryOverrunIntervals}`;
 
-const folds = DATASETS.map((held) => {
-  const train = DATASETS.filter((d) => d !== held).map((d) => d.name);
-  let best = -1;
-  for (let i = 0; i < models.length; i++) {
-    if (!eligible(i, train)) continue;
-    if (best < 0 || meanSavings(i, train) > meanSavings(best, train) + 1e-12) best = i;
-  }
-  const r = rows.get(held.name)!;
+const names = DATASETS.map((d) => d.name);
+const scoresOf = (i: number): Record<string, MethodTotals> => Object.fromEntries(names.map((n) => [n, rows.get(n)!.byCandidate[i]!]));
+const baseline = Object.fromEntries(names.map((n) => [n, rows.get(n)!.co]));
+const folds = leaveOneDatasetOut(names, models.map((_, i) => scoresOf(i)), baseline).map((f) => {
+  const r = rows.get(f.heldOut)!;
   return {
-    heldOut: held.name,
-    chosen: best < 0 ? undefined : models[best]!,
-    chosenIsDefault: best === 0,
-    eligibleOnTraining: models.filter((_, i) => eligible(i, train)).length,
-    heldOutChosen: best < 0 ? undefined : r.byCandidate[best]!,
+    heldOut: f.heldOut,
+    chosen: f.chosen < 0 ? undefined : models[f.chosen]!,
+    chosenIsDefault: f.chosen === 0,
+    eligibleOnTraining: f.eligible,
+    heldOutChosen: f.chosen < 0 ? undefined : r.byCandidate[f.chosen]!,
     heldOutDefault: r.byCandidate[0]!,
     heldOutComputeOptimizer: r.co,
   };
