@@ -43,7 +43,15 @@ export function chooseOnTraining(candidates: readonly Record<string, CvScore>[],
   return { chosen, eligible };
 }
 
-/** One fold per dataset: chosen on all the others, to be scored on it. */
-export function leaveOneDatasetOut(datasets: readonly string[], candidates: readonly Record<string, CvScore>[], baseline: Record<string, CvScore>): CvFold[] {
-  return datasets.map((heldOut) => ({ heldOut, ...chooseOnTraining(candidates, baseline, datasets.filter((d) => d !== heldOut)) }));
+/**
+ * One fold per dataset: chosen on all the other datasets' score keys, to be scored on its own.
+ * `units` maps each dataset to the keys of its scores (one per training window, e.g.
+ * `azure-v1@21`), so that several splits of one dataset stay on the same side of a fold.
+ */
+export function leaveOneDatasetOut(units: Readonly<Record<string, readonly string[]>>, candidates: readonly Record<string, CvScore>[], baseline: Record<string, CvScore>): CvFold[] {
+  const datasets = Object.keys(units);
+  return datasets.map((heldOut) => ({
+    heldOut,
+    ...chooseOnTraining(candidates, baseline, datasets.filter((d) => d !== heldOut).flatMap((d) => units[d]!)),
+  }));
 }

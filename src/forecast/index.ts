@@ -36,14 +36,21 @@ export interface ForecastInput {
   model?: Partial<ModelSettings>;
 }
 
+export const TREND_MODES = ['project', 'recent', 'off'] as const;
+export type TrendMode = (typeof TREND_MODES)[number];
+
 /** The model choices that cross-validation compares (docs/backtest.md); the defaults won. */
 export interface ModelSettings {
   /** Recency half-life in days (Infinity: every sample weighs the same). */
   halfLifeDays: number;
   /** Memory is never below the observed peak × (1 + this). */
   memoryPeakMargin: number;
-  /** Project a significant upward trend (false: never). */
-  trend: boolean;
+  /**
+   * A significant upward trend: `project` lifts the percentile by slope × min(horizon, history)
+   * and to at least the last week's percentile; `recent` only to the last week's percentile (no
+   * extrapolation); `off` ignores it.
+   */
+  trend: TrendMode;
   /** Equal weight per hour-of-week / hour-of-day slot (false: one pooled distribution). */
   seasonal: boolean;
 }
@@ -82,7 +89,7 @@ export const FORECAST_SETTINGS = {
 export const DEFAULT_MODEL: Readonly<ModelSettings> = {
   halfLifeDays: FORECAST_SETTINGS.halfLifeDays,
   memoryPeakMargin: FORECAST_SETTINGS.memoryPeakMargin,
-  trend: true,
+  trend: 'off',
   seasonal: true,
 };
 
@@ -311,7 +318,7 @@ function levelOf(s: Samples, max: number, trend: Trend, p: number, slots: number
   const historyDays = (endMs - s.t[0]!) / DAY_MS;
   // Only growth is projected, no further than the history is long, and never past the observed
   // maximum: the trend lifts the percentile towards what the workload has already reached.
-  const projected = trend.slopePerDay > 0 ? trend.slopePerDay * Math.min(horizonDays, historyDays) : 0;
+  const projected = trend.slopePerDay > 0 && model.trend === 'project' ? trend.slopePerDay * Math.min(horizonDays, historyDays) : 0;
   // A significant growth is also never sized below the percentile of its last week.
   const recent = trend.slopePerDay > 0 ? recentPercentile(s, p) - q : 0;
   const shift = Math.max(0, Math.min(Math.max(projected, recent), max - q));
@@ -354,7 +361,7 @@ interface DimensionFit {
  * every dataset in cross-validation: docs/forecast.md).
  */
 function fitDimension(s: Samples, max: number, p: number, multiplier: number, days: number, horizonDays: number, model: ModelSettings): DimensionFit {
-  const peaks = model.trend ? dailyPeaks(s) : undefined;
+  const peaks = model.trend !== 'off' ? dailyPeaks(s) : undefined;
   const trendUpTo = (upTo: number): Trend => (peaks ? trendOfDays(peaks, upTo) : NO_TREND);
   const slots = (d: number): number => (model.seasonal ? slotsFor(d) : 1);
   const trend = trendUpTo(Infinity);
@@ -447,7 +454,10 @@ export function forecastDemand(input: ForecastInput): Demand {
   const cpuSorted = sortedCopy(cpu.v, POOL.cpuSorted);
   const cpuFit = fitDimension(cpu, cpuSorted[cpuSorted.length - 1]!, rule.cpuPercentile, cpuMultiplier, days, horizonDays, model);
   let cpuRequired = cpuFit.forecastPeak * cpuMultiplier;
-  if (cpuFit.shift > 0) notes.push(`CPU trend +${cpuFit.trend.slopePerDay.toPrecision(2)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): percentile lifted by ${cpuFit.shift.toPrecision(2)} vCPU, at most to the observed maximum`);
+  if (cpuFit.shift > 0) {
+    const how = model.trend === 'project' ? 'at most to the observed maximum' : "to the last week's percentile, not extrapolated";
+    notes.push(`CPU trend +${cpuFit.trend.slopePerDay.toPrecision(2)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): percentile lifted by ${cpuFit.shift.toPrecision(2)} vCPU, ${how}`);
+  }
   if (cpuBound) {
     // What it would use unconstrained is unknown: one step (×2) up at most, at least capacity + headroom.
     cpuRequired = Math.min(2 * capacity, Math.max(cpuRequired, capacity * (1 + rule.cpuHeadroom)));

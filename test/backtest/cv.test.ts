@@ -32,9 +32,21 @@ describe('leave-one-dataset-out choice of model settings', () => {
       { a: s(0.3, 5), b: s(0.2, 2), c: s(0.9, 0) }, // better only on c
       { a: s(0.3, 5), b: s(0.2, 2), c: s(0.1, 9) }, // unsafe only on c
     ];
-    const folds = leaveOneDatasetOut(['a', 'b', 'c'], candidates, baseline);
+    const folds = leaveOneDatasetOut({ a: ['a'], b: ['b'], c: ['c'] }, candidates, baseline);
     expect(folds.find((f) => f.heldOut === 'c')).toEqual({ heldOut: 'c', chosen: 0, eligible: 3 });
     expect(folds.find((f) => f.heldOut === 'a')!.chosen).toBe(1);
+  });
+
+  it('keeps every training window of a dataset on the same side of the fold', () => {
+    // Dataset x scored with two training windows; candidate 1 is unsafe on x's second window only.
+    const base = { ...baseline, x14: s(0.1, 3), x21: s(0.1, 3) };
+    const candidates = [
+      { a: s(0.3, 5), b: s(0.2, 2), c: s(0.1, 0), x14: s(0.1, 3), x21: s(0.1, 3) },
+      { a: s(0.4, 5), b: s(0.3, 2), c: s(0.1, 0), x14: s(0.2, 3), x21: s(0.2, 4) },
+    ];
+    const folds = leaveOneDatasetOut({ a: ['a'], b: ['b'], x: ['x14', 'x21'] }, candidates, base);
+    expect(folds.find((f) => f.heldOut === 'a')!.chosen).toBe(0); // x21 is in training
+    expect(folds.find((f) => f.heldOut === 'x')!.chosen).toBe(1); // neither x window is
   });
 
   it('says so when nothing is eligible', () => {

@@ -155,9 +155,9 @@ describe('forecastDemand: the CPU level', () => {
     return { urn: workload.urn, cpuCores: { t: s.t, v }, source: 'reordered' };
   }
 
-  it('projects a significant growth, but never past the observed maximum', () => {
+  it('with trend projection on, projects a significant growth, but never past the observed maximum', () => {
     const usage = reordered(azure('1962655'), true);
-    const d = forecastDemand({ workload, usage, rule });
+    const d = forecastDemand({ workload, usage, rule, model: { trend: 'project' } });
     expect(d.notes.some((n) => /CPU trend \+.* \(significant, z \d/.test(n))).toBe(true);
     const lastWeek = sliceSeries(usage.cpuCores, usage.cpuCores.t.at(-1)! - 7 * 24 * HOUR, Infinity);
     expect(d.cpu.forecastPeak).toBeGreaterThanOrEqual(p995(lastWeek.v) - 1e-12);
@@ -175,8 +175,20 @@ describe('forecastDemand: the CPU level', () => {
       t.push(start + h * HOUR);
       v.push(1 + 0.05 * day + 0.2 * Math.sin((2 * Math.PI * (h % 24)) / 24) + (day === 19 ? 3 : 0));
     }
-    const d = forecastDemand({ workload, usage: { urn: workload.urn, cpuCores: { t, v }, source: 'synthetic ramp' }, rule });
+    const d = forecastDemand({ workload, usage: { urn: workload.urn, cpuCores: { t, v }, source: 'synthetic ramp' }, rule, model: { trend: 'project' } });
     expect(d.notes.find((n) => n.startsWith('CPU trend'))).toMatch(/^CPU trend \+0\.050 vCPU\/day/);
+  });
+
+  it('by default does not extrapolate a trend (cross-validated: it never helped out of sample); "recent" lifts only to the last week', () => {
+    const usage = reordered(azure('1962655'), true);
+    const byDefault = forecastDemand({ workload, usage, rule });
+    const projected = forecastDemand({ workload, usage, rule, model: { trend: 'project' } });
+    const recent = forecastDemand({ workload, usage, rule, model: { trend: 'recent' } });
+    expect(byDefault.notes.some((n) => n.startsWith('CPU trend'))).toBe(false);
+    expect(byDefault.cpu.forecastPeak).toBeLessThan(projected.cpu.forecastPeak);
+    const lastWeek = sliceSeries(usage.cpuCores, usage.cpuCores.t.at(-1)! - 7 * 24 * HOUR, Infinity);
+    expect(recent.cpu.forecastPeak).toBeGreaterThanOrEqual(p995(lastWeek.v) - 1e-12);
+    expect(recent.notes.some((n) => n.includes("last week's percentile, not extrapolated"))).toBe(true);
   });
 
   it('ignores an insignificant trend and never projects a decline', () => {
@@ -229,7 +241,7 @@ describe('forecastDemand: memory', () => {
     const wider = forecastDemand({ workload, usage, rule, model: { memoryPeakMargin: 0.1 } });
     expect(wider.memory!.required).toBeCloseTo(peak * 1.1, 9);
     // Every sample weighs the same: the level is the smallest sample with at least 99.5 % of the samples at or below it.
-    const plain = forecastDemand({ workload, usage, rule, model: { halfLifeDays: Infinity, seasonal: false, trend: false } });
+    const plain = forecastDemand({ workload, usage, rule, model: { halfLifeDays: Infinity, seasonal: false, trend: 'off' } });
     const sorted = sortedFinite(usage.cpuCores.v);
     expect(plain.cpu.forecastPeak).toBe(sorted[Math.ceil(0.995 * sorted.length - 1e-9) - 1]);
     const weighted = forecastDemand({ workload, usage, rule });
