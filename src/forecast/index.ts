@@ -6,8 +6,8 @@
  *    carries the same total weight, so the size covers every hour of the week, however unevenly
  *    the history samples them; within a slot, newer samples weigh more (half-life 14 days) but a
  *    quantile of thousands of samples is never moved by one burst;
- * 2. a trend only when it is significant (Mann–Kendall on daily peaks), projected no further
- *    than the history is long, and never downward;
+ * 2. no trend extrapolation by default (cross-validation: projecting a significant growth never
+ *    helped out of sample; `ModelSettings.trend` keeps it as an option, bounded and upward only);
  * 3. the configured headroom on top; a rolling back-test on the workload's own history (fit
  *    without the last week, check that week) gives the confidence;
  * 4. memory never below the observed peak (zeros are gaps) plus a margin;
