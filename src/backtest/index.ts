@@ -16,6 +16,7 @@ import { candidatesFor, loadCatalog } from '../catalog/index';
 import { isBurstable } from '../catalog/candidates';
 import type { Catalog } from '../catalog/index';
 import { forecastDemand } from '../forecast/index';
+import type { ModelSettings } from '../forecast/index';
 import { percentileSorted, sortedFinite } from '../forecast/stats';
 import { StackfitError } from '../model';
 import type { Demand, DimensionEvidence, Offering, Series, Workload } from '../model';
@@ -30,7 +31,7 @@ export type BacktestMethod = (typeof BACKTEST_METHODS)[number];
 
 /** Settings of one sizing method: stackfit with stackfit.yaml overrides, or a baseline rule. */
 export type MethodSpec =
-  | { method: 'stackfit'; label: string; config?: Record<string, unknown> }
+  | { method: 'stackfit'; label: string; config?: Record<string, unknown>; model?: Partial<ModelSettings> }
   | { method: 'computeOptimizer' | 'vpa'; label: string; percentile: number; headroom: number };
 
 export const BASELINES = {
@@ -320,6 +321,7 @@ function demandOf(p: Prepared, spec: MethodSpec, baseConfig: unknown): Demand {
       rule,
       now: new Date(p.split),
       capacity: { vcpu: p.current.vcpu, ...(p.trace.cappedAt !== undefined && { cpuCapped: true }) },
+      ...(spec.model && { model: spec.model }),
     });
   }
   // Baselines read memory as recorded, zeros included (that is what a percentile rule does).

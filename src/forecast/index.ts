@@ -6,8 +6,8 @@
  *    carries the same total weight, so the size covers every hour of the week, however unevenly
  *    the history samples them; within a slot, newer samples weigh more (half-life 14 days) but a
  *    quantile of thousands of samples is never moved by one burst;
- * 2. a trend only when it is significant (Mann–Kendall on daily peaks), projected no further
- *    than the history is long, and never downward;
+ * 2. no trend extrapolation by default (cross-validation: projecting a significant growth never
+ *    helped out of sample; `ModelSettings.trend` keeps it as an option, bounded and upward only);
  * 3. the configured headroom on top; a rolling back-test on the workload's own history (fit
  *    without the last week, check that week) gives the confidence;
  * 4. memory never below the observed peak (zeros are gaps) plus a margin;
@@ -15,7 +15,8 @@
  */
 import type { Confidence, Demand, DimensionEvidence, Series, UsageSeries, Workload } from '../model';
 import type { ResolvedRule } from '../config/rules';
-import { percentiles, percentileSorted } from './stats';
+import { TheilSenRegression } from 'ml-regression';
+import { percentileSorted, weightedQuantileInPlace } from './stats';
 
 export interface ForecastInput {
   workload: Workload;
@@ -28,6 +29,30 @@ export interface ForecastInput {
    * censored (the workload may have wanted more), which is how CPU-bound workloads are found.
    */
   capacity?: { vcpu: number; memoryGiB?: number; cpuCapped?: boolean };
+  /**
+   * Overrides of the model's cross-validated choices, for the back-test's cross-validation
+   * (`scripts/backtest-cv.ts`); the pipeline never sets it.
+   */
+  model?: Partial<ModelSettings>;
+}
+
+export const TREND_MODES = ['project', 'recent', 'off'] as const;
+export type TrendMode = (typeof TREND_MODES)[number];
+
+/** The model choices that cross-validation compares (docs/backtest.md); the defaults won. */
+export interface ModelSettings {
+  /** Recency half-life in days (Infinity: every sample weighs the same). */
+  halfLifeDays: number;
+  /** Memory is never below the observed peak × (1 + this). */
+  memoryPeakMargin: number;
+  /**
+   * A significant upward trend: `project` lifts the percentile by slope × min(horizon, history)
+   * and to at least the last week's percentile; `recent` only to the last week's percentile (no
+   * extrapolation); `off` ignores it.
+   */
+  trend: TrendMode;
+  /** Equal weight per hour-of-week / hour-of-day slot (false: one pooled distribution). */
+  seasonal: boolean;
 }
 
 /** The model's fixed settings: the same for every workload (documented in docs/forecast.md). */
@@ -61,6 +86,13 @@ export const FORECAST_SETTINGS = {
   mediumConfidenceExceedance: 0.01,
 } as const;
 
+export const DEFAULT_MODEL: Readonly<ModelSettings> = {
+  halfLifeDays: FORECAST_SETTINGS.halfLifeDays,
+  memoryPeakMargin: FORECAST_SETTINGS.memoryPeakMargin,
+  trend: 'off',
+  seasonal: true,
+};
+
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const DAY_HOURS = 24;
@@ -76,14 +108,27 @@ interface Samples {
   v: Float64Array;
 }
 
-function samplesOf(series: Series, positiveOnly: boolean): Samples {
+/**
+ * Reused working memory. Allocating typed arrays per call (off-heap backing stores) cost more
+ * garbage-collection time than the arithmetic at 10,000 workloads. Safe because forecastDemand
+ * is synchronous and no pooled array outlives the call (the evidence keeps numbers only).
+ */
+const POOL = { cpuT: 0, cpuV: 1, memT: 2, memV: 3, cpuSorted: 4, memSorted: 5, peakDay: 6, peakEnd: 7, peakP95: 8, dayRun: 9 } as const;
+const pool: Float64Array[] = [];
+function pooled(slot: number, n: number): Float64Array {
+  let a = pool[slot];
+  if (!a || a.length < n) pool[slot] = a = new Float64Array(Math.max(n, 2 * (a?.length ?? 512)));
+  return a.subarray(0, n);
+}
+
+function samplesOf(series: Series, positiveOnly: boolean, tSlot: number, vSlot: number): Samples {
   let n = 0;
   for (let i = 0; i < series.v.length; i++) {
     const x = series.v[i]!;
     if (Number.isFinite(x) && (!positiveOnly || x > 0)) n++;
   }
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
+  const t = pooled(tSlot, n);
+  const v = pooled(vSlot, n);
   let j = 0;
   for (let i = 0; i < series.v.length; i++) {
     const x = series.v[i]!;
@@ -93,6 +138,13 @@ function samplesOf(series: Series, positiveOnly: boolean): Samples {
     }
   }
   return { t, v };
+}
+
+/** Ascending copy of `v` in a pooled buffer. */
+function sortedCopy(v: Float64Array, slot: number): Float64Array {
+  const out = pooled(slot, v.length);
+  out.set(v);
+  return out.sort();
 }
 
 function slice(s: Samples, from: number, to: number): Samples {
@@ -126,16 +178,31 @@ function recencyTable(halfLifeDays: number): Float64Array {
   return table;
 }
 
+/** Scratch buffers for the weighted quantile (values and weights, reordered in place), grown on demand. */
+let scratchValues = new Float64Array(1024);
+let scratchWeights = new Float64Array(1024);
+let scratchSlots = new Uint16Array(1024);
+const slotTotals = new Float64Array(WEEK_HOURS);
+
 /**
- * Weights of the seasonal, recency-weighted empirical distribution: recency 0.5^(age / half-life),
- * then normalised so that every seasonal slot that has samples carries the same total weight.
+ * The seasonal, recency-weighted empirical quantile (p in 0–100) of the samples: each sample
+ * weighs 0.5^(age / half-life), then the weights are normalised so that every seasonal slot
+ * that has samples carries the same total weight; the result is the smallest sample value whose
+ * weighted CDF reaches p %. O(n) (weighted quickselect on scratch copies, no sort).
  */
-export function seasonalWeights(s: Samples, slots: number, endMs: number, halfLifeDays: number): Float64Array {
+export function seasonalQuantile(s: Samples, slots: number, endMs: number, halfLifeDays: number, p: number): number {
   const n = s.t.length;
-  const w = new Float64Array(n);
-  const slotTotal = new Float64Array(slots);
+  if (scratchValues.length < n) {
+    const size = Math.max(n, 2 * scratchValues.length);
+    scratchValues = new Float64Array(size);
+    scratchWeights = new Float64Array(size);
+    scratchSlots = new Uint16Array(size);
+  }
+  const v = scratchValues;
+  const w = scratchWeights;
+  const slotOf = scratchSlots;
+  slotTotals.fill(0, 0, slots);
   const slotOffset = slots === WEEK_HOURS ? WEEK_OFFSET_HOURS : 0;
-  const slotOf = new Uint16Array(n);
   const table = recencyTable(halfLifeDays);
   const endHour = Math.floor(endMs / HOUR_MS);
   for (let i = 0; i < n; i++) {
@@ -143,35 +210,12 @@ export function seasonalWeights(s: Samples, slots: number, endMs: number, halfLi
     const r = table[Math.min(table.length - 1, Math.max(0, endHour - hour))]!;
     const slot = slots > 1 ? (hour + slotOffset) % slots : 0;
     slotOf[i] = slot;
+    v[i] = s.v[i]!;
     w[i] = r;
-    slotTotal[slot]! += r;
+    slotTotals[slot]! += r;
   }
-  for (let i = 0; i < n; i++) w[i] = w[i]! / slotTotal[slotOf[i]!]!;
-  return w;
-}
-
-/**
- * Weighted quantile (p in 0–100): the smallest sample value x whose weighted CDF reaches p %.
- * `sorted` is `v` in ascending order; binary search over it, O(n log n) without an index sort.
- */
-export function weightedQuantile(v: Float64Array, w: Float64Array, sorted: Float64Array, p: number): number {
-  const n = v.length;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += w[i]!;
-  const target = (Math.min(100, Math.max(0, p)) / 100) * total - 1e-12 * total;
-  const cdf = (x: number): number => {
-    let acc = 0;
-    for (let i = 0; i < n; i++) if (v[i]! <= x) acc += w[i]!;
-    return acc;
-  };
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cdf(sorted[mid]!) >= target) hi = mid;
-    else lo = mid + 1;
-  }
-  return sorted[lo]!;
+  for (let i = 0; i < n; i++) w[i] = w[i]! / slotTotals[slotOf[i]!]!;
+  return weightedQuantileInPlace(v, w, n, p);
 }
 
 interface Trend {
@@ -193,17 +237,17 @@ export function dailyTrend(s: Samples): Trend {
 interface DailyPeaks {
   /** Day number (Unix days) and the end (exclusive) of its samples in the series. */
   day: Float64Array;
-  end: Uint32Array;
+  end: Float64Array;
   p95: Float64Array;
 }
 
 function dailyPeaks(s: Samples): DailyPeaks {
   const n = s.t.length;
   const maxDays = n > 0 ? Math.floor(s.t[n - 1]! / DAY_MS) - Math.floor(s.t[0]! / DAY_MS) + 1 : 0;
-  const day = new Float64Array(maxDays);
-  const end = new Uint32Array(maxDays);
-  const p95 = new Float64Array(maxDays);
-  const scratch = new Float64Array(Math.min(n, 24 * 12 * 2));
+  const day = pooled(POOL.peakDay, maxDays);
+  const end = pooled(POOL.peakEnd, maxDays);
+  const p95 = pooled(POOL.peakP95, maxDays);
+  const scratch = pooled(POOL.dayRun, Math.min(n, 24 * 12 * 2));
   let k = 0;
   // Samples are in time order: each day is one contiguous run.
   let from = 0;
@@ -214,7 +258,7 @@ function dailyPeaks(s: Samples): DailyPeaks {
     if (to - from >= 6) {
       const run = to - from <= scratch.length ? scratch.subarray(0, to - from) : new Float64Array(to - from);
       run.set(s.v.subarray(from, to));
-      run.sort();
+      sortSmall(run);
       day[k] = d;
       end[k] = to;
       p95[k++] = percentileSorted(run, 95);
@@ -224,14 +268,33 @@ function dailyPeaks(s: Samples): DailyPeaks {
   return { day: day.subarray(0, k), end: end.subarray(0, k), p95: p95.subarray(0, k) };
 }
 
+/** Ascending sort in place: insertion sort for a day of hourly points (no call overhead), else native. */
+function sortSmall(a: Float64Array): void {
+  if (a.length > 48) {
+    a.sort();
+    return;
+  }
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > x) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
 /**
  * Mann–Kendall test on the daily peaks whose samples end at or before `upTo` (an index into the
  * series), Theil–Sen slope when significant.
  */
+const NO_TREND: Trend = { slopePerDay: 0, z: 0 };
+
 function trendOfDays(d: DailyPeaks, upTo: number): Trend {
   let n = 0;
   while (n < d.day.length && d.end[n]! <= upTo) n++;
-  if (n < FORECAST_SETTINGS.trendMinDays) return { slopePerDay: 0, z: 0 };
+  if (n < FORECAST_SETTINGS.trendMinDays) return NO_TREND;
   const x = d.day;
   const y = d.p95;
   let sum = 0;
@@ -240,27 +303,25 @@ function trendOfDays(d: DailyPeaks, upTo: number): Trend {
   const variance = (n * (n - 1) * (2 * n + 5)) / 18;
   const z = sum === 0 ? 0 : (sum - Math.sign(sum)) / Math.sqrt(variance);
   if (Math.abs(z) <= FORECAST_SETTINGS.trendZ) return { slopePerDay: 0, z };
-  const slopes = new Float64Array((n * (n - 1)) / 2);
-  let k = 0;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) slopes[k++] = (y[j]! - y[i]!) / (x[j]! - x[i]!);
-  return { slopePerDay: percentileSorted(slopes.sort(), 50), z };
+  // Theil–Sen (median of pairwise slopes): robust to a burst day, unlike least squares.
+  return { slopePerDay: new TheilSenRegression(x.subarray(0, n), y.subarray(0, n)).slope, z };
 }
 
 /**
  * The sized level of one dimension from `s` (ascending in time) for a horizon of `horizonDays`:
- * the seasonal recency-weighted quantile plus the projected significant growth.
+ * the seasonal recency-weighted quantile plus the projected significant growth. `max` is the
+ * largest sample of `s`.
  */
-function levelOf(s: Samples, sorted: Float64Array, trend: Trend, p: number, slots: number, horizonDays: number): { level: number; shift: number } {
+function levelOf(s: Samples, max: number, trend: Trend, p: number, slots: number, horizonDays: number, model: ModelSettings): { level: number; shift: number } {
   const endMs = s.t[s.t.length - 1]!;
-  const w = seasonalWeights(s, slots, endMs, FORECAST_SETTINGS.halfLifeDays);
-  const q = weightedQuantile(s.v, w, sorted, p);
+  const q = seasonalQuantile(s, slots, endMs, model.halfLifeDays, p);
   const historyDays = (endMs - s.t[0]!) / DAY_MS;
   // Only growth is projected, no further than the history is long, and never past the observed
   // maximum: the trend lifts the percentile towards what the workload has already reached.
-  const projected = trend.slopePerDay > 0 ? trend.slopePerDay * Math.min(horizonDays, historyDays) : 0;
+  const projected = trend.slopePerDay > 0 && model.trend === 'project' ? trend.slopePerDay * Math.min(horizonDays, historyDays) : 0;
   // A significant growth is also never sized below the percentile of its last week.
   const recent = trend.slopePerDay > 0 ? recentPercentile(s, p) - q : 0;
-  const shift = Math.max(0, Math.min(Math.max(projected, recent), sorted[sorted.length - 1]! - q));
+  const shift = Math.max(0, Math.min(Math.max(projected, recent), max - q));
   return { level: q + shift, shift };
 }
 
@@ -299,10 +360,12 @@ interface DimensionFit {
  * size (lowering headroom where the held-out week was covered cost CPU under-provisioning on
  * every dataset in cross-validation: docs/forecast.md).
  */
-function fitDimension(s: Samples, sorted: Float64Array, p: number, multiplier: number, days: number, horizonDays: number): DimensionFit {
-  const peaks = dailyPeaks(s);
-  const trend = trendOfDays(peaks, Infinity);
-  const whole = levelOf(s, sorted, trend, p, slotsFor(days), horizonDays);
+function fitDimension(s: Samples, max: number, p: number, multiplier: number, days: number, horizonDays: number, model: ModelSettings): DimensionFit {
+  const peaks = model.trend !== 'off' ? dailyPeaks(s) : undefined;
+  const trendUpTo = (upTo: number): Trend => (peaks ? trendOfDays(peaks, upTo) : NO_TREND);
+  const slots = (d: number): number => (model.seasonal ? slotsFor(d) : 1);
+  const trend = trendUpTo(Infinity);
+  const whole = levelOf(s, max, trend, p, slots(days), horizonDays, model);
   const endMs = s.t[s.t.length - 1]!;
   const cut = endMs - FORECAST_SETTINGS.calibrationDays * DAY_MS;
   let k = 0;
@@ -311,10 +374,16 @@ function fitDimension(s: Samples, sorted: Float64Array, p: number, multiplier: n
   const result: DimensionFit = { forecastPeak: whole.level, trend, shift: whole.shift };
   if (fitDays >= FORECAST_SETTINGS.minFitDays && k < s.t.length) {
     const fit = slice(s, 0, k);
-    const level = levelOf(fit, Float64Array.from(fit.v).sort(), trendOfDays(peaks, k), p, slotsFor(fitDays), FORECAST_SETTINGS.calibrationDays).level;
+    const level = levelOf(fit, maxOf(fit.v), trendUpTo(k), p, slots(fitDays), FORECAST_SETTINGS.calibrationDays, model).level;
     result.heldOutExceedance = shareAbove(s.v.subarray(k), level * multiplier);
   }
   return result;
+}
+
+function maxOf(v: Float64Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < v.length; i++) if (v[i]! > m) m = v[i]!;
+  return m;
 }
 
 /** Margin multiplier for short histories (VPA-like): 1 + 1/days below 14 days, else 1. */
@@ -341,7 +410,7 @@ function pct(x: number): string {
 export function forecastDemand(input: ForecastInput): Demand {
   const { workload, usage, rule } = input;
   const base = { urn: workload.urn, horizonDays: rule.horizonDays };
-  const cpu = usage?.cpuCores ? samplesOf(usage.cpuCores, false) : undefined;
+  const cpu = usage?.cpuCores ? samplesOf(usage.cpuCores, false, POOL.cpuT, POOL.cpuV) : undefined;
   if (!cpu || cpu.t.length === 0) {
     return {
       ...base,
@@ -367,6 +436,7 @@ export function forecastDemand(input: ForecastInput): Demand {
     };
   }
   const notes: string[] = [];
+  const model: ModelSettings = { ...DEFAULT_MODEL, ...input.model };
   // The horizon starts at `now` (or the last sample): a gap before it lengthens the projection.
   const lastMs = cpu.t[cpu.t.length - 1]!;
   const gapDays = input.now ? Math.max(0, input.now.getTime() - lastMs) / DAY_MS : 0;
@@ -381,10 +451,13 @@ export function forecastDemand(input: ForecastInput): Demand {
   const atCapacity = capacity !== undefined && capacity > 0 ? shareAtLeast(cpu.v, capacity * FORECAST_SETTINGS.saturationLevel) : 0;
   const cpuBound = capacity !== undefined && atCapacity > Math.max(FORECAST_SETTINGS.saturationShare, 1 - rule.cpuPercentile / 100);
   const cpuMultiplier = (1 + rule.cpuHeadroom) * widening;
-  const cpuSorted = Float64Array.from(cpu.v).sort();
-  const cpuFit = fitDimension(cpu, cpuSorted, rule.cpuPercentile, cpuMultiplier, days, horizonDays);
+  const cpuSorted = sortedCopy(cpu.v, POOL.cpuSorted);
+  const cpuFit = fitDimension(cpu, cpuSorted[cpuSorted.length - 1]!, rule.cpuPercentile, cpuMultiplier, days, horizonDays, model);
   let cpuRequired = cpuFit.forecastPeak * cpuMultiplier;
-  if (cpuFit.shift > 0) notes.push(`CPU trend +${cpuFit.trend.slopePerDay.toPrecision(2)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): percentile lifted by ${cpuFit.shift.toPrecision(2)} vCPU, at most to the observed maximum`);
+  if (cpuFit.shift > 0) {
+    const how = model.trend === 'project' ? 'at most to the observed maximum' : "to the last week's percentile, not extrapolated";
+    notes.push(`CPU trend +${cpuFit.trend.slopePerDay.toPrecision(2)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): percentile lifted by ${cpuFit.shift.toPrecision(2)} vCPU, ${how}`);
+  }
   if (cpuBound) {
     // What it would use unconstrained is unknown: one step (×2) up at most, at least capacity + headroom.
     cpuRequired = Math.min(2 * capacity, Math.max(cpuRequired, capacity * (1 + rule.cpuHeadroom)));
@@ -402,18 +475,18 @@ export function forecastDemand(input: ForecastInput): Demand {
   };
   let heldOut = cpuFit.heldOutExceedance;
   const memSeries = usage?.memoryGiB;
-  const mem = memSeries && memSeries.t.length > 0 ? samplesOf(memSeries, true) : undefined;
+  const mem = memSeries && memSeries.t.length > 0 ? samplesOf(memSeries, true, POOL.memT, POOL.memV) : undefined;
   if (mem && mem.t.length > 0) {
     let zeros = 0;
     for (const x of memSeries!.v) if (x === 0) zeros++;
     if (zeros > 0) notes.push(`memory: ${pct(zeros / memSeries!.v.length)} of samples are 0 (read as gaps: a running VM never uses 0 bytes)`);
     const memDays = hoursWithData(mem) / DAY_HOURS;
     const memMultiplier = (1 + rule.memoryHeadroom) * widening;
-    const memSorted = Float64Array.from(mem.v).sort();
-    const memFit = fitDimension(mem, memSorted, rule.memoryPercentile, memMultiplier, memDays, horizonDays);
+    const memSorted = sortedCopy(mem.v, POOL.memSorted);
+    const memFit = fitDimension(mem, memSorted[memSorted.length - 1]!, rule.memoryPercentile, memMultiplier, memDays, horizonDays, model);
     const peak = memSorted[memSorted.length - 1]!;
     // A memory overrun kills the process: never below the observed peak plus a margin.
-    const floor = peak * (1 + FORECAST_SETTINGS.memoryPeakMargin);
+    const floor = peak * (1 + model.memoryPeakMargin);
     const required = Math.max(memFit.forecastPeak * memMultiplier, floor);
     demand.memory = evidence(memSorted, memFit.forecastPeak, rule.memoryPercentile, rule.memoryHeadroom, required);
     if (memFit.heldOutExceedance !== undefined) heldOut = Math.max(heldOut ?? 0, memFit.heldOutExceedance);

@@ -24,117 +24,55 @@ export function sortedFinite(values: ArrayLike<number>): Float64Array {
   return out.sort();
 }
 
-/** Number of elements ≤ x in an ascending array. */
-export function countAtMost(sorted: Float64Array, x: number): number {
+/**
+ * Weighted quantile (p in 0–100) of the first `n` values of `v` with weights `w`: the smallest
+ * value x whose weighted CDF (total weight of the values ≤ x) reaches p % of the total weight.
+ * Weighted quickselect with a three-way partition: O(n) expected, no sort. REORDERS the first
+ * `n` entries of `v` and `w` (pass scratch copies).
+ */
+export function weightedQuantileInPlace(v: Float64Array, w: Float64Array, n: number, p: number): number {
+  if (n === 0) return NaN;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += w[i]!;
+  // The slack keeps a target that is exactly a cumulative weight from missing by rounding.
+  const target = (Math.min(100, Math.max(0, p)) / 100) * total - 1e-12 * total;
   let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Rearranges a[lo..hi] so that a[k] holds the value it would have if sorted (Hoare selection). */
-function select(a: Float64Array, lo: number, hi: number, k: number): void {
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >>> 1]!;
+  let hi = n; // exclusive
+  let below = 0; // weight of the values left of `lo` (all smaller than any in [lo, hi))
+  for (;;) {
+    const pivot = v[(lo + hi) >>> 1]!;
+    // Dutch flag: [lo, lt) < pivot, [lt, i) == pivot, (gt, hi) > pivot.
+    let lt = lo;
     let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const tmp = a[i]!;
-        a[i] = a[j]!;
-        a[j] = tmp;
+    let gt = hi - 1;
+    let wLess = 0;
+    let wEqual = 0;
+    while (i <= gt) {
+      const x = v[i]!;
+      if (x < pivot) {
+        wLess += w[i]!;
+        swap(v, w, lt++, i++);
+      } else if (x > pivot) {
+        swap(v, w, i, gt--);
+      } else {
+        wEqual += w[i]!;
         i++;
-        j--;
       }
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
-/**
- * Percentiles (ascending list, 0–100) of the finite values, same definition as
- * `percentileSorted`, in O(n) per percentile by selection instead of a full sort.
- */
-export function percentiles(values: ArrayLike<number>, ps: readonly number[]): number[] {
-  let n = 0;
-  const a = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!;
-    if (Number.isFinite(x)) a[n++] = x;
-  }
-  if (n === 0) return ps.map(() => NaN);
-  const out: number[] = [];
-  let lo = 0;
-  for (const p of ps) {
-    const rank = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
-    const k = Math.floor(rank);
-    select(a, lo, n - 1, k);
-    lo = k;
-    const below = a[k]!;
-    let above = below;
-    if (k + 1 < n && rank > k) {
-      above = Infinity;
-      for (let i = k + 1; i < n; i++) if (a[i]! < above) above = a[i]!;
+    if (lt > lo && below + wLess >= target) hi = lt;
+    else if (below + wLess + wEqual >= target || gt + 1 >= hi) return pivot;
+    else {
+      below += wLess + wEqual;
+      lo = gt + 1;
     }
-    out.push(below + (rank - k) * (above - below));
   }
-  return out;
 }
 
-/**
- * The p-th percentile of the mixture {level_i + e : e ∈ residuals}, each level equally likely:
- * the forecast's distribution over the horizon when every future hour has a point forecast
- * `level_i` and an error drawn from the empirical residuals. Solved by bisection on the mixture
- * CDF. The levels are binned (at most `bins` equal-width bins, each at its mean, weighted by
- * its count): the trend and profile move little within a bin, and the cost no longer grows with
- * the horizon.
- */
-export function mixturePercentile(levels: Float64Array, sortedResiduals: Float64Array, p: number, bins = 32): number {
-  const n = sortedResiduals.length;
-  const m = levels.length;
-  if (m === 0) return NaN;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < m; i++) {
-    const x = levels[i]!;
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  if (n === 0) return percentiles(levels, [p])[0]!;
-  const width = (max - min) / bins;
-  const sums = new Float64Array(bins);
-  const counts = new Float64Array(bins);
-  for (let i = 0; i < m; i++) {
-    const x = levels[i]!;
-    const b = width > 0 ? Math.min(bins - 1, Math.floor((x - min) / width)) : 0;
-    sums[b]! += x;
-    counts[b]! += 1;
-  }
-  const reps: number[] = [];
-  const weights: number[] = [];
-  for (let b = 0; b < bins; b++) {
-    if (counts[b]! === 0) continue;
-    reps.push(sums[b]! / counts[b]!);
-    weights.push(counts[b]!);
-  }
-  const target = (p / 100) * m * n;
-  let lo = min + sortedResiduals[0]!;
-  let hi = max + sortedResiduals[n - 1]!;
-  const tolerance = Math.max(1e-9, (hi - lo) * 1e-4);
-  while (hi - lo > tolerance) {
-    const mid = (lo + hi) / 2;
-    let count = 0;
-    for (let i = 0; i < reps.length; i++) count += weights[i]! * countAtMost(sortedResiduals, mid - reps[i]!);
-    if (count >= target) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+function swap(v: Float64Array, w: Float64Array, i: number, j: number): void {
+  const x = v[i]!;
+  v[i] = v[j]!;
+  v[j] = x;
+  const y = w[i]!;
+  w[i] = w[j]!;
+  w[j] = y;
 }

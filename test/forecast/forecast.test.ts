@@ -155,13 +155,40 @@ describe('forecastDemand: the CPU level', () => {
     return { urn: workload.urn, cpuCores: { t: s.t, v }, source: 'reordered' };
   }
 
-  it('projects a significant growth, but never past the observed maximum', () => {
+  it('with trend projection on, projects a significant growth, but never past the observed maximum', () => {
     const usage = reordered(azure('1962655'), true);
-    const d = forecastDemand({ workload, usage, rule });
+    const d = forecastDemand({ workload, usage, rule, model: { trend: 'project' } });
     expect(d.notes.some((n) => /CPU trend \+.* \(significant, z \d/.test(n))).toBe(true);
     const lastWeek = sliceSeries(usage.cpuCores, usage.cpuCores.t.at(-1)! - 7 * 24 * HOUR, Infinity);
     expect(d.cpu.forecastPeak).toBeGreaterThanOrEqual(p995(lastWeek.v) - 1e-12);
     expect(d.cpu.forecastPeak).toBeLessThanOrEqual(max(usage.cpuCores.v));
+  });
+
+  it('takes the growth rate as the median of pairwise slopes (Theil–Sen): one burst day does not tilt it', () => {
+    // 21 days of hourly CPU growing 0.05 vCPU a day with the same daily shape; day 19 is a burst
+    // (+3 vCPU all day). A least-squares line through the daily peaks would read ≈ 0.085 a day.
+    const t: number[] = [];
+    const v: number[] = [];
+    const start = Date.parse('2026-10-05T00:00:00Z');
+    for (let h = 0; h < 21 * 24; h++) {
+      const day = Math.floor(h / 24);
+      t.push(start + h * HOUR);
+      v.push(1 + 0.05 * day + 0.2 * Math.sin((2 * Math.PI * (h % 24)) / 24) + (day === 19 ? 3 : 0));
+    }
+    const d = forecastDemand({ workload, usage: { urn: workload.urn, cpuCores: { t, v }, source: 'synthetic ramp' }, rule, model: { trend: 'project' } });
+    expect(d.notes.find((n) => n.startsWith('CPU trend'))).toMatch(/^CPU trend \+0\.050 vCPU\/day/);
+  });
+
+  it('by default does not extrapolate a trend (cross-validated: it never helped out of sample); "recent" lifts only to the last week', () => {
+    const usage = reordered(azure('1962655'), true);
+    const byDefault = forecastDemand({ workload, usage, rule });
+    const projected = forecastDemand({ workload, usage, rule, model: { trend: 'project' } });
+    const recent = forecastDemand({ workload, usage, rule, model: { trend: 'recent' } });
+    expect(byDefault.notes.some((n) => n.startsWith('CPU trend'))).toBe(false);
+    expect(byDefault.cpu.forecastPeak).toBeLessThan(projected.cpu.forecastPeak);
+    const lastWeek = sliceSeries(usage.cpuCores, usage.cpuCores.t.at(-1)! - 7 * 24 * HOUR, Infinity);
+    expect(recent.cpu.forecastPeak).toBeGreaterThanOrEqual(p995(lastWeek.v) - 1e-12);
+    expect(recent.notes.some((n) => n.includes("last week's percentile, not extrapolated"))).toBe(true);
   });
 
   it('ignores an insignificant trend and never projects a decline', () => {
@@ -206,6 +233,19 @@ describe('forecastDemand: memory', () => {
       const d = forecastDemand({ workload, usage, rule });
       expect(d.memory!.required, id).toBeGreaterThanOrEqual(max(usage.memoryGiB!.v) * (1 + FORECAST_SETTINGS.memoryPeakMargin) - 1e-12);
     }
+  });
+
+  it('follows the model overrides the cross-validation compares (margin; no recency, slots or trend = the plain quantile)', () => {
+    const usage = usageOf(bitbrains('8'));
+    const peak = max(usage.memoryGiB!.v);
+    const wider = forecastDemand({ workload, usage, rule, model: { memoryPeakMargin: 0.1 } });
+    expect(wider.memory!.required).toBeCloseTo(peak * 1.1, 9);
+    // Every sample weighs the same: the level is the smallest sample with at least 99.5 % of the samples at or below it.
+    const plain = forecastDemand({ workload, usage, rule, model: { halfLifeDays: Infinity, seasonal: false, trend: 'off' } });
+    const sorted = sortedFinite(usage.cpuCores.v);
+    expect(plain.cpu.forecastPeak).toBe(sorted[Math.ceil(0.995 * sorted.length - 1e-9) - 1]);
+    const weighted = forecastDemand({ workload, usage, rule });
+    expect(weighted.cpu.forecastPeak).not.toBe(plain.cpu.forecastPeak);
   });
 
   it('reads zeros as gaps: an idle agent reporting 0 bytes changes nothing but a note', () => {
