@@ -174,16 +174,19 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
             collect(cpu, await list(project, `metric.type = "${CPU_METRIC}" AND ${match}`, range, period));
           } catch (err) {
             const cause = describeGcpError(err);
-            for (const id of batch) for (const w of ids.get(id)!) missing.push({ urn: w.urn, reason: `${name}: timeSeries.list in project ${project} failed: ${cause}` });
+            // Auth, 5xx or quota after the retries: the source failed for these, they are not idle.
+            for (const id of batch) for (const w of ids.get(id)!) missing.push({ urn: w.urn, reason: `${name}: timeSeries.list in project ${project} failed: ${cause}`, failed: true });
             done += batch.reduce((n, id) => n + ids.get(id)!.length, 0);
             opts.onProgress?.(done);
             continue;
           }
           // Memory failing does not lose the CPU already read: those instances are sized on CPU
           // alone, and the run says so (partial), never silently.
+          let memoryRead = true;
           try {
             collect(memory, await list(project, `metric.type = "${MEMORY_METRIC}" AND metric.labels.state = "used" AND ${match}`, range, period));
           } catch (err) {
+            memoryRead = false;
             warnings.push(`${name}: partial: ${MEMORY_METRIC} for ${batch.length} instance(s) in project ${project} could not be read (${describeGcpError(err)}); they are sized on CPU only`);
           }
           for (const id of batch) {
@@ -198,6 +201,7 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
               const m = memory.get(id);
               const memGiB = opts.memoryGiBOf?.(w);
               if (m && m.t.length > 0 && memGiB) entry.memoryGiB = { t: m.t, v: m.v.map((x) => percentToGiB(x, memGiB)) };
+              if (!memoryRead && memGiB) entry.partial = true;
               series.set(w.urn, entry);
             }
           }
