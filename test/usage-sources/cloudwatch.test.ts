@@ -228,7 +228,7 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
     const throttled = await fetchUsage([cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, maxAttempts: 2, ...catalog })], [ec2(t)], range, { progress: false });
     expect(fake.httpRequests).toBe(2);
     expect(throttled.missing).toEqual([{ urn: ec2(t).urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: Throttling: Rate exceeded', failed: true }]);
-    expect(String(throttled.failures[0]!.error)).toBe('cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: Throttling: Rate exceeded');
+    expect((throttled.failures[0]!.error as Error).message).toBe('cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: Throttling: Rate exceeded');
   });
 
   it('lists workloads it cannot serve, without calling the API', async () => {
