@@ -48,7 +48,7 @@ export interface GcpMonitoringSourceOptions {
   memoryGiBOf?: (w: Workload) => number | undefined;
   /** Instances per list call. Default 50 (keeps the filter well under the API's length limit). */
   batchSize?: number;
-  /** Time series per page (the API default applies when unset). */
+  /** Points per page (view FULL counts points; the API's default and cap is 100,000). */
   pageSize?: number;
   /** Retries of throttled/unavailable calls: first delay, cap, and total bound. */
   retryInitialDelayMs?: number;
