@@ -43,9 +43,19 @@ const FILTER = /^metric\.type = "([^"]+)"( AND metric\.labels\.state = "used")? 
 /** Cloud Monitoring's largest page (and its default): 100,000 points with view FULL. */
 export const MAX_POINTS_PER_PAGE = 100_000;
 
+interface FakeSeries {
+  metric: { type: string; labels: Record<string, string> };
+  resource: { type: string; labels: Record<string, string> };
+  metricKind: number;
+  valueType: number;
+  points: { interval: { startTime: string; endTime: string }; value: { doubleValue: number } }[];
+  unit: string;
+}
+
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Promise<FakeGcpMonitoring> {
+  const listings = new Map<string, FakeSeries[]>();
   const fake = { requests: [] as FakeGcpMonitoring['requests'], pages: [] as FakeGcpMonitoring['pages'], httpRequests: 0, protocolErrors: [] as string[] };
   const running = await startServer((req, _body, res) => {
     fake.httpRequests++;
@@ -83,7 +93,9 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     if (metric === opts.failMetric) return fail(500, 'INTERNAL', 'Internal error encountered.', false);
     if (project === opts.forbiddenProject) return fail(403, 'PERMISSION_DENIED', `Permission monitoring.timeSeries.list denied (or the resource may not exist).`, false);
     const seconds = Number(period[1]);
-    const all = ids
+    // The pages of one listing share its series: computed once, not once per page.
+    const listing = JSON.stringify({ ...params, pageToken: undefined, pageSize: undefined, project });
+    const all: FakeSeries[] = listings.get(listing) ?? ids
       .map((id) => ({ id, raw: opts.metrics.get(gcpMetricKey(project, metric, id)) }))
       .filter((x): x is { id: string; raw: Series } => x.raw !== undefined)
       .map(({ id, raw }) => {
@@ -99,6 +111,8 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
         };
       })
       .filter((s) => s.points.length > 0);
+    listings.set(listing, all);
+    if (listings.size > 4) listings.delete(listings.keys().next().value!);
     // With view FULL, pageSize counts POINTS (empty or over 100,000: 100,000), so a page ends
     // wherever its points run out: one series may be split over two or more pages, each part
     // repeating the series' headers.

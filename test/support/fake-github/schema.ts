@@ -41,6 +41,8 @@ export class ResponseSchemaValidator {
     // `nullable` is understood natively by Ajv 8.
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);
+    // GitHub's own format for `owner/name` (pulls/create's head_repo).
+    this.ajv.addFormat('repo.nwo', /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/);
     this.ajv.addSchema({ ...this.spec, $id: SPEC_ID } as object);
     for (const [p, ops] of Object.entries(this.spec.paths)) {
       for (const [method, op] of Object.entries(ops)) {
