@@ -43,6 +43,8 @@ export interface GcpMonitoringSourceOptions {
   memoryGiBOf?: (w: Workload) => number | undefined;
   /** Instances per list call. Default 50 (keeps the filter well under the API's length limit). */
   batchSize?: number;
+  /** Batches in flight at once. Default 3. */
+  concurrency?: number;
   /** Points per page (view FULL counts points; the API's default and cap is 100,000). */
   pageSize?: number;
   /** Retries of throttled/unavailable calls: first delay, cap, and total bound. */
@@ -67,6 +69,7 @@ function quote(s: string): string {
 export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}): GcpMonitoringUsageSource {
   const aligner = opts.aligner ?? 'ALIGN_MEAN';
   const batchSize = Math.max(1, opts.batchSize ?? 50);
+  const concurrency = Math.max(1, opts.concurrency ?? 3);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const name = `gcp-monitoring${opts.project ? `:${opts.project}` : ''}`;
   // HTTP requests (pages), retries included.
@@ -126,52 +129,60 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
       const series = new Map<string, UsageSeries>();
       const warnings: string[] = [];
 
-      for (const [project, ids] of byProject) {
-        const all = [...ids.keys()];
-        for (let i = 0; i < all.length; i += batchSize) {
-          const batch = all.slice(i, i + batchSize);
-          const match = `resource.type = "gce_instance" AND resource.labels.instance_id = one_of(${batch.map(quote).join(', ')})`;
-          let cpu: Map<string, Series>;
-          let memory = new Map<string, Series>();
-          try {
-            cpu = await list(project, `metric.type = "${CPU_METRIC}" AND ${match}`, range, period);
-          } catch (err) {
-            const cause = describeGcpError(err);
-            // Auth, 5xx or quota after the retries: the source failed for these, they are not idle.
-            for (const id of batch) for (const w of ids.get(id)!) missing.push({ urn: w.urn, reason: `${name}: timeSeries.list in project ${project} failed: ${cause}`, failed: true });
-            done += batch.reduce((n, id) => n + ids.get(id)!.length, 0);
-            opts.onProgress?.(done);
+      /** One batch of one project: CPU, then memory; its workloads' series, missing or warnings. */
+      const readBatch = async (project: string, ids: Map<string, Workload[]>, batch: string[]): Promise<void> => {
+        const match = `resource.type = "gce_instance" AND resource.labels.instance_id = one_of(${batch.map(quote).join(', ')})`;
+        const workloadsOf = batch.flatMap((id) => ids.get(id)!.map((w) => ({ id, w })));
+        let cpu: Map<string, Series>;
+        try {
+          cpu = await list(project, `metric.type = "${CPU_METRIC}" AND ${match}`, range, period);
+        } catch (err) {
+          const cause = describeGcpError(err);
+          // Auth, 5xx or quota after the retries: the source failed for these, they are not idle.
+          for (const { w } of workloadsOf) missing.push({ urn: w.urn, reason: `${name}: timeSeries.list in project ${project} failed: ${cause}`, failed: true });
+          return;
+        }
+        // Memory failing does not lose the CPU already read: those instances are sized on CPU
+        // alone, and the run says so (partial), never silently.
+        let memory = new Map<string, Series>();
+        let memoryRead = true;
+        try {
+          memory = await list(project, `metric.type = "${MEMORY_METRIC}" AND metric.labels.state = "used" AND ${match}`, range, period);
+        } catch (err) {
+          memoryRead = false;
+          warnings.push(`${name}: partial: ${MEMORY_METRIC} for ${batch.length} instance(s) in project ${project} could not be read (${describeGcpError(err)}); they are sized on CPU only`);
+        }
+        for (const { id, w } of workloadsOf) {
+          const c = cpu.get(id);
+          if (!c || c.t.length === 0) {
+            missing.push({ urn: w.urn, reason: `${name}: no ${CPU_METRIC} data for instance ${id} in the range` });
             continue;
           }
-          // Memory failing does not lose the CPU already read: those instances are sized on CPU
-          // alone, and the run says so (partial), never silently.
-          let memoryRead = true;
-          try {
-            memory = await list(project, `metric.type = "${MEMORY_METRIC}" AND metric.labels.state = "used" AND ${match}`, range, period);
-          } catch (err) {
-            memoryRead = false;
-            warnings.push(`${name}: partial: ${MEMORY_METRIC} for ${batch.length} instance(s) in project ${project} could not be read (${describeGcpError(err)}); they are sized on CPU only`);
-          }
-          for (const id of batch) {
-            for (const w of ids.get(id)!) {
-              const c = cpu.get(id);
-              if (!c || c.t.length === 0) {
-                missing.push({ urn: w.urn, reason: `${name}: no ${CPU_METRIC} data for instance ${id} in the range` });
-                continue;
-              }
-              const vcpu = opts.vcpuOf!(w)!;
-              const entry: UsageSeries = { urn: w.urn, cpuCores: { t: c.t, v: c.v.map((x) => x * vcpu) }, source: name };
-              const m = memory.get(id);
-              const memGiB = opts.memoryGiBOf?.(w);
-              if (m && m.t.length > 0 && memGiB) entry.memoryGiB = { t: m.t, v: m.v.map((x) => percentToGiB(x, memGiB)) };
-              if (!memoryRead && memGiB) entry.partial = true;
-              series.set(w.urn, entry);
-            }
-          }
+          const vcpu = opts.vcpuOf!(w)!;
+          const entry: UsageSeries = { urn: w.urn, cpuCores: { t: c.t, v: c.v.map((x) => x * vcpu) }, source: name };
+          const m = memory.get(id);
+          const memGiB = opts.memoryGiBOf?.(w);
+          if (m && m.t.length > 0 && memGiB) entry.memoryGiB = { t: m.t, v: m.v.map((x) => percentToGiB(x, memGiB)) };
+          if (!memoryRead && memGiB) entry.partial = true;
+          series.set(w.urn, entry);
+        }
+      };
+
+      const jobs = [...byProject].flatMap(([project, ids]) => {
+        const all = [...ids.keys()];
+        return Array.from({ length: Math.ceil(all.length / batchSize) }, (_, k) => ({ project, ids, batch: all.slice(k * batchSize, (k + 1) * batchSize) }));
+      });
+      // A few batches in flight: the API's latency (and parsing) overlap, memory stays bounded.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < jobs.length) {
+          const { project, ids, batch } = jobs[next++]!;
+          await readBatch(project, ids, batch);
           done += batch.reduce((n, id) => n + ids.get(id)!.length, 0);
           opts.onProgress?.(done);
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
       return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
     }, name),
   };
