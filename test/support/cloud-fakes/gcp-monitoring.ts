@@ -102,7 +102,7 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
         const agg = aggregate(raw, startMs, endMs, seconds, how);
         const points = agg.t.map((t, i) => ({ interval: { startTime: rfc3339(t + seconds * 1000), endTime: rfc3339(t + seconds * 1000) }, value: { doubleValue: agg.v[i]! } })).reverse();
         return {
-          metric: { type: metric, labels: metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` } },
+          metric: { type: metric, labels: (metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` }) as Record<string, string> },
           resource: { type: 'gce_instance', labels: { project_id: project, instance_id: id, zone: 'europe-west4-a' } },
           metricKind: 1,
           valueType: 3,
