@@ -38,11 +38,13 @@ async function startFake(instances: number): Promise<{ port: number; stop: () =>
   };
 }
 
-/** Whether `got` equals the trace aligned as Cloud Monitoring aligns it (mean per period, stamped at the period's end). */
-function matches(got: Series | undefined, raw: Series, range: UsageRange, scale: number): boolean {
+/** Why `got` differs from the trace aligned as Cloud Monitoring aligns it (mean per period, stamped at the period's end); undefined when equal. */
+function difference(got: Series | undefined, raw: Series, range: UsageRange): string | undefined {
   const a = aggregate(raw, range.start.getTime(), range.end.getTime(), STEP, 'mean');
-  if (!got || got.t.length !== a.t.length) return false;
-  return a.t.every((t, i) => got.t[i] === t + STEP * 1000 && Math.abs(got.v[i]! - a.v[i]! * scale) < 1e-9);
+  if (!got) return 'no series';
+  if (got.t.length !== a.t.length) return `${got.t.length} points, expected ${a.t.length}`;
+  const i = a.t.findIndex((t, k) => got.t[k] !== t + STEP * 1000 || Math.abs(got.v[k]! - a.v[k]!) > 1e-9 * Math.max(1, Math.abs(a.v[k]!)));
+  return i < 0 ? undefined : `point ${i}: ${got.t[i]} ${got.v[i]}, expected ${a.t[i]! + STEP * 1000} ${a.v[i]}`;
 }
 
 async function main(): Promise<void> {
@@ -86,11 +88,15 @@ async function main(): Promise<void> {
     const points = [...result.series.values()].reduce((n, s) => n + s.cpuCores.t.length + (s.memoryGiB?.t.length ?? 0), 0);
 
     let exact = 0;
+    const differences = new Map<string, string>();
     for (const [i, w] of workloads.entries()) {
       const s = result.series.get(w.urn);
       const t = traceOf(i);
-      if (matches(s?.cpuCores, t.cpuCores, range, 1) && matches(s?.memoryGiB, t.memoryGiB!, range, 1)) exact++;
+      const why = difference(s?.cpuCores, t.cpuCores, range) ?? difference(s?.memoryGiB, t.memoryGiB!, range);
+      if (why) differences.set(t.id, why);
+      else exact++;
     }
+    for (const [trace, why] of differences) console.error(`differs from trace ${trace}: ${why}`);
     const load = os.loadavg()[0]!.toFixed(1);
     console.log(`fetch:    ${instances} instances × ${DAYS} days @ ${STEP / 60} min: ${(fetchMs / 1000).toFixed(2)} s, ${points.toLocaleString('en')} points, ${result.series.size} served, ${result.missing.length} missing, ${exact} equal to their trace`);
     console.log(`cpu:      ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s in stackfit (${(((cpu.user + cpu.system) / points) || 0).toFixed(2)} µs a point), ${source.stats.requests} requests; load average ${load} on ${os.availableParallelism()} cores`);
