@@ -170,7 +170,7 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
     await fake.stop();
 
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, throttleFirst: 1000 });
-    const throttled = await fetchUsage([sourceFor(fake, { retryMaxDelayMs: 20, timeoutMs: 1500 })], [instance(t)], range, { progress: false });
+    const throttled = await fetchUsage([sourceFor(fake, { retryMaxDelayMs: 20, timeoutMs: 3000 })], [instance(t)], range, { progress: false });
     expect(fake.httpRequests).toBeGreaterThan(1);
     expect(throttled.missing).toEqual([{ urn: instance(t).urn, reason: expect.stringMatching(/^gcp-monitoring: timeSeries\.list in project stackfit-prod failed: .*(RESOURCE_EXHAUSTED|Quota exceeded)/), failed: true }]);
     expect(throttled.failures.map((f) => f.source)).toEqual(['gcp-monitoring']);

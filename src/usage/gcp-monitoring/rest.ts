@@ -91,6 +91,12 @@ function pageUrl(base: string, req: ListRequest, pageToken: string | undefined):
   return `${base}/v3/projects/${encodeURIComponent(req.project)}/timeSeries?${params}`;
 }
 
+/** A request aborted by its timeout (gaxios: AbortError / "The operation was aborted."). */
+function isAbort(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR' || /operation was aborted/i.test(String(e?.message ?? ''));
+}
+
 /** A dropped connection: retried (a reset must not lose a batch). */
 function isTransportError(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
@@ -121,12 +127,16 @@ async function fetchPage(client: RequestingClient, url: string, retry: RetryPoli
   const deadline = Date.now() + retry.timeoutMs;
   let delay = retry.initialDelayMs;
   let transportFailures = 0;
+  /** The last retried answer: what to report when the time bound ends the retries. */
+  let lastError: GcpApiError | undefined;
   for (;;) {
     onRequest();
     let response: { status: number; data: unknown };
     try {
       response = await client.request({ url, method: 'GET', responseType: 'json', retry: false, timeout: Math.max(1, deadline - Date.now()), validateStatus: () => true });
     } catch (err) {
+      // The page's time bound aborted the request: say so, or what the retries were about.
+      if (isAbort(err)) throw lastError ?? new StackfitError(`no answer within ${retry.timeoutMs} ms`);
       if (!isTransportError(err) || ++transportFailures >= retry.transportAttempts || Date.now() + delay > deadline) throw err;
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(retry.maxDelayMs, delay * 2);
@@ -135,6 +145,7 @@ async function fetchPage(client: RequestingClient, url: string, retry: RetryPoli
     if (response.status >= 200 && response.status < 300) return response.data;
     const error = apiError(response.status, response.data);
     if (!RETRIED_STATUS.has(response.status) || Date.now() + delay > deadline) throw error;
+    lastError = error;
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(retry.maxDelayMs, delay * 2);
   }
