@@ -141,6 +141,11 @@ export interface UsageSeries {
   memoryGiB?: Series;
   /** Which source produced it, e.g. `file:usage.csv`, `prometheus://127.0.0.1:9090`. */
   source: string;
+  /**
+   * The source failed to read part of it (memory), so it is sized on what was read and the run
+   * warns. Never cached: a later run must ask again rather than reuse the incomplete series.
+   */
+  partial?: boolean;
 }
 
 export interface UsageRange {

@@ -107,10 +107,14 @@ export function renderPrTitle(input: { stack: string; group?: string; items: Pla
   if (resizes > 0 && moves > 0) what = `right-size ${resizes} and move ${moves} workloads`;
   else if (moves > 0) what = `move ${plural(moves, 'workload')}`;
   else what = `right-size ${plural(resizes, 'workload')}`;
-  const delta = changes.reduce((sum, i) => sum + (i.monthlyDelta ?? 0), 0);
+  const priced = changes.filter((i) => i.monthlyBefore !== undefined && i.monthlyAfter !== undefined);
+  const delta = priced.reduce((sum, i) => sum + (i.monthlyDelta ?? 0), 0);
   let cost = '';
   if (delta <= -0.005) cost = `, save ${money(delta)}/month`;
   else if (delta >= 0.005) cost = `, add ${money(delta)}/month`;
+  // The sum holds the priced changes only: the title says how many it leaves out.
+  const unpriced = changes.length - priced.length;
+  if (unpriced > 0) cost += ` (${unpriced} unpriced)`;
   return `stackfit(${scopeOf(input.stack, input.group)}): ${what}${cost}`;
 }
 
@@ -298,6 +302,11 @@ export function renderPrBody(input: PrBodyInput): string {
     `| **Change** | **${signedMoney(t.monthlyDelta)}** | **${signedMoney(t.monthlyDelta * 12)}** |`,
     '',
   );
+  // A change without a price on either side is in neither total: say which, next to the totals.
+  const unpriced = changes.filter((i) => i.monthlyBefore === undefined || i.monthlyAfter === undefined);
+  if (unpriced.length > 0) {
+    head.push(`Not in the totals: ${plural(unpriced.length, 'change')} without a price (${unpriced.map((i) => `\`${cell(i.workload.name)}\``).join(', ')}).`, '');
+  }
 
   const tail: string[] = [];
   if (input.priceSources.length > 0) {

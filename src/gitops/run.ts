@@ -142,9 +142,12 @@ function priceSourcesOf(items: readonly PlanItem[]): { cloud: string; source: st
 function totalsOf(items: readonly PlanItem[]): { monthlyBefore: number; monthlyAfter: number; monthlyDelta: number } {
   const t = { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0 };
   for (const i of items) {
-    t.monthlyBefore += i.monthlyBefore ?? 0;
-    t.monthlyAfter += i.monthlyAfter ?? 0;
-    t.monthlyDelta += i.monthlyDelta ?? 0;
+    // A change priced on one side only is in neither total (the body names it): half of it
+    // would read as a false increase or saving.
+    if (i.monthlyBefore === undefined || i.monthlyAfter === undefined) continue;
+    t.monthlyBefore += i.monthlyBefore;
+    t.monthlyAfter += i.monthlyAfter;
+    t.monthlyDelta += i.monthlyDelta ?? i.monthlyAfter - i.monthlyBefore;
   }
   return t;
 }

@@ -1,4 +1,4 @@
-import type { Offering, PlanItem } from '../model';
+import type { Offering, Plan, PlanItem } from '../model';
 
 /** `$1,234.56`; negative as `-$1,234.56`. */
 export function usd(value: number | undefined, digits = 2): string {
@@ -51,4 +51,28 @@ export function evidenceText(item: PlanItem): string {
   const mem = d.memory ? `; mem p95 ${num(d.memory.p95)} / peak ${num(d.memory.forecastPeak)} → need ${num(d.memory.required)} GiB` : '; CPU only';
   // CPU-bound: the readings stop at capacity, so the need is a lower bound: said first.
   return (d.cpuBound ? 'CPU-bound: ' : '') + cpu + mem;
+}
+
+/** The resource name at the end of a URN (`…::web` → `web`). */
+function nameOfUrn(urn: string): string {
+  return urn.slice(urn.lastIndexOf('::') + 2) || urn;
+}
+
+function names(list: readonly string[], max: number): string {
+  const shown = list.slice(0, max);
+  return list.length > max ? `${shown.join(', ')} and ${list.length - max} more` : shown.join(', ');
+}
+
+/**
+ * What a plan's totals leave out, counted and named, for the line that shows the totals:
+ * workloads without a price, and sized resources stackfit could not read (secret or unknown
+ * sizes, unsupported shapes). Undefined when the totals hold everything.
+ */
+export function leftOutOfTotals(plan: Pick<Plan, 'items' | 'skipped'>, maxNames = 5): string | undefined {
+  const unpriced = plan.items.filter((i) => i.monthlyBefore === undefined).map((i) => i.workload.name);
+  const unread = plan.skipped.map((s) => nameOfUrn(s.urn));
+  const parts: string[] = [];
+  if (unpriced.length) parts.push(`${unpriced.length} workload(s) without a price (${names(unpriced, maxNames)})`);
+  if (unread.length) parts.push(`${unread.length} resource(s) stackfit could not read (${names(unread, maxNames)})`);
+  return parts.length ? `not in the totals: ${parts.join('; ')}` : undefined;
 }

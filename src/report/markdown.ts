@@ -1,6 +1,6 @@
 import type { Plan } from '../model';
 import type { ReportExtras } from './json';
-import { RISK_LABELS, changeText, evidenceText, signedUsd, usd } from './format';
+import { RISK_LABELS, changeText, evidenceText, leftOutOfTotals, signedUsd, usd } from './format';
 import { costBarsOfPlans, costChartMarkdown } from '../charts/cost';
 
 /** Escapes characters that would break a Markdown table cell. */
@@ -10,11 +10,12 @@ export function cell(text: string): string {
 
 export function renderMarkdown(plan: Plan, extras: ReportExtras = {}): string {
   const t = plan.totals;
+  const leftOut = leftOutOfTotals(plan);
   const out: string[] = [];
   out.push(`## stackfit recommendations${plan.stack ? ` for \`${plan.stack}\`` : ''}`, '');
   out.push(
     `**Monthly cost:** ${usd(t.monthlyBefore)} → ${usd(t.monthlyAfter)} (**${signedUsd(t.monthlyDelta)}/month**, ${signedUsd(t.monthlyDelta * 12)}/year)` +
-      (t.unpriced ? ` — ${t.unpriced} workload(s) unpriced, not in totals` : ''),
+      (leftOut ? ` — ${cell(leftOut)}` : ''),
     '',
   );
   const costChart = costChartMarkdown(costBarsOfPlans([plan]));

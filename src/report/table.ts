@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { Plan } from '../model';
 import type { ReportExtras } from './json';
-import { RISK_LABELS, changeText, num, place, signedUsd, usd } from './format';
+import { RISK_LABELS, changeText, leftOutOfTotals, num, place, signedUsd, usd } from './format';
 import { usageSparkline } from '../charts/usage';
 
 /** The usage column (terminal only): CPU peaks over the look-back window, heights against today's vCPU. */
@@ -31,10 +31,11 @@ export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color
     ]);
   }
   const t = plan.totals;
+  const leftOut = leftOutOfTotals(plan);
   const lines = [
     table.toString(),
     `Total monthly: ${usd(t.monthlyBefore)} → ${usd(t.monthlyAfter)} (${signedUsd(t.monthlyDelta)}/month, ${signedUsd(t.monthlyDelta * 12)}/year)` +
-      (t.unpriced ? `; ${t.unpriced} workload(s) unpriced, not in totals` : ''),
+      (leftOut ? `; ${leftOut}` : ''),
   ];
   // Each unpriced workload with its reason, next to the total it is missing from (never a silent $0).
   const unpricedItems = plan.items.filter((i) => i.monthlyBefore === undefined);

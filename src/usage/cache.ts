@@ -101,7 +101,8 @@ export function cachedUsageSource<S extends CacheableSource>(
       for (const [urn, s] of fresh.series) {
         series.set(urn, s);
         const key = keys.get(urn);
-        if (key) writeFileAtomic(fileFor(dir, source, key), JSON.stringify({ version: CACHE_VERSION, key, series: s }));
+        // A partial series (memory unread) is used once, with the source's warning, never reused silently.
+        if (key && !s.partial) writeFileAtomic(fileFor(dir, source, key), JSON.stringify({ version: CACHE_VERSION, key, series: s }));
       }
       return fresh.warnings ? { series, missing: fresh.missing, warnings: fresh.warnings } : { series, missing: fresh.missing };
     },

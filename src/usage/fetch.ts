@@ -57,7 +57,9 @@ export async function fetchUsage(
         // failed for them: reading that as "no usage" would let `pr` close their PRs.
         const unread = result.missing.filter((m) => m.failed);
         if (unread.length > 0) {
-          failures.push({ source: source.name, error: new StackfitError(`${source.name}: ${unread.length} of ${mine.length} workload(s) could not be read: ${unread[0]!.reason}`) });
+          const first = unread[0]!.reason;
+          const cause = first.startsWith(`${source.name}: `) ? first.slice(source.name.length + 2) : first;
+          failures.push({ source: source.name, error: new StackfitError(`${source.name}: ${unread.length} of ${mine.length} workload(s) could not be read: ${cause}`) });
         }
         return result;
       } catch (err) {

@@ -103,6 +103,8 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
   };
   const served = new Map<string, UsageSeries[]>();
   const reasons = new Map<string, { index: number; text: string }[]>();
+  /** Parents with an instance the source failed to read (not "no data"): the run must not size them on the rest. */
+  const unread = new Set<string>();
   for (const [urn, s] of result.series) {
     const of = parentOf(urn);
     if (!of) series.set(urn, s);
@@ -117,12 +119,17 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
     const label = instanceLabel(of.parent.metricIds.instances?.[of.index] ?? {}, of.index);
     // The source's name is said once, in front of the workload's message.
     const reason = m.reason.startsWith(`${sourceName}: `) ? m.reason.slice(sourceName.length + 2) : m.reason;
+    if (m.failed) unread.add(of.parent.urn);
     reasons.set(of.parent.urn, [...(reasons.get(of.parent.urn) ?? []), { index: of.index, text: `${label}: ${reason}` }]);
   }
   for (const [urn, parent] of parents) {
     const total = parent.metricIds.instances?.length ?? 0;
     const parts = served.get(urn) ?? [];
     const why = (reasons.get(urn) ?? []).sort((a, b) => a.index - b.index).map((r) => r.text);
+    if (unread.has(urn)) {
+      missing.push({ urn, reason: `${sourceName}: could not read ${total - parts.length} of the ${total} instances (${why.join('; ')})`, failed: true });
+      continue;
+    }
     if (parts.length === 0) {
       missing.push({ urn, reason: `${sourceName}: no data for any of the ${total} instances (${why.join('; ')})` });
       continue;
@@ -138,6 +145,7 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
       cpuCores: cpu.mean,
       ...(memory ? { memoryGiB: memory.mean } : {}),
       source: parts[0]!.source,
+      ...(parts.some((p) => p.partial) && { partial: true }),
       instanceMax: { served: parts.length, total, cpuCoresMax: cpu.max, ...(memory ? { memoryGiBMax: memory.max } : {}) },
     };
     series.set(urn, combined);

@@ -125,6 +125,50 @@ describe('stackfit diff', () => {
     }
   });
 
+  it('replaces the per-stack comments of earlier versions (tag stack=<name>) with the one per-PR comment, leaving other comments alone', async () => {
+    const env = { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` };
+    Object.assign(process.env, env);
+    try {
+      const octokit = createGitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1 });
+      const repo = { owner: fake.owner, repo: fake.repo };
+      for (const [behavior, branch] of [['update', 'legacy-update'], ['hide-and-new', 'legacy-hide']] as const) {
+        const head = await fake.commitAs(branch, { 'stacks/Pulumi.prod.yaml': `${branch}\n` }, { name: 'Dev', email: 'dev@example.com' }, branch);
+        const { data: pr } = await octokit.rest.pulls.create({ ...repo, head: branch, base: 'main', title: branch });
+        // What an earlier version posted: one comment per stack, stamped with its render time (later than the head commit).
+        const old = (stack: string) => `<!-- stackfit-cost-comment stack=${stack} -->\n<!-- stackfit-valid-at=2099-01-01T00:00:00.000Z -->\n### stackfit: ${stack} +$1,000.00/month`;
+        const human = await octokit.rest.issues.createComment({ ...repo, issue_number: pr.number, body: 'LGTM once the cost is known' });
+        await octokit.rest.issues.createComment({ ...repo, issue_number: pr.number, body: old('prod') });
+        const newestLegacy = await octokit.rest.issues.createComment({ ...repo, issue_number: pr.number, body: old('dev') });
+
+        const run = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(pr.number), '--commit', head, '--behavior', behavior]);
+        expect(run.code, behavior).toBe(0);
+        const onPr = [...fake.comments.values()].filter((c) => c.issue === pr.number);
+        const active = onPr.filter((c) => /<!-- stackfit-cost-comment(?: stack=[^>]*)? -->/.test(c.body));
+        expect(active, behavior).toHaveLength(1);
+        expect(active[0]!.body).toContain('<!-- stackfit-cost-comment -->');
+        expect(active[0]!.body).toContain(`commit ${head}`);
+        expect(onPr.find((c) => c.id === human.data.id)?.body).toBe('LGTM once the cost is known');
+        if (behavior === 'update') {
+          expect(run.err).toMatch(/cost comment updated/);
+          // The newest old comment became the per-PR one; the other was deleted.
+          expect(active[0]!.id).toBe(newestLegacy.data.id);
+          expect(onPr).toHaveLength(2);
+        } else {
+          expect(run.err).toMatch(/cost comment created/);
+          expect(onPr.filter((c) => c.body.startsWith('<details><summary>Outdated stackfit cost estimate'))).toHaveLength(2);
+        }
+        // The next run finds only the per-PR comment: nothing left to retire, nothing to write.
+        const mark = fake.requests.length;
+        const again = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(pr.number), '--commit', head, '--behavior', behavior]);
+        expect(again.err).toMatch(/cost comment unchanged/);
+        expect(fake.writes(mark)).toEqual([]);
+      }
+      expect(fake.violations).toEqual([]);
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+  });
+
   it("writes nothing when the run's commit is no longer the PR head (a slow run for an older push)", async () => {
     const env = { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` };
     Object.assign(process.env, env);

@@ -29,6 +29,7 @@ describe('the schema validator', () => {
 });
 
 describe('the fake GitHub server', () => {
+  const v: ResponseSchemaValidator = sharedValidator();
   let fake: FakeGitHub;
   let gh: GitHubClient;
   const r = () => ({ owner: fake.owner, repo: fake.repo });
@@ -42,6 +43,34 @@ describe('the fake GitHub server', () => {
 
   it('answers 500 and records the violation when its own response breaks the schema', () => {
     expect(fake.checkResponse('git/get-ref', 200, { ref: 'refs/heads/main' })).not.toEqual([]);
+  });
+
+  it('answers 422 "Invalid request." and records the violation when a request body breaks the operation’s requestBody schema', async () => {
+    const post = (route: string, body: unknown, method = 'POST') =>
+      fetch(`${fake.url}/repos/${fake.owner}/${fake.repo}/${route}`, {
+        method,
+        headers: { authorization: `token ${fake.token}`, 'content-type': 'application/json', accept: 'application/vnd.github+json' },
+        body: JSON.stringify(body),
+      });
+    const before = fake.violations.length;
+    const cases: [string, unknown, string, string?][] = [
+      ['pulls', { title: 42, head: 'x', base: 'main' }, '/title must be string'],
+      ['issues/1/comments', { text: 'no body field' }, "must have required property 'body'"],
+      ['git/refs', { ref: 'refs/heads/y' }, "must have required property 'sha'"],
+      ['pulls/1', { state: 'merged' }, '/state must be equal to one of the allowed values', 'PATCH'],
+    ];
+    for (const [route, body, message, method] of cases) {
+      const res = await post(route, body, method);
+      expect(res.status, route).toBe(422);
+      const json = (await res.json()) as { message: string };
+      expect(json.message, route).toMatch(/^Invalid request\.\n\n/);
+      expect(json.message, route).toContain(message);
+    }
+    expect(fake.violations.slice(before)).toHaveLength(cases.length);
+    fake.violations.splice(before);
+    // Validation runs against the schema, not a hand-written list: a valid body of each passes it.
+    expect(v.validateRequest('pulls/create', { title: 't', head: 'x', base: 'main' })).toEqual([]);
+    expect(v.validateRequest('issues/create-comment', { body: 'hi' })).toEqual([]);
   });
 
   it('routes Octokit’s percent-encoded refs and paths', async () => {

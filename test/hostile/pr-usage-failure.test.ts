@@ -11,7 +11,11 @@ import { runPrCommand } from '../../src/cli/pr';
 import { runPullRequests } from '../../src/gitops/run';
 import type { FakeGitHub } from '../support/fake-github';
 import { clientFor, demoPrInput, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, resize, startFake } from '../gitops-pr/helpers';
+import { startFakeCloudWatch, type FakeCloudWatchOptions } from '../support/cloud-fakes/cloudwatch';
 import { EC2_EXPORT, EC2_NAME, REPO_ROOT, tempDir } from './helpers';
+
+/** The instance id in EC2_EXPORT's state. */
+const EC2_INSTANCE_ID = 'i-0ecb41f78d825dd80';
 
 let fake: FakeGitHub;
 let dir: string;
@@ -28,7 +32,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function prRun(usage: string[]): Promise<{ error?: Error; log: string }> {
+async function prRun(usage: string[], state = EC2_EXPORT): Promise<{ error?: Error; log: string }> {
   const log: string[] = [];
   const io = {
     env: { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` },
@@ -37,7 +41,7 @@ async function prRun(usage: string[]): Promise<{ error?: Error; log: string }> {
     clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 },
   };
   try {
-    await runPrCommand({ stack: 'prod', state: EC2_EXPORT, usage, projectDir: dir, now: '2026-10-02T00:00:00Z', mode: 'api' }, io);
+    await runPrCommand({ stack: 'prod', state, usage, projectDir: dir, now: '2026-10-02T00:00:00Z', mode: 'api' }, io);
     return { log: log.join('') };
   } catch (error) {
     return { error: error as Error, log: log.join('') };
@@ -71,6 +75,39 @@ describe('stackfit pr with failed usage inputs', () => {
     expect(fake.pulls.get(1)).toMatchObject({ state: 'open', title: expect.not.stringContaining('autoclosed') });
     expect(await fake.branches()).toEqual(branchesBefore);
     expect(fake.violations).toEqual([]);
+  });
+
+  it('a cloud source whose reads fail (CloudWatch: Forbidden on CPU, then 5xx after retries) stops the run: one line naming the source and the error, exit 1, no GitHub writes', async () => {
+    const cases: [FakeCloudWatchOptions, string][] = [
+      [
+        { metrics: new Map(), queryErrors: [{ metricName: 'CPUUtilization', statusCode: 'Forbidden', message: 'Authentication too complex to retrieve cross region data' }] },
+        `cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: Forbidden for AWS/EC2 CPUUtilization (InstanceId=${EC2_INSTANCE_ID}): Forbidden: Authentication too complex to retrieve cross region data`,
+      ],
+      [{ metrics: new Map(), failDimensionValue: EC2_INSTANCE_ID }, 'cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: InternalFailure: internal failure'],
+    ];
+    // The recorded instance runs in us-west-2, where the shipped catalog has no EC2 sizes (so no
+    // vCPU count to read CPUUtilization with): the same state moved to us-east-1.
+    const state = path.join(dir, 'ec2-us-east-1.json');
+    fs.writeFileSync(state, fs.readFileSync(EC2_EXPORT, 'utf8').replaceAll('us-west-2', 'us-east-1'));
+    for (const [options, message] of cases) {
+      const cloudwatch = await startFakeCloudWatch(options);
+      const saved = { ...process.env };
+      Object.assign(process.env, { AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url, AWS_ACCESS_KEY_ID: 'AKIDSTACKFITTEST', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-key', AWS_MAX_ATTEMPTS: '2' });
+      try {
+        const mark = fake.requests.length;
+        const { error } = await prRun(['cloudwatch:us-east-1'], state);
+        expect(cloudwatch.requests.length).toBeGreaterThan(0);
+        expect(error?.message).toBe(message);
+        expect(error?.message).not.toContain('not-a-real-secret-key');
+        expect((error as { exitCode?: number }).exitCode).toBe(1);
+        expect(fake.writes(mark)).toEqual([]);
+      } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+        await cloudwatch.stop();
+      }
+    }
+    expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
   });
 
   it('control: a good usage file with nothing to change does autoclose (the case above is the usage failure, not the setup)', async () => {

@@ -15,7 +15,7 @@ import { azureMonitorUsageSource } from '../../src/usage/azure-monitor';
 import { cloudWatchUsageSource } from '../../src/usage/cloudwatch';
 import { CPU_METRIC as GCP_CPU, MEMORY_METRIC as GCP_MEMORY, gcpMonitoringUsageSource } from '../../src/usage/gcp-monitoring';
 import { cachedUsageSource } from '../../src/usage/cache';
-import { instanceEvidenceNote, type CombinedUsageSeries } from '../../src/usage/instances';
+import { combineInstances, expandInstances, instanceEvidenceNote, type CombinedUsageSeries } from '../../src/usage/instances';
 import { prometheusUsageSource } from '../../src/usage/prometheus';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
 import { aggregate } from '../support/cloud-fakes/common';
@@ -302,5 +302,30 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     const got = result.series.get(api.urn)!;
     expectClose(got.cpuCores, pointwiseMean(fleet.map((t) => shift(aggregate(t.cpuCores, start, end, 300, 'mean')))));
     expectClose(got.memoryGiB, pointwiseMean(fleet.map((t) => shift(aggregate(t.memoryGiB!, start, end, 300, 'mean')))));
+  });
+});
+
+describe('combineInstances: a failed instance is a failed workload', () => {
+  it('one instance the source could not read makes the workload failed (the run stops), not "sized from the others"; no data stays a warning', () => {
+    const w: Workload = {
+      urn: 'urn:pulumi:prod::p::aws:ec2/instance:Instance::web',
+      name: 'web',
+      type: 'aws:ec2/instance:Instance',
+      kind: 'vm',
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 'm5.large',
+      count: 2,
+      metricIds: { name: 'web', instances: [{ awsInstanceId: 'i-0aaaaaaaaaaaaaaa1' }, { awsInstanceId: 'i-0aaaaaaaaaaaaaaa2' }] },
+    };
+    const { expanded, parents } = expandInstances([w]);
+    const served = { urn: expanded[0]!.urn, cpuCores: { t: [0, 300_000], v: [1, 2] }, source: 'cloudwatch' };
+    const failed = combineInstances({ series: new Map([[served.urn, served]]), missing: [{ urn: expanded[1]!.urn, reason: 'cloudwatch: GetMetricData failed: AccessDenied', failed: true }] }, parents, 'cloudwatch');
+    expect(failed.series.size).toBe(0);
+    expect(failed.missing).toEqual([{ urn: w.urn, reason: 'cloudwatch: could not read 1 of the 2 instances (i-0aaaaaaaaaaaaaaa2: GetMetricData failed: AccessDenied)', failed: true }]);
+    const noData = combineInstances({ series: new Map([[served.urn, served]]), missing: [{ urn: expanded[1]!.urn, reason: 'cloudwatch: no CPUUtilization data in the range' }] }, parents, 'cloudwatch');
+    expect(noData.series.get(w.urn)?.cpuCores).toEqual({ t: [0, 300_000], v: [1, 2] });
+    expect(noData.missing).toEqual([]);
+    expect(noData.warnings).toEqual(['web: cloudwatch has usage for 1 of 2 instances, sized from those (i-0aaaaaaaaaaaaaaa2: no CPUUtilization data in the range)']);
   });
 });

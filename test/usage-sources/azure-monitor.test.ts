@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Series, UsageRange, Workload } from '../../src/model';
 import { azureInterval, azureMonitorUsageSource } from '../../src/usage/azure-monitor';
+import { fetchUsage } from '../../src/usage/fetch';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
 import { aggregate } from '../support/cloud-fakes/common';
 import { azureMetricKey, startFakeAzureMonitor, type FakeAzureMonitor } from '../support/cloud-fakes/azure-monitor';
@@ -120,6 +121,43 @@ describe('Azure Monitor usage source (real @azure/arm-monitor over https to a lo
     expect(result.missing[0]!.urn).toBe(vm(b!).urn);
     expect(result.missing[0]!.reason).toMatch(/^azure-monitor: HTTP 403 AuthorizationFailed: The client does not have authorization/);
     expect(result.missing[0]!.reason).not.toContain(TOKEN);
+    // A refused read is a failure of the source, not an idle VM: the run must stop on it.
+    expect(result.missing[0]!.failed).toBe(true);
+  });
+
+  it('throttling beyond the retries fails the source; a VM without data is only missing', async () => {
+    const [a, b] = traces;
+    const idle: Workload = { ...vm(a!), urn: 'urn:idle', metricIds: { name: 'idle', azureResourceId: resourceId(a!).replace(/vm-\d+$/, 'vm-idle') } };
+    fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN });
+    const ok = await fetchUsage([azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })], [idle], range, { progress: false });
+    expect(ok.failures).toEqual([]);
+    expect(ok.missing).toEqual([{ urn: 'urn:idle', reason: 'azure-monitor: no Percentage CPU data in the range' }]);
+    await fake.stop();
+
+    fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN, throttleFirst: 100 });
+    const source = azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, maxRetries: 1, retryDelayMs: 5, ...catalog });
+    const throttled = await fetchUsage([source], [vm(b!)], range, { progress: false });
+    expect(fake.httpRequests).toBe(2);
+    expect(throttled.missing).toEqual([{ urn: vm(b!).urn, reason: expect.stringMatching(/^azure-monitor: HTTP 429 TooManyRequests: throttled/), failed: true }]);
+    expect((throttled.failures[0]!.error as Error).message).toMatch(/^azure-monitor: 1 of 1 workload\(s\) could not be read: HTTP 429 TooManyRequests: throttled/);
+  });
+
+  it('a metric Azure answers with an errorCode: on CPU a failed read, on memory a warning naming the metric (CPU kept)', async () => {
+    const t = traces[2]!;
+    fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN, metricErrors: new Map([['Available Memory Bytes', { errorCode: 'InternalServerError', errorMessage: 'metric store unavailable' }]]) });
+    const memoryBroken = await fetchUsage([azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })], [vm(t)], range, { progress: false });
+    expect(memoryBroken.failures).toEqual([]);
+    const got = memoryBroken.series.get(vm(t).urn);
+    expectClose(got?.cpuCores, aggregate(t.cpuCores, start, end, 300, 'mean'));
+    expect(got?.memoryGiB).toBeUndefined();
+    expect(got?.partial).toBe(true);
+    expect(memoryBroken.warnings).toEqual([`azure-monitor: partial: ${vm(t).name}: Available Memory Bytes could not be read (InternalServerError: metric store unavailable); it is sized on CPU only`]);
+    await fake.stop();
+
+    fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN, metricErrors: new Map([['Percentage CPU', { errorCode: 'InternalServerError', errorMessage: 'metric store unavailable' }]]) });
+    const cpuBroken = await fetchUsage([azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })], [vm(t)], range, { progress: false });
+    expect(cpuBroken.missing).toEqual([{ urn: vm(t).urn, reason: 'azure-monitor: Percentage CPU could not be read (InternalServerError: metric store unavailable)', failed: true }]);
+    expect(cpuBroken.failures).toHaveLength(1);
   });
 
   it('lists workloads without a VM resource id or a known size, without calling Azure', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Series, UsageRange, Workload } from '../../src/model';
 import { cloudWatchPeriod, cloudWatchUsageSource } from '../../src/usage/cloudwatch';
+import { fetchUsage } from '../../src/usage/fetch';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
 import { aggregate } from '../support/cloud-fakes/common';
 import { metricKey, startFakeCloudWatch, type FakeCloudWatch } from '../support/cloud-fakes/cloudwatch';
@@ -162,9 +163,72 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
     const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, queriesPerCall: 2, maxAttempts: 2, ...catalog });
     const result = await source.fetch([ec2(a!), bad], range);
     expect(result.series.has(ec2(a!).urn)).toBe(true);
-    expect(result.missing).toEqual([{ urn: bad.urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: InternalFailure: internal failure' }]);
+    expect(result.missing).toEqual([{ urn: bad.urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: InternalFailure: internal failure', failed: true }]);
     // One call for the good workload, two attempts for the failing one.
     expect(fake.httpRequests).toBe(3);
+  });
+
+  it('a per-query Forbidden on memory is a warning naming the metric: CPU kept, marked partial, the run goes on', async () => {
+    const [a, b] = traces;
+    const denied = ec2(a!);
+    fake = await startFakeCloudWatch({
+      now: now().getTime(),
+      metrics: metrics(),
+      queryErrors: [{ metricName: 'mem_used_percent', dimensionValue: denied.metricIds.awsInstanceId!, statusCode: 'Forbidden', message: 'User is not authorized to access the CWAgent namespace' }],
+    });
+    const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog });
+    const fetched = await fetchUsage([source], [denied, ec2(b!)], range, { progress: false });
+    expect(fake.protocolErrors).toEqual([]);
+    expect(fetched.failures).toEqual([]);
+    expect(fetched.missing).toEqual([]);
+    const got = fetched.series.get(denied.urn);
+    expectClose(got?.cpuCores, aggregate(a!.cpuCores, start, end, 300, 'mean'));
+    expect(got?.memoryGiB).toBeUndefined();
+    expect(got?.partial).toBe(true);
+    // The other instance in the same call keeps its memory.
+    expectClose(fetched.series.get(ec2(b!).urn)?.memoryGiB, aggregate(b!.memoryGiB!, start, end, 300, 'mean'));
+    expect(fetched.warnings).toEqual([
+      `cloudwatch:us-east-1: partial: ${denied.name}: memory could not be read (Forbidden for CWAgent mem_used_percent (InstanceId=${denied.metricIds.awsInstanceId}): Forbidden: User is not authorized to access the CWAgent namespace); it is sized on CPU only`,
+    ]);
+  });
+
+  it('a per-query Forbidden or InternalError on CPU is a failed read, never "no data": the run stops', async () => {
+    const [a, b, c] = traces;
+    const forbidden = ec2(a!);
+    const broken = ec2(b!);
+    fake = await startFakeCloudWatch({
+      now: now().getTime(),
+      metrics: metrics(),
+      queryErrors: [
+        { metricName: 'CPUUtilization', dimensionValue: forbidden.metricIds.awsInstanceId!, statusCode: 'Forbidden', message: 'Authentication too complex to retrieve cross region data' },
+        { metricName: 'CPUUtilization', dimensionValue: broken.metricIds.awsInstanceId!, statusCode: 'InternalError', message: 'Internal service error' },
+      ],
+    });
+    const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog });
+    const fetched = await fetchUsage([source], [forbidden, broken, ec2(c!)], range, { progress: false });
+    expect(fetched.series.has(ec2(c!).urn)).toBe(true);
+    expect(fetched.missing).toEqual([
+      { urn: forbidden.urn, reason: `cloudwatch:us-east-1: Forbidden for AWS/EC2 CPUUtilization (InstanceId=${forbidden.metricIds.awsInstanceId}): Forbidden: Authentication too complex to retrieve cross region data`, failed: true },
+      { urn: broken.urn, reason: `cloudwatch:us-east-1: InternalError for AWS/EC2 CPUUtilization (InstanceId=${broken.metricIds.awsInstanceId}): InternalError: Internal service error`, failed: true },
+    ]);
+    expect(fetched.failures).toHaveLength(1);
+    expect(String(fetched.failures[0]!.error)).toContain('cloudwatch:us-east-1: 2 of 3 workload(s) could not be read: Forbidden for AWS/EC2 CPUUtilization');
+  });
+
+  it('throttling beyond the retry budget fails the source; an instance CloudWatch has no data for is only missing', async () => {
+    const t = traces[0]!;
+    const idle: Workload = { ...ec2(t), urn: 'urn:idle', metricIds: { name: 'idle', awsInstanceId: 'i-0idle00000000000' } };
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics() });
+    const ok = await fetchUsage([cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog })], [idle], range, { progress: false });
+    expect(ok.failures).toEqual([]);
+    expect(ok.missing).toEqual([{ urn: 'urn:idle', reason: 'cloudwatch:us-east-1: no CPUUtilization data in the range' }]);
+    await fake.stop();
+
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics(), throttleFirst: 100 });
+    const throttled = await fetchUsage([cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, maxAttempts: 2, ...catalog })], [ec2(t)], range, { progress: false });
+    expect(fake.httpRequests).toBe(2);
+    expect(throttled.missing).toEqual([{ urn: ec2(t).urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: Throttling: Rate exceeded', failed: true }]);
+    expect((throttled.failures[0]!.error as Error).message).toBe('cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: Throttling: Rate exceeded');
   });
 
   it('lists workloads it cannot serve, without calling the API', async () => {

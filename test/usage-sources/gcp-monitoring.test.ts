@@ -1,6 +1,7 @@
 import { OAuth2Client } from 'google-auth-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Series, UsageRange, Workload } from '../../src/model';
+import { fetchUsage } from '../../src/usage/fetch';
 import { CPU_METRIC, MEMORY_METRIC, gcpMonitoringUsageSource, type GcpMonitoringSourceOptions } from '../../src/usage/gcp-monitoring';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
 import { aggregate } from '../support/cloud-fakes/common';
@@ -75,17 +76,22 @@ afterEach(async () => {
 });
 
 describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fallback against a loopback API)', () => {
-  it('reads CPU utilization and Ops Agent memory for a batch of instances, following nextPageToken', async () => {
+  it('reads CPU utilization and Ops Agent memory for a batch of instances, following nextPageToken, merging series split across pages', async () => {
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN });
     const workloads = traces.map((t) => instance(t));
-    const source = sourceFor(fake, { pageSize: 3 });
-    // Hourly: the REST fallback decodes each point through protobuf.js (about 30 µs a point).
+    // Pages count points (view FULL): 1,000 points end pages inside series.
+    const source = sourceFor(fake, { pageSize: 1000 });
     const result = await source.fetch(workloads, { ...range, stepSeconds: 3600 });
     expect(fake.protocolErrors).toEqual([]);
     expect(result.missing).toEqual([]);
-    // 10 series per metric at 3 per page: 4 pages each.
-    expect(fake.requests).toHaveLength(8);
-    expect(source.stats.requests).toBe(8);
+    const pointsOf = (pick: (t: Trace) => Series) => traces.reduce((n, t) => n + aggregate(pick(t), start, end, 3600, 'mean').t.length, 0);
+    const pages = Math.ceil(pointsOf((t) => t.cpuCores) / 1000) + Math.ceil(pointsOf((t) => t.memoryGiB!) / 1000);
+    expect(fake.requests).toHaveLength(pages);
+    expect(source.stats.requests).toBe(pages);
+    // Some series really were split: the last part of one page and the first of the next are the same instance.
+    const splits = fake.pages.slice(1).filter((page, i) => page[0]?.instanceId === fake!.pages[i]!.at(-1)?.instanceId);
+    expect(splits.length).toBeGreaterThan(2);
+    expect(fake.pages.every((page) => page.reduce((n, s) => n + s.points, 0) <= 1000)).toBe(true);
     const params = fake.requests[0]!.params;
     expect(params['aggregation.alignmentPeriod']).toBe('3600s');
     expect(params['aggregation.perSeriesAligner']).toBe('12');
@@ -106,10 +112,10 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
   it('retries a connection reset (ECONNRESET) and keeps the batch', async () => {
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, resetRequests: [2] });
     const workloads = traces.map((t) => instance(t));
-    const result = await sourceFor(fake, { pageSize: 3 }).fetch(workloads, { ...range, stepSeconds: 3600 });
+    const result = await sourceFor(fake, { pageSize: 3000 }).fetch(workloads, { ...range, stepSeconds: 3600 });
     expect(result.missing).toEqual([]);
-    // 8 pages, one of them sent twice.
-    expect(fake.httpRequests).toBe(9);
+    // Every page once, one of them sent twice.
+    expect(fake.httpRequests).toBe(fake.requests.length + 1);
     for (const [i, w] of workloads.entries()) expectClose(result.series.get(w.urn)?.cpuCores, expectedAligned(traces[i]!.cpuCores, 3600, 'mean'));
   });
 
@@ -122,6 +128,7 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
       const got = result.series.get(instance(t).urn);
       expectClose(got?.cpuCores, expectedAligned(t.cpuCores, 3600, 'mean'));
       expect(got?.memoryGiB).toBeUndefined();
+      expect(got?.partial).toBe(true);
     }
     expect(result.warnings).toEqual([
       'gcp-monitoring: partial: agent.googleapis.com/memory/percent_used for 2 instance(s) in project stackfit-prod could not be read (HTTP 500 INTERNAL: Internal error encountered.); they are sized on CPU only',
@@ -145,8 +152,28 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
     const result = await sourceFor(fake).fetch([instance(a!), instance(b!, 'stackfit-other')], range);
     expect([...result.series.keys()]).toEqual([instance(a!).urn]);
     expect(result.missing).toEqual([
-      { urn: instance(b!).urn, reason: 'gcp-monitoring: timeSeries.list in project stackfit-other failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).' },
+      {
+        urn: instance(b!).urn,
+        reason: 'gcp-monitoring: timeSeries.list in project stackfit-other failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
+        failed: true,
+      },
     ]);
+  });
+
+  it('quota exhausted beyond the retries fails the source; an instance without data is only missing', async () => {
+    const t = traces[1]!;
+    const idle: Workload = { ...instance(t), urn: 'urn:idle', metricIds: { ...instance(t).metricIds, gcpInstanceId: '4815162342999999' } };
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN });
+    const ok = await fetchUsage([sourceFor(fake)], [idle], range, { progress: false });
+    expect(ok.failures).toEqual([]);
+    expect(ok.missing).toEqual([{ urn: 'urn:idle', reason: `gcp-monitoring: no ${CPU_METRIC} data for instance 4815162342999999 in the range` }]);
+    await fake.stop();
+
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, throttleFirst: 1000 });
+    const throttled = await fetchUsage([sourceFor(fake, { retryMaxDelayMs: 20, timeoutMs: 3000 })], [instance(t)], range, { progress: false });
+    expect(fake.httpRequests).toBeGreaterThan(1);
+    expect(throttled.missing).toEqual([{ urn: instance(t).urn, reason: expect.stringMatching(/^gcp-monitoring: timeSeries\.list in project stackfit-prod failed: .*(RESOURCE_EXHAUSTED|Quota exceeded)/), failed: true }]);
+    expect(throttled.failures.map((f) => f.source)).toEqual(['gcp-monitoring']);
   });
 
   it('uses the default project for workloads without one, and lists what it cannot serve', async () => {

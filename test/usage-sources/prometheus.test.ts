@@ -138,6 +138,27 @@ describe.skipIf(lacks('prometheus'))('Prometheus usage source against a real Pro
     expectSeriesClose(result.series.get(w.urn)?.cpuCores, { t: expected.t, v: expected.v.map((x) => x * 1000) });
   });
 
+  it('a failed memory query keeps the CPU already read, marked partial, with a warning naming the cause', async () => {
+    const [a, b] = traces;
+    const workloads = [workloadFor(a!, hostOf(a!)), workloadFor(b!, hostOf(b!))];
+    // Prometheus rejects this query (HTTP 400 bad_data) while the CPU query succeeds.
+    const source = prometheusUsageSource(prom.url, { memoryQuery: 'sum by ({{joinLabel}}) (node_memory_MemTotal_bytes{{{selector}}}) /' });
+    const range: UsageRange = { start: new Date(traceStart), end: new Date(traceEnd), stepSeconds: SLOT_SECONDS };
+    const fetched = await fetchUsage([source], workloads, range, { progress: false });
+    expect(fetched.failures).toEqual([]);
+    expect(fetched.missing).toEqual([]);
+    for (const [i, w] of workloads.entries()) {
+      const got = fetched.series.get(w.urn);
+      expectSeriesClose(got?.cpuCores, expectedCpuFromTrace([a!, b!][i]!));
+      expect(got?.memoryGiB).toBeUndefined();
+      expect(got?.partial).toBe(true);
+    }
+    expect(fetched.warnings).toHaveLength(1);
+    expect(fetched.warnings![0]).toMatch(
+      new RegExp(`^prometheus://127\\.0\\.0\\.1:${prom.port}: partial: the memory query for 2 workload\\(s\\) failed \\(http://127\\.0\\.0\\.1:${prom.port}/api/v1/query_range: HTTP 400 bad_data: .*\\); they are sized on CPU only$`),
+    );
+  });
+
   it('retries 503 with Retry-After, then reads the data', async () => {
     let calls = 0;
     const proxy: Server = createServer((req, res) => {

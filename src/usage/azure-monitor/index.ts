@@ -115,6 +115,7 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
       const timespan = `${range.start.toISOString()}/${range.end.toISOString()}`;
       const missing: UsageResult['missing'] = [];
       const series = new Map<string, UsageSeries>();
+      const warnings: string[] = [];
       const todo: { w: Workload; id: string; subscription: string; vcpu: number; memGiB: number | undefined }[] = [];
       for (const w of workloads) {
         const id = w.metricIds.azureResourceId;
@@ -152,25 +153,38 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
             const cpu = toSeries(byName.get(CPU_METRIC), field, (x) => percentToCores(x, item.vcpu));
             const memGiB = item.memGiB;
             const memory = memGiB ? toSeries(byName.get(MEMORY_METRIC), memoryField, (x) => memGiB - x / BYTES_PER_GIB) : undefined;
-            if (!cpu) {
-              const err = byName.get(CPU_METRIC);
-              const detail = err?.errorCode && err.errorCode !== 'Success' ? ` (${err.errorCode}: ${err.errorMessage ?? ''})` : '';
-              missing.push({ urn: item.w.urn, reason: `${name}: no ${CPU_METRIC} data in the range${detail}` });
+            const cpuError = metricError(byName.get(CPU_METRIC));
+            const memoryError = memGiB ? metricError(byName.get(MEMORY_METRIC)) : undefined;
+            if (cpuError) {
+              // Azure answered but could not read the metric: a failure, not an idle VM.
+              missing.push({ urn: item.w.urn, reason: `${name}: ${CPU_METRIC} could not be read (${cpuError})`, failed: true });
+            } else if (!cpu) {
+              missing.push({ urn: item.w.urn, reason: `${name}: no ${CPU_METRIC} data in the range` });
             } else {
               const entry: UsageSeries = { urn: item.w.urn, cpuCores: cpu, source: name };
-              if (memory) entry.memoryGiB = memory;
+              if (memoryError) {
+                entry.partial = true;
+                warnings.push(`${name}: partial: ${item.w.name}: ${MEMORY_METRIC} could not be read (${memoryError}); it is sized on CPU only`);
+              } else if (memory) entry.memoryGiB = memory;
               series.set(item.w.urn, entry);
             }
           } catch (err) {
-            missing.push({ urn: item.w.urn, reason: `${name}: ${describeAzureError(err)}` });
+            // Auth, 5xx or throttling after the pipeline's retries, a timeout: the source failed for this VM.
+            missing.push({ urn: item.w.urn, reason: `${name}: ${describeAzureError(err)}`, failed: true });
           }
           opts.onProgress?.(++done);
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
-      return { series, missing };
+      return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
     }, name),
   };
+}
+
+/** A metric entry's error (`errorCode` other than `Success`), or undefined. */
+function metricError(metric: AzureMetric | undefined): string | undefined {
+  if (!metric?.errorCode || metric.errorCode === 'Success') return undefined;
+  return `${metric.errorCode}${metric.errorMessage ? `: ${metric.errorMessage}` : ''}`;
 }
 
 /** One aggregation field of a metric as a series (memory in the `Maximum` mode reads `minimum`: see above). */

@@ -20,7 +20,7 @@ import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries, percentToCores, percentToGiB } from '../index';
 import { fetchPerInstance } from '../instances';
-import { getMetricDataOutputSchema } from './schema';
+import { getMetricDataOutputSchema, type MetricDataResult } from './schema';
 
 export type CloudWatchStatistic = 'Average' | 'Maximum';
 
@@ -108,81 +108,13 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
     // Workloads with several instances: each instance read in the same calls, then combined.
     fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const period = cloudWatchPeriod(range, opts.now?.() ?? new Date());
-      const missing: UsageResult['missing'] = [];
-      const planned: PlannedQuery[] = [];
-      const stat = (namespace: string, metric: string, dimension: string, value: string, of = statistic as string): MetricDataQuery['MetricStat'] => ({
-        Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: dimension, Value: value }] },
-        Period: period,
-        Stat: of,
-      });
-      // FreeableMemory falls as use rises: the busiest minute is its Minimum, not its Maximum.
-      const freeableStat = statistic === 'Maximum' ? 'Minimum' : statistic;
-      for (const w of workloads) {
-        const ids = w.metricIds;
-        const isDb = w.kind === 'database' || (!ids.awsInstanceId && !!ids.awsDbInstanceId);
-        const id = isDb ? ids.awsDbInstanceId : ids.awsInstanceId;
-        if (!id) {
-          missing.push({ urn: w.urn, reason: `${name}: no ${isDb ? 'RDS DB instance identifier' : 'EC2 instance id'} in the stack state` });
-          continue;
-        }
-        const vcpu = opts.vcpuOf?.(w);
-        if (!vcpu) {
-          missing.push({ urn: w.urn, reason: `${name}: vCPU count of ${w.size} unknown, cannot turn CPUUtilization % into cores` });
-          continue;
-        }
-        const memGiB = opts.memoryGiBOf?.(w);
-        const n = planned.length;
-        const namespace = isDb ? 'AWS/RDS' : 'AWS/EC2';
-        const dimension = isDb ? 'DBInstanceIdentifier' : 'InstanceId';
-        planned.push({
-          id: `c${n}`,
-          workload: w,
-          dimension: 'cpu',
-          query: { Id: `c${n}`, MetricStat: stat(namespace, 'CPUUtilization', dimension, id), ReturnData: true },
-          convert: (x) => percentToCores(x, vcpu),
-        });
-        if (isDb && memGiB) {
-          planned.push({
-            id: `m${n}`,
-            workload: w,
-            dimension: 'memory',
-            query: { Id: `m${n}`, MetricStat: stat('AWS/RDS', 'FreeableMemory', dimension, id, freeableStat), ReturnData: true },
-            convert: (x) => memGiB - x / BYTES_PER_GIB,
-          });
-        } else if (!isDb && memGiB) {
-          planned.push({
-            id: `m${n}`,
-            workload: w,
-            dimension: 'memory',
-            query: { Id: `m${n}`, MetricStat: stat('CWAgent', 'mem_used_percent', 'InstanceId', id), ReturnData: true },
-            convert: (x) => percentToGiB(x, memGiB),
-          });
-        }
-      }
+      const { planned, missing } = planQueries(workloads, { name, statistic, period, vcpuOf: opts.vcpuOf, memoryGiBOf: opts.memoryGiBOf });
       let done = missing.length;
       if (done > 0) opts.onProgress?.(done);
 
-      const points = new Map<string, { t: number[]; v: number[] }>();
-      const failures = new Map<Workload, string>();
-      // Keep a workload's CPU and memory queries in the same call.
-      const calls: { region: string | undefined; queries: PlannedQuery[] }[] = [];
-      const open = new Map<string, { region: string | undefined; queries: PlannedQuery[] }>();
-      for (let i = 0; i < planned.length; ) {
-        const group = planned.slice(i, i + (planned[i + 1]?.workload === planned[i]!.workload ? 2 : 1));
-        const region = group[0]!.workload.region ?? opts.region;
-        let current = open.get(region ?? '');
-        if (!current || current.queries.length + group.length > queriesPerCall) {
-          current = { region, queries: [] };
-          open.set(region ?? '', current);
-          calls.push(current);
-        }
-        current.queries.push(...group);
-        i += group.length;
-      }
-
-      for (const { region, queries: call } of calls) {
+      const read: CallResults = { points: new Map(), failures: new Map(), memoryUnread: new Map() };
+      for (const { region, queries: call } of groupCalls(planned, queriesPerCall, opts.region)) {
         const client = clientFor(region);
-        const byId = new Map(call.map((q) => [q.id, q]));
         try {
           let nextToken: string | undefined;
           do {
@@ -198,53 +130,175 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
               { abortSignal: AbortSignal.timeout((opts.timeoutMs ?? 60_000) * (opts.maxAttempts ?? 5)) },
             );
             const out = getMetricDataOutputSchema.parse(raw);
-            for (const r of out.MetricDataResults) {
-              const q = byId.get(r.Id);
-              if (!q) continue;
-              if (r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden') {
-                const detail = r.Messages?.map((m) => m.Value).filter(Boolean).join('; ');
-                if (q.dimension === 'cpu') failures.set(q.workload, `${name}: ${r.StatusCode} for ${q.query.MetricStat?.Metric?.MetricName}${detail ? `: ${detail}` : ''}`);
-                continue;
-              }
-              const acc = points.get(r.Id) ?? { t: [], v: [] };
-              for (let i = 0; i < r.Timestamps.length && i < r.Values.length; i++) {
-                acc.t.push(r.Timestamps[i]!.getTime());
-                acc.v.push(q.convert(r.Values[i]!));
-              }
-              points.set(r.Id, acc);
-            }
+            readResults(out.MetricDataResults, call, read, name);
             nextToken = out.NextToken || undefined;
           } while (nextToken);
         } catch (err) {
+          // Auth, 5xx after the SDK's retries, throttling beyond them: the call failed, which
+          // says nothing about the load of its workloads.
           const e = err as Error;
           const cause = e instanceof StackfitError ? e.message : `${e.name}: ${e.message}`;
-          for (const q of call) failures.set(q.workload, `${name}: GetMetricData failed: ${cause}`);
+          for (const q of call) read.failures.set(q.workload, `${name}: GetMetricData failed: ${cause}`);
         }
         done += new Set(call.map((q) => q.workload)).size;
         opts.onProgress?.(done);
       }
-
-      const series = new Map<string, UsageSeries>();
-      const seen = new Set<Workload>();
-      for (const q of planned) {
-        if (seen.has(q.workload)) continue;
-        seen.add(q.workload);
-        const w = q.workload;
-        const failure = failures.get(w);
-        const n = q.id.slice(1);
-        const cpu = finish(points.get(`c${n}`));
-        const memory = finish(points.get(`m${n}`));
-        if (failure) missing.push({ urn: w.urn, reason: failure });
-        else if (!cpu) missing.push({ urn: w.urn, reason: `${name}: no CPUUtilization data in the range` });
-        else {
-          const entry: UsageSeries = { urn: w.urn, cpuCores: cpu, source: name };
-          if (memory) entry.memoryGiB = memory;
-          series.set(w.urn, entry);
-        }
-      }
-      return { series, missing };
+      return assemble(planned, read, missing, name);
     }, name),
   };
+}
+
+/** What the calls returned: points per query id, workloads whose CPU could not be read, memory queries refused. */
+interface CallResults {
+  points: Map<string, { t: number[]; v: number[] }>;
+  failures: Map<Workload, string>;
+  memoryUnread: Map<Workload, string>;
+}
+
+/** One query per metric and workload (CPU, and memory when the size's memory is known); workloads it cannot ask for are missing. */
+function planQueries(
+  workloads: readonly Workload[],
+  o: { name: string; statistic: CloudWatchStatistic; period: number; vcpuOf?: ((w: Workload) => number | undefined) | undefined; memoryGiBOf?: ((w: Workload) => number | undefined) | undefined },
+): { planned: PlannedQuery[]; missing: UsageResult['missing'] } {
+  const { name, statistic, period } = o;
+  const missing: UsageResult['missing'] = [];
+  const planned: PlannedQuery[] = [];
+  const stat = (namespace: string, metric: string, dimension: string, value: string, of = statistic as string): MetricDataQuery['MetricStat'] => ({
+    Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: dimension, Value: value }] },
+    Period: period,
+    Stat: of,
+  });
+  // FreeableMemory falls as use rises: the busiest minute is its Minimum, not its Maximum.
+  const freeableStat = statistic === 'Maximum' ? 'Minimum' : statistic;
+  for (const w of workloads) {
+    const ids = w.metricIds;
+    const isDb = w.kind === 'database' || (!ids.awsInstanceId && !!ids.awsDbInstanceId);
+    const id = isDb ? ids.awsDbInstanceId : ids.awsInstanceId;
+    if (!id) {
+      missing.push({ urn: w.urn, reason: `${name}: no ${isDb ? 'RDS DB instance identifier' : 'EC2 instance id'} in the stack state` });
+      continue;
+    }
+    const vcpu = o.vcpuOf?.(w);
+    if (!vcpu) {
+      missing.push({ urn: w.urn, reason: `${name}: vCPU count of ${w.size} unknown, cannot turn CPUUtilization % into cores` });
+      continue;
+    }
+    const memGiB = o.memoryGiBOf?.(w);
+    const n = planned.length;
+    const namespace = isDb ? 'AWS/RDS' : 'AWS/EC2';
+    const dimension = isDb ? 'DBInstanceIdentifier' : 'InstanceId';
+    planned.push({
+      id: `c${n}`,
+      workload: w,
+      dimension: 'cpu',
+      query: { Id: `c${n}`, MetricStat: stat(namespace, 'CPUUtilization', dimension, id), ReturnData: true },
+      convert: (x) => percentToCores(x, vcpu),
+    });
+    if (isDb && memGiB) {
+      planned.push({
+        id: `m${n}`,
+        workload: w,
+        dimension: 'memory',
+        query: { Id: `m${n}`, MetricStat: stat('AWS/RDS', 'FreeableMemory', dimension, id, freeableStat), ReturnData: true },
+        convert: (x) => memGiB - x / BYTES_PER_GIB,
+      });
+    } else if (!isDb && memGiB) {
+      planned.push({
+        id: `m${n}`,
+        workload: w,
+        dimension: 'memory',
+        query: { Id: `m${n}`, MetricStat: stat('CWAgent', 'mem_used_percent', 'InstanceId', id), ReturnData: true },
+        convert: (x) => percentToGiB(x, memGiB),
+      });
+    }
+  }
+  return { planned, missing };
+}
+
+/** Calls of at most `queriesPerCall` queries, one region each, a workload's CPU and memory queries in the same call. */
+function groupCalls(planned: readonly PlannedQuery[], queriesPerCall: number, defaultRegion: string | undefined): { region: string | undefined; queries: PlannedQuery[] }[] {
+  const calls: { region: string | undefined; queries: PlannedQuery[] }[] = [];
+  const open = new Map<string, { region: string | undefined; queries: PlannedQuery[] }>();
+  for (let i = 0; i < planned.length; ) {
+    const group = planned.slice(i, i + (planned[i + 1]?.workload === planned[i]!.workload ? 2 : 1));
+    const region = group[0]!.workload.region ?? defaultRegion;
+    let current = open.get(region ?? '');
+    if (!current || current.queries.length + group.length > queriesPerCall) {
+      current = { region, queries: [] };
+      open.set(region ?? '', current);
+      calls.push(current);
+    }
+    current.queries.push(...group);
+    i += group.length;
+  }
+  return calls;
+}
+
+/** `MetricStat` as a reader finds it in the console: `CWAgent mem_used_percent (InstanceId=i-…)`. */
+function describeQuery(q: PlannedQuery): string {
+  const m = q.query.MetricStat?.Metric;
+  const d = m?.Dimensions?.[0];
+  return `${m?.Namespace} ${m?.MetricName}${d ? ` (${d.Name}=${d.Value})` : ''}`;
+}
+
+/**
+ * One page of results into `read`. A query CloudWatch could not answer (`Forbidden`: no
+ * permission for that namespace; `InternalError`) is a failure for the workload when it is its
+ * CPU, and a named warning when it is its memory (the workload is then sized on CPU alone).
+ */
+function readResults(results: readonly MetricDataResult[], call: readonly PlannedQuery[], read: CallResults, name: string): void {
+  const byId = new Map(call.map((q) => [q.id, q]));
+  for (const r of results) {
+    const q = byId.get(r.Id);
+    if (!q) continue;
+    if (r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden') {
+      const detail = r.Messages?.map((m) => [m.Code, m.Value].filter(Boolean).join(': ')).filter(Boolean).join('; ');
+      const what = `${r.StatusCode} for ${describeQuery(q)}${detail ? `: ${detail}` : ''}`;
+      if (q.dimension === 'cpu') read.failures.set(q.workload, `${name}: ${what}`);
+      else read.memoryUnread.set(q.workload, what);
+      continue;
+    }
+    const acc = read.points.get(r.Id) ?? { t: [], v: [] };
+    for (let i = 0; i < r.Timestamps.length && i < r.Values.length; i++) {
+      acc.t.push(r.Timestamps[i]!.getTime());
+      acc.v.push(q.convert(r.Values[i]!));
+    }
+    read.points.set(r.Id, acc);
+  }
+}
+
+/** Series per workload; failed reads are missing with `failed` (never "no data"), refused memory a warning. */
+function assemble(planned: readonly PlannedQuery[], read: CallResults, missing: UsageResult['missing'], name: string): UsageResult {
+  const series = new Map<string, UsageSeries>();
+  const warnings: string[] = [];
+  const seen = new Set<Workload>();
+  for (const q of planned) {
+    if (seen.has(q.workload)) continue;
+    seen.add(q.workload);
+    const w = q.workload;
+    const failure = read.failures.get(w);
+    const n = q.id.slice(1);
+    const cpu = finish(read.points.get(`c${n}`));
+    if (failure) {
+      missing.push({ urn: w.urn, reason: failure, failed: true });
+      continue;
+    }
+    if (!cpu) {
+      missing.push({ urn: w.urn, reason: `${name}: no CPUUtilization data in the range` });
+      continue;
+    }
+    const entry: UsageSeries = { urn: w.urn, cpuCores: cpu, source: name };
+    const unread = read.memoryUnread.get(w);
+    if (unread) {
+      entry.partial = true;
+      warnings.push(`${name}: partial: ${w.name}: memory could not be read (${unread}); it is sized on CPU only`);
+    } else {
+      const memory = finish(read.points.get(`m${n}`));
+      if (memory) entry.memoryGiB = memory;
+    }
+    series.set(w.urn, entry);
+  }
+  return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
 }
 
 function finish(s: Series | undefined): Series | undefined {

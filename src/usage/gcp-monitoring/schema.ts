@@ -1,31 +1,20 @@
 import { z } from 'zod';
 
 /**
- * The part of a Cloud Monitoring `projects.timeSeries.list` page stackfit reads, as
- * `@google-cloud/monitoring` returns it in REST-fallback mode. Enums arrive as integers
- * (`metricKind: 1` = GAUGE, `valueType: 3` = DOUBLE); timestamps as `{seconds, nanos}` with
- * seconds a string or number. See
- * https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list
+ * The parts of a Cloud Monitoring `projects.timeSeries.list` JSON page stackfit reads
+ * (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list). Headers are
+ * checked here; the points (up to 100,000 a page) are read by a plain loop in rest.ts, which
+ * checks each one's `interval.endTime` (RFC 3339) and `value.doubleValue` / `value.int64Value`.
  */
-const int64 = z.union([z.string(), z.number(), z.custom<{ toString(): string }>((x) => typeof x === 'object' && x !== null)]).transform((x) => Number(String(x)));
-const timestamp = z.object({ seconds: int64.optional(), nanos: z.number().optional().nullable() });
+const array = z.custom<unknown[]>((x) => Array.isArray(x), 'expected an array');
 
-export const pointSchema = z.object({
-  interval: z.object({ startTime: timestamp.optional().nullable(), endTime: timestamp }),
-  value: z.object({
-    doubleValue: z.number().optional().nullable(),
-    int64Value: int64.optional().nullable(),
-  }),
+export const listPageHeaderSchema = z.object({
+  timeSeries: array.optional(),
+  nextPageToken: z.string().optional(),
 });
 
-export const timeSeriesSchema = z.object({
-  metric: z.object({ type: z.string(), labels: z.record(z.string(), z.string()).optional().nullable() }),
+export const timeSeriesHeaderSchema = z.object({
+  metric: z.object({ type: z.string() }),
   resource: z.object({ type: z.string(), labels: z.record(z.string(), z.string()) }),
-  points: z.array(pointSchema).default([]),
+  points: array.default([]),
 });
-
-export type GcpTimeSeries = z.infer<typeof timeSeriesSchema>;
-
-export function timestampMs(ts: { seconds?: number | undefined; nanos?: number | null | undefined }): number {
-  return (ts.seconds ?? 0) * 1000 + Math.round((ts.nanos ?? 0) / 1e6);
-}

@@ -232,6 +232,8 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
       const cpu = new Map<string, Series[]>();
       const memory = new Map<string, Series[]>();
       const failed = new Map<string, string>();
+      const memoryFailed = new Set<string>();
+      const warnings: string[] = [];
       let done = missing.length;
       if (done > 0) opts.onProgress?.(done);
 
@@ -268,12 +270,21 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
           const selector = `${joinLabel}=~"${regexMatcherValue(batch, matchPort)}"`;
           const vars = { selector, window, joinLabel };
           try {
-            for (const chunk of chunks) {
-              collect(cpu, batchIds, await queryRange(renderQuery(cpuTemplate, vars), chunk));
-              collect(memory, batchIds, await queryRange(renderQuery(memoryTemplate, vars), chunk));
-            }
+            for (const chunk of chunks) collect(cpu, batchIds, await queryRange(renderQuery(cpuTemplate, vars), chunk));
           } catch (err) {
             for (const id of batch) failed.set(id, err instanceof Error ? err.message : String(err));
+          }
+          if (!batch.some((id) => failed.has(id))) {
+            // Memory failing keeps the CPU already read: sized on CPU alone, and the run says so.
+            // Its chunks are kept only all together: half a range of memory would hide the rest.
+            const batchMemory = new Map<string, Series[]>();
+            try {
+              for (const chunk of chunks) collect(batchMemory, batchIds, await queryRange(renderQuery(memoryTemplate, vars), chunk));
+              for (const [id, parts] of batchMemory) memory.set(id, parts);
+            } catch (err) {
+              for (const id of batch) memoryFailed.add(id);
+              warnings.push(`${name}: partial: the memory query for ${batch.length} workload(s) failed (${err instanceof Error ? err.message : String(err)}); they are sized on CPU only`);
+            }
           }
           done += batch.reduce((n, id) => n + (byId.get(id)?.length ?? 0), 0);
           opts.onProgress?.(done);
@@ -293,11 +304,12 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
           } else {
             const entry: UsageSeries = { urn: w.urn, cpuCores: cpuSeries, source: name };
             if (memSeries && memSeries.t.length > 0) entry.memoryGiB = memSeries;
+            if (memoryFailed.has(id)) entry.partial = true;
             series.set(w.urn, entry);
           }
         }
       }
-      return { series, missing };
+      return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
     }, name),
   };
 }

@@ -20,6 +20,8 @@ export interface FakeAzureMonitorOptions {
   throttleFirst?: number;
   /** Requests for this resource id get 403 AuthorizationFailed. */
   forbiddenResourceId?: string;
+  /** Metrics answered inside a 200 with this `errorCode` / `errorMessage` and no data (the API's per-metric error fields). */
+  metricErrors?: Map<string, { errorCode: string; errorMessage: string }>;
 }
 
 export interface FakeAzureMonitor extends RunningFake {
@@ -70,6 +72,10 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
     }
     const firstBucket = Math.floor(startMs / 1000 / grain) * grain * 1000;
     const value = names.map((metric) => {
+      const error = opts.metricErrors?.get(metric);
+      if (error) {
+        return { id: `${resourceId}/providers/Microsoft.Insights/metrics/${metric}`, type: 'Microsoft.Insights/metrics', name: { value: metric, localizedValue: metric }, unit: UNITS[metric], timeseries: [], ...error };
+      }
       const raw = opts.metrics.get(azureMetricKey(resourceId, metric));
       const byField = aggregations.map((a) => {
         const agg = raw ? aggregate(raw, startMs, endMs, grain, FIELDS[a]!.how) : { t: [], v: [] };

@@ -45,6 +45,12 @@ export interface FakeCloudWatchOptions {
   /** Requests naming this dimension value fail with HTTP 500 InternalFailure. */
   failDimensionValue?: string;
   /**
+   * Per-query errors inside a 200 answer, as GetMetricData reports them: the matching queries'
+   * MetricDataResult has no datapoints, `StatusCode` `Forbidden` / `InternalError` and a
+   * `Messages` entry (`Code`, `Value`); the other queries are answered as usual.
+   */
+  queryErrors?: { metricName: string; dimensionValue?: string; statusCode: 'Forbidden' | 'InternalError'; message: string }[];
+  /**
    * The fake's clock (ms) for CloudWatch's retention: datapoints older than 15 days exist only
    * for periods that are a multiple of 300 s, older than 63 days of 3,600 s; other periods get
    * no datapoints there (CloudWatch answers Complete with nothing). Default: now.
@@ -88,7 +94,10 @@ export async function startFakeCloudWatch(opts: FakeCloudWatchOptions): Promise<
     }
     // Flatten every query's datapoints in order, then serve the page the token points at.
     const all: { id: string; t: number; v: number }[] = [];
+    const errorOf = (q: GetMetricDataRequest['MetricDataQueries'][number]) =>
+      opts.queryErrors?.find((e) => e.metricName === q.MetricStat.Metric.MetricName && (!e.dimensionValue || q.MetricStat.Metric.Dimensions.some((d) => d.Value === e.dimensionValue)));
     for (const q of body.MetricDataQueries) {
+      if (errorOf(q)) continue;
       const d = q.MetricStat.Metric.Dimensions[0];
       const series = d ? opts.metrics.get(metricKey(q.MetricStat.Metric.Namespace, q.MetricStat.Metric.MetricName, d.Name, d.Value)) : undefined;
       if (!series) continue;
@@ -109,6 +118,10 @@ export async function startFakeCloudWatch(opts: FakeCloudWatchOptions): Promise<
     const page = all.slice(offset, offset + pageSize);
     const more = offset + pageSize < all.length;
     const results = body.MetricDataQueries.map((q) => {
+      const error = errorOf(q);
+      if (error) {
+        return { Id: q.Id, Label: q.MetricStat.Metric.MetricName, Timestamps: [], Values: [], StatusCode: error.statusCode, Messages: [{ Code: error.statusCode, Value: error.message }] };
+      }
       const mine = page.filter((p) => p.id === q.Id);
       const remaining = more && all.slice(offset + pageSize).some((p) => p.id === q.Id);
       return {
@@ -120,7 +133,7 @@ export async function startFakeCloudWatch(opts: FakeCloudWatchOptions): Promise<
       };
     });
     sendJson(res, 200, {
-      MetricDataResults: offset === 0 ? results : results.filter((r) => r.Timestamps.length > 0),
+      MetricDataResults: offset === 0 ? results : results.filter((r) => r.Timestamps.length > 0 || r.StatusCode !== 'Complete'),
       ...(more ? { NextToken: Buffer.from(String(offset + pageSize)).toString('base64') } : {}),
       Messages: [],
     });

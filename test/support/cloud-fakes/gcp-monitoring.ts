@@ -2,7 +2,8 @@
  * A loopback Cloud Monitoring answering `GET /v3/projects/{p}/timeSeries` as the REST fallback
  * of `@google-cloud/monitoring` calls it (`$alt=json;enum-encoding=int`, dotted query params,
  * enums as integers), in the real response format (points newest first, RFC 3339 times,
- * `metricKind`/`valueType` as integers), paging by `pageSize`/`nextPageToken`.
+ * `metricKind`/`valueType` as integers), paging by `pageSize` POINTS (view FULL: at most
+ * 100,000) with `nextPageToken`, a series split across pages where a page ends.
  * Query parameters, the filter and the bearer token are checked; 429 RESOURCE_EXHAUSTED and
  * 403 PERMISSION_DENIED can be injected.
  */
@@ -16,7 +17,7 @@ export interface FakeGcpMonitoringOptions {
   /** Raw series per `<project>|<metric type>|<instance id>`. */
   metrics: Map<string, Series>;
   token: string;
-  /** Time series per page when the request sets no pageSize. */
+  /** Points per page when the request sets no pageSize (default and cap: 100,000, as the API). */
   defaultPageSize?: number;
   throttleFirst?: number;
   forbiddenProject?: string;
@@ -29,6 +30,8 @@ export interface FakeGcpMonitoringOptions {
 export interface FakeGcpMonitoring extends RunningFake {
   port: number;
   requests: { project: string; params: Record<string, string> }[];
+  /** Per page served: each series part's instance and point count (a series split over pages shows up twice). */
+  pages: { instanceId: string | undefined; points: number }[][];
   httpRequests: number;
   protocolErrors: string[];
 }
@@ -37,10 +40,23 @@ export const gcpMetricKey = (project: string, metric: string, instanceId: string
 
 const FILTER = /^metric\.type = "([^"]+)"( AND metric\.labels\.state = "used")? AND resource\.type = "gce_instance" AND resource\.labels\.instance_id = one_of\(((?:"\d+"(?:, )?)+)\)$/;
 
+/** Cloud Monitoring's largest page (and its default): 100,000 points with view FULL. */
+export const MAX_POINTS_PER_PAGE = 100_000;
+
+interface FakeSeries {
+  metric: { type: string; labels: Record<string, string> };
+  resource: { type: string; labels: Record<string, string> };
+  metricKind: number;
+  valueType: number;
+  points: { interval: { startTime: string; endTime: string }; value: { doubleValue: number } }[];
+  unit: string;
+}
+
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Promise<FakeGcpMonitoring> {
-  const fake = { requests: [] as FakeGcpMonitoring['requests'], httpRequests: 0, protocolErrors: [] as string[] };
+  const listings = new Map<string, FakeSeries[]>();
+  const fake = { requests: [] as FakeGcpMonitoring['requests'], pages: [] as FakeGcpMonitoring['pages'], httpRequests: 0, protocolErrors: [] as string[] };
   const running = await startServer((req, _body, res) => {
     fake.httpRequests++;
     if (opts.resetRequests?.includes(fake.httpRequests)) {
@@ -77,14 +93,16 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     if (metric === opts.failMetric) return fail(500, 'INTERNAL', 'Internal error encountered.', false);
     if (project === opts.forbiddenProject) return fail(403, 'PERMISSION_DENIED', `Permission monitoring.timeSeries.list denied (or the resource may not exist).`, false);
     const seconds = Number(period[1]);
-    const all = ids
+    // The pages of one listing share its series: computed once, not once per page.
+    const listing = JSON.stringify({ ...params, pageToken: undefined, pageSize: undefined, project });
+    const all: FakeSeries[] = listings.get(listing) ?? ids
       .map((id) => ({ id, raw: opts.metrics.get(gcpMetricKey(project, metric, id)) }))
       .filter((x): x is { id: string; raw: Series } => x.raw !== undefined)
       .map(({ id, raw }) => {
         const agg = aggregate(raw, startMs, endMs, seconds, how);
         const points = agg.t.map((t, i) => ({ interval: { startTime: rfc3339(t + seconds * 1000), endTime: rfc3339(t + seconds * 1000) }, value: { doubleValue: agg.v[i]! } })).reverse();
         return {
-          metric: { type: metric, labels: metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` } },
+          metric: { type: metric, labels: (metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` }) as Record<string, string> },
           resource: { type: 'gce_instance', labels: { project_id: project, instance_id: id, zone: 'europe-west4-a' } },
           metricKind: 1,
           valueType: 3,
@@ -93,10 +111,24 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
         };
       })
       .filter((s) => s.points.length > 0);
-    const pageSize = Number(params.pageSize ?? opts.defaultPageSize ?? 100_000);
+    listings.set(listing, all);
+    if (listings.size > 4) listings.delete(listings.keys().next().value!);
+    // With view FULL, pageSize counts POINTS (empty or over 100,000: 100,000), so a page ends
+    // wherever its points run out: one series may be split over two or more pages, each part
+    // repeating the series' headers.
+    const requested = Number(params.pageSize ?? opts.defaultPageSize ?? MAX_POINTS_PER_PAGE);
+    const pageSize = requested > 0 && requested <= MAX_POINTS_PER_PAGE ? requested : MAX_POINTS_PER_PAGE;
     const offset = params.pageToken ? Number(Buffer.from(params.pageToken, 'base64').toString()) : 0;
-    const page = all.slice(offset, offset + pageSize);
-    const more = offset + pageSize < all.length;
+    const page: typeof all = [];
+    let seen = 0;
+    for (const s of all) {
+      const from = Math.max(offset, seen);
+      const to = Math.min(offset + pageSize, seen + s.points.length);
+      if (from < to) page.push({ ...s, points: s.points.slice(from - seen, to - seen) });
+      seen += s.points.length;
+    }
+    const more = offset + pageSize < seen;
+    fake.pages.push(page.map((s) => ({ instanceId: s.resource.labels.instance_id, points: s.points.length })));
     sendJson(res, 200, {
       ...(page.length > 0 ? { timeSeries: page } : {}),
       ...(more ? { nextPageToken: Buffer.from(String(offset + pageSize)).toString('base64') } : {}),

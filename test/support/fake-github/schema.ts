@@ -4,8 +4,9 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 /**
- * Validates the fake server's responses against GitHub's official OpenAPI description
- * (the subset vendored under data/github), so the fake cannot drift from the real wire format.
+ * Validates the fake server's responses, and the requests it receives, against GitHub's
+ * official OpenAPI description (the subset vendored under data/github), so neither the fake nor
+ * the client can drift from the real wire format.
  */
 
 export const GITHUB_OPENAPI_FILE = path.resolve(__dirname, '../../../data/github/github-subset.openapi.json');
@@ -18,6 +19,7 @@ interface OpenApiResponse {
 }
 interface OpenApiOperation {
   operationId: string;
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> };
   responses: Record<string, OpenApiResponse>;
 }
 interface OpenApiSpec {
@@ -39,6 +41,8 @@ export class ResponseSchemaValidator {
     // `nullable` is understood natively by Ajv 8.
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);
+    // GitHub's own format for `owner/name` (pulls/create's head_repo).
+    this.ajv.addFormat('repo.nwo', /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/);
     this.ajv.addSchema({ ...this.spec, $id: SPEC_ID } as object);
     for (const [p, ops] of Object.entries(this.spec.paths)) {
       for (const [method, op] of Object.entries(ops)) {
@@ -83,6 +87,27 @@ export class ResponseSchemaValidator {
     if (!validate) return body === undefined ? [] : [`${operationId} ${status}: GitHub documents no JSON body`];
     if (validate(body)) return [];
     return (validate.errors ?? []).map((e) => `${operationId} ${status}: ${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
+  }
+
+  /**
+   * Errors of a request `body` against `operationId`'s documented requestBody (empty when valid,
+   * or when the operation documents none). `undefined` is a missing body: an error when required.
+   */
+  validateRequest(operationId: string, body: unknown): string[] {
+    const op = this.operations.get(operationId);
+    if (!op) return [];
+    const requestBody = this.spec.paths[op.path]![op.method]!.requestBody;
+    if (!requestBody?.content?.['application/json']?.schema) return [];
+    if (body === undefined) return requestBody.required ? [`${operationId} request: a JSON body is required`] : [];
+    const key = `request ${operationId}`;
+    let validate = this.cache.get(key);
+    if (!validate) {
+      const pointer = `/paths/${pointerEscape(op.path)}/${op.method}/requestBody/content/application~1json/schema`;
+      validate = this.ajv.compile({ $ref: `${SPEC_ID}#${pointer}` });
+      this.cache.set(key, validate);
+    }
+    if (validate(body)) return [];
+    return (validate.errors ?? []).map((e) => `${operationId} request: ${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
   }
 
   /** Validates against a component schema (for operations the subset lacks but whose body is a documented schema). */

@@ -11,6 +11,8 @@ import { ResponseSchemaValidator } from './schema';
  * and commits live in a real bare git repository (so `git push` and the API agree); pull
  * requests, labels and comments live in memory. Every JSON response is validated against
  * GitHub's OpenAPI description: a violation is recorded in `violations` and answered with 500.
+ * Every request body is validated against the operation's requestBody schema: a mismatch is
+ * recorded in `violations` too and answered 422 "Invalid request." as GitHub does.
  */
 
 export interface FakeGitHubOptions {
@@ -110,7 +112,7 @@ export class FakeGitHub {
   readOnlyToken: boolean;
   /** Every request, in order. */
   readonly requests: RequestRecord[] = [];
-  /** Schema violations of responses the fake produced (must stay empty). */
+  /** Schema violations of responses the fake produced, and of request bodies it received (must stay empty). */
   readonly violations: string[] = [];
   readonly pulls = new Map<number, FakePull>();
   readonly comments = new Map<number, FakeComment>();
@@ -274,6 +276,13 @@ export class FakeGitHub {
         } catch {
           throw new HttpError(400, 'Problems parsing JSON');
         }
+      }
+      // GitHub checks a request against the operation's schema before anything else and answers
+      // 422 "Invalid request." naming the offending field; so does the fake (and records it).
+      const invalid = this.validator.validateRequest(route.operationId, raw ? input : undefined);
+      if (invalid.length > 0) {
+        this.violations.push(...invalid);
+        throw new HttpError(422, `Invalid request.\n\n${invalid.join('\n')}`);
       }
       const out = await route.run(input, url);
       status = out.status;
