@@ -27,8 +27,10 @@ export interface PoolDemand {
   basis: 'requests' | 'utilisation';
   /** Nodes seen at each sample (for the average before); absent → the declared count. */
   nodes?: Series;
-  /** Requests every node carries whatever the type (DaemonSets), per node. */
-  perNodeOverhead: { cpu: number; memoryGiB: number };
+  /** Pods of the pool at each sample (DaemonSets excluded): held against the max pods per node. */
+  pods?: Series;
+  /** Requests (and pods) every node carries whatever the type (DaemonSets), per node. */
+  perNodeOverhead: { cpu: number; memoryGiB: number; pods?: number };
   /** The largest single pod's requests: it must fit on one node. */
   largestPod?: { cpu: number; memoryGiB: number; name?: string };
   /** Allocatable per node of the current type, as the cluster reports it. */
@@ -223,9 +225,13 @@ export function sizePool(input: SizePoolInput): PlanItem {
   // capacity ceiling the pool had (max × vCPU), so it can still absorb the same surge.
   const scaledMax = (s: Sized): number =>
     Math.max(s.peak, Math.ceil(((pool?.max ?? s.peak) * current.vcpu) / s.offering.vcpu / zones) * zones);
+  // A fixed pool whose bounds equal its count (EKS and ASGs need bounds) stays fixed at the new count.
+  const pinnedBounds = !autoscaled && pool?.min === workload.count && pool.max === workload.count;
   const after = autoscaled
     ? { desired: Math.min(best.peak, scaledMax(best)), min: best.low, max: scaledMax(best) }
-    : { desired: best.peak, ...(pool?.min !== undefined && { min: Math.min(pool.min, best.peak) }), ...(pool?.max !== undefined && { max: Math.max(pool.max, best.peak) }) };
+    : pinnedBounds
+      ? { desired: best.peak, min: best.peak, max: best.peak }
+      : { desired: best.peak, ...(pool?.min !== undefined && { min: Math.min(pool.min, best.peak) }), ...(pool?.max !== undefined && { max: Math.max(pool.max, best.peak) }) };
   const averageAfter = autoscaled ? best.average : best.peak;
   const monthlyAfter = costOf(best);
   const plan: PoolPlan = {

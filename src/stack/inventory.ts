@@ -109,7 +109,9 @@ export function inventoryFromResources(
     // A launch template / instance template a group accounts for is not priced on its own.
     if (consumed.has(result.res.urn)) continue;
     const parent = result.res.parent ? byUrn.get(result.res.parent) : undefined;
-    if (parent?.type === DEMO_WORKLOAD_TYPE) {
+    if (parent && 'workload' in result && result.workload.pool && DEMO_POOL_PARENT_TYPES.has(parent.type)) {
+      workloads.push(withDemoPoolConfigRef(result.workload, parent));
+    } else if (parent?.type === DEMO_WORKLOAD_TYPE) {
       const siblings = byComponent.get(parent.urn) ?? [];
       siblings.push(result);
       byComponent.set(parent.urn, siblings);
@@ -164,6 +166,21 @@ function ancestorsOfSized(resources: readonly StackResource[], byUrn: ReadonlyMa
     }
   }
   return out;
+}
+
+/** The example project's cluster and auto scaling group components (`infra/cluster.ts`). */
+export const DEMO_POOL_PARENT_TYPES: ReadonlySet<string> = new Set(['stackfit:demo:Cluster', 'stackfit:demo:AutoscalingGroup']);
+
+const demoPoolsSchema = z.object({
+  configKey: z.string().min(1),
+  configPaths: z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1)),
+});
+
+/** A pool of an example-project cluster gets the config reference its component records for it (by pool name). */
+function withDemoPoolConfigRef(workload: Workload, component: StackResource): Workload {
+  const parsed = demoPoolsSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
+  const path = parsed.success && workload.pool?.poolName !== undefined ? parsed.data.configPaths[workload.pool.poolName] : undefined;
+  return parsed.success && path ? { ...workload, configRef: { key: parsed.data.configKey, path } } : workload;
 }
 
 /** What `stackfit:demo:Workload` records about itself (its args, and its registered outputs). */
