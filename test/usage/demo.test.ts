@@ -17,7 +17,7 @@ describe('demo usage files', () => {
     expect(readFileSync(path.join(repo, 'stacks/usage/platform-pools.json'), 'utf8')).toBe(buildDemoPoolUsage(traces));
   });
 
-  it('platform pools: pod requests are the traced VMs' provisioned sizes, present in the hours their traces have samples', () => {
+  it('platform pools: pod requests are the provisioned sizes of the traced VMs, present in the hours their traces have samples', () => {
     const pools = readPoolUsageFile(path.join(repo, 'stacks/usage/platform-pools.json')).pools;
     expect(Object.keys(pools).sort()).toEqual(DEMO_POOL_SOURCES.map((s) => s.pool).sort());
     const jobs = DEMO_POOL_SOURCES.find((s) => s.pool === 'shop-eks-jobs')!;
