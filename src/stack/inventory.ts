@@ -11,10 +11,10 @@ import {
   type ResourceState,
   type Preview,
 } from './schema';
-import { isSizedType, kindFor } from '../clouds';
+import { isSizedType } from '../clouds';
 import { PeerIndex, readWithKind } from './kinds';
 import { layeredProps, mergeProps, nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from './values';
-import { DEMO_WORKLOAD_TYPE, providerRegion, workloadFromResource } from './workload';
+import { DEMO_WORKLOAD_TYPE, decorateWorkload, providerRegion, workloadFromResource } from './workload';
 
 export interface InventoryOptions {
   /** Stack name to record (default: from the resources' URNs). */
@@ -67,39 +67,29 @@ export function inventoryFromResources(
 
   type Result = { res: StackResource } & ({ workload: Workload } | { skipped: SkippedResource });
   const results: Result[] = [];
-  // Registered kinds (node pools, groups) see the rest of the stack; built only when one is present.
+  // Kinds that look at the rest of the stack (node pools, groups) get the peer index, built on first use.
   let peers: PeerIndex | undefined;
+  const peerIndex = (): PeerIndex => (peers ??= new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: layeredProps(r.outputs, r.inputs) }))));
   let sizedAncestors: Set<string> | undefined;
   const consumed = new Set<string>();
   for (const res of resources) {
     // Most resources carry no size: skip them before building anything.
     if (!isSizedType(res.type)) continue;
     const region = regionFor(res.provider);
-    if (kindFor(res.type)) {
-      peers ??= new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: layeredProps(r.outputs, r.inputs) })));
-      sizedAncestors ??= ancestorsOfSized(resources, byUrn);
-      const out = readWithKind({
-        urn: res.urn,
-        type: res.type,
-        props: layeredProps(res.outputs, res.inputs),
-        ...(region ? { providerRegion: region } : {}),
-        stackConfig,
-        peers,
-        hasSizedChildren: sizedAncestors.has(res.urn),
-      });
-      for (const found of out?.results ?? []) results.push({ res, ...found });
-      for (const urn of out?.consumes ?? []) consumed.add(urn);
-      continue;
-    }
-    const found = workloadFromResource({
+    sizedAncestors ??= ancestorsOfSized(resources, byUrn);
+    const props = layeredProps(res.outputs, res.inputs);
+    const out = readWithKind({
       urn: res.urn,
       type: res.type,
-      props: layeredProps(res.outputs, res.inputs),
-      ...(res.parent ? { parentUrn: res.parent } : {}),
+      props,
       ...(region ? { providerRegion: region } : {}),
       stackConfig,
+      peers: peerIndex,
+      hasSizedChildren: sizedAncestors.has(res.urn),
     });
-    if (found) results.push({ res, ...found });
+    const input = { urn: res.urn, type: res.type, props, ...(res.parent ? { parentUrn: res.parent } : {}) };
+    for (const found of out?.results ?? []) results.push('workload' in found ? { res, workload: decorateWorkload(found.workload, input) } : { res, ...found });
+    for (const urn of out?.consumes ?? []) consumed.add(urn);
   }
 
   const workloads: Workload[] = [];
