@@ -15,6 +15,8 @@ export interface ResourceKind {
   /** Pulumi type tokens (azure-native without API version). */
   types: readonly string[];
   read(ctx: KindContext): KindResult;
+  /** Set by `singleResourceKind`: reads the resource alone (never `find` / `ofType`), one workload at most. */
+  readsOneResource?: true;
 }
 
 /** Another resource of the same stack, as a kind sees it. */
@@ -57,6 +59,7 @@ export function singleResourceKind(spec: { cloud: Cloud; types: readonly string[
   return {
     cloud: spec.cloud,
     types: spec.types,
+    readsOneResource: true,
     read: (ctx) => {
       // Workloads keep the type token as declared (as the per-resource handlers always did).
       const found = spec.read({ ...ctx, type: ctx.declaredType ?? ctx.type });

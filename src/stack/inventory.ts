@@ -11,7 +11,7 @@ import {
   type ResourceState,
   type Preview,
 } from './schema';
-import { isSizedType } from '../clouds';
+import { isSizedType, kindFor } from '../clouds';
 import { PeerIndex, readWithKind } from './kinds';
 import { layeredProps, mergeProps, nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from './values';
 import { DEMO_WORKLOAD_TYPE, decorateWorkload, providerRegion, workloadFromResource } from './workload';
@@ -76,7 +76,8 @@ export function inventoryFromResources(
     // Most resources carry no size: skip them before building anything.
     if (!isSizedType(res.type)) continue;
     const region = regionFor(res.provider);
-    sizedAncestors ??= ancestorsOfSized(resources, byUrn);
+    // Only kinds that read more than the resource itself ask whether a child is sized.
+    const alone = kindFor(res.type)?.readsOneResource === true;
     const props = layeredProps(res.outputs, res.inputs);
     const out = readWithKind({
       urn: res.urn,
@@ -85,7 +86,7 @@ export function inventoryFromResources(
       ...(region ? { providerRegion: region } : {}),
       stackConfig,
       peers: peerIndex,
-      hasSizedChildren: sizedAncestors.has(res.urn),
+      hasSizedChildren: !alone && (sizedAncestors ??= ancestorsOfSized(resources, byUrn)).has(res.urn),
     });
     const input = { urn: res.urn, type: res.type, props, ...(res.parent ? { parentUrn: res.parent } : {}) };
     for (const found of out?.results ?? []) results.push('workload' in found ? { res, workload: decorateWorkload(found.workload, input) } : { res, ...found });
