@@ -174,7 +174,8 @@ export function assessStackResource(r: PolicyResource, view: PricedView): Assess
  */
 export function assessStackResources(resources: readonly PolicyResource[], view: PricedView): [PolicyResource, Assessment][] {
   const parentOf = (r: PolicyResource): string | undefined => r.parent?.urn ?? r.opts.parent;
-  const kinds = resources.filter((r) => kindFor(r.type));
+  // Kinds that read other resources or yield several workloads; the rest are assessed one by one.
+  const kinds = resources.filter((r) => kindFor(r.type) && !kindFor(r.type)!.readsOneResource);
   if (kinds.length === 0) return resources.map((r) => [r, assessStackResource(r, view)]);
   const { stackConfig } = packContext();
   const peers = new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: rawProps(r.props) })));

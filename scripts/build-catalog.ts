@@ -44,6 +44,8 @@ import {
 } from '../src/clouds/azure/catalog';
 import { GCP_PRICES_FILE, GCP_PRICING_YAML_FILE, buildGcpPart, gcpPriceRowSchema, gcpWindowsLicences } from '../src/clouds/gcp/catalog';
 
+import { EKS_MAX_PODS_FILE, buildEksMaxPods, eksMaxPodsRowSchema } from '../src/pools/max-pods';
+
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_PRICING_DIR = path.resolve(REPO_ROOT, 'data/pricing');
 export const DEFAULT_CATALOG_DIR = path.join(REPO_ROOT, 'catalog');
@@ -117,6 +119,9 @@ export function buildCatalog(pricingDir: string = DEFAULT_PRICING_DIR): BuiltCat
     files.set(name, serializeCatalogFile(encodeCatalogPart(part)));
     notes.push({ part: name, lines: part.notes });
   }
+  const maxPods = buildEksMaxPods(readCsv(source(AWS_EC2_TYPES_FILE), eksMaxPodsRowSchema));
+  files.set(EKS_MAX_PODS_FILE, `${JSON.stringify(maxPods.file, null, 1)}\n`);
+  notes.push({ part: EKS_MAX_PODS_FILE, lines: maxPods.notes });
   return { files, notes };
 }
 

@@ -107,6 +107,8 @@ export interface PoolInfo {
   nodeLabel?: string;
   /** Where a component's count is per zone (GKE `nodeCount`): nodes = count per zone × zones. */
   zones?: number;
+  /** Pods a node may run, when the pool sets it (AKS `maxPods`, GKE `maxPodsPerNode`); EKS: by type (src/pools/max-pods.ts). */
+  maxPodsPerNode?: number;
 }
 
 export interface SkippedResource {

@@ -22,6 +22,7 @@ import { packageRoot } from './package-root';
 import { instanceEvidenceNote } from './usage/instances';
 import { isPool, planPools, poolSourceFor } from './pools';
 import type { PoolUsageSource } from './usage/prometheus/pools';
+import { filePoolSource } from './usage/file/pools';
 import { digestUsage } from './charts/series';
 
 const HOUR_MS = 3_600_000;
@@ -254,6 +255,8 @@ export interface Demo {
   projectName: string;
   /** The end of the recorded usage: the demo's "now". */
   now: Date;
+  /** The stack's recorded node pool usage (`stacks/usage/<stack>-pools.json`), when it has pools. */
+  poolUsage?: PoolUsageSource;
 }
 
 /**
@@ -270,10 +273,13 @@ export async function loadDemo(stack: string, catalog: Catalog = loadCatalog()):
   // three provider SDKs would otherwise cost seconds on every demo run.
   const inventory = await inventoryFromProgram({ projectDir, stack, cacheDir: path.join(projectDir, DEFAULT_CACHE_DIR, 'program') });
   const usagePath = path.join(projectDir, 'stacks', 'usage', `${stack}.csv`);
-  const usage = [fileUsageSource(usagePath, specsFrom(catalog))];
+  // A stack of node pools only (platform) has no per-VM usage file.
+  const usage = existsSync(usagePath) || !inventory.workloads.every(isPool) ? [fileUsageSource(usagePath, specsFrom(catalog))] : [];
+  const poolUsagePath = path.join(projectDir, 'stacks', 'usage', `${stack}-pools.json`);
   return {
     inventory,
     usage,
+    ...(existsSync(poolUsagePath) && { poolUsage: filePoolSource(poolUsagePath) }),
     configFile: path.join('stacks', `Pulumi.${stack}.yaml`),
     projectDir,
     projectName: 'stackfit-demo',

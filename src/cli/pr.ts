@@ -87,6 +87,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
 
   let inventory: Inventory;
   let usage: UsageSource[];
+  let poolUsage: Awaited<ReturnType<typeof loadDemo>>['poolUsage'];
   let stack: string;
   let configFile: string;
   let configFileAbs: string;
@@ -97,6 +98,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     const demo = await loadDemo(stack, catalog);
     inventory = demo.inventory;
     usage = demo.usage;
+    poolUsage = demo.poolUsage;
     now ??= demo.now;
     configFile = demo.configFile.split(path.sep).join('/');
     configFileAbs = path.join(demo.projectDir, demo.configFile);
@@ -123,7 +125,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     throw new StackfitError(`cannot read the stack config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, configFileAbs);
   }
 
-  const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
+  const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now, ...(poolUsage && { poolUsage }) });
   for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);
   const log = (line: string) => io.out(`${line}\n`);
   const costBars = costBarsOfPlans([{ stack, items: plan.items }]);

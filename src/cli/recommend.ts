@@ -58,6 +58,7 @@ export function register(program: Command): void {
       const catalog = catalogForConfig(config);
       let inventory: Inventory;
       let usage: UsageSource[];
+      let poolUsage: Awaited<ReturnType<typeof loadDemo>>['poolUsage'];
       let now = parseNowOption(opts.now);
       const lookbackDays = parseLookbackOption(opts.lookback);
       if (lookbackDays !== undefined) config.lookbackDays = lookbackDays;
@@ -67,6 +68,7 @@ export function register(program: Command): void {
         const demo = await loadDemo(stack, catalog);
         inventory = demo.inventory;
         usage = demo.usage;
+        poolUsage = demo.poolUsage;
         now ??= demo.now;
       } else {
         inventory = await inventoryFromOptions(opts);
@@ -75,7 +77,7 @@ export function register(program: Command): void {
         const { resolveUsageSources } = await import('../usage/resolve.js');
         usage = resolveUsageSources(specs, { config, ...specsFrom(catalog), progress: true });
       }
-      const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
+      const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now, ...(poolUsage && { poolUsage }) });
       for (const warning of usageWarnings) process.stderr.write(`stackfit: warning: ${warning}\n`);
       const terminal = !opts.output && process.stdout.isTTY === true && opts.color !== false;
       emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: terminal, sparklines: terminal }), opts.output, [opts.state, opts.config, ...(opts.usage ?? [])]);

@@ -1,5 +1,5 @@
 import type { Cloud, PoolInfo, Workload } from '../model';
-import type { ResourceContext } from '../stack/handler';
+import type { ReadResult, ResourceContext } from '../stack/handler';
 import { isSecret, isUnknown, lookup, numberAt } from '../stack/values';
 
 /**
@@ -15,6 +15,8 @@ export interface ResourceKind {
   /** Pulumi type tokens (azure-native without API version). */
   types: readonly string[];
   read(ctx: KindContext): KindResult;
+  /** Set by `singleResourceKind`: reads the resource alone (never `find` / `ofType`), one workload at most. */
+  readsOneResource?: true;
 }
 
 /** Another resource of the same stack, as a kind sees it. */
@@ -35,6 +37,8 @@ export interface KindContext extends ResourceContext {
   ofType(type: string): readonly StackPeer[];
   /** True when a child resource of this one is itself sized (a component whose node group is in state). */
   hasSizedChildren: boolean;
+  /** The type token as the stack declares it (azure-native: with its API version, which `type` drops). */
+  declaredType?: string;
 }
 
 export interface KindResult {
@@ -46,6 +50,23 @@ export interface KindResult {
 }
 
 export const emptyResult = (): KindResult => ({ workloads: [], skipped: [], consumes: [] });
+
+/**
+ * A kind that reads one resource into one workload, or says why it cannot (VMs, templates,
+ * databases, scale sets): `read` sees only the resource itself.
+ */
+export function singleResourceKind(spec: { cloud: Cloud; types: readonly string[]; read(ctx: ResourceContext): ReadResult }): ResourceKind {
+  return {
+    cloud: spec.cloud,
+    types: spec.types,
+    readsOneResource: true,
+    read: (ctx) => {
+      // Workloads keep the type token as declared (as the per-resource handlers always did).
+      const found = spec.read({ ...ctx, type: ctx.declaredType ?? ctx.type });
+      return 'skip' in found ? skipOnly(found.skip) : { workloads: [found.workload], skipped: [], consumes: [] };
+    },
+  };
+}
 
 export function skipOnly(reason: string): KindResult {
   return { workloads: [], skipped: [{ reason }], consumes: [] };

@@ -48,6 +48,7 @@ export function poolCountEdits(
 ): { edits: { property: PoolCountProperty; ref: ConfigRef; from: string; to: string }[] } | { reason: string } {
   const edits: { property: PoolCountProperty; ref: ConfigRef; from: string; to: string }[] = [];
   const last = sizeRef.path[sizeRef.path.length - 1];
+  const plan = item.pool;
   for (const change of poolCountChanges(item)) {
     const found =
       typeof last === 'string'
@@ -55,6 +56,9 @@ export function poolCountEdits(
             .map((name) => locateScalar(parsed, { key: sizeRef.key, path: [...sizeRef.path.slice(0, -1), name] }, options))
             .find((r) => r.ok)
         : undefined;
+    // Bounds that only mirror the count (a fixed pool, `desired` alone in config) follow it.
+    const mirrorsDesired = change.property !== 'desired' && plan !== undefined && plan.before[change.property] === plan.before.desired && plan.after[change.property] === plan.after.desired;
+    if ((!found || !found.ok) && mirrorsDesired) continue;
     if (!found || !found.ok) {
       return { reason: `the pool's ${change.property} count (${change.from} → ${change.to}) is not set next to ${formatRef(sizeRef)} in ${fileName} (${POOL_COUNT_KEYS[change.property].join(', ')})` };
     }

@@ -5,16 +5,18 @@ import type { StackfitConfig } from '../config/schema';
 import type { Plan, PlanItem, UsageRange, UsageSource, Workload } from '../model';
 import { prometheusBaseUrl } from '../usage/prometheus';
 import { prometheusPoolSource, type PoolUsageSource } from '../usage/prometheus/pools';
+import { filePoolSource } from '../usage/file/pools';
 import { poolProfileFor, sizePool, type PoolDemand } from './size';
 
 export { sizePool, poolProfileFor, allocatableOf, reservedByKubelet, type PoolDemand } from './size';
 export { POOL_PROFILES, poolsConfigSchema, type PoolsConfig } from './schema';
 
 /**
- * The Prometheus that serves pool metrics: `pools.prometheus`, else the first `prometheus://`
- * usage source of the run. Undefined when there is none.
+ * Where pool metrics come from: `pools.usageFile`, else `pools.prometheus`, else the first
+ * `prometheus://` usage source of the run. Undefined when there is none.
  */
 export function poolSourceFor(config: StackfitConfig, usage: readonly UsageSource[], env: NodeJS.ProcessEnv = process.env): PoolUsageSource | undefined {
+  if (config.pools.usageFile !== undefined) return filePoolSource(config.pools.usageFile);
   const spec =
     config.pools.prometheus ??
     usage.map((u) => (u as { spec?: unknown }).spec ?? u.name).find((s): s is string => typeof s === 'string' && /^prometheus(\+https?)?:\/\//.test(s));
@@ -52,7 +54,7 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn
     ? await input.source.fetchPools(pools, input.range)
     : {
         demands: new Map<string, PoolDemand>(),
-        missing: pools.map((w) => ({ urn: w.urn, reason: `${w.name}: no pool metrics: set pools.prometheus (kube-state-metrics, node_exporter) or a prometheus:// usage source` })),
+        missing: pools.map((w) => ({ urn: w.urn, reason: `${w.name}: no pool metrics: set pools.prometheus (kube-state-metrics, node_exporter), a prometheus:// usage source, or pools.usageFile` })),
       };
   const reasons = new Map(usage.missing.map((m) => [m.urn, m.reason]));
   plan.items = plan.items.map((item) => {

@@ -32,6 +32,8 @@ export const poolsConfigSchema = poolRule
      * (`prometheus://host:port`); default: the first prometheus source in `usage.sources`.
      */
     prometheus: z.string().min(1).optional(),
+    /** A pool usage file (JSON, docs/node-pools.md) instead of Prometheus; relative to the working directory. */
+    usageFile: z.string().min(1).optional(),
     /** Per-pool overrides, keyed by logical name, URN or a `*` glob (like `workloads:`). */
     overrides: z.record(z.string(), poolRule).default({}),
   })

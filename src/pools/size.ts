@@ -4,6 +4,7 @@ import type { ResolvedRule } from '../config/rules';
 import type { Demand, Offering, PlanItem, PoolPlan, Series, Workload } from '../model';
 import { matchesWorkloadKey } from '../config/index';
 import { POOL_PROFILES, type PoolProfile, type PoolsConfig } from './schema';
+import { maxPodsPerNode } from './max-pods';
 
 /**
  * Sizing a node pool or auto scaling group: node type and node count together. Pure.
@@ -27,8 +28,10 @@ export interface PoolDemand {
   basis: 'requests' | 'utilisation';
   /** Nodes seen at each sample (for the average before); absent → the declared count. */
   nodes?: Series;
-  /** Requests every node carries whatever the type (DaemonSets), per node. */
-  perNodeOverhead: { cpu: number; memoryGiB: number };
+  /** Pods of the pool at each sample (DaemonSets excluded): held against the max pods per node. */
+  pods?: Series;
+  /** Requests (and pods) every node carries whatever the type (DaemonSets), per node. */
+  perNodeOverhead: { cpu: number; memoryGiB: number; pods?: number };
   /** The largest single pod's requests: it must fit on one node. */
   largestPod?: { cpu: number; memoryGiB: number; name?: string };
   /** Allocatable per node of the current type, as the cluster reports it. */
@@ -107,9 +110,8 @@ function max(values: readonly number[]): number {
   return out;
 }
 
-/** Memory demand aligned with the CPU grid (missing samples count as 0: CPU still sizes them). */
-function alignedMemory(demand: PoolDemand): Float64Array | undefined {
-  const mem = demand.memoryGiB;
+/** A series aligned with the CPU grid (missing samples count as 0: CPU still sizes them). */
+function aligned(demand: PoolDemand, mem: Series | undefined): Float64Array | undefined {
   if (!mem) return undefined;
   const at = new Map<number, number>();
   for (let i = 0; i < mem.t.length; i++) at.set(mem.t[i]!, mem.v[i]!);
@@ -131,16 +133,21 @@ function sizeWith(
   offering: Offering,
   allocatable: { cpu: number; memoryGiB: number },
   demand: PoolDemand,
-  memory: Float64Array | undefined,
+  aligned: { memory: Float64Array | undefined; pods: Float64Array | undefined },
   profile: PoolProfile,
   zones: number,
+  maxPods: number | undefined,
 ): Sized | { unfit: string } {
+  const { memory, pods } = aligned;
   const usable = { cpu: allocatable.cpu - demand.perNodeOverhead.cpu, memoryGiB: allocatable.memoryGiB - demand.perNodeOverhead.memoryGiB };
   if (usable.cpu <= 0 || usable.memoryGiB <= 0) return { unfit: `${offering.size}: DaemonSets alone fill a node` };
   const pod = demand.largestPod;
   if (pod && (pod.cpu > usable.cpu || pod.memoryGiB > usable.memoryGiB)) {
     return { unfit: `${offering.size}: the largest pod (${pod.cpu.toFixed(2)} cores, ${pod.memoryGiB.toFixed(2)} GiB) would not fit on one node (${usable.cpu.toFixed(2)} cores, ${usable.memoryGiB.toFixed(2)} GiB free)` };
   }
+  // Pods per node: the scheduler stops at the node's max pods whatever the requests (DaemonSet pods take their share).
+  const podsPerNode = maxPods === undefined ? undefined : maxPods - (demand.perNodeOverhead.pods ?? 0);
+  if (podsPerNode !== undefined && pods && podsPerNode <= 0) return { unfit: `${offering.size}: DaemonSet pods alone reach the ${maxPods} pods a node may run` };
   const cpuPerNode = usable.cpu * profile.targetUtilization;
   const memPerNode = usable.memoryGiB * profile.targetUtilization;
   const floor = profile.minNodes;
@@ -151,6 +158,7 @@ function sizeWith(
   for (let i = 0; i < cpu.length; i++) {
     let n = Math.max(floor, Math.ceil(cpu[i]! / cpuPerNode - 1e-9));
     if (memory) n = Math.max(n, Math.ceil(memory[i]! / memPerNode - 1e-9));
+    if (pods && podsPerNode !== undefined) n = Math.max(n, Math.ceil(pods[i]! / podsPerNode - 1e-9));
     n += profile.spareNodes;
     n = Math.ceil(n / zones) * zones;
     if (n > peak) peak = n;
@@ -190,7 +198,7 @@ export function sizePool(input: SizePoolInput): PlanItem {
   const historyHours = (t[t.length - 1]! - t[0]!) / HOUR_MS;
   if (historyHours < input.minHistoryHours) return { ...base, reason: `only ${fmt(historyHours)} h of pool history (${input.minHistoryHours} h needed)` };
 
-  const memory = alignedMemory(demand);
+  const series = { memory: aligned(demand, demand.memoryGiB), pods: aligned(demand, demand.pods) };
   const rule: ResolvedRule = { ...input.rule, allowMove: false };
   const noDemand: Demand = {
     urn: workload.urn,
@@ -208,7 +216,7 @@ export function sizePool(input: SizePoolInput): PlanItem {
   const sized: Sized[] = [];
   for (const offering of options) {
     const alloc = offering.size === current.size && demand.allocatable ? demand.allocatable : allocatableOf(offering);
-    const s = sizeWith(offering, alloc, demand, memory, profile, zones);
+    const s = sizeWith(offering, alloc, demand, series, profile, zones, maxPodsPerNode(workload, offering.size));
     if ('unfit' in s) unfit.push(s.unfit);
     else sized.push(s);
   }
@@ -223,9 +231,13 @@ export function sizePool(input: SizePoolInput): PlanItem {
   // capacity ceiling the pool had (max × vCPU), so it can still absorb the same surge.
   const scaledMax = (s: Sized): number =>
     Math.max(s.peak, Math.ceil(((pool?.max ?? s.peak) * current.vcpu) / s.offering.vcpu / zones) * zones);
+  // A fixed pool whose bounds equal its count (EKS and ASGs need bounds) stays fixed at the new count.
+  const pinnedBounds = !autoscaled && pool?.min === workload.count && pool.max === workload.count;
   const after = autoscaled
     ? { desired: Math.min(best.peak, scaledMax(best)), min: best.low, max: scaledMax(best) }
-    : { desired: best.peak, ...(pool?.min !== undefined && { min: Math.min(pool.min, best.peak) }), ...(pool?.max !== undefined && { max: Math.max(pool.max, best.peak) }) };
+    : pinnedBounds
+      ? { desired: best.peak, min: best.peak, max: best.peak }
+      : { desired: best.peak, ...(pool?.min !== undefined && { min: Math.min(pool.min, best.peak) }), ...(pool?.max !== undefined && { max: Math.max(pool.max, best.peak) }) };
   const averageAfter = autoscaled ? best.average : best.peak;
   const monthlyAfter = costOf(best);
   const plan: PoolPlan = {
@@ -279,6 +291,14 @@ function poolEvidence(
   if (demand.largestPod) {
     out.push(
       `largest pod${demand.largestPod.name ? ` ${demand.largestPod.name}` : ''} ${fmt(demand.largestPod.cpu, 2)} cores, ${fmt(demand.largestPod.memoryGiB, 2)} GiB: fits a ${best.offering.size} node (${fmt(best.usable.cpu, 2)} cores, ${fmt(best.usable.memoryGiB, 2)} GiB free after DaemonSets)`,
+    );
+  }
+  const maxPods = maxPodsPerNode(workload, best.offering.size);
+  if (demand.pods && demand.pods.v.length > 0) {
+    const dsPods = demand.perNodeOverhead.pods ?? 0;
+    out.push(
+      `peak ${max(demand.pods.v)} pods` +
+        (maxPods !== undefined ? `; a ${best.offering.size} node runs at most ${maxPods} pods${dsPods > 0 ? ` (${dsPods} of them DaemonSets)` : ''}` : '; max pods per node unknown (not checked)'),
     );
   }
   out.push(

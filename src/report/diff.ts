@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/types';
 import type { Inventory, Offering, Workload } from '../model';
-import { handlerFor } from '../clouds';
+import { isSizedType } from '../clouds';
 import { nameFromUrn } from '../stack/values';
 import { DEMO_WORKLOAD_TYPE } from '../stack/workload';
 import { currentPrice } from '../catalog/views';
@@ -123,5 +123,5 @@ export function costDiff(base: Inventory, head: Inventory, catalog: Catalog, opt
  * anyone pays for.
  */
 export function countOtherResources(resources: readonly { urn: string; type: string }[]): number {
-  return resources.filter((r) => !handlerFor(r.type) && !r.type.startsWith('pulumi:providers:') && r.type !== 'pulumi:pulumi:Stack' && r.type !== DEMO_WORKLOAD_TYPE).length;
+  return resources.filter((r) => !isSizedType(r.type) && !r.type.startsWith('pulumi:providers:') && r.type !== 'pulumi:pulumi:Stack' && r.type !== DEMO_WORKLOAD_TYPE).length;
 }

@@ -34,7 +34,8 @@ export function changeText(item: PlanItem): string {
   const { from, to } = sizeLabel(item);
   const count = item.workload.count > 1 ? ` ×${item.workload.count}` : '';
   // A count change shows both counts: `m5.2xlarge ×2 → m5.large ×4`.
-  const after = item.countAfter;
+  // A pool's new node count is its plan's desired count (src/pools).
+  const after = item.pool ? item.pool.after.desired : item.countAfter;
   const [fromCount, toCount] = after !== undefined && after !== item.workload.count ? [` ×${item.workload.count}`, ` ×${after}`] : ['', count];
   if (item.action === 'move' && item.chosen) return `${from}${fromCount} → ${to}${toCount} in ${place(item.chosen)}`;
   if (item.action === 'resize') return `${from}${fromCount} → ${to}${toCount}`;

@@ -32,7 +32,7 @@ function itemJson(item: PlanItem) {
     action: item.action,
     current: offeringJson(item.current),
     chosen: offeringJson(item.chosen),
-    countAfter: item.countAfter ?? w.count,
+    countAfter: item.pool?.after.desired ?? item.countAfter ?? w.count,
     monthlyBefore: item.monthlyBefore ?? null,
     monthlyAfter: item.monthlyAfter ?? null,
     monthlyDelta: item.monthlyDelta ?? null,

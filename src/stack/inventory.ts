@@ -14,7 +14,7 @@ import {
 import { isSizedType, kindFor } from '../clouds';
 import { PeerIndex, readWithKind } from './kinds';
 import { layeredProps, mergeProps, nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from './values';
-import { DEMO_WORKLOAD_TYPE, providerRegion, workloadFromResource } from './workload';
+import { DEMO_WORKLOAD_TYPE, decorateWorkload, providerRegion, workloadFromResource } from './workload';
 
 export interface InventoryOptions {
   /** Stack name to record (default: from the resources' URNs). */
@@ -67,39 +67,30 @@ export function inventoryFromResources(
 
   type Result = { res: StackResource } & ({ workload: Workload } | { skipped: SkippedResource });
   const results: Result[] = [];
-  // Registered kinds (node pools, groups) see the rest of the stack; built only when one is present.
+  // Kinds that look at the rest of the stack (node pools, groups) get the peer index, built on first use.
   let peers: PeerIndex | undefined;
+  const peerIndex = (): PeerIndex => (peers ??= new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: layeredProps(r.outputs, r.inputs) }))));
   let sizedAncestors: Set<string> | undefined;
   const consumed = new Set<string>();
   for (const res of resources) {
     // Most resources carry no size: skip them before building anything.
     if (!isSizedType(res.type)) continue;
     const region = regionFor(res.provider);
-    if (kindFor(res.type)) {
-      peers ??= new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: layeredProps(r.outputs, r.inputs) })));
-      sizedAncestors ??= ancestorsOfSized(resources, byUrn);
-      const out = readWithKind({
-        urn: res.urn,
-        type: res.type,
-        props: layeredProps(res.outputs, res.inputs),
-        ...(region ? { providerRegion: region } : {}),
-        stackConfig,
-        peers,
-        hasSizedChildren: sizedAncestors.has(res.urn),
-      });
-      for (const found of out?.results ?? []) results.push({ res, ...found });
-      for (const urn of out?.consumes ?? []) consumed.add(urn);
-      continue;
-    }
-    const found = workloadFromResource({
+    // Only kinds that read more than the resource itself ask whether a child is sized.
+    const alone = kindFor(res.type)?.readsOneResource === true;
+    const props = layeredProps(res.outputs, res.inputs);
+    const out = readWithKind({
       urn: res.urn,
       type: res.type,
-      props: layeredProps(res.outputs, res.inputs),
-      ...(res.parent ? { parentUrn: res.parent } : {}),
+      props,
       ...(region ? { providerRegion: region } : {}),
       stackConfig,
+      peers: peerIndex,
+      hasSizedChildren: !alone && (sizedAncestors ??= ancestorsOfSized(resources, byUrn)).has(res.urn),
     });
-    if (found) results.push({ res, ...found });
+    const input = { urn: res.urn, type: res.type, props, ...(res.parent ? { parentUrn: res.parent } : {}) };
+    for (const found of out?.results ?? []) results.push('workload' in found ? { res, workload: decorateWorkload(found.workload, input) } : { res, ...found });
+    for (const urn of out?.consumes ?? []) consumed.add(urn);
   }
 
   const workloads: Workload[] = [];
@@ -109,7 +100,9 @@ export function inventoryFromResources(
     // A launch template / instance template a group accounts for is not priced on its own.
     if (consumed.has(result.res.urn)) continue;
     const parent = result.res.parent ? byUrn.get(result.res.parent) : undefined;
-    if (parent?.type === DEMO_WORKLOAD_TYPE) {
+    if (parent && 'workload' in result && result.workload.pool && DEMO_POOL_PARENT_TYPES.has(parent.type)) {
+      workloads.push(withDemoPoolConfigRef(result.workload, parent));
+    } else if (parent?.type === DEMO_WORKLOAD_TYPE) {
       const siblings = byComponent.get(parent.urn) ?? [];
       siblings.push(result);
       byComponent.set(parent.urn, siblings);
@@ -164,6 +157,21 @@ function ancestorsOfSized(resources: readonly StackResource[], byUrn: ReadonlyMa
     }
   }
   return out;
+}
+
+/** The example project's cluster and auto scaling group components (`infra/cluster.ts`). */
+export const DEMO_POOL_PARENT_TYPES: ReadonlySet<string> = new Set(['stackfit:demo:Cluster', 'stackfit:demo:AutoscalingGroup']);
+
+const demoPoolsSchema = z.object({
+  configKey: z.string().min(1),
+  configPaths: z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1)),
+});
+
+/** A pool of an example-project cluster gets the config reference its component records for it (by pool name). */
+function withDemoPoolConfigRef(workload: Workload, component: StackResource): Workload {
+  const parsed = demoPoolsSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
+  const path = parsed.success && workload.pool?.poolName !== undefined ? parsed.data.configPaths[workload.pool.poolName] : undefined;
+  return parsed.success && path ? { ...workload, configRef: { key: parsed.data.configKey, path } } : workload;
 }
 
 /** What `stackfit:demo:Workload` records about itself (its args, and its registered outputs). */

@@ -45,7 +45,8 @@ export interface KindInput {
   props: Record<string, unknown>;
   providerRegion?: string;
   stackConfig?: Record<string, unknown>;
-  peers?: PeerIndex;
+  /** The rest of the stack (or how to build it on first use); none in a policy check of one resource. */
+  peers?: PeerIndex | (() => PeerIndex);
   hasSizedChildren?: boolean;
 }
 
@@ -58,7 +59,9 @@ export interface KindOutput {
 export function readWithKind(res: KindInput): KindOutput | undefined {
   const kind = kindFor(res.type);
   if (!kind) return undefined;
-  const peers = res.peers ?? NO_PEERS;
+  const source = res.peers;
+  let built: PeerIndex | undefined;
+  const peers = (): PeerIndex => (built ??= source === undefined ? NO_PEERS : typeof source === 'function' ? source() : source);
   const ctx: KindContext = {
     urn: res.urn,
     type: normalizeResourceType(res.type),
@@ -66,9 +69,10 @@ export function readWithKind(res: KindInput): KindOutput | undefined {
     props: res.props,
     ...(res.providerRegion ? { providerRegion: res.providerRegion } : {}),
     stackConfig: res.stackConfig ?? {},
-    find: (ref, type) => peers.find(ref, type),
-    ofType: (type) => peers.ofType(type),
+    find: (ref, type) => peers().find(ref, type),
+    ofType: (type) => peers().ofType(type),
     hasSizedChildren: res.hasSizedChildren ?? false,
+    declaredType: res.type,
   };
   const out = kind.read(ctx);
   const { stack } = stackAndProjectFromUrn(res.urn);

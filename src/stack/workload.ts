@@ -1,4 +1,4 @@
-import { cloudOfPackage, handlerFor } from '../clouds';
+import { cloudOfPackage, normalizeResourceType } from '../clouds';
 import type { SkippedResource, Workload } from '../model';
 import { configString } from './handler';
 import { nameFromUrn, numberAt, stackAndProjectFromUrn, stringAt } from './values';
@@ -31,30 +31,26 @@ export interface ResourceInput {
 export function workloadFromResource(
   res: ResourceInput,
 ): { workload: Workload } | { skipped: SkippedResource } | undefined {
-  // A registered kind seen alone (a policy check): its first pool; the inventory reads them all.
-  const byKind = readWithKind(res);
-  if (byKind) return byKind.results[0];
-  const handler = handlerFor(res.type);
-  if (!handler) return undefined;
-  const result = handler.read({
-    urn: res.urn,
-    type: res.type,
-    name: nameFromUrn(res.urn),
-    // Not copied: live policy props throw when an unknown value is read, so only the fields a
-    // handler asks for are touched.
-    props: res.props,
-    ...(res.providerRegion ? { providerRegion: res.providerRegion } : {}),
-    stackConfig: res.stackConfig ?? {},
-  });
-  if ('skip' in result) return { skipped: { urn: res.urn, type: res.type, reason: result.skip } };
-  const { stack, project } = stackAndProjectFromUrn(res.urn);
-  let workload: Workload = stack ? { ...result.workload, stack } : result.workload;
-  const diskGiB = diskGiBOf(res.type, res.props);
-  if (diskGiB !== undefined) workload = { ...workload, diskGiB };
+  // Seen alone (a policy check), a kind that yields several workloads gives its first; the inventory reads them all.
+  const first = readWithKind(res)?.results[0];
+  if (!first) return undefined;
+  return 'workload' in first ? { workload: decorateWorkload(first.workload, res) } : first;
+}
+
+/**
+ * What the inventory adds to a kind's workload from around the resource: the boot disk size (what
+ * a move copies) and, for a VM of the example project's `stackfit:demo:Workload` component, the
+ * component's config reference (`<project>:workloads`, `[<component name>, 'size']`).
+ */
+export function decorateWorkload(workload: Workload, res: Pick<ResourceInput, 'urn' | 'type' | 'props' | 'parentUrn'>): Workload {
+  let out = workload;
+  const diskGiB = diskGiBOf(normalizeResourceType(res.type), res.props);
+  if (diskGiB !== undefined) out = { ...out, diskGiB };
+  const { project } = stackAndProjectFromUrn(res.urn);
   if (res.parentUrn && project && urnType(res.parentUrn) === DEMO_WORKLOAD_TYPE) {
-    workload = { ...workload, configRef: { key: `${project}:workloads`, path: [nameFromUrn(res.parentUrn), 'size'] } };
+    out = { ...out, configRef: { key: `${project}:workloads`, path: [nameFromUrn(res.parentUrn), 'size'] } };
   }
-  return { workload };
+  return out;
 }
 
 /** Where each VM type sets its boot disk size (GiB): what a move has to copy. */

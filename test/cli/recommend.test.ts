@@ -70,6 +70,20 @@ describe('stackfit recommend --demo', () => {
     expect(report.totals.monthlyDelta).toBeLessThan(0); // the demo stack is oversized
   });
 
+  it('--demo platform: sizes the node pools from their recorded usage; the table shows each pool\'s new node count', async () => {
+    const { code, stdout, stderr } = await stackfit(['recommend', '--demo', 'platform', '--format', 'json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { items: (ReportItem & { countAfter: number })[]; missingUsage: unknown[] };
+    expect(report.missingUsage).toEqual([]);
+    expect(report.items.map((i) => i.workload.name).sort()).toEqual(['batch', 'shop-eks-apps', 'shop-eks-jobs', 'tools-aks-tools', 'tools-aks/system', 'web-gke-web']);
+    for (const item of report.items) expect(['resize', 'keep'], item.workload.name).toContain(item.action);
+    const web = report.items.find((i) => i.workload.name === 'web-gke-web')!;
+    expect(web.countAfter).toBeLessThan(web.workload.count);
+    const table = await stackfit(['recommend', '--demo', 'platform']);
+    expect(table.stdout).toContain(`n2-standard-8 ×4 → ${web.chosen!.size} ×${web.countAfter}`);
+  });
+
   it('prints a table with the totals line, and Markdown', async () => {
     const table = await stackfit(['recommend', '--demo', 'dev']);
     expect(table.code).toBe(0);

@@ -18,7 +18,8 @@ import { daemonSetPods, podsFromTraces, traceHours, writeKubeMetrics, type TestN
 
 /**
  * Two EKS node groups whose pods are real Bitbrains VMs (test/support/kube-metrics.ts), served
- * by a real Prometheus: `apps` (6 × m5.2xlarge) whose requests fill about 30 % of allocatable,
+ * by a real Prometheus: `apps` (6 × m5.2xlarge) whose requests fill about 30 % of allocatable
+ * (plus two finished Job pods, Succeeded and Failed, that must not count),
  * `jobs` (3 × m5.4xlarge) whose largest pod needs 8 cores; and a GKE pool with no metrics.
  */
 
@@ -79,6 +80,9 @@ beforeAll(async () => {
     ...podsFromTraces(['113', '35', '306', '488', '2', '8'].map(trace), apps, 'apps'),
     ...podsFromTraces(['78', '449', '356'].map(trace), jobs, 'jobs'),
     ...daemonSetPods([...apps, ...jobs], new Set(hours)),
+    // Completed Jobs stay listed, requests and all, until deleted: the scheduler no longer counts them.
+    ...podsFromTraces([trace('28')], apps, 'batch').map((p) => ({ ...p, pod: 'report-done', ownerKind: 'Job' as const, phase: 'Succeeded' as const })),
+    ...podsFromTraces([trace('78')], apps.slice(1), 'batch').map((p) => ({ ...p, pod: 'report-failed', ownerKind: 'Job' as const, phase: 'Failed' as const })),
   ];
   const file = join(tmp, 'kube.om');
   await writeKubeMetrics(file, [...apps, ...jobs], pods, hours);
@@ -97,7 +101,9 @@ afterAll(async () => {
 describe('node pools sized from kube-state-metrics in a real Prometheus', () => {
   it('a pool whose requests fill about 30 % of allocatable is sized down, every pod still fitting', () => {
     const apps = items.get('apps')!;
+    // Succeeded / Failed pods (16 and 8 cores) are not counted: requests, largest pod and pods are the running ones.
     expect(apps.pool?.evidence[0]).toMatch(/^peak pod requests 14\.0 of 47\.\d allocatable cores \(29 %\)/);
+    expect(apps.pool?.evidence).toContainEqual(`peak 6 pods; a ${apps.chosen!.size} node runs at most 58 pods (2 of them DaemonSets)`);
     expect(apps.action).toBe('resize');
     expect(apps.monthlyAfter!).toBeLessThan(apps.monthlyBefore!);
     const chosen = apps.chosen!;

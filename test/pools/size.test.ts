@@ -4,6 +4,7 @@ import { ruleFor } from '../../src/config/rules';
 import { stackfitConfigSchema } from '../../src/config/schema';
 import type { Workload } from '../../src/model';
 import { allocatableOf, poolProfileFor, reservedByKubelet, sizePool, type PoolDemand } from '../../src/pools';
+import { eksMaxPods } from '../../src/pools/max-pods';
 
 const catalog = loadCatalog();
 const config = stackfitConfigSchema.parse({});
@@ -86,6 +87,26 @@ describe('sizePool', () => {
     const short = demand(1, 2);
     short.cpu = { t: T.slice(0, 5), v: short.cpu.v.slice(0, 5) };
     expect(size(pool(), short).reason).toBe('only 4.0 h of pool history (30 h needed)');
+  });
+
+  it('max pods per node bounds the count: EKS by the type\'s ENI limit, AKS / GKE by the pool\'s setting', () => {
+    // 200 small pods, 2 DaemonSet pods per node; N−1: the nodes but one must hold them all.
+    const many = (d: PoolDemand, n = 200): PoolDemand => ({ ...d, pods: { t: T, v: T.map(() => n) }, perNodeOverhead: { ...d.perNodeOverhead, pods: 2 } });
+    const holds = (item: ReturnType<typeof size>, maxPods: number, n = 200): boolean => (item.pool!.after.desired - 1) * (maxPods - 2) >= n;
+    const eks = size(pool({ size: 'm5.large', count: 8 }), many(demand(2, 3)));
+    const eksMax = eksMaxPods(eks.chosen!.size)!;
+    expect(holds(eks, eksMax)).toBe(true);
+    expect(eks.pool!.evidence).toContain(`peak 200 pods; a ${eks.chosen!.size} node runs at most ${eksMax} pods (2 of them DaemonSets)`);
+    const eksFree = size(pool({ size: 'm5.large', count: 8 }), demand(2, 3));
+    expect(holds(eksFree, eksMaxPods(eksFree.chosen!.size)!)).toBe(false); // the limit is what binds
+    // AKS: maxPods 30 from the pool, whatever the VM size.
+    const aks = pool({ cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5', count: 9 }, { maxPodsPerNode: 30 });
+    expect(holds(size(aks, many(demand(8, 10))), 30)).toBe(true);
+    expect(holds(size(aks, demand(8, 10)), 30)).toBe(false);
+    // GKE without a setting: 110 per node.
+    const gke = pool({ cloud: 'gcp', region: 'us-central1', size: 'e2-standard-4', count: 4 });
+    expect(holds(size(gke, many(demand(1, 2), 400)), 110, 400)).toBe(true);
+    expect(holds(size(gke, demand(1, 2)), 110, 400)).toBe(false);
   });
 
   it('a pool already right for its requests is kept', () => {

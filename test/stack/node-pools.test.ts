@@ -117,6 +117,22 @@ describe('node pools and groups in the inventory', () => {
     expect(deployed.workloads.map((w) => [w.name, w.count])).toEqual([['k-asg', 3]]);
   });
 
+  it('max pods per node from state: AKS maxPods (pool and profile), GKE maxPodsPerNode or the cluster default; EKS none (by type)', () => {
+    const stack = poolStack().map((r) => {
+      if (r.type.endsWith(':AgentPool')) return { ...r, inputs: { ...r.inputs, maxPods: 30 } };
+      if (r.type === 'azure-native:containerservice:ManagedCluster') {
+        const profiles = (r.inputs!.agentPoolProfiles as Record<string, unknown>[]).map((p) => ({ ...p, maxPods: 50 }));
+        return { ...r, inputs: { ...r.inputs, agentPoolProfiles: profiles } };
+      }
+      if (r.type === 'gcp:container/cluster:Cluster') return { ...r, inputs: { ...r.inputs, defaultMaxPodsPerNode: 64 } };
+      return r;
+    });
+    const pods = (s: StackResource[]) => Object.fromEntries(inventoryFromResources(s, 'pools.json', { stackConfig: config }).workloads.map((w) => [w.name, w.pool?.maxPodsPerNode]));
+    expect(pods(stack)).toEqual({ apps: undefined, 'aks/system': 50, user: 30, web: 64, batch: undefined });
+    const own = stack.map((r) => (r.type === 'gcp:container/nodePool:NodePool' ? { ...r, inputs: { ...r.inputs, maxPodsPerNode: 32 } } : r));
+    expect(pods(own).web).toBe(32);
+  });
+
   it('GKE: per-zone counts times node locations; spot pools carried; IGM through its template', () => {
     const pool: StackResource = {
       urn: urn('gcp:container/nodePool:NodePool', 'p'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handlerFor, kindFor, normalizeResourceType, resourceHandlers } from '../../src/clouds';
+import { kindFor, normalizeResourceType, resourceKinds } from '../../src/clouds';
 import { workloadFromResource } from '../../src/stack';
 import { SECRET_SIG, SIG_KEY, UNKNOWN_VALUE } from '../../src/stack/values';
 
@@ -216,15 +216,14 @@ describe('example project VMs', () => {
   });
 });
 
-describe('handler registry', () => {
+describe('resource kind registry', () => {
   it('claims each type once and every type names its cloud package', () => {
-    const types = resourceHandlers.flatMap((h) => h.types.map((t) => [h.cloud, t] as const));
+    const types = resourceKinds.flatMap((k) => k.types.map((t) => [k.cloud, t] as const));
     expect(new Set(types.map(([, t]) => t)).size).toBe(types.length);
     for (const [cloud, t] of types) {
       const pkg = t.split(':')[0];
-      expect({ aws: ['aws'], azure: ['azure-native', 'azure'], gcp: ['gcp'] }[cloud]).toContain(pkg);
-      // A registered kind (src/clouds/registry.ts) takes over an unsupported type.
-      expect(handlerFor(t)?.cloud ?? kindFor(t)?.cloud).toBe(cloud);
+      expect({ aws: ['aws', 'eks'], azure: ['azure-native', 'azure'], gcp: ['gcp'] }[cloud]).toContain(pkg);
+      expect(kindFor(t)?.cloud).toBe(cloud);
     }
   });
 });

@@ -4,7 +4,8 @@
  * VM stands for one pod that requests what the VM was provisioned with, and the pod exists in
  * each hour the trace has samples. Nodes report the allocatable stackfit computes for their
  * type. DaemonSets: aws-node (the Amazon VPC CNI's default request, 25m CPU) and kube-proxy
- * (the EKS add-on's default, 100m CPU) on every node.
+ * (the EKS add-on's default, 100m CPU) on every node. Every pod has `kube_pod_info` (its node)
+ * and `kube_pod_status_phase` (Running unless the test says otherwise).
  */
 import { createWriteStream } from 'node:fs';
 import type { Trace } from '../../src/usage/traces';
@@ -26,7 +27,9 @@ export interface TestPod {
   node: string;
   cpu: number;
   memoryGiB: number;
-  ownerKind: 'ReplicaSet' | 'DaemonSet';
+  ownerKind: 'ReplicaSet' | 'DaemonSet' | 'Job';
+  /** kube_pod_status_phase (default Running): Succeeded / Failed pods are still listed, with their requests. */
+  phase?: 'Running' | 'Succeeded' | 'Failed';
   /** Hours (Unix ms, on the hour) the pod exists. */
   hours: ReadonlySet<number>;
 }
@@ -84,6 +87,17 @@ export async function writeKubeMetrics(file: string, nodes: readonly TestNode[],
   family('kube_pod_owner');
   for (const p of pods) {
     for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_owner{namespace="${p.namespace}",pod="${p.pod}",owner_kind="${p.ownerKind}",owner_name="${p.pod}-owner"} 1 ${at(t)}`);
+  }
+  family('kube_pod_status_phase');
+  for (const p of pods) {
+    for (const phase of ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']) {
+      const value = phase === (p.phase ?? 'Running') ? 1 : 0;
+      for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_status_phase{namespace="${p.namespace}",pod="${p.pod}",phase="${phase}"} ${value} ${at(t)}`);
+    }
+  }
+  family('kube_pod_info');
+  for (const p of pods) {
+    for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_info{namespace="${p.namespace}",pod="${p.pod}",node="${p.node}"} 1 ${at(t)}`);
   }
   lines.push('# EOF');
   await new Promise<void>((resolve, reject) => {

@@ -52,6 +52,7 @@ function poolWorkload(
         cluster: ids.cluster,
         poolName: ids.poolName,
         nodeLabel: AKS_POOL_LABEL,
+        maxPodsPerNode: optionalCount(props, at('maxPods')),
       }),
     },
   };

@@ -1,16 +1,7 @@
 import type { Workload } from '../../model';
-import {
-  baseWorkload,
-  configString,
-  firstString,
-  groupFromTags,
-  readSize,
-  unsupportedTypes,
-  type ResourceContext,
-  type ResourceHandler,
-} from '../../stack/handler';
-import { lookup, numberAt, stringAt, stringMapAt } from '../../stack/values';
-import { classifyOsName, osFields, plainAt, type OsFinding } from '../../stack/os';
+import { configString, firstString, type ResourceContext } from '../../stack/handler';
+import { stringAt } from '../../stack/values';
+import { classifyOsName, plainAt, type OsFinding } from '../../stack/os';
 
 /** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
 const WINDOWS_PUBLISHERS = ['microsoftwindowsserver', 'microsoftwindowsdesktop', 'microsoftsqlserver', 'microsoftvisualstudio', 'microsoftwindowsserverhpcpack'];
@@ -57,12 +48,12 @@ export function normalizeAzureLocation(location: string): string {
   return location.toLowerCase().replace(/\s+/g, '');
 }
 
-function location(ctx: ResourceContext, configKey: string): string | undefined {
+export function location(ctx: ResourceContext, configKey: string): string | undefined {
   const raw = stringAt(ctx.props, ['location']) ?? ctx.providerRegion ?? configString(ctx.stackConfig, configKey);
   return raw ? normalizeAzureLocation(raw) : undefined;
 }
 
-function metricIds(ctx: ResourceContext, hostnamePaths: readonly (readonly string[])[]): Workload['metricIds'] {
+export function metricIds(ctx: ResourceContext, hostnamePaths: readonly (readonly string[])[]): Workload['metricIds'] {
   const id = stringAt(ctx.props, ['id']);
   const hostname = firstString(ctx.props, hostnamePaths);
   return {
@@ -72,115 +63,3 @@ function metricIds(ctx: ResourceContext, hostnamePaths: readonly (readonly strin
   };
 }
 
-function vmHandler(
-  types: readonly string[],
-  sizePath: readonly string[],
-  configKey: string,
-  hostnamePaths: readonly (readonly string[])[],
-): ResourceHandler {
-  return {
-    cloud: 'azure',
-    types,
-    read(ctx) {
-      const size = readSize(ctx, sizePath);
-      if ('skip' in size) return size;
-      const region = location(ctx, configKey);
-      const group = groupFromTags(stringMapAt(ctx.props, ['tags']));
-      return {
-        workload: {
-          ...baseWorkload(ctx),
-          kind: 'vm',
-          cloud: 'azure',
-          ...(region ? { region } : {}),
-          size: size.size,
-          count: 1,
-          ...(group ? { group } : {}),
-          ...osFields(azureVmOs(ctx.type, ctx.props)),
-          metricIds: metricIds(ctx, hostnamePaths),
-        },
-      };
-    },
-  };
-}
-
-function scaleSetHandler(
-  types: readonly string[],
-  sizePath: readonly string[],
-  countPath: readonly string[],
-  configKey: string,
-): ResourceHandler {
-  return {
-    cloud: 'azure',
-    types,
-    read(ctx) {
-      const size = readSize(ctx, sizePath);
-      if ('skip' in size) return size;
-      const field = countPath.join('.');
-      const capacity = lookup(ctx.props, countPath);
-      if (capacity.kind === 'unknown') return { skip: `instance count (${field}) is unknown during preview` };
-      if (capacity.kind === 'secret') return { skip: `instance count (${field}) is a secret: not read` };
-      const count = numberAt(ctx.props, countPath);
-      if (count === undefined) return { skip: `no instance count set (${field})` };
-      if (count === 0) return { skip: `scale set has no instances (${field} is 0)` };
-      const region = location(ctx, configKey);
-      const group = groupFromTags(stringMapAt(ctx.props, ['tags']));
-      return {
-        workload: {
-          ...baseWorkload(ctx),
-          kind: 'vm',
-          cloud: 'azure',
-          ...(region ? { region } : {}),
-          size: size.size,
-          count,
-          ...(group ? { group } : {}),
-          ...osFields(azureVmOs(ctx.type, ctx.props)),
-          metricIds: metricIds(ctx, []),
-        },
-      };
-    },
-  };
-}
-
-export const azureResourceHandlers: readonly ResourceHandler[] = [
-  vmHandler(['azure-native:compute:VirtualMachine'], ['hardwareProfile', 'vmSize'], 'azure-native:location', [
-    ['osProfile', 'computerName'],
-  ]),
-  scaleSetHandler(
-    ['azure-native:compute:VirtualMachineScaleSet'],
-    ['sku', 'name'],
-    ['sku', 'capacity'],
-    'azure-native:location',
-  ),
-  vmHandler(
-    ['azure:compute/linuxVirtualMachine:LinuxVirtualMachine', 'azure:compute/windowsVirtualMachine:WindowsVirtualMachine'],
-    ['size'],
-    'azure:location',
-    [['computerName']],
-  ),
-  vmHandler(['azure:compute/virtualMachine:VirtualMachine'], ['vmSize'], 'azure:location', []),
-  scaleSetHandler(
-    [
-      'azure:compute/linuxVirtualMachineScaleSet:LinuxVirtualMachineScaleSet',
-      'azure:compute/windowsVirtualMachineScaleSet:WindowsVirtualMachineScaleSet',
-    ],
-    ['sku'],
-    ['instances'],
-    'azure:location',
-  ),
-  unsupportedTypes(
-    'azure',
-    [
-      'azure-native:containerservice:ManagedCluster',
-      'azure-native:containerservice:AgentPool',
-      'azure-native:web:AppServicePlan',
-      'azure-native:dbforpostgresql:Server',
-      'azure-native:dbforpostgresql:FlexibleServer',
-      'azure-native:dbformysql:Server',
-      'azure-native:dbformysql:FlexibleServer',
-      'azure-native:cache:Redis',
-      'azure:kubernetes/cluster:KubernetesCluster',
-      'azure:kubernetes/kubernetesClusterNodePool:KubernetesClusterNodePool',
-    ],
-    'stackfit sizes virtual machines and scale sets',
-  ),
-];

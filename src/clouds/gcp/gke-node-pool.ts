@@ -81,6 +81,7 @@ function gkePool(
         poolName: opts.poolName,
         nodeLabel: GKE_POOL_LABEL,
         zones,
+        maxPodsPerNode: optionalCount(ctx.props, ['maxPodsPerNode']) ?? optionalCount(opts.cluster ?? ctx.props, ['defaultMaxPodsPerNode']),
       }),
     },
   };

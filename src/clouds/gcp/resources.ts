@@ -1,16 +1,6 @@
-import type { Workload } from '../../model';
-import {
-  baseWorkload,
-  configString,
-  firstString,
-  groupFromTags,
-  readSize,
-  unsupportedTypes,
-  type ResourceContext,
-  type ResourceHandler,
-} from '../../stack/handler';
-import { stringAt, stringMapAt } from '../../stack/values';
-import { osFields, plainAt, type OsFinding } from '../../stack/os';
+import { configString, readSize, type ResourceContext } from '../../stack/handler';
+import { stringAt } from '../../stack/values';
+import { plainAt, type OsFinding } from '../../stack/os';
 
 /** A boot image is Windows when it comes from the `windows-cloud` / `windows-sql-cloud` projects or its family or name starts `windows-`. */
 function isWindowsImage(image: string): boolean {
@@ -49,91 +39,12 @@ export function gcpRegionFromZone(zone: string): string | undefined {
   return match?.[1];
 }
 
-function sizeName(ctx: ResourceContext): { size: string } | { skip: string } {
+export function sizeName(ctx: ResourceContext): { size: string } | { skip: string } {
   const size = readSize(ctx, ['machineType']);
   return 'size' in size ? { size: lastSegment(size.size) } : size;
 }
 
-function project(ctx: ResourceContext): string | undefined {
+export function project(ctx: ResourceContext): string | undefined {
   return stringAt(ctx.props, ['project']) ?? configString(ctx.stackConfig, 'gcp:project');
 }
 
-const instance: ResourceHandler = {
-  cloud: 'gcp',
-  types: ['gcp:compute/instance:Instance'],
-  read(ctx) {
-    const size = sizeName(ctx);
-    if ('skip' in size) return size;
-    const rawZone = stringAt(ctx.props, ['zone']) ?? configString(ctx.stackConfig, 'gcp:zone');
-    const zone = rawZone ? lastSegment(rawZone) : undefined;
-    const region = (zone && gcpRegionFromZone(zone)) ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'gcp:region');
-    const instanceId = stringAt(ctx.props, ['instanceId']);
-    const gcpProject = project(ctx);
-    // GCE names the guest after the instance unless `hostname` is set.
-    const hostname = firstString(ctx.props, [['hostname'], ['name']]);
-    const group = groupFromTags(stringMapAt(ctx.props, ['labels']));
-    const workload: Workload = {
-      ...baseWorkload(ctx),
-      kind: 'vm',
-      cloud: 'gcp',
-      ...(region ? { region } : {}),
-      ...(zone ? { zone } : {}),
-      size: size.size,
-      count: 1,
-      ...(group ? { group } : {}),
-      ...osFields(gcpInstanceOs(ctx.props)),
-      metricIds: {
-        name: ctx.name,
-        ...(instanceId ? { gcpInstanceId: instanceId } : {}),
-        ...(gcpProject ? { gcpProject } : {}),
-        ...(zone ? { gcpZone: zone } : {}),
-        ...(hostname ? { hostname } : {}),
-      },
-    };
-    return { workload };
-  },
-};
-
-const instanceTemplate: ResourceHandler = {
-  cloud: 'gcp',
-  types: ['gcp:compute/instanceTemplate:InstanceTemplate', 'gcp:compute/regionInstanceTemplate:RegionInstanceTemplate'],
-  read(ctx) {
-    const size = sizeName(ctx);
-    if ('skip' in size) return size;
-    const rawRegion = stringAt(ctx.props, ['region']) ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'gcp:region');
-    const region = rawRegion ? lastSegment(rawRegion) : undefined;
-    const group = groupFromTags(stringMapAt(ctx.props, ['labels']));
-    const gcpProject = project(ctx);
-    return {
-      workload: {
-        ...baseWorkload(ctx),
-        kind: 'vm',
-        cloud: 'gcp',
-        ...(region ? { region } : {}),
-        size: size.size,
-        // One instance's shape; the instance group manager decides how many.
-        count: 1,
-        ...(group ? { group } : {}),
-        ...osFields(gcpInstanceOs(ctx.props)),
-        metricIds: { name: ctx.name, ...(gcpProject ? { gcpProject } : {}) },
-      },
-    };
-  },
-};
-
-export const gcpResourceHandlers: readonly ResourceHandler[] = [
-  instance,
-  instanceTemplate,
-  unsupportedTypes(
-    'gcp',
-    [
-      'gcp:compute/instanceGroupManager:InstanceGroupManager',
-      'gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager',
-      'gcp:container/cluster:Cluster',
-      'gcp:container/nodePool:NodePool',
-      'gcp:sql/databaseInstance:DatabaseInstance',
-      'gcp:redis/instance:Instance',
-    ],
-    'stackfit sizes compute instances and instance templates',
-  ),
-];

@@ -18,15 +18,24 @@ function quote(value: string): string {
 }
 
 /** The PromQL for one Kubernetes pool (`{{nodes}}`: its nodes as `kube_node_labels` series, one per node). */
-export function kubernetesPoolQueries(nodeLabel: string, poolName: string): Record<'cpu' | 'memory' | 'dsCpu' | 'dsMemory' | 'podCpu' | 'podMemory' | 'allocCpu' | 'allocMemory' | 'nodes', string> {
+export function kubernetesPoolQueries(
+  nodeLabel: string,
+  poolName: string,
+): Record<'cpu' | 'memory' | 'dsCpu' | 'dsMemory' | 'podCpu' | 'podMemory' | 'allocCpu' | 'allocMemory' | 'nodes' | 'pods' | 'dsPods', string> {
   const nodes = `max by (node) (kube_node_labels{${ksmLabelName(nodeLabel)}=${quote(poolName)}})`;
-  const requests = (resource: string): string => `sum by (namespace, pod, node) (kube_pod_container_resource_requests{resource="${resource}"})`;
+  // Only pods that hold their requests: kube-state-metrics keeps listing Succeeded and Failed
+  // pods (completed Jobs) until they are deleted, but the scheduler no longer counts them.
+  const live = 'and on (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running"} == 1)';
+  const requests = (resource: string): string => `(sum by (namespace, pod, node) (kube_pod_container_resource_requests{resource="${resource}"}) ${live})`;
   const daemonPods = 'max by (namespace, pod) (kube_pod_owner{owner_kind="DaemonSet"})';
   const onPool = (expr: string): string => `(${expr}) * on (node) group_left() ${nodes}`;
   const nonDaemon = (resource: string): string => onPool(`${requests(resource)} unless on (namespace, pod) ${daemonPods}`);
   const daemonPerNode = (resource: string): string => `max(sum by (node) (${onPool(`${requests(resource)} * on (namespace, pod) group_left() ${daemonPods}`)}))`;
+  const podsOnNodes = `(max by (namespace, pod, node) (kube_pod_info{node!=""}) ${live})`;
   const GiB = ' / 1073741824';
   return {
+    pods: `count(${onPool(`${podsOnNodes} unless on (namespace, pod) ${daemonPods}`)})`,
+    dsPods: `max(count by (node) (${onPool(`${podsOnNodes} and on (namespace, pod) ${daemonPods}`)}))`,
     cpu: `sum(${nonDaemon('cpu')})`,
     memory: `sum(${nonDaemon('memory')})${GiB}`,
     dsCpu: daemonPerNode('cpu'),
@@ -121,10 +130,10 @@ export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = 
     if (nodes.v.length === 0) {
       return `${name}: no kube-state-metrics series for ${pool.nodeLabel}=${pool.poolName} (kube_node_labels{${ksmLabelName(pool.nodeLabel)}="${pool.poolName}"}) in the window: is kube-state-metrics scraped, with that node label allowed (--metric-labels-allowlist)?`;
     }
-    const [cpu, memory, dsCpu, dsMemory, podCpu, podMemory, allocCpu, allocMemory] = await Promise.all(
-      [q.cpu, q.memory, q.dsCpu, q.dsMemory, q.podCpu, q.podMemory, q.allocCpu, q.allocMemory].map((query) => range(query, r)),
+    const [cpu, memory, dsCpu, dsMemory, podCpu, podMemory, allocCpu, allocMemory, pods, dsPods] = await Promise.all(
+      [q.cpu, q.memory, q.dsCpu, q.dsMemory, q.podCpu, q.podMemory, q.allocCpu, q.allocMemory, q.pods, q.dsPods].map((query) => range(query, r)),
     );
-    if (cpu!.v.length === 0) return `${name}: nodes of ${pool.poolName} found, but no kube_pod_container_resource_requests on them in the window`;
+    if (cpu!.v.length === 0) return `${name}: nodes of ${pool.poolName} found, but no kube_pod_container_resource_requests of Pending or Running pods (kube_pod_status_phase) on them in the window`;
     const allocC = mean(allocCpu!);
     const allocM = mean(allocMemory!);
     return {
@@ -132,7 +141,8 @@ export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = 
       cpu: cpu!,
       ...(memory!.v.length > 0 && { memoryGiB: memory! }),
       nodes,
-      perNodeOverhead: { cpu: peak(dsCpu!), memoryGiB: peak(dsMemory!) },
+      ...(pods!.v.length > 0 && { pods: pods! }),
+      perNodeOverhead: { cpu: peak(dsCpu!), memoryGiB: peak(dsMemory!), pods: peak(dsPods!) },
       largestPod: { cpu: peak(podCpu!), memoryGiB: peak(podMemory!) },
       ...(allocC !== undefined && allocM !== undefined && { allocatable: { cpu: allocC, memoryGiB: allocM } }),
     };
