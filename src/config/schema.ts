@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLOUDS } from '../model';
 import { poolsConfigSchema } from '../pools/schema';
+import { usageOptionsShape } from '../usage/registry';
 
 /**
  * `stackfit.yaml`: the team's rules and mappings. Every field is optional; defaults follow
@@ -185,16 +186,8 @@ export const stackfitConfigSchema = z
         sources: z.array(z.string().min(1)).default([]),
         stepSeconds: z.number().int().positive().optional(),
         cacheDir: z.string().optional(),
-        prometheus: z
-          .object({
-            joinLabel: z.string().default('instance'),
-            /** Which workload id fills the join label: hostname, name, or a cloud id. */
-            joinOn: z.enum(['hostname', 'name', 'awsInstanceId', 'azureResourceId', 'gcpInstanceId']).default('hostname'),
-            cpuQuery: z.string().optional(),
-            memoryQuery: z.string().optional(),
-          })
-          .partial()
-          .prefault({}),
+        /** Each source's own settings, `usage.<key>` (src/usage/registry.ts). */
+        ...usageOptionsShape,
       })
       .prefault({}),
     /** Refreshed prices and discounts; absent = the shipped catalog's list prices. */

@@ -29,3 +29,7 @@ export type GcpTimeSeries = z.infer<typeof timeSeriesSchema>;
 export function timestampMs(ts: { seconds?: number | undefined; nanos?: number | null | undefined }): number {
   return (ts.seconds ?? 0) * 1000 + Math.round((ts.nanos ?? 0) / 1e6);
 }
+
+/** `usage.gcpMonitoring` in stackfit.yaml: the per-series aligner (ALIGN_MAX sizes for the peaks inside each period). */
+export const gcpMonitoringOptionsSchema = z.object({ aligner: z.enum(['ALIGN_MEAN', 'ALIGN_MAX']).optional() }).strict();
+export type GcpMonitoringOptions = z.infer<typeof gcpMonitoringOptionsSchema>;
