@@ -84,6 +84,39 @@ export const mappingSchema = z.object({
   stack: z.string().optional(),
 });
 
+/**
+ * `grouping:` a component type whose sized children are ONE workload (count = the children),
+ * sized and moved together: the example project's `stackfit:demo:Workload`, or any project's
+ * own component that stamps out N identical VMs.
+ */
+export const groupingSchema = z
+  .object({
+    /** The component's type token (`pkg:module:Type`). */
+    componentType: z.string().min(1),
+    /** Config key holding the components' settings (`{project}` = the project name); a component's own `configKey` input/output wins. */
+    configKey: z.string().min(1).optional(),
+    /** Path to the size under that key (`{name}` = the component's name); a component's own `configPath` wins. */
+    sizePath: z.array(z.string().min(1)).min(1).default(['{name}', 'size']),
+    /** Key next to the size holding the number of children: set, the count becomes stackfit's to change. */
+    countKey: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * `siblingKeys:` the keys next to a size key in Pulumi.<stack>.yaml that say where and how the
+ * workload runs (read for moves; a key absent from the file is simply not used).
+ */
+export const siblingKeysSchema = z
+  .object({
+    cloud: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+    zone: z.string().min(1).optional(),
+    arch: z.string().min(1).optional(),
+    image: z.string().min(1).optional(),
+    count: z.string().min(1).optional(),
+  })
+  .strict();
+
 /** One discount of the team's price book (`pricing.discounts`): which offerings, and how much off. */
 export const discountSchema = z
   .object({
@@ -169,6 +202,9 @@ export const stackfitConfigSchema = z
     workloads: z.record(z.string(), workloadRuleSchema).prefault({}),
     groups: z.record(z.string(), groupRuleSchema).prefault({}),
     mappings: z.array(mappingSchema).default([]),
+    grouping: z.array(groupingSchema).default([]),
+    /** Default: each role under its own name (`cloud`, `region`, …); `{}` turns them off. */
+    siblingKeys: siblingKeysSchema.default({ cloud: 'cloud', region: 'region', zone: 'zone', arch: 'arch', image: 'image', count: 'count' }),
     pr: z
       .object({
         /** New PRs opened per run (Renovate prHourlyLimit-like) and open at once. */
@@ -203,3 +239,5 @@ export type GroupRule = z.infer<typeof groupRuleSchema>;
 export type PlacementRule = z.infer<typeof placementSchema>;
 export type PricingConfig = z.infer<typeof pricingSchema>;
 export type DiscountRule = z.infer<typeof discountSchema>;
+export type GroupingRule = z.infer<typeof groupingSchema>;
+export type SiblingKeys = z.infer<typeof siblingKeysSchema>;

@@ -5,9 +5,6 @@ import { nameFromUrn, numberAt, stackAndProjectFromUrn, stringAt } from './value
 import { gcpRegionFromZone } from '../clouds/gcp/resources';
 import { readWithKind } from './kinds';
 
-/** Type token of the example project's component (`infra/workload.ts`). */
-export const DEMO_WORKLOAD_TYPE = 'stackfit:demo:Workload';
-
 export interface ResourceInput {
   urn: string;
   type: string;
@@ -25,8 +22,8 @@ export interface ResourceInput {
  * - `undefined`: the resource carries no size (buckets, networks, IAM, components, providers).
  * - `skipped`: sized compute that cannot be read (size secret or unknown, unsupported type).
  * - `workload`: otherwise.
- * A VM whose parent is the example project's `stackfit:demo:Workload` component gets the
- * component's config reference (`<project>:workloads`, `[<component name>, 'size']`).
+ * Components that group VMs (stackfit.yaml `grouping:`) are the inventory's business: one
+ * resource alone never knows its siblings.
  */
 export function workloadFromResource(
   res: ResourceInput,
@@ -51,9 +48,6 @@ export function workloadFromResource(
   let workload: Workload = stack ? { ...result.workload, stack } : result.workload;
   const diskGiB = diskGiBOf(res.type, res.props);
   if (diskGiB !== undefined) workload = { ...workload, diskGiB };
-  if (res.parentUrn && project && urnType(res.parentUrn) === DEMO_WORKLOAD_TYPE) {
-    workload = { ...workload, configRef: { key: `${project}:workloads`, path: [nameFromUrn(res.parentUrn), 'size'] } };
-  }
   return { workload };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
+import { loadConfig } from '../../src/config';
 import { withPricing } from '../../src/catalog/discounts';
 import { HOURS_PER_MONTH, type Plan } from '../../src/model';
 import {
@@ -35,7 +36,7 @@ async function demoStack(stack: string) {
   const registered = await registeredResourcesFromProgram({ projectDir: repoDir, stack });
   // The expected cost comes from the inventory path (components collapsed, count × price),
   // not from the pack's per-resource path: the two must agree.
-  const inventory = inventoryFromResources(registered, 'demo', { stack, stackConfig: config });
+  const inventory = inventoryFromResources(registered, 'demo', { stack, stackConfig: config, grouping: loadConfig(path.join(repoDir, 'stackfit.yaml')).grouping });
   const expectedMonthly = inventory.workloads.reduce((sum, w) => {
     const p = priceWorkload(w, catalog);
     if (p.status !== 'priced') throw new Error(`demo workload ${w.name} unpriced: ${p.reason}`);
