@@ -5,6 +5,7 @@
 import type { StackfitPolicy } from './contract';
 import { costReport } from './cost-report';
 import { instanceGeneration } from './instance-generation';
+import { maxSize } from './max-size';
 import { placement } from './placement';
 import { rightSize } from './right-size';
 import { stackBudget } from './stack-budget';
@@ -14,6 +15,7 @@ export const stackfitPolicies: readonly StackfitPolicy[] = [
   rightSize,
   instanceGeneration,
   placement,
+  maxSize,
   costReport,
 ];
 
