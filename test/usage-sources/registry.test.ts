@@ -54,6 +54,22 @@ describe('usage-source registry', () => {
     expect(resolved.map((r) => r.cloud)).toEqual(['aws', 'azure', 'gcp', undefined, undefined]);
   });
 
+  it('fetchUsage gives a source with a cloud only that cloud\'s workloads, and one without a cloud all of them', async () => {
+    const mk = (name: string, cloud: Workload['cloud']): Workload => ({ urn: `urn:${name}`, name, type: 't', kind: 'vm', cloud, region: 'r', size: 's', count: 1, metricIds: { name } });
+    const ws = [mk('a', 'aws'), mk('z', 'azure'), mk('g', 'gcp')];
+    const asked: Record<string, string[]> = {};
+    const spy = (name: string, cloud?: Workload['cloud']) => ({
+      name,
+      ...(cloud ? { cloud } : {}),
+      fetch: async (w: readonly Workload[]) => {
+        asked[name] = w.map((x) => x.name);
+        return { series: new Map(), missing: [] };
+      },
+    });
+    await fetchUsage([spy('aws-only', 'aws'), spy('any')], ws, { start: new Date(0), end: new Date(3_600_000), stepSeconds: 300 });
+    expect(asked).toEqual({ 'aws-only': ['a'], any: ['a', 'z', 'g'] });
+  });
+
   it('a workload no source serves is missing, with the hint for its cloud taken from the registry', async () => {
     const w: Workload = { urn: 'urn:a', name: 'a', type: 'gcp:compute/instance:Instance', kind: 'vm', cloud: 'gcp', region: 'europe-west4', size: 'e2-small', count: 1, metricIds: { name: 'a' } };
     const range = { start: new Date(0), end: new Date(3_600_000), stepSeconds: 300 };
