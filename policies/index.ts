@@ -1,6 +1,6 @@
 import { PolicyPack } from '@pulumi/policy';
 import { PACK_NAME } from '../src/policy/config';
-import { packContext } from './adapter';
+import { packContext } from '../src/policy/crossguard';
 import { stackfitPolicies } from './policies';
 
 // Load the catalog once, before serving: a missing or corrupt catalog is a start-up error with

@@ -1,9 +1,7 @@
 import type { Arch, Demand, Offering, Series, Workload } from '../model';
 import type { ResolvedRule } from '../config/rules';
 import type { Catalog } from './types';
-import { isAwsBurstableFamily } from '../clouds/aws/catalog';
-import { isAzureBurstableSize } from '../clouds/azure/catalog';
-import { isGcpBurstableSize } from '../clouds/gcp/catalog';
+import { isBurstable } from '../clouds/burstable';
 import { burstFit, burstFitFromSummary, type BurstFit } from './burstable';
 import { capabilityMismatch } from './capabilities';
 import { currentPrice, poolInView, priceViewOf, type PriceView } from './views';
@@ -77,20 +75,8 @@ export function compareOfferings(a: Offering, b: Offering): number {
   );
 }
 
-/**
- * Burstable sizes (AWS T, Azure B, GCP shared-core) sell a CPU baseline plus credits: their list
- * price only holds for spiky use, so they are never swapped in for a size that is not one.
- */
-export function isBurstable(o: Pick<Offering, 'cloud' | 'family' | 'size'>): boolean {
-  switch (o.cloud) {
-    case 'aws':
-      return isAwsBurstableFamily(o.family);
-    case 'azure':
-      return isAzureBurstableSize(o.size);
-    case 'gcp':
-      return isGcpBurstableSize(o.size);
-  }
-}
+/** Per cloud, in src/clouds/burstable.ts (the catalog names no cloud). */
+export { isBurstable };
 
 /** Family rules match by prefix, case-insensitively; for databases `m5` also matches `db.m5`. */
 function familyMatches(family: string, prefix: string): boolean {

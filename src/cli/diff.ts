@@ -56,11 +56,11 @@ function nonNegative(flag: string): (v: string) => number {
 }
 
 /** Resources of the document that stackfit does not price, on the side after the change. */
-async function otherResourcesIn(file: string, previewSide: 'old' | 'new'): Promise<number> {
+async function otherResourcesIn(file: string, previewSide: 'old' | 'new', componentTypes: ReadonlySet<string>): Promise<number> {
   const { parseJsonText, parseStackDocument } = await import('../stack/inventory.js');
   const { countOtherResources } = await import('../report/diff.js');
   const doc = parseStackDocument(parseJsonText(readFileSync(file, 'utf8'), file), file, previewSide);
-  return countOtherResources(doc.resources);
+  return countOtherResources(doc.resources, componentTypes);
 }
 
 function renderTableText(diffs: readonly CostDiff[]): string {
@@ -125,14 +125,14 @@ export function register(program: Command): void {
       if (opts.preview?.length) {
         if (opts.stack && opts.preview.length > 1) throw new StackfitError('--stack names one stack: with several previews each takes its stack from its URNs', '--stack');
         for (const file of opts.preview) {
-          const base: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'old' });
-          const head: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'new' });
-          diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(file, 'new') }));
+          const base: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'old', grouping: config.grouping });
+          const head: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'new', grouping: config.grouping });
+          diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(file, 'new', new Set(config.grouping.map((g) => g.componentType))) }));
         }
       } else if (opts.base && opts.head) {
-        const base = readInventory(opts.base, { stack: opts.stack });
-        const head = readInventory(opts.head, { stack: opts.stack, previewSide: 'new' });
-        diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(opts.head, 'new') }));
+        const base = readInventory(opts.base, { stack: opts.stack, grouping: config.grouping });
+        const head = readInventory(opts.head, { stack: opts.stack, previewSide: 'new', grouping: config.grouping });
+        diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(opts.head, 'new', new Set(config.grouping.map((g) => g.componentType))) }));
       } else {
         throw new StackfitError('give --preview preview.json, or --base and --head');
       }

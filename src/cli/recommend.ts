@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { DEMO_STACKS } from '../demo-stacks';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
+import type { GroupingRule } from '../config/schema';
 import { REPORT_FORMATS } from '../report/formats';
 import { parseLookbackOption, parseNowOption } from './options';
 import { emit } from './output';
@@ -16,16 +17,16 @@ export interface InventoryOptions {
 }
 
 /** Reads the inventory from a state/preview file, or from Pulumi Cloud (`org/project/stack`). */
-export async function inventoryFromOptions(opts: InventoryOptions): Promise<Inventory> {
+export async function inventoryFromOptions(opts: InventoryOptions, grouping: readonly GroupingRule[] = []): Promise<Inventory> {
   const { fetchPulumiCloudExport, parseInventory, readInventory } = await import('../stack/index.js');
-  if (opts.state) return readInventory(opts.state, { stack: opts.stack });
+  if (opts.state) return readInventory(opts.state, { stack: opts.stack, grouping });
   if (opts.pulumiCloud) {
     const [org, project, stack, ...rest] = opts.pulumiCloud.split('/');
     if (!org || !project || !stack || rest.length) throw new StackfitError('expected org/project/stack', '--pulumi-cloud');
     const token = process.env.PULUMI_ACCESS_TOKEN;
     if (!token) throw new StackfitError('PULUMI_ACCESS_TOKEN is not set', '--pulumi-cloud');
     const json = await fetchPulumiCloudExport({ org, project, stack, token, ...(opts.pulumiCloudUrl && { baseUrl: opts.pulumiCloudUrl }) });
-    return parseInventory(json, `pulumi-cloud:${opts.pulumiCloud}`, { stack });
+    return parseInventory(json, `pulumi-cloud:${opts.pulumiCloud}`, { stack, grouping });
   }
   throw new StackfitError('give --state <export.json>, --pulumi-cloud org/project/stack, or --demo');
 }
@@ -71,7 +72,7 @@ export function register(program: Command): void {
         poolUsage = demo.poolUsage;
         now ??= demo.now;
       } else {
-        inventory = await inventoryFromOptions(opts);
+        inventory = await inventoryFromOptions(opts, config.grouping);
         const specs = opts.usage ?? config.usage.sources;
         if (!specs.length) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)');
         const { resolveUsageSources } = await import('../usage/resolve.js');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLOUDS } from '../model';
 import { poolsConfigSchema } from '../pools/schema';
+import { usageOptionsShape } from '../usage/registry';
 
 /**
  * `stackfit.yaml`: the team's rules and mappings. Every field is optional; defaults follow
@@ -82,6 +83,39 @@ export const mappingSchema = z.object({
   /** Only for this stack. */
   stack: z.string().optional(),
 });
+
+/**
+ * `grouping:` a component type whose sized children are ONE workload (count = the children),
+ * sized and moved together: the example project's `stackfit:demo:Workload`, or any project's
+ * own component that stamps out N identical VMs.
+ */
+export const groupingSchema = z
+  .object({
+    /** The component's type token (`pkg:module:Type`). */
+    componentType: z.string().min(1),
+    /** Config key holding the components' settings (`{project}` = the project name); a component's own `configKey` input/output wins. */
+    configKey: z.string().min(1).optional(),
+    /** Path to the size under that key (`{name}` = the component's name); a component's own `configPath` wins. */
+    sizePath: z.array(z.string().min(1)).min(1).default(['{name}', 'size']),
+    /** Key next to the size holding the number of children: set, the count becomes stackfit's to change. */
+    countKey: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * `siblingKeys:` the keys next to a size key in Pulumi.<stack>.yaml that say where and how the
+ * workload runs (read for moves; a key absent from the file is simply not used).
+ */
+export const siblingKeysSchema = z
+  .object({
+    cloud: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+    zone: z.string().min(1).optional(),
+    arch: z.string().min(1).optional(),
+    image: z.string().min(1).optional(),
+    count: z.string().min(1).optional(),
+  })
+  .strict();
 
 /** One discount of the team's price book (`pricing.discounts`): which offerings, and how much off. */
 export const discountSchema = z
@@ -168,6 +202,9 @@ export const stackfitConfigSchema = z
     workloads: z.record(z.string(), workloadRuleSchema).prefault({}),
     groups: z.record(z.string(), groupRuleSchema).prefault({}),
     mappings: z.array(mappingSchema).default([]),
+    grouping: z.array(groupingSchema).default([]),
+    /** Default: each role under its own name (`cloud`, `region`, …); `{}` turns them off. */
+    siblingKeys: siblingKeysSchema.default({ cloud: 'cloud', region: 'region', zone: 'zone', arch: 'arch', image: 'image', count: 'count' }),
     pr: z
       .object({
         /** New PRs opened per run (Renovate prHourlyLimit-like) and open at once. */
@@ -185,16 +222,8 @@ export const stackfitConfigSchema = z
         sources: z.array(z.string().min(1)).default([]),
         stepSeconds: z.number().int().positive().optional(),
         cacheDir: z.string().optional(),
-        prometheus: z
-          .object({
-            joinLabel: z.string().default('instance'),
-            /** Which workload id fills the join label: hostname, name, or a cloud id. */
-            joinOn: z.enum(['hostname', 'name', 'awsInstanceId', 'azureResourceId', 'gcpInstanceId']).default('hostname'),
-            cpuQuery: z.string().optional(),
-            memoryQuery: z.string().optional(),
-          })
-          .partial()
-          .prefault({}),
+        /** Each source's own settings, `usage.<key>` (src/usage/registry.ts). */
+        ...usageOptionsShape,
       })
       .prefault({}),
     /** Refreshed prices and discounts; absent = the shipped catalog's list prices. */
@@ -210,3 +239,5 @@ export type GroupRule = z.infer<typeof groupRuleSchema>;
 export type PlacementRule = z.infer<typeof placementSchema>;
 export type PricingConfig = z.infer<typeof pricingSchema>;
 export type DiscountRule = z.infer<typeof discountSchema>;
+export type GroupingRule = z.infer<typeof groupingSchema>;
+export type SiblingKeys = z.infer<typeof siblingKeysSchema>;

@@ -18,13 +18,13 @@ import {
  * 3. inference: the one config value, anywhere in the file (inside objects and lists too, never
  *    in `secure:` values), equal to the workload's current size.
  *
- * Cloud and region are known only for 1 and 2, as `cloud` / `region` keys next to the size key
- * (the example project's schema: `workloads.<name>.{size,cloud,region}`).
+ * Cloud and region are known only for 1 and 2, as keys next to the size key, named by
+ * `siblingKeys:` in stackfit.yaml (the example project's: `workloads.<name>.{size,cloud,region}`).
  */
 
 export type MappingSource = 'mapping' | 'workload' | 'inferred';
 
-/** Keys next to `size` that describe where and how a workload runs (the example project's schema). */
+/** What the keys next to `size` may say about where and how a workload runs; their names are `siblingKeys:` in stackfit.yaml. */
 export const SPEC_SIBLINGS = ['cloud', 'region', 'zone', 'arch', 'image', 'count'] as const;
 export type SpecSibling = (typeof SPEC_SIBLINGS)[number];
 
@@ -119,7 +119,9 @@ export function findConfigMapping(workload: Workload, ctx: MappingContext): Mapp
     const last = found.ref.path[found.ref.path.length - 1];
     if (typeof last === 'string') {
       for (const property of SPEC_SIBLINGS) {
-        const sibling = locateScalar(ctx.parsed, { key: found.key, path: [...found.ref.path.slice(0, -1), property] }, options);
+        const name = ctx.config.siblingKeys[property];
+        if (name === undefined) continue;
+        const sibling = locateScalar(ctx.parsed, { key: found.key, path: [...found.ref.path.slice(0, -1), name] }, options);
         if (sibling.ok && sibling.node.value !== null) {
           mapping[property] = sibling.ref;
           mapping.current[property] = String(sibling.node.value);
@@ -145,4 +147,3 @@ export function findConfigMapping(workload: Workload, ctx: MappingContext): Mapp
   return { ok: true, mapping: { source: 'inferred', size: only.ref, current: { size: String(only.value) } } };
 }
 
-export { planToEdits } from './edits';

@@ -1,20 +1,6 @@
-import type { PolicyConfigSchema } from '@pulumi/policy';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { CLOUDS } from '../model';
-import { priceBookConfigSchemaProperties, priceBookConfigShape } from './price-book';
-
-/** The pack's policy names (what users key `--policy-pack-config` entries on). */
-export const POLICY = {
-  budget: 'stackfit-stack-budget',
-  rightSize: 'stackfit-right-size',
-  generation: 'stackfit-instance-generation',
-  placement: 'stackfit-placement',
-  costReport: 'stackfit-cost-report',
-} as const;
-
-export type PolicyName = (typeof POLICY)[keyof typeof POLICY];
 
 export const PACK_NAME = 'stackfit';
 
@@ -44,89 +30,6 @@ export function policyDocsUrl(anchor: string, startDir: string = __dirname): str
     dir = parent;
   }
 }
-
-/**
- * The configSchema of each policy, as sent to the CLI (JSON Schema; the CLI validates
- * `--policy-pack-config` against it and fills in the `default`s). The zod schemas below read
- * the same config inside the pack.
- */
-export const configSchemas = {
-  [POLICY.budget]: {
-    properties: {
-      maxMonthlyCost: { type: 'number', exclusiveMinimum: 0, description: 'Maximum estimated monthly cost of the stack, USD.' },
-      maxIncreaseUsd: { type: 'number', minimum: 0, description: 'Maximum monthly increase over the current state, USD.' },
-      maxIncreasePercent: { type: 'number', minimum: 0, description: 'Maximum monthly increase over the current state, percent.' },
-      currentStatePath: { type: 'string', minLength: 1, description: 'A `pulumi stack export` of the current state (the baseline for the increase).' },
-      recommendationsPath: { type: 'string', minLength: 1, description: 'A `stackfit recommend --format json` file; its totals.monthlyBefore is the baseline when currentStatePath is not set.' },
-      topContributors: { type: 'integer', minimum: 1, maximum: 50, default: 3, description: 'How many top contributors the message lists.' },
-      ...priceBookConfigSchemaProperties,
-    },
-  },
-  [POLICY.rightSize]: {
-    properties: {
-      recommendationsPath: { type: 'string', minLength: 1, description: 'The latest `stackfit recommend --format json` output.' },
-      minMonthlySavingUsd: { type: 'number', minimum: 0, default: 1, description: 'Stay silent below this saving.' },
-      ...priceBookConfigSchemaProperties,
-    },
-  },
-  [POLICY.generation]: {
-    properties: {
-      allowArm64: { type: 'boolean', default: false, description: 'Also suggest arm64 sizes for amd64 workloads.' },
-      disallowedFamilies: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Families (prefix match: `m4`, `t2`, `n1`) that must not be used.' },
-      reportCheaperCurrentGeneration: { type: 'boolean', default: true, description: 'Also report current-generation sizes that have a cheaper same-spec alternative.' },
-      minMonthlySavingUsd: { type: 'number', minimum: 0, default: 1, description: 'Smallest saving worth reporting for a current-generation size.' },
-      ...priceBookConfigSchemaProperties,
-    },
-  },
-  [POLICY.placement]: {
-    properties: {
-      clouds: { type: 'array', items: { enum: [...CLOUDS] }, uniqueItems: true, minItems: 1, description: 'Allowed clouds.' },
-      regions: {
-        type: 'object',
-        properties: Object.fromEntries(CLOUDS.map((c) => [c, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }])),
-        additionalProperties: false,
-        description: 'Allowed regions per cloud, e.g. {"aws": ["us-east-1"]}.',
-      },
-      architectures: { type: 'array', items: { enum: ['amd64', 'arm64'] }, uniqueItems: true, minItems: 1, description: 'Allowed CPU architectures.' },
-    },
-  },
-  [POLICY.costReport]: {
-    properties: {
-      includeUnpriced: { type: 'boolean', default: true, description: 'Also list sized resources stackfit cannot price.' },
-      ...priceBookConfigSchemaProperties,
-    },
-  },
-} satisfies Record<PolicyName, PolicyConfigSchema>;
-
-const cloud = z.enum(CLOUDS);
-
-export const budgetConfigSchema = z.object({
-  maxMonthlyCost: z.number().positive().optional(),
-  maxIncreaseUsd: z.number().min(0).optional(),
-  maxIncreasePercent: z.number().min(0).optional(),
-  currentStatePath: z.string().min(1).optional(),
-  recommendationsPath: z.string().min(1).optional(),
-  topContributors: z.number().int().min(1).max(50).default(3),
-  ...priceBookConfigShape,
-});
-export const rightSizeConfigSchema = z.object({
-  recommendationsPath: z.string().min(1).optional(),
-  minMonthlySavingUsd: z.number().min(0).default(1),
-  ...priceBookConfigShape,
-});
-export const generationConfigSchema = z.object({
-  allowArm64: z.boolean().default(false),
-  disallowedFamilies: z.array(z.string().min(1)).default([]),
-  reportCheaperCurrentGeneration: z.boolean().default(true),
-  minMonthlySavingUsd: z.number().min(0).default(1),
-  ...priceBookConfigShape,
-});
-export const placementConfigSchema = z.object({
-  clouds: z.array(cloud).optional(),
-  regions: z.partialRecord(cloud, z.array(z.string().min(1))).optional(),
-  architectures: z.array(z.enum(['amd64', 'arm64'])).optional(),
-});
-export const costReportConfigSchema = z.object({ includeUnpriced: z.boolean().default(true), ...priceBookConfigShape });
 
 /** Edit distance with adjacent transpositions (optimal string alignment): `maxMonthyCost` → `maxMonthlyCost` is 1. */
 export function editDistance(a: string, b: string): number {

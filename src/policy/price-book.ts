@@ -26,10 +26,14 @@ export const priceBookConfigSchemaProperties: Record<'pricing' | 'stackfitConfig
   stackfitConfigPath: { type: 'string', minLength: 1, description: 'A stackfit.yaml whose `pricing:` section prices this policy (instead of `pricing`).' },
 };
 
-/** The zod side: `pricing` is checked with stackfit.yaml's own schema in `resolvePriceBook`, for errors that name the field. */
+/**
+ * The price-book fields of a policy's config. `pricing` is checked with stackfit.yaml's own
+ * schema in `resolvePriceBook`, for errors that name the field; its JSON Schema (for the CLI)
+ * is that schema's, attached as metadata.
+ */
 export const priceBookConfigShape = {
-  pricing: z.unknown().optional(),
-  stackfitConfigPath: z.string().min(1).optional(),
+  pricing: z.unknown().optional().meta({ ...pricingJsonSchema }),
+  stackfitConfigPath: z.string().min(1).optional().describe(priceBookConfigSchemaProperties.stackfitConfigPath.description!),
 };
 
 export interface PriceBookConfig {

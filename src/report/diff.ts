@@ -2,7 +2,6 @@ import type { Catalog } from '../catalog/types';
 import type { Inventory, Offering, Workload } from '../model';
 import { isSizedType } from '../clouds';
 import { nameFromUrn } from '../stack/values';
-import { DEMO_WORKLOAD_TYPE } from '../stack/workload';
 import { currentPrice } from '../catalog/views';
 
 /** `unknown`: the resource stays, but its size after the change is not known (until apply, secret, unreadable). */
@@ -119,9 +118,9 @@ export function costDiff(base: Inventory, head: Inventory, catalog: Catalog, opt
 
 /**
  * Resources of a Pulumi document that carry no size stackfit prices (buckets, roles, networks):
- * counted so a total never hides them. Providers, the stack and components are not resources
- * anyone pays for.
+ * counted so a total never hides them. Providers, the stack and components (`componentTypes`:
+ * stackfit.yaml's `grouping:` types) are not resources anyone pays for.
  */
-export function countOtherResources(resources: readonly { urn: string; type: string }[]): number {
-  return resources.filter((r) => !isSizedType(r.type) && !r.type.startsWith('pulumi:providers:') && r.type !== 'pulumi:pulumi:Stack' && r.type !== DEMO_WORKLOAD_TYPE).length;
+export function countOtherResources(resources: readonly { urn: string; type: string }[], componentTypes: ReadonlySet<string> = new Set()): number {
+  return resources.filter((r) => !isSizedType(r.type) && !r.type.startsWith('pulumi:providers:') && r.type !== 'pulumi:pulumi:Stack' && !componentTypes.has(r.type)).length;
 }

@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type * as PulumiSdk from '@pulumi/pulumi';
+import { findConfigFile, loadConfig } from '../config';
+import type { GroupingRule } from '../config/schema';
 import { StackfitError, type Inventory } from '../model';
 import { inventoryFromResources } from './inventory';
 import { programCacheKey, readProgramCache, writeProgramCache } from './program-cache';
@@ -40,6 +42,8 @@ export interface ProgramRunOptions {
    * config and the lockfile are unchanged. The demo passes `<project>/.stackfit-cache/program`.
    */
   cacheDir?: string;
+  /** Components collapsed to one workload; default: the project's own stackfit.yaml `grouping:`. */
+  grouping?: readonly GroupingRule[];
 }
 
 /** The subset of @pulumi/pulumi's MockMonitor that the recorder wraps. */
@@ -81,9 +85,11 @@ export async function inventoryFromProgram(opts: ProgramRunOptions): Promise<Inv
   const configFile = stackConfigPath(project, opts.stack);
   const config = opts.config ?? readStackConfig(configFile, project.name);
   const resources = await cachedRun(project, opts.stack, config, opts.cacheDir);
+  const configPath = opts.grouping ? undefined : findConfigFile(project.dir);
   return inventoryFromResources(resources, `${project.main} (mocked run, stack ${opts.stack})`, {
     stack: opts.stack,
     stackConfig: config,
+    grouping: opts.grouping ?? (configPath ? loadConfig(configPath).grouping : []),
   });
 }
 

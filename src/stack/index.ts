@@ -13,7 +13,7 @@ export {
   type InventoryOptions,
   type StackResource,
 } from './inventory';
-export { DEMO_WORKLOAD_TYPE, providerRegion, workloadFromResource, type ResourceInput } from './workload';
+export { providerRegion, workloadFromResource, type ResourceInput } from './workload';
 export { fetchPulumiCloudExport, type PulumiCloudExportRequest } from './pulumi-cloud';
 export {
   inventoryFromProgram,

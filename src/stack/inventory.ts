@@ -14,7 +14,8 @@ import {
 import { isSizedType, kindFor } from '../clouds';
 import { PeerIndex, readWithKind } from './kinds';
 import { layeredProps, mergeProps, nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from './values';
-import { DEMO_WORKLOAD_TYPE, decorateWorkload, providerRegion, workloadFromResource } from './workload';
+import type { GroupingRule } from '../config/schema';
+import { decorateWorkload, providerRegion, workloadFromResource } from './workload';
 
 export interface InventoryOptions {
   /** Stack name to record (default: from the resources' URNs). */
@@ -23,6 +24,8 @@ export interface InventoryOptions {
   stackConfig?: Record<string, unknown>;
   /** For `pulumi preview --json`: the state after the preview (default) or before it (for cost diffs). */
   previewSide?: 'old' | 'new';
+  /** stackfit.yaml `grouping:`: component types whose sized children are one workload. */
+  grouping?: readonly GroupingRule[];
 }
 
 /** A resource as every reader hands it to `inventoryFromResources`. */
@@ -40,7 +43,7 @@ export type InventoryFormat = 'stack-export' | 'checkpoint' | 'preview';
 
 /**
  * Builds the inventory from a list of resources (state, preview or a mocked program run): one
- * workload per sized resource, with the example project's components collapsed to one workload
+ * workload per sized resource, with the components `grouping:` names collapsed to one workload
  * each. `deleted` are resources a preview deletes: reported as skipped when they are sized.
  */
 export function inventoryFromResources(
@@ -96,13 +99,15 @@ export function inventoryFromResources(
   const workloads: Workload[] = [];
   const skipped: SkippedResource[] = [];
   const byComponent = new Map<string, Result[]>();
+  const groupingFor = new Map((opts.grouping ?? []).map((rule) => [rule.componentType, rule]));
   for (const result of results) {
     // A launch template / instance template a group accounts for is not priced on its own.
     if (consumed.has(result.res.urn)) continue;
     const parent = result.res.parent ? byUrn.get(result.res.parent) : undefined;
-    if (parent && 'workload' in result && result.workload.pool && DEMO_POOL_PARENT_TYPES.has(parent.type)) {
-      workloads.push(withDemoPoolConfigRef(result.workload, parent));
-    } else if (parent?.type === DEMO_WORKLOAD_TYPE) {
+    if (parent && 'workload' in result && result.workload.pool && !groupingFor.has(parent.type)) {
+      // A pool's component may record where each pool's settings live (`configKey` + `configPaths`).
+      workloads.push(withPoolConfigRef(result.workload, parent));
+    } else if (parent && groupingFor.has(parent.type)) {
       const siblings = byComponent.get(parent.urn) ?? [];
       siblings.push(result);
       byComponent.set(parent.urn, siblings);
@@ -114,8 +119,9 @@ export function inventoryFromResources(
   }
   for (const [componentUrn, children] of byComponent) {
     const component = byUrn.get(componentUrn);
-    if (!component) continue;
-    const collapsed = collapseComponent(component, children);
+    const rule = component && groupingFor.get(component.type);
+    if (!component || !rule) continue;
+    const collapsed = collapseComponent(component, children, rule);
     if ('workload' in collapsed) workloads.push(collapsed.workload);
     else skipped.push(collapsed.skipped);
   }
@@ -159,33 +165,35 @@ function ancestorsOfSized(resources: readonly StackResource[], byUrn: ReadonlyMa
   return out;
 }
 
-/** The example project's cluster and auto scaling group components (`infra/cluster.ts`). */
-export const DEMO_POOL_PARENT_TYPES: ReadonlySet<string> = new Set(['stackfit:demo:Cluster', 'stackfit:demo:AutoscalingGroup']);
-
-const demoPoolsSchema = z.object({
+const poolConfigSchema = z.object({
   configKey: z.string().min(1),
   configPaths: z.record(z.string(), z.array(z.union([z.string(), z.number()])).min(1)),
 });
 
-/** A pool of an example-project cluster gets the config reference its component records for it (by pool name). */
-function withDemoPoolConfigRef(workload: Workload, component: StackResource): Workload {
-  const parsed = demoPoolsSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
+/**
+ * A node pool whose parent component records `configKey` and `configPaths` (by pool name) among
+ * its args or outputs (the example project's `infra/cluster.ts` does) gets that config reference,
+ * so its type and counts are edited in config; any project's component can do the same.
+ */
+function withPoolConfigRef(workload: Workload, component: StackResource): Workload {
+  const parsed = poolConfigSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
   const path = parsed.success && workload.pool?.poolName !== undefined ? parsed.data.configPaths[workload.pool.poolName] : undefined;
   return parsed.success && path ? { ...workload, configRef: { key: parsed.data.configKey, path } } : workload;
 }
 
-/** What `stackfit:demo:Workload` records about itself (its args, and its registered outputs). */
-const demoComponentSchema = z.object({
+/** What a grouped component may record about itself (its args, or its registered outputs): where its settings are. */
+const componentConfigSchema = z.object({
   group: z.string().min(1).optional(),
   region: z.string().min(1).optional(),
   configKey: z.string().min(1).optional(),
   configPath: z.array(z.union([z.string(), z.number()])).min(1).optional(),
 });
 
-/** One workload for one example-project component: its VMs' size and place, `count` = number of VMs. */
+/** One workload for one grouped component: its VMs' size and place, `count` = number of VMs. */
 function collapseComponent(
   component: StackResource,
   children: readonly ({ res: StackResource } & ({ workload: Workload } | { skipped: SkippedResource }))[],
+  rule: GroupingRule,
 ): { workload: Workload } | { skipped: SkippedResource } {
   const name = nameFromUrn(component.urn);
   const firstSkip = children.find((child) => 'skipped' in child);
@@ -193,22 +201,24 @@ function collapseComponent(
     return {
       skipped: {
         urn: component.urn,
-        type: DEMO_WORKLOAD_TYPE,
+        type: component.type,
         reason: `${nameFromUrn(firstSkip.res.urn)}: ${firstSkip.skipped.reason}`,
       },
     };
   }
   const vms = children.flatMap((child) => ('workload' in child ? [child.workload] : []));
   const first = vms[0];
-  if (!first) return { skipped: { urn: component.urn, type: DEMO_WORKLOAD_TYPE, reason: 'component has no VMs' } };
+  if (!first) return { skipped: { urn: component.urn, type: component.type, reason: 'component has no VMs' } };
   const sizes = [...new Set(vms.map((vm) => `${vm.cloud}/${vm.region ?? '?'}/${vm.size}`))];
   if (sizes.length > 1) {
-    return { skipped: { urn: component.urn, type: DEMO_WORKLOAD_TYPE, reason: `VMs differ in place or size: ${sizes.join(', ')}` } };
+    return { skipped: { urn: component.urn, type: component.type, reason: `VMs differ in place or size: ${sizes.join(', ')}` } };
   }
-  const parsed = demoComponentSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
+  const parsed = componentConfigSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
   const meta = parsed.success ? parsed.data : {};
   const project = stackAndProjectFromUrn(component.urn).project;
-  const configKey = meta.configKey ?? (project ? `${project}:workloads` : undefined);
+  const ruleKey = rule.configKey && (rule.configKey.includes('{project}') ? (project ? rule.configKey.replaceAll('{project}', project) : undefined) : rule.configKey);
+  const configKey = meta.configKey ?? ruleKey;
+  const sizePath = meta.configPath ?? rule.sizePath.map((part) => part.replaceAll('{name}', name));
   const zones = new Set(vms.map((vm) => vm.zone));
   const group = meta.group ?? first.group;
   const region = first.region ?? meta.region;
@@ -233,9 +243,9 @@ function collapseComponent(
       gcpProject,
       ...(vms.length > 1 ? instanceIds(vms) : {}),
     },
-    ...(configKey ? { configRef: { key: configKey, path: meta.configPath ?? [name, 'size'] } } : {}),
-    // The example schema sets `count` next to `size`: the count is then a decision.
-    ...(configKey ? { countRef: { key: configKey, path: [...(meta.configPath ?? [name, 'size']).slice(0, -1), 'count'] } } : {}),
+    ...(configKey ? { configRef: { key: configKey, path: sizePath } } : {}),
+    // A count set next to the size (`countKey`) makes the count a decision.
+    ...(configKey && rule.countKey ? { countRef: { key: configKey, path: [...sizePath.slice(0, -1), rule.countKey] } } : {}),
     ...(first.diskGiB !== undefined ? { diskGiB: first.diskGiB } : {}),
     ...(first.stack ? { stack: first.stack } : {}),
   };

@@ -5,9 +5,6 @@ import { nameFromUrn, numberAt, stackAndProjectFromUrn, stringAt } from './value
 import { gcpRegionFromZone } from '../clouds/gcp/resources';
 import { readWithKind } from './kinds';
 
-/** Type token of the example project's component (`infra/workload.ts`). */
-export const DEMO_WORKLOAD_TYPE = 'stackfit:demo:Workload';
-
 export interface ResourceInput {
   urn: string;
   type: string;
@@ -25,8 +22,8 @@ export interface ResourceInput {
  * - `undefined`: the resource carries no size (buckets, networks, IAM, components, providers).
  * - `skipped`: sized compute that cannot be read (size secret or unknown, unsupported type).
  * - `workload`: otherwise.
- * A VM whose parent is the example project's `stackfit:demo:Workload` component gets the
- * component's config reference (`<project>:workloads`, `[<component name>, 'size']`).
+ * Components that group VMs (stackfit.yaml `grouping:`) are the inventory's business: one
+ * resource alone never knows its siblings.
  */
 export function workloadFromResource(
   res: ResourceInput,
@@ -39,18 +36,11 @@ export function workloadFromResource(
 
 /**
  * What the inventory adds to a kind's workload from around the resource: the boot disk size (what
- * a move copies) and, for a VM of the example project's `stackfit:demo:Workload` component, the
- * component's config reference (`<project>:workloads`, `[<component name>, 'size']`).
+ * a move copies). Config references of grouped components come from stackfit.yaml `grouping:`.
  */
-export function decorateWorkload(workload: Workload, res: Pick<ResourceInput, 'urn' | 'type' | 'props' | 'parentUrn'>): Workload {
-  let out = workload;
+export function decorateWorkload(workload: Workload, res: Pick<ResourceInput, 'type' | 'props'>): Workload {
   const diskGiB = diskGiBOf(normalizeResourceType(res.type), res.props);
-  if (diskGiB !== undefined) out = { ...out, diskGiB };
-  const { project } = stackAndProjectFromUrn(res.urn);
-  if (res.parentUrn && project && urnType(res.parentUrn) === DEMO_WORKLOAD_TYPE) {
-    out = { ...out, configRef: { key: `${project}:workloads`, path: [nameFromUrn(res.parentUrn), 'size'] } };
-  }
-  return out;
+  return diskGiB !== undefined ? { ...workload, diskGiB } : workload;
 }
 
 /** Where each VM type sets its boot disk size (GiB): what a move has to copy. */

@@ -1,12 +1,14 @@
 /**
  * Running several usage sources together: each cloud source is asked only for its cloud's
  * workloads, failures stay with their source, progress is shown, results merged (first source
- * with data wins). Kept apart from resolve.ts so that callers need not load every cloud SDK.
+ * with data wins). Sources only need the `UsageSource` contract; what resolve.ts adds (the cloud
+ * served, progress hooks) is optional, so a bare source works too.
  */
-import { StackfitError, type Cloud, type UsageRange, type UsageResult, type UsageSource, type Workload } from '../model';
+import { StackfitError, type Cloud, type UsageRange, type UsageResult, type Workload } from '../model';
+import type { ScheduledUsageSource } from './contract';
 import { mergeUsageResults } from './index';
 import { createProgress, silentProgress, type Progress, type ProgressOptions } from './progress';
-import type { ResolvedUsageSource } from './resolve';
+import { usageSourcesFor } from './registry';
 
 /** A source that threw: its workloads have no data because the source failed, not because they are idle. */
 export interface UsageSourceFailure {
@@ -26,27 +28,22 @@ export interface FetchedUsage extends UsageResult {
  * in the order of `sources` (first with data wins); workloads no source serves are missing.
  */
 export async function fetchUsage(
-  sources: readonly UsageSource[],
+  sources: readonly ScheduledUsageSource[],
   workloads: readonly Workload[],
   range: UsageRange,
   /** progress: default from resolveUsageSources' `progress` option. */
   opts: { progress?: boolean; progressOptions?: ProgressOptions; label?: string } = {},
 ): Promise<FetchedUsage> {
-  const assignments = sources.map((source) => {
-    const cloud = (source as Partial<ResolvedUsageSource>).cloud;
-    return { source, workloads: cloud ? workloads.filter((w) => w.cloud === cloud) : [...workloads] };
-  });
+  const assignments = sources.map((source) => ({ source, workloads: source.cloud ? workloads.filter((w) => w.cloud === source.cloud) : [...workloads] }));
   const total = assignments.reduce((n, a) => n + a.workloads.length, 0);
-  const resolved = sources as readonly Partial<ResolvedUsageSource>[];
-  const show = opts.progress ?? resolved.some((s) => s.showProgress);
-  const progressOptions = opts.progressOptions ?? resolved.find((s) => s.progressOptions)?.progressOptions;
+  const show = opts.progress ?? sources.some((s) => s.showProgress);
+  const progressOptions = opts.progressOptions ?? sources.find((s) => s.progressOptions)?.progressOptions;
   const progress: Progress = show ? createProgress(opts.label ?? 'usage', total, progressOptions) : silentProgress;
   const doneBySource = assignments.map(() => 0);
   const failures: UsageSourceFailure[] = [];
   const results = await Promise.all(
     assignments.map(async ({ source, workloads: mine }, i): Promise<UsageResult> => {
-      const resolved = source as Partial<ResolvedUsageSource>;
-      resolved.setProgress?.((done) => {
+      source.setProgress?.((done) => {
         doneBySource[i] = Math.max(doneBySource[i]!, Math.min(done, mine.length));
         progress.update(doneBySource.reduce((a, b) => a + b, 0));
       });
@@ -69,7 +66,7 @@ export async function fetchUsage(
       } finally {
         doneBySource[i] = mine.length;
         progress.update(doneBySource.reduce((a, b) => a + b, 0));
-        resolved.setProgress?.(undefined);
+        source.setProgress?.(undefined);
       }
     }),
   );
@@ -79,12 +76,12 @@ export async function fetchUsage(
   if (unserved.length > 0) {
     results.push({
       series: new Map(),
-      missing: unserved.map((w) => ({ urn: w.urn, reason: `no usage source for ${w.cloud} workloads (add ${sourceHint(w.cloud)}, a Prometheus or a usage file)` })),
+      missing: unserved.map((w) => ({ urn: w.urn, reason: `no usage source for ${w.cloud} workloads (add ${sourceHint(w.cloud)})` })),
     });
   }
   return { ...mergeUsageResults(results), failures };
 }
 
 function sourceHint(cloud: Cloud): string {
-  return cloud === 'aws' ? 'cloudwatch' : cloud === 'azure' ? 'azure-monitor' : 'gcp-monitoring';
+  return [...usageSourcesFor(cloud), 'a Prometheus or a usage file'].join(', ');
 }

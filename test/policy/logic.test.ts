@@ -10,7 +10,8 @@ import { fromStateValue, secret, SIG_KEY, SECRET_SIG, toWireValue, UNKNOWN } fro
 import { policyInputsFromJson, readPolicyInputs } from '../../src/policy-harness/state';
 import { budgetMessage, evaluateBudget, inconclusiveMessage } from '../../src/policy/budget';
 import { generationMessage, isBurstable, placementProblems, rightSizeMessage } from '../../src/policy/checks';
-import { configSchemas, POLICY, policyDocsUrl } from '../../src/policy/config';
+import { policyDocsUrl } from '../../src/policy/config';
+import { policyNamed } from '../../src/policy/registry';
 import { priceNoteFor, resolvePriceBook } from '../../src/policy/price-book';
 import { priceWorkload, type PricedWorkload } from '../../src/policy/pricing';
 import { findRecommendation, loadRecommendations, parseRecommendations } from '../../src/policy/recommendations';
@@ -18,6 +19,7 @@ import { planToJson } from '../../src/report/json';
 import { sharedData } from './helpers';
 
 const catalog = loadCatalog();
+const POLICY = { budget: 'stackfit-stack-budget', generation: 'stackfit-instance-generation', costReport: 'stackfit-cost-report' } as const;
 
 /** The list price straight from the vendored source CSV, not through the catalog code. */
 function csvHourly(region: string, size: string): number {
@@ -181,15 +183,16 @@ describe('generation, family and placement checks', () => {
 });
 
 describe('policy config merge (as the CLI does it)', () => {
+  const configSchemas = (name: string) => policyNamed(name)!.configSchema;
   const info: PackInfoView = {
     name: 'stackfit',
     version: '0.1.0',
     supportsConfig: true,
     initialConfig: {},
     policies: [
-      { name: POLICY.budget, description: '', type: 'stack', enforcementLevel: 'mandatory', configSchema: { properties: configSchemas[POLICY.budget].properties, required: [] } },
-      { name: POLICY.generation, description: '', type: 'resource', enforcementLevel: 'advisory', configSchema: { properties: configSchemas[POLICY.generation].properties, required: [] } },
-      { name: POLICY.costReport, description: '', type: 'stack', enforcementLevel: 'disabled', configSchema: { properties: configSchemas[POLICY.costReport].properties, required: [] } },
+      { name: POLICY.budget, description: '', type: 'stack', enforcementLevel: 'mandatory', configSchema: { properties: configSchemas(POLICY.budget).properties, required: [] } },
+      { name: POLICY.generation, description: '', type: 'resource', enforcementLevel: 'advisory', configSchema: { properties: configSchemas(POLICY.generation).properties, required: [] } },
+      { name: POLICY.costReport, description: '', type: 'stack', enforcementLevel: 'disabled', configSchema: { properties: configSchemas(POLICY.costReport).properties, required: [] } },
     ],
   };
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
+import { loadConfig } from '../../src/config';
 import { withPricing } from '../../src/catalog/discounts';
 import { HOURS_PER_MONTH, type Plan } from '../../src/model';
 import {
@@ -35,7 +36,7 @@ async function demoStack(stack: string) {
   const registered = await registeredResourcesFromProgram({ projectDir: repoDir, stack });
   // The expected cost comes from the inventory path (components collapsed, count × price),
   // not from the pack's per-resource path: the two must agree.
-  const inventory = inventoryFromResources(registered, 'demo', { stack, stackConfig: config });
+  const inventory = inventoryFromResources(registered, 'demo', { stack, stackConfig: config, grouping: loadConfig(path.join(repoDir, 'stackfit.yaml')).grouping });
   const expectedMonthly = inventory.workloads.reduce((sum, w) => {
     const p = priceWorkload(w, catalog);
     if (p.status !== 'priced') throw new Error(`demo workload ${w.name} unpriced: ${p.reason}`);
@@ -67,7 +68,7 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     await session?.close();
   });
 
-  it('describes its five policies with levels, severities, remediation, URLs and config schemas', () => {
+  it('describes its six policies with levels, severities, remediation, URLs and config schemas', () => {
     const rootPackage = JSON.parse(readFileSync(path.join(repoDir, 'package.json'), 'utf8'));
     const rootVersion = rootPackage.version;
     expect(session.info).toMatchObject({ name: 'stackfit', version: rootVersion, supportsConfig: true });
@@ -77,6 +78,7 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
       ['stackfit-right-size', 'resource', 'advisory', 'low'],
       ['stackfit-instance-generation', 'resource', 'advisory', 'low'],
       ['stackfit-placement', 'resource', 'mandatory', 'high'],
+      ['stackfit-max-size', 'resource', 'mandatory', 'medium'],
       ['stackfit-cost-report', 'stack', 'disabled', 'low'],
     ]);
     for (const p of session.info.policies) {
@@ -94,6 +96,20 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     expect(byPolicy(r.diagnostics, 'stackfit-cost-report')).toEqual([]);
     expect(r.notApplicable).toContainEqual({ policyName: 'stackfit-stack-budget', reason: expect.stringMatching(/^no budget configured/) });
     expect(r.notApplicable.some((n) => n.policyName === 'stackfit-placement' && /no placement rules/.test(n.reason))).toBe(true);
+  });
+
+  it('stackfit-max-size blocks each VM above the caps with its spec, lets exempt ones through, and is a no-op unset', async () => {
+    const unset = await run({});
+    expect(byPolicy(unset.diagnostics, 'stackfit-max-size')).toEqual([]);
+    expect(unset.notApplicable.some((n) => n.policyName === 'stackfit-max-size' && /no maxVcpu or maxMemoryGiB/.test(n.reason))).toBe(true);
+    // The demo's prod VMs: web m5.2xlarge (8 vCPU, 32 GiB), api n2-standard-8 (8, 32), worker Standard_D8s_v5 (8, 32), …
+    const capped = await run({ 'stackfit-max-size': { maxVcpu: 4, exempt: ['api-*'] } });
+    const messages = byPolicy(capped.diagnostics, 'stackfit-max-size').map((d) => d.message);
+    expect(messages.join('\n')).toMatch(/^web-0: m5\.2xlarge has 8 vCPU \(maxVcpu 4\)\.$/m);
+    expect(messages.some((m) => m.startsWith('api-'))).toBe(false);
+    expect(byPolicy(capped.diagnostics, 'stackfit-max-size').every((d) => d.enforcementLevel === 'mandatory')).toBe(true);
+    const roomy = await run({ 'stackfit-max-size': { maxVcpu: 64, maxMemoryGiB: 512 } });
+    expect(byPolicy(roomy.diagnostics, 'stackfit-max-size')).toEqual([]);
   });
 
   it('blocks an over-budget stack with the total and the top contributors', async () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
 import { StackfitError } from '../../src/model';
 import { inventoryFromProgram, parseInventory, registeredResourcesFromProgram } from '../../src/stack';
 import { readStackConfig } from '../../src/stack/project';
@@ -121,7 +122,8 @@ describe('state of the example project', () => {
         })),
       },
     };
-    const fromState = parseInventory(JSON.parse(JSON.stringify(exported)), 'prod.json');
+    // The example project's grouping comes from its stackfit.yaml, as for any project.
+    const fromState = parseInventory(JSON.parse(JSON.stringify(exported)), 'prod.json', { grouping: loadConfig(path.join(ROOT, 'stackfit.yaml')).grouping });
     const fromProgram = await inventoryFromProgram({ projectDir: ROOT, stack: 'prod' });
     // The mocked run also knows the stack config (GCP project); state carries what the resources say.
     const strip = (w: (typeof fromProgram.workloads)[number]) => ({ ...w, metricIds: { name: w.metricIds.name } });

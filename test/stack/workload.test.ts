@@ -208,11 +208,12 @@ describe('GCP', () => {
 });
 
 describe('example project VMs', () => {
-  it('a VM under a stackfit:demo:Workload carries the config reference', () => {
+  it('a VM under a component knows nothing of the component: grouping is the inventory\'s (stackfit.yaml grouping:)', () => {
     const type = 'gcp:compute/instance:Instance';
     const parentUrn = 'urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload::api';
     const w = workload({ urn: 'urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload$gcp:compute/instance:Instance::api-0', type, props: { machineType: 'n2-standard-8', zone: 'us-central1-a' }, parentUrn });
-    expect(w.configRef).toEqual({ key: 'stackfit-demo:workloads', path: ['api', 'size'] });
+    expect(w.configRef).toBeUndefined();
+    expect(w.size).toBe('n2-standard-8');
   });
 });
 

@@ -92,7 +92,8 @@ describe('the inventory keeps each VM\'s ids for a component with several VMs', 
         outputs: { id: `i-0${name.length}${i}abcdef012345`, instanceType: 'm5.2xlarge', privateDns: `ip-10-0-0-${i}.ec2.internal` },
       })),
     ];
-    const inventory = inventoryFromResources([...component('web', 3), ...component('cache', 1)], 'test', { stackConfig: { 'aws:region': 'us-east-1' } });
+    const grouping = [{ componentType: 'stackfit:demo:Workload', sizePath: ['{name}', 'size'] }];
+    const inventory = inventoryFromResources([...component('web', 3), ...component('cache', 1)], 'test', { stackConfig: { 'aws:region': 'us-east-1' }, grouping });
     const web = inventory.workloads.find((w) => w.name === 'web')!;
     expect(web.count).toBe(3);
     expect(web.metricIds).toEqual({

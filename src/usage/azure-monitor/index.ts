@@ -12,6 +12,8 @@ import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workloa
 import { BYTES_PER_GIB, normalizeSeries, percentToCores } from '../index';
 import { fetchPerInstance } from '../instances';
 import { metricsResponseSchema, type AzureMetric } from './schema';
+import { defineUsageSource } from '../contract';
+import { azureMonitorOptionsSchema } from './schema';
 
 export type AzureAggregation = 'Average' | 'Maximum';
 
@@ -212,3 +214,24 @@ export function describeAzureError(err: unknown): string {
   const code = e?.code ? `${e.code}: ` : '';
   return `${status}${code}${(e?.message ?? String(err)).split('\n')[0]}`;
 }
+
+declare module '../contract' {
+  interface UsageSourceOverrides {
+    azureMonitor?: Partial<AzureMonitorSourceOptions>;
+  }
+}
+
+/** `azure-monitor`: Azure workloads only, credentials from DefaultAzureCredential. */
+export const azureMonitorSource = defineUsageSource({
+  name: 'azure-monitor',
+  key: 'azureMonitor',
+  forms: ['azure-monitor'],
+  cloud: 'azure',
+  api: true,
+  options: azureMonitorOptionsSchema,
+  select: (spec) =>
+    spec === 'azure-monitor'
+      ? ({ options, overrides, vcpuOf, memoryGiBOf, onProgress }) =>
+          azureMonitorUsageSource({ ...options, ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}), ...overrides.azureMonitor, onProgress })
+      : undefined,
+});

@@ -26,3 +26,7 @@ export const metricsResponseSchema = z.object({
 });
 
 export type AzureMetric = z.infer<typeof metricSchema>;
+
+/** `usage.azureMonitor` in stackfit.yaml: the aggregation read per interval. */
+export const azureMonitorOptionsSchema = z.object({ aggregation: z.enum(['Average', 'Maximum']).optional() }).strict();
+export type AzureMonitorOptions = z.infer<typeof azureMonitorOptionsSchema>;

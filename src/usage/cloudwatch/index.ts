@@ -20,7 +20,8 @@ import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries, percentToCores, percentToGiB } from '../index';
 import { fetchPerInstance } from '../instances';
-import { getMetricDataOutputSchema, type MetricDataResult } from './schema';
+import { cloudWatchOptionsSchema, getMetricDataOutputSchema, type MetricDataResult } from './schema';
+import { defineUsageSource } from '../contract';
 
 export type CloudWatchStatistic = 'Average' | 'Maximum';
 
@@ -305,3 +306,26 @@ function finish(s: Series | undefined): Series | undefined {
   if (!s || s.t.length === 0) return undefined;
   return normalizeSeries(s);
 }
+
+declare module '../contract' {
+  interface UsageSourceOverrides {
+    cloudwatch?: Partial<CloudWatchSourceOptions>;
+  }
+}
+
+/** `cloudwatch` or `cloudwatch:<region>`: AWS workloads only. */
+export const cloudWatchSource = defineUsageSource({
+  name: 'cloudwatch',
+  key: 'cloudwatch',
+  forms: ['cloudwatch[:region]'],
+  cloud: 'aws',
+  api: true,
+  options: cloudWatchOptionsSchema,
+  select(spec) {
+    const m = /^cloudwatch(?::([a-z0-9-]+))?$/.exec(spec);
+    if (!m) return undefined;
+    const region = m[1];
+    return ({ options, overrides, vcpuOf, memoryGiBOf, onProgress }) =>
+      cloudWatchUsageSource({ ...(region ? { region } : {}), ...options, ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}), ...overrides.cloudwatch, onProgress });
+  },
+});

@@ -22,3 +22,7 @@ export const getMetricDataOutputSchema = z.object({
 });
 
 export type MetricDataResult = z.infer<typeof metricDataResultSchema>;
+
+/** `usage.cloudwatch` in stackfit.yaml: the statistic read per period (Maximum sizes for the peaks inside each period). */
+export const cloudWatchOptionsSchema = z.object({ statistic: z.enum(['Average', 'Maximum']).optional() }).strict();
+export type CloudWatchOptions = z.infer<typeof cloudWatchOptionsSchema>;

@@ -12,6 +12,8 @@ import { BYTES_PER_GIB, percentToCores, percentToGiB, scaleSeries, sliceSeries }
 import { UsageCsvParser, parseUsageJson } from './parse';
 import type { RawUsage } from './parse';
 import type { UsageMetric } from './schema';
+import { defineUsageSource } from '../contract';
+import { fileOptionsSchema } from './schema';
 
 export { UsageCsvParser, parseUsageJson, parseTimestamp } from './parse';
 export type { RawUsage } from './parse';
@@ -234,3 +236,19 @@ export function fileUsageSource(path: string, opts: FileUsageOptions = {}): Usag
     },
   };
 }
+
+/**
+ * Anything that is not `scheme:` (a Windows drive letter is a path): a CSV or JSON usage file.
+ * Last in the registry, since it takes every spec no other source claimed.
+ */
+export const fileSource = defineUsageSource({
+  name: 'file',
+  key: 'file',
+  forms: ['a file path'],
+  api: false,
+  options: fileOptionsSchema,
+  select: (spec) =>
+    /^[a-z][a-z0-9+-]*:(?!\\)/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec)
+      ? undefined
+      : ({ vcpuOf, memoryGiBOf }) => fileUsageSource(spec, { ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}) }),
+});

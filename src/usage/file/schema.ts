@@ -26,3 +26,6 @@ export const usageJsonSchema = z.object({
   ),
 });
 export type UsageJson = z.infer<typeof usageJsonSchema>;
+
+/** A usage file has no stackfit.yaml settings: the spec is the path. */
+export const fileOptionsSchema = z.object({}).strict();

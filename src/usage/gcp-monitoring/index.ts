@@ -20,6 +20,8 @@ import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workloa
 import { percentToGiB } from '../index';
 import { fetchPerInstance } from '../instances';
 import { defaultAuthClient, listTimeSeries, type RequestingClient, type RetryPolicy } from './rest';
+import { defineUsageSource } from '../contract';
+import { gcpMonitoringOptionsSchema } from './schema';
 
 export const CPU_METRIC = 'compute.googleapis.com/instance/cpu/utilization';
 export const MEMORY_METRIC = 'agent.googleapis.com/memory/percent_used';
@@ -202,3 +204,26 @@ export function describeGcpError(err: unknown): string {
   const line = text.split('\n')[0] ?? text;
   return e?.code !== undefined ? `code ${e.code}: ${line}` : line;
 }
+
+declare module '../contract' {
+  interface UsageSourceOverrides {
+    gcpMonitoring?: Partial<GcpMonitoringSourceOptions>;
+  }
+}
+
+/** `gcp-monitoring` or `gcp-monitoring:<project>`: GCP workloads only. */
+export const gcpMonitoringSource = defineUsageSource({
+  name: 'gcp-monitoring',
+  key: 'gcpMonitoring',
+  forms: ['gcp-monitoring[:project]'],
+  cloud: 'gcp',
+  api: true,
+  options: gcpMonitoringOptionsSchema,
+  select(spec) {
+    const m = /^gcp-monitoring(?::([a-z][-a-z0-9]{4,28}[a-z0-9]))?$/.exec(spec);
+    if (!m) return undefined;
+    const project = m[1];
+    return ({ options, overrides, vcpuOf, memoryGiBOf, onProgress }) =>
+      gcpMonitoringUsageSource({ ...(project ? { project } : {}), ...options, ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}), ...overrides.gcpMonitoring, onProgress });
+  },
+});

@@ -18,3 +18,7 @@ export const timeSeriesHeaderSchema = z.object({
   resource: z.object({ type: z.string(), labels: z.record(z.string(), z.string()) }),
   points: array.default([]),
 });
+
+/** `usage.gcpMonitoring` in stackfit.yaml: the per-series aligner (ALIGN_MAX sizes for the peaks inside each period). */
+export const gcpMonitoringOptionsSchema = z.object({ aligner: z.enum(['ALIGN_MEAN', 'ALIGN_MAX']).optional() }).strict();
+export type GcpMonitoringOptions = z.infer<typeof gcpMonitoringOptionsSchema>;

@@ -10,6 +10,8 @@ import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workloa
 import { normalizeSeries } from '../index';
 import { fetchPerInstance } from '../instances';
 import { isSample, queryRangeResponseSchema, type MatrixSeries } from './schema';
+import { defineUsageSource } from '../contract';
+import { prometheusOptionsSchema } from './schema';
 
 /** Which workload id fills the join label (mirrors `usage.prometheus.joinOn` in stackfit.yaml). */
 export type PrometheusJoinOn = 'hostname' | 'name' | 'awsInstanceId' | 'azureResourceId' | 'gcpInstanceId';
@@ -320,3 +322,33 @@ function merge(parts: Series[] | undefined): Series | undefined {
   if (parts.length === 1) return parts[0];
   return normalizeSeries({ t: parts.flatMap((p) => p.t), v: parts.flatMap((p) => p.v) });
 }
+
+declare module '../contract' {
+  interface UsageSourceOverrides {
+    prometheus?: Partial<PrometheusSourceOptions>;
+  }
+}
+
+/** `prometheus://host:port` or `prometheus+https://host[:port][/path]`; token from STACKFIT_PROMETHEUS_TOKEN. */
+export const prometheusSource = defineUsageSource({
+  name: 'prometheus',
+  key: 'prometheus',
+  forms: ['prometheus://host:port', 'prometheus+https://…'],
+  api: true,
+  options: prometheusOptionsSchema,
+  select: (spec) =>
+    /^prometheus(\+https?)?:\/\//.test(spec)
+      ? ({ options: p, overrides, env, onProgress }) => {
+          const token = env.STACKFIT_PROMETHEUS_TOKEN;
+          return prometheusUsageSource(prometheusBaseUrl(spec), {
+            ...(p.joinLabel ? { joinLabel: p.joinLabel } : {}),
+            ...(p.joinOn ? { joinOn: p.joinOn } : {}),
+            ...(p.cpuQuery ? { cpuQuery: p.cpuQuery } : {}),
+            ...(p.memoryQuery ? { memoryQuery: p.memoryQuery } : {}),
+            ...(token ? { bearerToken: token } : {}),
+            ...overrides.prometheus,
+            onProgress,
+          });
+        }
+      : undefined,
+});

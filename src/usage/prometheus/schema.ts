@@ -37,3 +37,15 @@ export const queryRangeResponseSchema = z.union([queryRangeSuccessSchema, errorR
 
 export type MatrixSeries = z.infer<typeof matrixSeriesSchema>;
 export type QueryRangeResponse = z.infer<typeof queryRangeResponseSchema>;
+
+/** `usage.prometheus` in stackfit.yaml (docs/usage-sources.md). */
+export const prometheusOptionsSchema = z
+  .object({
+    joinLabel: z.string().default('instance'),
+    /** Which workload id fills the join label: hostname, name, or a cloud id. */
+    joinOn: z.enum(['hostname', 'name', 'awsInstanceId', 'azureResourceId', 'gcpInstanceId']).default('hostname'),
+    cpuQuery: z.string().optional(),
+    memoryQuery: z.string().optional(),
+  })
+  .partial();
+export type PrometheusOptions = z.infer<typeof prometheusOptionsSchema>;

@@ -1,14 +1,14 @@
 import type { PolicyProviderResource, PolicyResource, ResourceValidationArgs } from '@pulumi/policy';
-import { loadCatalog, type Catalog } from '../src/catalog';
-import { cloudOfPackage } from '../src/clouds';
-import { StackfitError } from '../src/model';
-import { resolveUserPath } from '../src/policy/baseline';
-import { createPriceBooks, type PriceBookConfig, type PricedView } from '../src/policy/price-book';
-import { assess, type Assessment } from '../src/policy/pricing';
-import { nameFromUrn } from '../src/stack/values';
-import { providerRegion, workloadFromResource } from '../src/stack/workload';
-import { isSizedType, kindFor } from '../src/clouds';
-import { PeerIndex, readWithKind } from '../src/stack/kinds';
+import { loadCatalog, type Catalog } from '../catalog';
+import { cloudOfPackage } from '../clouds';
+import { StackfitError } from '../model';
+import { resolveUserPath } from './baseline';
+import { createPriceBooks, type PriceBookConfig, type PricedView } from './price-book';
+import { assess, type Assessment } from './pricing';
+import { nameFromUrn } from '../stack/values';
+import { providerRegion, workloadFromResource } from '../stack/workload';
+import { isSizedType, kindFor } from '../clouds';
+import { PeerIndex, readWithKind } from '../stack/kinds';
 
 /**
  * The only place that knows CrossGuard's argument shapes: it turns policy args into the

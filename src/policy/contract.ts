@@ -1,0 +1,124 @@
+/**
+ * The contract of a policy of the pack. A policy is one folder `src/policy/<name>/`: `schema.ts`
+ * holds its config as a zod object (descriptions with `.describe()`), `index.ts` exports the
+ * policy made with `defineStackPolicy` / `defineResourcePolicy`; then one line in
+ * `src/policy/registry.ts`. The JSON Schema the Pulumi CLI validates `--policy-pack-config`
+ * with (`configSchema`) is generated from the zod schema, so the two cannot drift apart, and the
+ * config reaches `validate` already read (unknown keys refused with a did-you-mean).
+ */
+import type {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from '@pulumi/policy';
+import { z } from 'zod';
+import { StackfitError } from '../model';
+import { nameFromUrn } from '../stack/values';
+import { policyDocsUrl, readPolicyConfig } from './config';
+import { assessResourceArgs, packContext, unknownDuringPreview } from './crossguard';
+import type { PriceBookConfig, PricedView } from './price-book';
+import type { Assessment, PricedWorkload } from './pricing';
+
+interface PolicyBase<S extends z.ZodObject> {
+  /** `stackfit-…`: what users key `--policy-pack-config` entries on, and the docs anchor in docs/policy-pack.md. */
+  readonly name: string;
+  readonly description: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly severity: 'low' | 'medium' | 'high' | 'critical';
+  readonly remediationSteps: string;
+  readonly config: S;
+}
+
+export interface StackPolicyDefinition<S extends z.ZodObject> extends PolicyBase<S> {
+  validateStack(args: StackValidationArgs, reportViolation: ReportViolation, config: z.output<S>): void;
+}
+
+export interface ResourcePolicyDefinition<S extends z.ZodObject> extends PolicyBase<S> {
+  validateResource(args: ResourceValidationArgs, reportViolation: ReportViolation, config: z.output<S>): void;
+}
+
+/** A registered policy: what the pack serves, plus the zod schema its config is read with. */
+export type StackfitPolicy = (StackValidationPolicy | ResourceValidationPolicy) & { readonly configSchema: PolicyConfigSchema; readonly config: z.ZodObject };
+
+export function defineStackPolicy<S extends z.ZodObject>(def: StackPolicyDefinition<S>): StackValidationPolicy & StackfitPolicy {
+  const { validateStack, ...rest } = def;
+  return {
+    ...common(rest),
+    validateStack: (args, reportViolation) => validateStack(args, reportViolation, readPolicyConfig(def.name, def.config, args.getConfig())),
+  };
+}
+
+export function defineResourcePolicy<S extends z.ZodObject>(def: ResourcePolicyDefinition<S>): ResourceValidationPolicy & StackfitPolicy {
+  const { validateResource, ...rest } = def;
+  return {
+    ...common(rest),
+    validateResource: (args, reportViolation) => validateResource(args, reportViolation, readPolicyConfig(def.name, def.config, args.getConfig())),
+  };
+}
+
+function common<S extends z.ZodObject>(def: PolicyBase<S>): PolicyBase<S> & { configSchema: PolicyConfigSchema; url?: string } {
+  const url = policyDocsUrl(def.name);
+  return { ...def, configSchema: policyConfigSchema(def.config), ...(url ? { url } : {}) };
+}
+
+/**
+ * The `configSchema` the CLI gets: JSON Schema draft 7 (what it validates with) of the config
+ * as the user writes it (`io: 'input'`: a field with a default is not required, and its
+ * `default` is what the CLI fills in). Only `properties` and `required` are sent over the wire.
+ */
+export function policyConfigSchema(schema: z.ZodObject): PolicyConfigSchema {
+  const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'input' });
+  const required = json.required ?? [];
+  // zod's JSON Schema type is wider than @pulumi/policy's (draft-7 keywords only); what zod
+  // emits for target draft-7 is draft 7.
+  const properties = (json.properties ?? {}) as PolicyConfigSchema['properties'];
+  return { properties, ...(required.length > 0 ? { required } : {}) };
+}
+
+/** A user-facing input problem (missing file, bad JSON) becomes a diagnostic, never a silent pass. */
+export function describeError(err: unknown): string {
+  if (err instanceof StackfitError) return err.message;
+  throw err;
+}
+
+/**
+ * The catalog at the price book the policy's config gives; a broken book (bad field, missing
+ * stackfit.yaml or overlay) is reported as the policy's violation, never priced at list price.
+ */
+export function pricedView(cfg: PriceBookConfig, reportViolation: ReportViolation, subject: string): PricedView | undefined {
+  try {
+    return packContext().priced(cfg);
+  } catch (err) {
+    reportViolation(`cannot price ${subject} with the configured price book: ${describeError(err)}`);
+    return undefined;
+  }
+}
+
+/** pricedView for a resource policy: a broken price book is only reported on resources it would price. */
+export function resourceView(cfg: PriceBookConfig, args: ResourceValidationArgs, reportViolation: ReportViolation): PricedView | undefined {
+  try {
+    return packContext().priced(cfg);
+  } catch {
+    const a = assessResourceArgs(args, packContext().priced({}));
+    if (a.kind !== 'workload') pricedOrStop(a, args);
+    return pricedView(cfg, reportViolation, a.kind === 'workload' ? a.priced.workload.name : nameFromUrn(args.urn));
+  }
+}
+
+/** For per-resource policies: the priced workload, or why the policy does not apply / cannot run yet. */
+export function pricedOrStop(a: Assessment, args: ResourceValidationArgs): PricedWorkload {
+  switch (a.kind) {
+    case 'none':
+      return args.notApplicable('not a sized compute or database resource');
+    case 'unknown':
+      throw unknownDuringPreview(`${a.name}: ${a.reason}`);
+    case 'skipped':
+      return args.notApplicable(`${a.name}: ${a.reason}`);
+    case 'workload':
+      return a.priced;
+  }
+}
