@@ -15,9 +15,9 @@ export interface PriceView {
 
 export const LINUX_ON_DEMAND: PriceView = Object.freeze({ os: 'linux', spot: false });
 
-/** The view a workload is priced in: its OS (absent = Linux), spot when its rule says interruptible. */
-export function priceViewOf(workload: Pick<Workload, 'os'>, rule?: { interruptible?: boolean }): PriceView {
-  return { os: workload.os === 'windows' ? 'windows' : 'linux', spot: rule?.interruptible === true };
+/** The view a workload is priced in: its OS (absent = Linux), spot when it runs on spot today or its rule says interruptible. */
+export function priceViewOf(workload: Pick<Workload, 'os' | 'spot'>, rule?: { interruptible?: boolean }): PriceView {
+  return { os: workload.os === 'windows' ? 'windows' : 'linux', spot: rule?.interruptible === true || workload.spot !== undefined };
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -82,10 +82,24 @@ export function poolInView(pool: readonly Offering[], view: PriceView): readonly
 }
 
 /**
- * What the workload pays today, or why that is not known. The current size is priced on demand
- * in its OS (spot is something a recommendation may propose, not what it runs on).
+ * What the workload pays today, or why that is not known. The current size is priced in its OS,
+ * on demand unless it runs on spot capacity today (then at the spot price, or unpriced where the
+ * catalog has none: never the on-demand price a spot VM does not pay).
  */
 export function currentPrice(
+  catalog: Catalog,
+  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot'>,
+): { offering: Offering } | { unpriced: string } {
+  const priced = onDemandPrice(catalog, w);
+  if (w.spot === undefined || !('offering' in priced)) return priced;
+  const spot = spotOffering(priced.offering);
+  if (spot) return { offering: spot };
+  return {
+    unpriced: `spot (${w.spot}): no spot price for ${w.size} in ${w.cloud}/${w.region} (the catalog has GCP spot prices only): not priced rather than shown at the on-demand price`,
+  };
+}
+
+function onDemandPrice(
   catalog: Catalog,
   w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence'>,
 ): { offering: Offering } | { unpriced: string } {

@@ -10,6 +10,7 @@ import {
 } from '../../stack/handler';
 import { booleanAt, stringAt, stringMapAt } from '../../stack/values';
 import { classifyOsName, osFields, plainAt, type OsFinding } from '../../stack/os';
+import { awsSpot } from '../../stack/spot';
 
 /**
  * The OS of an EC2 instance or launch template: `platform` (`windows` on Windows instances),
@@ -82,6 +83,7 @@ const ec2Instance: ResourceHandler = {
       size: size.size,
       count: 1,
       ...osFields(awsInstanceOs(ctx.props)),
+      ...awsSpot(ctx.props),
       metricIds: {
         name: ctx.name,
         ...(id?.startsWith('i-') ? { awsInstanceId: id } : {}),
@@ -108,6 +110,7 @@ const launchTemplate: ResourceHandler = {
       // A template is one instance's shape; how many run is the auto-scaling group's business.
       count: 1,
       ...osFields(awsInstanceOs(ctx.props)),
+      ...awsSpot(ctx.props),
       metricIds: { name: ctx.name },
     };
     return { workload: withGroup(workload, ctx) };

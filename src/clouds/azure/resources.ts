@@ -11,6 +11,7 @@ import {
 } from '../../stack/handler';
 import { lookup, numberAt, stringAt, stringMapAt } from '../../stack/values';
 import { classifyOsName, osFields, plainAt, type OsFinding } from '../../stack/os';
+import { azureSpot } from '../../stack/spot';
 
 /** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
 const WINDOWS_PUBLISHERS = ['microsoftwindowsserver', 'microsoftwindowsdesktop', 'microsoftsqlserver', 'microsoftvisualstudio', 'microsoftwindowsserverhpcpack'];
@@ -96,6 +97,7 @@ function vmHandler(
           count: 1,
           ...(group ? { group } : {}),
           ...osFields(azureVmOs(ctx.type, ctx.props)),
+          ...azureSpot(ctx.props),
           metricIds: metricIds(ctx, hostnamePaths),
         },
       };
@@ -134,6 +136,7 @@ function scaleSetHandler(
           count,
           ...(group ? { group } : {}),
           ...osFields(azureVmOs(ctx.type, ctx.props)),
+          ...azureSpot(ctx.props),
           metricIds: metricIds(ctx, []),
         },
       };

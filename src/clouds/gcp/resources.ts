@@ -11,6 +11,7 @@ import {
 } from '../../stack/handler';
 import { stringAt, stringMapAt } from '../../stack/values';
 import { osFields, plainAt, type OsFinding } from '../../stack/os';
+import { gcpSpot } from '../../stack/spot';
 
 /** A boot image is Windows when it comes from the `windows-cloud` / `windows-sql-cloud` projects or its family or name starts `windows-`. */
 function isWindowsImage(image: string): boolean {
@@ -82,6 +83,7 @@ const instance: ResourceHandler = {
       count: 1,
       ...(group ? { group } : {}),
       ...osFields(gcpInstanceOs(ctx.props)),
+      ...gcpSpot(ctx.props),
       metricIds: {
         name: ctx.name,
         ...(instanceId ? { gcpInstanceId: instanceId } : {}),
@@ -115,6 +117,7 @@ const instanceTemplate: ResourceHandler = {
         count: 1,
         ...(group ? { group } : {}),
         ...osFields(gcpInstanceOs(ctx.props)),
+        ...gcpSpot(ctx.props),
         metricIds: { name: ctx.name, ...(gcpProject ? { gcpProject } : {}) },
       },
     };
