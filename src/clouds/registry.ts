@@ -1,5 +1,6 @@
 import type { ResourceKind } from './kind';
 import { autoscalingGroup } from './aws/autoscaling-group';
+import { auroraClusterInstance } from './aws/aurora-instance';
 import { eksClusterComponent } from './aws/eks-cluster';
 import { eksNodeGroup } from './aws/eks-node-group';
 import { aksAgentPool, aksManagedCluster } from './azure/aks-agent-pool';
@@ -22,4 +23,5 @@ export const resourceKinds: readonly ResourceKind[] = [
   gkeNodePool,
   gkeCluster,
   instanceGroupManager,
+  auroraClusterInstance,
 ];

@@ -5,6 +5,7 @@ import {
   groupFromTags,
   readSize,
   unsupportedTypes,
+  type ReadResult,
   type ResourceContext,
   type ResourceHandler,
 } from '../../stack/handler';
@@ -117,35 +118,41 @@ const launchTemplate: ResourceHandler = {
   },
 };
 
-/** RDS DB instances and Aurora cluster instances: sized by `instanceClass`. */
+/**
+ * RDS DB instances: sized by `instanceClass`. Aurora cluster instances are read the same way by
+ * the kind in `aurora-instance.ts`, which also needs the cluster's storage type.
+ */
 const rdsInstance: ResourceHandler = {
   cloud: 'aws',
-  types: ['aws:rds/instance:Instance', 'aws:rds/clusterInstance:ClusterInstance'],
-  read(ctx) {
-    const size = readSize(ctx, ['instanceClass']);
-    if ('skip' in size) return size;
-    const engine = stringAt(ctx.props, ['engine']);
-    const multiAz = booleanAt(ctx.props, ['multiAz']);
-    const identifier = stringAt(ctx.props, ['identifier']) ?? stringAt(ctx.props, ['id']);
-    const hostname = stringAt(ctx.props, ['address']);
-    const workload: Workload = {
-      ...baseWorkload(ctx),
-      kind: 'database',
-      cloud: 'aws',
-      ...placement(ctx),
-      size: size.size,
-      count: 1,
-      ...(engine ? { engine } : {}),
-      ...(multiAz !== undefined ? { multiAz } : {}),
-      metricIds: {
-        name: ctx.name,
-        ...(identifier ? { awsDbInstanceId: identifier } : {}),
-        ...(hostname ? { hostname } : {}),
-      },
-    };
-    return { workload: withGroup(workload, ctx) };
-  },
+  types: ['aws:rds/instance:Instance'],
+  read: readRdsInstance,
 };
+
+/** An RDS DB instance or Aurora cluster instance as a database workload (`instanceClass`, `engine`, `multiAz`). */
+export function readRdsInstance(ctx: ResourceContext): ReadResult {
+  const size = readSize(ctx, ['instanceClass']);
+  if ('skip' in size) return size;
+  const engine = stringAt(ctx.props, ['engine']);
+  const multiAz = booleanAt(ctx.props, ['multiAz']);
+  const identifier = stringAt(ctx.props, ['identifier']) ?? stringAt(ctx.props, ['id']);
+  const hostname = stringAt(ctx.props, ['address']);
+  const workload: Workload = {
+    ...baseWorkload(ctx),
+    kind: 'database',
+    cloud: 'aws',
+    ...placement(ctx),
+    size: size.size,
+    count: 1,
+    ...(engine ? { engine } : {}),
+    ...(multiAz !== undefined ? { multiAz } : {}),
+    metricIds: {
+      name: ctx.name,
+      ...(identifier ? { awsDbInstanceId: identifier } : {}),
+      ...(hostname ? { hostname } : {}),
+    },
+  };
+  return { workload: withGroup(workload, ctx) };
+}
 
 const unsupported = unsupportedTypes(
   'aws',
