@@ -88,6 +88,8 @@ export interface Workload {
   osEvidence?: string;
   /** Set when the VM runs on spot / preemptible capacity: the property that says so (it pays the spot price). */
   spot?: string;
+  /** Set when the VM runs on dedicated hardware (dedicated tenancy, a dedicated or sole-tenant host): the property that says so. */
+  dedicated?: string;
   /** Set for node pools and auto scaling groups: `count` is then the desired node count. */
   pool?: PoolInfo;
 }

@@ -194,6 +194,8 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const multiAz = workload.kind === 'database' ? (workload.multiAz ?? input.current?.multiAz ?? false) : undefined;
   // A VM whose OS cannot be priced gets no candidates: never a move at a price it would not pay.
   if (workload.os === 'unknown') return [];
+  // Dedicated hardware is priced per host or with a tenancy fee the catalog does not hold.
+  if (workload.dedicated !== undefined) return [];
   const view = input.view ?? priceViewOf(workload, rule);
   let current = input.current;
   if (!current) {

@@ -88,8 +88,11 @@ export function poolInView(pool: readonly Offering[], view: PriceView): readonly
  */
 export function currentPrice(
   catalog: Catalog,
-  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot'>,
+  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot' | 'dedicated'>,
 ): { offering: Offering } | { unpriced: string } {
+  if (w.dedicated !== undefined) {
+    return { unpriced: `dedicated hardware (${w.dedicated}): the catalog holds shared-tenancy prices: not priced rather than shown the shared price` };
+  }
   const priced = onDemandPrice(catalog, w);
   if (w.spot === undefined || !('offering' in priced)) return priced;
   const spot = spotOffering(priced.offering);

@@ -11,7 +11,7 @@ import {
 } from '../../stack/handler';
 import { booleanAt, stringAt, stringMapAt } from '../../stack/values';
 import { classifyOsName, osFields, plainAt, type OsFinding } from '../../stack/os';
-import { awsSpot } from '../../stack/spot';
+import { awsDedicated, awsSpot } from '../../stack/purchase';
 
 /**
  * The OS of an EC2 instance or launch template: `platform` (`windows` on Windows instances),
@@ -85,6 +85,7 @@ const ec2Instance: ResourceHandler = {
       count: 1,
       ...osFields(awsInstanceOs(ctx.props)),
       ...awsSpot(ctx.props),
+      ...awsDedicated(ctx.props),
       metricIds: {
         name: ctx.name,
         ...(id?.startsWith('i-') ? { awsInstanceId: id } : {}),
@@ -112,6 +113,7 @@ const launchTemplate: ResourceHandler = {
       count: 1,
       ...osFields(awsInstanceOs(ctx.props)),
       ...awsSpot(ctx.props),
+      ...awsDedicated(ctx.props),
       metricIds: { name: ctx.name },
     };
     return { workload: withGroup(workload, ctx) };

@@ -11,7 +11,7 @@ import {
 } from '../../stack/handler';
 import { lookup, numberAt, stringAt, stringMapAt } from '../../stack/values';
 import { classifyOsName, osFields, plainAt, type OsFinding } from '../../stack/os';
-import { azureSpot } from '../../stack/spot';
+import { azureDedicated, azureSpot } from '../../stack/purchase';
 
 /** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
 const WINDOWS_PUBLISHERS = ['microsoftwindowsserver', 'microsoftwindowsdesktop', 'microsoftsqlserver', 'microsoftvisualstudio', 'microsoftwindowsserverhpcpack'];
@@ -98,6 +98,7 @@ function vmHandler(
           ...(group ? { group } : {}),
           ...osFields(azureVmOs(ctx.type, ctx.props)),
           ...azureSpot(ctx.props),
+          ...azureDedicated(ctx.props),
           metricIds: metricIds(ctx, hostnamePaths),
         },
       };
@@ -137,6 +138,7 @@ function scaleSetHandler(
           ...(group ? { group } : {}),
           ...osFields(azureVmOs(ctx.type, ctx.props)),
           ...azureSpot(ctx.props),
+          ...azureDedicated(ctx.props),
           metricIds: metricIds(ctx, []),
         },
       };

@@ -11,7 +11,7 @@ import {
 } from '../../stack/handler';
 import { stringAt, stringMapAt } from '../../stack/values';
 import { osFields, plainAt, type OsFinding } from '../../stack/os';
-import { gcpSpot } from '../../stack/spot';
+import { gcpDedicated, gcpSpot } from '../../stack/purchase';
 
 /** A boot image is Windows when it comes from the `windows-cloud` / `windows-sql-cloud` projects or its family or name starts `windows-`. */
 function isWindowsImage(image: string): boolean {
@@ -84,6 +84,7 @@ const instance: ResourceHandler = {
       ...(group ? { group } : {}),
       ...osFields(gcpInstanceOs(ctx.props)),
       ...gcpSpot(ctx.props),
+      ...gcpDedicated(ctx.props),
       metricIds: {
         name: ctx.name,
         ...(instanceId ? { gcpInstanceId: instanceId } : {}),
@@ -118,6 +119,7 @@ const instanceTemplate: ResourceHandler = {
         ...(group ? { group } : {}),
         ...osFields(gcpInstanceOs(ctx.props)),
         ...gcpSpot(ctx.props),
+        ...gcpDedicated(ctx.props),
         metricIds: { name: ctx.name, ...(gcpProject ? { gcpProject } : {}) },
       },
     };
