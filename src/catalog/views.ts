@@ -20,6 +20,12 @@ export function priceViewOf(workload: Pick<Workload, 'os' | 'spot'>, rule?: { in
   return { os: workload.os === 'windows' ? 'windows' : 'linux', spot: rule?.interruptible === true || workload.spot !== undefined };
 }
 
+/** `custom-4-16384`, `n2-custom-4-16384`, `e2-custom-2-8192-ext` → its vCPUs and GiB; undefined for other names. */
+export function gcpCustomShape(machineType: string): { vcpu: number; memoryGiB: number } | undefined {
+  const match = /^(?:[a-z0-9]+-)?custom-(\d+)-(\d+)(?:-ext)?$/.exec(machineType);
+  return match ? { vcpu: Number(match[1]), memoryGiB: Number(match[2]) / 1024 } : undefined;
+}
+
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
 
@@ -112,7 +118,15 @@ function onDemandPrice(
   if (!w.region) return { unpriced: `region unknown: ${w.size} cannot be priced` };
   const linux = catalog.lookup(w.cloud, w.region, w.size, w.kind === 'database' ? { engine: w.engine, multiAz: w.multiAz } : undefined);
   if (!linux) {
-    if (!catalog.knowsSize(w.cloud, w.size)) return { unpriced: `unknown ${w.cloud} size ${w.size}: not in the price catalog` };
+    if (!catalog.knowsSize(w.cloud, w.size)) {
+      const custom = w.cloud === 'gcp' ? gcpCustomShape(w.size) : undefined;
+      if (custom) {
+        return {
+          unpriced: `GCP custom machine type ${w.size} (${custom.vcpu} vCPU, ${custom.memoryGiB} GiB): billed per vCPU and per GB of its series, prices the catalog does not hold: not priced`,
+        };
+      }
+      return { unpriced: `unknown ${w.cloud} size ${w.size}: not in the price catalog` };
+    }
     if (!catalog.regions(w.cloud, w.kind).includes(w.region)) {
       if (w.cloud === 'aws' && w.kind === 'vm') {
         return {
