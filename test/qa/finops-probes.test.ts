@@ -43,6 +43,7 @@ const LOAD: Record<string, { cores: number; swing: number; memoryGiB: number }> 
   'orders-pg-ha': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'erp-mssql': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'events-1': { cores: 0.5, swing: 0.2, memoryGiB: 6 },
+  'ledger-1': { cores: 0.5, swing: 0.2, memoryGiB: 6 },
   workers: { cores: 1, swing: 0.2, memoryGiB: 3 },
   'az-web': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'az-spot': { cores: 1, swing: 0.2, memoryGiB: 6 },
