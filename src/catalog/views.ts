@@ -1,5 +1,6 @@
 import { HOURS_PER_MONTH, type Offering, type Workload } from '../model';
 import type { Catalog } from './types';
+import { PAID_IMAGE } from '../stack/os';
 
 /**
  * The price a workload is shown is the one it would pay: Linux list prices by default, the
@@ -113,6 +114,7 @@ function onDemandPrice(
   w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence'>,
 ): { offering: Offering } | { unpriced: string } {
   if (w.os === 'unknown') {
+    if (w.osEvidence?.startsWith(PAID_IMAGE)) return { unpriced: `${w.osEvidence}: its licence fee is not in the catalog: not priced rather than shown at a Linux price` };
     return { unpriced: `operating system not recognised${w.osEvidence ? ` (${w.osEvidence})` : ''}: not priced rather than shown at a Linux price` };
   }
   if (!w.region) return { unpriced: `region unknown: ${w.size} cannot be priced` };

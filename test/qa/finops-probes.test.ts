@@ -54,6 +54,9 @@ const LOAD: Record<string, { cores: number; swing: number; memoryGiB: number }> 
   'gce-custom': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'gce-tiny': { cores: 0.05, swing: 0.01, memoryGiB: 0.5 },
   'gce-spot': { cores: 1, swing: 0.2, memoryGiB: 6 },
+  'az-rhel': { cores: 1, swing: 0.2, memoryGiB: 6 },
+  'gce-rhel': { cores: 1, swing: 0.2, memoryGiB: 6 },
+  'gce-mssql': { cores: 1, swing: 0.2, memoryGiB: 6 },
 };
 
 function series(level: number, swing: number): Series {
@@ -146,9 +149,21 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
     expect(w.reason).toMatch(/^unpriced: dedicated hardware \(tenancy dedicated\)/);
   });
 
-  it('a Windows EC2 instance is unpriced, never at the Linux price', () => {
+  it('a Windows EC2 instance (getPasswordData, the one Windows-only property of an Instance) is unpriced, never at the Linux price', () => {
     expect(item('win-iis').monthlyBefore).toBeUndefined();
-    expect(item('win-iis').reason).toMatch(/^unpriced: Windows \(platform windows\)/);
+    expect(item('win-iis').reason).toMatch(/^unpriced: Windows \(getPasswordData: true \(Windows only\)\)/);
+  });
+
+  it('paid OS images (RHEL on Azure and GCP, SQL Server on GCP) are unpriced: their licence is not in the catalog', () => {
+    for (const name of ['az-rhel', 'gce-rhel', 'gce-mssql']) {
+      expect(item(name).monthlyBefore, name).toBeUndefined();
+      expect(item(name).chosen, name).toBeUndefined();
+    }
+    expect(item('az-rhel').reason).toBe(
+      'unpriced: paid image Red Hat Enterprise Linux (storageProfile.imageReference.publisher RedHat): its licence fee is not in the catalog: not priced rather than shown at a Linux price',
+    );
+    expect(item('gce-rhel').reason).toMatch(/^unpriced: paid image Red Hat Enterprise Linux \(bootDisk\.initializeParams\.image projects\/rhel-cloud\//);
+    expect(item('gce-mssql').reason).toMatch(/^unpriced: paid image SQL Server on Windows/);
   });
 
   it('Graviton stays arm64 and x86 stays amd64 (the AMI is not changed by a size edit)', () => {
@@ -266,7 +281,7 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
       if (i.monthlyAfter !== undefined) expect(i.monthlyAfter).toBeGreaterThan(0);
     }
     const unpriced = plan.items.filter((i) => i.monthlyBefore === undefined).map((i) => i.workload.name).sort();
-    expect(unpriced).toEqual(['api-oregon', 'az-spot', 'az-win', 'batch-spot', 'dedicated', 'erp-mssql', 'gce-custom', 'win-iis']);
+    expect(unpriced).toEqual(['api-oregon', 'az-rhel', 'az-spot', 'az-win', 'batch-spot', 'dedicated', 'erp-mssql', 'gce-custom', 'gce-mssql', 'gce-rhel', 'win-iis']);
     expect(plan.totals.unpriced).toBe(unpriced.length);
   });
 
@@ -275,7 +290,7 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
       const priced = priceWorkload(i.workload, catalog);
       if (i.monthlyBefore === undefined) {
         expect(priced.status, i.workload.name).toBe('unpriced');
-        if (/spot|dedicated|custom/.test(i.workload.name)) expect(i.reason, i.workload.name).toBe(`unpriced: ${(priced as { reason: string }).reason}`);
+        if (/spot|dedicated|custom|rhel|gce-mssql/.test(i.workload.name)) expect(i.reason, i.workload.name).toBe(`unpriced: ${(priced as { reason: string }).reason}`);
       } else {
         expect(priced.status, i.workload.name).toBe('priced');
         expect((priced as { monthlyUsd: number }).monthlyUsd, i.workload.name).toBeCloseTo(i.monthlyBefore, 6);

@@ -10,12 +10,29 @@ import {
   type ResourceHandler,
 } from '../../stack/handler';
 import { stringAt, stringMapAt } from '../../stack/values';
-import { osFields, plainAt, type OsFinding } from '../../stack/os';
+import { osFields, paidImage, plainAt, type OsFinding } from '../../stack/os';
 import { gcpDedicated, gcpSpot } from '../../stack/purchase';
 
 /** A boot image is Windows when it comes from the `windows-cloud` / `windows-sql-cloud` projects or its family or name starts `windows-`. */
 function isWindowsImage(image: string): boolean {
   return /(^|\/)windows-(sql-)?cloud\//.test(image) || /(^|\/)(family\/)?windows-/.test(image);
+}
+
+/** Public image projects whose images carry a per-hour licence on top of the VM (premium images). */
+const PAID_IMAGE_PROJECTS: Record<string, string> = {
+  'rhel-cloud': 'Red Hat Enterprise Linux',
+  'rhel-sap-cloud': 'RHEL for SAP',
+  'suse-cloud': 'SUSE Linux Enterprise Server',
+  'suse-sap-cloud': 'SLES for SAP',
+  'ubuntu-os-pro-cloud': 'Ubuntu Pro',
+  'windows-sql-cloud': 'SQL Server on Windows',
+};
+
+function paidGcpImage(image: string): string | undefined {
+  const project = /(?:^|\/)([a-z0-9-]+-cloud)\//.exec(image)?.[1];
+  // SQL Server Express and Developer carry no SQL licence: Windows only.
+  if (project === 'windows-sql-cloud' && /express|developer/.test(image)) return undefined;
+  return project ? PAID_IMAGE_PROJECTS[project] : undefined;
 }
 
 /** The OS of a GCE instance (boot disk image) or instance template (boot disk source image). */
@@ -28,6 +45,8 @@ export function gcpInstanceOs(props: Record<string, unknown>): OsFinding | undef
     });
   }
   for (const { path, image } of images) {
+    const paid = typeof image === 'string' ? paidGcpImage(image) : undefined;
+    if (paid) return paidImage(paid, `${path} ${String(image)}`);
     if (typeof image === 'string' && isWindowsImage(image)) return { os: 'windows', osEvidence: `${path} ${image}` };
   }
   return undefined;
