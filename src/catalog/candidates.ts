@@ -1,7 +1,7 @@
 import type { Arch, Demand, Offering, Series, Workload } from '../model';
 import type { ResolvedRule } from '../config/rules';
 import type { Catalog } from './types';
-import { isAwsBurstableFamily } from '../clouds/aws/catalog';
+import { isAwsBurstableFamily, isAwsLocalZone } from '../clouds/aws/catalog';
 import { isAzureBurstableSize } from '../clouds/azure/catalog';
 import { isGcpBurstableSize } from '../clouds/gcp/catalog';
 import { burstFit, burstFitFromSummary, type BurstFit } from './burstable';
@@ -196,6 +196,8 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   if (workload.os === 'unknown') return [];
   // Dedicated hardware is priced per host or with a tenancy fee the catalog does not hold.
   if (workload.dedicated !== undefined) return [];
+  // A Local Zone has its own prices: region prices would be wrong for it and for its candidates.
+  if (workload.cloud === 'aws' && workload.zone !== undefined && isAwsLocalZone(workload.zone)) return [];
   const view = input.view ?? priceViewOf(workload, rule);
   let current = input.current;
   if (!current) {

@@ -1,6 +1,7 @@
 import { HOURS_PER_MONTH, type Offering, type Workload } from '../model';
 import type { Catalog } from './types';
 import { PAID_IMAGE } from '../stack/os';
+import { isAwsLocalZone } from '../clouds/aws/catalog';
 
 /**
  * The price a workload is shown is the one it would pay: Linux list prices by default, the
@@ -95,8 +96,11 @@ export function poolInView(pool: readonly Offering[], view: PriceView): readonly
  */
 export function currentPrice(
   catalog: Catalog,
-  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot' | 'dedicated'>,
+  w: Pick<Workload, 'cloud' | 'region' | 'zone' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot' | 'dedicated'>,
 ): { offering: Offering } | { unpriced: string } {
+  if (w.cloud === 'aws' && w.zone !== undefined && isAwsLocalZone(w.zone)) {
+    return { unpriced: `AWS Local/Wavelength Zone ${w.zone}: priced apart from ${w.region ?? 'its region'}, and the catalog holds region prices only: not priced` };
+  }
   if (w.dedicated !== undefined) {
     return { unpriced: `dedicated hardware (${w.dedicated}): the catalog holds shared-tenancy prices: not priced rather than shown the shared price` };
   }

@@ -27,6 +27,7 @@ const NOW = new Date('2026-11-01T00:00:00Z');
 const LOAD: Record<string, { cores: number; swing: number; memoryGiB: number }> = {
   web: { cores: 1, swing: 0.2, memoryGiB: 6 },
   'api-oregon': { cores: 1, swing: 0.2, memoryGiB: 6 },
+  'edge-boston': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'batch-spot': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'win-iis': { cores: 1, swing: 0.2, memoryGiB: 6 },
   graviton: { cores: 1.2, swing: 0.2, memoryGiB: 6 },
@@ -131,6 +132,14 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
     expect(w.chosen).toBeUndefined();
     expect(w.reason).toContain('no offline AWS price for us-west-2');
     expect(w.reason).toContain('stackfit catalog refresh --cloud aws --region us-west-2');
+  });
+
+  it('EC2 in a Local Zone (us-east-1-bos-1a) is not shown the us-east-1 price: Local Zones are priced apart', () => {
+    const w = item('edge-boston');
+    expect(w.workload.region).toBe('us-east-1');
+    expect(w.monthlyBefore).toBeUndefined();
+    expect(w.chosen).toBeUndefined();
+    expect(w.reason).toBe('unpriced: AWS Local/Wavelength Zone us-east-1-bos-1a: priced apart from us-east-1, and the catalog holds region prices only: not priced');
   });
 
   it('a spot EC2 instance is not shown the on-demand price it does not pay (no AWS spot prices ship)', () => {
@@ -281,7 +290,7 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
       if (i.monthlyAfter !== undefined) expect(i.monthlyAfter).toBeGreaterThan(0);
     }
     const unpriced = plan.items.filter((i) => i.monthlyBefore === undefined).map((i) => i.workload.name).sort();
-    expect(unpriced).toEqual(['api-oregon', 'az-rhel', 'az-spot', 'az-win', 'batch-spot', 'dedicated', 'erp-mssql', 'gce-custom', 'gce-mssql', 'gce-rhel', 'win-iis']);
+    expect(unpriced).toEqual(['api-oregon', 'az-rhel', 'az-spot', 'az-win', 'batch-spot', 'dedicated', 'edge-boston', 'erp-mssql', 'gce-custom', 'gce-mssql', 'gce-rhel', 'win-iis']);
     expect(plan.totals.unpriced).toBe(unpriced.length);
   });
 
@@ -290,7 +299,7 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
       const priced = priceWorkload(i.workload, catalog);
       if (i.monthlyBefore === undefined) {
         expect(priced.status, i.workload.name).toBe('unpriced');
-        if (/spot|dedicated|custom|rhel|gce-mssql/.test(i.workload.name)) expect(i.reason, i.workload.name).toBe(`unpriced: ${(priced as { reason: string }).reason}`);
+        if (/spot|dedicated|custom|rhel|gce-mssql|edge/.test(i.workload.name)) expect(i.reason, i.workload.name).toBe(`unpriced: ${(priced as { reason: string }).reason}`);
       } else {
         expect(priced.status, i.workload.name).toBe('priced');
         expect((priced as { monthlyUsd: number }).monthlyUsd, i.workload.name).toBeCloseTo(i.monthlyBefore, 6);
