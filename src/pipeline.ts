@@ -168,6 +168,8 @@ function candidatesOf(
     vcpu: Math.max(sizing.minVcpu, (workload.count * current.vcpu) / (sizing.maxStepDown * n)),
     memoryGiB: Math.max(sizing.minMemoryGiB, (workload.count * current.memoryGiB) / (sizing.maxStepDown * n)),
   };
+  // Most workloads: every cheapest size is within the limits, and nothing more is needed.
+  if (cheapest.every((o) => o.vcpu >= floor.vcpu * (1 - 1e-9) && o.memoryGiB >= floor.memoryGiB * (1 - 1e-9))) return cheapest;
   const within = candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, perPlace: 1, floor });
   const keys = new Set(cheapest.map(offeringKey));
   return [...cheapest, ...within.filter((o) => !keys.has(offeringKey(o)))];
