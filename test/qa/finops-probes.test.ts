@@ -55,6 +55,7 @@ const LOAD: Record<string, { cores: number; swing: number; memoryGiB: number }> 
   'gce-custom': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'gce-tiny': { cores: 0.05, swing: 0.01, memoryGiB: 0.5 },
   'gce-spot': { cores: 1, swing: 0.2, memoryGiB: 6 },
+  'gce-t4': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'az-rhel': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'gce-rhel': { cores: 1, swing: 0.2, memoryGiB: 6 },
   'gce-mssql': { cores: 1, swing: 0.2, memoryGiB: 6 },
@@ -275,6 +276,14 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
     expect(spot.monthlyBefore).toBeCloseTo(Number(gcpRow('n2-standard-4').month_spot_usd), 6);
     expect(spot.chosen!.spot).toBe(true);
     expect(spot.monthlyAfter).toBeCloseTo(Number(gcpRow(spot.chosen!.size).month_spot_usd), 6);
+  });
+
+  it('a GCE VM with an attached GPU (N1 + guestAccelerators) is not sized: the GPU is not priced and E2/N2 cannot take it', async () => {
+    expect(plan.items.some((i) => i.workload.name === 'gce-t4')).toBe(false);
+    const { inventory } = await run();
+    expect(inventory.skipped.find((s) => s.urn.endsWith('::gce-t4'))?.reason).toBe(
+      'attached GPUs (guestAccelerators 1 × nvidia-tesla-t4): their price is not in the catalog and most machine series cannot take them: not sized',
+    );
   });
 
   it('a GCP custom machine type is unpriced and says why (per-vCPU/per-GB prices are not in the data)', () => {

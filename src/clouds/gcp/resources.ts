@@ -71,7 +71,24 @@ export function gcpRegionFromZone(zone: string): string | undefined {
 
 function sizeName(ctx: ResourceContext): { size: string } | { skip: string } {
   const size = readSize(ctx, ['machineType']);
-  return 'size' in size ? { size: lastSegment(size.size) } : size;
+  if (!('size' in size)) return size;
+  // Accelerator-optimized types (A2, A3, G2, …) have their GPUs in the machine type and its price.
+  const gpus = /^[ag]\d+-/.test(lastSegment(size.size)) ? undefined : attachedGpus(ctx.props);
+  // Attached GPUs (N1): their price is not in the catalog, and most series (E2, N2, …) cannot
+  // take them: a size change could neither be priced nor run.
+  if (gpus) return { skip: `attached GPUs (guestAccelerators ${gpus}): their price is not in the catalog and most machine series cannot take them: not sized` };
+  return { size: lastSegment(size.size) };
+}
+
+/** `guestAccelerators: [{type, count}]` with any count > 0, as `1 × nvidia-tesla-t4`. */
+function attachedGpus(props: Record<string, unknown>): string | undefined {
+  const list = plainAt(props, ['guestAccelerators']);
+  if (!Array.isArray(list)) return undefined;
+  const parts = list
+    .filter((a): a is Record<string, unknown> => a !== null && typeof a === 'object')
+    .filter((a) => typeof a.count !== 'number' || a.count > 0)
+    .map((a) => `${typeof a.count === 'number' ? a.count : '?'} × ${typeof a.type === 'string' ? lastSegment(a.type) : 'GPU'}`);
+  return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
 function project(ctx: ResourceContext): string | undefined {
