@@ -86,6 +86,10 @@ export interface Workload {
   os?: OperatingSystem | 'unknown';
   /** What the OS was read from, for messages (`imageReference.publisher MicrosoftWindowsServer`). */
   osEvidence?: string;
+  /** Set when the VM runs on spot / preemptible capacity: the property that says so (it pays the spot price). */
+  spot?: string;
+  /** Set when the VM runs on dedicated hardware (dedicated tenancy, a dedicated or sole-tenant host): the property that says so. */
+  dedicated?: string;
   /** Set for node pools and auto scaling groups: `count` is then the desired node count. */
   pool?: PoolInfo;
 }

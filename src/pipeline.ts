@@ -13,6 +13,7 @@ import { StackfitError, type Demand, type Inventory, type Offering, type Plan, t
 import { riskOf, solvePlan } from './optimize';
 import { highsSolver, loadHighs } from './optimize/highs';
 import { demandPerInstance, sizingOf } from './optimize/choices';
+import { offeringKey } from './optimize/options';
 import { loadEgressPrices } from './catalog/egress';
 import { inventoryFromProgram } from './stack/demo';
 import { fileUsageSource } from './usage/file';
@@ -161,7 +162,21 @@ function candidatesOf(
   const loosest = demandPerInstance(demand, workload.count, most, sizing.survive);
   // With risk priced, a dearer size in the same place may be worth its lower risk: keep the frontier.
   const cheapestOnly = !sizing.countDecided && sizing.riskAversion === 0 && config.budget.mode !== 'headroom';
-  return candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, ...(cheapestOnly && { perPlace: 1 }) });
+  const cheapest = candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, ...(cheapestOnly && { perPlace: 1 }) });
+  if (!cheapestOnly || !current) return cheapest;
+  // The cheapest per place may break a step or size limit (an idle m5.8xlarge's cheapest fit is
+  // 32× smaller than `maxStepDown` allows): then the cheapest within the limits is the option
+  // (step 1 of N), and the first stays for the "step 1 of N" explanation.
+  const n = sizing.counts[0]!;
+  const floor = {
+    vcpu: Math.max(sizing.minVcpu, (workload.count * current.vcpu) / (sizing.maxStepDown * n)),
+    memoryGiB: Math.max(sizing.minMemoryGiB, (workload.count * current.memoryGiB) / (sizing.maxStepDown * n)),
+  };
+  // Most workloads: every cheapest size is within the limits, and nothing more is needed.
+  if (cheapest.every((o) => o.vcpu >= floor.vcpu * (1 - 1e-9) && o.memoryGiB >= floor.memoryGiB * (1 - 1e-9))) return cheapest;
+  const within = candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, perPlace: 1, floor });
+  const keys = new Set(cheapest.map(offeringKey));
+  return [...cheapest, ...within.filter((o) => !keys.has(offeringKey(o)))];
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Arch, Demand, Offering, Series, Workload } from '../model';
 import type { ResolvedRule } from '../config/rules';
 import type { Catalog } from './types';
 import { isBurstable } from '../clouds/burstable';
+import { isAwsLocalZone } from '../clouds/aws/catalog';
 import { burstFit, burstFitFromSummary, type BurstFit } from './burstable';
 import { capabilityMismatch } from './capabilities';
 import { currentPrice, poolInView, priceViewOf, type PriceView } from './views';
@@ -22,6 +23,13 @@ export interface CandidatesInput {
    * (its constraints depend on cost, cloud and region alone): 1 makes a 100-region search cheap.
    */
   perPlace?: number;
+  /**
+   * Per-instance lower bounds from the workload's rules (the `maxStepDown` limit, `minVcpu`,
+   * `minMemoryGiB`), applied like the demand. With `perPlace: 1` the cheapest size that meets
+   * the demand may break such a rule; the cheapest that also meets the floor is then the one the
+   * optimiser can use.
+   */
+  floor?: { vcpu: number; memoryGiB: number };
   /**
    * The observed CPU usage (cores per instance): burstable sizes are checked against it (credit
    * replay, see burstable.ts). Without it, the demand's p95 must stay within the baseline.
@@ -77,6 +85,23 @@ export function compareOfferings(a: Offering, b: Offering): number {
 
 /** Per cloud, in src/clouds/burstable.ts (the catalog names no cloud). */
 export { isBurstable };
+
+/**
+ * Which accelerator a GPU size carries, as far as the catalog can tell: AWS and Azure families
+ * each carry one GPU model (g5 A10G, g4dn T4, g4ad Radeon Pro V520; NCasT4_v3, NVv4 Radeon
+ * MI25); a GCP series may mix models (a2-highgpu A100 40 GB, a2-ultragpu A100 80 GB), so there
+ * it is the machine type without its size suffix. A CUDA workload does not run on another
+ * maker's GPU, nor a model on less GPU memory: GPU sizes are compared within one class only.
+ */
+export function acceleratorClass(o: Pick<Offering, 'cloud' | 'family' | 'size'>): string {
+  if (o.cloud === 'gcp') return o.size.slice(0, Math.max(0, o.size.lastIndexOf('-'))).toLowerCase();
+  return o.family.toLowerCase();
+}
+
+/** Same number of GPUs and, when there are any, the same accelerator class (see acceleratorClass). */
+export function sameAccelerators(a: Pick<Offering, 'cloud' | 'family' | 'size' | 'gpus'>, b: Pick<Offering, 'cloud' | 'family' | 'size' | 'gpus'>): boolean {
+  return a.gpus === b.gpus && (a.gpus === 0 || (a.cloud === b.cloud && acceleratorClass(a) === acceleratorClass(b)));
+}
 
 /** Family rules match by prefix, case-insensitively; for databases `m5` also matches `db.m5`. */
 function familyMatches(family: string, prefix: string): boolean {
@@ -156,6 +181,10 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const multiAz = workload.kind === 'database' ? (workload.multiAz ?? input.current?.multiAz ?? false) : undefined;
   // A VM whose OS cannot be priced gets no candidates: never a move at a price it would not pay.
   if (workload.os === 'unknown') return [];
+  // Dedicated hardware is priced per host or with a tenancy fee the catalog does not hold.
+  if (workload.dedicated !== undefined) return [];
+  // A Local Zone has its own prices: region prices would be wrong for it and for its candidates.
+  if (workload.cloud === 'aws' && workload.zone !== undefined && isAwsLocalZone(workload.zone)) return [];
   const view = input.view ?? priceViewOf(workload, rule);
   let current = input.current;
   if (!current) {
@@ -180,10 +209,10 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
 
   const arches: readonly Arch[] = rule.arch ?? [current?.arch ?? 'amd64'];
   const gpus = current?.gpus ?? 0;
-  const minVcpu = Math.max(demand.cpu.required, demand.allowDownsize ? 0 : (current?.vcpu ?? 0));
+  const minVcpu = Math.max(demand.cpu.required, demand.allowDownsize ? 0 : (current?.vcpu ?? 0), input.floor?.vcpu ?? 0);
   // Without a memory metric nothing says memory can shrink: keep at least today's (never make it worse).
   const keepMemory = !demand.allowDownsize || !demand.memory;
-  const minMemory = Math.max(demand.memory?.required ?? 0, keepMemory ? (current?.memoryGiB ?? 0) : 0);
+  const minMemory = Math.max(demand.memory?.required ?? 0, keepMemory ? (current?.memoryGiB ?? 0) : 0, input.floor?.memoryGiB ?? 0);
   const burstableAllowed = (current !== undefined && isBurstable(current)) || rule.families !== undefined;
   const burstCache = new Map<string, boolean>();
   const burstOk = (o: Offering): boolean => {
@@ -198,6 +227,7 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const fitsRule = (o: Offering): boolean =>
     arches.includes(o.arch) &&
     o.gpus === gpus &&
+    (gpus === 0 || (current !== undefined && sameAccelerators(current, o))) &&
     (!rule.families || rule.families.some((f) => familyMatches(o.family, f))) &&
     (burstableAllowed ? burstOk(o) : !isBurstable(o)) &&
     capabilityMismatch(current, o) === undefined &&
@@ -206,6 +236,7 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const signature = [
     arches.join(','),
     gpus,
+    gpus > 0 && current ? acceleratorClass(current) : '',
     rule.allowPreviousGeneration,
     rule.families?.join(',') ?? '*',
     rule.excludeFamilies.join(','),
@@ -330,7 +361,7 @@ export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts:
       o.monthlyUsd < offering.monthlyUsd &&
       o.vcpu >= offering.vcpu &&
       o.memoryGiB >= offering.memoryGiB &&
-      o.gpus === offering.gpus &&
+      sameAccelerators(offering, o) &&
       (o.arch === offering.arch || (opts.includeArm64 === true && o.arch === 'arm64')) &&
       isUpgradeOf(o, offering, opts.includeArm64 === true) &&
       capabilityMismatch(offering, o) === undefined,

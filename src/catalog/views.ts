@@ -1,5 +1,7 @@
 import { HOURS_PER_MONTH, type Offering, type Workload } from '../model';
 import type { Catalog } from './types';
+import { PAID_IMAGE } from '../stack/os';
+import { isAwsLocalZone } from '../clouds/aws/catalog';
 
 /**
  * The price a workload is shown is the one it would pay: Linux list prices by default, the
@@ -15,9 +17,15 @@ export interface PriceView {
 
 export const LINUX_ON_DEMAND: PriceView = Object.freeze({ os: 'linux', spot: false });
 
-/** The view a workload is priced in: its OS (absent = Linux), spot when its rule says interruptible. */
-export function priceViewOf(workload: Pick<Workload, 'os'>, rule?: { interruptible?: boolean }): PriceView {
-  return { os: workload.os === 'windows' ? 'windows' : 'linux', spot: rule?.interruptible === true };
+/** The view a workload is priced in: its OS (absent = Linux), spot when it runs on spot today or its rule says interruptible. */
+export function priceViewOf(workload: Pick<Workload, 'os' | 'spot'>, rule?: { interruptible?: boolean }): PriceView {
+  return { os: workload.os === 'windows' ? 'windows' : 'linux', spot: rule?.interruptible === true || workload.spot !== undefined };
+}
+
+/** `custom-4-16384`, `n2-custom-4-16384`, `e2-custom-2-8192-ext` → its vCPUs and GiB; undefined for other names. */
+export function gcpCustomShape(machineType: string): { vcpu: number; memoryGiB: number } | undefined {
+  const match = /^(?:[a-z0-9]+-)?custom-(\d+)-(\d+)(?:-ext)?$/.exec(machineType);
+  return match ? { vcpu: Number(match[1]), memoryGiB: Number(match[2]) / 1024 } : undefined;
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -82,20 +90,49 @@ export function poolInView(pool: readonly Offering[], view: PriceView): readonly
 }
 
 /**
- * What the workload pays today, or why that is not known. The current size is priced on demand
- * in its OS (spot is something a recommendation may propose, not what it runs on).
+ * What the workload pays today, or why that is not known. The current size is priced in its OS,
+ * on demand unless it runs on spot capacity today (then at the spot price, or unpriced where the
+ * catalog has none: never the on-demand price a spot VM does not pay).
  */
 export function currentPrice(
+  catalog: Catalog,
+  w: Pick<Workload, 'cloud' | 'region' | 'zone' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot' | 'dedicated'>,
+): { offering: Offering } | { unpriced: string } {
+  if (w.cloud === 'aws' && w.zone !== undefined && isAwsLocalZone(w.zone)) {
+    return { unpriced: `AWS Local/Wavelength Zone ${w.zone}: priced apart from ${w.region ?? 'its region'}, and the catalog holds region prices only: not priced` };
+  }
+  if (w.dedicated !== undefined) {
+    return { unpriced: `dedicated hardware (${w.dedicated}): the catalog holds shared-tenancy prices: not priced rather than shown the shared price` };
+  }
+  const priced = onDemandPrice(catalog, w);
+  if (w.spot === undefined || !('offering' in priced)) return priced;
+  const spot = spotOffering(priced.offering);
+  if (spot) return { offering: spot };
+  return {
+    unpriced: `spot (${w.spot}): no spot price for ${w.size} in ${w.cloud}/${w.region} (the catalog has GCP spot prices only): not priced rather than shown at the on-demand price`,
+  };
+}
+
+function onDemandPrice(
   catalog: Catalog,
   w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence'>,
 ): { offering: Offering } | { unpriced: string } {
   if (w.os === 'unknown') {
+    if (w.osEvidence?.startsWith(PAID_IMAGE)) return { unpriced: `${w.osEvidence}: its licence fee is not in the catalog: not priced rather than shown at a Linux price` };
     return { unpriced: `operating system not recognised${w.osEvidence ? ` (${w.osEvidence})` : ''}: not priced rather than shown at a Linux price` };
   }
   if (!w.region) return { unpriced: `region unknown: ${w.size} cannot be priced` };
   const linux = catalog.lookup(w.cloud, w.region, w.size, w.kind === 'database' ? { engine: w.engine, multiAz: w.multiAz } : undefined);
   if (!linux) {
-    if (!catalog.knowsSize(w.cloud, w.size)) return { unpriced: `unknown ${w.cloud} size ${w.size}: not in the price catalog` };
+    if (!catalog.knowsSize(w.cloud, w.size)) {
+      const custom = w.cloud === 'gcp' ? gcpCustomShape(w.size) : undefined;
+      if (custom) {
+        return {
+          unpriced: `GCP custom machine type ${w.size} (${custom.vcpu} vCPU, ${custom.memoryGiB} GiB): billed per vCPU and per GB of its series, prices the catalog does not hold: not priced`,
+        };
+      }
+      return { unpriced: `unknown ${w.cloud} size ${w.size}: not in the price catalog` };
+    }
     if (!catalog.regions(w.cloud, w.kind).includes(w.region)) {
       if (w.cloud === 'aws' && w.kind === 'vm') {
         return {

@@ -1,6 +1,7 @@
 import type { ResourceKind } from './kind';
 import { autoscalingGroup } from './aws/autoscaling-group';
 import { ec2Instance } from './aws/ec2-instance';
+import { auroraClusterInstance } from './aws/aurora-instance';
 import { eksClusterComponent } from './aws/eks-cluster';
 import { eksNodeGroup } from './aws/eks-node-group';
 import { launchTemplate } from './aws/launch-template';
@@ -28,6 +29,7 @@ export const resourceKinds: readonly ResourceKind[] = [
   ec2Instance,
   launchTemplate,
   rdsInstance,
+  auroraClusterInstance,
   autoscalingGroup,
   eksNodeGroup,
   eksClusterComponent,

@@ -37,7 +37,7 @@ export function priceWorkload(workload: Workload, catalog: Catalog, note?: Price
     return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count, ...(priceNote ? { priceNote } : {}) };
   }
   // The OS and offline-region reasons are the catalog's; size and region wording stays the pack's.
-  const specific = 'unpriced' in priced && /^(Windows|operating system|no offline AWS price)/.test(priced.unpriced) ? priced.unpriced : undefined;
+  const specific = 'unpriced' in priced && /^(Windows|operating system|no offline AWS price|spot |dedicated hardware|GCP custom machine type|paid image|AWS Local)/.test(priced.unpriced) ? priced.unpriced : undefined;
   return { status: 'unpriced', workload, reason: specific ?? unpricedReason(workload, catalog) };
 }
 

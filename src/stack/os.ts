@@ -15,6 +15,17 @@ export function plainAt(props: Record<string, unknown>, path: readonly string[])
   return found.kind === 'value' ? found.value : undefined;
 }
 
+/** How the evidence of a paid OS image starts (the catalog prices neither its licence nor its Linux twin). */
+export const PAID_IMAGE = 'paid image';
+
+/**
+ * An image whose licence is billed per hour on top of the VM (RHEL, SLES, SQL Server, Ubuntu
+ * Pro): priced neither as Linux nor as Windows, since no shipped source prices the licence.
+ */
+export function paidImage(what: string, where: string): OsFinding {
+  return { os: 'unknown', osEvidence: `${PAID_IMAGE} ${what} (${where})` };
+}
+
 /** An explicit OS name (`Windows`, `Linux`, `linux/unix`…): windows, linux, or unknown for anything else. */
 export function classifyOsName(value: string, where: string): OsFinding {
   const v = value.trim().toLowerCase();

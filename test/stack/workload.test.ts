@@ -60,18 +60,15 @@ describe('AWS', () => {
     expect(skipReason({ urn: urn(type, 'a'), type, props: {} })).toBe('no size set (instanceType is empty)');
   });
 
-  it('RDS: class, engine and Multi-AZ; Aurora cluster instances too', () => {
+  it('RDS: class, engine and Multi-AZ; an Aurora instance alone (no cluster in view) is skipped: its price depends on the cluster storage', () => {
     const rds = 'aws:rds/instance:Instance';
     expect(
       workload({ urn: urn(rds, 'db'), type: rds, props: { instanceClass: 'db.r6g.large', engine: 'mysql', multiAz: true, identifier: 'orders', availabilityZone: 'eu-west-1b' } }),
     ).toMatchObject({ kind: 'database', size: 'db.r6g.large', engine: 'mysql', multiAz: true, region: 'eu-west-1', metricIds: { awsDbInstanceId: 'orders' } });
     const aurora = 'aws:rds/clusterInstance:ClusterInstance';
-    expect(workload({ urn: urn(aurora, 'writer'), type: aurora, props: { instanceClass: 'db.r6g.xlarge', engine: 'aurora-postgresql' }, providerRegion: 'us-east-2' })).toMatchObject({
-      kind: 'database',
-      size: 'db.r6g.xlarge',
-      engine: 'aurora-postgresql',
-      region: 'us-east-2',
-    });
+    expect(skipReason({ urn: urn(aurora, 'writer'), type: aurora, props: { instanceClass: 'db.r6g.xlarge', engine: 'aurora-postgresql', clusterIdentifier: 'orders' }, providerRegion: 'us-east-2' })).toBe(
+      'Aurora cluster orders is not in this stack: its storage type (Standard or I/O-Optimized), and so the instance price, is not known',
+    );
   });
 
   it('launch template: instanceType, one instance', () => {

@@ -299,3 +299,13 @@ export function buildAwsRdsPart(prices: readonly RdsPriceRow[], specs: ReadonlyM
   ];
   return { cloud: 'aws', kind: 'database', sources, rows, notes };
 }
+
+/**
+ * A Local Zone or Wavelength Zone (`us-west-2-lax-1a`, `us-east-1-wl1-bos-wlz-1`), not an
+ * availability zone (`us-east-1a`): EC2 there is priced apart from its parent region, and the
+ * catalog holds region prices only.
+ */
+export function isAwsLocalZone(zone: string): boolean {
+  const region = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+/.exec(zone)?.[0];
+  return region !== undefined && zone.length > region.length && zone[region.length] === '-';
+}

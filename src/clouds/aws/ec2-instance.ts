@@ -1,6 +1,7 @@
 import type { Workload } from '../../model';
 import { baseWorkload, readSize } from '../../stack/handler';
 import { osFields } from '../../stack/os';
+import { awsDedicated, awsSpot } from '../../stack/purchase';
 import { stringAt } from '../../stack/values';
 import { singleResourceKind, type ResourceKind } from '../kind';
 import { awsInstanceOs, placement, withGroup } from './resources';
@@ -22,6 +23,8 @@ export const ec2Instance: ResourceKind = singleResourceKind({
       size: size.size,
       count: 1,
       ...osFields(awsInstanceOs(ctx.props)),
+      ...awsSpot(ctx.props),
+      ...awsDedicated(ctx.props),
       metricIds: {
         name: ctx.name,
         ...(id?.startsWith('i-') ? { awsInstanceId: id } : {}),

@@ -1,6 +1,7 @@
 import type { Workload } from '../../model';
 import { baseWorkload, readSize } from '../../stack/handler';
 import { osFields } from '../../stack/os';
+import { awsDedicated, awsSpot } from '../../stack/purchase';
 import { singleResourceKind, type ResourceKind } from '../kind';
 import { awsInstanceOs, placement, withGroup } from './resources';
 
@@ -21,6 +22,8 @@ export const launchTemplate: ResourceKind = singleResourceKind({
       // A template is one instance's shape; how many run is the auto-scaling group's business.
       count: 1,
       ...osFields(awsInstanceOs(ctx.props)),
+      ...awsSpot(ctx.props),
+      ...awsDedicated(ctx.props),
       metricIds: { name: ctx.name },
     };
     return { workload: withGroup(workload, ctx) };

@@ -1,14 +1,21 @@
 import type { Workload } from '../../model';
-import { baseWorkload, readSize } from '../../stack/handler';
+import { baseWorkload, readSize, type ReadResult, type ResourceContext } from '../../stack/handler';
 import { booleanAt, stringAt } from '../../stack/values';
 import { singleResourceKind, type ResourceKind } from '../kind';
 import { placement, withGroup } from './resources';
 
-/** RDS DB instances and Aurora cluster instances: sized by `instanceClass`. */
+/**
+ * RDS DB instances: sized by `instanceClass`. Aurora cluster instances are read the same way by
+ * the kind in `aurora-instance.ts`, which also needs the cluster's storage type.
+ */
 export const rdsInstance: ResourceKind = singleResourceKind({
   cloud: 'aws',
-  types: ['aws:rds/instance:Instance', 'aws:rds/clusterInstance:ClusterInstance'],
-  read(ctx) {
+  types: ['aws:rds/instance:Instance'],
+  read: readRdsInstance,
+});
+
+/** An RDS DB instance or Aurora cluster instance as a database workload (`instanceClass`, `engine`, `multiAz`). */
+export function readRdsInstance(ctx: ResourceContext): ReadResult {
     const size = readSize(ctx, ['instanceClass']);
     if ('skip' in size) return size;
     const engine = stringAt(ctx.props, ['engine']);
@@ -31,5 +38,4 @@ export const rdsInstance: ResourceKind = singleResourceKind({
       },
     };
     return { workload: withGroup(workload, ctx) };
-  },
-});
+}

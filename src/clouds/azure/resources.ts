@@ -1,10 +1,27 @@
 import type { Workload } from '../../model';
 import { configString, firstString, type ResourceContext } from '../../stack/handler';
 import { stringAt } from '../../stack/values';
-import { classifyOsName, plainAt, type OsFinding } from '../../stack/os';
+import { classifyOsName, paidImage, plainAt, type OsFinding } from '../../stack/os';
 
 /** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
 const WINDOWS_PUBLISHERS = ['microsoftwindowsserver', 'microsoftwindowsdesktop', 'microsoftsqlserver', 'microsoftvisualstudio', 'microsoftwindowsserverhpcpack'];
+
+/**
+ * Marketplace images billed with a per-hour licence on top of the VM: RHEL and SLES (unless
+ * bring-your-own-subscription: a `byos` offer or `licenseType` RHEL_BYOS / SLES_BYOS), SQL
+ * Server (except the free Express and Developer editions), Ubuntu Pro.
+ */
+function paidAzureImage(publisher: string, offer: unknown, sku: unknown, licenseType: unknown): string | undefined {
+  const p = publisher.toLowerCase();
+  const o = typeof offer === 'string' ? offer.toLowerCase() : '';
+  const s = typeof sku === 'string' ? sku.toLowerCase() : '';
+  const byos = o.includes('byos') || (typeof licenseType === 'string' && /_byos$/i.test(licenseType));
+  if (p === 'redhat' && !byos) return 'Red Hat Enterprise Linux';
+  if (p === 'suse' && !byos && /sles/.test(o)) return 'SUSE Linux Enterprise Server';
+  if (p === 'microsoftsqlserver' && !/express|sqldev|developer/.test(s)) return 'SQL Server';
+  if (p === 'canonical' && /(^|[-_])pro([-_]|$)/.test(`${o} ${s}`.replace(' ', '-'))) return 'Ubuntu Pro';
+  return undefined;
+}
 
 /**
  * The OS of an Azure VM or scale set: the resource type (Windows/LinuxVirtualMachine), the
@@ -14,11 +31,12 @@ const WINDOWS_PUBLISHERS = ['microsoftwindowsserver', 'microsoftwindowsdesktop',
  */
 export function azureVmOs(type: string, props: Record<string, unknown>): OsFinding | undefined {
   if (/windowsVirtualMachine/i.test(type)) return { os: 'windows', osEvidence: type };
-  if (/linuxVirtualMachine/i.test(type)) return { os: 'linux', osEvidence: type };
   for (const root of [[], ['virtualMachineProfile']]) {
     const at = (...path: string[]) => plainAt(props, [...root, ...path]);
     for (const path of [['storageProfile', 'imageReference', 'publisher'], ['sourceImageReference', 'publisher'], ['storageImageReference', 'publisher']]) {
       const publisher = at(...path);
+      const paid = typeof publisher === 'string' ? paidAzureImage(publisher, at(...path.slice(0, -1), 'offer'), at(...path.slice(0, -1), 'sku'), plainAt(props, ['licenseType'])) : undefined;
+      if (paid) return paidImage(paid, `${[...root, ...path].join('.')} ${publisher}`);
       if (typeof publisher === 'string' && WINDOWS_PUBLISHERS.includes(publisher.toLowerCase())) return { os: 'windows', osEvidence: `${[...root, ...path].join('.')} ${publisher}` };
     }
     for (const path of [['osProfile', 'windowsConfiguration'], ['osProfileWindowsConfig']]) {
@@ -34,6 +52,8 @@ export function azureVmOs(type: string, props: Record<string, unknown>): OsFindi
       if (typeof osType === 'string' && osType !== '') return classifyOsName(osType, [...root, ...path].join('.'));
     }
   }
+  // A paid image (above) decides before the resource type says Linux.
+  if (/linuxVirtualMachine/i.test(type)) return { os: 'linux', osEvidence: type };
   return undefined;
 }
 

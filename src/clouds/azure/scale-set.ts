@@ -1,5 +1,6 @@
 import { baseWorkload, groupFromTags, readSize } from '../../stack/handler';
 import { osFields } from '../../stack/os';
+import { azureDedicated, azureSpot } from '../../stack/purchase';
 import { lookup, numberAt, stringMapAt } from '../../stack/values';
 import { singleResourceKind, type ResourceKind } from '../kind';
 import { azureVmOs, location, metricIds } from './resources';
@@ -36,6 +37,8 @@ function scaleSetKind(
           count,
           ...(group ? { group } : {}),
           ...osFields(azureVmOs(ctx.type, ctx.props)),
+          ...azureSpot(ctx.props),
+          ...azureDedicated(ctx.props),
           metricIds: metricIds(ctx, []),
         },
       };

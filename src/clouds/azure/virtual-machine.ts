@@ -1,5 +1,6 @@
 import { baseWorkload, groupFromTags, readSize } from '../../stack/handler';
 import { osFields } from '../../stack/os';
+import { azureDedicated, azureSpot } from '../../stack/purchase';
 import { stringMapAt } from '../../stack/values';
 import { singleResourceKind, type ResourceKind } from '../kind';
 import { azureVmOs, location, metricIds } from './resources';
@@ -29,6 +30,8 @@ function vmKind(
           count: 1,
           ...(group ? { group } : {}),
           ...osFields(azureVmOs(ctx.type, ctx.props)),
+          ...azureSpot(ctx.props),
+          ...azureDedicated(ctx.props),
           metricIds: metricIds(ctx, hostnamePaths),
         },
       };

@@ -1,5 +1,6 @@
 import { baseWorkload, configString, groupFromTags } from '../../stack/handler';
 import { osFields } from '../../stack/os';
+import { gcpDedicated, gcpSpot } from '../../stack/purchase';
 import { stringAt, stringMapAt } from '../../stack/values';
 import { singleResourceKind, type ResourceKind } from '../kind';
 import { gcpInstanceOs, lastSegment, project, sizeName } from './resources';
@@ -26,6 +27,8 @@ export const gcpInstanceTemplate: ResourceKind = singleResourceKind({
         count: 1,
         ...(group ? { group } : {}),
         ...osFields(gcpInstanceOs(ctx.props)),
+        ...gcpSpot(ctx.props),
+        ...gcpDedicated(ctx.props),
         metricIds: { name: ctx.name, ...(gcpProject ? { gcpProject } : {}) },
       },
     };

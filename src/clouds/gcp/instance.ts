@@ -1,6 +1,7 @@
 import type { Workload } from '../../model';
 import { baseWorkload, configString, firstString, groupFromTags } from '../../stack/handler';
 import { osFields } from '../../stack/os';
+import { gcpDedicated, gcpSpot } from '../../stack/purchase';
 import { stringAt, stringMapAt } from '../../stack/values';
 import { singleResourceKind, type ResourceKind } from '../kind';
 import { gcpInstanceOs, gcpRegionFromZone, lastSegment, project, sizeName } from './resources';
@@ -30,6 +31,8 @@ export const gcpInstance: ResourceKind = singleResourceKind({
       count: 1,
       ...(group ? { group } : {}),
       ...osFields(gcpInstanceOs(ctx.props)),
+      ...gcpSpot(ctx.props),
+      ...gcpDedicated(ctx.props),
       metricIds: {
         name: ctx.name,
         ...(instanceId ? { gcpInstanceId: instanceId } : {}),

@@ -1,10 +1,27 @@
 import { configString, readSize, type ResourceContext } from '../../stack/handler';
 import { stringAt } from '../../stack/values';
-import { plainAt, type OsFinding } from '../../stack/os';
+import { paidImage, plainAt, type OsFinding } from '../../stack/os';
 
 /** A boot image is Windows when it comes from the `windows-cloud` / `windows-sql-cloud` projects or its family or name starts `windows-`. */
 function isWindowsImage(image: string): boolean {
   return /(^|\/)windows-(sql-)?cloud\//.test(image) || /(^|\/)(family\/)?windows-/.test(image);
+}
+
+/** Public image projects whose images carry a per-hour licence on top of the VM (premium images). */
+const PAID_IMAGE_PROJECTS: Record<string, string> = {
+  'rhel-cloud': 'Red Hat Enterprise Linux',
+  'rhel-sap-cloud': 'RHEL for SAP',
+  'suse-cloud': 'SUSE Linux Enterprise Server',
+  'suse-sap-cloud': 'SLES for SAP',
+  'ubuntu-os-pro-cloud': 'Ubuntu Pro',
+  'windows-sql-cloud': 'SQL Server on Windows',
+};
+
+function paidGcpImage(image: string): string | undefined {
+  const project = /(?:^|\/)([a-z0-9-]+-cloud)\//.exec(image)?.[1];
+  // SQL Server Express and Developer carry no SQL licence: Windows only.
+  if (project === 'windows-sql-cloud' && /express|developer/.test(image)) return undefined;
+  return project ? PAID_IMAGE_PROJECTS[project] : undefined;
 }
 
 /** The OS of a GCE instance (boot disk image) or instance template (boot disk source image). */
@@ -17,6 +34,8 @@ export function gcpInstanceOs(props: Record<string, unknown>): OsFinding | undef
     });
   }
   for (const { path, image } of images) {
+    const paid = typeof image === 'string' ? paidGcpImage(image) : undefined;
+    if (paid) return paidImage(paid, `${path} ${String(image)}`);
     if (typeof image === 'string' && isWindowsImage(image)) return { os: 'windows', osEvidence: `${path} ${image}` };
   }
   return undefined;
@@ -41,7 +60,24 @@ export function gcpRegionFromZone(zone: string): string | undefined {
 
 export function sizeName(ctx: ResourceContext): { size: string } | { skip: string } {
   const size = readSize(ctx, ['machineType']);
-  return 'size' in size ? { size: lastSegment(size.size) } : size;
+  if (!('size' in size)) return size;
+  // Accelerator-optimized types (A2, A3, G2, …) have their GPUs in the machine type and its price.
+  const gpus = /^[ag]\d+-/.test(lastSegment(size.size)) ? undefined : attachedGpus(ctx.props);
+  // Attached GPUs (N1): their price is not in the catalog, and most series (E2, N2, …) cannot
+  // take them: a size change could neither be priced nor run.
+  if (gpus) return { skip: `attached GPUs (guestAccelerators ${gpus}): their price is not in the catalog and most machine series cannot take them: not sized` };
+  return { size: lastSegment(size.size) };
+}
+
+/** `guestAccelerators: [{type, count}]` with any count > 0, as `1 × nvidia-tesla-t4`. */
+function attachedGpus(props: Record<string, unknown>): string | undefined {
+  const list = plainAt(props, ['guestAccelerators']);
+  if (!Array.isArray(list)) return undefined;
+  const parts = list
+    .filter((a): a is Record<string, unknown> => a !== null && typeof a === 'object')
+    .filter((a) => typeof a.count !== 'number' || a.count > 0)
+    .map((a) => `${typeof a.count === 'number' ? a.count : '?'} × ${typeof a.type === 'string' ? lastSegment(a.type) : 'GPU'}`);
+  return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
 export function project(ctx: ResourceContext): string | undefined {
