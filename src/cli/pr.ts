@@ -8,6 +8,7 @@ import { DEMO_STACKS } from '../demo-stacks';
 import type { PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { costBarsOfPlans, costChartMarkdown, type CostBar } from '../charts/cost';
+import { READ_LIMITS, readTextBounded } from '../bounded-read';
 import { redact } from '../redact';
 // The pipeline, GitHub client (Octokit) and usage SDKs load inside runPrCommand, not at start-up.
 
@@ -116,12 +117,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     configFileAbs = opts.configFile ? path.resolve(projectDir, opts.configFile) : stackConfigPath(project, stack);
     configFile = repoRelative(configFileAbs, projectDir);
   }
-  let configText: string;
-  try {
-    configText = fs.readFileSync(configFileAbs, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read the stack config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, configFileAbs);
-  }
+  const configText = readTextBounded(configFileAbs, READ_LIMITS.stackConfigBytes, 'the stack config');
 
   const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now });
   for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { StackfitError } from '../model';
 import type { RegisteredResource } from '../stack/demo';
-import { parseJsonText, parseStackDocument } from '../stack/inventory';
+import { parseStackDocument, readStackJson } from '../stack/inventory';
 import { nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from '../stack/values';
 import { fromStateValue } from './encode';
 import type { HarnessProvider, HarnessResource } from './session';
@@ -90,13 +89,7 @@ export function policyInputsFromJson(json: unknown, source: string): PolicyInput
 }
 
 export function readPolicyInputs(path: string): PolicyInputs {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read stack file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
-  }
-  return policyInputsFromJson(parseJsonText(text, path), path);
+  return policyInputsFromJson(readStackJson(path), path);
 }
 
 /** Resources a mocked program run registered (src/stack/demo.ts) → policy inputs (outputs = inputs, as in a preview of new resources). */
