@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -9,6 +8,7 @@ import type { PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { costBarsOfPlans, costChartMarkdown, type CostBar } from '../charts/cost';
 import { READ_LIMITS, readTextBounded } from '../bounded-read';
+import { assertInsideRepository, checkStackName, repositoryRoot } from '../paths';
 import { redact } from '../redact';
 // The pipeline, GitHub client (Octokit) and usage SDKs load inside runPrCommand, not at start-up.
 
@@ -49,12 +49,8 @@ export interface PrCommandIo {
 
 function repoRelative(file: string, projectDir: string): string {
   const abs = path.resolve(projectDir, file);
-  let root = path.resolve(projectDir);
-  try {
-    root = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: projectDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    // Not a git work tree (e.g. API mode from an export): paths are relative to the project.
-  }
+  // Outside a git work tree (e.g. API mode from an export), paths are relative to the project.
+  const root = repositoryRoot(projectDir);
   return path.relative(fs.realpathSync(root), fs.existsSync(abs) ? fs.realpathSync(abs) : abs).split(path.sep).join('/');
 }
 
@@ -81,6 +77,9 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   const projectDir = path.resolve(opts.projectDir ?? '.');
   const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
   const config = withPrOverrides(loadConfig(configPath), opts);
+  if (config.usage.cacheDir !== undefined) {
+    assertInsideRepository(path.resolve(config.usage.cacheDir), repositoryRoot(projectDir), 'the usage cache directory', `usage.cacheDir in ${configPath ?? 'stackfit.yaml'}`);
+  }
   const catalog = catalogForConfig(config);
   let now = parseNowOption(opts.now);
   const lookbackDays = parseLookbackOption(opts.lookback);
@@ -105,7 +104,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   } else {
     if (!opts.stack) throw new StackfitError('give --stack <name> (or --demo)', '--stack');
     if (!opts.state) throw new StackfitError('give --state <export.json> (pulumi stack export) or --demo', '--state');
-    stack = opts.stack;
+    stack = checkStackName(opts.stack, '--stack');
     const { loadPulumiProject, readInventory, stackConfigPath } = await import('../stack/index.js');
     const { resolveUsageSources } = await import('../usage/resolve.js');
     inventory = await readInventory(opts.state, { stack });
@@ -115,6 +114,9 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     const project = loadPulumiProject(projectDir);
     projectName = project.name;
     configFileAbs = opts.configFile ? path.resolve(projectDir, opts.configFile) : stackConfigPath(project, stack);
+    // The file `pr` edits (on a branch, or through the API) must be one of the repository's.
+    const why = opts.configFile ? '--config-file' : `the stackConfigDir of ${path.join(projectDir, 'Pulumi.yaml')}, or a symlink`;
+    assertInsideRepository(configFileAbs, repositoryRoot(projectDir), 'the stack config', why);
     configFile = repoRelative(configFileAbs, projectDir);
   }
   const configText = readTextBounded(configFileAbs, READ_LIMITS.stackConfigBytes, 'the stack config');

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import path from 'node:path';
 import { DEMO_STACKS } from '../demo-stacks';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { REPORT_FORMATS } from '../report/formats';
@@ -56,6 +57,10 @@ export function register(program: Command): void {
       // Like renovate.json: stackfit.yaml at the repository root (the demo: the example project's).
       const configFile = opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd());
       const config = loadConfig(configFile);
+      if (config.usage.cacheDir !== undefined) {
+        const { assertInsideRepository, repositoryRoot } = await import('../paths.js');
+        assertInsideRepository(path.resolve(config.usage.cacheDir), repositoryRoot(process.cwd()), 'the usage cache directory', `usage.cacheDir in ${configFile ?? 'stackfit.yaml'}`);
+      }
       const catalog = catalogForConfig(config);
       let inventory: Inventory;
       let usage: UsageSource[];
