@@ -18,7 +18,8 @@ describe('AnalyzeStack request encoding', () => {
   it('is byte-identical to the request google-protobuf builds', () => {
     const { pb } = analyzerProto();
     // The method reads no pack state but its provider-message cache.
-    const session = Object.assign(Object.create(PolicySession.prototype) as PolicySession, { providerMessages: new WeakMap() });
+    const session = Object.create(PolicySession.prototype) as PolicySession;
+    Object.assign(session as object, { providerMessages: new WeakMap() });
     const actual = session.analyzeStackRequest(resources).serializeBinary();
     const expected = new pb.AnalyzeStackRequest();
     expected.setResourcesList(
