@@ -57,9 +57,9 @@ function nonNegative(flag: string): (v: string) => number {
 
 /** Resources of the document that stackfit does not price, on the side after the change. */
 async function otherResourcesIn(file: string, previewSide: 'old' | 'new', componentTypes: ReadonlySet<string>): Promise<number> {
-  const { parseJsonText, parseStackDocument } = await import('../stack/inventory.js');
+  const { readStackJson, parseStackDocument } = await import('../stack/inventory.js');
   const { countOtherResources } = await import('../report/diff.js');
-  const doc = parseStackDocument(parseJsonText(readFileSync(file, 'utf8'), file), file, previewSide);
+  const doc = parseStackDocument(readStackJson(file), file, previewSide);
   return countOtherResources(doc.resources, componentTypes);
 }
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -8,6 +7,8 @@ import { DEMO_STACKS } from '../demo-stacks';
 import type { PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { costBarsOfPlans, costChartMarkdown, type CostBar } from '../charts/cost';
+import { READ_LIMITS, readTextBounded } from '../bounded-read';
+import { assertInsideRepository, checkStackName, repositoryRoot } from '../paths';
 import { redact } from '../redact';
 // The pipeline, GitHub client (Octokit) and usage SDKs load inside runPrCommand, not at start-up.
 
@@ -48,12 +49,8 @@ export interface PrCommandIo {
 
 function repoRelative(file: string, projectDir: string): string {
   const abs = path.resolve(projectDir, file);
-  let root = path.resolve(projectDir);
-  try {
-    root = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: projectDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    // Not a git work tree (e.g. API mode from an export): paths are relative to the project.
-  }
+  // Outside a git work tree (e.g. API mode from an export), paths are relative to the project.
+  const root = repositoryRoot(projectDir);
   return path.relative(fs.realpathSync(root), fs.existsSync(abs) ? fs.realpathSync(abs) : abs).split(path.sep).join('/');
 }
 
@@ -80,6 +77,9 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   const projectDir = path.resolve(opts.projectDir ?? '.');
   const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
   const config = withPrOverrides(loadConfig(configPath), opts);
+  if (config.usage.cacheDir !== undefined) {
+    assertInsideRepository(path.resolve(config.usage.cacheDir), repositoryRoot(projectDir), 'the usage cache directory', `usage.cacheDir in ${configPath ?? 'stackfit.yaml'}`);
+  }
   const catalog = catalogForConfig(config);
   let now = parseNowOption(opts.now);
   const lookbackDays = parseLookbackOption(opts.lookback);
@@ -106,7 +106,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   } else {
     if (!opts.stack) throw new StackfitError('give --stack <name> (or --demo)', '--stack');
     if (!opts.state) throw new StackfitError('give --state <export.json> (pulumi stack export) or --demo', '--state');
-    stack = opts.stack;
+    stack = checkStackName(opts.stack, '--stack');
     const { loadPulumiProject, readInventory, stackConfigPath } = await import('../stack/index.js');
     const { resolveUsageSources } = await import('../usage/resolve.js');
     inventory = await readInventory(opts.state, { stack, grouping: config.grouping });
@@ -116,17 +116,19 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     const project = loadPulumiProject(projectDir);
     projectName = project.name;
     configFileAbs = opts.configFile ? path.resolve(projectDir, opts.configFile) : stackConfigPath(project, stack);
+    // The file `pr` edits (on a branch, or through the API) must be one of the repository's.
+    const why = opts.configFile ? '--config-file' : `the stackConfigDir of ${path.join(projectDir, 'Pulumi.yaml')}, or a symlink`;
+    assertInsideRepository(configFileAbs, repositoryRoot(projectDir), 'the stack config', why);
     configFile = repoRelative(configFileAbs, projectDir);
   }
-  let configText: string;
-  try {
-    configText = fs.readFileSync(configFileAbs, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read the stack config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, configFileAbs);
-  }
+  const configText = readTextBounded(configFileAbs, READ_LIMITS.stackConfigBytes, 'the stack config');
 
   const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now, ...(poolUsage && { poolUsage }) });
   for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);
+  if (configPath) {
+    const { unmatchedConfigEntries } = await import('../config/rules.js');
+    for (const entry of unmatchedConfigEntries(config, inventory.workloads, stack)) io.err(`stackfit: warning: ${configPath}: ${entry} matches no workload of stack ${stack}\n`);
+  }
   const log = (line: string) => io.out(`${line}\n`);
   const costBars = costBarsOfPlans([{ stack, items: plan.items }]);
   if (opts.dryRun) {

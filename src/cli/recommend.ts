@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import path from 'node:path';
 import { DEMO_STACKS } from '../demo-stacks';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import type { GroupingRule } from '../config/schema';
@@ -55,7 +56,12 @@ export function register(program: Command): void {
       const { catalogForConfig, loadDemo, packageRoot, recommend, specsFrom } = await import('../pipeline.js');
       const { renderPlan } = await import('../report/index.js');
       // Like renovate.json: stackfit.yaml at the repository root (the demo: the example project's).
-      const config = loadConfig(opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd()));
+      const configFile = opts.config ?? findConfigFile(opts.demo ? packageRoot() : process.cwd());
+      const config = loadConfig(configFile);
+      if (config.usage.cacheDir !== undefined) {
+        const { assertInsideRepository, repositoryRoot } = await import('../paths.js');
+        assertInsideRepository(path.resolve(config.usage.cacheDir), repositoryRoot(process.cwd()), 'the usage cache directory', `usage.cacheDir in ${configFile ?? 'stackfit.yaml'}`);
+      }
       const catalog = catalogForConfig(config);
       let inventory: Inventory;
       let usage: UsageSource[];
@@ -80,6 +86,12 @@ export function register(program: Command): void {
       }
       const { plan, missingUsage, usageWarnings } = await recommend({ inventory, usage, config, catalog, now, ...(poolUsage && { poolUsage }) });
       for (const warning of usageWarnings) process.stderr.write(`stackfit: warning: ${warning}\n`);
+      if (configFile) {
+        const { unmatchedConfigEntries } = await import('../config/rules.js');
+        for (const entry of unmatchedConfigEntries(config, inventory.workloads, inventory.stack)) {
+          process.stderr.write(`stackfit: warning: ${configFile}: ${entry} matches no workload of ${inventory.stack ? `stack ${inventory.stack}` : 'this stack'}\n`);
+        }
+      }
       const terminal = !opts.output && process.stdout.isTTY === true && opts.color !== false;
       emit(renderPlan(plan, opts.format, { missingUsage, priceSources: catalog.sources(), generatedAt: now }, { color: terminal, sparklines: terminal }), opts.output, [opts.state, opts.config, ...(opts.usage ?? [])]);
     });

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded } from '../bounded-read';
 import path from 'node:path';
 import { parseDocument, isNode, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { StackfitError } from '../model';
 import { stackfitConfigSchema, type StackfitConfig } from './schema';
 import { unknownKeys } from './strict';
+import { checkDuplicateKeys, guardNesting, YAML_PARSE_OPTIONS, yamlToJs } from './yaml-safe';
 
 export * from './schema';
 
@@ -30,12 +32,14 @@ export function describeZodIssue(
  */
 export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T, where: string, opts: { strictKeys?: boolean } = {}): z.infer<T> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = guardNesting(where, 'YAML', () => parseDocument(text, { lineCounter, ...YAML_PARSE_OPTIONS }));
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const pos = yamlError.linePos?.[0];
+    // Without prettyErrors the error carries offsets only: the line counter turns them into a place.
+    const pos = yamlError.linePos?.[0] ?? lineCounter.linePos(yamlError.pos[0]);
     throw new StackfitError(`invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${yamlError.message.split('\n')[0]}`, where);
   }
+  checkDuplicateKeys(doc, lineCounter, where);
   const locate = (path: PropertyKey[]): number | undefined => {
     // Walk back up the path until a node exists (a missing key reports its parent's line).
     for (let depth = path.length; depth >= 0; depth--) {
@@ -44,7 +48,7 @@ export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T
     }
     return undefined;
   };
-  const data: unknown = doc.toJS() ?? {};
+  const data: unknown = yamlToJs(doc, lineCounter, where) ?? {};
   if (opts.strictKeys) {
     const unknown = unknownKeys(data, schema);
     if (unknown.length > 0) {
@@ -75,19 +79,42 @@ export function findConfigFile(dir: string = process.cwd()): string | undefined 
 /** Reads `stackfit.yaml`; without a path, the defaults. */
 export function loadConfig(path?: string): StackfitConfig {
   if (!path) return stackfitConfigSchema.parse({});
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
-  }
-  return parseConfig(text, path);
+  return parseConfig(readTextBounded(path, READ_LIMITS.configBytes, 'config'), path);
 }
 
 /** The rule entries that apply to a workload: keys equal to its name or URN, or `*` globs over either. */
 export function matchesWorkloadKey(key: string, name: string, urn: string): boolean {
   if (key === name || key === urn) return true;
   if (!key.includes('*')) return false;
-  const re = new RegExp(`^${key.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(name) || re.test(urn);
+  return matchesGlob(key, name) || matchesGlob(key, urn);
+}
+
+/**
+ * `*` (any run of characters, `/` and `:` included) glob match without backtracking blow-up: the
+ * classic two-pointer wildcard match, at most O(pattern × text) steps, where a regex built from
+ * `*a*a*a…*b` takes exponential time on a near miss (issue 13).
+ */
+export function matchesGlob(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  // Position after the last `*` seen, and the text position that star currently covers up to.
+  let star = -1;
+  let starText = 0;
+  while (t < text.length) {
+    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === text[t]) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = ++p;
+      starText = t;
+    } else if (star !== -1) {
+      // Mismatch after a star: let the star take one more character and retry from there.
+      p = star;
+      t = ++starText;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }

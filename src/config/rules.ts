@@ -85,3 +85,23 @@ export function ruleFor(config: StackfitConfig, workload: Pick<Workload, 'name' 
   }
   return base;
 }
+
+/**
+ * Entries of stackfit.yaml that select workloads but match none in this run's inventory (a typo,
+ * a renamed resource, a glob that is too narrow): each silently does nothing, so each is listed,
+ * as the field path a user finds in the file. `workloads`, `mappings` (of this stack) and
+ * `pools.overrides` match by name, URN or glob; `groups` by the workloads' group.
+ */
+export function unmatchedConfigEntries(config: StackfitConfig, workloads: readonly Pick<Workload, 'name' | 'urn' | 'group'>[], stack?: string): string[] {
+  const matchesAny = (key: string) => workloads.some((w) => matchesWorkloadKey(key, w.name, w.urn));
+  const out: string[] = [];
+  for (const key of Object.keys(config.workloads)) if (!matchesAny(key)) out.push(`workloads.${JSON.stringify(key)}`);
+  config.mappings.forEach((m, i) => {
+    if (m.stack !== undefined && stack !== undefined && m.stack !== stack) return;
+    if (!matchesAny(m.resource)) out.push(`mappings[${i}].resource ${JSON.stringify(m.resource)}`);
+  });
+  for (const key of Object.keys(config.pools.overrides)) if (!matchesAny(key)) out.push(`pools.overrides.${JSON.stringify(key)}`);
+  const groups = new Set(workloads.map((w) => w.group));
+  for (const key of Object.keys(config.groups)) if (!groups.has(key)) out.push(`groups.${JSON.stringify(key)}`);
+  return out;
+}

@@ -1,8 +1,8 @@
 import Ajv, { type ErrorObject } from 'ajv';
-import * as fs from 'node:fs';
 import { z } from 'zod';
 import { StackfitError } from '../model';
 import { unknownPropertiesMessage } from '../policy/config';
+import { READ_LIMITS, readTextBounded } from '../bounded-read';
 
 export const ENFORCEMENT_LEVELS = ['advisory', 'mandatory', 'disabled', 'remediate'] as const;
 export type EnforcementLevelName = (typeof ENFORCEMENT_LEVELS)[number];
@@ -46,12 +46,7 @@ export interface EffectivePolicyConfig {
 }
 
 export function parsePolicyPackConfigFile(path: string): PolicyPackConfigFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read policy pack config: ${(err as Error).message}`, path);
-  }
+  const text = readTextBounded(path, READ_LIMITS.policyConfigBytes, 'policy pack config');
   let json: unknown;
   try {
     json = JSON.parse(text);

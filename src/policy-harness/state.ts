@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { StackfitError } from '../model';
 import type { RegisteredResource } from '../stack/demo';
-import { parseJsonText, parseStackDocument } from '../stack/inventory';
+import { parseStackDocument, readStackJson } from '../stack/inventory';
 import { nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from '../stack/values';
 import { fromStateValue } from './encode';
 import type { HarnessProvider, HarnessResource } from './session';
@@ -41,6 +40,23 @@ function asRecord(v: unknown): Record<string, unknown> {
  */
 export function toHarnessResources(raw: readonly RawResource[]): HarnessResource[] {
   const byUrn = new Map(raw.map((r) => [r.urn, r]));
+  // One provider serves many resources: decoded once and shared (a 9,400-VM export decoded its
+  // provider's inputs 9,400 times).
+  const providers = new Map<string, HarnessProvider>();
+  const providerFor = (providerUrn: string): HarnessProvider => {
+    let provider = providers.get(providerUrn);
+    if (!provider) {
+      const p = byUrn.get(providerUrn);
+      provider = {
+        urn: providerUrn,
+        type: p?.type ?? providerUrn.split('::')[2] ?? 'pulumi:providers:unknown',
+        name: nameFromUrn(providerUrn),
+        inputs: asRecord(fromStateValue(p?.inputs ?? {})),
+      };
+      providers.set(providerUrn, provider);
+    }
+    return provider;
+  };
   return raw.map((r) => {
     const out: HarnessResource = {
       urn: r.urn,
@@ -56,17 +72,7 @@ export function toHarnessResources(raw: readonly RawResource[]): HarnessResource
     for (const [k, v] of Object.entries(propDeps)) if (Array.isArray(v)) deps[k] = v.filter((u): u is string => typeof u === 'string');
     if (Object.keys(deps).length) out.propertyDependencies = deps;
     if (r.protect === true) out.protect = true;
-    if (r.provider) {
-      const providerUrn = providerUrnFromRef(r.provider);
-      const p = byUrn.get(providerUrn);
-      const provider: HarnessProvider = {
-        urn: providerUrn,
-        type: p?.type ?? providerUrn.split('::')[2] ?? 'pulumi:providers:unknown',
-        name: nameFromUrn(providerUrn),
-        inputs: asRecord(fromStateValue(p?.inputs ?? {})),
-      };
-      out.provider = provider;
-    }
+    if (r.provider) out.provider = providerFor(providerUrnFromRef(r.provider));
     return out;
   });
 }
@@ -90,13 +96,7 @@ export function policyInputsFromJson(json: unknown, source: string): PolicyInput
 }
 
 export function readPolicyInputs(path: string): PolicyInputs {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read stack file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
-  }
-  return policyInputsFromJson(parseJsonText(text, path), path);
+  return policyInputsFromJson(readStackJson(path), path);
 }
 
 /** Resources a mocked program run registered (src/stack/demo.ts) → policy inputs (outputs = inputs, as in a preview of new resources). */

@@ -65,12 +65,34 @@ export function familyDisallowed(family: string, disallowed: readonly string[]):
 }
 
 /**
+ * Lower-cased size → family of the first offering of that size, per catalog, cloud and kind. Built
+ * once: a scan of every region's offerings per unpriced resource made a 9,400-resource `check`
+ * spend seconds here (issue 13).
+ */
+const familyIndexes = new WeakMap<Catalog, Map<string, Map<string, string>>>();
+function familyIndex(catalog: Catalog, cloud: Workload['cloud'], kind: Workload['kind']): Map<string, string> {
+  let byPlace = familyIndexes.get(catalog);
+  if (!byPlace) familyIndexes.set(catalog, (byPlace = new Map()));
+  const key = `${cloud}|${kind}`;
+  let index = byPlace.get(key);
+  if (!index) {
+    index = new Map();
+    for (const o of catalog.offerings({ cloud, kind })) {
+      const size = o.size.toLowerCase();
+      if (!index.has(size)) index.set(size, o.family);
+    }
+    byPlace.set(key, index);
+  }
+  return index;
+}
+
+/**
  * The family of a size the catalog cannot price where it runs: from any region that sells it, else
  * (AWS) the name's prefix (`t2.micro` → `t2`). A family rule needs no price.
  */
 export function familyOfSize(w: Pick<Workload, 'cloud' | 'kind' | 'size'>, catalog: Catalog): string | undefined {
-  const known = catalog.offerings({ cloud: w.cloud, kind: w.kind }).find((o) => o.size.toLowerCase() === w.size.toLowerCase());
-  if (known) return known.family;
+  const known = familyIndex(catalog, w.cloud, w.kind).get(w.size.toLowerCase());
+  if (known !== undefined) return known;
   if (w.cloud === 'aws') {
     const m = /^((?:db\.)?[a-z][a-z0-9-]*)\./i.exec(w.size);
     if (m) return m[1]!.toLowerCase();

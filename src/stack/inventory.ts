@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded } from '../bounded-read';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { StackfitError, type InstanceMetricIds, type Inventory, type SkippedResource, type Workload } from '../model';
@@ -279,6 +279,21 @@ export function detectFormat(json: unknown): InventoryFormat | undefined {
   return undefined;
 }
 
+/**
+ * A document with the top-level keys of two formats (`checkpoint` and `deployment`, say) is
+ * ambiguous: reading it as one format would silently drop the other's resources.
+ */
+function refuseMixedFormats(json: unknown, source: string): void {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return;
+  const keys = ['steps', 'checkpoint', 'deployment'].filter((key) => key in json);
+  if (keys.length > 1) {
+    throw new StackfitError(
+      `has both ${keys.map((k) => `\`${k}\``).join(' and ')} at the top level: a Pulumi file is one of a stack export ({version, deployment}), a checkpoint ({version, checkpoint}) or a preview ({steps}); refusing to guess which part to read`,
+      source,
+    );
+  }
+}
+
 /** `deployment.resources[3].type` from a zod issue path. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -308,9 +323,27 @@ function checkVersion(version: number, source: string): void {
   }
 }
 
-function liveResources(deployment: Deployment | null | undefined): ResourceState[] {
-  // `delete: true` marks the old copy of a replaced resource: the live one has the same URN.
-  return (deployment?.resources ?? []).filter((res) => res.delete !== true);
+/**
+ * The live resources of a deployment. `delete: true` marks the old copy of a replaced resource
+ * (the live one has the same URN); two live entries with one URN make a corrupt state (Pulumi's
+ * own import refuses it) that would count the resource, and its cost, twice: refused.
+ */
+function liveResources(deployment: Deployment | null | undefined, source: string, field: string): ResourceState[] {
+  const seen = new Map<string, number>();
+  const live: ResourceState[] = [];
+  (deployment?.resources ?? []).forEach((res, index) => {
+    if (res.delete === true) return;
+    const first = seen.get(res.urn);
+    if (first !== undefined) {
+      throw new StackfitError(
+        `${field}[${index}]: duplicate URN ${res.urn} (also ${field}[${first}]): a state lists each live resource once, so it is corrupt or two exports were merged`,
+        source,
+      );
+    }
+    seen.set(res.urn, index);
+    live.push(res);
+  });
+  return live;
 }
 
 /** Ops whose `newState` is not a resource that will exist after the update. */
@@ -354,17 +387,18 @@ export interface StackDocument {
  * `pulumi preview --json` document and selects its resources. Pure; errors name the field.
  */
 export function parseStackDocument(json: unknown, source: string, previewSide: 'old' | 'new' = 'new'): StackDocument {
+  refuseMixedFormats(json, source);
   switch (detectFormat(json)) {
     case 'stack-export': {
       const doc = parseWith(stackExportSchema, json, source, 'stack export');
       checkVersion(doc.version, source);
-      return { format: 'stack-export', resources: liveResources(doc.deployment), deleted: [] };
+      return { format: 'stack-export', resources: liveResources(doc.deployment, source, 'deployment.resources'), deleted: [] };
     }
     case 'checkpoint': {
       const doc = parseWith(checkpointSchema, json, source, 'checkpoint file');
       checkVersion(doc.version, source);
       const stack = doc.checkpoint.stack ? doc.checkpoint.stack.split('/').pop() : undefined;
-      return { format: 'checkpoint', resources: liveResources(doc.checkpoint.latest), deleted: [], ...(stack ? { stack } : {}) };
+      return { format: 'checkpoint', resources: liveResources(doc.checkpoint.latest, source, 'checkpoint.latest.resources'), deleted: [], ...(stack ? { stack } : {}) };
     }
     case 'preview': {
       const doc = parseWith(previewSchema, json, source, 'preview JSON');
@@ -406,12 +440,51 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
-/** JSON.parse with errors that name the file, line and column. */
+/**
+ * Deepest nesting of objects/arrays stackfit reads in Pulumi JSON. Real state nests property
+ * values a few dozen levels at most; the readers after JSON.parse (zod, secret decoding, the
+ * policy harness) recurse, and 100k nested arrays overflowed the stack (issue 13).
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** Offset of the first `[`/`{` that opens level `maxDepth + 1`, skipping strings; -1 if none. Linear. */
+export function tooDeepAt(text: string, maxDepth: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      // Skip the string: a backslash escapes the next character.
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 92 /* \ */) i++;
+        else if (s === 34) break;
+      }
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/** Refuses JSON text nested deeper than MAX_JSON_DEPTH, naming the file, line and column. */
+export function checkJsonDepth(text: string, source: string): void {
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep === -1) return;
+  const { line, column } = lineColumn(text, deep);
+  throw new StackfitError(`JSON nested more than ${MAX_JSON_DEPTH} levels deep at line ${line}, column ${column}: not a Pulumi state or preview`, source);
+}
+
+/** JSON.parse with errors that name the file, line and column; refuses nesting deeper than MAX_JSON_DEPTH. */
 export function parseJsonText(text: string, source: string): unknown {
   if (text.trim() === '') throw new StackfitError('empty file: expected Pulumi JSON', source);
   try {
-    return JSON.parse(text);
+    const json: unknown = JSON.parse(text);
+    checkJsonDepth(text, source);
+    return json;
   } catch (err) {
+    if (err instanceof StackfitError) throw err;
     // Node 20's JSON.parse does not always say where; jsonc-parser (strict mode) does.
     const errors: ParseError[] = [];
     parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
@@ -430,13 +503,12 @@ export function parseJsonText(text: string, source: string): unknown {
   }
 }
 
+/** Reads and parses a Pulumi JSON file (state, checkpoint, preview), bounded in size. */
+export function readStackJson(path: string): unknown {
+  return parseJsonText(readTextBounded(path, READ_LIMITS.stateBytes, 'stack file'), path);
+}
+
 /** Reads a stack export / checkpoint / preview JSON file (format detected) into an inventory. */
 export function readInventory(path: string, opts: InventoryOptions = {}): Inventory {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read stack file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
-  }
-  return parseInventory(parseJsonText(text, path), path, opts);
+  return parseInventory(readStackJson(path), path, opts);
 }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded } from '../bounded-read';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseYamlWithSchema } from '../config';
@@ -23,20 +24,13 @@ export interface PulumiProject {
   stackConfigDir: string;
 }
 
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
-  }
-}
 
 /** Reads `<dir>/Pulumi.yaml` (or `.yml`). */
 export function loadPulumiProject(dir: string): PulumiProject {
   const absDir = resolve(dir);
   const file = [join(absDir, 'Pulumi.yaml'), join(absDir, 'Pulumi.yml')].find((candidate) => existsSync(candidate));
   if (!file) throw new StackfitError('no Pulumi.yaml here: not a Pulumi project directory', absDir);
-  const project = parseYamlWithSchema(readText(file), projectFileSchema, file);
+  const project = parseYamlWithSchema(readTextBounded(file, READ_LIMITS.projectFileBytes, 'Pulumi.yaml'), projectFileSchema, file);
   const configDir = project.stackConfigDir ?? (typeof project.config === 'string' ? project.config : '.');
   return {
     dir: absDir,
@@ -59,7 +53,7 @@ const stackFileSchema = z.looseObject({
  * the project). Values stay as written: strings, numbers, structured values, `{secure: …}`.
  */
 export function readStackConfig(path: string, projectName: string): Record<string, unknown> {
-  const file = parseYamlWithSchema(readText(path), stackFileSchema, path);
+  const file = parseYamlWithSchema(readTextBounded(path, READ_LIMITS.stackConfigBytes, 'stack config'), stackFileSchema, path);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(file.config ?? {})) {
     out[key.includes(':') ? key : `${projectName}:${key}`] = value;

@@ -1,4 +1,5 @@
 import { StackfitError } from '../model';
+import { checkJsonDepth } from './inventory';
 
 export interface PulumiCloudExportRequest {
   org: string;
@@ -54,11 +55,14 @@ export async function fetchPulumiCloudExport(req: PulumiCloudExportRequest): Pro
     }
   }
   const text = await response.text();
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch {
     throw new StackfitError(`Pulumi Cloud returned a body that is not JSON (${text.length} bytes)`, url);
   }
+  checkJsonDepth(text, url);
+  return json;
 }
 
 /** The `message` of Pulumi's error body `{code, message}`, if any. */

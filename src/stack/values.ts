@@ -10,7 +10,11 @@ export const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 /** The string Pulumi puts where a value is not known until the update runs. */
 export const UNKNOWN_VALUE = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 
+/** What `pulumi preview --json` prints in place of a secret value. */
+export const PREVIEW_SECRET = '[secret]';
+
 export function isSecret(value: unknown): boolean {
+  if (value === PREVIEW_SECRET) return true;
   return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 

@@ -65,3 +65,25 @@ export async function stackfit(args: string[], opts: { env?: Record<string, stri
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('stackfit:') && !l.startsWith('stackfit: warning:'));
 }
+
+/** The canary credential of the leak tests (secrets.test.ts, secrets-pack.test.ts). */
+export const CANARY = 'canary5f3a9c1e7b2d4a68';
+/** Every form the canary could leak in. */
+export const LEAKS = [CANARY, encodeURIComponent(`:${CANARY}`), Buffer.from(`user:${CANARY}`).toString('base64'), Buffer.from(`x-access-token:${CANARY}`).toString('base64')];
+
+export const CREDENTIAL_ENV = {
+  GITHUB_TOKEN: CANARY,
+  GH_TOKEN: CANARY,
+  PULUMI_ACCESS_TOKEN: CANARY,
+  PULUMI_CONFIG_PASSPHRASE: CANARY,
+  STACKFIT_PROMETHEUS_TOKEN: CANARY,
+  AWS_ACCESS_KEY_ID: `AKIA${CANARY}`,
+  AWS_SECRET_ACCESS_KEY: CANARY,
+  AWS_SESSION_TOKEN: CANARY,
+  AZURE_CLIENT_SECRET: CANARY,
+  ARM_CLIENT_SECRET: CANARY,
+  AZURE_STORAGE_KEY: CANARY,
+  GOOGLE_OAUTH_ACCESS_TOKEN: CANARY,
+  GOOGLE_CREDENTIALS: `{"type":"service_account","private_key":"${CANARY}"}`,
+};
+

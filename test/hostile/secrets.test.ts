@@ -9,24 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redact } from '../../src/redact';
-import { EC2_EXPORT, EC2_NAME, REPO_ROOT, stackfit, tempDir } from './helpers';
-
-const CANARY = 'canary5f3a9c1e7b2d4a68';
-/** Every form the canary could leak in. */
-const LEAKS = [CANARY, encodeURIComponent(`:${CANARY}`), Buffer.from(`user:${CANARY}`).toString('base64'), Buffer.from(`x-access-token:${CANARY}`).toString('base64')];
-
-const CREDENTIAL_ENV = {
-  GITHUB_TOKEN: CANARY,
-  GH_TOKEN: CANARY,
-  PULUMI_ACCESS_TOKEN: CANARY,
-  PULUMI_CONFIG_PASSPHRASE: CANARY,
-  STACKFIT_PROMETHEUS_TOKEN: CANARY,
-  AWS_ACCESS_KEY_ID: `AKIA${CANARY}`,
-  AWS_SECRET_ACCESS_KEY: CANARY,
-  AWS_SESSION_TOKEN: CANARY,
-  AZURE_CLIENT_SECRET: CANARY,
-  GOOGLE_OAUTH_ACCESS_TOKEN: CANARY,
-};
+import { CANARY, CREDENTIAL_ENV, EC2_EXPORT, EC2_NAME, LEAKS, REPO_ROOT, stackfit, tempDir } from './helpers';
 
 /** A server that answers every request with an error quoting the request's URL and headers, as a careless proxy does. */
 let echo: http.Server;
@@ -79,6 +62,12 @@ describe('the canary credential never leaks', () => {
     ['pr against a GitHub that echoes the token', () => ['pr', '--stack', 'prod', '--state', EC2_EXPORT, '--usage', path.join(dir, 'usage.csv'), '--project-dir', path.join(dir, 'project'), '--now', '2026-10-02T00:00:00Z'], {}, true],
     ['pr with credentials in GITHUB_API_URL', () => ['pr', '--stack', 'prod', '--state', EC2_EXPORT, '--usage', path.join(dir, 'usage.csv'), '--project-dir', path.join(dir, 'project'), '--now', '2026-10-02T00:00:00Z'], { GITHUB_API_URL: `https://${CANARY}@127.0.0.1:${port}` }, true],
     ['pr --action (job summary and outputs)', () => ['pr', '--action'], {}, true],
+    // `check` with the pack running (a child process with this environment): secrets-pack.test.ts.
+    ['check on a missing state (error path)', () => ['check', '--state', path.join(dir, 'missing.json')], {}, true],
+    ['recommend on a missing state (error path)', () => ['recommend', '--state', path.join(dir, 'missing.json'), '--usage', path.join(dir, 'usage.csv')], {}, true],
+    ['diff of a preview', () => ['diff', '--preview', PREVIEW, '--format', 'json'], {}, false],
+    ['catalog refresh against a price API that echoes credentials in the URL', () => ['catalog', 'refresh', '--cloud', 'aws', '--region', 'us-west-2', '--endpoint', `http://user:${CANARY}@127.0.0.1:${port}/?token=${CANARY}`, '--out', path.join(dir, 'overlay')], {}, true],
+    ['backtest on a missing directory (error path)', () => ['backtest', path.join(dir, 'no-traces')], {}, true],
   ])('%s', async (label, args, extraEnv, fails) => {
     fs.mkdirSync(path.join(dir, 'project', 'stacks'), { recursive: true });
     fs.copyFileSync(path.join(REPO_ROOT, 'Pulumi.yaml'), path.join(dir, 'project', 'Pulumi.yaml'));

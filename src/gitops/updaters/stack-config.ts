@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Composer, CST, isAlias, isMap, isScalar, isSeq, LineCounter, parse, Parser } from 'yaml';
 import type { Document, Node, Pair, ParsedNode, Scalar, YAMLMap } from 'yaml';
+import { checkDuplicateKeys, guardNesting, YAML_PARSE_OPTIONS, yamlToJs } from '../../config/yaml-safe';
 import { StackfitError } from '../../model';
 import type { ConfigEdit, ConfigRef } from '../../model';
 
@@ -42,8 +43,8 @@ export interface ConfigLeaf {
 /** Parses a stack config file, keeping the CST. Throws StackfitError (file and line) on bad YAML. */
 export function parseStackConfig(text: string, where: string): ParsedStackConfig {
   const lineCounter = new LineCounter();
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
-  const docs = Array.from(new Composer({ keepSourceTokens: true, prettyErrors: false }).compose(tokens, true, text.length));
+  const tokens = guardNesting(where, 'YAML', () => Array.from(new Parser(lineCounter.addNewLine).parse(text)));
+  const docs = guardNesting(where, 'YAML', () => Array.from(new Composer({ keepSourceTokens: true, ...YAML_PARSE_OPTIONS }).compose(tokens, true, text.length)));
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) {
@@ -53,6 +54,7 @@ export function parseStackConfig(text: string, where: string): ParsedStackConfig
   }
   if (docs.length !== 1) throw new StackfitError(`expected one YAML document, found ${docs.length}`, where);
   const doc = docs[0] as Document.Parsed;
+  checkDuplicateKeys(doc, lineCounter, where);
   const root = doc.contents;
   if (root !== null && !isMap(root)) throw new StackfitError('a stack config file must be a YAML map (with a `config:` key)', where);
   const configNode = root ? root.get('config', true) : undefined;
@@ -380,7 +382,7 @@ function verifyOnlyEditedValuesChanged(
   options: StackConfigOptions,
 ): void {
   const after = parseStackConfig(output, file);
-  const expected = before.doc.toJS() as unknown;
+  const expected = yamlToJs(before.doc, before.lineCounter, file);
   for (const { edit, ref } of applied) {
     const path = ['config', ref.key, ...ref.path];
     if (edit.op === 'remove') {
@@ -393,7 +395,7 @@ function verifyOnlyEditedValuesChanged(
     }
     setIn(expected, path, found.node.value);
   }
-  if (!isDeepStrictEqual(after.doc.toJS(), expected)) {
+  if (!isDeepStrictEqual(yamlToJs(after.doc, after.lineCounter, file), expected)) {
     throw new StackfitError('internal error: the edit changed values other than the edited ones; file left unchanged', file);
   }
 }
