@@ -43,6 +43,7 @@ describe('the published policy pack', () => {
       'bin/index.js',
       'catalog/NOTICE.md',
       'catalog/aws-database.json',
+      'catalog/aws-eks-max-pods.json',
       'catalog/aws-vm.json',
       'catalog/azure-vm.json',
       'catalog/gcp-vm.json',

@@ -79,7 +79,7 @@ describe('inventoryFromProgram (the example project, mocked)', () => {
 
   it('a missing stack file is named', async () => {
     const err = await inventoryFromProgram({ projectDir: ROOT, stack: 'staging' }).catch((e: unknown) => e);
-    expect((err as Error).message).toBe(`${path.join(ROOT, 'stacks/Pulumi.staging.yaml')}: cannot read: ENOENT`);
+    expect((err as Error).message).toBe(`${path.join(ROOT, 'stacks/Pulumi.staging.yaml')}: cannot read stack config: ENOENT`);
   });
 });
 
