@@ -144,14 +144,14 @@ const rightSize = {
     const priced = pricedOrStop(assessResourceArgs(args, view), args);
     let recs;
     try {
-      recs = loadRecommendations(resolveUserPath(cfg.recommendationsPath!));
+      recs = loadRecommendations(resolveUserPath(cfg.recommendationsPath));
     } catch (err) {
       reportViolation(`cannot check ${priced.workload.name} against stackfit's recommendations: ${describeError(err)}`);
       return;
     }
     const rec = findRecommendation(recs, { urn: args.urn, name: priced.workload.name });
     if (!rec) args.notApplicable(`no recommendation for ${priced.workload.name} in ${cfg.recommendationsPath}`);
-    const message = rightSizeMessage(priced.workload, rec!, view.catalog, cfg.recommendationsPath!, cfg.minMonthlySavingUsd, view.note);
+    const message = rightSizeMessage(priced.workload, rec, view.catalog, cfg.recommendationsPath, cfg.minMonthlySavingUsd, view.note);
     if (message) reportViolation(message);
   },
 };
@@ -175,7 +175,7 @@ const instanceGeneration = {
       if (familyMessage) return reportViolation(familyMessage);
       args.notApplicable(`${priced.workload.name}: unpriced (${priced.reason})`);
     }
-    const message = generationMessage(priced as PricedWorkload & { status: 'priced' }, view.catalog, cfg, view.note);
+    const message = generationMessage(priced, view.catalog, cfg, view.note);
     if (message) reportViolation(message);
   },
 };

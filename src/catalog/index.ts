@@ -140,7 +140,7 @@ function sizeExtrasOf(file: CatalogFile): readonly SizeSpec[] {
   if (!specs) {
     specs = file.sizes.name.map((_, i) => {
       const spec = sizeSpecAt(file.sizes, i);
-      if (spec.capabilities) spec.capabilities = Object.freeze(spec.capabilities) as string[];
+      if (spec.capabilities) spec.capabilities = Object.freeze(spec.capabilities);
       return spec;
     });
     sizeExtrasCache.set(file, specs);
@@ -237,7 +237,7 @@ class MemoryCatalog implements Catalog {
         kind,
         vcpu: sizes.vcpu[s]!,
         memoryGiB: sizes.memoryGiB[s]!,
-        arch: sizes.arch[s]! as Arch,
+        arch: sizes.arch[s]!,
         family: sizes.family[s]!,
         currentGeneration: sizes.currentGeneration[s] === 1,
         gpus: sizes.gpus[s]!,

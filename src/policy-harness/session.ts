@@ -111,7 +111,7 @@ function viewInfo(info: AnalyzerInfo): PackInfoView {
     if (p.getUrl()) view.url = p.getUrl();
     if (schema) {
       view.configSchema = {
-        properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        properties: (schema.getProperties()?.toJavaScript() ?? {}),
         required: schema.getRequiredList(),
       };
     }
@@ -121,7 +121,7 @@ function viewInfo(info: AnalyzerInfo): PackInfoView {
   info.getInitialconfigMap().forEach((cfg, key) => {
     initialConfig[key] = {
       enforcementLevel: LEVELS[cfg.getEnforcementlevel()] ?? 'advisory',
-      properties: (cfg.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      properties: (cfg.getProperties()?.toJavaScript() ?? {}),
     };
   });
   return { name: info.getName(), version: info.getVersion(), supportsConfig: info.getSupportsconfig(), policies, initialConfig };
@@ -179,7 +179,7 @@ export class PolicySession {
     const req = new pb.ConfigureAnalyzerRequest();
     for (const [name, cfg] of Object.entries(merged)) {
       const pc = new pb.PolicyConfig();
-      pc.setEnforcementlevel(LEVEL_NUMBERS[cfg.enforcementLevel] as never);
+      pc.setEnforcementlevel(LEVEL_NUMBERS[cfg.enforcementLevel]);
       pc.setProperties(struct.Struct.fromJavaScript(cfg.properties as never));
       req.getPolicyconfigMap().set(name, pc);
     }

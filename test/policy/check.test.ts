@@ -19,7 +19,7 @@ async function stackfitCheck(args: string[]): Promise<{ code: number; stdout: st
   process.stdout.write = ((chunk: string | Uint8Array) => {
     stdout += chunk.toString();
     return true;
-  }) as typeof process.stdout.write;
+  });
   const before = process.exitCode;
   try {
     await program.parseAsync(['node', 'stackfit', 'check', ...args]);

@@ -130,7 +130,7 @@ describe.skipIf(lacks('prometheus') || lacks('openssl'))('resolveUsageSources + 
       // rate over [3600s] at an hourly point = the mean of the 12 five-minute values before it.
       const t0 = d.t[10]!;
       const window = Array.from({ length: 12 }, (_, k) => byTime.get(t0 - k * 300_000));
-      if (window.every((x) => x !== undefined)) expect(d.v[10]).toBeCloseTo(window.reduce((s, x) => s + x!, 0) / 12, 9);
+      if (window.every((x) => x !== undefined)) expect(d.v[10]).toBeCloseTo(window.reduce((s, x) => s + x, 0) / 12, 9);
     } finally {
       await azure.stop();
     }

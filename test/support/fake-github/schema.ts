@@ -39,7 +39,7 @@ export class ResponseSchemaValidator {
     // `nullable` is understood natively by Ajv 8.
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);
-    this.ajv.addSchema({ ...this.spec, $id: SPEC_ID } as object);
+    this.ajv.addSchema({ ...this.spec, $id: SPEC_ID });
     for (const [p, ops] of Object.entries(this.spec.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (op && typeof op === 'object' && 'operationId' in op) this.operations.set(op.operationId, { method, path: p });
