@@ -192,7 +192,7 @@ class MemoryCatalog implements Catalog {
         regionSets.set(key, set);
       }
       let byKind = this.places.get(cloud);
-      if (!byKind) this.places.set(cloud, (byKind = new Map()));
+      if (!byKind) this.places.set(cloud, (byKind = new Map<WorkloadKind, Map<string, Place>>()));
       // A later file of the same cloud and kind (an overlay) replaces the regions it holds.
       let byRegion = byKind.get(kind);
       if (!byRegion) byKind.set(kind, (byRegion = new Map<string, Place>()));

@@ -107,7 +107,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     stack = opts.stack;
     const { loadPulumiProject, readInventory, stackConfigPath } = await import('../stack/index.js');
     const { resolveUsageSources } = await import('../usage/resolve.js');
-    inventory = await readInventory(opts.state, { stack });
+    inventory = readInventory(opts.state, { stack });
     const specs = opts.usage ?? config.usage.sources;
     if (specs.length === 0) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)', '--usage');
     usage = resolveUsageSources(specs, { config, ...specsFrom(catalog) });

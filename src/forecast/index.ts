@@ -15,7 +15,7 @@
  */
 import type { Confidence, Demand, DimensionEvidence, Series, UsageSeries, Workload } from '../model';
 import type { ResolvedRule } from '../config/rules';
-import { percentiles, percentileSorted } from './stats';
+import { percentileSorted } from './stats';
 
 export interface ForecastInput {
   workload: Workload;

@@ -62,8 +62,9 @@ export interface MappingContext {
  * sizes and locations case-insensitively (and takes `East US` for `eastus`); AWS and GCP do not.
  */
 export function samePlaceValue(cloud: string, configValue: unknown, resourceValue: string): boolean {
-  if (configValue === null || configValue === undefined) return false;
-  const text = String(configValue);
+  // A map or list never names a size or place; a scalar is a string, number or boolean.
+  if (configValue === null || configValue === undefined || typeof configValue === 'object') return false;
+  const text = String(configValue as string | number | boolean);
   if (text === resourceValue) return true;
   if (cloud !== 'azure') return false;
   const norm = (v: string): string => v.toLowerCase().replace(/\s+/g, '');
@@ -122,7 +123,7 @@ export function findConfigMapping(workload: Workload, ctx: MappingContext): Mapp
         const sibling = locateScalar(ctx.parsed, { key: found.key, path: [...found.ref.path.slice(0, -1), property] }, options);
         if (sibling.ok && sibling.node.value !== null) {
           mapping[property] = sibling.ref;
-          mapping.current[property] = String(sibling.node.value);
+          mapping.current[property] = String(sibling.node.value as string | number | boolean);
         }
       }
     }

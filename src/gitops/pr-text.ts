@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DimensionEvidence, ManualChange, PlanItem, PoolCounts, Risk } from '../model';
+import type { DimensionEvidence, ManualChange, PlanItem, PoolCounts } from '../model';
 import { RISK_LABELS } from '../optimize/risk';
 import { usageChartsMarkdown } from '../charts/usage';
 

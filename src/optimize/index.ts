@@ -31,7 +31,7 @@ export function solvePlan(input: PlanInput): Plan {
   const coupled = budget !== undefined && fixedMonthly + monthly > budget + EPS;
   if (coupled) solveBudgetCore(state, budget, fixedMonthly);
 
-  const items: PlanItem[] = new Array(input.workloads.length);
+  const items = new Array<PlanItem>(input.workloads.length);
   let monthlyBefore = 0;
   let monthlyAfter = 0;
   let unpriced = 0;

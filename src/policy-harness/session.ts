@@ -80,14 +80,13 @@ export function lastUrnSegment(urn: string): string {
 
 function call<Req, Res>(
   method: (req: Req, md: grpcTypes.Metadata, opts: Partial<grpcTypes.CallOptions>, cb: (err: grpcTypes.ServiceError | null, res: Res) => void) => unknown,
-  self: unknown,
   req: Req,
   what: string,
   timeoutMs = 120_000,
 ): Promise<Res> {
   const { grpc } = analyzerProto();
   return new Promise((resolve, reject) => {
-    method.call(self, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+    method(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
       if (err) reject(Object.assign(new StackfitError(`policy pack ${what} failed: ${err.details || err.message}`), { code: err.code }));
       else resolve(res);
     });
@@ -151,7 +150,7 @@ export class PolicySession {
       if (opts.rootDirectory) hs.setRootDirectory(opts.rootDirectory);
       if (opts.programDirectory) hs.setProgramDirectory(opts.programDirectory);
       try {
-        await call(c.handshake, c, hs, 'Handshake');
+        await call(c.handshake.bind(c), hs, 'Handshake');
       } catch (err) {
         // @pulumi/policy 1.21 does not implement Handshake; the engine carries on, and so do we.
         if ((err as { code?: number }).code !== analyzerProto().grpc.status.UNIMPLEMENTED) throw err;
@@ -162,8 +161,8 @@ export class PolicySession {
       cs.setOrganization(opts.organization ?? 'organization');
       cs.setDryRun(opts.dryRun ?? true);
       for (const [k, v] of Object.entries(opts.config ?? {})) cs.getConfigMap().set(k, v);
-      await call(c.configureStack, c, cs, 'ConfigureStack');
-      const info = viewInfo(await call(c.getAnalyzerInfo, c, new empty.Empty(), 'GetAnalyzerInfo'));
+      await call(c.configureStack.bind(c), cs, 'ConfigureStack');
+      const info = viewInfo(await call(c.getAnalyzerInfo.bind(c), new empty.Empty(), 'GetAnalyzerInfo'));
       return new PolicySession(pack, info, opts);
     } catch (err) {
       await pack.close();
@@ -183,7 +182,7 @@ export class PolicySession {
       pc.setProperties(struct.Struct.fromJavaScript(cfg.properties as never));
       req.getPolicyconfigMap().set(name, pc);
     }
-    await call(this.pack.client.configure, this.pack.client, req, 'Configure');
+    await call(this.pack.client.configure.bind(this.pack.client), req, 'Configure');
     return merged;
   }
 
@@ -218,14 +217,14 @@ export class PolicySession {
     const c = this.pack.client;
     if (this.remediateSupported) {
       try {
-        await call(c.remediate, c, req, `Remediate (${r.urn})`);
+        await call(c.remediate.bind(c), req, `Remediate (${r.urn})`);
       } catch (err) {
         // A pack built on an older @pulumi/policy has no Remediate; the engine then skips it.
         if ((err as { code?: number }).code !== analyzerProto().grpc.status.UNIMPLEMENTED) throw err;
         this.remediateSupported = false;
       }
     }
-    return readResponse(await call(c.analyze, c, req, `Analyze (${r.urn})`), 'analyze', r.urn);
+    return readResponse(await call(c.analyze.bind(c), req, `Analyze (${r.urn})`), 'analyze', r.urn);
   }
 
   /** The AnalyzeStack request for these resources (outputs), as the engine builds it. */
@@ -258,14 +257,14 @@ export class PolicySession {
   async analyzeStack(resources: readonly HarnessResource[] | AnalyzeStackRequest): Promise<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }> {
     const req = Array.isArray(resources) ? this.analyzeStackRequest(resources) : (resources as AnalyzeStackRequest);
     const c = this.pack.client;
-    return readResponse(await call(c.analyzeStack, c, req, 'AnalyzeStack'), 'analyzeStack');
+    return readResponse(await call(c.analyzeStack.bind(c), req, 'AnalyzeStack'), 'analyzeStack');
   }
 
   /** Analyze every resource (a few in flight at once, as a preview does), then AnalyzeStack. */
   async run(resources: readonly HarnessResource[], opts: { concurrency?: number } = {}): Promise<Omit<PolicyRunResult, 'config'>> {
     const diagnostics: PolicyDiagnostic[] = [];
     const notApplicable: NotApplicable[] = [];
-    const perResource: { diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }[] = new Array(resources.length);
+    const perResource = new Array<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }>(resources.length);
     let next = 0;
     const worker = async () => {
       while (next < resources.length) {

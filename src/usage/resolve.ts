@@ -10,7 +10,7 @@
 export { fetchUsage } from './fetch';
 import type { StackfitConfig } from '../config/schema';
 import { StackfitError } from '../model';
-import type { Cloud, UsageRange, UsageResult, UsageSource, Workload } from '../model';
+import type { Cloud, UsageRange, UsageSource, Workload } from '../model';
 import { azureMonitorUsageSource, type AzureMonitorSourceOptions } from './azure-monitor';
 import { cachedUsageSource, DEFAULT_CACHE_DIR, type CacheableSource } from './cache';
 import { cloudWatchUsageSource, type CloudWatchSourceOptions } from './cloudwatch';

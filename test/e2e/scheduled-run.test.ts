@@ -55,8 +55,8 @@ function cloudOutputs(type: string, name: string, inputs: Record<string, unknown
   if (type === 'gcp:compute/instance:Instance') {
     // GCE auto-names `<logical name>-<7 hex>`; the guest's hostname is the instance name.
     const autoName = `${name}-${hexOf(name, 7)}`;
-    const zone = String(inputs.zone ?? '');
-    const project = String(inputs.project ?? 'stackfit-demo-prod');
+    const zone = String((inputs.zone as string | undefined) ?? '');
+    const project = String((inputs.project as string | undefined) ?? 'stackfit-demo-prod');
     const id = `projects/${project}/zones/${zone}/instances/${autoName}`;
     return { id, outputs: { ...inputs, id, name: autoName, instanceId: digitsOf(name, 19), project, selfLink: `https://www.googleapis.com/compute/v1/${id}` } };
   }

@@ -15,6 +15,7 @@
 import type { MetricServiceClient } from '@google-cloud/monitoring';
 import { createRequire } from 'node:module';
 import { StackfitError } from '../../model';
+import { DEFAULT_MAX_DELAY_MS, withRetry } from '../../retry';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { normalizeSeries, percentToGiB } from '../index';
 import { fetchPerInstance } from '../instances';
@@ -213,20 +214,14 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
 /** A connection reset or dropped socket: the REST fallback surfaces these as plain errors the SDK's retry codes do not cover. */
 function isTransportError(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const code = String(e?.code ?? e?.cause?.code ?? e?.errno ?? '');
-  return /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET)$/.test(code) || /ECONNRESET|socket hang up|other side closed/i.test(String(e?.message ?? ''));
+  const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  const code = text(e?.code) || text(e?.cause?.code) || text(e?.errno);
+  return /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET)$/.test(code) || /ECONNRESET|socket hang up|other side closed/i.test(text(e?.message));
 }
 
 /** Retries one page call on a transport error (3 attempts, doubling delay): a reset must not lose a batch. */
-async function withTransportRetry<T>(call: () => Promise<T>, initialDelayMs: number, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (attempt >= attempts || !isTransportError(err)) throw err;
-      await new Promise((r) => setTimeout(r, initialDelayMs * 2 ** (attempt - 1)));
-    }
-  }
+function withTransportRetry<T>(call: () => Promise<T>, initialDelayMs: number, attempts = 3): Promise<T> {
+  return withRetry(call, { attempts, baseDelayMs: initialDelayMs, maxDelayMs: DEFAULT_MAX_DELAY_MS }, isTransportError);
 }
 
 /** Points arrive newest first, possibly split over pages and series: sorted and merged per instance. */
