@@ -9,6 +9,7 @@ import type { PrRunResult } from '../gitops/run';
 import { StackfitError, type Inventory, type UsageSource } from '../model';
 import { costBarsOfPlans, costChartMarkdown, type CostBar } from '../charts/cost';
 import { redact } from '../redact';
+import { markdownCell } from '../markdown';
 // The pipeline, GitHub client (Octokit) and usage SDKs load inside runPrCommand, not at start-up.
 
 /**
@@ -165,7 +166,7 @@ export function renderRunSummary(result: PrCommandResult): string {
     lines.push('| Branch | Result | Pull request | API calls | Details |', '|---|---|---|---:|---|');
     for (const g of result.groups) {
       const pr = g.number !== undefined ? `[#${g.number}](${g.url ?? ''})` : '';
-      lines.push(`| \`${g.branch}\` | ${g.action} | ${pr} | ${g.apiCalls} | ${g.message.replace(/\|/g, '\\|')} |`);
+      lines.push(`| \`${g.branch}\` | ${g.action} | ${pr} | ${g.apiCalls} | ${markdownCell(g.message)} |`);
     }
     lines.push('');
     const counts = new Map<string, number>();

@@ -164,21 +164,7 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
 
       const points = new Map<string, { t: number[]; v: number[] }>();
       const failures = new Map<Workload, string>();
-      // Keep a workload's CPU and memory queries in the same call.
-      const calls: { region: string | undefined; queries: PlannedQuery[] }[] = [];
-      const open = new Map<string, { region: string | undefined; queries: PlannedQuery[] }>();
-      for (let i = 0; i < planned.length; ) {
-        const group = planned.slice(i, i + (planned[i + 1]?.workload === planned[i]!.workload ? 2 : 1));
-        const region = group[0]!.workload.region ?? opts.region;
-        let current = open.get(region ?? '');
-        if (!current || current.queries.length + group.length > queriesPerCall) {
-          current = { region, queries: [] };
-          open.set(region ?? '', current);
-          calls.push(current);
-        }
-        current.queries.push(...group);
-        i += group.length;
-      }
+      const calls = groupIntoCalls(planned, queriesPerCall, opts.region);
 
       for (const { region, queries: call } of calls) {
         const client = clientFor(region);
@@ -224,27 +210,57 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
         opts.onProgress?.(done);
       }
 
-      const series = new Map<string, UsageSeries>();
-      const seen = new Set<Workload>();
-      for (const q of planned) {
-        if (seen.has(q.workload)) continue;
-        seen.add(q.workload);
-        const w = q.workload;
-        const failure = failures.get(w);
-        const n = q.id.slice(1);
-        const cpu = finish(points.get(`c${n}`));
-        const memory = finish(points.get(`m${n}`));
-        if (failure) missing.push({ urn: w.urn, reason: failure });
-        else if (!cpu) missing.push({ urn: w.urn, reason: `${name}: no CPUUtilization data in the range` });
-        else {
-          const entry: UsageSeries = { urn: w.urn, cpuCores: cpu, source: name };
-          if (memory) entry.memoryGiB = memory;
-          series.set(w.urn, entry);
-        }
-      }
-      return { series, missing };
+      return { series: seriesOf(planned, points, failures, missing, name), missing };
     }, name),
   };
+}
+
+/** Planned queries into GetMetricData calls: one region per call, a workload's CPU and memory queries in the same call. */
+function groupIntoCalls(planned: readonly PlannedQuery[], queriesPerCall: number, defaultRegion: string | undefined): { region: string | undefined; queries: PlannedQuery[] }[] {
+  const calls: { region: string | undefined; queries: PlannedQuery[] }[] = [];
+  const open = new Map<string, { region: string | undefined; queries: PlannedQuery[] }>();
+  for (let i = 0; i < planned.length; ) {
+    const group = planned.slice(i, i + (planned[i + 1]?.workload === planned[i]!.workload ? 2 : 1));
+    const region = group[0]!.workload.region ?? defaultRegion;
+    let current = open.get(region ?? '');
+    if (!current || current.queries.length + group.length > queriesPerCall) {
+      current = { region, queries: [] };
+      open.set(region ?? '', current);
+      calls.push(current);
+    }
+    current.queries.push(...group);
+    i += group.length;
+  }
+  return calls;
+}
+
+/** Each workload's series from the points read; a failed or empty workload goes to `missing` (appended to). */
+function seriesOf(
+  planned: readonly PlannedQuery[],
+  points: ReadonlyMap<string, { t: number[]; v: number[] }>,
+  failures: ReadonlyMap<Workload, string>,
+  missing: UsageResult['missing'],
+  name: string,
+): Map<string, UsageSeries> {
+  const series = new Map<string, UsageSeries>();
+  const seen = new Set<Workload>();
+  for (const q of planned) {
+    if (seen.has(q.workload)) continue;
+    seen.add(q.workload);
+    const w = q.workload;
+    const failure = failures.get(w);
+    const n = q.id.slice(1);
+    const cpu = finish(points.get(`c${n}`));
+    const memory = finish(points.get(`m${n}`));
+    if (failure) missing.push({ urn: w.urn, reason: failure });
+    else if (!cpu) missing.push({ urn: w.urn, reason: `${name}: no CPUUtilization data in the range` });
+    else {
+      const entry: UsageSeries = { urn: w.urn, cpuCores: cpu, source: name };
+      if (memory) entry.memoryGiB = memory;
+      series.set(w.urn, entry);
+    }
+  }
+  return series;
 }
 
 function finish(s: Series | undefined): Series | undefined {

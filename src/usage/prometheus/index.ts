@@ -128,6 +128,16 @@ export function renderQuery(template: string, vars: { selector: string; window: 
     .replaceAll('{{joinLabel}}', vars.joinLabel);
 }
 
+function requestHeaders(compression: boolean, bearerToken: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+    'accept-encoding': compression ? 'gzip' : 'identity',
+  };
+  if (bearerToken) headers.authorization = `Bearer ${bearerToken}`;
+  return headers;
+}
+
 function idOf(w: Workload, joinOn: PrometheusJoinOn): string | undefined {
   const id = joinOn === 'name' ? w.metricIds.name || w.name : w.metricIds[joinOn];
   return id && id.length > 0 ? id : undefined;
@@ -153,22 +163,18 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(baseUrl).hostname);
   const compression = opts.compression ?? !loopback;
 
+  const countedFetch: typeof fetch = (url, init) => {
+    stats.requests++;
+    return doFetch(url, init);
+  };
+
   async function queryRange(query: string, chunk: RangeChunk): Promise<MatrixSeries[]> {
     const body = new URLSearchParams({ query, start: String(chunk.start), end: String(chunk.end), step: String(chunk.step) });
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-      'accept-encoding': compression ? 'gzip' : 'identity',
-    };
-    if (opts.bearerToken) headers.authorization = `Bearer ${opts.bearerToken}`;
+    const headers = requestHeaders(compression, opts.bearerToken);
     let response: Response;
     try {
       // POST: a batch's regex can exceed URL length limits of proxies in front of Prometheus.
-      const counted: typeof fetch = (url, init) => {
-        stats.requests++;
-        return doFetch(url, init);
-      };
-      response = await fetchWithRetry(counted, endpoint, () => ({ method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) }), retryPolicy);
+      response = await fetchWithRetry(countedFetch, endpoint, () => ({ method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) }), retryPolicy);
     } catch (err) {
       const cause = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((err as Error).message ?? err);
       throw new StackfitError(`request failed: ${cause}`, endpoint);
