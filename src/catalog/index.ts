@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../package-root';
-import { HOURS_PER_MONTH, StackfitError, type Arch, type Cloud, type Offering, type WorkloadKind } from '../model';
+import { HOURS_PER_MONTH, StackfitError, type Cloud, type Offering, type WorkloadKind } from '../model';
 import { NUMERIC_COLUMNS, catalogFileName, catalogFileSchema, checkColumn, sizeSpecAt, type CatalogFile, type SizeSpec } from './format';
 import type { Catalog, OfferingQuery } from './types';
 
