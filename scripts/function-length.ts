@@ -21,7 +21,8 @@ function nameOf(node: ts.Node, source: ts.SourceFile): string {
   const named = node as { name?: ts.Node };
   if (named.name) return named.name.getText(source);
   const parent = node.parent;
-  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return parent.name.getText(source);
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))
+    return parent.name.getText(source);
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   return '(anonymous)';
 }

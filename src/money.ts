@@ -10,7 +10,8 @@ const formats = new Map<number, Intl.NumberFormat>();
 
 function amount(abs: number, digits: number): string {
   let format = formats.get(digits);
-  if (!format) formats.set(digits, (format = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
+  if (!format)
+    formats.set(digits, (format = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })));
   return format.format(abs);
 }
 

@@ -48,11 +48,7 @@ describe('retryDelayMs', () => {
 
 describe('fetchWithRetry', () => {
   it('retries 429 and 503 with the server hint or the back-off, then returns the success', async () => {
-    const api = scripted([
-      { status: 429, headers: { 'retry-after': '0' } },
-      { status: 503 },
-      { status: 200 },
-    ]);
+    const api = scripted([{ status: 429, headers: { 'retry-after': '0' } }, { status: 503 }, { status: 200 }]);
     const { sleep, waits } = recordingSleep();
     const response = await fetchWithRetry(api.fetch, 'http://127.0.0.1/x', () => ({}), policy, sleep);
     expect(response.status).toBe(200);
@@ -84,7 +80,9 @@ describe('fetchWithRetry', () => {
   it('retries network errors and rethrows the last one', async () => {
     const api = scripted([new TypeError('fetch failed')]);
     const { sleep, waits } = recordingSleep();
-    await expect(fetchWithRetry(api.fetch, 'http://127.0.0.1/x', () => ({}), { ...policy, attempts: 2 }, sleep)).rejects.toThrow('fetch failed');
+    await expect(fetchWithRetry(api.fetch, 'http://127.0.0.1/x', () => ({}), { ...policy, attempts: 2 }, sleep)).rejects.toThrow(
+      'fetch failed',
+    );
     expect(api.calls()).toBe(2);
     expect(waits).toEqual([100]);
   });
@@ -92,10 +90,16 @@ describe('fetchWithRetry', () => {
   it('asks for a fresh request init per attempt (a new timeout signal each time)', async () => {
     const api = scripted([{ status: 503 }, { status: 200 }]);
     let inits = 0;
-    await fetchWithRetry(api.fetch, 'http://127.0.0.1/x', () => {
-      inits++;
-      return {};
-    }, policy, recordingSleep().sleep);
+    await fetchWithRetry(
+      api.fetch,
+      'http://127.0.0.1/x',
+      () => {
+        inits++;
+        return {};
+      },
+      policy,
+      recordingSleep().sleep,
+    );
     expect(inits).toBe(2);
   });
 });
