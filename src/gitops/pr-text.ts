@@ -229,7 +229,7 @@ export function whyLines(items: readonly PlanItem[]): string[] {
           'The VMs are replaced: new disks (data copied over) and new IP addresses; plan the cut-over.',
       );
     }
-    if (item.increaseReason && (item.monthlyDelta ?? 0) > 0) lines.push(`- ${name} costs ${signedUsd(item.monthlyDelta!)}/month: ${item.increaseReason}.`);
+    if (item.increaseReason && (item.monthlyDelta ?? 0) > 0) lines.push(`- ${name} costs ${signedUsd(item.monthlyDelta)}/month: ${item.increaseReason}.`);
     if (item.step) lines.push(`- ${name}: step ${item.step.step} of ${item.step.of} (\`maxStepDown: ${num(item.step.maxStepDown)}\` allows at most ${num(item.step.maxStepDown)}× fewer vCPU or GiB per PR); the next run proposes the next step.`);
   }
   return lines;
