@@ -91,9 +91,9 @@ async function main(): Promise<void> {
       workloads.forEach((w, i) => {
         const p = profiles[i % profiles.length]!;
         const shift = (i * 37) % p.cpu.length;
-        const t: number[] = new Array(hours);
-        const cpu: number[] = new Array(hours);
-        const mem: number[] | undefined = p.mem ? new Array(hours) : undefined;
+        const t = new Array<number>(hours);
+        const cpu = new Array<number>(hours);
+        const mem = p.mem ? new Array<number>(hours) : undefined;
         for (let h = 0; h < hours; h++) {
           t[h] = NOW - (hours - h) * HOUR;
           cpu[h] = p.cpu[(h + shift) % p.cpu.length]!;

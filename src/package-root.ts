@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The package root (holds package.json, catalog/, Pulumi.yaml, stacks/), from src/ or dist/src/. */
@@ -12,5 +12,5 @@ export function packageRoot(): string {
 }
 
 export function packageVersion(): string {
-  return (require(path.join(packageRoot(), 'package.json')) as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -9,7 +9,7 @@ import type { Catalog } from './catalog/types';
 import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
-import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageRange, type UsageResult, type UsageSeries, type UsageSource, type Workload } from './model';
+import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageRange, type UsageSeries, type UsageSource, type Workload } from './model';
 import { riskOf, solvePlan } from './optimize';
 import { highsSolver, loadHighs } from './optimize/highs';
 import { demandPerInstance, sizingOf } from './optimize/choices';

@@ -289,7 +289,7 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
 const frontiers = new WeakMap<readonly Offering[], Map<string, readonly Offering[]>>();
 function frontierOf(pool: readonly Offering[], signature: string, categorical: (o: Offering) => boolean): readonly Offering[] {
   let bySignature = frontiers.get(pool);
-  if (!bySignature) frontiers.set(pool, (bySignature = new Map()));
+  if (!bySignature) frontiers.set(pool, (bySignature = new Map<string, readonly Offering[]>()));
   let front = bySignature.get(signature);
   if (!front) {
     const out: Offering[] = [];

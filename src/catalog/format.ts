@@ -275,7 +275,7 @@ export function encodeCatalogPart(part: CatalogPart): CatalogFile {
       hourlyUsd: rows.map((r) => r.hourlyUsd),
       ...(isDatabase && {
         engine: rows.map((r) => engineIndex.get(r.engine ?? '')!),
-        multiAz: rows.map((r) => (r.multiAz ? 1 : 0) as 0 | 1),
+        multiAz: rows.map((r) => (r.multiAz ? 1 : 0)),
       }),
       ...(hasCommitted && {
         monthlyUsdCommitted1y: rows.map((r) => r.monthlyUsdCommitted1y ?? null),
@@ -324,7 +324,7 @@ export function sizeSpecAt(sizes: CatalogFile['sizes'], i: number): SizeSpec {
     size: sizes.name[i]!,
     vcpu: sizes.vcpu[i]!,
     memoryGiB: sizes.memoryGiB[i]!,
-    arch: sizes.arch[i]! as Arch,
+    arch: sizes.arch[i]!,
     family: sizes.family[i]!,
     currentGeneration: sizes.currentGeneration[i] === 1,
     gpus: sizes.gpus[i]!,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../package-root';
-import { HOURS_PER_MONTH, StackfitError, type Arch, type Cloud, type Offering, type WorkloadKind } from '../model';
+import { HOURS_PER_MONTH, StackfitError, type Cloud, type Offering, type WorkloadKind } from '../model';
 import { NUMERIC_COLUMNS, catalogFileName, catalogFileSchema, checkColumn, sizeSpecAt, type CatalogFile, type SizeSpec } from './format';
 import type { Catalog, OfferingQuery } from './types';
 
@@ -140,7 +140,7 @@ function sizeExtrasOf(file: CatalogFile): readonly SizeSpec[] {
   if (!specs) {
     specs = file.sizes.name.map((_, i) => {
       const spec = sizeSpecAt(file.sizes, i);
-      if (spec.capabilities) spec.capabilities = Object.freeze(spec.capabilities) as string[];
+      if (spec.capabilities) spec.capabilities = Object.freeze(spec.capabilities);
       return spec;
     });
     sizeExtrasCache.set(file, specs);
@@ -192,7 +192,7 @@ class MemoryCatalog implements Catalog {
         regionSets.set(key, set);
       }
       let byKind = this.places.get(cloud);
-      if (!byKind) this.places.set(cloud, (byKind = new Map()));
+      if (!byKind) this.places.set(cloud, (byKind = new Map<WorkloadKind, Map<string, Place>>()));
       // A later file of the same cloud and kind (an overlay) replaces the regions it holds.
       let byRegion = byKind.get(kind);
       if (!byRegion) byKind.set(kind, (byRegion = new Map<string, Place>()));
@@ -237,7 +237,7 @@ class MemoryCatalog implements Catalog {
         kind,
         vcpu: sizes.vcpu[s]!,
         memoryGiB: sizes.memoryGiB[s]!,
-        arch: sizes.arch[s]! as Arch,
+        arch: sizes.arch[s]!,
         family: sizes.family[s]!,
         currentGeneration: sizes.currentGeneration[s] === 1,
         gpus: sizes.gpus[s]!,

@@ -16,7 +16,7 @@ export function bucketHoursFor(windowMs: number, maxBuckets = MAX_DIGEST_BUCKETS
 }
 
 function peaks(series: Series, start: number, bucketMs: number, buckets: number): (number | null)[] {
-  const out: (number | null)[] = new Array(buckets).fill(null);
+  const out = new Array<number | null>(buckets).fill(null);
   for (let i = 0; i < series.t.length; i++) {
     const t = series.t[i]!;
     const v = series.v[i]!;

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { BacktestReport, GroupTotals, MethodResult } from '../backtest/index';
 import type { SweepReport } from '../backtest/sweep';
 import { StackfitError } from '../model';
+import { usd } from '../money';
 import { emit } from './output';
 
 // The back-test (forecaster, catalog) and table renderer load when used, not at start-up.
@@ -62,9 +63,6 @@ function pct(x: number, digits = 2): string {
   return `${(x * 100).toFixed(digits)} %`;
 }
 
-function usd(x: number): string {
-  return `${x < 0 ? '-' : ''}$${Math.abs(x).toFixed(2)}`;
-}
 
 function cell(m: MethodResult): string {
   const flags = [m.cpuBound ? 'CPU-bound' : '', m.confidence ? `confidence ${m.confidence}` : ''].filter(Boolean).join(', ');

@@ -17,18 +17,17 @@ export type Register = (program: Command) => void;
 
 const commands: Register[] = [recommend.register, pr.register, check.register, diff.register, backtest.register, catalog.register];
 
-type Write = typeof process.stdout.write;
-
 /**
  * Routes a stream's writes through `safeOutput` (the one redaction step of every printed line,
  * plus escaping of control characters and workflow commands).
  */
 function redacting(stream: NodeJS.WriteStream): () => void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept unbound to be put back as it was
   const original = stream.write;
   const write = original.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   const safe = (text: string) => safeOutput(text, { terminal: Boolean(stream.isTTY) });
   stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? safe(chunk) : chunk instanceof Uint8Array ? safe(Buffer.from(chunk).toString('utf8')) : chunk, ...rest)) as Write;
+    write(typeof chunk === 'string' ? safe(chunk) : chunk instanceof Uint8Array ? safe(Buffer.from(chunk).toString('utf8')) : chunk, ...rest));
   return () => {
     stream.write = original;
   };

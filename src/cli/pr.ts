@@ -10,6 +10,7 @@ import { costBarsOfPlans, costChartMarkdown, type CostBar } from '../charts/cost
 import { READ_LIMITS, readTextBounded } from '../bounded-read';
 import { assertInsideRepository, checkStackName, repositoryRoot } from '../paths';
 import { redact } from '../redact';
+import { markdownCell } from '../markdown';
 // The pipeline, GitHub client (Octokit) and usage SDKs load inside runPrCommand, not at start-up.
 
 /**
@@ -109,7 +110,7 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     stack = checkStackName(opts.stack, '--stack');
     const { loadPulumiProject, readInventory, stackConfigPath } = await import('../stack/index.js');
     const { resolveUsageSources } = await import('../usage/resolve.js');
-    inventory = await readInventory(opts.state, { stack, grouping: config.grouping });
+    inventory = readInventory(opts.state, { stack, grouping: config.grouping });
     const specs = opts.usage ?? config.usage.sources;
     if (specs.length === 0) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)', '--usage');
     usage = resolveUsageSources(specs, { config, ...specsFrom(catalog) });
@@ -169,7 +170,7 @@ export function renderRunSummary(result: PrCommandResult): string {
     lines.push('| Branch | Result | Pull request | API calls | Details |', '|---|---|---|---:|---|');
     for (const g of result.groups) {
       const pr = g.number !== undefined ? `[#${g.number}](${g.url ?? ''})` : '';
-      lines.push(`| \`${g.branch}\` | ${g.action} | ${pr} | ${g.apiCalls} | ${g.message.replace(/\|/g, '\\|')} |`);
+      lines.push(`| \`${g.branch}\` | ${g.action} | ${pr} | ${g.apiCalls} | ${markdownCell(g.message)} |`);
     }
     lines.push('');
     const counts = new Map<string, number>();

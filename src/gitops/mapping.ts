@@ -61,9 +61,15 @@ export interface MappingContext {
  * Whether a config value names the same size / region / cloud as the resource. Azure treats VM
  * sizes and locations case-insensitively (and takes `East US` for `eastus`); AWS and GCP do not.
  */
+/** A YAML scalar's text (string, number, boolean); undefined for null, maps and lists. */
+function scalarText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
 export function samePlaceValue(cloud: string, configValue: unknown, resourceValue: string): boolean {
-  if (configValue === null || configValue === undefined) return false;
-  const text = String(configValue);
+  // A map or list never names a size or place.
+  const text = scalarText(configValue);
+  if (text === undefined) return false;
   if (text === resourceValue) return true;
   if (cloud !== 'azure') return false;
   const norm = (v: string): string => v.toLowerCase().replace(/\s+/g, '');
@@ -124,7 +130,7 @@ export function findConfigMapping(workload: Workload, ctx: MappingContext): Mapp
         const sibling = locateScalar(ctx.parsed, { key: found.key, path: [...found.ref.path.slice(0, -1), name] }, options);
         if (sibling.ok && sibling.node.value !== null) {
           mapping[property] = sibling.ref;
-          mapping.current[property] = String(sibling.node.value);
+          mapping.current[property] = scalarText(sibling.node.value) ?? '';
         }
       }
     }

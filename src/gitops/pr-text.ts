@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { DimensionEvidence, ManualChange, PlanItem, PoolCounts, Risk } from '../model';
+import type { DimensionEvidence, ManualChange, PlanItem, PoolCounts } from '../model';
 import { RISK_LABELS } from '../optimize/risk';
 import { usageChartsMarkdown } from '../charts/usage';
+import { markdownCell as cell, markdownCode as code } from '../markdown';
+import { signedUsd, usd } from '../money';
 
 /**
  * Pull-request text for a stackfit change: title, Markdown body (Renovate / Infracost style),
@@ -76,18 +78,10 @@ export function branchNameFor(input: { prefix: string; stack: string; group?: st
   return parts.join('/');
 }
 
-const usd0 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0, minimumFractionDigits: 0 });
-const usd2 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2, minimumFractionDigits: 2 });
-
 /** `$1,234` (cents only below $10, where they matter). */
 function money(value: number): string {
   const abs = Math.abs(value);
-  return abs < 10 ? usd2.format(abs) : usd0.format(abs);
-}
-
-function signedMoney(value: number): string {
-  if (Math.abs(value) < 0.005) return '$0.00';
-  return `${value < 0 ? '-' : '+'}${usd2.format(Math.abs(value))}`;
+  return usd(abs, abs < 10 ? 2 : 0);
 }
 
 function scopeOf(stack: string, group?: string): string {
@@ -152,15 +146,6 @@ export function parsePrMarkers(body: string): { fingerprint?: string; stack?: st
   return out;
 }
 
-/** Table cell text: no pipes or newlines to break the row. */
-function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
-}
-
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
-}
-
 
 /** At most two decimals, no trailing zeros: `2`, `99.5`, `0.41`. */
 function num(value: number): string {
@@ -198,8 +183,8 @@ function changeRow(item: PlanItem, manualUrns: ReadonlySet<string>): string {
   const from = `${w.cloud} ${w.region ?? '?'}`;
   const to = `${c.cloud} ${c.region}`;
   const where = from === to ? from : `${from} → ${to}`;
-  const before = item.monthlyBefore !== undefined ? usd2.format(item.monthlyBefore) : 'unpriced';
-  const after = item.monthlyAfter !== undefined ? usd2.format(item.monthlyAfter) : 'unpriced';
+  const before = item.monthlyBefore !== undefined ? usd(item.monthlyBefore) : 'unpriced';
+  const after = item.monthlyAfter !== undefined ? usd(item.monthlyAfter) : 'unpriced';
   const count = item.pool
     ? ` (nodes ${poolCountsText(item.pool.before)} → ${poolCountsText(item.pool.after)})`
     : item.countAfter !== undefined && item.countAfter !== w.count
@@ -212,7 +197,7 @@ function changeRow(item: PlanItem, manualUrns: ReadonlySet<string>): string {
     change,
     where,
     `${before} → ${after}`,
-    item.monthlyDelta !== undefined ? signedMoney(item.monthlyDelta) : 'n/a',
+    item.monthlyDelta !== undefined ? signedUsd(item.monthlyDelta) : 'n/a',
     evidence(item.demand?.cpu, '') + (item.demand?.cpuBound ? ' · **CPU-bound**' : ''),
     evidence(item.demand?.memory, ''),
     sizing(item),
@@ -238,17 +223,17 @@ export function whyLines(items: readonly PlanItem[]): string[] {
     if (item.action === 'move' && item.chosen) {
       const data =
         m?.dataUsd !== undefined
-          ? `, ${num(m.dataGiB!)} GiB of disks copied out ${usd2.format(m.dataUsd)} (egress list price: ${m.egressPriceSource})`
+          ? `, ${num(m.dataGiB!)} GiB of disks copied out ${usd(m.dataUsd)} (egress list price: ${m.egressPriceSource})`
           : '';
       const unknown = m && m.unknown.length ? `; not priced: ${m.unknown.join(', ')}` : '';
       const payback = m?.paybackMonths !== undefined ? `, paid back in ${num(m.paybackMonths)} months` : '';
       lines.push(
-        `- ${name} moves ${item.workload.cloud} ${item.workload.region ?? '?'} → ${item.chosen.cloud} ${item.chosen.region}: one-off ${usd2.format(item.migrationCost)}` +
-          ` (instances ${usd2.format(m?.instancesUsd ?? item.migrationCost)}${data}${unknown})${payback}. ` +
+        `- ${name} moves ${item.workload.cloud} ${item.workload.region ?? '?'} → ${item.chosen.cloud} ${item.chosen.region}: one-off ${usd(item.migrationCost)}` +
+          ` (instances ${usd(m?.instancesUsd ?? item.migrationCost)}${data}${unknown})${payback}. ` +
           'The VMs are replaced: new disks (data copied over) and new IP addresses; plan the cut-over.',
       );
     }
-    if (item.increaseReason && (item.monthlyDelta ?? 0) > 0) lines.push(`- ${name} costs ${signedMoney(item.monthlyDelta!)}/month: ${item.increaseReason}.`);
+    if (item.increaseReason && (item.monthlyDelta ?? 0) > 0) lines.push(`- ${name} costs ${signedUsd(item.monthlyDelta)}/month: ${item.increaseReason}.`);
     if (item.step) lines.push(`- ${name}: step ${item.step.step} of ${item.step.of} (\`maxStepDown: ${num(item.step.maxStepDown)}\` allows at most ${num(item.step.maxStepDown)}× fewer vCPU or GiB per PR); the next run proposes the next step.`);
   }
   return lines;
@@ -297,9 +282,9 @@ export function renderPrBody(input: PrBodyInput): string {
     '',
     '| | Monthly | Yearly |',
     '|---|---:|---:|',
-    `| Before | ${usd2.format(t.monthlyBefore)} | ${usd2.format(t.monthlyBefore * 12)} |`,
-    `| After | ${usd2.format(t.monthlyAfter)} | ${usd2.format(t.monthlyAfter * 12)} |`,
-    `| **Change** | **${signedMoney(t.monthlyDelta)}** | **${signedMoney(t.monthlyDelta * 12)}** |`,
+    `| Before | ${usd(t.monthlyBefore)} | ${usd(t.monthlyBefore * 12)} |`,
+    `| After | ${usd(t.monthlyAfter)} | ${usd(t.monthlyAfter * 12)} |`,
+    `| **Change** | **${signedUsd(t.monthlyDelta)}** | **${signedUsd(t.monthlyDelta * 12)}** |`,
     '',
   );
   // A change without a price on either side is in neither total: say which, next to the totals.
@@ -346,7 +331,7 @@ export function renderPrBody(input: PrBodyInput): string {
       body.push('### Node pools', '');
       for (const i of pools.slice(0, keep)) {
         const p = i.pool!;
-        const range = p.monthlyAtMin !== undefined && p.monthlyAtMax !== undefined ? `; ${usd2.format(p.monthlyAtMin)} at min, ${usd2.format(p.monthlyAtMax)} at max` : '';
+        const range = p.monthlyAtMin !== undefined && p.monthlyAtMax !== undefined ? `; ${usd(p.monthlyAtMin)} at min, ${usd(p.monthlyAtMax)} at max` : '';
         body.push(`- ${code(i.workload.name)}: priced at the average node count over the window (${num(Math.round(p.averageNodesBefore * 10) / 10)} → ${num(Math.round(p.averageNodesAfter * 10) / 10)})${range}`);
         for (const line of p.evidence) body.push(`  - ${cell(line)}`);
       }

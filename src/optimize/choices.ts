@@ -209,7 +209,7 @@ export function keptOfferings(ctx: OptionContext, demand: Demand, levels: readon
       }
       if (!slots) {
         let regions = perPlace.get(o.cloud);
-        if (!regions) perPlace.set(o.cloud, (regions = new Map()));
+        if (!regions) perPlace.set(o.cloud, (regions = new Map<string, (Offering | undefined)[]>()));
         slots = regions.get(o.region);
         if (!slots) regions.set(o.region, (slots = new Array<Offering | undefined>(width)));
       }

@@ -33,7 +33,7 @@ export function solvePlan(input: PlanInput): Plan {
   if (coupled) solveBudgetCore(state, budget, fixedMonthly);
   for (const colocation of problem.colocations) expandColocation(colocation, state.chosen);
 
-  const items: PlanItem[] = new Array(input.workloads.length);
+  const items = new Array<PlanItem>(input.workloads.length);
   let monthlyBefore = 0;
   let monthlyAfter = 0;
   let unpriced = 0;

@@ -69,7 +69,7 @@ export function riskOf(offering: Pick<Offering, 'vcpu' | 'memoryGiB'>, demand: D
   // A CPU-bound workload's readings stop at its capacity: a size no bigger than what it was seen using saturates.
   if (demand.cpuBound && offering.vcpu <= demand.cpu.max + 1e-9) cpu = 4;
   const memory = dimensionRisk(offering.memoryGiB, demand.memory, true);
-  return (cpu > memory ? cpu : memory) as Risk;
+  return cpu > memory ? cpu : memory;
 }
 
 /** Whether the offering meets the demand's required capacity per instance in every dimension. */

@@ -103,7 +103,7 @@ export function mergePolicyConfig(info: PackInfoView, user: PolicyPackConfigFile
   for (const policy of info.policies) {
     const defaults: Record<string, unknown> = {};
     for (const [k, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-      if (schema && typeof schema === 'object' && 'default' in schema) defaults[k] = (schema as { default: unknown }).default;
+      if (schema && typeof schema === 'object' && 'default' in schema) defaults[k] = (schema).default;
     }
     const initial = info.initialConfig[policy.name] ?? {};
     const own = split(user[policy.name]);

@@ -90,8 +90,8 @@ export async function launchPolicyPack(opts: LaunchOptions): Promise<LaunchedPac
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => {
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
     stderr += d;
   });
   const port = await readPort(child, opts.startTimeoutMs ?? 60_000, () => stderr, packDir);

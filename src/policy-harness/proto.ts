@@ -24,11 +24,11 @@ export function analyzerProto(): AnalyzerProto {
   if (loaded) return loaded;
   const pulumiRequire = createRequire(require.resolve('@pulumi/pulumi/package.json'));
   loaded = {
-    grpc: pulumiRequire('@grpc/grpc-js'),
-    pb: pulumiRequire('@pulumi/pulumi/proto/analyzer_pb'),
-    grpcPb: pulumiRequire('@pulumi/pulumi/proto/analyzer_grpc_pb'),
-    struct: pulumiRequire('google-protobuf/google/protobuf/struct_pb'),
-    empty: pulumiRequire('google-protobuf/google/protobuf/empty_pb'),
+    grpc: pulumiRequire('@grpc/grpc-js') as AnalyzerProto['grpc'],
+    pb: pulumiRequire('@pulumi/pulumi/proto/analyzer_pb') as AnalyzerProto['pb'],
+    grpcPb: pulumiRequire('@pulumi/pulumi/proto/analyzer_grpc_pb') as AnalyzerProto['grpcPb'],
+    struct: pulumiRequire('google-protobuf/google/protobuf/struct_pb') as AnalyzerProto['struct'],
+    empty: pulumiRequire('google-protobuf/google/protobuf/empty_pb') as AnalyzerProto['empty'],
   };
   return loaded;
 }

@@ -80,14 +80,13 @@ export function lastUrnSegment(urn: string): string {
 
 function call<Req, Res>(
   method: (req: Req, md: grpcTypes.Metadata, opts: Partial<grpcTypes.CallOptions>, cb: (err: grpcTypes.ServiceError | null, res: Res) => void) => unknown,
-  self: unknown,
   req: Req,
   what: string,
   timeoutMs = 120_000,
 ): Promise<Res> {
   const { grpc } = analyzerProto();
   return new Promise((resolve, reject) => {
-    method.call(self, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+    method(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
       if (err) reject(Object.assign(new StackfitError(`policy pack ${what} failed: ${err.details || err.message}`), { code: err.code }));
       else resolve(res);
     });
@@ -111,7 +110,7 @@ function viewInfo(info: AnalyzerInfo): PackInfoView {
     if (p.getUrl()) view.url = p.getUrl();
     if (schema) {
       view.configSchema = {
-        properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        properties: (schema.getProperties()?.toJavaScript() ?? {}),
         required: schema.getRequiredList(),
       };
     }
@@ -121,7 +120,7 @@ function viewInfo(info: AnalyzerInfo): PackInfoView {
   info.getInitialconfigMap().forEach((cfg, key) => {
     initialConfig[key] = {
       enforcementLevel: LEVELS[cfg.getEnforcementlevel()] ?? 'advisory',
-      properties: (cfg.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      properties: (cfg.getProperties()?.toJavaScript() ?? {}),
     };
   });
   return { name: info.getName(), version: info.getVersion(), supportsConfig: info.getSupportsconfig(), policies, initialConfig };
@@ -151,7 +150,7 @@ export class PolicySession {
       if (opts.rootDirectory) hs.setRootDirectory(opts.rootDirectory);
       if (opts.programDirectory) hs.setProgramDirectory(opts.programDirectory);
       try {
-        await call(c.handshake, c, hs, 'Handshake');
+        await call(c.handshake.bind(c), hs, 'Handshake');
       } catch (err) {
         // @pulumi/policy 1.21 does not implement Handshake; the engine carries on, and so do we.
         if ((err as { code?: number }).code !== analyzerProto().grpc.status.UNIMPLEMENTED) throw err;
@@ -162,8 +161,8 @@ export class PolicySession {
       cs.setOrganization(opts.organization ?? 'organization');
       cs.setDryRun(opts.dryRun ?? true);
       for (const [k, v] of Object.entries(opts.config ?? {})) cs.getConfigMap().set(k, v);
-      await call(c.configureStack, c, cs, 'ConfigureStack');
-      const info = viewInfo(await call(c.getAnalyzerInfo, c, new empty.Empty(), 'GetAnalyzerInfo'));
+      await call(c.configureStack.bind(c), cs, 'ConfigureStack');
+      const info = viewInfo(await call(c.getAnalyzerInfo.bind(c), new empty.Empty(), 'GetAnalyzerInfo'));
       return new PolicySession(pack, info, opts);
     } catch (err) {
       await pack.close();
@@ -179,11 +178,11 @@ export class PolicySession {
     const req = new pb.ConfigureAnalyzerRequest();
     for (const [name, cfg] of Object.entries(merged)) {
       const pc = new pb.PolicyConfig();
-      pc.setEnforcementlevel(LEVEL_NUMBERS[cfg.enforcementLevel] as never);
+      pc.setEnforcementlevel(LEVEL_NUMBERS[cfg.enforcementLevel]);
       pc.setProperties(struct.Struct.fromJavaScript(cfg.properties as never));
       req.getPolicyconfigMap().set(name, pc);
     }
-    await call(this.pack.client.configure, this.pack.client, req, 'Configure');
+    await call(this.pack.client.configure.bind(this.pack.client), req, 'Configure');
     return merged;
   }
 
@@ -227,14 +226,14 @@ export class PolicySession {
     const c = this.pack.client;
     if (this.remediateSupported) {
       try {
-        await call(c.remediate, c, req, `Remediate (${r.urn})`);
+        await call(c.remediate.bind(c), req, `Remediate (${r.urn})`);
       } catch (err) {
         // A pack built on an older @pulumi/policy has no Remediate; the engine then skips it.
         if ((err as { code?: number }).code !== analyzerProto().grpc.status.UNIMPLEMENTED) throw err;
         this.remediateSupported = false;
       }
     }
-    return readResponse(await call(c.analyze, c, req, `Analyze (${r.urn})`), 'analyze', r.urn);
+    return readResponse(await call(c.analyze.bind(c), req, `Analyze (${r.urn})`), 'analyze', r.urn);
   }
 
   /**
@@ -275,14 +274,14 @@ export class PolicySession {
   async analyzeStack(resources: readonly HarnessResource[] | AnalyzeStackRequest): Promise<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }> {
     const req = Array.isArray(resources) ? this.analyzeStackRequest(resources) : (resources as AnalyzeStackRequest);
     const c = this.pack.client;
-    return readResponse(await call(c.analyzeStack, c, req, 'AnalyzeStack'), 'analyzeStack');
+    return readResponse(await call(c.analyzeStack.bind(c), req, 'AnalyzeStack'), 'analyzeStack');
   }
 
   /** Analyze every resource (a few in flight at once, as a preview does), then AnalyzeStack. */
   async run(resources: readonly HarnessResource[], opts: { concurrency?: number } = {}): Promise<Omit<PolicyRunResult, 'config'>> {
     const diagnostics: PolicyDiagnostic[] = [];
     const notApplicable: NotApplicable[] = [];
-    const perResource: { diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }[] = new Array(resources.length);
+    const perResource = new Array<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }>(resources.length);
     let next = 0;
     const worker = async () => {
       while (next < resources.length) {

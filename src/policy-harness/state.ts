@@ -92,7 +92,7 @@ function asPulumiConfig(config: Record<string, unknown>): Record<string, string>
 export function policyInputsFromJson(json: unknown, source: string): PolicyInputs {
   // The same validation and resource selection as the inventory (src/stack/inventory.ts).
   const doc = parseStackDocument(json, source);
-  return withIdentity(source, toHarnessResources(doc.resources as RawResource[]), doc.config ? asPulumiConfig(doc.config) : undefined);
+  return withIdentity(source, toHarnessResources(doc.resources), doc.config ? asPulumiConfig(doc.config) : undefined);
 }
 
 export function readPolicyInputs(path: string): PolicyInputs {

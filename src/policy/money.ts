@@ -1,8 +1,5 @@
-/** `$1,234.56`; negative amounts as `-$12.00`. */
-export function usd(amount: number): string {
-  const sign = amount < 0 ? '-' : '';
-  return `${sign}$${Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
+/** `$1,234.56`; negative amounts as `-$12.00` (src/money.ts). */
+export { usd } from '../money';
 
 /** `+12.5%` with one decimal. */
 export function percent(fraction: number): string {

@@ -78,7 +78,7 @@ export function poolProfileFor(config: PoolsConfig, workload: Pick<Workload, 'na
     if (rule.profile) named = rule.profile;
     own = { ...own, ...rule };
   }
-  const base = POOL_PROFILES[named as keyof typeof POOL_PROFILES];
+  const base = POOL_PROFILES[named];
   const profile = { name: named, ...base, ...own };
   const custom = own.targetUtilization !== undefined || own.minNodes !== undefined || own.spareNodes !== undefined;
   return { name: custom ? 'custom' : profile.name, targetUtilization: profile.targetUtilization, minNodes: profile.minNodes, spareNodes: profile.spareNodes };

@@ -1,5 +1,6 @@
 import type { CostDiff, ResourceCostDiff } from './diff';
-import { cell } from './markdown';
+import { markdownCell as cell, markdownCode } from '../markdown';
+import { xmlText } from '../charts/escape';
 import { signedUsd, usd } from './format';
 import { costBarsOfDiff, costChartMarkdown } from '../charts/cost';
 
@@ -119,7 +120,7 @@ function stackSummaryRow(d: CostDiff): string {
   const pct = percentOf(t.diff, t.past);
   const changedUnpriced = t.unpriced.filter((r) => r.change !== 'unchanged').length;
   const delta = t.pricedChanges === 0 && changedUnpriced > 0 ? 'unknown' : `${signedUsd(t.diff)}${pct === undefined ? '' : ` (${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %)`}`;
-  return `| \`${cell(stackName(d))}\` | ${usd(t.past)} | ${usd(t.now)} | ${delta} | ${t.unpriced.length} | ${t.otherResources} |`;
+  return `| ${cell(markdownCode(stackName(d)))} | ${usd(t.past)} | ${usd(t.now)} | ${delta} | ${t.unpriced.length} | ${t.otherResources} |`;
 }
 
 /**
@@ -153,11 +154,11 @@ export function renderCostComment(input: CostDiff | readonly CostDiff[], opts: C
     const out = [...head];
     for (const { d, rows } of sections) {
       if (!rows.length) {
-        out.push(`No compute resource in \`${cell(stackName(d))}\` changes size, count or place.`, '');
+        out.push(`No compute resource in ${markdownCode(stackName(d))} changes size, count or place.`, '');
         continue;
       }
       const keep = Math.max(0, rows.length - cut);
-      out.push(`<details><summary>${cell(stackName(d))}: ${rows.length} resource(s)</summary>`, '', ...TABLE_HEAD, ...rows.slice(0, keep));
+      out.push(`<details><summary>${xmlText(stackName(d), 200)}: ${rows.length} resource(s)</summary>`, '', ...TABLE_HEAD, ...rows.slice(0, keep));
       if (keep < rows.length) {
         out.push(`| … | ${rows.length - keep} more resource(s) of least impact not shown: GitHub limits comments to ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')} characters${opts.fullReportUrl ? `; [full report](${opts.fullReportUrl})` : ''} | | | | | |`);
       }

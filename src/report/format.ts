@@ -1,18 +1,7 @@
 import type { Offering, Plan, PlanItem } from '../model';
 
-/** `$1,234.56`; negative as `-$1,234.56`. */
-export function usd(value: number | undefined, digits = 2): string {
-  if (value === undefined || !Number.isFinite(value)) return 'n/a';
-  const abs = Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  return `${value < 0 ? '-' : ''}$${abs}`;
-}
-
-/** A delta with an explicit sign: `+$12.00`, `-$3.40`, `$0.00`. */
-export function signedUsd(value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return 'n/a';
-  if (Math.abs(value) < 0.005) return '$0.00';
-  return value > 0 ? `+${usd(value)}` : usd(value);
-}
+/** `$1,234.56` and `+$12.00`: src/money.ts. */
+export { signedUsd, usd } from '../money';
 
 export function num(value: number | undefined, digits = 2): string {
   if (value === undefined || !Number.isFinite(value)) return 'n/a';

@@ -3,10 +3,9 @@ import type { ReportExtras } from './json';
 import { RISK_LABELS, changeText, evidenceText, leftOutOfTotals, signedUsd, usd } from './format';
 import { costBarsOfPlans, costChartMarkdown } from '../charts/cost';
 
-/** Escapes characters that would break a Markdown table cell. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
-}
+/** Escapes characters that would break a Markdown table cell (src/markdown.ts). */
+export { markdownCell as cell } from '../markdown';
+import { markdownCell as cell } from '../markdown';
 
 export function renderMarkdown(plan: Plan, extras: ReportExtras = {}): string {
   const t = plan.totals;

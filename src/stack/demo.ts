@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import { inspect } from 'node:util';
 import type * as PulumiSdk from '@pulumi/pulumi';
 import { findConfigFile, loadConfig } from '../config';
 import type { GroupingRule } from '../config/schema';
@@ -118,9 +119,9 @@ async function runProgram(project: PulumiProject, stack: string, config: Record<
       newResource: (args) => ({
         // Ids are only needed so that dependents' inputs are known; they are never read as cloud ids.
         id: args.custom ? `${args.name}-mock-id` : undefined,
-        state: args.inputs,
+        state: args.inputs as Record<string, unknown>,
       }),
-      call: (args) => ({ ...args.inputs, id: `${args.token}-mock-result` }),
+      call: (args) => ({ ...(args.inputs as Record<string, unknown>), id: `${args.token}-mock-result` }),
     },
     project.name,
     stack,
@@ -155,7 +156,7 @@ async function runProgram(project: PulumiProject, stack: string, config: Record<
   }
   const failure = failures[0];
   if (failure !== undefined) {
-    const message = failure instanceof Error ? failure.message : String(failure);
+    const message = failure instanceof Error ? failure.message : typeof failure === 'string' ? failure : inspect(failure);
     const hint = secureKeys.length ? ` (encrypted config not available to a mocked run: ${secureKeys.join(', ')})` : '';
     throw new StackfitError(`program failed for stack ${stack}: ${message}${hint}`, entry);
   }
@@ -207,17 +208,17 @@ function sdkFor(projectDir: string): typeof PulumiSdk {
 
 /** A require for the entry: TypeScript programs go through tsx, as `pulumi` does with ts-node. */
 function loaderFor(entry: string): (id: string) => unknown {
-  if (!entry.endsWith('.ts')) return (id) => requireHere(id);
+  if (!entry.endsWith('.ts')) return (id) => requireHere(id) as unknown;
   let tsx: typeof import('tsx/cjs/api');
   try {
-    tsx = requireHere('tsx/cjs/api');
+    tsx = requireHere('tsx/cjs/api') as typeof import('tsx/cjs/api');
   } catch {
     throw new StackfitError('running a TypeScript program needs the `tsx` package (npm install --save-dev tsx)', entry);
   }
   return (id) => {
     const unregister = tsx.register();
     try {
-      return requireHere(id);
+      return requireHere(id) as unknown;
     } finally {
       unregister();
     }

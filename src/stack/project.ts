@@ -76,7 +76,7 @@ export function toPulumiConfig(config: Record<string, unknown>): { values: Recor
   for (const [key, value] of Object.entries(config)) {
     if (isSecureValue(value)) secureKeys.push(key);
     else if (typeof value === 'string') values[key] = value;
-    else if (value !== null && value !== undefined) values[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    else if (value !== null && value !== undefined) values[key] = JSON.stringify(value);
   }
   return { values, secureKeys };
 }

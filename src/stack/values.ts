@@ -122,13 +122,13 @@ export function layeredProps(
   if (!inputs) return outputs;
   return new Proxy(inputs, {
     get(target, key) {
-      const value = Reflect.get(target, key);
-      return value === undefined || value === null ? Reflect.get(outputs, key) : value;
+      const value: unknown = Reflect.get(target, key);
+      return value === undefined || value === null ? (Reflect.get(outputs, key) as unknown) : value;
     },
     has: (target, key) => Reflect.has(target, key) || Reflect.has(outputs, key),
     ownKeys: (target) => [...new Set([...Reflect.ownKeys(outputs), ...Reflect.ownKeys(target)])],
     getOwnPropertyDescriptor(target, key) {
-      const value = this.get!(target, key, target);
+      const value: unknown = this.get!(target, key, target);
       return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
     },
   });

@@ -121,7 +121,7 @@ function readEntry(file: string, key: string): UsageSeries | undefined {
     // A hash collision or an entry from another version is a miss, never wrong data.
     if (!parsed.success || parsed.data.key !== key) return undefined;
     const { urn, cpuCores, memoryGiB, source, instanceMax } = parsed.data.series;
-    return { urn, cpuCores, ...(memoryGiB ? { memoryGiB } : {}), source, ...(instanceMax ? { instanceMax } : {}) } as UsageSeries;
+    return { urn, cpuCores, ...(memoryGiB ? { memoryGiB } : {}), source, ...(instanceMax ? { instanceMax } : {}) };
   } catch {
     return undefined;
   }

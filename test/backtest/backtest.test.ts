@@ -7,7 +7,7 @@ import { loadCatalog } from '../../src/catalog';
 import { isBurstable } from '../../src/catalog/candidates';
 import { compare, runBacktest, scoreSize } from '../../src/backtest';
 import type { BacktestReport, MethodTotals } from '../../src/backtest';
-import { isOnOrBeyond, runSweep } from '../../src/backtest/sweep';
+import { isOnOrBeyond } from '../../src/backtest/sweep';
 import type { SweepPoint, SweepReport } from '../../src/backtest/sweep';
 import { renderSweepChart, renderSweepMermaid } from '../../src/backtest/sweep-chart';
 import { register } from '../../src/cli/backtest';

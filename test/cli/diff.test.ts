@@ -31,8 +31,8 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
   let err = '';
   const o = process.stdout.write.bind(process.stdout);
   const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string) => ((out += chunk), true));
+  process.stderr.write = ((chunk: string) => ((err += chunk), true));
   process.exitCode = undefined;
   try {
     const code = await main(['node', 'stackfit', ...argv]);
@@ -219,9 +219,21 @@ describe('stackfit diff', () => {
   });
 
   it('fails clearly without a token or PR number', async () => {
-    const noToken = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber), '--commit', headSha]);
-    expect(noToken.code).not.toBe(0);
-    expect(noToken.err).toMatch(/GITHUB/);
+    // The repository is set and the token is not: the run must stop at the token, naming it.
+    const saved = { GITHUB_TOKEN: process.env.GITHUB_TOKEN, GITHUB_REPOSITORY: process.env.GITHUB_REPOSITORY };
+    delete process.env.GITHUB_TOKEN;
+    process.env.GITHUB_REPOSITORY = `${fake.owner}/${fake.repo}`;
+    try {
+      const noToken = await capture(['diff', '--preview', previewFile, '--comment', '--pr', String(prNumber), '--commit', headSha]);
+      expect(noToken.code).not.toBe(0);
+      expect(noToken.err).toContain('no GitHub token: set GITHUB_TOKEN');
+      expect(noToken.err).not.toContain('GITHUB_REPOSITORY');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
     const noInput = await capture(['diff']);
     expect(noInput.code).not.toBe(0);
     expect(noInput.err).toContain('give --preview');

@@ -55,8 +55,8 @@ function cloudOutputs(type: string, name: string, inputs: Record<string, unknown
   if (type === 'gcp:compute/instance:Instance') {
     // GCE auto-names `<logical name>-<7 hex>`; the guest's hostname is the instance name.
     const autoName = `${name}-${hexOf(name, 7)}`;
-    const zone = String(inputs.zone ?? '');
-    const project = String(inputs.project ?? 'stackfit-demo-prod');
+    const zone = String((inputs.zone as string | undefined) ?? '');
+    const project = String((inputs.project as string | undefined) ?? 'stackfit-demo-prod');
     const id = `projects/${project}/zones/${zone}/instances/${autoName}`;
     return { id, outputs: { ...inputs, id, name: autoName, instanceId: digitsOf(name, 19), project, selfLink: `https://www.googleapis.com/compute/v1/${id}` } };
   }
@@ -95,7 +95,7 @@ beforeAll(async () => {
   const files: Record<string, string> = {};
   for (const file of ['Pulumi.yaml', STACK_FILE, 'stackfit.yaml']) {
     files[file] = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
-    fs.writeFileSync(path.join(projectDir, file), files[file]!);
+    fs.writeFileSync(path.join(projectDir, file), files[file]);
   }
 
   // `pulumi stack export` of prod, from the program's registrations.
@@ -119,7 +119,7 @@ beforeAll(async () => {
   // node_exporter data of every VM, keyed by the hostname the export gives it.
   const hostnames = new Map<string, string>();
   for (const r of resources) {
-    const o = r.outputs as Record<string, unknown>;
+    const o = r.outputs;
     const host = r.type === 'aws:ec2/instance:Instance' ? o.privateDns : r.type === 'gcp:compute/instance:Instance' ? o.name : r.type === 'azure-native:compute:VirtualMachine' ? (o.osProfile as { computerName?: string })?.computerName : undefined;
     if (typeof host === 'string') hostnames.set(r.urn.split('::').pop()!, host);
   }

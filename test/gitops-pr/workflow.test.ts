@@ -24,10 +24,10 @@ function toPlain(token: unknown): unknown {
   const t = token as { value?: unknown; expression?: string; [Symbol.iterator]?: unknown };
   if (parser.isMapping(token as never)) {
     const out: Record<string, unknown> = {};
-    for (const pair of token as unknown as Iterable<{ key: { value: string }; value: unknown }>) out[pair.key.value] = toPlain(pair.value);
+    for (const pair of token as Iterable<{ key: { value: string }; value: unknown }>) out[pair.key.value] = toPlain(pair.value);
     return out;
   }
-  if (parser.isSequence(token as never)) return [...(token as unknown as Iterable<unknown>)].map(toPlain);
+  if (parser.isSequence(token as never)) return [...(token as Iterable<unknown>)].map(toPlain);
   if (typeof t.expression === 'string') return `\${{ ${t.expression} }}`;
   return t.value;
 }
@@ -75,7 +75,7 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     // The converted model drops `permissions`: read them from the validated token tree.
     const workflow = toPlain(parsed.value) as { permissions: unknown; jobs: Record<string, Record<string, unknown>> };
     expect(workflow.permissions).toEqual({});
-    const { stacks, build, pr } = workflow.jobs as Record<string, Record<string, unknown>>;
+    const { stacks, build, pr } = workflow.jobs;
     expect(stacks!.permissions).toEqual({ contents: 'read' });
     expect(stacks!.outputs).toEqual({ stacks: '${{ steps.list.outputs.stacks }}' });
     expect(pr!.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', 'id-token': 'write' });

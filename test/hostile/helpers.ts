@@ -36,8 +36,8 @@ export async function stackfit(args: string[], opts: { env?: Record<string, stri
   const savedEnv = { ...process.env };
   const savedCwd = process.cwd();
   const savedExit = process.exitCode;
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;

@@ -27,6 +27,7 @@ function headWithSize(size: string): string {
 }
 
 function expectInert(text: string): void {
+  // eslint-disable-next-line no-control-regex -- control characters are what must not get through
   expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
   for (const line of text.split('\n')) expect(line.trimStart().startsWith('::'), line).toBe(false);
 }

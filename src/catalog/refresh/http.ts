@@ -1,9 +1,10 @@
 import { StackfitError } from '../../model';
+import { DEFAULT_MAX_DELAY_MS, fetchWithRetry } from '../../retry';
 
 /**
- * GET with bounded retries, for the public price APIs. Network errors, 5xx and 429 are retried
- * with exponential back-off (a 429's Retry-After is honoured, capped); after the last attempt,
- * or at once for another 4xx, one StackfitError names the URL.
+ * GET with bounded retries, for the public price APIs, under stackfit's one retry policy
+ * (`src/retry.ts`: network errors, 408/429/500/502/503/504, Retry-After honoured, capped);
+ * after the last attempt, or at once for another status, one StackfitError names the URL.
  */
 
 export interface RetryOptions {
@@ -16,41 +17,19 @@ export interface RetryOptions {
   fetch?: typeof fetch;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 /** The response of a successful GET (status 2xx); the body is not yet read. */
 export async function getWithRetry(url: string, opts: RetryOptions = {}): Promise<Response> {
-  const attempts = Math.max(1, opts.attempts ?? 5);
-  const base = opts.baseDelayMs ?? 500;
-  const cap = opts.maxDelayMs ?? 30_000;
-  const doFetch = opts.fetch ?? fetch;
-  let lastProblem = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    let wait = Math.min(cap, base * 2 ** (attempt - 1));
-    try {
-      const response = await doFetch(url, { headers: { accept: 'application/json' } });
-      if (response.ok) return response;
-      await response.body?.cancel().catch(() => undefined);
-      lastProblem = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
-      const retryable = response.status === 429 || response.status >= 500;
-      if (!retryable) break;
-      const hinted = retryAfterMs(response.headers.get('retry-after'));
-      if (hinted !== undefined) wait = Math.min(cap, hinted);
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      lastProblem = cause?.code ?? cause?.message ?? (err as Error).message;
-    }
-    if (attempt < attempts) await sleep(wait);
+  const policy = { attempts: opts.attempts ?? 5, baseDelayMs: opts.baseDelayMs ?? 500, maxDelayMs: opts.maxDelayMs ?? DEFAULT_MAX_DELAY_MS };
+  let response: Response;
+  try {
+    response = await fetchWithRetry(opts.fetch ?? fetch, url, () => ({ headers: { accept: 'application/json' } }), policy);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new StackfitError(`price API request failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`, url);
   }
-  throw new StackfitError(`price API request failed: ${lastProblem}`, url);
+  if (response.ok) return response;
+  await response.body?.cancel().catch(() => undefined);
+  throw new StackfitError(`price API request failed: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, url);
 }
 
 /** GET and parse JSON; invalid JSON is a StackfitError naming the URL. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../../atomic-write';
 import path from 'node:path';
-import { StackfitError, type Arch } from '../../model';
+import { StackfitError } from '../../model';
 import { fetchAwsEc2Prices, AWS_PRICES_ENDPOINT } from '../../clouds/aws/prices-api';
 import { fetchAzureVmPrices, AZURE_PRICES_ENDPOINT } from '../../clouds/azure/prices-api';
 import { catalogFileName, encodeCatalogPart, serializeCatalogFile, sizeSpecAt, type CatalogFile, type CatalogRow, type CatalogSource, type SizeSpec } from '../format';
@@ -172,7 +172,7 @@ export async function refreshCatalog(opts: RefreshOptions): Promise<RefreshSumma
   if (opts.cloud === 'azure') {
     const endpoint = opts.endpoint ?? AZURE_PRICES_ENDPOINT;
     prices = await fetchAzureVmPrices({ endpoint, regions, ...retry });
-    source = `Azure Retail Prices API (${new URL('/api/retail/prices', endpoint)}; Virtual Machines, Consumption, Linux, no Spot / Low Priority), fetched ${fetchedAt}`;
+    source = `Azure Retail Prices API (${new URL('/api/retail/prices', endpoint).href}; Virtual Machines, Consumption, Linux, no Spot / Low Priority), fetched ${fetchedAt}`;
   } else {
     const endpoint = opts.endpoint ?? AWS_PRICES_ENDPOINT;
     const result = await fetchAwsEc2Prices({ endpoint, regions, ...retry });
@@ -180,7 +180,7 @@ export async function refreshCatalog(opts: RefreshOptions): Promise<RefreshSumma
     unpriced = result.unpriced;
     const published = [...new Set(result.publicationDates.values())].sort();
     source =
-      `AWS Price List bulk API (${new URL('/offers/v1.0/aws/AmazonEC2/current/', endpoint)}; on-demand, Linux, shared tenancy, no pre-installed software)` +
+      `AWS Price List bulk API (${new URL('/offers/v1.0/aws/AmazonEC2/current/', endpoint).href}; on-demand, Linux, shared tenancy, no pre-installed software)` +
       `${published.length ? `, published ${published.join(', ')}` : ''}, fetched ${fetchedAt}`;
   }
   const built = buildOverlay({ cloud: opts.cloud, prices, specs, source: { source, date: fetchedAt.slice(0, 10) }, ...(previous && { previous }) });

@@ -105,7 +105,7 @@ export function azureSizeParts(name: string): { series: string; features: string
   const tail = m[4] ? m[4].slice(1).split('_') : [];
   const last = tail[tail.length - 1];
   const versioned = last !== undefined && /^v\d+$/.test(last);
-  return { series: m[1]!, features: m[3]!, extras: versioned ? tail.slice(0, -1) : tail, version: versioned ? Number(last!.slice(1)) : 1 };
+  return { series: m[1]!, features: m[3]!, extras: versioned ? tail.slice(0, -1) : tail, version: versioned ? Number(last.slice(1)) : 1 };
 }
 
 /**

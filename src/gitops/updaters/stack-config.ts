@@ -124,7 +124,7 @@ function walk(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOpt
   let anchor: { name: string; at: string } | undefined;
   for (const segment of ref.path) {
     if (isSecureValue(node)) return { ok: false, reason: `${here()} is a secure (encrypted) value`, line: lineOf(parsed.lineCounter, node as Node) };
-    if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node as Node) };
+    if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node) };
     if ((isMap(node) || isSeq(node)) && node.anchor && !anchor) anchor = { name: node.anchor, at: here() };
     if (isMap(node)) {
       inFlow ||= Boolean(node.flow);
@@ -144,7 +144,7 @@ function walk(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOpt
       return { ok: false, reason: `${here()} is not an object or list, cannot go into ${String(segment)}`, line: lineOf(parsed.lineCounter, node as Node) };
     }
   }
-  if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node as Node) };
+  if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node) };
   return { ok: true, key, node, walked, inFlow, ...(anchor && { anchor }) };
 }
 

@@ -334,11 +334,11 @@ export class UsageCsvParser {
   }
 
   private field(k: number): string {
-    return this.slow ? this.slow[k]! : this.bytes.toString('utf8', this.starts[k]!, this.ends[k]!);
+    return this.slow ? this.slow[k]! : this.bytes.toString('utf8', this.starts[k], this.ends[k]);
   }
 
   private fieldBytes(k: number): Buffer {
-    return this.slow ? Buffer.from(this.slow[k]!, 'utf8') : Buffer.from(this.bytes.subarray(this.starts[k]!, this.ends[k]!));
+    return this.slow ? Buffer.from(this.slow[k]!, 'utf8') : Buffer.from(this.bytes.subarray(this.starts[k], this.ends[k]));
   }
 
   private fieldIs(k: number, ref: Buffer | undefined): boolean {

@@ -6,6 +6,7 @@
  * Prometheus's 11,000-points-per-series limit are split into consecutive chunks.
  */
 import { StackfitError } from '../../model';
+import { DEFAULT_MAX_DELAY_MS, fetchWithRetry } from '../../retry';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { normalizeSeries } from '../index';
 import { fetchPerInstance } from '../instances';
@@ -48,7 +49,7 @@ export interface PrometheusSourceOptions {
   concurrency?: number;
   /** Per-request timeout. Default 60 s. */
   timeoutMs?: number;
-  /** Attempts per request for 429/502/503/504 and network errors. Default 4. */
+  /** Attempts per request (src/retry.ts: network errors, timeouts, 408/429/500/502/503/504). Default 4. */
   maxAttempts?: number;
   /** First retry delay; doubles each time (bounded by 30 s, or Retry-After when given). */
   retryBaseMs?: number;
@@ -129,14 +130,14 @@ export function renderQuery(template: string, vars: { selector: string; window: 
     .replaceAll('{{joinLabel}}', vars.joinLabel);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+function requestHeaders(compression: boolean, bearerToken: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+    'accept-encoding': compression ? 'gzip' : 'identity',
+  };
+  if (bearerToken) headers.authorization = `Bearer ${bearerToken}`;
+  return headers;
 }
 
 function idOf(w: Workload, joinOn: PrometheusJoinOn): string | undefined {
@@ -156,8 +157,7 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
   const batchSize = Math.max(1, opts.batchSize ?? 100);
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
-  const retryBaseMs = opts.retryBaseMs ?? 250;
+  const retryPolicy = { attempts: Math.max(1, opts.maxAttempts ?? 4), baseDelayMs: opts.retryBaseMs ?? 250, maxDelayMs: DEFAULT_MAX_DELAY_MS };
   const doFetch = opts.fetchImpl ?? fetch;
   const endpoint = `${baseUrl.replace(/\/$/, '')}/api/v1/query_range`;
   const name = baseUrl.replace(/^http(s?):\/\//, (_m, s: string) => (s ? 'prometheus+https://' : 'prometheus://'));
@@ -165,48 +165,37 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(baseUrl).hostname);
   const compression = opts.compression ?? !loopback;
 
+  const countedFetch: typeof fetch = (url, init) => {
+    stats.requests++;
+    return doFetch(url, init);
+  };
+
   async function queryRange(query: string, chunk: RangeChunk): Promise<MatrixSeries[]> {
     const body = new URLSearchParams({ query, start: String(chunk.start), end: String(chunk.end), step: String(chunk.step) });
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-      'accept-encoding': compression ? 'gzip' : 'identity',
-    };
-    if (opts.bearerToken) headers.authorization = `Bearer ${opts.bearerToken}`;
-    for (let attempt = 1; ; attempt++) {
-      stats.requests++;
-      let response: Response;
-      try {
-        // POST: a batch's regex can exceed URL length limits of proxies in front of Prometheus.
-        response = await doFetch(endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
-      } catch (err) {
-        const cause = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((err as Error).message ?? err);
-        if (attempt < maxAttempts) {
-          await sleep(Math.min(30_000, retryBaseMs * 2 ** (attempt - 1)));
-          continue;
-        }
-        throw new StackfitError(`request failed: ${cause}`, endpoint);
-      }
-      const text = await response.text();
-      if ([429, 502, 503, 504].includes(response.status) && attempt < maxAttempts) {
-        await sleep(Math.min(30_000, retryAfterMs(response.headers.get('retry-after')) ?? retryBaseMs * 2 ** (attempt - 1)));
-        continue;
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new StackfitError(`HTTP ${response.status}, not JSON: ${text.slice(0, 200)}`, endpoint);
-      }
-      const parsed = queryRangeResponseSchema.safeParse(json);
-      if (!parsed.success) {
-        throw new StackfitError(`HTTP ${response.status}, unexpected response: ${parsed.error.issues[0]?.message ?? ''}`, endpoint);
-      }
-      if (parsed.data.status === 'error') {
-        throw new StackfitError(`HTTP ${response.status} ${parsed.data.errorType}: ${parsed.data.error} (query: ${query.slice(0, 300)})`, endpoint);
-      }
-      return parsed.data.data.result;
+    const headers = requestHeaders(compression, opts.bearerToken);
+    let response: Response;
+    try {
+      // POST: a batch's regex can exceed URL length limits of proxies in front of Prometheus.
+      response = await fetchWithRetry(countedFetch, endpoint, () => ({ method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) }), retryPolicy);
+    } catch (err) {
+      const cause = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((err as Error).message ?? err);
+      throw new StackfitError(`request failed: ${cause}`, endpoint);
     }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new StackfitError(`HTTP ${response.status}, not JSON: ${text.slice(0, 200)}`, endpoint);
+    }
+    const parsed = queryRangeResponseSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new StackfitError(`HTTP ${response.status}, unexpected response: ${parsed.error.issues[0]?.message ?? ''}`, endpoint);
+    }
+    if (parsed.data.status === 'error') {
+      throw new StackfitError(`HTTP ${response.status} ${parsed.data.errorType}: ${parsed.data.error} (query: ${query.slice(0, 300)})`, endpoint);
+    }
+    return parsed.data.data.result;
   }
 
   return {

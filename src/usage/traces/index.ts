@@ -88,7 +88,7 @@ export function parseBitbrains(text: string, file: string): Trace {
     const f = line.split(';');
     const num = (j: number, what: string): number => {
       const x = Number(f[j]);
-      if (f[j] === undefined || f[j]!.trim() === '' || !Number.isFinite(x)) {
+      if (f[j] === undefined || f[j].trim() === '' || !Number.isFinite(x)) {
         throw new StackfitError(`${what} "${(f[j] ?? '').trim()}" is not a number`, `${file}:${i + 1}`);
       }
       return x;

@@ -33,6 +33,7 @@ export function git(cwd: string, args: string[], opts: { input?: string | Buffer
       { cwd, env: isolatedGitEnv(opts.env), maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException is an Error; its typings (Omit<>) hide it
         if (err && code === -1) return reject(err);
         resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') });
       },

@@ -43,7 +43,7 @@ export class ResponseSchemaValidator {
     addFormats(this.ajv);
     // GitHub's own format for `owner/name` (pulls/create's head_repo).
     this.ajv.addFormat('repo.nwo', /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/);
-    this.ajv.addSchema({ ...this.spec, $id: SPEC_ID } as object);
+    this.ajv.addSchema({ ...this.spec, $id: SPEC_ID });
     for (const [p, ops] of Object.entries(this.spec.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (op && typeof op === 'object' && 'operationId' in op) this.operations.set(op.operationId, { method, path: p });
