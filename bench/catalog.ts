@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   console.log(`  loadCatalog() (parse+check) ${pick('loadMs').toFixed(1)} ms wall, ${pick('loadCpuMs').toFixed(1)} ms CPU`);
   console.log(`  first lookup (one region)  ${pick('firstLookupMs').toFixed(1)} ms`);
   console.log(`  materialise all ${pick('offerings')} offerings ${pick('allOfferingsMs').toFixed(1)} ms`);
-  console.log(`  start-up total (load + first lookup) ${(pick('loadMs') + pick('firstLookupMs')).toFixed(1)} ms; RSS ${pick('rssMiB').toFixed(0)} MiB`);
+  console.log(
+    `  start-up total (load + first lookup) ${(pick('loadMs') + pick('firstLookupMs')).toFixed(1)} ms; RSS ${pick('rssMiB').toFixed(0)} MiB`,
+  );
 
   // Loaded here, not at the top, so that the child processes time the module's first load.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded here, after the child processes were timed
@@ -118,8 +120,28 @@ async function main(): Promise<void> {
     metricIds: { name: 'web' },
   };
   const evidence = (required: number) => ({ p50: 0, p95: 0, max: 0, forecastPeak: required, percentile: 99.5, headroom: 0.2, required });
-  const demand = { urn: workload.urn, status: 'ok' as const, historyHours: 720, horizonDays: 30, cpu: evidence(2.5), memory: evidence(9), confidence: 'high' as const, allowDownsize: true, notes: [] };
-  const base = { cpuPercentile: 99.5, memoryPercentile: 99.5, cpuHeadroom: 0.2, memoryHeadroom: 0.2, minHistoryHours: 30, horizonDays: 30, pin: false, excludeFamilies: [], allowPreviousGeneration: false };
+  const demand = {
+    urn: workload.urn,
+    status: 'ok' as const,
+    historyHours: 720,
+    horizonDays: 30,
+    cpu: evidence(2.5),
+    memory: evidence(9),
+    confidence: 'high' as const,
+    allowDownsize: true,
+    notes: [],
+  };
+  const base = {
+    cpuPercentile: 99.5,
+    memoryPercentile: 99.5,
+    cpuHeadroom: 0.2,
+    memoryHeadroom: 0.2,
+    minHistoryHours: 30,
+    horizonDays: 30,
+    pin: false,
+    excludeFamilies: [],
+    allowPreviousGeneration: false,
+  };
   for (const [label, rule] of [
     ['in place (one region)', { ...base, allowMove: false, clouds: ['aws', 'azure', 'gcp'] as const, regions: {} }],
     ['allowMove, all 3 clouds (133 regions)', { ...base, allowMove: true, clouds: ['aws', 'azure', 'gcp'] as const, regions: {} }],
@@ -133,7 +155,9 @@ async function main(): Promise<void> {
     const ms = (performance.now() - start) / runsCount;
     const used = process.cpuUsage(cpuStart);
     const cpuMs = (used.user + used.system) / 1000 / runsCount;
-    console.log(`candidatesFor, ${label}: ${ms.toFixed(3)} ms wall, ${cpuMs.toFixed(3)} ms CPU per workload (${n / runsCount} Pareto candidates)`);
+    console.log(
+      `candidatesFor, ${label}: ${ms.toFixed(3)} ms wall, ${cpuMs.toFixed(3)} ms CPU per workload (${n / runsCount} Pareto candidates)`,
+    );
   }
 }
 

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
     const prov = t.provisioned!;
     // Values as Cloud Monitoring holds them: CPU as a fraction of the vCPUs, memory in percent.
     metrics.set(gcpMetricKey(BENCH_PROJECT, CPU, benchInstanceId(i)), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => c / prov.vcpu) });
-    metrics.set(gcpMetricKey(BENCH_PROJECT, MEMORY, benchInstanceId(i)), { t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (g / prov.memoryGiB) * 100) });
+    metrics.set(gcpMetricKey(BENCH_PROJECT, MEMORY, benchInstanceId(i)), {
+      t: t.memoryGiB!.t,
+      v: t.memoryGiB!.v.map((g) => (g / prov.memoryGiB) * 100),
+    });
   }
   const fake = await startFakeGcpMonitoring({ metrics, token: BENCH_TOKEN });
   process.stdout.write(`${JSON.stringify({ port: fake.port })}\n`);

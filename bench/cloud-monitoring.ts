@@ -26,7 +26,9 @@ const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
 
 async function startFake(instances: number): Promise<{ port: number; stop: () => Promise<void> }> {
   const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [path.join(__dirname, 'cloud-monitoring-fake.ts'), '--instances', String(instances)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(tsx, [path.join(__dirname, 'cloud-monitoring-fake.ts'), '--instances', String(instances)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const { port } = JSON.parse(line) as { port: number };
   return {
@@ -53,7 +55,9 @@ async function main(): Promise<void> {
   const traces = benchTraces(readTraceDir);
   const t0 = performance.now();
   const fake = await startFake(instances);
-  console.log(`setup: fake Cloud Monitoring (child process) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${instances} instances over ${traces.length} real traces`);
+  console.log(
+    `setup: fake Cloud Monitoring (child process) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${instances} instances over ${traces.length} real traces`,
+  );
   try {
     const traceOf = (i: number) => traces[i % traces.length]!;
     const workloads: Workload[] = Array.from({ length: instances }, (_, i) => ({
@@ -98,8 +102,12 @@ async function main(): Promise<void> {
     }
     for (const [trace, why] of differences) console.error(`differs from trace ${trace}: ${why}`);
     const load = os.loadavg()[0]!.toFixed(1);
-    console.log(`fetch:    ${instances} instances × ${DAYS} days @ ${STEP / 60} min: ${(fetchMs / 1000).toFixed(2)} s, ${points.toLocaleString('en')} points, ${result.series.size} served, ${result.missing.length} missing, ${exact} equal to their trace`);
-    console.log(`cpu:      ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s in stackfit (${(((cpu.user + cpu.system) / points) || 0).toFixed(2)} µs a point), ${source.stats.requests} requests; load average ${load} on ${os.availableParallelism()} cores`);
+    console.log(
+      `fetch:    ${instances} instances × ${DAYS} days @ ${STEP / 60} min: ${(fetchMs / 1000).toFixed(2)} s, ${points.toLocaleString('en')} points, ${result.series.size} served, ${result.missing.length} missing, ${exact} equal to their trace`,
+    );
+    console.log(
+      `cpu:      ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s in stackfit (${((cpu.user + cpu.system) / points || 0).toFixed(2)} µs a point), ${source.stats.requests} requests; load average ${load} on ${os.availableParallelism()} cores`,
+    );
     console.log(`memory:   peak RSS ${mib(process.resourceUsage().maxRSS)} (before fetch ${mib(rssBefore)}; target < 1 GiB)`);
     console.log(`total:    ${(fetchMs / 1000).toFixed(2)} s (target < 60 s)`);
     if (exact !== instances) {

@@ -17,7 +17,11 @@ const PER_STACK = 25;
 const catalog = loadCatalog();
 
 const places: { cloud: Cloud; region: string; sizes: string[] }[] = [
-  { cloud: 'aws', region: 'us-east-1', sizes: ['m5.large', 'm5.xlarge', 'm6i.large', 'c5.large', 'c6i.large', 'r5.large', 't3.medium', 'm7g.large'] },
+  {
+    cloud: 'aws',
+    region: 'us-east-1',
+    sizes: ['m5.large', 'm5.xlarge', 'm6i.large', 'c5.large', 'c6i.large', 'r5.large', 't3.medium', 'm7g.large'],
+  },
   { cloud: 'azure', region: 'eastus', sizes: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_E2s_v5', 'Standard_F2s_v2'] },
   { cloud: 'gcp', region: 'us-central1', sizes: ['e2-standard-2', 'e2-standard-4', 'n2-standard-2', 'n2-standard-4'] },
 ];
@@ -63,8 +67,17 @@ for (let s = 0; s < STACKS; s++) {
     const name = `svc${String(i).padStart(2, '0')}`;
     const urn = `urn:pulumi:${stack}::stackfit-demo::stackfit:index:Workload::${name}`;
     const workload: Workload = {
-      urn, name, type: 'stackfit:index:Workload', kind: 'vm', cloud: place.cloud, region: place.region, size, count: 1 + (i % 3),
-      group: i % 2 ? 'frontend' : 'backend', metricIds: { name }, stack,
+      urn,
+      name,
+      type: 'stackfit:index:Workload',
+      kind: 'vm',
+      cloud: place.cloud,
+      region: place.region,
+      size,
+      count: 1 + (i % 3),
+      group: i % 2 ? 'frontend' : 'backend',
+      metricIds: { name },
+      stack,
       configRef: { key: 'stackfit-demo:workloads', path: [name, 'size'] },
     };
     workloads.push(workload);
@@ -75,13 +88,24 @@ for (let s = 0; s < STACKS; s++) {
     const current = priced(place.cloud, place.region, size);
     const chosen = priced(target.cloud, target.region, toSize);
     items.push({
-      urn, workload, current, chosen, action: move ? 'move' : 'resize',
-      monthlyBefore: current.monthlyUsd * workload.count, monthlyAfter: chosen.monthlyUsd * workload.count,
-      monthlyDelta: (chosen.monthlyUsd - current.monthlyUsd) * workload.count, migrationCost: 0, risk: 0, reason: 'bench',
+      urn,
+      workload,
+      current,
+      chosen,
+      action: move ? 'move' : 'resize',
+      monthlyBefore: current.monthlyUsd * workload.count,
+      monthlyAfter: chosen.monthlyUsd * workload.count,
+      monthlyDelta: (chosen.monthlyUsd - current.monthlyUsd) * workload.count,
+      migrationCost: 0,
+      risk: 0,
+      reason: 'bench',
     });
   }
   const plan: Plan = {
-    stack, items, totals: { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 }, skipped: [],
+    stack,
+    items,
+    totals: { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 },
+    skipped: [],
     solver: { status: 'optimal', objective: 0, variables: 0, constraints: 0, millis: 0 },
   };
   files.push({ stack, file: `stacks/Pulumi.${stack}.yaml`, text: stackFile(stack, workloads), plan });
@@ -93,7 +117,14 @@ function once(): { edits: number; manual: number; bytes: number } {
   let manual = 0;
   let bytes = 0;
   for (const f of files) {
-    const result = planToEdits({ plan: f.plan, stack: f.stack, configFile: f.file, configText: f.text, config, projectName: 'stackfit-demo' });
+    const result = planToEdits({
+      plan: f.plan,
+      stack: f.stack,
+      configFile: f.file,
+      configText: f.text,
+      config,
+      projectName: 'stackfit-demo',
+    });
     const out = applyConfigEdits(f.text, result.edits, f.file);
     edits += result.edits.length;
     manual += result.manual.length;
@@ -114,5 +145,7 @@ for (let r = 0; r < runs; r++) {
 times.sort((a, b) => a - b);
 const changes = STACKS * PER_STACK;
 console.log(`plan → edits → files: ${changes} changes (${first.edits} config edits) across ${STACKS} stacks`);
-console.log(`median ${times[runs >> 1]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times[runs - 1]!.toFixed(1)} ms over ${runs} runs`);
+console.log(
+  `median ${times[runs >> 1]!.toFixed(1)} ms, min ${times[0]!.toFixed(1)} ms, max ${times[runs - 1]!.toFixed(1)} ms over ${runs} runs`,
+);
 console.log(`per change: ${((times[runs >> 1]! * 1000) / changes).toFixed(0)} µs`);

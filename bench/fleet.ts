@@ -24,7 +24,12 @@ function percentile(values: number[], p: number): number {
 
 /** Per Azure V1 VM: p50/p95/p99.5 of CPU utilisation (fraction of the VM), from the max and avg series. */
 function azureCpuProfiles(): { p50: number; p95: number; p995: number; max: number }[] {
-  const read = (file: string) => readFileSync(path.join(TRACES, 'azure-v1', file), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(1).map(Number));
+  const read = (file: string) =>
+    readFileSync(path.join(TRACES, 'azure-v1', file), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').slice(1).map(Number));
   const avg = read('azure_v1_50vms_avg_cpu_wide.csv');
   const max = read('azure_v1_50vms_max_cpu_wide.csv');
   const vms = avg[0]!.length;
@@ -41,13 +46,16 @@ function bitbrainsMemoryProfiles(): { p50: number; p95: number; p995: number; ma
   return readdirSync(dir)
     .filter((f) => f.endsWith('.csv'))
     .map((f) => {
-      const rows = readFileSync(path.join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(';').map((c) => Number(c.trim())));
+      const rows = readFileSync(path.join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(';').map((c) => Number(c.trim())));
       const used = rows.filter((r) => r[5]! > 0).map((r) => r[6]! / r[5]!);
       return { p50: percentile(used, 50), p95: percentile(used, 95), p995: percentile(used, 99.5), max: Math.max(...used) };
     })
     .filter((p) => p.p995 > 0);
 }
-
 
 export function buildFleet(N: number) {
   const catalog = loadCatalog();
@@ -57,9 +65,40 @@ export function buildFleet(N: number) {
     gcp: ['us-central1', 'europe-west1', 'us-east1', 'asia-east1'],
   } as const;
   const SIZES = {
-    aws: ['m5.large', 'm5.xlarge', 'm5.2xlarge', 'c5.xlarge', 'c5.2xlarge', 'r5.large', 'r5.xlarge', 'r5.2xlarge', 't3.large', 't3.xlarge', 'm6i.xlarge', 'm6i.4xlarge'],
-    azure: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5', 'Standard_E4s_v5', 'Standard_E8s_v5', 'Standard_F4s_v2', 'Standard_F8s_v2', 'Standard_D16s_v5'],
-    gcp: ['n2-standard-2', 'n2-standard-4', 'n2-standard-8', 'n2-highmem-4', 'e2-standard-4', 'e2-standard-8', 'n2-highcpu-8', 'n2-standard-16'],
+    aws: [
+      'm5.large',
+      'm5.xlarge',
+      'm5.2xlarge',
+      'c5.xlarge',
+      'c5.2xlarge',
+      'r5.large',
+      'r5.xlarge',
+      'r5.2xlarge',
+      't3.large',
+      't3.xlarge',
+      'm6i.xlarge',
+      'm6i.4xlarge',
+    ],
+    azure: [
+      'Standard_D2s_v5',
+      'Standard_D4s_v5',
+      'Standard_D8s_v5',
+      'Standard_E4s_v5',
+      'Standard_E8s_v5',
+      'Standard_F4s_v2',
+      'Standard_F8s_v2',
+      'Standard_D16s_v5',
+    ],
+    gcp: [
+      'n2-standard-2',
+      'n2-standard-4',
+      'n2-standard-8',
+      'n2-highmem-4',
+      'e2-standard-4',
+      'e2-standard-8',
+      'n2-highcpu-8',
+      'n2-standard-16',
+    ],
   } as const;
   const currentPool: Offering[] = [];
   for (const cloud of ['aws', 'azure', 'gcp'] as const) {
@@ -75,7 +114,15 @@ export function buildFleet(N: number) {
   const memProfiles = bitbrainsMemoryProfiles();
   const evidence = (capacity: number, p: { p50: number; p95: number; p995: number; max: number }, headroom: number): DimensionEvidence => {
     const forecastPeak = capacity * p.p995;
-    return { p50: capacity * p.p50, p95: capacity * p.p95, max: capacity * p.max, forecastPeak, percentile: 99.5, headroom, required: Math.max(0.25, forecastPeak * (1 + headroom)) };
+    return {
+      p50: capacity * p.p50,
+      p95: capacity * p.p95,
+      max: capacity * p.max,
+      forecastPeak,
+      percentile: 99.5,
+      headroom,
+      required: Math.max(0.25, forecastPeak * (1 + headroom)),
+    };
   };
 
   const random = rng(7);
@@ -96,17 +143,30 @@ export function buildFleet(N: number) {
     const urn = `urn:pulumi:prod::fleet::${cur.cloud}:vm::${name}`;
     const group = i < groupNames.length * 12 ? groupNames[i % groupNames.length] : undefined;
     const w: Workload = {
-      urn, name, type: 'vm', kind: 'vm', cloud: cur.cloud, region: cur.region, size: cur.size,
-      count: 1 + Math.floor(random() * 4), ...(group && { group }), metricIds: { name },
+      urn,
+      name,
+      type: 'vm',
+      kind: 'vm',
+      cloud: cur.cloud,
+      region: cur.region,
+      size: cur.size,
+      count: 1 + Math.floor(random() * 4),
+      ...(group && { group }),
+      metricIds: { name },
     };
     workloads.push(w);
     current.set(urn, cur);
     const young = random() < 0.03;
     demands.set(urn, {
-      urn, status: young ? 'insufficient-history' : 'ok', historyHours: young ? 20 : 24 * 28, horizonDays: 30,
+      urn,
+      status: young ? 'insufficient-history' : 'ok',
+      historyHours: young ? 20 : 24 * 28,
+      horizonDays: 30,
       cpu: evidence(cur.vcpu, cpuProfiles[i % cpuProfiles.length]!, 0.2),
       memory: evidence(cur.memoryGiB, memProfiles[i % memProfiles.length]!, 0.2),
-      confidence: 'high', allowDownsize: random() > 0.1, notes: [],
+      confidence: 'high',
+      allowDownsize: random() > 0.1,
+      notes: [],
     });
   }
 
@@ -123,7 +183,9 @@ export function buildFleet(N: number) {
 
   const baseConfig = configWith();
   // Every other workload may change its count (scaleOut), with the default N−1 survivability for 2+ instances.
-  const rules = new Map<string, ResolvedRule>(workloads.map((w, i) => [w.urn, { ...ruleFor(baseConfig, w), ...(i % 2 === 0 && { scaleOut: true }) }]));
+  const rules = new Map<string, ResolvedRule>(
+    workloads.map((w, i) => [w.urn, { ...ruleFor(baseConfig, w), ...(i % 2 === 0 && { scaleOut: true }) }]),
+  );
   const t = performance.now();
   const candidates = new Map<string, Offering[]>();
   let candidateCount = 0;

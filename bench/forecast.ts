@@ -26,7 +26,6 @@ const POINTS = 720;
 const HOUR = 3_600_000;
 const END = Date.parse('2026-11-01T00:00:00Z');
 
-
 const tracesDir = path.resolve(__dirname, '../data/traces/bitbrains-rnd-2013-07');
 const traces = readTraceDir(tracesDir).map((t) => ({ id: t.id, cpu: hourlyMax(t.cpuCores), mem: hourlyMax(t.memoryGiB!) }));
 const times = Array.from({ length: POINTS }, (_, j) => END - (POINTS - j) * HOUR);
@@ -40,8 +39,23 @@ for (let i = 0; i < WORKLOADS; i++) {
   const pick = (values: number[]) => times.map((_, j) => values[(shift + j) % values.length]!);
   const name = `vm-${i}`;
   const urn = `urn:pulumi:bench::bench::aws:ec2/instance:Instance::${name}`;
-  workloads.push({ urn, name, type: 'aws:ec2/instance:Instance', kind: 'vm', cloud: 'aws', region: 'us-east-1', size: 'm5.xlarge', count: 1, metricIds: { name } });
-  usage.push({ urn, cpuCores: { t: times, v: pick(trace.cpu) }, memoryGiB: { t: times, v: pick(trace.mem) }, source: `bitbrains:${trace.id}` });
+  workloads.push({
+    urn,
+    name,
+    type: 'aws:ec2/instance:Instance',
+    kind: 'vm',
+    cloud: 'aws',
+    region: 'us-east-1',
+    size: 'm5.xlarge',
+    count: 1,
+    metricIds: { name },
+  });
+  usage.push({
+    urn,
+    cpuCores: { t: times, v: pick(trace.cpu) },
+    memoryGiB: { t: times, v: pick(trace.mem) },
+    source: `bitbrains:${trace.id}`,
+  });
 }
 const rule = ruleFor(config, workloads[0]!);
 
@@ -69,7 +83,10 @@ if (!process.argv.includes('--no-file')) {
     for (let i = 0; i < WORKLOADS; i++) {
       const u = usage[i]!;
       const lines: string[] = [];
-      for (const [metric, s] of [['cpu_cores', u.cpuCores], ['memory_gib', u.memoryGiB!]] as const) {
+      for (const [metric, s] of [
+        ['cpu_cores', u.cpuCores],
+        ['memory_gib', u.memoryGiB!],
+      ] as const) {
         for (let j = 0; j < POINTS; j++) lines.push(`${iso[j]},"${u.urn}",${metric},${s.v[j]}`);
       }
       writeSync(fd, `${lines.join('\n')}\n`);
@@ -85,7 +102,7 @@ if (!process.argv.includes('--no-file')) {
     for (const byMetric of raw.resources.values()) for (const s of byMetric.values()) points += s.t.length;
     process.stdout.write(
       `readUsageFile: ${points.toLocaleString('en')} rows (${mib.toFixed(0)} MiB CSV, quoted URNs, ISO timestamps) in ${(parseMs / 1000).toFixed(2)} s wall, ${((parseCpu.user + parseCpu.system) / 1e6).toFixed(2)} s CPU ` +
-        `(${((points / parseMs) * 1000 / 1e6).toFixed(1)} M rows/s), ${raw.resources.size} resources\n`,
+        `(${(((points / parseMs) * 1000) / 1e6).toFixed(1)} M rows/s), ${raw.resources.size} resources\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

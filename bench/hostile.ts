@@ -39,14 +39,23 @@ function bigExport(megabytes: number): { file: string; resources: number } {
 /** Wall seconds and peak RSS (MiB) of `stackfit <args>`. */
 function timeCli(args: string[]): { seconds: number; peakMiB: number; code: number | null } {
   const out = path.join(dir, 'time.txt');
-  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, process.execPath, path.join(ROOT, 'bin/stackfit.js'), ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, process.execPath, path.join(ROOT, 'bin/stackfit.js'), ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
   const [seconds, kib] = fs.readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   if (run.status !== 0) process.stderr.write(run.stderr.slice(-2000));
   return { seconds: seconds!, peakMiB: Math.round(kib! / 1024), code: run.status };
 }
 
 function main(): void {
-  process.stdout.write(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)\n`);
+  process.stdout.write(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (${os.cpus().length} cores)\n`,
+  );
   const { file, resources } = bigExport(MB);
   process.stdout.write(`export: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB, ${resources} resources\n`);
   const usage = path.join(dir, 'usage.csv');
@@ -68,7 +77,12 @@ function main(): void {
   const started = performance.now();
   const matched = matchesWorkloadKey(`${'*a'.repeat(25)}*b`, 'a'.repeat(80), 'urn:pulumi:p::p::aws:ec2/instance:Instance::x');
   process.stdout.write(`glob *a×25+*b on 80 chars: ${(performance.now() - started).toFixed(2)} ms (matched: ${matched})\n`);
-  process.stdout.write(`load average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -38,9 +38,13 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 try {
   // dist/ up to date, then pack without running `prepare` again.
   execFileSync(process.execPath, [path.join(ROOT, 'bin', 'build.js'), '--if-stale'], { stdio: 'inherit' });
-  const packed = JSON.parse(execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' })) as { filename: string; size: number; unpackedSize: number; entryCount: number }[];
+  const packed = JSON.parse(
+    execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' }),
+  ) as { filename: string; size: number; unpackedSize: number; entryCount: number }[];
   const tarball = path.join(tmp, packed[0]!.filename);
-  process.stdout.write(`tarball ${packed[0]!.filename}: ${mb(packed[0]!.size)} (${mb(packed[0]!.unpackedSize)} unpacked, ${packed[0]!.entryCount} files)\n`);
+  process.stdout.write(
+    `tarball ${packed[0]!.filename}: ${mb(packed[0]!.size)} (${mb(packed[0]!.unpackedSize)} unpacked, ${packed[0]!.entryCount} files)\n`,
+  );
 
   const project = path.join(tmp, 'project');
   execFileSync('mkdir', ['-p', project]);
@@ -48,11 +52,17 @@ try {
   const start = process.hrtime.bigint();
   const install = spawnSync(npm, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  check(install.status === 0, `npm install <tarball> --prefer-offline: ${seconds.toFixed(1)} s${install.status === 0 ? '' : `\n${install.stderr}`}`);
+  check(
+    install.status === 0,
+    `npm install <tarball> --prefer-offline: ${seconds.toFixed(1)} s${install.status === 0 ? '' : `\n${install.stderr}`}`,
+  );
   const nodeModules = path.join(project, 'node_modules');
-  const packages = readdirSync(nodeModules).flatMap((name) => (name.startsWith('@') ? readdirSync(path.join(nodeModules, name)).map((n) => `${name}/${n}`) : name.startsWith('.') ? [] : [name]));
+  const packages = readdirSync(nodeModules).flatMap((name) =>
+    name.startsWith('@') ? readdirSync(path.join(nodeModules, name)).map((n) => `${name}/${n}`) : name.startsWith('.') ? [] : [name],
+  );
   process.stdout.write(`installed: ${mb(duBytes(nodeModules))} in node_modules, ${packages.length} top-level packages\n`);
-  for (const sdk of ['@pulumi/aws', '@pulumi/azure-native', '@pulumi/gcp', 'typescript', 'tsx', 'vitest']) check(!existsSync(path.join(nodeModules, sdk)), `${sdk} not installed`);
+  for (const sdk of ['@pulumi/aws', '@pulumi/azure-native', '@pulumi/gcp', 'typescript', 'tsx', 'vitest'])
+    check(!existsSync(path.join(nodeModules, sdk)), `${sdk} not installed`);
 
   const stateFile = path.join(ROOT, 'data', 'pulumi', 'stack-export', 'pulumi-aws-recorded-ec2-instance-5.42.0.stack.json');
   const csv = path.join(tmp, 'usage.csv');
@@ -65,7 +75,10 @@ try {
   } catch {
     // reported below
   }
-  check(rec.status === 0 && items === 1, `npx stackfit recommend --state …: exit ${rec.status}, ${items} item(s)${rec.status === 0 ? '' : `\n${rec.stderr}`}`);
+  check(
+    rec.status === 0 && items === 1,
+    `npx stackfit recommend --state …: exit ${rec.status}, ${items} item(s)${rec.status === 0 ? '' : `\n${rec.stderr}`}`,
+  );
   const chk = npx(['check', '--state', stateFile, '--format', 'json']);
   let policies = '';
   try {
@@ -74,9 +87,15 @@ try {
     // reported below
   }
   // Exit 2 means a mandatory violation was found: the pack ran.
-  check((chk.status === 0 || chk.status === 2) && policies !== '', `npx stackfit check --state …: exit ${chk.status}, pack ${policies || '(none)'}${policies ? '' : `\n${chk.stderr}`}`);
+  check(
+    (chk.status === 0 || chk.status === 2) && policies !== '',
+    `npx stackfit check --state …: exit ${chk.status}, pack ${policies || '(none)'}${policies ? '' : `\n${chk.stderr}`}`,
+  );
   const demo = npx(['recommend', '--demo']);
-  check(demo.status !== 0 && demo.stderr.includes('source checkout'), 'npx stackfit recommend --demo says the demo needs a source checkout');
+  check(
+    demo.status !== 0 && demo.stderr.includes('source checkout'),
+    'npx stackfit recommend --demo says the demo needs a source checkout',
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

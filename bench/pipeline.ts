@@ -43,9 +43,18 @@ function hourlyMax(s: Series): number[] {
 }
 
 const SIZES = {
-  aws: { regions: ['us-east-1'], sizes: ['m5.large', 'm5.xlarge', 'm5.2xlarge', 'c5.xlarge', 'r5.large', 'm6i.xlarge', 'c6i.2xlarge', 'm5.4xlarge'] },
-  azure: { regions: ['eastus', 'westeurope'], sizes: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5', 'Standard_E4s_v5', 'Standard_F4s_v2', 'Standard_D16s_v5'] },
-  gcp: { regions: ['us-central1', 'europe-west1'], sizes: ['n2-standard-2', 'n2-standard-4', 'n2-standard-8', 'e2-standard-4', 'n2-highmem-4', 'n2-standard-16'] },
+  aws: {
+    regions: ['us-east-1'],
+    sizes: ['m5.large', 'm5.xlarge', 'm5.2xlarge', 'c5.xlarge', 'r5.large', 'm6i.xlarge', 'c6i.2xlarge', 'm5.4xlarge'],
+  },
+  azure: {
+    regions: ['eastus', 'westeurope'],
+    sizes: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5', 'Standard_E4s_v5', 'Standard_F4s_v2', 'Standard_D16s_v5'],
+  },
+  gcp: {
+    regions: ['us-central1', 'europe-west1'],
+    sizes: ['n2-standard-2', 'n2-standard-4', 'n2-standard-8', 'e2-standard-4', 'n2-highmem-4', 'n2-standard-16'],
+  },
 } as const;
 
 function exportResource(i: number) {
@@ -57,26 +66,59 @@ function exportResource(i: number) {
   const urn = (type: string) => `urn:pulumi:bench::fleet::${type}::${name}`;
   if (cloud === 'aws') {
     const type = 'aws:ec2/instance:Instance';
-    return { urn: urn(type), custom: true, id: `i-${i.toString(16).padStart(17, '0')}`, type, inputs: { instanceType: size, ami: 'ami-0abcdef1234567890' }, outputs: { instanceType: size, availabilityZone: `${region}a`, id: `i-${i.toString(16).padStart(17, '0')}` } };
+    return {
+      urn: urn(type),
+      custom: true,
+      id: `i-${i.toString(16).padStart(17, '0')}`,
+      type,
+      inputs: { instanceType: size, ami: 'ami-0abcdef1234567890' },
+      outputs: { instanceType: size, availabilityZone: `${region}a`, id: `i-${i.toString(16).padStart(17, '0')}` },
+    };
   }
   if (cloud === 'azure') {
     const type = 'azure-native:compute:VirtualMachine';
     const id = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/fleet/providers/Microsoft.Compute/virtualMachines/${name}`;
-    return { urn: urn(type), custom: true, id, type, inputs: { location: region, hardwareProfile: { vmSize: size } }, outputs: { id, location: region, hardwareProfile: { vmSize: size } } };
+    return {
+      urn: urn(type),
+      custom: true,
+      id,
+      type,
+      inputs: { location: region, hardwareProfile: { vmSize: size } },
+      outputs: { id, location: region, hardwareProfile: { vmSize: size } },
+    };
   }
   const type = 'gcp:compute/instance:Instance';
-  return { urn: urn(type), custom: true, id: `projects/fleet/zones/${region}-b/instances/${name}`, type, inputs: { machineType: size, zone: `${region}-b` }, outputs: { machineType: size, zone: `${region}-b`, instanceId: String(1e15 + i), project: 'fleet' } };
+  return {
+    urn: urn(type),
+    custom: true,
+    id: `projects/fleet/zones/${region}-b/instances/${name}`,
+    type,
+    inputs: { machineType: size, zone: `${region}-b` },
+    outputs: { machineType: size, zone: `${region}-b`, instanceId: String(1e15 + i), project: 'fleet' },
+  };
 }
 
 async function main(): Promise<void> {
   const catalog = loadCatalog();
-  const traces: Trace[] = [...readTraceDir(path.join(TRACES, 'bitbrains-rnd-2013-07')), ...readTraceDir(path.join(TRACES, 'azure-v1'), { azureVcpu: 4 })];
+  const traces: Trace[] = [
+    ...readTraceDir(path.join(TRACES, 'bitbrains-rnd-2013-07')),
+    ...readTraceDir(path.join(TRACES, 'azure-v1'), { azureVcpu: 4 }),
+  ];
   const profiles = traces.map((t) => ({ cpu: hourlyMax(t.cpuCores), mem: t.memoryGiB ? hourlyMax(t.memoryGiB) : undefined }));
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'stackfit-bench-'));
   const exportFile = path.join(dir, 'export.json');
-  const resources = [{ urn: 'urn:pulumi:bench::fleet::pulumi:pulumi:Stack::fleet-bench', custom: false, type: 'pulumi:pulumi:Stack' }, ...Array.from({ length: N }, (_, i) => exportResource(i))];
-  writeFileSync(exportFile, JSON.stringify({ version: 3, deployment: { manifest: { time: new Date(NOW).toISOString(), magic: '', version: 'v3.200.0' }, resources } }));
+  const resources = [
+    { urn: 'urn:pulumi:bench::fleet::pulumi:pulumi:Stack::fleet-bench', custom: false, type: 'pulumi:pulumi:Stack' },
+    ...Array.from({ length: N }, (_, i) => exportResource(i)),
+  ];
+  writeFileSync(
+    exportFile,
+    JSON.stringify({
+      version: 3,
+      deployment: { manifest: { time: new Date(NOW).toISOString(), magic: '', version: 'v3.200.0' }, resources },
+    }),
+  );
 
   const t0 = performance.now();
   const inventory = readInventory(exportFile);
@@ -116,12 +158,20 @@ async function main(): Promise<void> {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
   const counts = plan.items.reduce<Record<string, number>>((acc, i) => ((acc[i.action] = (acc[i.action] ?? 0) + 1), acc), {});
-  console.log(`workloads: ${inventory.workloads.length} (skipped ${inventory.skipped.length}); usage: ${hours} hourly points × CPU + memory per workload`);
+  console.log(
+    `workloads: ${inventory.workloads.length} (skipped ${inventory.skipped.length}); usage: ${hours} hourly points × CPU + memory per workload`,
+  );
   console.log(`inventory (read + parse ${mib(Buffer.byteLength(JSON.stringify(resources)))} export): ${(t1 - t0).toFixed(0)} ms`);
-  console.log(`usage + forecast + candidates + plan: ${(t3 - t2).toFixed(0)} ms (solver ${plan.solver.millis.toFixed(0)} ms, ${plan.solver.status}, ${plan.solver.variables} variables, ${plan.solver.constraints} constraints)`);
+  console.log(
+    `usage + forecast + candidates + plan: ${(t3 - t2).toFixed(0)} ms (solver ${plan.solver.millis.toFixed(0)} ms, ${plan.solver.status}, ${plan.solver.variables} variables, ${plan.solver.constraints} constraints)`,
+  );
   console.log(`total inventory + forecast + plan: ${((t1 - t0 + t3 - t2) / 1000).toFixed(2)} s; peak RSS ${mib(peakRss)}`);
-  console.log(`LP bound ${plan.solver.lpBound?.toFixed(2) ?? 'n/a'}, objective ${plan.solver.objective.toFixed(2)}, gap ${plan.solver.gap !== undefined ? (plan.solver.gap * 100).toFixed(4) + ' %' : 'n/a'}`);
-  console.log(`actions: ${JSON.stringify(counts)}; monthly ${plan.totals.monthlyBefore.toFixed(0)} → ${plan.totals.monthlyAfter.toFixed(0)} USD`);
+  console.log(
+    `LP bound ${plan.solver.lpBound?.toFixed(2) ?? 'n/a'}, objective ${plan.solver.objective.toFixed(2)}, gap ${plan.solver.gap !== undefined ? (plan.solver.gap * 100).toFixed(4) + ' %' : 'n/a'}`,
+  );
+  console.log(
+    `actions: ${JSON.stringify(counts)}; monthly ${plan.totals.monthlyBefore.toFixed(0)} → ${plan.totals.monthlyAfter.toFixed(0)} USD`,
+  );
   const ok = t1 - t0 + t3 - t2 < 20_000 && peakRss < 2 * 1024 ** 3;
   console.log(ok ? 'target met: < 20 s and < 2 GiB' : 'TARGET MISSED: < 20 s and < 2 GiB');
 }

@@ -33,22 +33,45 @@ function median(xs: number[]): number {
 function fleet(n: number): HarnessResource[] {
   const catalog = loadCatalog();
   const pick = (cloud: 'aws' | 'azure' | 'gcp', region: string): Offering[] =>
-    catalog.offerings({ cloud, region, kind: 'vm' }).filter((o) => o.gpus === 0 && o.vcpu <= 16).slice(0, 200);
+    catalog
+      .offerings({ cloud, region, kind: 'vm' })
+      .filter((o) => o.gpus === 0 && o.vcpu <= 16)
+      .slice(0, 200);
   const pools = { aws: pick('aws', 'us-east-1'), azure: pick('azure', 'eastus'), gcp: pick('gcp', 'us-central1') };
   const out: HarnessResource[] = [];
   for (let i = 0; i < n; i++) {
     const cloud = (['aws', 'azure', 'gcp'] as const)[i % 3]!;
     const o = pools[cloud][Math.floor(i / 3) % pools[cloud].length]!;
     const name = `vm-${i}`;
-    if (cloud === 'aws') out.push({ urn: `urn:pulumi:bench::bench::aws:ec2/instance:Instance::${name}`, type: 'aws:ec2/instance:Instance', inputs: { instanceType: o.size, ami: 'ami-0abcdef1234567890', tags: { team: 'bench' } } });
-    else if (cloud === 'azure') out.push({ urn: `urn:pulumi:bench::bench::azure-native:compute:VirtualMachine::${name}`, type: 'azure-native:compute:VirtualMachine', inputs: { location: 'eastus', hardwareProfile: { vmSize: o.size }, resourceGroupName: 'rg' } });
-    else out.push({ urn: `urn:pulumi:bench::bench::gcp:compute/instance:Instance::${name}`, type: 'gcp:compute/instance:Instance', inputs: { machineType: o.size, zone: 'us-central1-a', labels: { team: 'bench' } } });
+    if (cloud === 'aws')
+      out.push({
+        urn: `urn:pulumi:bench::bench::aws:ec2/instance:Instance::${name}`,
+        type: 'aws:ec2/instance:Instance',
+        inputs: { instanceType: o.size, ami: 'ami-0abcdef1234567890', tags: { team: 'bench' } },
+      });
+    else if (cloud === 'azure')
+      out.push({
+        urn: `urn:pulumi:bench::bench::azure-native:compute:VirtualMachine::${name}`,
+        type: 'azure-native:compute:VirtualMachine',
+        inputs: { location: 'eastus', hardwareProfile: { vmSize: o.size }, resourceGroupName: 'rg' },
+      });
+    else
+      out.push({
+        urn: `urn:pulumi:bench::bench::gcp:compute/instance:Instance::${name}`,
+        type: 'gcp:compute/instance:Instance',
+        inputs: { machineType: o.size, zone: 'us-central1-a', labels: { team: 'bench' } },
+      });
   }
   return out;
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `machine: ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   if (!existsSync(path.resolve(__dirname, '../dist/policies/index.js'))) {
     throw new Error('dist/policies/index.js is missing: run `npm run build` first');
   }
@@ -58,7 +81,9 @@ async function main(): Promise<void> {
     launches.push(pack.startupMs);
     await pack.close();
   }
-  console.log(`start-up (spawn → port), 5 launches: median ${median(launches).toFixed(0)} ms, min ${Math.min(...launches).toFixed(0)} ms, max ${Math.max(...launches).toFixed(0)} ms`);
+  console.log(
+    `start-up (spawn → port), 5 launches: median ${median(launches).toFixed(0)} ms, min ${Math.min(...launches).toFixed(0)} ms, max ${Math.max(...launches).toFixed(0)} ms`,
+  );
 
   const session = await PolicySession.start({ packDir, project: 'bench', stack: 'bench', config: { 'aws:region': 'us-east-1' } });
   try {
@@ -103,7 +128,9 @@ async function main(): Promise<void> {
     }
     const cpuAfter = cpuMs(session.pack.pid);
     const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? `, pack CPU ${((cpuAfter - cpuBefore) / 10).toFixed(0)} ms/call` : '';
-    console.log(`AnalyzeStack, 1,000 VMs, budget only (the default in every preview): median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}${cpu})`);
+    console.log(
+      `AnalyzeStack, 1,000 VMs, budget only (the default in every preview): median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}${cpu})`,
+    );
   } finally {
     await session.close();
   }

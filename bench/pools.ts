@@ -25,7 +25,6 @@ const POINTS = 720;
 const HOUR = 3_600_000;
 const END = Date.parse('2026-11-01T00:00:00Z');
 
-
 const all = readTraceDir(path.resolve(__dirname, '../data/traces/bitbrains-rnd-2013-07'));
 const traces = all.map((t) => ({ cpu: hourlyMax(t.cpuCores), mem: hourlyMax(t.memoryGiB!) }));
 const vm35 = all.find((t) => t.id === '35.csv')!.provisioned!;
@@ -83,7 +82,15 @@ function runAll(count: number): { resized: number } {
   for (let i = 0; i < count; i++) {
     const { workload, demand } = pools[i]!;
     const current = catalog.lookup(workload.cloud, workload.region!, workload.size);
-    const item = sizePool({ workload, demand, current, catalog, rule: ruleFor(config, workload), profile: poolProfileFor(config.pools, workload), minHistoryHours: config.minHistoryHours });
+    const item = sizePool({
+      workload,
+      demand,
+      current,
+      catalog,
+      rule: ruleFor(config, workload),
+      profile: poolProfileFor(config.pools, workload),
+      minHistoryHours: config.minHistoryHours,
+    });
     if (item.action === 'resize') resized++;
   }
   return { resized };

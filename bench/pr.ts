@@ -49,7 +49,11 @@ async function measure(mode: 'api' | 'local-git'): Promise<Row[]> {
   await step('no-op run', second);
   await step('dry run', second, { dryRun: true });
   // A teammate edits another line of the stack file on main: the branch is rebased onto it.
-  await fake.commitAs('main', { [PROD_CONFIG_FILE]: PROD_CONFIG_TEXT.replace('diskGiB: 64', 'diskGiB: 128') }, { name: 'Dev', email: 'dev@example.com' });
+  await fake.commitAs(
+    'main',
+    { [PROD_CONFIG_FILE]: PROD_CONFIG_TEXT.replace('diskGiB: 64', 'diskGiB: 128') },
+    { name: 'Dev', email: 'dev@example.com' },
+  );
   await step('rebase', second);
   await step('autoclose', planOf([]));
   await step('nothing', planOf([]));
@@ -64,9 +68,13 @@ async function main(): Promise<void> {
   await measure('api');
   const rows = [...(await measure('api')), ...(await measure('local-git'))];
   const pad = (s: string | number, n: number) => String(s).padEnd(n);
-  process.stdout.write(`${pad('mode', 10)}${pad('step', 11)}${pad('result', 12)}${pad('reads', 7)}${pad('writes', 8)}${pad('calls', 7)}ms\n`);
+  process.stdout.write(
+    `${pad('mode', 10)}${pad('step', 11)}${pad('result', 12)}${pad('reads', 7)}${pad('writes', 8)}${pad('calls', 7)}ms\n`,
+  );
   for (const r of rows) {
-    process.stdout.write(`${pad(r.mode, 10)}${pad(r.step, 11)}${pad(r.action, 12)}${pad(r.reads, 7)}${pad(r.writes, 8)}${pad(r.reads + r.writes, 7)}${r.ms.toFixed(0)}\n`);
+    process.stdout.write(
+      `${pad(r.mode, 10)}${pad(r.step, 11)}${pad(r.action, 12)}${pad(r.reads, 7)}${pad(r.writes, 8)}${pad(r.reads + r.writes, 7)}${r.ms.toFixed(0)}\n`,
+    );
   }
 }
 

@@ -14,9 +14,10 @@ import path from 'node:path';
 import { readEc2OfferFile } from '../src/clouds/aws/prices-api';
 
 const records = Number(process.argv[2] ?? 20_000);
-const sample = JSON.parse(
-  readFileSync(path.resolve(__dirname, '../data/api-samples/aws/GetProducts_m5_large.json'), 'utf8'),
-) as { product: { sku: string }; terms: Record<string, Record<string, unknown>> };
+const sample = JSON.parse(readFileSync(path.resolve(__dirname, '../data/api-samples/aws/GetProducts_m5_large.json'), 'utf8')) as {
+  product: { sku: string };
+  terms: Record<string, Record<string, unknown>>;
+};
 const sku = sample.product.sku;
 const productText = JSON.stringify(sample.product);
 const termTexts = Object.fromEntries(Object.entries(sample.terms).map(([type, byKey]) => [type, JSON.stringify(byKey)]));

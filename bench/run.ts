@@ -5,7 +5,23 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const ALL = ['startup', 'pack-install', 'catalog', 'forecast', 'optimize', 'solver-compare', 'pipeline', 'edits', 'pr', 'policy', 'price-refresh', 'usage', 'pools', 'cloud-monitoring', 'hostile'];
+const ALL = [
+  'startup',
+  'pack-install',
+  'catalog',
+  'forecast',
+  'optimize',
+  'solver-compare',
+  'pipeline',
+  'edits',
+  'pr',
+  'policy',
+  'price-refresh',
+  'usage',
+  'pools',
+  'cloud-monitoring',
+  'hostile',
+];
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = selected.length ? selected : ALL;
 

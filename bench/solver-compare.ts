@@ -17,7 +17,14 @@
 import { performance } from 'node:perf_hooks';
 import { solvePlan } from '../src/optimize';
 import { buildProblem } from '../src/optimize/problem';
-import { buildBlockModel, solveWithYalps, type BlockModel, type ChoiceClass, type ChoiceItem, type LinearSolver } from '../src/optimize/milp';
+import {
+  buildBlockModel,
+  solveWithYalps,
+  type BlockModel,
+  type ChoiceClass,
+  type ChoiceItem,
+  type LinearSolver,
+} from '../src/optimize/milp';
 import { highsSolver, loadHighs } from '../src/optimize/highs';
 import type { PlacementOption } from '../src/optimize/options';
 import { buildFleet } from './fleet';
@@ -42,7 +49,16 @@ function run(model: string, solverName: string, solver: LinearSolver, block: Blo
   const result = solver(linear, { relax: false, timeoutMs: TIMEOUT_MS });
   const ms = performance.now() - t;
   const gap = Number.isFinite(result.value) && result.value > 0 ? (result.value - bound) / result.value : Number.NaN;
-  return { model, solver: solverName, ms, status: result.status, objective: result.value, variables: linear.variables.size, constraints: linear.constraints.size, gap };
+  return {
+    model,
+    solver: solverName,
+    ms,
+    status: result.status,
+    objective: result.value,
+    variables: linear.variables.size,
+    constraints: linear.constraints.size,
+    gap,
+  };
 }
 
 /** Classes of interchangeable workloads: identical (monthly, objective) option lists. */
@@ -68,14 +84,22 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const n of SIZES) {
     const fleet = buildFleet(n);
-    const input = { workloads: fleet.workloads, demands: fleet.demands, candidates: fleet.candidates, current: fleet.current, config: fleet.configWith(), rules: fleet.rules };
+    const input = {
+      workloads: fleet.workloads,
+      demands: fleet.demands,
+      candidates: fleet.candidates,
+      current: fleet.current,
+      config: fleet.configWith(),
+      rules: fleet.rules,
+    };
     const problem = buildProblem(input);
     const spreads = problem.spreads.filter((s) => s.members.length > 0);
     if (n === SIZES[0]) {
       for (const spread of spreads) {
         const block: BlockModel = { items: spread.members.map((m) => ({ options: m.options, spread: 0 })), spreads: [spread.constraint] };
         const bound = solveWithYalps(buildBlockModel({ ...block, relax: true }), { relax: true }).value;
-        for (const [name, solver] of solvers) rows.push(run(`spread group ${spread.name} (${spread.members.length} members)`, name, solver, block, bound));
+        for (const [name, solver] of solvers)
+          rows.push(run(`spread group ${spread.name} (${spread.members.length} members)`, name, solver, block, bound));
       }
     }
     // The budget core over every decision unit.
@@ -85,7 +109,10 @@ async function main(): Promise<void> {
     const fixedMonthly = problem.fixeds.reduce((t, f) => t + (f.current ? f.current.monthlyUsd * f.workload.count : 0), 0);
     const free = solvePlan(input);
     const freeMonthly = free.totals.monthlyAfter - fixedMonthly;
-    const cheapest = [...problem.ungrouped, ...spreads.flatMap((s) => s.members)].reduce((t, u) => t + Math.min(...u.options.map((o) => o.monthly)), 0);
+    const cheapest = [...problem.ungrouped, ...spreads.flatMap((s) => s.members)].reduce(
+      (t, u) => t + Math.min(...u.options.map((o) => o.monthly)),
+      0,
+    );
     const budget = cheapest + 0.5 * (freeMonthly - cheapest);
     const block: BlockModel = { items, classes, spreads: spreads.map((s) => s.constraint), maxMonthly: budget };
     const bound = highsSolver(highs)(buildBlockModel({ ...block, relax: true }), { relax: true }).value;
@@ -94,14 +121,29 @@ async function main(): Promise<void> {
     // The production path for the same budget (Lagrangian + reduced-cost fixing + Pareto DP).
     const t = performance.now();
     // As the pipeline runs it: HiGHS for the core when the DP outgrows its limits.
-    const plan = solvePlan({ ...input, config: fleet.configWith(budget + fixedMonthly), coreSolver: { name: 'HiGHS', solve: highsSolver(highs) } });
+    const plan = solvePlan({
+      ...input,
+      config: fleet.configWith(budget + fixedMonthly),
+      coreSolver: { name: 'HiGHS', solve: highsSolver(highs) },
+    });
     const ms = performance.now() - t;
-    rows.push({ model: label, solver: `solvePlan (${plan.solver.method?.includes('HiGHS branch') ? 'DP too large → HiGHS core' : 'Pareto DP'})`, ms, status: plan.solver.status, objective: plan.solver.objective - fixedMonthly, variables: plan.solver.variables ?? 0, constraints: plan.solver.constraints ?? 0, gap: ((plan.solver.objective - fixedMonthly) - bound) / (plan.solver.objective - fixedMonthly) });
+    rows.push({
+      model: label,
+      solver: `solvePlan (${plan.solver.method?.includes('HiGHS branch') ? 'DP too large → HiGHS core' : 'Pareto DP'})`,
+      ms,
+      status: plan.solver.status,
+      objective: plan.solver.objective - fixedMonthly,
+      variables: plan.solver.variables ?? 0,
+      constraints: plan.solver.constraints ?? 0,
+      gap: (plan.solver.objective - fixedMonthly - bound) / (plan.solver.objective - fixedMonthly),
+    });
   }
   console.log('\n| model | solver | time | status | objective (USD/month) | variables | constraints | gap to LP bound |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.model} | ${r.solver} | ${r.ms < 1000 ? `${r.ms.toFixed(0)} ms` : `${(r.ms / 1000).toFixed(1)} s`} | ${r.status} | ${Number.isFinite(r.objective) ? r.objective.toFixed(2) : '—'} | ${r.variables} | ${r.constraints} | ${Number.isFinite(r.gap) ? `${(r.gap * 100).toPrecision(2)} %` : '—'} |`);
+    console.log(
+      `| ${r.model} | ${r.solver} | ${r.ms < 1000 ? `${r.ms.toFixed(0)} ms` : `${(r.ms / 1000).toFixed(1)} s`} | ${r.status} | ${Number.isFinite(r.objective) ? r.objective.toFixed(2) : '—'} | ${r.variables} | ${r.constraints} | ${Number.isFinite(r.gap) ? `${(r.gap * 100).toPrecision(2)} %` : '—'} |`,
+    );
   }
 }
 

@@ -36,7 +36,12 @@ function bench(label: string, args: string[], target?: number): void {
   process.stdout.write(`${label.padEnd(44)} median ${m.toFixed(3)} s  [${times.map((t) => t.toFixed(2)).join(', ')}]${verdict}\n`);
 }
 
-process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs, node ${process.version}\n`);
+process.stdout.write(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${os.cpus().length} CPUs, node ${process.version}\n`,
+);
 // Brings dist/ up to date first, so that no timed run includes a rebuild.
 timeOnce([BIN, '--version']);
 
@@ -46,6 +51,13 @@ bench('stackfit --help', [BIN, '--help'], 0.5);
 // The first demo run after a clone or an edit of the example project runs the program (all
 // three Pulumi provider SDKs) and fills .stackfit-cache/program; later runs read the cache.
 rmSync(path.join(ROOT, '.stackfit-cache', 'program'), { recursive: true, force: true });
-process.stdout.write(`${'stackfit recommend --demo, program cache empty'.padEnd(44)} once   ${timeOnce([BIN, 'recommend', '--demo']).toFixed(3)} s\n`);
+process.stdout.write(
+  `${'stackfit recommend --demo, program cache empty'.padEnd(44)} once   ${timeOnce([BIN, 'recommend', '--demo']).toFixed(3)} s\n`,
+);
 bench('stackfit recommend --demo', [BIN, 'recommend', '--demo'], 2);
-process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);

@@ -76,9 +76,11 @@ async function main(): Promise<void> {
     // Let Prometheus merge the ten overlapping backfilled blocks, as a long-running server has.
     const compacting = await startPrometheus({ dataDir: DATA_DIR, keepData: true });
     const blocks = (): number => readdirSync(DATA_DIR).filter((d) => /^01[0-9A-Z]{24}$/.test(d)).length;
-    for (const deadline = Date.now() + 600_000; blocks() > 4 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 2000));
+    for (const deadline = Date.now() + 600_000; blocks() > 4 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 2000));
     await compacting.stop();
-    console.log(`setup: backfilled ${WORKLOADS} instances (${blocks()} blocks) in ${((performance.now() - t0) / 1000).toFixed(1)} s (kept in ${DATA_DIR})`);
+    console.log(
+      `setup: backfilled ${WORKLOADS} instances (${blocks()} blocks) in ${((performance.now() - t0) / 1000).toFixed(1)} s (kept in ${DATA_DIR})`,
+    );
   }
 
   const t1 = performance.now();
@@ -119,12 +121,18 @@ async function main(): Promise<void> {
     }
     const forecastMs = performance.now() - t3;
 
-    console.log(`fetch:    ${WORKLOADS} workloads × ${DAYS} days @ ${SLOT_SECONDS / 60} min: ${(fetchMs / 1000).toFixed(2)} s, ${points.toLocaleString('en')} points, ${usage.series.size} served, ${usage.missing.length} missing`);
-    console.log(`cpu:      fetch used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s in stackfit + ${promCpu.toFixed(1)} CPU s in Prometheus (load average now ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores)`);
+    console.log(
+      `fetch:    ${WORKLOADS} workloads × ${DAYS} days @ ${SLOT_SECONDS / 60} min: ${(fetchMs / 1000).toFixed(2)} s, ${points.toLocaleString('en')} points, ${usage.series.size} served, ${usage.missing.length} missing`,
+    );
+    console.log(
+      `cpu:      fetch used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s in stackfit + ${promCpu.toFixed(1)} CPU s in Prometheus (load average now ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores)`,
+    );
     for (const s of sources) console.log(`requests: ${s.name}: ${s.stats?.requests ?? 0}`);
     console.log(`forecast: forecastDemand × ${WORKLOADS}: ${(forecastMs / 1000).toFixed(2)} s (${ok} ok)`);
     console.log(`total:    ${((fetchMs + forecastMs) / 1000).toFixed(2)} s (target < 60 s)`);
-    console.log(`memory:   peak RSS ${mib(process.resourceUsage().maxRSS)} (before fetch ${mib(rssBefore)}; target < 1 GiB); prometheus peak RSS ${mib(vmHwmKiB(prom.pid) ?? 0)}`);
+    console.log(
+      `memory:   peak RSS ${mib(process.resourceUsage().maxRSS)} (before fetch ${mib(rssBefore)}; target < 1 GiB); prometheus peak RSS ${mib(vmHwmKiB(prom.pid) ?? 0)}`,
+    );
   } finally {
     await prom.stop();
   }

@@ -205,14 +205,17 @@ function ensureBuilt(root, { force = false, log = () => {} } = {}) {
     const result = runTsc(root, buildInputs(root));
     if (result.missingTypescript) {
       if (!force && entryExists(root)) {
-        log('stackfit: warning: src/ changed since dist/ was built and TypeScript is not installed (npm ci installs it): running the old build');
+        log(
+          'stackfit: warning: src/ changed since dist/ was built and TypeScript is not installed (npm ci installs it): running the old build',
+        );
         return 'stale';
       }
       throw new Error(`${force ? 'cannot build' : 'dist/ is missing and cannot be built'}: TypeScript is not installed (run npm ci)`);
     }
     if (!result.ok) {
       // `npm run build` (force) fails on type errors, as plain tsc did; the CLI runs what tsc emitted.
-      if (force || !entryExists(root)) throw new Error(`building dist/ failed (tsc exit ${result.status}):\n${force ? result.output : firstLines(result.output, 20)}`);
+      if (force || !entryExists(root))
+        throw new Error(`building dist/ failed (tsc exit ${result.status}):\n${force ? result.output : firstLines(result.output, 20)}`);
       log(`stackfit: warning: tsc reported errors (exit ${result.status}); running what it emitted:\n${firstLines(result.output, 10)}`);
       return 'built-with-errors';
     }

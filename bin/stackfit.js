@@ -11,7 +11,14 @@ try {
   process.stderr.write(`stackfit: ${err && err.message ? err.message : String(err)}\n`);
   process.exit(1);
 }
-require(path.join(root, 'dist', 'src', 'cli', 'main.js')).main(process.argv).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`stackfit: ${err && err.message ? err.message : String(err)}\n`); process.exitCode = 1; },
-);
+require(path.join(root, 'dist', 'src', 'cli', 'main.js'))
+  .main(process.argv)
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`stackfit: ${err && err.message ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );

@@ -32,7 +32,10 @@ const EKS_NODE_POLICIES = [
 ];
 
 function assumeRole(service: string): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: service } }] });
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: service } }],
+  });
 }
 
 /** The default VPC's default subnet in each availability zone (where the demo's EC2 VMs also run). */
@@ -142,14 +145,22 @@ export class Cluster extends pulumi.ComponentResource {
         dnsPrefix: name,
         identity: { type: 'SystemAssigned' },
         // AKS creates a cluster with its system pools; user pools are separate AgentPool resources.
-        agentPoolProfiles: pools.filter(([, p]) => p.system).map(([pool, p]) => ({ name: pool, type: 'VirtualMachineScaleSets', ...profile(pool, p) })),
+        agentPoolProfiles: pools
+          .filter(([, p]) => p.system)
+          .map(([pool, p]) => ({ name: pool, type: 'VirtualMachineScaleSets', ...profile(pool, p) })),
       },
       { parent: this },
     );
     for (const [pool, poolSpec] of pools.filter(([, p]) => !p.system)) {
       new containerservice.AgentPool(
         `${name}-${pool}`,
-        { resourceGroupName: group.name, resourceName: name, agentPoolName: pool, type: 'VirtualMachineScaleSets', ...profile(pool, poolSpec) },
+        {
+          resourceGroupName: group.name,
+          resourceName: name,
+          agentPoolName: pool,
+          type: 'VirtualMachineScaleSets',
+          ...profile(pool, poolSpec),
+        },
         { parent: this, dependsOn: [cluster] },
       );
     }
@@ -172,7 +183,9 @@ export class Cluster extends pulumi.ComponentResource {
           cluster: cluster.name,
           location,
           // With autoscaling GKE owns the count: the provider documents initialNodeCount then, not nodeCount.
-          ...(autoscaled ? { initialNodeCount: poolSpec.desired, autoscaling: { minNodeCount: min, maxNodeCount: max } } : { nodeCount: poolSpec.desired }),
+          ...(autoscaled
+            ? { initialNodeCount: poolSpec.desired, autoscaling: { minNodeCount: min, maxNodeCount: max } }
+            : { nodeCount: poolSpec.desired }),
           nodeConfig: { machineType: poolSpec.size, diskSizeGb: poolSpec.diskGiB, labels: { [WORKLOAD_TAG]: `${name}-${pool}` } },
         },
         { parent: this },

@@ -15,9 +15,14 @@ export const workloadSpecSchema = z
   .object({
     cloud: z.enum(['aws', 'azure', 'gcp'], { error: 'cloud must be one of aws, azure, gcp' }),
     /** AWS region, Azure location or GCP region. */
-    region: z.string({ error: 'region is required' }).regex(/^[a-z][a-z0-9-]+$/, 'region must be a region name like us-east-1, eastus or us-central1'),
+    region: z
+      .string({ error: 'region is required' })
+      .regex(/^[a-z][a-z0-9-]+$/, 'region must be a region name like us-east-1, eastus or us-central1'),
     /** GCP only: zone inside the region (default `<region>-b`, a zone every GCP region has). */
-    zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, 'zone must look like us-central1-a').optional(),
+    zone: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, 'zone must look like us-central1-a')
+      .optional(),
     /** Instance type, VM size or machine type. */
     size: z.string({ error: 'size is required (an EC2 instance type, Azure VM size or GCP machine type)' }).min(1, 'size is empty'),
     count: z
@@ -45,20 +50,18 @@ export const workloadSpecSchema = z
 
 export type WorkloadSpec = z.infer<typeof workloadSpecSchema>;
 
-export const workloadsConfigSchema = z
-  .record(z.string(), workloadSpecSchema)
-  .superRefine((map, ctx) => {
-    if (Object.keys(map).length === 0) ctx.addIssue({ code: 'custom', message: 'declare at least one workload' });
-    for (const name of Object.keys(map)) {
-      if (!WORKLOAD_NAME.test(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'workload names are 1–30 characters: lowercase letters, digits and dashes, starting with a letter',
-        });
-      }
+export const workloadsConfigSchema = z.record(z.string(), workloadSpecSchema).superRefine((map, ctx) => {
+  if (Object.keys(map).length === 0) ctx.addIssue({ code: 'custom', message: 'declare at least one workload' });
+  for (const name of Object.keys(map)) {
+    if (!WORKLOAD_NAME.test(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'workload names are 1–30 characters: lowercase letters, digits and dashes, starting with a letter',
+      });
     }
-  });
+  }
+});
 
 export type WorkloadsConfig = z.infer<typeof workloadsConfigSchema>;
 

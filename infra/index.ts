@@ -17,7 +17,10 @@ const groupsKey = `${pulumi.getProject()}:autoscalingGroups`;
 const rawClusters = config.getObject<unknown>('clusters');
 const rawGroups = config.getObject<unknown>('autoscalingGroups');
 // A stack declares VM workloads, node pools, or both; with neither, `workloads` is required.
-const rawWorkloads = rawClusters === undefined && rawGroups === undefined ? config.requireObject<unknown>('workloads') : config.getObject<unknown>('workloads');
+const rawWorkloads =
+  rawClusters === undefined && rawGroups === undefined
+    ? config.requireObject<unknown>('workloads')
+    : config.getObject<unknown>('workloads');
 const specs = rawWorkloads === undefined ? {} : parseWorkloadsConfig(rawWorkloads, configKey);
 const clusterSpecs = rawClusters === undefined ? {} : parseConfigValue(clustersConfigSchema, rawClusters, clustersKey);
 const groupSpecs = rawGroups === undefined ? {} : parseConfigValue(autoscalingGroupsConfigSchema, rawGroups, groupsKey);
@@ -49,7 +52,8 @@ export const workloads: Record<string, WorkloadSummary & { vmIds: pulumi.Output<
 );
 
 const clusters = Object.entries(clusterSpecs).map(
-  ([name, spec]) => new Cluster(name, { spec, configKey: clustersKey }, spec.cloud === 'aws' ? { providers: [awsProvider(spec.region)] } : {}),
+  ([name, spec]) =>
+    new Cluster(name, { spec, configKey: clustersKey }, spec.cloud === 'aws' ? { providers: [awsProvider(spec.region)] } : {}),
 );
 const groups = Object.entries(groupSpecs).map(
   ([name, spec]) => new AutoscalingGroup(name, { spec, configKey: groupsKey }, { providers: [awsProvider(spec.region)] }),

@@ -26,7 +26,11 @@ const counts = z
 
 function checkBounds(spec: { desired: number; min?: number | undefined; max?: number | undefined }, ctx: z.RefinementCtx): void {
   if ((spec.min === undefined) !== (spec.max === undefined)) {
-    ctx.addIssue({ code: 'custom', path: [spec.min === undefined ? 'min' : 'max'], message: 'set both min and max (autoscaling) or neither (a fixed pool)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: [spec.min === undefined ? 'min' : 'max'],
+      message: 'set both min and max (autoscaling) or neither (a fixed pool)',
+    });
     return;
   }
   if (spec.min !== undefined && spec.max !== undefined && !(spec.min <= spec.desired && spec.desired <= spec.max)) {
@@ -45,22 +49,36 @@ const poolSchema = counts
 export const clusterSpecSchema = z
   .object({
     cloud: z.enum(['aws', 'azure', 'gcp'], { error: 'cloud must be one of aws (EKS), azure (AKS), gcp (GKE)' }),
-    region: z.string({ error: 'region is required' }).regex(/^[a-z][a-z0-9-]+$/, 'region must be a region name like us-east-1, eastus or us-central1'),
+    region: z
+      .string({ error: 'region is required' })
+      .regex(/^[a-z][a-z0-9-]+$/, 'region must be a region name like us-east-1, eastus or us-central1'),
     /** GCP only: a zonal cluster in this zone (default: a regional cluster over three zones). */
-    zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, 'zone must look like us-central1-a').optional(),
+    zone: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, 'zone must look like us-central1-a')
+      .optional(),
     pools: z.record(z.string(), poolSchema),
   })
   .strict()
   .superRefine((spec, ctx) => {
-    if (spec.zone !== undefined && spec.cloud !== 'gcp') ctx.addIssue({ code: 'custom', path: ['zone'], message: 'zone is only used for cloud: gcp' });
-    if (spec.zone !== undefined && !spec.zone.startsWith(`${spec.region}-`)) ctx.addIssue({ code: 'custom', path: ['zone'], message: `zone ${spec.zone} is not in region ${spec.region}` });
+    if (spec.zone !== undefined && spec.cloud !== 'gcp')
+      ctx.addIssue({ code: 'custom', path: ['zone'], message: 'zone is only used for cloud: gcp' });
+    if (spec.zone !== undefined && !spec.zone.startsWith(`${spec.region}-`))
+      ctx.addIssue({ code: 'custom', path: ['zone'], message: `zone ${spec.zone} is not in region ${spec.region}` });
     const names = Object.keys(spec.pools);
     if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['pools'], message: 'declare at least one node pool' });
     for (const [name, pool] of Object.entries(spec.pools)) {
       const valid = spec.cloud === 'azure' ? AKS_POOL_NAME.test(name) : NAME.test(name);
-      if (!valid) ctx.addIssue({ code: 'custom', path: ['pools', name], message: spec.cloud === 'azure' ? 'AKS pool names are 1–12 lowercase letters and digits, starting with a letter' : NAME_MESSAGE });
-      if (pool.system !== undefined && spec.cloud !== 'azure') ctx.addIssue({ code: 'custom', path: ['pools', name, 'system'], message: 'system is only used for cloud: azure (AKS)' });
-      if (spec.cloud === 'gcp' && pool.desired < 1) ctx.addIssue({ code: 'custom', path: ['pools', name, 'desired'], message: 'a GKE pool needs at least 1 node per zone' });
+      if (!valid)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pools', name],
+          message: spec.cloud === 'azure' ? 'AKS pool names are 1–12 lowercase letters and digits, starting with a letter' : NAME_MESSAGE,
+        });
+      if (pool.system !== undefined && spec.cloud !== 'azure')
+        ctx.addIssue({ code: 'custom', path: ['pools', name, 'system'], message: 'system is only used for cloud: azure (AKS)' });
+      if (spec.cloud === 'gcp' && pool.desired < 1)
+        ctx.addIssue({ code: 'custom', path: ['pools', name, 'desired'], message: 'a GKE pool needs at least 1 node per zone' });
     }
     if (spec.cloud === 'azure' && !Object.values(spec.pools).some((p) => p.system === true)) {
       ctx.addIssue({ code: 'custom', path: ['pools'], message: 'an AKS cluster needs at least one pool with system: true' });

@@ -36,11 +36,16 @@ function candidates(): ModelSettings[] {
   const out: ModelSettings[] = [];
   for (const halfLifeDays of [7, 14, 28, Infinity])
     for (const memoryPeakMargin of [0, 0.05, 0.1])
-      for (const trend of TREND_MODES)
-        for (const seasonal of [true, false]) out.push({ halfLifeDays, memoryPeakMargin, trend, seasonal });
+      for (const trend of TREND_MODES) for (const seasonal of [true, false]) out.push({ halfLifeDays, memoryPeakMargin, trend, seasonal });
   const changes = (m: ModelSettings): number =>
-    Number(m.halfLifeDays !== DEFAULT_MODEL.halfLifeDays) + Number(m.memoryPeakMargin !== DEFAULT_MODEL.memoryPeakMargin) + Number(m.trend !== DEFAULT_MODEL.trend) + Number(m.seasonal !== DEFAULT_MODEL.seasonal);
-  return out.map((m, i) => ({ m, i, c: changes(m) })).sort((a, b) => a.c - b.c || a.i - b.i).map((x) => x.m);
+    Number(m.halfLifeDays !== DEFAULT_MODEL.halfLifeDays) +
+    Number(m.memoryPeakMargin !== DEFAULT_MODEL.memoryPeakMargin) +
+    Number(m.trend !== DEFAULT_MODEL.trend) +
+    Number(m.seasonal !== DEFAULT_MODEL.seasonal);
+  return out
+    .map((m, i) => ({ m, i, c: changes(m) }))
+    .sort((a, b) => a.c - b.c || a.i - b.i)
+    .map((x) => x.m);
 }
 
 function labelOf(m: ModelSettings): string {
@@ -82,7 +87,11 @@ const fmt = (t: MethodTotals): string =>
 
 const scoresOf = (i: number): Record<string, MethodTotals> => Object.fromEntries(keys.map((k) => [k, rows.get(k)!.byCandidate[i]!]));
 const baseline = Object.fromEntries(keys.map((k) => [k, rows.get(k)!.co]));
-const folds = leaveOneDatasetOut(units, models.map((_, i) => scoresOf(i)), baseline).map((f) => ({
+const folds = leaveOneDatasetOut(
+  units,
+  models.map((_, i) => scoresOf(i)),
+  baseline,
+).map((f) => ({
   heldOut: f.heldOut,
   chosen: f.chosen < 0 ? undefined : models[f.chosen]!,
   chosenIsDefault: f.chosen === 0,
@@ -95,14 +104,24 @@ const folds = leaveOneDatasetOut(units, models.map((_, i) => scoresOf(i)), basel
 
 if (process.argv.includes('--json')) {
   const perCandidate = models.map((m, i) => ({ model: m, results: Object.fromEntries(keys.map((k) => [k, rows.get(k)!.byCandidate[i]])) }));
-  process.stdout.write(`${JSON.stringify({ windows: WINDOWS, folds, perCandidate, computeOptimizer: Object.fromEntries(keys.map((k) => [k, rows.get(k)!.co])) }, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ windows: WINDOWS, folds, perCandidate, computeOptimizer: Object.fromEntries(keys.map((k) => [k, rows.get(k)!.co])) }, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`,
+  );
 } else {
-  process.stdout.write(`${models.length} candidates × ${DATASETS.length} datasets × training windows ${WINDOWS.join(', ')} days (the first candidate is the default: ${labelOf(DEFAULT_MODEL)})\n\n`);
-  process.stdout.write('| held-out dataset | chosen on the other two | window | held-out: chosen | held-out: default | held-out: Compute-Optimizer-style |\n|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    `${models.length} candidates × ${DATASETS.length} datasets × training windows ${WINDOWS.join(', ')} days (the first candidate is the default: ${labelOf(DEFAULT_MODEL)})\n\n`,
+  );
+  process.stdout.write(
+    '| held-out dataset | chosen on the other two | window | held-out: chosen | held-out: default | held-out: Compute-Optimizer-style |\n|---|---|---|---|---|---|\n',
+  );
   for (const f of folds) {
-    const chosen = f.chosen ? `${labelOf(f.chosen)}${f.chosenIsDefault ? ' (= default)' : ''}; ${f.eligibleOnTraining} eligible` : 'none eligible';
+    const chosen = f.chosen
+      ? `${labelOf(f.chosen)}${f.chosenIsDefault ? ' (= default)' : ''}; ${f.eligibleOnTraining} eligible`
+      : 'none eligible';
     for (const w of f.heldOutByWindow) {
-      process.stdout.write(`| ${f.heldOut} | ${chosen} | ${w.key.split('@')[1]} d | ${w.chosen ? fmt(w.chosen) : '—'} | ${fmt(w.default)} | ${fmt(w.computeOptimizer)} |\n`);
+      process.stdout.write(
+        `| ${f.heldOut} | ${chosen} | ${w.key.split('@')[1]} d | ${w.chosen ? fmt(w.chosen) : '—'} | ${fmt(w.default)} | ${fmt(w.computeOptimizer)} |\n`,
+      );
     }
   }
   process.stdout.write('\nEvery candidate (savings share / CPU-short intervals / memory overruns):\n');
@@ -113,6 +132,9 @@ if (process.argv.includes('--json')) {
     });
     process.stdout.write(`- ${labelOf(models[i]!)}: ${cells.join('; ')}\n`);
   }
-  const co = keys.map((k) => { const t = rows.get(k)!.co; return `${k} ${(t.savingsShare * 100).toFixed(1)} % / ${t.cpuUnderIntervals} / ${t.memoryOverrunIntervals}`; });
+  const co = keys.map((k) => {
+    const t = rows.get(k)!.co;
+    return `${k} ${(t.savingsShare * 100).toFixed(1)} % / ${t.cpuUnderIntervals} / ${t.memoryOverrunIntervals}`;
+  });
   process.stdout.write(`- Compute-Optimizer-style: ${co.join('; ')}\n`);
 }

@@ -14,12 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { StackfitError } from '../src/model';
-import {
-  catalogFileName,
-  encodeCatalogPart,
-  serializeCatalogFile,
-  type CatalogPart,
-} from '../src/catalog/format';
+import { catalogFileName, encodeCatalogPart, serializeCatalogFile, type CatalogPart } from '../src/catalog/format';
 import {
   AWS_EC2_AUTOSCALER_FILE,
   AWS_EC2_PRICES_FILE,

@@ -86,11 +86,26 @@ export function buildDemoUsage(tracesDir: string): Record<'prod' | 'dev', string
  * The auto scaling group: each VM is one instance, the group's use is the sum of their used
  * cores and GiB per 5-minute slot. Keep in sync with stacks/usage/README.md.
  */
-export const DEMO_POOL_SOURCES: { pool: string; basis: 'requests' | 'utilisation'; daemonSets: readonly { name: string; cpu: number }[]; traces: string[] }[] = [
-  { pool: 'shop-eks-apps', basis: 'requests', daemonSets: ['aws-node', 'kube-proxy'].map(daemonSet), traces: ['113', '35', '306', '488', '285', '173'] },
+export const DEMO_POOL_SOURCES: {
+  pool: string;
+  basis: 'requests' | 'utilisation';
+  daemonSets: readonly { name: string; cpu: number }[];
+  traces: string[];
+}[] = [
+  {
+    pool: 'shop-eks-apps',
+    basis: 'requests',
+    daemonSets: ['aws-node', 'kube-proxy'].map(daemonSet),
+    traces: ['113', '35', '306', '488', '285', '173'],
+  },
   { pool: 'shop-eks-jobs', basis: 'requests', daemonSets: ['aws-node', 'kube-proxy'].map(daemonSet), traces: ['78', '449', '356', '2'] },
   { pool: 'tools-aks/system', basis: 'requests', daemonSets: ['kube-proxy'].map(daemonSet), traces: ['8', '326', '359', '361'] },
-  { pool: 'tools-aks-tools', basis: 'requests', daemonSets: ['kube-proxy'].map(daemonSet), traces: ['194', '381', '39', '403', '239', '176', '212', '371'] },
+  {
+    pool: 'tools-aks-tools',
+    basis: 'requests',
+    daemonSets: ['kube-proxy'].map(daemonSet),
+    traces: ['194', '381', '39', '403', '239', '176', '212', '371'],
+  },
   { pool: 'web-gke-web', basis: 'requests', daemonSets: ['kube-proxy'].map(daemonSet), traces: ['450', '473', '480', '436', '190', '400'] },
   { pool: 'batch', basis: 'utilisation', daemonSets: [], traces: ['68', '338', '267', '111', '489', '420'] },
 ];
@@ -147,7 +162,12 @@ export function buildDemoPoolUsage(tracesDir: string): string {
     const source = `Bitbrains GWA-T-12 Rnd 2013-07 VMs ${src.traces.join(', ')} (data/traces, data/more-traces), shifted ${shiftMs / DAY_MS} days`;
     if (src.basis === 'requests') {
       const rows = bucketed(traces, HOUR_MS, (trace) => ({ cpu: trace.provisioned!.vcpu, mem: trace.provisioned!.memoryGiB }));
-      const largest = traces.reduce((a, b) => (b.provisioned!.vcpu > a.provisioned!.vcpu || (b.provisioned!.vcpu === a.provisioned!.vcpu && b.provisioned!.memoryGiB > a.provisioned!.memoryGiB) ? b : a));
+      const largest = traces.reduce((a, b) =>
+        b.provisioned!.vcpu > a.provisioned!.vcpu ||
+        (b.provisioned!.vcpu === a.provisioned!.vcpu && b.provisioned!.memoryGiB > a.provisioned!.memoryGiB)
+          ? b
+          : a,
+      );
       out.pools[src.pool] = {
         basis: 'requests',
         source: `${source}; each VM is one pod requesting its provisioned cores and memory, present in the hours its trace has samples; DaemonSets ${src.daemonSets.map((d) => `${d.name} ${d.cpu * 1000}m`).join(', ')}`,
@@ -156,7 +176,11 @@ export function buildDemoPoolUsage(tracesDir: string): string {
         memoryGiB: rows.map(([, c]) => round(c.mem)),
         pods: rows.map(([, c]) => c.ids.size),
         perNodeOverhead: { cpu: round(src.daemonSets.reduce((a, d) => a + d.cpu, 0)), memoryGiB: 0, pods: src.daemonSets.length },
-        largestPod: { cpu: largest.provisioned!.vcpu, memoryGiB: round(largest.provisioned!.memoryGiB), name: `vm-${largest.id.replace(/\.csv$/, '')}` },
+        largestPod: {
+          cpu: largest.provisioned!.vcpu,
+          memoryGiB: round(largest.provisioned!.memoryGiB),
+          name: `vm-${largest.id.replace(/\.csv$/, '')}`,
+        },
       };
     } else {
       const rows = bucketed(traces, SLOT_MS, (trace, i) => ({ cpu: trace.cpuCores.v[i]!, mem: trace.memoryGiB?.v[i] ?? NaN }));

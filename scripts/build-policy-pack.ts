@@ -25,7 +25,16 @@ export async function buildPolicyPack(): Promise<void> {
     // The pack's only runtime dependency (it brings @pulumi/pulumi, whose run-policy-pack the CLI launches).
     // The monitoring SDKs: stackfit.yaml's schema knows every usage source (src/usage/registry.ts),
     // but the pack never fetches usage, so the SDKs those sources load lazily stay out of it.
-    external: ['@pulumi/policy', '@pulumi/policy/*', '@pulumi/pulumi', '@pulumi/pulumi/*', '@azure/identity', '@azure/arm-monitor', '@aws-sdk/*', '@google-cloud/*'],
+    external: [
+      '@pulumi/policy',
+      '@pulumi/policy/*',
+      '@pulumi/pulumi',
+      '@pulumi/pulumi/*',
+      '@azure/identity',
+      '@azure/arm-monitor',
+      '@aws-sdk/*',
+      '@google-cloud/*',
+    ],
     sourcemap: false,
     legalComments: 'linked',
     logLevel: 'warning',

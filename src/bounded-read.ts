@@ -75,7 +75,8 @@ export function readTextBounded(path: string, maxBytes: number, what: string): s
         );
       }
       total += n;
-      if (total > maxBytes) throw new StackfitError(`${what} is over stackfit's ${formatBytes(maxBytes)} limit for it (stopped reading there)`, path);
+      if (total > maxBytes)
+        throw new StackfitError(`${what} is over stackfit's ${formatBytes(maxBytes)} limit for it (stopped reading there)`, path);
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
     }
     const text = Buffer.concat(chunks, total).toString('utf8');

@@ -380,7 +380,14 @@ export interface Plan {
     models?: {
       /** Workloads decided in closed form (argmin of their options, no solver). */
       closedForm: number;
-      milp: { solver: string; solves: number; largestVariables: number; largestConstraints: number; totalVariables: number; totalConstraints: number };
+      milp: {
+        solver: string;
+        solves: number;
+        largestVariables: number;
+        largestConstraints: number;
+        totalVariables: number;
+        totalConstraints: number;
+      };
       pareto?: { stages: number; choices: number };
     };
   };

@@ -14,7 +14,11 @@ import { StackfitError } from './model';
 /** The git work tree holding `dir`, or `dir` itself outside git. */
 export function repositoryRoot(dir: string): string {
   try {
-    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (top) return top;
   } catch {
     // Not a git work tree: the directory is the root.
@@ -64,7 +68,10 @@ export function assertInsideRepository(target: string, root: string, what: strin
  */
 export function checkStackName(stack: string, where: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || stack === '.' || stack === '..') {
-    throw new StackfitError(`invalid stack name ${JSON.stringify(stack)}: a Pulumi stack name has only letters, digits, "-", "_" and "." (no path separators)`, where);
+    throw new StackfitError(
+      `invalid stack name ${JSON.stringify(stack)}: a Pulumi stack name has only letters, digits, "-", "_" and "." (no path separators)`,
+      where,
+    );
   }
   return stack;
 }

@@ -9,7 +9,17 @@ import type { Catalog } from './catalog/types';
 import { ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
-import { StackfitError, type Demand, type Inventory, type Offering, type Plan, type UsageRange, type UsageSeries, type UsageSource, type Workload } from './model';
+import {
+  StackfitError,
+  type Demand,
+  type Inventory,
+  type Offering,
+  type Plan,
+  type UsageRange,
+  type UsageSeries,
+  type UsageSource,
+  type Workload,
+} from './model';
 import { riskOf, solvePlan } from './optimize';
 import { highsSolver, loadHighs } from './optimize/highs';
 import { demandPerInstance, sizingOf } from './optimize/choices';
@@ -88,7 +98,12 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   const now = input.now ?? new Date();
   const workloads = inventory.workloads;
   // Pools are sized from pool metrics (src/pools), not per-VM usage.
-  const usage = await readUsage(input.usage, workloads.filter((w) => !isPool(w)), config, now);
+  const usage = await readUsage(
+    input.usage,
+    workloads.filter((w) => !isPool(w)),
+    config,
+    now,
+  );
   // A source that failed says nothing about its workloads: planning on the rest would read the
   // failure as "nothing to recommend" (and `pr` would autoclose the open PRs). Refuse instead.
   if (usage.failures.length > 0) throw usageFailureError(usage.failures);
@@ -110,7 +125,13 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     current.set(workload.urn, offering);
     const series = usage.series.get(workload.urn);
     if (!series) continue;
-    const demand = forecastDemand({ workload, usage: series, rule, now, ...(offering && { capacity: { vcpu: offering.vcpu, memoryGiB: offering.memoryGiB } }) });
+    const demand = forecastDemand({
+      workload,
+      usage: series,
+      rule,
+      now,
+      ...(offering && { capacity: { vcpu: offering.vcpu, memoryGiB: offering.memoryGiB } }),
+    });
     const instancesNote = instanceEvidenceNote(series);
     if (instancesNote) demand.notes.push(instancesNote);
     demand.usage = digestUsage(series, lookbackWindow(config, now));
@@ -125,20 +146,46 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     }
     if (offering && offering.capabilities === undefined) {
       // Without its capabilities nothing says what the workload may lose: no move is proposed.
-      unpriced.set(workload.urn, `no capability data for ${workload.size} (${workload.cloud}): cannot tell which sizes it can run on, so none is proposed`);
+      unpriced.set(
+        workload.urn,
+        `no capability data for ${workload.size} (${workload.cloud}): cannot tell which sizes it can run on, so none is proposed`,
+      );
       continue;
     }
-    if (demand.status === 'ok') candidates.set(workload.urn, candidatesOf(workload, demand, rule, catalog, offering, config, series.cpuCores));
+    if (demand.status === 'ok')
+      candidates.set(workload.urn, candidatesOf(workload, demand, rule, catalog, offering, config, series.cpuCores));
   }
   const egress = loadEgressPrices();
   // A budget couples the workloads: its core MILP (when the exact DP outgrows its limits) goes to HiGHS.
   const coreSolver = config.budget.maxMonthlyCost !== undefined ? { name: 'HiGHS', solve: highsSolver(await loadHighs()) } : undefined;
-  const plan = solvePlan({ workloads, demands, candidates, current, config, rules, skipped: inventory.skipped, stack: inventory.stack, currentUnfit, ...(egress && { egress }), ...(coreSolver && { coreSolver }) });
+  const plan = solvePlan({
+    workloads,
+    demands,
+    candidates,
+    current,
+    config,
+    rules,
+    skipped: inventory.skipped,
+    stack: inventory.stack,
+    currentUnfit,
+    ...(egress && { egress }),
+    ...(coreSolver && { coreSolver }),
+  });
   addAlternatives(plan, rules, catalog, cpuUsage);
   explainPrices(plan, unpriced, cpuUsage);
-  const pools = await planPools({ plan, config, catalog, source: input.poolUsage ?? poolSourceFor(config, input.usage), range: usageRange(config, now) });
+  const pools = await planPools({
+    plan,
+    config,
+    catalog,
+    source: input.poolUsage ?? poolSourceFor(config, input.usage),
+    range: usageRange(config, now),
+  });
   const served = new Set(usage.series.keys());
-  return { plan, missingUsage: [...usage.missing.filter((m) => !served.has(m.urn)), ...pools.missing], usageWarnings: usage.warnings ?? [] };
+  return {
+    plan,
+    missingUsage: [...usage.missing.filter((m) => !served.has(m.urn)), ...pools.missing],
+    usageWarnings: usage.warnings ?? [],
+  };
 }
 
 /**
@@ -187,7 +234,9 @@ export function usageFailureError(failures: readonly UsageSourceFailure[]): Stac
   const only = failures.length === 1 ? failures[0]!.error : undefined;
   if (only instanceof StackfitError) return only;
   const lines = failures.map(({ source, error }) => `  ${source}: ${error instanceof Error ? error.message : String(error)}`);
-  return new StackfitError(`${failures.length === 1 ? 'a usage source' : `${failures.length} usage sources`} failed, so no plan is made on incomplete usage:\n${lines.join('\n')}`);
+  return new StackfitError(
+    `${failures.length === 1 ? 'a usage source' : `${failures.length} usage sources`} failed, so no plan is made on incomplete usage:\n${lines.join('\n')}`,
+  );
 }
 
 /** How many runner-up sizes each recommendation lists. */
@@ -197,7 +246,12 @@ export const ALTERNATIVES_PER_ITEM = 2;
  * Ranked options per recommendation, Compute-Optimizer style: the next cheapest feasible sizes
  * in the chosen place (one region: cheap even for 10,000 workloads).
  */
-function addAlternatives(plan: Plan, rules: Map<string, ResolvedRule>, catalog: Catalog, cpuUsage: Map<string, UsageSeries['cpuCores']>): void {
+function addAlternatives(
+  plan: Plan,
+  rules: Map<string, ResolvedRule>,
+  catalog: Catalog,
+  cpuUsage: Map<string, UsageSeries['cpuCores']>,
+): void {
   for (const item of plan.items) {
     const { chosen, demand } = item;
     const rule = rules.get(item.urn);
@@ -210,7 +264,14 @@ function addAlternatives(plan: Plan, rules: Map<string, ResolvedRule>, catalog: 
     const need = demandPerInstance(demand, item.workload.count, count, survive);
     const normal = demandPerInstance(demand, item.workload.count, count, 0);
     const usage = cpuUsage.get(item.urn);
-    item.alternatives = candidatesFor({ workload: item.workload, demand: need, rule: here, catalog, current: item.current, ...(usage && { cpuUsage: usage }) })
+    item.alternatives = candidatesFor({
+      workload: item.workload,
+      demand: need,
+      rule: here,
+      catalog,
+      current: item.current,
+      ...(usage && { cpuUsage: usage }),
+    })
       .filter((o) => o.size !== chosen.size)
       // The chosen size is the optimum under every rule (step limits, spread, survivability): a
       // cheaper size here broke one of them, so it is no alternative to offer.
@@ -239,7 +300,10 @@ function explainPrices(plan: Plan, unpriced: Map<string, string>, cpuUsage: Map<
       const verdict = burstVerdict(chosen, demand, cpuUsage.get(item.urn));
       if (verdict) notes.push(verdict.note);
     }
-    if (chosen.spot) notes.push('spot price: interruptible, the VM can be evicted at any time (GCP preempts spot VMs with 30 s notice); provision it as spot to pay this');
+    if (chosen.spot)
+      notes.push(
+        'spot price: interruptible, the VM can be evicted at any time (GCP preempts spot VMs with 30 s notice); provision it as spot to pay this',
+      );
     if (chosen.os === 'windows') notes.push('Windows: price includes the Windows Server licence');
     if (notes.length) {
       item.reason = `${item.reason}; ${notes.join('; ')}`;
@@ -282,7 +346,10 @@ export async function loadDemo(stack: string, catalog: Catalog = loadCatalog()):
   const projectDir = packageRoot();
   if (!existsSync(path.join(projectDir, 'Pulumi.yaml'))) {
     // The published package ships the engine, not the example project (nor its Pulumi SDKs).
-    throw new StackfitError('the demo runs the example Pulumi project of a stackfit source checkout (clone the repository, then npm ci); an installed package does not ship it', '--demo');
+    throw new StackfitError(
+      'the demo runs the example Pulumi project of a stackfit source checkout (clone the repository, then npm ci); an installed package does not ship it',
+      '--demo',
+    );
   }
   // The program's run is cached (keyed by program files, stack config and lockfile): loading the
   // three provider SDKs would otherwise cost seconds on every demo run.

@@ -59,7 +59,8 @@ export function secretsInEnv(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@'"<>]+@/gi;
-const SECRET_QUERY = /([?&;](?:access_token|token|auth|key|api_key|apikey|password|passwd|secret|client_secret|sig|signature|x-amz-signature|x-amz-security-token|x-amz-credential|code)=)[^&\s#'"<>]+/gi;
+const SECRET_QUERY =
+  /([?&;](?:access_token|token|auth|key|api_key|apikey|password|passwd|secret|client_secret|sig|signature|x-amz-signature|x-amz-security-token|x-amz-credential|code)=)[^&\s#'"<>]+/gi;
 const AUTH_SCHEME = /\b(bearer|basic)(\s+|=|:\s*)[a-z0-9._~+/=-]{8,}/gi;
 /** `token <value>` as in GitHub's `Authorization: token …`; long enough not to hit an English word. */
 const TOKEN_SCHEME = /\b(token)(\s+|=|:\s*)[a-z0-9._~+/=-]{16,}/gi;
@@ -97,7 +98,8 @@ export function redact(text: string, env: NodeJS.ProcessEnv = process.env): stri
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 /** On a terminal, stackfit's own colours and progress bar use CSI sequences (`ESC [ … letter`): kept. */
 // eslint-disable-next-line no-control-regex -- as above, CSI sequences kept
-const CONTROL_EXCEPT_CSI = /\u001b\[[0-9;?]*[A-Za-z]|\r(?!\n)|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_EXCEPT_CSI =
+  /\u001b\[[0-9;?]*[A-Za-z]|\r(?!\n)|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeControl(text: string, opts: { terminal?: boolean } = {}): string {
   const visible = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;

@@ -25,12 +25,20 @@ export interface CvFold {
  * highest mean savings share (each dataset weighs the same); ties go to the lower index (put
  * the shipped default first).
  */
-export function chooseOnTraining(candidates: readonly Record<string, CvScore>[], baseline: Record<string, CvScore>, train: readonly string[]): { chosen: number; eligible: number } {
+export function chooseOnTraining(
+  candidates: readonly Record<string, CvScore>[],
+  baseline: Record<string, CvScore>,
+  train: readonly string[],
+): { chosen: number; eligible: number } {
   let chosen = -1;
   let eligible = 0;
   let best = -Infinity;
   candidates.forEach((scores, i) => {
-    const ok = train.every((d) => scores[d]!.cpuUnderIntervals <= baseline[d]!.cpuUnderIntervals && scores[d]!.memoryOverrunIntervals <= baseline[d]!.memoryOverrunIntervals);
+    const ok = train.every(
+      (d) =>
+        scores[d]!.cpuUnderIntervals <= baseline[d]!.cpuUnderIntervals &&
+        scores[d]!.memoryOverrunIntervals <= baseline[d]!.memoryOverrunIntervals,
+    );
     if (!ok) return;
     eligible++;
     const mean = train.reduce((s, d) => s + scores[d]!.savingsShare, 0) / train.length;
@@ -48,10 +56,18 @@ export function chooseOnTraining(candidates: readonly Record<string, CvScore>[],
  * `units` maps each dataset to the keys of its scores (one per training window, e.g.
  * `azure-v1@21`), so that several splits of one dataset stay on the same side of a fold.
  */
-export function leaveOneDatasetOut(units: Readonly<Record<string, readonly string[]>>, candidates: readonly Record<string, CvScore>[], baseline: Record<string, CvScore>): CvFold[] {
+export function leaveOneDatasetOut(
+  units: Readonly<Record<string, readonly string[]>>,
+  candidates: readonly Record<string, CvScore>[],
+  baseline: Record<string, CvScore>,
+): CvFold[] {
   const datasets = Object.keys(units);
   return datasets.map((heldOut) => ({
     heldOut,
-    ...chooseOnTraining(candidates, baseline, datasets.filter((d) => d !== heldOut).flatMap((d) => units[d]!)),
+    ...chooseOnTraining(
+      candidates,
+      baseline,
+      datasets.filter((d) => d !== heldOut).flatMap((d) => units[d]!),
+    ),
   }));
 }

@@ -242,7 +242,11 @@ interface Prepared {
 }
 
 /** Counts the scored intervals a size of `vcpu` / `memoryGiB` would not have covered. */
-export function scoreSize(p: Pick<Prepared, 'scoreCpu' | 'scoreMem' | 'split'> & { trace: Pick<BacktestTrace, 'cappedAt'> }, vcpu: number, memoryGiB: number | undefined): Score {
+export function scoreSize(
+  p: Pick<Prepared, 'scoreCpu' | 'scoreMem' | 'split'> & { trace: Pick<BacktestTrace, 'cappedAt'> },
+  vcpu: number,
+  memoryGiB: number | undefined,
+): Score {
   const cpuSlots = new Set<number>();
   const memSlots = new Set<number>();
   const cap = p.trace.cappedAt;
@@ -261,7 +265,13 @@ export function scoreSize(p: Pick<Prepared, 'scoreCpu' | 'scoreMem' | 'split'> &
   return { cpuUnderIntervals: cpuSlots.size, memoryOverrunIntervals: memSlots.size, underProvisionedIntervals: either.size };
 }
 
-function prepare(trace: BacktestTrace, trainDays: number, region: string, catalog: Catalog, config: ReturnType<typeof stackfitConfigSchema.parse>): Prepared | string {
+function prepare(
+  trace: BacktestTrace,
+  trainDays: number,
+  region: string,
+  catalog: Catalog,
+  config: ReturnType<typeof stackfitConfigSchema.parse>,
+): Prepared | string {
   const start = trace.cpuCores.t[0]!;
   const end = trace.cpuCores.t[trace.cpuCores.t.length - 1]!;
   const split = start + trainDays * DAY_MS;
@@ -331,7 +341,8 @@ function demandOf(p: Prepared, spec: MethodSpec, baseConfig: unknown): Demand {
 function runMethod(p: Prepared, spec: MethodSpec, catalog: Catalog, baseConfig: unknown): MethodResult {
   const demand = demandOf(p, spec, baseConfig);
   const chosen = candidatesFor({ workload: p.workload, demand, rule: p.rule, catalog, current: p.current })[0];
-  if (!chosen) throw new StackfitError(`no AWS type in ${p.workload.region} meets ${spec.label}'s demand for trace ${p.trace.id}`, p.trace.files[0]);
+  if (!chosen)
+    throw new StackfitError(`no AWS type in ${p.workload.region} meets ${spec.label}'s demand for trace ${p.trace.id}`, p.trace.files[0]);
   const cpuOnly = p.trace.memoryGiB === undefined;
   return {
     label: spec.label,
@@ -357,7 +368,12 @@ function totalsOf(name: string, traces: TraceResult[], methods: readonly MethodS
     for (const { t, m } of rs) {
       const share = t.scoredIntervals > 0 ? m.underProvisionedIntervals / t.scoredIntervals : 0;
       if (share > 0 && (!worst || share > worst.underProvisionedShare)) {
-        worst = { id: t.id, underProvisionedShare: round(share, 6), cpuUnderIntervals: m.cpuUnderIntervals, memoryOverrunIntervals: m.memoryOverrunIntervals };
+        worst = {
+          id: t.id,
+          underProvisionedShare: round(share, 6),
+          cpuUnderIntervals: m.cpuUnderIntervals,
+          memoryOverrunIntervals: m.memoryOverrunIntervals,
+        };
       }
     }
     return {
@@ -387,7 +403,12 @@ function totalsOf(name: string, traces: TraceResult[], methods: readonly MethodS
     methods: methods.map((_, i) => method(i)),
   };
   const sf = methods.findIndex((m) => m.method === 'stackfit');
-  const co = methods.findIndex((m) => m.method === 'computeOptimizer' && m.percentile === BASELINES.computeOptimizer.percentile && m.headroom === BASELINES.computeOptimizer.headroom);
+  const co = methods.findIndex(
+    (m) =>
+      m.method === 'computeOptimizer' &&
+      m.percentile === BASELINES.computeOptimizer.percentile &&
+      m.headroom === BASELINES.computeOptimizer.headroom,
+  );
   if (sf >= 0 && co >= 0) group.comparison = compare(group.methods[sf]!, group.methods[co]!);
   return group;
 }
@@ -433,14 +454,27 @@ export function runBacktest(dir: string, opts: BacktestOptions = {}): BacktestRe
       scoredIntervals: p.scoreCpu.t.length,
       ...(p.trainMemoryPeakGiB !== undefined && { trainMemoryPeakGiB: p.trainMemoryPeakGiB }),
       provisioned: p.provisioned,
-      current: { ...sizeRef(p.current), ...scoreSize(p, p.current.vcpu, cpuOnly ? undefined : p.current.memoryGiB), generalPurpose: sizeRef(p.currentGeneral) },
+      current: {
+        ...sizeRef(p.current),
+        ...scoreSize(p, p.current.vcpu, cpuOnly ? undefined : p.current.memoryGiB),
+        generalPurpose: sizeRef(p.currentGeneral),
+      },
       results: methods.map((spec) => runMethod(p, spec, catalog, opts.config)),
     });
   }
   const datasets = [...new Set(results.map((r) => r.dataset))].sort();
-  const totals = datasets.map((d) => totalsOf(d, results.filter((r) => r.dataset === d), methods));
+  const totals = datasets.map((d) =>
+    totalsOf(
+      d,
+      results.filter((r) => r.dataset === d),
+      methods,
+    ),
+  );
   if (datasets.length !== 1 || datasets[0] !== '.') totals.push(totalsOf('overall', results, methods));
-  const stackfitSettings = stackfitConfigSchema.parse({ ...(opts.config as object | undefined), ...(methods.find((m) => m.method === 'stackfit') as { config?: object } | undefined)?.config });
+  const stackfitSettings = stackfitConfigSchema.parse({
+    ...(opts.config as object | undefined),
+    ...(methods.find((m) => m.method === 'stackfit') as { config?: object } | undefined)?.config,
+  });
   return {
     dir,
     settings: {

@@ -9,7 +9,11 @@ import type { XYChart } from '../charts/types';
 import type { SweepFamily, SweepReport } from './sweep';
 
 const COLOURS: Record<SweepFamily, string> = { stackfit: '#1b7837', computeOptimizer: '#2166ac', vpa: '#b2182b' };
-const NAMES: Record<SweepFamily, string> = { stackfit: 'stackfit (P90 … P99.9)', computeOptimizer: 'Compute-Optimizer-style', vpa: 'VPA-style' };
+const NAMES: Record<SweepFamily, string> = {
+  stackfit: 'stackfit (P90 … P99.9)',
+  computeOptimizer: 'Compute-Optimizer-style',
+  vpa: 'VPA-style',
+};
 const FAMILIES = ['stackfit', 'computeOptimizer', 'vpa'] as const;
 
 /** One chart per group of the sweep (percent on both axes). */
@@ -25,7 +29,12 @@ export function sweepCharts(sweep: SweepReport): XYChart[] {
         color: COLOURS[family],
         points: g.points.filter((p) => p.family === family).map((p) => ({ x: p.cpuUnderShare * 100, y: p.savingsShare * 100 })),
       })),
-      { name: 'default settings', kind: 'scatter' as const, color: '#000000', points: g.points.filter((p) => p.isDefault).map((p) => ({ x: p.cpuUnderShare * 100, y: p.savingsShare * 100 })) },
+      {
+        name: 'default settings',
+        kind: 'scatter' as const,
+        color: '#000000',
+        points: g.points.filter((p) => p.isDefault).map((p) => ({ x: p.cpuUnderShare * 100, y: p.savingsShare * 100 })),
+      },
     ],
   }));
 }
@@ -34,7 +43,9 @@ export function sweepCharts(sweep: SweepReport): XYChart[] {
 export function renderSweepChart(sweep: SweepReport): string {
   const panelW = 480;
   const panelH = 420;
-  const panels = sweepCharts(sweep).map((chart) => svgXYChart(chart, { width: panelW, height: panelH, formatX: (x) => x.toPrecision(2), formatY: (y) => y.toFixed(0) }));
+  const panels = sweepCharts(sweep).map((chart) =>
+    svgXYChart(chart, { width: panelW, height: panelH, formatX: (x) => x.toPrecision(2), formatY: (y) => y.toFixed(0) }),
+  );
   const cols = Math.max(1, Math.min(3, panels.length));
   const width = cols * panelW;
   const height = Math.ceil(panels.length / cols) * panelH;

@@ -49,9 +49,27 @@ export function sweepMethods(): MethodSpec[] {
   const out: MethodSpec[] = [];
   const stackfit = [99.5, 90, 95, 98, 99, 99.9];
   for (const p of stackfit) out.push({ method: 'stackfit', label: `stackfit P${p}`, config: { cpuPercentile: p } });
-  const co: [number, number][] = [[99.5, 0.2], [99.5, 0], [99.5, 0.1], [99.5, 0.3], [99.5, 0.5], [95, 0.2], [99, 0.2], [99.9, 0.2], [100, 0.2]];
+  const co: [number, number][] = [
+    [99.5, 0.2],
+    [99.5, 0],
+    [99.5, 0.1],
+    [99.5, 0.3],
+    [99.5, 0.5],
+    [95, 0.2],
+    [99, 0.2],
+    [99.9, 0.2],
+    [100, 0.2],
+  ];
   for (const [p, h] of co) out.push({ method: 'computeOptimizer', label: `CO-style P${p} + ${pct(h)} %`, percentile: p, headroom: h });
-  const vpa: [number, number][] = [[90, 0.15], [80, 0.15], [95, 0.15], [98, 0.15], [90, 0], [90, 0.3], [90, 0.5]];
+  const vpa: [number, number][] = [
+    [90, 0.15],
+    [80, 0.15],
+    [95, 0.15],
+    [98, 0.15],
+    [90, 0],
+    [90, 0.3],
+    [90, 0.5],
+  ];
   for (const [p, h] of vpa) out.push({ method: 'vpa', label: `VPA-style P${p} + ${pct(h)} %`, percentile: p, headroom: h });
   return out;
 }
@@ -106,8 +124,14 @@ export function runSweep(dir: string, opts: Omit<BacktestOptions, 'methods'> = {
       intervals: g.intervals,
       points,
       defaultBeyond: {
-        computeOptimizer: isOnOrBeyond(sf, points.filter((p) => p.family === 'computeOptimizer')),
-        vpa: isOnOrBeyond(sf, points.filter((p) => p.family === 'vpa')),
+        computeOptimizer: isOnOrBeyond(
+          sf,
+          points.filter((p) => p.family === 'computeOptimizer'),
+        ),
+        vpa: isOnOrBeyond(
+          sf,
+          points.filter((p) => p.family === 'vpa'),
+        ),
       },
     };
   });

@@ -75,5 +75,9 @@ const round = (usd: number): number => Math.round(usd * 100) / 100;
 export function costChartMarkdown(bars: readonly CostBar[], title?: string): string {
   if (!bars.some((b) => b.before > 0 || b.after > 0)) return '';
   const width = Math.min(960, Math.max(480, 90 * bars.length * 2));
-  return [mermaidBlock(mermaidXyChart(costChart(bars, title), { width, height: 300 })), '', '🟦 before · 🟩 after, USD per month (on-demand list prices).'].join('\n');
+  return [
+    mermaidBlock(mermaidXyChart(costChart(bars, title), { width, height: 300 })),
+    '',
+    '🟦 before · 🟩 after, USD per month (on-demand list prices).',
+  ].join('\n');
 }

@@ -15,7 +15,9 @@ function mermaidNumber(value: number | null): string {
  * Bars are emitted first so lines stay on top.
  */
 export function mermaidXyChart(chart: CategoryChart, opts: { width?: number; height?: number } = {}): string {
-  const ordered = [...chart.series.map((s, i) => ({ s, color: colorOf(s, i) }))].sort((a, b) => (a.s.kind === b.s.kind ? 0 : a.s.kind === 'bar' ? -1 : 1));
+  const ordered = [...chart.series.map((s, i) => ({ s, color: colorOf(s, i) }))].sort((a, b) =>
+    a.s.kind === b.s.kind ? 0 : a.s.kind === 'bar' ? -1 : 1,
+  );
   const all = chart.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const range = niceRange(chart.yMin ?? Math.min(0, ...all), chart.yMax ?? Math.max(0, ...all) * 1.05);
   const categories = chart.categories.map((c) => `"${mermaidText(c, 24)}"`);
@@ -58,7 +60,12 @@ export function xyToCategoryChart(chart: XYChart, formatX: (x: number) => string
     yLabel: chart.yLabel,
     ...(chart.yMin !== undefined && { yMin: chart.yMin }),
     ...(chart.yMax !== undefined && { yMax: chart.yMax }),
-    series: chart.series.map((s, i) => ({ name: s.name, kind: 'line' as const, color: colorOf(s, i), values: xs.map((x) => interpolate(s.points, x)) })),
+    series: chart.series.map((s, i) => ({
+      name: s.name,
+      kind: 'line' as const,
+      color: colorOf(s, i),
+      values: xs.map((x) => interpolate(s.points, x)),
+    })),
   };
 }
 

@@ -35,7 +35,11 @@ function peaks(series: Series, start: number, bucketMs: number, buckets: number)
  * usage is) over the look-back window `[start, end)`. Peaks, not means: capacity is decided by
  * the peaks, and a reviewer must see the spikes the forecast saw.
  */
-export function digestUsage(usage: { cpuCores: Series; memoryGiB?: Series }, window: { start: number; end: number }, maxBuckets = MAX_DIGEST_BUCKETS): UsageDigest {
+export function digestUsage(
+  usage: { cpuCores: Series; memoryGiB?: Series },
+  window: { start: number; end: number },
+  maxBuckets = MAX_DIGEST_BUCKETS,
+): UsageDigest {
   const bucketHours = bucketHoursFor(window.end - window.start, maxBuckets);
   const bucketMs = bucketHours * HOUR_MS;
   const buckets = Math.max(1, Math.ceil((window.end - window.start) / bucketMs));

@@ -47,23 +47,35 @@ export function svgXYChart(chart: XYChart, opts: SvgOptions = {}): string {
   }
   const xTicks = chart.xTickLabels?.length
     ? chart.xTickLabels.filter((t) => t.x >= xr.min && t.x <= xr.max)
-    : Array.from({ length: Math.round((xr.max - xr.min) / xr.step) + 1 }, (_, i) => ({ x: xr.min + i * xr.step, label: fx(xr.min + i * xr.step) }));
+    : Array.from({ length: Math.round((xr.max - xr.min) / xr.step) + 1 }, (_, i) => ({
+        x: xr.min + i * xr.step,
+        label: fx(xr.min + i * xr.step),
+      }));
   for (const t of xTicks) {
     out.push(`<line x1="${c(sx(t.x))}" x2="${c(sx(t.x))}" y1="${margin.top + plotH}" y2="${margin.top + plotH + 4}" stroke="#333"/>`);
-    out.push(`<text x="${c(sx(t.x))}" y="${margin.top + plotH + 17}" text-anchor="middle" font-size="11" ${FONT}>${xmlText(t.label, 24)}</text>`);
+    out.push(
+      `<text x="${c(sx(t.x))}" y="${margin.top + plotH + 17}" text-anchor="middle" font-size="11" ${FONT}>${xmlText(t.label, 24)}</text>`,
+    );
   }
   out.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${margin.top + plotH}" y2="${margin.top + plotH}" stroke="#333"/>`);
   out.push(`<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${margin.top + plotH}" stroke="#333"/>`);
-  out.push(`<text x="${c(margin.left + plotW / 2)}" y="${margin.top + plotH + 36}" text-anchor="middle" font-size="12" ${FONT}>${xmlText(chart.xLabel, 80)}</text>`);
-  out.push(`<text transform="translate(16 ${c(margin.top + plotH / 2)}) rotate(-90)" text-anchor="middle" font-size="12" ${FONT}>${xmlText(chart.yLabel, 80)}</text>`);
+  out.push(
+    `<text x="${c(margin.left + plotW / 2)}" y="${margin.top + plotH + 36}" text-anchor="middle" font-size="12" ${FONT}>${xmlText(chart.xLabel, 80)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(16 ${c(margin.top + plotH / 2)}) rotate(-90)" text-anchor="middle" font-size="12" ${FONT}>${xmlText(chart.yLabel, 80)}</text>`,
+  );
   // Series.
   chart.series.forEach((s, i) => {
     const color = colorOf(s, i);
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
     if (s.kind === 'line' && pts.length > 1) {
-      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${c(sx(p.x))},${c(sy(p.y))}`).join(' ')}"/>`);
+      out.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${c(sx(p.x))},${c(sy(p.y))}`).join(' ')}"/>`,
+      );
     }
-    for (const p of pts) out.push(`<circle cx="${c(sx(p.x))}" cy="${c(sy(p.y))}" r="${s.kind === 'scatter' ? 3.5 : 2.5}" fill="${color}"/>`);
+    for (const p of pts)
+      out.push(`<circle cx="${c(sx(p.x))}" cy="${c(sy(p.y))}" r="${s.kind === 'scatter' ? 3.5 : 2.5}" fill="${color}"/>`);
     const ly = height - 18 * (legendRows - i) + 4;
     out.push(`<rect x="${margin.left}" y="${ly - 9}" width="12" height="12" fill="${color}"/>`);
     out.push(`<text x="${margin.left + 18}" y="${ly + 1}" font-size="12" ${FONT}>${xmlText(s.name, 100)}</text>`);

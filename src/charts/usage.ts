@@ -58,9 +58,13 @@ export function usageChart(item: PlanItem, dim: Dimension): CategoryChart | unde
   const n = values.length;
   const labels = bucketLabels({ start: usage.start + first * usage.bucketHours * HOUR_MS, bucketHours: usage.bucketHours }, n);
   const flat = (v: number) => Array.from({ length: n }, () => v);
-  const series: CategoryChart['series'] = [{ name: `peak ${view.label} per ${bucketWord(usage.bucketHours)}`, kind: 'bar', values, color: PALETTE[0] }];
-  if (item.current) series.push({ name: `today: ${item.current.size}`, kind: 'line', values: flat(view.capacity(item.current)), color: PALETTE[1] });
-  if (item.chosen) series.push({ name: `recommended: ${item.chosen.size}`, kind: 'line', values: flat(view.capacity(item.chosen)), color: PALETTE[2] });
+  const series: CategoryChart['series'] = [
+    { name: `peak ${view.label} per ${bucketWord(usage.bucketHours)}`, kind: 'bar', values, color: PALETTE[0] },
+  ];
+  if (item.current)
+    series.push({ name: `today: ${item.current.size}`, kind: 'line', values: flat(view.capacity(item.current)), color: PALETTE[1] });
+  if (item.chosen)
+    series.push({ name: `recommended: ${item.chosen.size}`, kind: 'line', values: flat(view.capacity(item.chosen)), color: PALETTE[2] });
   series.push({ name: 'forecast need', kind: 'line', values: flat(view.evidence.required), color: PALETTE[3] });
   return {
     title: `${item.workload.name}: ${view.label} per instance (${view.unit})`,
@@ -76,10 +80,14 @@ function legend(item: PlanItem, dim: Dimension): string {
   const view = viewOf(item, dim)!;
   const usage = item.demand!.usage!;
   const parts = [`${SWATCH[0]} peak ${view.label} per ${bucketWord(usage.bucketHours)} (UTC), per instance`];
-  if (item.current) parts.push(`${SWATCH[1]} today ${htmlCode(item.current.size)}: ${shortNumber(view.capacity(item.current))} ${view.unit}`);
-  if (item.chosen) parts.push(`${SWATCH[2]} recommended ${htmlCode(item.chosen.size)}: ${shortNumber(view.capacity(item.chosen))} ${view.unit}`);
+  if (item.current)
+    parts.push(`${SWATCH[1]} today ${htmlCode(item.current.size)}: ${shortNumber(view.capacity(item.current))} ${view.unit}`);
+  if (item.chosen)
+    parts.push(`${SWATCH[2]} recommended ${htmlCode(item.chosen.size)}: ${shortNumber(view.capacity(item.chosen))} ${view.unit}`);
   const e = view.evidence;
-  parts.push(`${SWATCH[3]} forecast need: ${shortNumber(e.required)} ${view.unit} (forecast peak ${shortNumber(e.forecastPeak)} + ${shortNumber(e.headroom * 100, 1)}% headroom, next ${item.demand!.horizonDays} days)`);
+  parts.push(
+    `${SWATCH[3]} forecast need: ${shortNumber(e.required)} ${view.unit} (forecast peak ${shortNumber(e.forecastPeak)} + ${shortNumber(e.headroom * 100, 1)}% headroom, next ${item.demand!.horizonDays} days)`,
+  );
   return parts.join(' · ');
 }
 
@@ -91,7 +99,10 @@ export function usageChartsMarkdown(item: PlanItem): string {
   const dims = (['cpu', 'memory'] as const).filter((d) => usageChart(item, d));
   if (!dims.length) return '';
   const count = item.workload.count > 1 ? ` ×${item.workload.count}` : '';
-  const lines = [`<details><summary>📈 ${htmlCode(item.workload.name)}${count}: ${dims.map((d) => (d === 'cpu' ? 'CPU' : 'memory')).join(' and ')} vs capacity</summary>`, ''];
+  const lines = [
+    `<details><summary>📈 ${htmlCode(item.workload.name)}${count}: ${dims.map((d) => (d === 'cpu' ? 'CPU' : 'memory')).join(' and ')} vs capacity</summary>`,
+    '',
+  ];
   for (const dim of dims) lines.push(mermaidBlock(mermaidXyChart(usageChart(item, dim)!)), '', legend(item, dim), '');
   lines.push('</details>');
   return lines.join('\n');

@@ -9,7 +9,8 @@ import { emit } from './output';
 
 // The back-test (forecaster, catalog) and table renderer load when used, not at start-up.
 const requireLazily = createRequire(__filename);
-const newTable = (options: TableClass.TableConstructorOptions): TableClass.Table => new (requireLazily('cli-table3') as typeof TableClass)(options);
+const newTable = (options: TableClass.TableConstructorOptions): TableClass.Table =>
+  new (requireLazily('cli-table3') as typeof TableClass)(options);
 
 interface BacktestCliOptions {
   format: 'table' | 'json';
@@ -30,13 +31,18 @@ function parseTrainDays(text: string): number {
 export function register(program: Command): void {
   program
     .command('backtest')
-    .description('Back-test the forecaster on a directory of Bitbrains / Azure V1 traces against Compute-Optimizer- and VPA-style baselines')
+    .description(
+      'Back-test the forecaster on a directory of Bitbrains / Azure V1 traces against Compute-Optimizer- and VPA-style baselines',
+    )
     .argument('<dir>', 'directory of trace files (found by their headers; other files are listed as skipped)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--train-days <days>', 'days of each trace to recommend from; the rest is scored', '21')
     .option('--output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--fail-on-regression', 'exit 1 when stackfit loses to the Compute-Optimizer-style baseline on any dataset or overall')
-    .option('--sweep', 'run stackfit at several percentiles and both baselines at several percentiles/headrooms (savings vs under-provisioning)')
+    .option(
+      '--sweep',
+      'run stackfit at several percentiles and both baselines at several percentiles/headrooms (savings vs under-provisioning)',
+    )
     .option('--chart <file.svg>', 'with --sweep: also write the curves as an SVG chart')
     .action(async (dir: string, opts: BacktestCliOptions) => {
       const trainDays = parseTrainDays(opts.trainDays);
@@ -62,7 +68,6 @@ export function register(program: Command): void {
 function pct(x: number, digits = 2): string {
   return `${(x * 100).toFixed(digits)} %`;
 }
-
 
 function cell(m: MethodResult): string {
   const flags = [m.cpuBound ? 'CPU-bound' : '', m.confidence ? `confidence ${m.confidence}` : ''].filter(Boolean).join(', ');
@@ -117,7 +122,13 @@ export function renderSweepTable(sweep: SweepReport): string {
   const parts: string[] = [];
   for (const g of sweep.groups) {
     const t = newTable({ head: ['setting', 'savings', 'CPU under-provisioned', 'memory overruns'], style });
-    for (const p of g.points) t.push([`${p.label}${p.isDefault ? ' (default)' : ''}`, `${usd(p.savingsUsd)} (${pct(p.savingsShare, 1)})`, `${p.cpuUnderIntervals} (${pct(p.cpuUnderShare, 3)})`, String(p.memoryOverrunIntervals)]);
+    for (const p of g.points)
+      t.push([
+        `${p.label}${p.isDefault ? ' (default)' : ''}`,
+        `${usd(p.savingsUsd)} (${pct(p.savingsShare, 1)})`,
+        `${p.cpuUnderIntervals} (${pct(p.cpuUnderShare, 3)})`,
+        String(p.memoryOverrunIntervals),
+      ]);
     parts.push(
       `${g.name}: ${g.traces} traces\n${t.toString()}\nstackfit default on or beyond the Compute-Optimizer-style curve: ${g.defaultBeyond.computeOptimizer ? 'yes' : 'NO'}; the VPA-style curve: ${g.defaultBeyond.vpa ? 'yes' : 'NO'}\n`,
     );

@@ -17,7 +17,9 @@ function summaryText(s: RefreshSummary): string {
   if (s.keptRegions.length) lines.push(`  kept from the earlier refresh: ${s.keptRegions.join(', ')}`);
   if (s.skippedSizes.length) {
     const shown = s.skippedSizes.slice(0, 12).join(', ');
-    lines.push(`  skipped ${s.skippedRows} price(s) of ${s.skippedSizes.length} size(s) without known specs: ${shown}${s.skippedSizes.length > 12 ? ', …' : ''}`);
+    lines.push(
+      `  skipped ${s.skippedRows} price(s) of ${s.skippedSizes.length} size(s) without known specs: ${shown}${s.skippedSizes.length > 12 ? ', …' : ''}`,
+    );
   }
   if (s.unpriced) lines.push(`  ${s.unpriced} Linux product(s) without an on-demand price`);
   lines.push(`  source: ${s.source}`);
@@ -91,22 +93,34 @@ export function register(program: Command): void {
     .option('--overlay <dir>', 'refreshed overlay catalog (default: pricing.overlayDir)')
     .option('--list-price', 'ignore pricing.discounts and commitment')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (opts: { cloud: Cloud; region: string; size: string; engine?: string; multiAz?: boolean; config?: string; overlay?: string; listPrice?: boolean; format: string }) => {
-      const { findConfigFile, loadConfig } = await import('../config/index.js');
-      const { loadCatalog } = await import('../catalog/index.js');
-      const { withPricing } = await import('../catalog/discounts.js');
-      const config = loadConfig(opts.config ?? findConfigFile());
-      const overlayDir = opts.overlay ?? config.pricing?.overlayDir;
-      const base = loadCatalog(undefined, overlayDir === undefined ? undefined : { overlayDir });
-      const priced = opts.listPrice ? base : withPricing(base, config.pricing);
-      const lookupOpts = opts.engine === undefined ? undefined : { engine: opts.engine, multiAz: opts.multiAz ?? false };
-      const offering = priced.lookup(opts.cloud, opts.region, opts.size, lookupOpts);
-      if (!offering) {
-        const why = priced.knowsSize(opts.cloud, opts.size)
-          ? `not priced in ${opts.region}${opts.cloud === 'aws' && !opts.engine ? ' (refresh it: stackfit catalog refresh --cloud aws --region ' + opts.region + ')' : ''}`
-          : 'unknown size';
-        throw new StackfitError(`${opts.cloud} ${opts.size}: ${why}`, '--size');
-      }
-      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(offering, null, 2)}\n` : offeringText(offering));
-    });
+    .action(
+      async (opts: {
+        cloud: Cloud;
+        region: string;
+        size: string;
+        engine?: string;
+        multiAz?: boolean;
+        config?: string;
+        overlay?: string;
+        listPrice?: boolean;
+        format: string;
+      }) => {
+        const { findConfigFile, loadConfig } = await import('../config/index.js');
+        const { loadCatalog } = await import('../catalog/index.js');
+        const { withPricing } = await import('../catalog/discounts.js');
+        const config = loadConfig(opts.config ?? findConfigFile());
+        const overlayDir = opts.overlay ?? config.pricing?.overlayDir;
+        const base = loadCatalog(undefined, overlayDir === undefined ? undefined : { overlayDir });
+        const priced = opts.listPrice ? base : withPricing(base, config.pricing);
+        const lookupOpts = opts.engine === undefined ? undefined : { engine: opts.engine, multiAz: opts.multiAz ?? false };
+        const offering = priced.lookup(opts.cloud, opts.region, opts.size, lookupOpts);
+        if (!offering) {
+          const why = priced.knowsSize(opts.cloud, opts.size)
+            ? `not priced in ${opts.region}${opts.cloud === 'aws' && !opts.engine ? ' (refresh it: stackfit catalog refresh --cloud aws --region ' + opts.region + ')' : ''}`
+            : 'unknown size';
+          throw new StackfitError(`${opts.cloud} ${opts.size}: ${why}`, '--size');
+        }
+        process.stdout.write(opts.format === 'json' ? `${JSON.stringify(offering, null, 2)}\n` : offeringText(offering));
+      },
+    );
 }

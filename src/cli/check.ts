@@ -37,7 +37,8 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   const inputs = readPolicyInputs(opts.state);
   const project = opts.project ?? inputs.project;
   const stack = opts.stack ?? inputs.stack;
-  if (!project || !stack) throw new StackfitError('cannot tell the project and stack from the URNs: pass --project and --stack', opts.state);
+  if (!project || !stack)
+    throw new StackfitError('cannot tell the project and stack from the URNs: pass --project and --stack', opts.state);
   // A preview carries the config it ran with (aws:region …): the pack sees it as `pulumi preview`
   // would; --stack-config values override it key by key.
   let config: Record<string, string> = { ...inputs.config };
@@ -63,9 +64,16 @@ export function renderCheckTable(r: CheckResult): string {
   const head = `Policy pack ${r.pack.name}@${r.pack.version} on ${r.project}/${r.stack} (${path.basename(r.source)}): ${r.mandatoryViolations} mandatory, ${advisory} advisory\n`;
   if (r.diagnostics.length === 0) return `${head}No policy violations.\n`;
   const TableClass = requireLazily('cli-table3') as typeof Table;
-  const table = new TableClass({ head: ['level', 'policy', 'resource', 'message'], wordWrap: true, colWidths: [11, 30, 24, 70], ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }) });
+  const table = new TableClass({
+    head: ['level', 'policy', 'resource', 'message'],
+    wordWrap: true,
+    colWidths: [11, 30, 24, 70],
+    ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }),
+  });
   const order = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 } as const;
-  const sorted = [...r.diagnostics].sort((a, b) => order[a.enforcementLevel] - order[b.enforcementLevel] || a.policyName.localeCompare(b.policyName));
+  const sorted = [...r.diagnostics].sort(
+    (a, b) => order[a.enforcementLevel] - order[b.enforcementLevel] || a.policyName.localeCompare(b.policyName),
+  );
   for (const d of sorted) table.push([d.enforcementLevel, d.policyName, d.urn ? nameFromUrn(d.urn) : '(stack)', d.text]);
   return `${head}${table.toString()}\n`;
 }

@@ -70,7 +70,10 @@ function renderTableText(diffs: readonly CostDiff[]): string {
     lines.push(
       ...diff.resources
         .filter((r) => r.change !== 'unchanged' || r.unpriced)
-        .map((r) => `${r.change.padEnd(9)} ${r.name}: ${r.before ? `${r.before.size}×${r.before.count}` : '—'} → ${r.sizeUnknown ? 'unknown' : r.after ? `${r.after.size}×${r.after.count}` : '—'}  ${r.unpriced ? `unpriced (${r.unpriced})` : signedUsd(r.monthlyDelta)}`),
+        .map(
+          (r) =>
+            `${r.change.padEnd(9)} ${r.name}: ${r.before ? `${r.before.size}×${r.before.count}` : '—'} → ${r.sizeUnknown ? 'unknown' : r.after ? `${r.after.size}×${r.after.count}` : '—'}  ${r.unpriced ? `unpriced (${r.unpriced})` : signedUsd(r.monthlyDelta)}`,
+        ),
     );
   }
   // The same headline as the comment: the priced change and what it leaves out.
@@ -110,7 +113,11 @@ export function register(program: Command): void {
     .option('--pr <number>', 'pull request number (default: from the GitHub Actions event)')
     .option('--commit <sha>', 'the PR head commit the previews are for (default: the pull_request event head SHA)')
     .option('--min-change-usd <usd>', 'post no comment when the monthly change is below this, up or down', nonNegative('--min-change-usd'))
-    .option('--min-change-percent <percent>', 'post no comment when the monthly change is below this percentage, up or down', nonNegative('--min-change-percent'))
+    .option(
+      '--min-change-percent <percent>',
+      'post no comment when the monthly change is below this percentage, up or down',
+      nonNegative('--min-change-percent'),
+    )
     .addOption(new Option('--behavior <behavior>', 'how to treat an existing comment').choices([...COMMENT_BEHAVIORS]).default('update'))
     .option('--report-url <url>', 'link to the full report, shown when the comment is cut')
     .action(async (opts: DiffOptions) => {
@@ -123,16 +130,25 @@ export function register(program: Command): void {
       const catalog = catalogForConfig(config);
       const diffs: CostDiff[] = [];
       if (opts.preview?.length) {
-        if (opts.stack && opts.preview.length > 1) throw new StackfitError('--stack names one stack: with several previews each takes its stack from its URNs', '--stack');
+        if (opts.stack && opts.preview.length > 1)
+          throw new StackfitError('--stack names one stack: with several previews each takes its stack from its URNs', '--stack');
         for (const file of opts.preview) {
           const base: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'old', grouping: config.grouping });
           const head: Inventory = readInventory(file, { stack: opts.stack, previewSide: 'new', grouping: config.grouping });
-          diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(file, 'new', new Set(config.grouping.map((g) => g.componentType))) }));
+          diffs.push(
+            costDiff(base, head, catalog, {
+              otherResources: await otherResourcesIn(file, 'new', new Set(config.grouping.map((g) => g.componentType))),
+            }),
+          );
         }
       } else if (opts.base && opts.head) {
         const base = readInventory(opts.base, { stack: opts.stack, grouping: config.grouping });
         const head = readInventory(opts.head, { stack: opts.stack, previewSide: 'new', grouping: config.grouping });
-        diffs.push(costDiff(base, head, catalog, { otherResources: await otherResourcesIn(opts.head, 'new', new Set(config.grouping.map((g) => g.componentType))) }));
+        diffs.push(
+          costDiff(base, head, catalog, {
+            otherResources: await otherResourcesIn(opts.head, 'new', new Set(config.grouping.map((g) => g.componentType))),
+          }),
+        );
       } else {
         throw new StackfitError('give --preview preview.json, or --base and --head');
       }
@@ -145,7 +161,11 @@ export function register(program: Command): void {
       let repoRef: { owner: string; repo: string } | undefined;
       let validAt = new Date();
       if (opts.comment) {
-        if (!headSha) throw new StackfitError('give --commit SHA (or run on a pull_request event): the comment is stamped with the PR head commit, so an older run never overwrites a newer estimate', '--comment');
+        if (!headSha)
+          throw new StackfitError(
+            'give --commit SHA (or run on a pull_request event): the comment is stamped with the PR head commit, so an older run never overwrites a newer estimate',
+            '--comment',
+          );
         const { createGitHubClient, repoFromEnv } = await import('../gitops/github/index.js');
         repoRef = repoFromEnv();
         octokit = createGitHubClient();
@@ -153,20 +173,43 @@ export function register(program: Command): void {
         const { data: commit } = await octokit.rest.git.getCommit({ ...repoRef, commit_sha: headSha });
         validAt = new Date(commit.committer.date);
       }
-      const markdown = renderCostComment(diffs, { validAt, ...(headSha && { commitSha: headSha }), ...(opts.reportUrl && { fullReportUrl: opts.reportUrl }) });
-      const text = opts.format === 'json' ? `${JSON.stringify(diffs.length === 1 ? diffs[0] : diffs, null, 2)}\n` : opts.format === 'markdown' ? markdown : renderTableText(diffs);
+      const markdown = renderCostComment(diffs, {
+        validAt,
+        ...(headSha && { commitSha: headSha }),
+        ...(opts.reportUrl && { fullReportUrl: opts.reportUrl }),
+      });
+      const text =
+        opts.format === 'json'
+          ? `${JSON.stringify(diffs.length === 1 ? diffs[0] : diffs, null, 2)}\n`
+          : opts.format === 'markdown'
+            ? markdown
+            : renderTableText(diffs);
       emit(text, opts.output, [...(opts.preview ?? []), opts.base, opts.head, opts.config]);
       if (opts.comment && octokit && repoRef) {
         const noChange = diffs.every((d) => d.resources.every((r) => r.change === 'unchanged' && !r.unpriced));
-        const small = belowThresholds(diffs, { ...(opts.minChangeUsd !== undefined && { minUsd: opts.minChangeUsd }), ...(opts.minChangePercent !== undefined && { minPercent: opts.minChangePercent }) });
+        const small = belowThresholds(diffs, {
+          ...(opts.minChangeUsd !== undefined && { minUsd: opts.minChangeUsd }),
+          ...(opts.minChangePercent !== undefined && { minPercent: opts.minChangePercent }),
+        });
         const issueNumber = prNumberFrom(opts.pr);
         let outcome: Awaited<ReturnType<typeof upsertCostComment>>;
         try {
-          outcome = await upsertCostComment({ octokit, ...repoRef, issueNumber, body: redact(markdown), behavior: opts.behavior, noChange: noChange || small, headSha: headSha! });
+          outcome = await upsertCostComment({
+            octokit,
+            ...repoRef,
+            issueNumber,
+            body: redact(markdown),
+            behavior: opts.behavior,
+            noChange: noChange || small,
+            headSha: headSha!,
+          });
         } catch (err) {
           // Octokit's errors quote what the server (or a proxy) answered: one redacted line, no stack.
           const status = (err as { status?: unknown }).status;
-          throw new StackfitError(`cannot post the cost comment: ${typeof status === 'number' ? `${status} ` : ''}${redact((err as Error).message ?? String(err))}`, `pull request #${issueNumber}`);
+          throw new StackfitError(
+            `cannot post the cost comment: ${typeof status === 'number' ? `${status} ` : ''}${redact((err as Error).message ?? String(err))}`,
+            `pull request #${issueNumber}`,
+          );
         }
         const message =
           outcome.action === 'skipped'

@@ -26,8 +26,11 @@ function redacting(stream: NodeJS.WriteStream): () => void {
   const original = stream.write;
   const write = original.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   const safe = (text: string) => safeOutput(text, { terminal: Boolean(stream.isTTY) });
-  stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? safe(chunk) : chunk instanceof Uint8Array ? safe(Buffer.from(chunk).toString('utf8')) : chunk, ...rest));
+  stream.write = (chunk: unknown, ...rest: unknown[]) =>
+    write(
+      typeof chunk === 'string' ? safe(chunk) : chunk instanceof Uint8Array ? safe(Buffer.from(chunk).toString('utf8')) : chunk,
+      ...rest,
+    );
   return () => {
     stream.write = original;
   };

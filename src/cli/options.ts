@@ -12,6 +12,7 @@ export function parseNowOption(value: string | undefined): Date | undefined {
 export function parseLookbackOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const days = Number(value.replace(/d$/, ''));
-  if (!Number.isFinite(days) || days <= 0 || days > 455) throw new StackfitError(`"${value}" is not a number of days between 0 and 455`, '--lookback');
+  if (!Number.isFinite(days) || days <= 0 || days > 455)
+    throw new StackfitError(`"${value}" is not a number of days between 0 and 455`, '--lookback');
   return days;
 }

@@ -52,7 +52,10 @@ function repoRelative(file: string, projectDir: string): string {
   const abs = path.resolve(projectDir, file);
   // Outside a git work tree (e.g. API mode from an export), paths are relative to the project.
   const root = repositoryRoot(projectDir);
-  return path.relative(fs.realpathSync(root), fs.existsSync(abs) ? fs.realpathSync(abs) : abs).split(path.sep).join('/');
+  return path
+    .relative(fs.realpathSync(root), fs.existsSync(abs) ? fs.realpathSync(abs) : abs)
+    .split(path.sep)
+    .join('/');
 }
 
 function withPrOverrides(config: StackfitConfig, opts: PrCommandOptions): StackfitConfig {
@@ -76,10 +79,16 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   const { runPullRequests } = await import('../gitops/run.js');
   const { catalogForConfig, loadDemo, recommend, specsFrom } = await import('../pipeline.js');
   const projectDir = path.resolve(opts.projectDir ?? '.');
-  const configPath = opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
+  const configPath =
+    opts.config ?? (fs.existsSync(path.join(projectDir, 'stackfit.yaml')) ? path.join(projectDir, 'stackfit.yaml') : undefined);
   const config = withPrOverrides(loadConfig(configPath), opts);
   if (config.usage.cacheDir !== undefined) {
-    assertInsideRepository(path.resolve(config.usage.cacheDir), repositoryRoot(projectDir), 'the usage cache directory', `usage.cacheDir in ${configPath ?? 'stackfit.yaml'}`);
+    assertInsideRepository(
+      path.resolve(config.usage.cacheDir),
+      repositoryRoot(projectDir),
+      'the usage cache directory',
+      `usage.cacheDir in ${configPath ?? 'stackfit.yaml'}`,
+    );
   }
   const catalog = catalogForConfig(config);
   let now = parseNowOption(opts.now);
@@ -95,7 +104,8 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   let projectName: string;
   if (opts.demo) {
     stack = typeof opts.demo === 'string' ? opts.demo : (opts.stack ?? 'prod');
-    if (!(DEMO_STACKS as readonly string[]).includes(stack)) throw new StackfitError(`unknown demo stack "${stack}" (expected ${DEMO_STACKS.join(', ')})`, '--demo');
+    if (!(DEMO_STACKS as readonly string[]).includes(stack))
+      throw new StackfitError(`unknown demo stack "${stack}" (expected ${DEMO_STACKS.join(', ')})`, '--demo');
     const demo = await loadDemo(stack, catalog);
     inventory = demo.inventory;
     usage = demo.usage;
@@ -128,12 +138,16 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);
   if (configPath) {
     const { unmatchedConfigEntries } = await import('../config/rules.js');
-    for (const entry of unmatchedConfigEntries(config, inventory.workloads, stack)) io.err(`stackfit: warning: ${configPath}: ${entry} matches no workload of stack ${stack}\n`);
+    for (const entry of unmatchedConfigEntries(config, inventory.workloads, stack))
+      io.err(`stackfit: warning: ${configPath}: ${entry} matches no workload of stack ${stack}\n`);
   }
   const log = (line: string) => io.out(`${line}\n`);
   const costBars = costBarsOfPlans([{ stack, items: plan.items }]);
   if (opts.dryRun) {
-    return { ...(await runPullRequests({ plan, stack, configFile, configText, projectName, config, mode: opts.mode ?? 'api', dryRun: true, log })), costBars };
+    return {
+      ...(await runPullRequests({ plan, stack, configFile, configText, projectName, config, mode: opts.mode ?? 'api', dryRun: true, log })),
+      costBars,
+    };
   }
   const { GitHubClient, parseRepoSlug } = await import('../gitops/github/index.js');
   const slug = opts.repo ?? io.env.GITHUB_REPOSITORY;
@@ -235,7 +249,9 @@ export async function runAction(io: PrCommandIo): Promise<PrCommandResult> {
   const opts: PrCommandOptions = {
     stack: input('STACK'),
     state: input('STATE'),
-    usage: input('USAGE')?.split(/[\s,]+/).filter(Boolean),
+    usage: input('USAGE')
+      ?.split(/[\s,]+/)
+      .filter(Boolean),
     config: input('CONFIG'),
     configFile: input('CONFIG_FILE'),
     projectDir: input('WORKING_DIRECTORY') ?? '.',
@@ -274,17 +290,21 @@ export function register(program: Command): void {
     .option('--state <file>', 'pulumi stack export (or DIY checkpoint / preview --json) of the stack')
     .option('--usage <spec...>', 'usage sources (as for `stackfit recommend`)')
     .option('--config <file>', 'stackfit.yaml (default: ./stackfit.yaml when present)')
-    .option('--config-file <file>', 'the stack config file (default: Pulumi.<stack>.yaml in the project\'s stackConfigDir)')
+    .option('--config-file <file>', "the stack config file (default: Pulumi.<stack>.yaml in the project's stackConfigDir)")
     .option('--project-dir <dir>', 'the Pulumi project directory (holds Pulumi.yaml)', '.')
     .option('--dry-run', 'print the diff, title and body; call nothing')
-    .addOption(new Option('--mode <mode>', 'how to write the branch: GitHub API, or git commit + push from this checkout').choices(['api', 'local-git']).default('api'))
+    .addOption(
+      new Option('--mode <mode>', 'how to write the branch: GitHub API, or git commit + push from this checkout')
+        .choices(['api', 'local-git'])
+        .default('api'),
+    )
     .option('--repo <owner/name>', 'GitHub repository (default: GITHUB_REPOSITORY)')
     .option('--demo [stack]', `use the embedded example project (${DEMO_STACKS.join(', ')})`)
     .option('--now <iso-date>', 'end of the look-back window (default: now)')
     .option('--lookback <days>', 'days of history to read (default: lookbackDays in stackfit.yaml, 32)')
     .option('--max-new-per-run <n>', 'override pr.maxNewPerRun', (v) => parseCount(v, '--max-new-per-run'))
     .option('--max-open <n>', 'override pr.maxOpen', (v) => parseCount(v, '--max-open'))
-    .option('--base-branch <name>', 'override pr.baseBranch (default: the repository\'s default branch)')
+    .option('--base-branch <name>', "override pr.baseBranch (default: the repository's default branch)")
     .option('--action', 'run as the GitHub Action: read INPUT_* and write the job summary and outputs')
     .action(async (opts: PrCommandOptions & { action?: boolean }) => {
       const io = processIo();

@@ -76,14 +76,18 @@ export function skipOnly(reason: string): KindResult {
  * A node count at `path`: a number, or the reason it cannot be read. An unresolved output
  * (preview unknown) or a secret is never guessed.
  */
-export function readCount(props: Record<string, unknown>, path: readonly string[]): { count: number } | { skip: string } | { missing: true } {
+export function readCount(
+  props: Record<string, unknown>,
+  path: readonly string[],
+): { count: number } | { skip: string } | { missing: true } {
   const field = path.join('.');
   const found = lookup(props, path);
   if (found.kind === 'unknown') return { skip: `node count (${field}) is an unresolved output (unknown until apply)` };
   if (found.kind === 'secret') return { skip: `node count (${field}) is a secret: not read` };
   if (found.kind === 'missing') return { missing: true };
   const count = numberAt(props, path);
-  if (count === undefined || !Number.isInteger(count) || count < 0) return { skip: `node count (${field}) is not a whole number: ${JSON.stringify(found.value)}` };
+  if (count === undefined || !Number.isInteger(count) || count < 0)
+    return { skip: `node count (${field}) is not a whole number: ${JSON.stringify(found.value)}` };
   return { count };
 }
 
@@ -101,7 +105,10 @@ export function poolInfo(info: PoolInfo): PoolInfo {
 }
 
 /** The size a pool runs, read like `readSize` but from any path and for a list's first entry. */
-export function stringOrFirst(props: Record<string, unknown>, path: readonly string[]): { value: string } | { skip: string } | { missing: true } {
+export function stringOrFirst(
+  props: Record<string, unknown>,
+  path: readonly string[],
+): { value: string } | { skip: string } | { missing: true } {
   const field = path.join('.');
   const found = lookup(props, path);
   if (found.kind === 'unknown') return { skip: `instance type (${field}) is unknown during preview` };
@@ -111,7 +118,8 @@ export function stringOrFirst(props: Record<string, unknown>, path: readonly str
   if (Array.isArray(found.value)) {
     const first: unknown = found.value[0];
     if (first === undefined) return { missing: true };
-    if (typeof first !== 'string' || isUnknown(first) || isSecret(first)) return { skip: `instance type (${field}[0]) is not a known string` };
+    if (typeof first !== 'string' || isUnknown(first) || isSecret(first))
+      return { skip: `instance type (${field}[0]) is not a known string` };
     return { value: first };
   }
   return { skip: `instance type (${field}) is not a string` };
@@ -121,7 +129,10 @@ export function stringOrFirst(props: Record<string, unknown>, path: readonly str
  * The object entries of a list property (`agentPoolProfiles`, `versions`), each to be read with
  * `lookup` on its own: `lookup` does not walk into lists.
  */
-export function objectsAt(props: Record<string, unknown>, path: readonly string[]): { items: Record<string, unknown>[] } | { skip: string } | { missing: true } {
+export function objectsAt(
+  props: Record<string, unknown>,
+  path: readonly string[],
+): { items: Record<string, unknown>[] } | { skip: string } | { missing: true } {
   const field = path.join('.');
   const found = lookup(props, path);
   if (found.kind === 'unknown') return { skip: `${field} is unknown during preview` };
@@ -129,7 +140,8 @@ export function objectsAt(props: Record<string, unknown>, path: readonly string[
   if (found.kind === 'missing' || !Array.isArray(found.value)) return { missing: true };
   const items: Record<string, unknown>[] = [];
   for (const [index, item] of found.value.entries()) {
-    if (isUnknown(item) || isSecret(item) || typeof item !== 'object' || item === null) return { skip: `${field}[${index}] is not readable` };
+    if (isUnknown(item) || isSecret(item) || typeof item !== 'object' || item === null)
+      return { skip: `${field}[${index}] is not readable` };
     items.push(item as Record<string, unknown>);
   }
   return { items };

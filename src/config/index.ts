@@ -14,10 +14,7 @@ export * from './schema';
  * Formats the first zod issue as `field.path (line N): message`, finding the line in the YAML
  * document when there is one, so that users can go straight to the offending value.
  */
-export function describeZodIssue(
-  error: z.ZodError,
-  locate?: (path: PropertyKey[]) => number | undefined,
-): string {
+export function describeZodIssue(error: z.ZodError, locate?: (path: PropertyKey[]) => number | undefined): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid value';
   const path = issue.path.map(String).join('.') || '(root)';
@@ -30,14 +27,22 @@ export function describeZodIssue(
  * `strictKeys`, a key the schema does not know at any depth is an error too (with a "did you
  * mean" for a near miss), all of them listed in one message.
  */
-export function parseYamlWithSchema<T extends z.ZodType>(text: string, schema: T, where: string, opts: { strictKeys?: boolean } = {}): z.infer<T> {
+export function parseYamlWithSchema<T extends z.ZodType>(
+  text: string,
+  schema: T,
+  where: string,
+  opts: { strictKeys?: boolean } = {},
+): z.infer<T> {
   const lineCounter = new LineCounter();
   const doc = guardNesting(where, 'YAML', () => parseDocument(text, { lineCounter, ...YAML_PARSE_OPTIONS }));
   const yamlError = doc.errors[0];
   if (yamlError) {
     // Without prettyErrors the error carries offsets only: the line counter turns them into a place.
     const pos = yamlError.linePos?.[0] ?? lineCounter.linePos(yamlError.pos[0]);
-    throw new StackfitError(`invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${yamlError.message.split('\n')[0]}`, where);
+    throw new StackfitError(
+      `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${yamlError.message.split('\n')[0]}`,
+      where,
+    );
   }
   checkDuplicateKeys(doc, lineCounter, where);
   const locate = (path: PropertyKey[]): number | undefined => {

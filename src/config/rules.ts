@@ -92,7 +92,11 @@ export function ruleFor(config: StackfitConfig, workload: Pick<Workload, 'name' 
  * as the field path a user finds in the file. `workloads`, `mappings` (of this stack) and
  * `pools.overrides` match by name, URN or glob; `groups` by the workloads' group.
  */
-export function unmatchedConfigEntries(config: StackfitConfig, workloads: readonly Pick<Workload, 'name' | 'urn' | 'group'>[], stack?: string): string[] {
+export function unmatchedConfigEntries(
+  config: StackfitConfig,
+  workloads: readonly Pick<Workload, 'name' | 'urn' | 'group'>[],
+  stack?: string,
+): string[] {
   const matchesAny = (key: string) => workloads.some((w) => matchesWorkloadKey(key, w.name, w.urn));
   const out: string[] = [];
   for (const key of Object.keys(config.workloads)) if (!matchesAny(key)) out.push(`workloads.${JSON.stringify(key)}`);

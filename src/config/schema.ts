@@ -141,7 +141,10 @@ export const pricingSchema = z
     /** Applied in order; the first matching discount wins. */
     discounts: z.array(discountSchema).default([]),
     /** Price GCP sizes at their committed-use monthly price where the catalog has one. */
-    commitment: z.object({ gcp: z.enum(['1y', '3y']).optional() }).strict().optional(),
+    commitment: z
+      .object({ gcp: z.enum(['1y', '3y']).optional() })
+      .strict()
+      .optional(),
     /** A refreshed overlay catalog (`stackfit catalog refresh --out`), relative to the working directory. */
     overlayDir: z.string().min(1).optional(),
   })
@@ -204,7 +207,14 @@ export const stackfitConfigSchema = z
     mappings: z.array(mappingSchema).default([]),
     grouping: z.array(groupingSchema).default([]),
     /** Default: each role under its own name (`cloud`, `region`, …); `{}` turns them off. */
-    siblingKeys: siblingKeysSchema.default({ cloud: 'cloud', region: 'region', zone: 'zone', arch: 'arch', image: 'image', count: 'count' }),
+    siblingKeys: siblingKeysSchema.default({
+      cloud: 'cloud',
+      region: 'region',
+      zone: 'zone',
+      arch: 'arch',
+      image: 'image',
+      count: 'count',
+    }),
     pr: z
       .object({
         /** New PRs opened per run (Renovate prHourlyLimit-like) and open at once. */

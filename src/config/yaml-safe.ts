@@ -47,7 +47,10 @@ export function checkDuplicateKeys(doc: Document, lineCounter: LineCounter | und
       const key = pair.key;
       if (!isScalar(key)) continue;
       if (seen.has(key.value)) {
-        throw new StackfitError(`invalid YAML${at(lineCounter, key)}: duplicate key "${String(key.value)}" (a key may appear once per map)`, where);
+        throw new StackfitError(
+          `invalid YAML${at(lineCounter, key)}: duplicate key "${String(key.value)}" (a key may appear once per map)`,
+          where,
+        );
       }
       seen.add(key.value);
     }

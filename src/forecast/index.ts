@@ -312,7 +312,15 @@ function trendOfDays(d: DailyPeaks, upTo: number): Trend {
  * the seasonal recency-weighted quantile plus the projected significant growth. `max` is the
  * largest sample of `s`.
  */
-function levelOf(s: Samples, max: number, trend: Trend, p: number, slots: number, horizonDays: number, model: ModelSettings): { level: number; shift: number } {
+function levelOf(
+  s: Samples,
+  max: number,
+  trend: Trend,
+  p: number,
+  slots: number,
+  horizonDays: number,
+  model: ModelSettings,
+): { level: number; shift: number } {
   const endMs = s.t[s.t.length - 1]!;
   const q = seasonalQuantile(s, slots, endMs, model.halfLifeDays, p);
   const historyDays = (endMs - s.t[0]!) / DAY_MS;
@@ -360,7 +368,15 @@ interface DimensionFit {
  * size (lowering headroom where the held-out week was covered cost CPU under-provisioning on
  * every dataset in cross-validation: docs/forecast.md).
  */
-function fitDimension(s: Samples, max: number, p: number, multiplier: number, days: number, horizonDays: number, model: ModelSettings): DimensionFit {
+function fitDimension(
+  s: Samples,
+  max: number,
+  p: number,
+  multiplier: number,
+  days: number,
+  horizonDays: number,
+  model: ModelSettings,
+): DimensionFit {
   const peaks = model.trend !== 'off' ? dailyPeaks(s) : undefined;
   const trendUpTo = (upTo: number): Trend => (peaks ? trendOfDays(peaks, upTo) : NO_TREND);
   const slots = (d: number): number => (model.seasonal ? slotsFor(d) : 1);
@@ -456,12 +472,16 @@ export function forecastDemand(input: ForecastInput): Demand {
   let cpuRequired = cpuFit.forecastPeak * cpuMultiplier;
   if (cpuFit.shift > 0) {
     const how = model.trend === 'project' ? 'at most to the observed maximum' : "to the last week's percentile, not extrapolated";
-    notes.push(`CPU trend +${cpuFit.trend.slopePerDay.toPrecision(2)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): percentile lifted by ${cpuFit.shift.toPrecision(2)} vCPU, ${how}`);
+    notes.push(
+      `CPU trend +${cpuFit.trend.slopePerDay.toPrecision(2)} vCPU/day (significant, z ${round2(cpuFit.trend.z)}): percentile lifted by ${cpuFit.shift.toPrecision(2)} vCPU, ${how}`,
+    );
   }
   if (cpuBound) {
     // What it would use unconstrained is unknown: one step (×2) up at most, at least capacity + headroom.
     cpuRequired = Math.min(2 * capacity, Math.max(cpuRequired, capacity * (1 + rule.cpuHeadroom)));
-    notes.push(`CPU-bound: at ≥ ${FORECAST_SETTINGS.saturationLevel * 100} % of ${capacity} vCPU in ${pct(atCapacity)} of samples; demand above capacity is unseen: sized at most one step up`);
+    notes.push(
+      `CPU-bound: at ≥ ${FORECAST_SETTINGS.saturationLevel * 100} % of ${capacity} vCPU in ${pct(atCapacity)} of samples; demand above capacity is unseen: sized at most one step up`,
+    );
   }
   const demand: Demand = {
     ...base,
@@ -479,7 +499,8 @@ export function forecastDemand(input: ForecastInput): Demand {
   if (mem && mem.t.length > 0) {
     let zeros = 0;
     for (const x of memSeries!.v) if (x === 0) zeros++;
-    if (zeros > 0) notes.push(`memory: ${pct(zeros / memSeries!.v.length)} of samples are 0 (read as gaps: a running VM never uses 0 bytes)`);
+    if (zeros > 0)
+      notes.push(`memory: ${pct(zeros / memSeries!.v.length)} of samples are 0 (read as gaps: a running VM never uses 0 bytes)`);
     const memDays = hoursWithData(mem) / DAY_HOURS;
     const memMultiplier = (1 + rule.memoryHeadroom) * widening;
     const memSorted = sortedCopy(mem.v, POOL.memSorted);

@@ -30,7 +30,10 @@ export type CommentOutcome =
 
 /** The part of a body that carries meaning: everything but the valid-at stamp and the "Updated" line. */
 function substance(body: string): string {
-  return body.replace(/<!-- stackfit-valid-at=[^>]* -->/, '').replace(/<sub>[^<]*Updated [^<]*<\/sub>/, '').trim();
+  return body
+    .replace(/<!-- stackfit-valid-at=[^>]* -->/, '')
+    .replace(/<sub>[^<]*Updated [^<]*<\/sub>/, '')
+    .trim();
 }
 
 /**

@@ -3,7 +3,14 @@ import type { ConfigEdit, ConfigRef, ManualChange, Plan, PlanItem } from '../mod
 import type { StackfitConfig } from '../config/schema';
 import { findConfigMapping, samePlaceValue, type ConfigMapping, type MappingContext } from './mapping';
 import { poolCountChanges, poolCountEdits, type PoolCountProperty } from '../pools/edits';
-import { applyConfigEdits, canAddOrRemoveAt, formatRef, listConfigLeaves, parseStackConfig, type ParsedStackConfig } from './updaters/stack-config';
+import {
+  applyConfigEdits,
+  canAddOrRemoveAt,
+  formatRef,
+  listConfigLeaves,
+  parseStackConfig,
+  type ParsedStackConfig,
+} from './updaters/stack-config';
 
 /**
  * Step 6: plan → config edits. Pure: the caller reads the stack config file and passes its text;
@@ -45,7 +52,8 @@ function changesOf(item: PlanItem): { property: 'size' | 'cloud' | 'region' | 'c
   const w = item.workload;
   const out: { property: 'size' | 'cloud' | 'region' | 'count'; from: string; to: string }[] = [];
   if (chosen.size !== w.size) out.push({ property: 'size', from: w.size, to: chosen.size });
-  if (item.countAfter !== undefined && item.countAfter !== w.count) out.push({ property: 'count', from: String(w.count), to: String(item.countAfter) });
+  if (item.countAfter !== undefined && item.countAfter !== w.count)
+    out.push({ property: 'count', from: String(w.count), to: String(item.countAfter) });
   if (item.action === 'move') {
     if (chosen.cloud !== w.cloud) out.push({ property: 'cloud', from: w.cloud, to: chosen.cloud });
     if (chosen.region !== w.region) out.push({ property: 'region', from: w.region ?? '(unknown)', to: chosen.region });
@@ -55,10 +63,19 @@ function changesOf(item: PlanItem): { property: 'size' | 'cloud' | 'region' | 'c
 
 /** Every property an item changes: size, cloud and region, and a pool's node counts. */
 function allChangesOf(item: PlanItem): { property: string; from: string; to: string }[] {
-  return [...changesOf(item), ...poolCountChanges(item).map((c) => ({ property: `${c.property} nodes`, from: String(c.from), to: String(c.to) }))];
+  return [
+    ...changesOf(item),
+    ...poolCountChanges(item).map((c) => ({ property: `${c.property} nodes`, from: String(c.from), to: String(c.to) })),
+  ];
 }
 
-function wantedEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, parsed: ParsedStackConfig, options: { projectName?: string } = {}): Wanted[] | { reason: string } {
+function wantedEdits(
+  item: PlanItem,
+  mapping: ConfigMapping,
+  fileName: string,
+  parsed: ParsedStackConfig,
+  options: { projectName?: string } = {},
+): Wanted[] | { reason: string } {
   const changes = changesOf(item);
   const wanted: Wanted[] = [];
   for (const change of changes) {
@@ -71,7 +88,7 @@ function wantedEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, p
             ? `size is not set from config in ${fileName}`
             : change.property === 'count'
               ? `count is not set from config next to ${formatRef(mapping.size)} in ${fileName}: set the instance count to ${change.to} by hand`
-            : `${change.property} is not set from config next to ${formatRef(mapping.size)} in ${fileName}: a move needs size, cloud and region in config`,
+              : `${change.property} is not set from config next to ${formatRef(mapping.size)} in ${fileName}: a move needs size, cloud and region in config`,
       };
     }
     if (!samePlaceValue(item.workload.cloud, current, change.from)) {
@@ -93,7 +110,12 @@ function wantedEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, p
  * also set `zone` (GCP only, inside the region), `arch` (picks the OS image; default amd64) and
  * `image`. Keep them consistent with the new place and size, or say what must be done by hand.
  */
-function specSiblingEdits(item: PlanItem, mapping: ConfigMapping, fileName: string, parsed: ParsedStackConfig): Wanted[] | { reason: string } {
+function specSiblingEdits(
+  item: PlanItem,
+  mapping: ConfigMapping,
+  fileName: string,
+  parsed: ParsedStackConfig,
+): Wanted[] | { reason: string } {
   const chosen = item.chosen;
   if (!chosen || !mapping.cloud || !mapping.region) return [];
   const w = item.workload;
@@ -102,12 +124,16 @@ function specSiblingEdits(item: PlanItem, mapping: ConfigMapping, fileName: stri
   const fromArch = item.current?.arch;
   const archChanges = fromArch !== undefined && chosen.arch !== fromArch;
   if (mapping.image && (archChanges || (moved && chosen.cloud !== w.cloud))) {
-    return { reason: `${formatRef(mapping.image)} in ${fileName} sets an OS image for ${w.cloud}/${fromArch ?? 'its architecture'}: choose one for ${chosen.cloud}/${chosen.arch} and change it by hand` };
+    return {
+      reason: `${formatRef(mapping.image)} in ${fileName} sets an OS image for ${w.cloud}/${fromArch ?? 'its architecture'}: choose one for ${chosen.cloud}/${chosen.arch} and change it by hand`,
+    };
   }
   if (moved && mapping.zone && mapping.current.zone !== undefined) {
     if (chosen.cloud !== 'gcp') {
       if (!canAddOrRemoveAt(parsed, mapping.zone)) {
-        return { reason: `${formatRef(mapping.zone)} in ${fileName} (a GCP zone) must be removed when moving to ${chosen.cloud}, and stackfit only removes keys from indented objects: move it by hand` };
+        return {
+          reason: `${formatRef(mapping.zone)} in ${fileName} (a GCP zone) must be removed when moving to ${chosen.cloud}, and stackfit only removes keys from indented objects: move it by hand`,
+        };
       }
       out.push({ item, property: 'zone', ref: mapping.zone, from: mapping.current.zone, to: '', op: 'remove' });
     } else if (chosen.region !== w.region) {
@@ -122,7 +148,9 @@ function specSiblingEdits(item: PlanItem, mapping: ConfigMapping, fileName: stri
       // No `arch` key means amd64 (the example project's default): add one.
       const archRef = { key: mapping.size.key, path: [...mapping.size.path.slice(0, -1), 'arch'] };
       if (!canAddOrRemoveAt(parsed, archRef)) {
-        return { reason: `${chosen.size} is ${chosen.arch}: add \`arch: ${chosen.arch}\` next to ${formatRef(mapping.size)} in ${fileName} by hand` };
+        return {
+          reason: `${chosen.size} is ${chosen.arch}: add \`arch: ${chosen.arch}\` next to ${formatRef(mapping.size)} in ${fileName} by hand`,
+        };
       }
       out.push({ item, property: 'arch', ref: archRef, from: '', to: chosen.arch, op: 'add' });
     }
@@ -149,7 +177,8 @@ export function planToEdits(input: PlanToEditsInput): PlanToEditsResult {
   };
   const manual: ManualChange[] = [];
   const toManual = (item: PlanItem, reason: string): void => {
-    for (const change of allChangesOf(item)) manual.push({ urn: item.urn, property: change.property, from: change.from, to: change.to, reason });
+    for (const change of allChangesOf(item))
+      manual.push({ urn: item.urn, property: change.property, from: change.from, to: change.to, reason });
   };
 
   const wanted: Wanted[] = [];
@@ -163,7 +192,10 @@ export function planToEdits(input: PlanToEditsInput): PlanToEditsResult {
       continue;
     }
     if (item.action === 'move' && found.mapping.source === 'inferred') {
-      toManual(item, `the size was found in ${formatRef(found.mapping.size)} by its value, but not where cloud and region are set: add a \`mappings:\` entry, or move it by hand`);
+      toManual(
+        item,
+        `the size was found in ${formatRef(found.mapping.size)} by its value, but not where cloud and region are set: add a \`mappings:\` entry, or move it by hand`,
+      );
       continue;
     }
     const edits = wantedEdits(item, found.mapping, fileName, parsed, { projectName: input.projectName });

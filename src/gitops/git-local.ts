@@ -27,7 +27,12 @@ function run(opts: LocalGitOptions, args: string[], input?: string, extraEnv: Re
       { cwd: opts.repoDir, env: { ...(opts.env ?? process.env), GIT_TERMINAL_PROMPT: '0', ...extraEnv }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) {
-          reject(new StackfitError(`git ${args[0] ?? ''} failed: ${String(stderr).trim().split('\n').slice(-3).join(' ') || err.message}`, opts.repoDir));
+          reject(
+            new StackfitError(
+              `git ${args[0] ?? ''} failed: ${String(stderr).trim().split('\n').slice(-3).join(' ') || err.message}`,
+              opts.repoDir,
+            ),
+          );
         } else resolve(String(stdout).replace(/\n$/, ''));
       },
     );
@@ -50,7 +55,11 @@ export async function ensureCommit(opts: LocalGitOptions, baseBranch: string, sh
     () => true,
     () => false,
   );
-  if (!fetched) throw new StackfitError(`base commit ${sha} of ${baseBranch} is not in the checkout even after fetching; the base branch moved during the run, run again`, opts.repoDir);
+  if (!fetched)
+    throw new StackfitError(
+      `base commit ${sha} of ${baseBranch} is not in the checkout even after fetching; the base branch moved during the run, run again`,
+      opts.repoDir,
+    );
 }
 
 /**

@@ -1,13 +1,7 @@
 import type { ConfigRef, Workload } from '../model';
 import { matchesWorkloadKey } from '../config/index';
 import type { StackfitConfig } from '../config/schema';
-import {
-  formatRef,
-  listConfigLeaves,
-  locateScalar,
-  type ConfigLeaf,
-  type ParsedStackConfig,
-} from './updaters/stack-config';
+import { formatRef, listConfigLeaves, locateScalar, type ConfigLeaf, type ParsedStackConfig } from './updaters/stack-config';
 
 /**
  * Step 6, first half: where in `Pulumi.<stack>.yaml` does a workload's size (and, for moves, its
@@ -84,11 +78,7 @@ export function parseMappingPath(path: string | readonly (string | number)[] | u
 }
 
 /** The explicit mapping for a workload in this stack, if any (the last matching entry wins, like rules). */
-export function explicitMappingFor(
-  config: StackfitConfig,
-  workload: Pick<Workload, 'name' | 'urn'>,
-  stack: string,
-): ConfigRef | undefined {
+export function explicitMappingFor(config: StackfitConfig, workload: Pick<Workload, 'name' | 'urn'>, stack: string): ConfigRef | undefined {
   let found: ConfigRef | undefined;
   for (const m of config.mappings) {
     if (m.stack !== undefined && m.stack !== stack) continue;
@@ -143,7 +133,10 @@ export function findConfigMapping(workload: Workload, ctx: MappingContext): Mapp
     return { ok: false, reason: `size is not set from config: value ${workload.size} does not appear in ${ctx.fileName}` };
   }
   if (matches.length > 1) {
-    const where = matches.slice(0, 5).map((m) => `${formatRef(m.ref)} (line ${m.line})`).join(', ');
+    const where = matches
+      .slice(0, 5)
+      .map((m) => `${formatRef(m.ref)} (line ${m.line})`)
+      .join(', ');
     return {
       ok: false,
       reason: `value ${workload.size} appears ${matches.length} times in ${ctx.fileName} (${where}${matches.length > 5 ? ', …' : ''}): add a \`mappings:\` entry in stackfit.yaml`,
@@ -152,4 +145,3 @@ export function findConfigMapping(workload: Workload, ctx: MappingContext): Mapp
   const only = matches[0] as ConfigLeaf;
   return { ok: true, mapping: { source: 'inferred', size: only.ref, current: { size: String(only.value) } } };
 }
-

@@ -73,7 +73,10 @@ export function branchNameFor(input: { prefix: string; stack: string; group?: st
     .split('/')
     .filter((p) => p !== '')
     .map(refComponent);
-  const stack = input.stack.split('/').filter((p) => p !== '').map(refComponent);
+  const stack = input.stack
+    .split('/')
+    .filter((p) => p !== '')
+    .map(refComponent);
   const parts = [...prefix, ...stack, ...(input.group !== undefined ? [refComponent(input.group)] : [])];
   return parts.join('/');
 }
@@ -145,7 +148,6 @@ export function parsePrMarkers(body: string): { fingerprint?: string; stack?: st
   }
   return out;
 }
-
 
 /** At most two decimals, no trailing zeros: `2`, `99.5`, `0.41`. */
 function num(value: number): string {
@@ -233,8 +235,12 @@ export function whyLines(items: readonly PlanItem[]): string[] {
           'The VMs are replaced: new disks (data copied over) and new IP addresses; plan the cut-over.',
       );
     }
-    if (item.increaseReason && (item.monthlyDelta ?? 0) > 0) lines.push(`- ${name} costs ${signedUsd(item.monthlyDelta)}/month: ${item.increaseReason}.`);
-    if (item.step) lines.push(`- ${name}: step ${item.step.step} of ${item.step.of} (\`maxStepDown: ${num(item.step.maxStepDown)}\` allows at most ${num(item.step.maxStepDown)}× fewer vCPU or GiB per PR); the next run proposes the next step.`);
+    if (item.increaseReason && (item.monthlyDelta ?? 0) > 0)
+      lines.push(`- ${name} costs ${signedUsd(item.monthlyDelta)}/month: ${item.increaseReason}.`);
+    if (item.step)
+      lines.push(
+        `- ${name}: step ${item.step.step} of ${item.step.of} (\`maxStepDown: ${num(item.step.maxStepDown)}\` allows at most ${num(item.step.maxStepDown)}× fewer vCPU or GiB per PR); the next run proposes the next step.`,
+      );
   }
   return lines;
 }
@@ -274,9 +280,11 @@ export function renderPrBody(input: PrBodyInput): string {
   const resizes = changes.filter((i) => i.action === 'resize').length;
   const moves = changes.filter((i) => i.action === 'move').length;
   head.push(
-    `stackfit recommends ${[resizes ? `resizing ${plural(resizes, 'workload')}` : '', moves ? `moving ${plural(moves, 'workload')}` : '']
-      .filter(Boolean)
-      .join(' and ') || 'no changes'} in stack **${cell(scope)}**, from forecast demand and list prices.`,
+    `stackfit recommends ${
+      [resizes ? `resizing ${plural(resizes, 'workload')}` : '', moves ? `moving ${plural(moves, 'workload')}` : '']
+        .filter(Boolean)
+        .join(' and ') || 'no changes'
+    } in stack **${cell(scope)}**, from forecast demand and list prices.`,
     '',
     '### Cost',
     '',
@@ -290,7 +298,10 @@ export function renderPrBody(input: PrBodyInput): string {
   // A change without a price on either side is in neither total: say which, next to the totals.
   const unpriced = changes.filter((i) => i.monthlyBefore === undefined || i.monthlyAfter === undefined);
   if (unpriced.length > 0) {
-    head.push(`Not in the totals: ${plural(unpriced.length, 'change')} without a price (${unpriced.map((i) => `\`${cell(i.workload.name)}\``).join(', ')}).`, '');
+    head.push(
+      `Not in the totals: ${plural(unpriced.length, 'change')} without a price (${unpriced.map((i) => `\`${cell(i.workload.name)}\``).join(', ')}).`,
+      '',
+    );
   }
 
   const tail: string[] = [];
@@ -324,15 +335,26 @@ export function renderPrBody(input: PrBodyInput): string {
     }
     if (why.length > 0) {
       const left = why.length - keep;
-      body.push('### Moves, increases and steps', '', ...why.slice(0, keep), ...(left > 0 ? [`- _… ${left} more left out to fit GitHub's size limit (run \`stackfit recommend\` for all)_`] : []), '');
+      body.push(
+        '### Moves, increases and steps',
+        '',
+        ...why.slice(0, keep),
+        ...(left > 0 ? [`- _… ${left} more left out to fit GitHub's size limit (run \`stackfit recommend\` for all)_`] : []),
+        '',
+      );
     }
     const pools = changes.filter((i) => i.pool);
     if (pools.length > 0) {
       body.push('### Node pools', '');
       for (const i of pools.slice(0, keep)) {
         const p = i.pool!;
-        const range = p.monthlyAtMin !== undefined && p.monthlyAtMax !== undefined ? `; ${usd(p.monthlyAtMin)} at min, ${usd(p.monthlyAtMax)} at max` : '';
-        body.push(`- ${code(i.workload.name)}: priced at the average node count over the window (${num(Math.round(p.averageNodesBefore * 10) / 10)} → ${num(Math.round(p.averageNodesAfter * 10) / 10)})${range}`);
+        const range =
+          p.monthlyAtMin !== undefined && p.monthlyAtMax !== undefined
+            ? `; ${usd(p.monthlyAtMin)} at min, ${usd(p.monthlyAtMax)} at max`
+            : '';
+        body.push(
+          `- ${code(i.workload.name)}: priced at the average node count over the window (${num(Math.round(p.averageNodesBefore * 10) / 10)} → ${num(Math.round(p.averageNodesAfter * 10) / 10)})${range}`,
+        );
         for (const line of p.evidence) body.push(`  - ${cell(line)}`);
       }
       body.push('');
@@ -358,7 +380,11 @@ export function renderPrBody(input: PrBodyInput): string {
   const full = render(most);
   if (full.length <= maxChars) return full;
   // Charts go before rows: the most charts (biggest savings first) that fit beside every row.
-  if (render(most, 0).length <= maxChars) return render(most, largestFitting(charts.length, (n) => render(most, n).length <= maxChars));
+  if (render(most, 0).length <= maxChars)
+    return render(
+      most,
+      largestFitting(charts.length, (n) => render(most, n).length <= maxChars),
+    );
   // Largest number of kept rows (per table) that fits: rendering length grows with `keep`.
   const lo = largestFitting(most, (keep) => render(keep, 0).length <= maxChars);
   const fitted = render(lo, 0);
@@ -386,10 +412,14 @@ function largestFitting(most: number, fits: (n: number) => boolean): number {
 function chartSection(charts: readonly string[], kept: number): string[] {
   if (charts.length === 0) return [];
   const out = ['### Usage vs capacity', ''];
-  if (kept > 0) out.push('Peak usage over the look-back window against today\'s capacity, the recommended capacity and the forecast need.', '');
+  if (kept > 0)
+    out.push("Peak usage over the look-back window against today's capacity, the recommended capacity and the forecast need.", '');
   for (const chart of charts.slice(0, kept)) out.push(chart, '');
   if (kept < charts.length) {
-    out.push(`_Charts for ${charts.length - kept} of ${charts.length} workloads left out to fit GitHub's size limit (every change is in the table above; \`stackfit recommend --format json\` carries every usage series)._`, '');
+    out.push(
+      `_Charts for ${charts.length - kept} of ${charts.length} workloads left out to fit GitHub's size limit (every change is in the table above; \`stackfit recommend --format json\` carries every usage series)._`,
+      '',
+    );
   }
   return out;
 }

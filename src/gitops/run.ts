@@ -223,7 +223,8 @@ export function splitChangedInConfig(
     ];
     const last = size.ref.path[size.ref.path.length - 1];
     if (item.action === 'move' && typeof last === 'string') {
-      const sibling = (property: string) => locateScalar(parsed, { key: size.key, path: [...size.ref.path.slice(0, -1), property] }, options);
+      const sibling = (property: string) =>
+        locateScalar(parsed, { key: size.key, path: [...size.ref.path.slice(0, -1), property] }, options);
       checks.push({ found: sibling('cloud'), deployed: w.cloud, proposed: item.chosen?.cloud });
       checks.push({ found: sibling('region'), deployed: w.region, proposed: item.chosen?.region });
     }
@@ -233,7 +234,10 @@ export function splitChangedInConfig(
       continue;
     }
     const value = String(moved.found.node.value);
-    const how = moved.proposed !== undefined && samePlaceValue(item.chosen?.cloud ?? w.cloud, value, moved.proposed) ? 'the change was already made' : 'it was changed since the deploy';
+    const how =
+      moved.proposed !== undefined && samePlaceValue(item.chosen?.cloud ?? w.cloud, value, moved.proposed)
+        ? 'the change was already made'
+        : 'it was changed since the deploy';
     changed.push({
       item,
       reason: `\`${w.name}\`: ${input.where} sets ${formatRef(moved.found.ref)} (line ${moved.found.line}) to ${value}, not the deployed ${moved.deployed ?? '?'} (${how})`,
@@ -257,7 +261,14 @@ function groupNameOf(pr: StackfitConfig['pr'], item: PlanItem): string | undefin
 }
 
 /** Groups the changes the config text still allows (see splitChangedInConfig); records the rest in `result`. */
-function groupsOn(input: RunPullRequestsInput, stackItems: readonly PlanItem[], result: PrRunResult, log: (line: string) => void, configText: string, where: string): Group[] {
+function groupsOn(
+  input: RunPullRequestsInput,
+  stackItems: readonly PlanItem[],
+  result: PrRunResult,
+  log: (line: string) => void,
+  configText: string,
+  where: string,
+): Group[] {
   const prConfig = input.config.pr;
   const { kept, changed } = splitChangedInConfig(stackItems, {
     configText,
@@ -307,7 +318,12 @@ function prepareGroup(input: PrepareInput, group: Group, baseText: string) {
 type Prepared = ReturnType<typeof prepareGroup>;
 
 /** --dry-run: what each group's PR would be, with no API call. */
-function dryRunGroups(input: RunPullRequestsInput, groups: readonly Group[], result: PrRunResult, log: (line: string) => void): PrRunResult {
+function dryRunGroups(
+  input: RunPullRequestsInput,
+  groups: readonly Group[],
+  result: PrRunResult,
+  log: (line: string) => void,
+): PrRunResult {
   for (const group of groups) {
     const p = prepareGroup(input, group, input.configText);
     const body = p.body();
@@ -348,18 +364,26 @@ interface BranchWriter {
 }
 
 function branchWriter(input: RunPullRequestsInput, gh: GitHubClient, repo: RepoRef, base: Base, identity: Identity): BranchWriter {
-  const local: LocalGitOptions | undefined = input.mode === 'local-git' ? { repoDir: input.localRepoDir ?? process.cwd(), env: input.gitEnv } : undefined;
+  const local: LocalGitOptions | undefined =
+    input.mode === 'local-git' ? { repoDir: input.localRepoDir ?? process.cwd(), env: input.gitEnv } : undefined;
   let baseTree: string | undefined;
   return {
     async writeCommit(title, fingerprint, newText) {
       const files = [{ path: input.configFile, content: newText }];
       if (local) {
         await ensureCommit(local, base.branch, base.sha);
-        return (await commitFiles(local, { parent: base.sha, files, identity, message: (tree) => commitMessage(title, fingerprint, tree) })).commit;
+        return (await commitFiles(local, { parent: base.sha, files, identity, message: (tree) => commitMessage(title, fingerprint, tree) }))
+          .commit;
       }
       baseTree ??= (await gh.getCommit(repo, base.sha)).treeSha;
       const tree = await gh.createTree(repo, baseTree, files);
-      return gh.createCommit(repo, { message: commitMessage(title, fingerprint, tree), tree, parents: [base.sha], author: identity, committer: identity });
+      return gh.createCommit(repo, {
+        message: commitMessage(title, fingerprint, tree),
+        tree,
+        parents: [base.sha],
+        author: identity,
+        committer: identity,
+      });
     },
     async moveBranch(branch, commit, expected) {
       if (local) return pushBranch(local, branch, commit, expected);
@@ -416,7 +440,19 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<PrRu
       groups = groupsOn(input, stackItems, result, log, base.text, `${input.configFile} on ${base.branch}`);
     }
     const identity = input.identity ?? STACKFIT_IDENTITY;
-    const run: LiveRun = { input, prConfig, identity, log, result, gh, repo, base, git: branchWriter(input, gh, repo, base, identity), created: 0, open: 0 };
+    const run: LiveRun = {
+      input,
+      prConfig,
+      identity,
+      log,
+      result,
+      gh,
+      repo,
+      base,
+      git: branchWriter(input, gh, repo, base, identity),
+      created: 0,
+      open: 0,
+    };
 
     // Stale PRs first: closing them frees room under pr.maxOpen for this run's new ones.
     const branches = new Set(groups.map((g) => branchNameFor({ prefix: prConfig.branchPrefix, stack: input.stack, group: g.name })));
@@ -445,7 +481,8 @@ async function readBase(input: RunPullRequestsInput, gh: GitHubClient, repo: Rep
   const sha = await gh.getBranchSha(repo, branch);
   if (!sha) throw new StackfitError(`base branch ${branch} not found in ${repo.owner}/${repo.repo}`, 'pr.baseBranch');
   const text = await gh.getFileText(repo, sha, input.configFile);
-  if (text === null) throw new StackfitError(`not on branch ${branch} of ${repo.owner}/${repo.repo}: commit the stack config first`, input.configFile);
+  if (text === null)
+    throw new StackfitError(`not on branch ${branch} of ${repo.owner}/${repo.repo}: commit the stack config first`, input.configFile);
   return { branch, sha, text };
 }
 
@@ -463,7 +500,9 @@ async function retireStalePull(run: LiveRun, pr: PullRequest): Promise<PrAction>
       ? why.join('; ')
       : `the latest plan for stack ${input.stack} has no change for ${markers.group !== undefined ? `group ${markers.group}` : 'it'} any more (its workloads are the right size for the forecast demand, or they were changed another way)`;
   const head = await gh.getCommit(repo, pr.headSha);
-  const { action, message } = isStackfitCommit(head, run.identity) ? await autoclose(run, pr, reason) : await leaveToPerson(run, pr, head, reason);
+  const { action, message } = isStackfitCommit(head, run.identity)
+    ? await autoclose(run, pr, reason)
+    : await leaveToPerson(run, pr, head, reason);
   const done: PrGroupResult = {
     group: markers.group,
     branch: pr.headRef,
@@ -499,7 +538,12 @@ async function autoclose(run: LiveRun, pr: PullRequest, reason: string): Promise
   return { action: 'autoclosed', message: `no longer recommended (${reason}); closed PR #${pr.number} and ${deleted}` };
 }
 
-async function leaveToPerson(run: LiveRun, pr: PullRequest, head: GitCommit, reason: string): Promise<{ action: PrAction; message: string }> {
+async function leaveToPerson(
+  run: LiveRun,
+  pr: PullRequest,
+  head: GitCommit,
+  reason: string,
+): Promise<{ action: PrAction; message: string }> {
   // A person's commits are theirs: never delete them, never close their work; say why once.
   const who = `${head.author.name} <${head.author.email}>`;
   const comments = await run.gh.listComments(run.repo, pr.number);
@@ -536,7 +580,9 @@ async function proposeGroup(run: LiveRun, group: Group): Promise<void> {
     writeCalls: gh.calls.writes - before.writes,
   };
   run.result.groups.push(entry);
-  run.log(`${p.branch}: ${entry.action}${entry.number !== undefined ? ` #${entry.number}` : ''} — ${entry.message} (${entry.apiCalls} API calls, ${entry.writeCalls} writes)`);
+  run.log(
+    `${p.branch}: ${entry.action}${entry.number !== undefined ? ` #${entry.number}` : ''} — ${entry.message} (${entry.apiCalls} API calls, ${entry.writeCalls} writes)`,
+  );
 }
 
 const fingerprintOf = (pr: PullRequest) => parsePrMarkers(pr.body).fingerprint;
@@ -561,7 +607,10 @@ async function groupOutcome(run: LiveRun, p: Prepared): Promise<Outcome> {
   if (run.created >= prConfig.maxNewPerRun || run.open >= prConfig.maxOpen) {
     return {
       action: 'skipped-limit',
-      message: run.created >= prConfig.maxNewPerRun ? `pr.maxNewPerRun (${prConfig.maxNewPerRun}) PRs already opened in this run` : `pr.maxOpen (${prConfig.maxOpen}) stackfit PRs already open`,
+      message:
+        run.created >= prConfig.maxNewPerRun
+          ? `pr.maxNewPerRun (${prConfig.maxNewPerRun}) PRs already opened in this run`
+          : `pr.maxOpen (${prConfig.maxOpen}) stackfit PRs already open`,
     };
   }
   return openNewPull(run, p, pulls);
@@ -593,18 +642,30 @@ async function updateOpenPull(run: LiveRun, p: Prepared, open: PullRequest, pull
   // under the config file (compare the file, not the commit: unrelated commits cost no write).
   const builtOn = head.parents[0];
   const sameRecommendation = fingerprintOf(open) === p.fingerprint;
-  const fileMoved = sameRecommendation && builtOn !== undefined && builtOn !== base.sha && (await gh.getFileText(repo, builtOn, input.configFile)) !== base.text;
+  const fileMoved =
+    sameRecommendation &&
+    builtOn !== undefined &&
+    builtOn !== base.sha &&
+    (await gh.getFileText(repo, builtOn, input.configFile)) !== base.text;
   if (fileMoved) {
     await run.git.moveBranch(p.branch, await run.git.writeCommit(p.title, p.fingerprint, p.newText), open.headSha);
     const textChanged = await refreshText();
-    return { action: 'updated', ...where, message: `${input.configFile} changed on ${base.branch}; regenerated the commit on top of it${textChanged ? ' and updated the PR' : ''}` };
+    return {
+      action: 'updated',
+      ...where,
+      message: `${input.configFile} changed on ${base.branch}; regenerated the commit on top of it${textChanged ? ' and updated the PR' : ''}`,
+    };
   }
   if (sameRecommendation) {
     const textChanged = await refreshText();
     return {
       action: textChanged || missingLabels.length > 0 ? 'updated' : 'unchanged',
       ...where,
-      message: textChanged ? 'same recommendation; refreshed the description' : missingLabels.length > 0 ? 'same recommendation; added missing labels' : 'same recommendation; nothing to do',
+      message: textChanged
+        ? 'same recommendation; refreshed the description'
+        : missingLabels.length > 0
+          ? 'same recommendation; added missing labels'
+          : 'same recommendation; nothing to do',
     };
   }
   await run.git.moveBranch(p.branch, await run.git.writeCommit(p.title, p.fingerprint, p.newText), open.headSha);
@@ -645,7 +706,12 @@ async function openNewPull(run: LiveRun, p: Prepared, pulls: readonly PullReques
   if (prConfig.labels.length > 0) await gh.addLabels(repo, pr.number, prConfig.labels);
   run.created += 1;
   run.open += 1;
-  return { action: 'created', number: pr.number, url: pr.url, message: closedNote ? 'opened a new PR (an earlier one was closed; this recommendation differs)' : 'opened a new PR' };
+  return {
+    action: 'created',
+    number: pr.number,
+    url: pr.url,
+    message: closedNote ? 'opened a new PR (an earlier one was closed; this recommendation differs)' : 'opened a new PR',
+  };
 }
 
 async function noteHumanCommits(gh: GitHubClient, repo: RepoRef, pr: PullRequest, author: string): Promise<void> {
@@ -670,7 +736,11 @@ function noteForClosed(
 }
 
 /** Opens the PR; if a retried create already succeeded on GitHub's side, adopts that PR. */
-async function openPull(gh: GitHubClient, repo: RepoRef, input: { title: string; body: string; head: string; base: string }): Promise<PullRequest> {
+async function openPull(
+  gh: GitHubClient,
+  repo: RepoRef,
+  input: { title: string; body: string; head: string; base: string },
+): Promise<PullRequest> {
   try {
     return await gh.createPull(repo, input);
   } catch (err) {

@@ -34,7 +34,9 @@ export function paretoKnapsack(
   const tolerance = 1e-7 * Math.max(1, Math.abs(maxMonthly));
   // Within a stage, a choice beaten on both monthly cost and objective by another never helps.
   const pruned = stages.map((choices) => {
-    const order = choices.map((_, c) => c).sort((a, b) => choices[a]!.monthly - choices[b]!.monthly || choices[a]!.objective - choices[b]!.objective);
+    const order = choices
+      .map((_, c) => c)
+      .sort((a, b) => choices[a]!.monthly - choices[b]!.monthly || choices[a]!.objective - choices[b]!.objective);
     const keep: number[] = [];
     for (const c of order) {
       const last = keep[keep.length - 1];
@@ -140,7 +142,11 @@ function frontier(
   }
   // The last layer is sorted by monthly with strictly falling objective: the best is the last.
   let state = current.size - 1;
-  const result: ParetoResult = { picks: new Array<number>(stages.length), objective: current.objective[state]!, monthly: current.monthly[state]! };
+  const result: ParetoResult = {
+    picks: new Array<number>(stages.length),
+    objective: current.objective[state]!,
+    monthly: current.monthly[state]!,
+  };
   for (let i = stages.length; i >= 1; i--) {
     const layer = layers[i]!;
     result.picks[i - 1] = layer.choice[state]!;

@@ -60,7 +60,14 @@ export interface CountLevel {
 }
 
 function scaleEvidence(e: DimensionEvidence, factor: number): DimensionEvidence {
-  const out: DimensionEvidence = { ...e, p50: e.p50 * factor, p95: e.p95 * factor, max: e.max * factor, forecastPeak: e.forecastPeak * factor, required: e.required * factor };
+  const out: DimensionEvidence = {
+    ...e,
+    p50: e.p50 * factor,
+    p95: e.p95 * factor,
+    max: e.max * factor,
+    forecastPeak: e.forecastPeak * factor,
+    required: e.required * factor,
+  };
   // Risk reads exceedance from the observed quantiles: they scale with the per-instance load too.
   if (e.quantiles) out.quantiles = Object.fromEntries(Object.entries(e.quantiles).map(([q, v]) => [q, v * factor]));
   return out;
@@ -86,12 +93,22 @@ export function countLevels(demand: Demand, today: number, sizing: Sizing): Coun
     .filter((n) => n > sizing.survive)
     .map((n) => {
       const worst = demandPerInstance(demand, today, n, sizing.survive);
-      return { n, needCpu: worst.cpu.required, needMemory: worst.memory?.required ?? 0, perInstance: demandPerInstance(demand, today, n, 0) };
+      return {
+        n,
+        needCpu: worst.cpu.required,
+        needMemory: worst.memory?.required ?? 0,
+        perInstance: demandPerInstance(demand, today, n, 0),
+      };
     });
 }
 
 /** Egress USD/GiB of a source place: the team's setting first, then the vendored GCP list price. */
-function egressPrice(cloud: Offering['cloud'], region: string, config: StackfitConfig, prices: EgressPrices | undefined): { price: number; source: string } | undefined {
+function egressPrice(
+  cloud: Offering['cloud'],
+  region: string,
+  config: StackfitConfig,
+  prices: EgressPrices | undefined,
+): { price: number; source: string } | undefined {
   const set = config.migration.egressUsdPerGiB?.[cloud];
   if (set !== undefined) return { price: set, source: `stackfit.yaml: migration.egressUsdPerGiB.${cloud}` };
   const listed = cloud === 'gcp' ? prices?.gcp.get(region) : undefined;
@@ -102,7 +119,14 @@ function egressPrice(cloud: Offering['cloud'], region: string, config: StackfitC
  * One-off cost of running `n` instances in another place: the per-instance cost of each new
  * instance (new disks and addresses), plus today's disks copied out at the source's egress price.
  */
-export function migrationCost(workload: Workload, current: Offering, target: { cloud: Offering['cloud']; region: string }, n: number, config: StackfitConfig, prices: EgressPrices | undefined): MigrationCost | undefined {
+export function migrationCost(
+  workload: Workload,
+  current: Offering,
+  target: { cloud: Offering['cloud']; region: string },
+  n: number,
+  config: StackfitConfig,
+  prices: EgressPrices | undefined,
+): MigrationCost | undefined {
   const crossCloud = target.cloud !== current.cloud;
   if (!crossCloud && target.region === current.region) return undefined;
   const perInstance = crossCloud ? config.migration.crossCloudCostPerInstance : config.migration.crossRegionCostPerInstance;
@@ -172,7 +196,13 @@ export interface Kept {
  * (place, count): what remains of a place when the thresholds drop its cheapest. This loop sees
  * every candidate of every workload (hundreds each): no allocation per offering.
  */
-export function keptOfferings(ctx: OptionContext, demand: Demand, levels: readonly CountLevel[], offered: readonly Offering[], keepable: boolean): Kept {
+export function keptOfferings(
+  ctx: OptionContext,
+  demand: Demand,
+  levels: readonly CountLevel[],
+  offered: readonly Offering[],
+  keepable: boolean,
+): Kept {
   const { current, sizing, workload } = ctx;
   const today = workload.count;
   const currentMonthly = current.monthlyUsd * today;
@@ -199,7 +229,10 @@ export function keptOfferings(ctx: OptionContext, demand: Demand, levels: readon
       if (!unchanged) {
         if (o.vcpu < sizing.minVcpu || o.memoryGiB < sizing.minMemoryGiB) continue;
         // maxStepDown: total capacity may shrink at most that many times in one change.
-        if (level.n * o.vcpu < today * current.vcpu * floorStep * (1 - 1e-9) || level.n * o.memoryGiB < today * current.memoryGiB * floorStep * (1 - 1e-9)) {
+        if (
+          level.n * o.vcpu < today * current.vcpu * floorStep * (1 - 1e-9) ||
+          level.n * o.memoryGiB < today * current.memoryGiB * floorStep * (1 - 1e-9)
+        ) {
           if (o.monthlyUsd * level.n < beyondMonthly) {
             beyondMonthly = o.monthlyUsd * level.n;
             out.beyondStep = { offering: o, level };

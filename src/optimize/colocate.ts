@@ -52,10 +52,20 @@ function combine(perMember: readonly (readonly PlacementOption[])[], where: stri
   for (const list of perMember) {
     const next: Partial[] = [];
     for (const a of acc) {
-      for (const o of list) next.push({ parts: [...a.parts, o], monthly: a.monthly + o.monthly, objective: a.objective + o.objective, migration: a.migration + o.migration });
+      for (const o of list)
+        next.push({
+          parts: [...a.parts, o],
+          monthly: a.monthly + o.monthly,
+          objective: a.objective + o.objective,
+          migration: a.migration + o.migration,
+        });
     }
     acc = paretoOf(next);
-    if (acc.length > COMBO_LIMIT) throw new StackfitError(`group has more than ${COMBO_LIMIT} non-dominated combinations of its members' sizes in one place: split the group`, where);
+    if (acc.length > COMBO_LIMIT)
+      throw new StackfitError(
+        `group has more than ${COMBO_LIMIT} non-dominated combinations of its members' sizes in one place: split the group`,
+        where,
+      );
   }
   return acc;
 }
@@ -77,7 +87,13 @@ function asOption(p: Partial, place: string): PlacementOption {
 }
 
 /** The group's combinations from the given option lists: staying (each in its own place) and, unless a member is stuck, each common place. */
-function combinations(name: string, members: readonly Free[], list: (f: Free) => readonly PlacementOption[], mayMove: boolean, where: string): PlacementOption[] {
+function combinations(
+  name: string,
+  members: readonly Free[],
+  list: (f: Free) => readonly PlacementOption[],
+  mayMove: boolean,
+  where: string,
+): PlacementOption[] {
   const home = (f: Free): string => placeOf(f.current.cloud, f.current.region);
   const out: PlacementOption[] = [];
   const homes = new Set(members.map(home));
@@ -109,13 +125,20 @@ export function colocateGroups(config: StackfitConfig, frees: readonly Free[], f
     if (!rule.colocate) continue;
     const where = `stackfit.yaml: groups.${name}.colocate`;
     if ((rule.minClouds ?? 1) > 1 || (rule.minRegions ?? 1) > 1) {
-      throw new StackfitError(`group ${name} cannot be colocated and spread over ${rule.minClouds ?? 1} clouds / ${rule.minRegions ?? 1} regions at once`, where);
+      throw new StackfitError(
+        `group ${name} cannot be colocated and spread over ${rule.minClouds ?? 1} clouds / ${rule.minRegions ?? 1} regions at once`,
+        where,
+      );
     }
     const members = frees.filter((f) => f.workload.group === name);
     if (members.length === 0) continue;
     const stuck = fixeds.some((f) => f.workload.group === name);
     const unfiltered = combinations(name, members, (f) => f.unfiltered, !stuck, where);
-    if (unfiltered.length === 0) throw new StackfitError(`group ${name} has no place where all its workloads fit${stuck ? ' (some of its workloads stay where they are)' : ''}, and cannot stay where it is`, where);
+    if (unfiltered.length === 0)
+      throw new StackfitError(
+        `group ${name} has no place where all its workloads fit${stuck ? ' (some of its workloads stay where they are)' : ''}, and cannot stay where it is`,
+        where,
+      );
     const stays = members.map((f) => f.stayMonthly);
     const stayMonthly = stays.every((s) => s !== undefined) ? stays.reduce((t, s) => t + s!, 0) : undefined;
     const filtered = combinations(name, members, (f) => f.filtered, !stuck, where).filter((o) => groupPaysBack(o, stayMonthly, config));

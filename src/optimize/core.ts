@@ -98,14 +98,16 @@ function buildIncumbent(state: SolveState, lambdaStar: number, left: number): In
       spread.members.forEach((m, i) => incumbent.set(m, options[i]!));
     }
   }
-  for (const spread of spreads) if (spread.members.length) out.groupRelaxedAtStar += solveGroup(state, spread, { lambda: lambdaStar, relax: true }).value;
+  for (const spread of spreads)
+    if (spread.members.length) out.groupRelaxedAtStar += solveGroup(state, spread, { lambda: lambdaStar, relax: true }).value;
   let slack = left;
   for (const o of incumbent.values()) slack -= o.monthly;
   const upgrades: { free: Free; option: PlacementOption; ratio: number }[] = [];
   for (const f of ungrouped) {
     const at = incumbent.get(f)!;
     for (const o of f.options) {
-      if (o.objective < at.objective - EPS && o.monthly > at.monthly) upgrades.push({ free: f, option: o, ratio: (at.objective - o.objective) / (o.monthly - at.monthly) });
+      if (o.objective < at.objective - EPS && o.monthly > at.monthly)
+        upgrades.push({ free: f, option: o, ratio: (at.objective - o.objective) / (o.monthly - at.monthly) });
     }
   }
   upgrades.sort((a, b) => b.ratio - a.ratio);
@@ -184,7 +186,13 @@ function classesOf(coreFrees: Fixing['coreFrees']): CoreClass[] {
  * Member-level fixing inside each group: forcing member w onto option o raises the group's
  * minimum at λ* to G(w→o); when G(w→o) − G exceeds the gap, no better plan uses o.
  */
-function fixGroupMembers(state: SolveState, active: readonly Spread[], inc: Incumbent, fixing: Fixing, lambdaStar: number): { items: ChoiceItem[]; members: Free[] } {
+function fixGroupMembers(
+  state: SolveState,
+  active: readonly Spread[],
+  inc: Incumbent,
+  fixing: Fixing,
+  lambdaStar: number,
+): { items: ChoiceItem[]; members: Free[] } {
   const items: ChoiceItem[] = [];
   const members: Free[] = [];
   const { gap, tolerance } = fixing;
@@ -250,7 +258,12 @@ function buildStages(
     const reduced = levels.map((o) => Math.max(0, o.objective + lambdaStar * o.monthly - floor));
     // Options with the largest reduced cost first, so the enumeration's loops stop early.
     const order = levels.map((_, j) => j).sort((a, b) => reduced[b]! - reduced[a]!);
-    const splits = classSplits(entry.cls.size, order.map((j) => reduced[j]!), gap, STAGE_LIMIT);
+    const splits = classSplits(
+      entry.cls.size,
+      order.map((j) => reduced[j]!),
+      gap,
+      STAGE_LIMIT,
+    );
     if (!splits) return undefined;
     stages.push(
       splits.map((split) => {
@@ -277,7 +290,14 @@ function buildStages(
     const offset = itemOffset;
     const items = group.items.slice(offset, offset + spread.members.length);
     itemOffset += spread.members.length;
-    const assignments = groupAssignments(items.map((i) => i.options), spread.constraint, lambdaStar, inc.groupAtStar.get(spread) ?? 0, gap, STAGE_LIMIT);
+    const assignments = groupAssignments(
+      items.map((i) => i.options),
+      spread.constraint,
+      lambdaStar,
+      inc.groupAtStar.get(spread) ?? 0,
+      gap,
+      STAGE_LIMIT,
+    );
     if (!assignments) return undefined;
     stages.push(assignments.map((a) => ({ monthly: a.monthly, objective: a.objective, reduced: a.reduced })));
     decoders.push((pick) => {
@@ -305,7 +325,8 @@ export function solveBudgetCore(state: SolveState, budget: number, fixedMonthly:
 
   const built = buildStages(state, classes, active, group, inc, gap, lambdaStar);
   const pareto = built ? paretoKnapsack(built.stages, coreBudget, gap, state.paretoStateLimit) : 'too-large';
-  if (built && pareto !== 'too-large') state.models.pareto = { stages: built.stages.length, choices: built.stages.reduce((n, s) => n + s.length, 0) };
+  if (built && pareto !== 'too-large')
+    state.models.pareto = { stages: built.stages.length, choices: built.stages.reduce((n, s) => n + s.length, 0) };
   if (built && pareto !== 'too-large' && pareto !== undefined && pareto.objective + settledObjective <= upper + tolerance) {
     for (const [f, o] of settled) chosen.set(f, o);
     pareto.picks.forEach((pick, i) => built.decoders[i]!(pick));
@@ -319,7 +340,13 @@ export function solveBudgetCore(state: SolveState, budget: number, fixedMonthly:
   const core = recordSolve(
     state,
     solveBlock(
-      { items: group.items, classes: classes.map((c) => c.cls), spreads: active.map((s) => s.constraint), maxMonthly: coreBudget, timeoutMs: state.timeoutMs },
+      {
+        items: group.items,
+        classes: classes.map((c) => c.cls),
+        spreads: active.map((s) => s.constraint),
+        maxMonthly: coreBudget,
+        timeoutMs: state.timeoutMs,
+      },
       state.coreSolver.solve,
     ),
   );

@@ -35,7 +35,12 @@ export interface SolvedModels {
   core?: string;
 }
 
-export function newSolveState(problem: Problem, timeoutMs: number, coreSolver?: { name: string; solve: LinearSolver }, paretoStateLimit = 200_000): SolveState {
+export function newSolveState(
+  problem: Problem,
+  timeoutMs: number,
+  coreSolver?: { name: string; solve: LinearSolver },
+  paretoStateLimit = 200_000,
+): SolveState {
   return {
     paretoStateLimit,
     problem,
@@ -62,8 +67,13 @@ export function recordSolve(state: SolveState, solution: BlockSolution): BlockSo
 const spreadItems = (spread: Spread): ChoiceItem[] => spread.members.map((m) => ({ options: m.options, spread: 0 }));
 
 /** Solves one spread group alone (thresholds give way when they make it infeasible). */
-export function solveGroup(state: SolveState, spread: Spread, extra: { lambda?: number; cheapest?: boolean; relax?: boolean } = {}): BlockSolution {
-  const run = () => recordSolve(state, solveBlock({ items: spreadItems(spread), spreads: [spread.constraint], timeoutMs: state.timeoutMs, ...extra }));
+export function solveGroup(
+  state: SolveState,
+  spread: Spread,
+  extra: { lambda?: number; cheapest?: boolean; relax?: boolean } = {},
+): BlockSolution {
+  const run = () =>
+    recordSolve(state, solveBlock({ items: spreadItems(spread), spreads: [spread.constraint], timeoutMs: state.timeoutMs, ...extra }));
   let solution = run();
   if (solution.status === 'infeasible' && spread.members.some((m) => m.options !== m.unfiltered)) {
     for (const m of spread.members) m.options = m.unfiltered;

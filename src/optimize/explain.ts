@@ -41,14 +41,20 @@ function moveText(free: Free, option: PlacementOption, config: StackfitConfig): 
   const parts = [`moves from ${placeOf(current.cloud, current.region)}: new VMs (new disks and addresses) replace today's`];
   let cost = `one-off ${usd(option.migration)} USD`;
   if (detail) {
-    const data = detail.dataUsd !== undefined ? ` + ${detail.dataGiB} GiB of disks at ${usd(detail.dataUsd / detail.dataGiB!)} USD/GiB egress = ${usd(detail.dataUsd)} USD (${detail.egressPriceSource})` : '';
+    const data =
+      detail.dataUsd !== undefined
+        ? ` + ${detail.dataGiB} GiB of disks at ${usd(detail.dataUsd / detail.dataGiB!)} USD/GiB egress = ${usd(detail.dataUsd)} USD (${detail.egressPriceSource})`
+        : '';
     cost += ` (${option.count} instance(s) × ${usd(detail.instancesUsd / Math.max(1, option.count))} USD${data})`;
     if (detail.unknown.length) cost += `; not priced: ${detail.unknown.join(', ')}`;
   }
   parts.push(cost);
   const stay = free.stayMonthly ?? current.monthlyUsd * workload.count;
   const saving = stay - option.monthly;
-  if (saving > 0) parts.push(`paid back in ${(option.migration / saving).toFixed(1)} months${free.currentFits ? '' : ' against resizing in place'} (limit ${config.migration.maxPaybackMonths})`);
+  if (saving > 0)
+    parts.push(
+      `paid back in ${(option.migration / saving).toFixed(1)} months${free.currentFits ? '' : ' against resizing in place'} (limit ${config.migration.maxPaybackMonths})`,
+    );
   return parts.join('; ');
 }
 
@@ -58,7 +64,10 @@ function stepOf(free: Free, option: PlacementOption): { step: number; of: number
   if (!beyond || beyond.objective >= option.objective - EPS) return undefined;
   const { current, workload, sizing } = free;
   const total = (o: PlacementOption, dim: 'vcpu' | 'memoryGiB') => o.count * o.offering[dim];
-  const ratio = Math.max((workload.count * current.vcpu) / total(beyond, 'vcpu'), (workload.count * current.memoryGiB) / total(beyond, 'memoryGiB'));
+  const ratio = Math.max(
+    (workload.count * current.vcpu) / total(beyond, 'vcpu'),
+    (workload.count * current.memoryGiB) / total(beyond, 'memoryGiB'),
+  );
   const of = Math.max(2, Math.ceil(Math.log(ratio) / Math.log(sizing.maxStepDown) - 1e-9));
   return { step: 1, of, maxStepDown: sizing.maxStepDown };
 }
@@ -72,8 +81,10 @@ function increaseText(free: Free, option: PlacementOption, ctx: ExplainContext):
       ? `costs more because survive: ${sizing.survive} asks that ${workload.count - sizing.survive} of ${workload.count} × ${current.size} carry the peak, which they cannot`
       : `costs more because ${current.size} would saturate`;
   }
-  if (ctx.config.budget.mode === 'headroom') return `costs more to lower the risk from ${riskOf(current, demand)} to ${option.risk} within the budget (budget.mode headroom)`;
-  if (sizing.riskAversion > 0 && option.risk < riskOf(current, demand)) return `costs more to lower the risk from ${riskOf(current, demand)} to ${option.risk} (riskAversion ${sizing.riskAversion} USD per level per instance)`;
+  if (ctx.config.budget.mode === 'headroom')
+    return `costs more to lower the risk from ${riskOf(current, demand)} to ${option.risk} within the budget (budget.mode headroom)`;
+  if (sizing.riskAversion > 0 && option.risk < riskOf(current, demand))
+    return `costs more to lower the risk from ${riskOf(current, demand)} to ${option.risk} (riskAversion ${sizing.riskAversion} USD per level per instance)`;
   return undefined;
 }
 
@@ -83,8 +94,10 @@ function reasonFor(free: Free, option: PlacementOption, action: PlanAction, ctx:
   const { config } = ctx;
   const before = current.monthlyUsd * workload.count;
   const parts = [describeDemand(demand, current)];
-  if (sizing.survive > 0) parts.push(`sized so that ${option.count - sizing.survive} of ${option.count} instances carry the peak (survive: ${sizing.survive})`);
-  if (!free.currentFits) parts.push(`${current.size}${sizing.survive > 0 ? ` × ${workload.count}` : ''} would saturate (risk ${riskOf(current, demand)})`);
+  if (sizing.survive > 0)
+    parts.push(`sized so that ${option.count - sizing.survive} of ${option.count} instances carry the peak (survive: ${sizing.survive})`);
+  if (!free.currentFits)
+    parts.push(`${current.size}${sizing.survive > 0 ? ` × ${workload.count}` : ''} would saturate (risk ${riskOf(current, demand)})`);
   if (action === 'keep') {
     parts.push(`${current.size} fits at risk ${option.risk}`);
     if (free.bestNoise && free.options === free.filtered) {
@@ -96,13 +109,17 @@ function reasonFor(free: Free, option: PlacementOption, action: PlanAction, ctx:
     }
   } else {
     parts.push(`${sizeText(option, workload.count)}${action === 'move' ? ` in ${option.place}` : ''} fits at risk ${option.risk}`);
-    if (option.count !== workload.count) parts.push(`${option.count > workload.count ? 'scales out' : 'scales in'} from ${workload.count} to ${option.count} instances`);
+    if (option.count !== workload.count)
+      parts.push(`${option.count > workload.count ? 'scales out' : 'scales in'} from ${workload.count} to ${option.count} instances`);
     if (action === 'move') parts.push(moveText(free, option, config));
   }
   const increase = increaseText(free, option, ctx);
   if (increase) parts.push(increase);
   const step = stepOf(free, option);
-  if (step) parts.push(`step 1 of ${step.of}: ${sizeText(free.beyondStep!, workload.count)} would fit, but maxStepDown ${step.maxStepDown} allows at most ${step.maxStepDown}× fewer vCPU or GiB per change`);
+  if (step)
+    parts.push(
+      `step 1 of ${step.of}: ${sizeText(free.beyondStep!, workload.count)} would fit, but maxStepDown ${step.maxStepDown} allows at most ${step.maxStepDown}× fewer vCPU or GiB per change`,
+    );
   const unconstrained = argminObjective(free.options);
   if (unconstrained && unconstrained.objective < option.objective - EPS * Math.max(1, option.objective)) {
     const spread = free.spread !== undefined ? ctx.spreads[free.spread] : undefined;
@@ -136,7 +153,10 @@ export function freeItem(free: Free, option: PlacementOption, ctx: ExplainContex
     monthlyDelta: option.monthly - before,
     migrationCost: option.migration,
     ...(option.count !== workload.count && { countAfter: option.count }),
-    ...(action === 'move' && option.migrationDetail && { migration: { ...option.migrationDetail, ...(saving > 0 && { paybackMonths: option.migration / saving }) } }),
+    ...(action === 'move' &&
+      option.migrationDetail && {
+        migration: { ...option.migrationDetail, ...(saving > 0 && { paybackMonths: option.migration / saving }) },
+      }),
     ...(step && { step }),
     ...(increase && { increaseReason: increase }),
     risk: option.risk,

@@ -85,7 +85,8 @@ export function highsSolver(highs: Highs): LinearSolver {
     }
     if (solution.Status === 'Optimal') return { status: 'optimal', value: solution.ObjectiveValue, values };
     if (solution.Status === 'Infeasible') return { status: 'infeasible', value: Number.NaN, values };
-    if (solution.Status === 'Time limit reached') return { status: 'timedout', value: values.size ? solution.ObjectiveValue : Number.NaN, values };
+    if (solution.Status === 'Time limit reached')
+      return { status: 'timedout', value: values.size ? solution.ObjectiveValue : Number.NaN, values };
     throw new Error(`HiGHS returned ${solution.Status} for a ${model.variables.size}-variable model`);
   };
 }

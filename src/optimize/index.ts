@@ -73,7 +73,10 @@ export function solvePlan(input: PlanInput): Plan {
       method: methodOf(state, coupled),
       models: {
         closedForm: problem.ungrouped.length,
-        milp: { solver: state.models.core && state.models.core !== 'yalps' ? `yalps (spread groups), ${state.models.core} (core)` : 'yalps', ...state.models.milp },
+        milp: {
+          solver: state.models.core && state.models.core !== 'yalps' ? `yalps (spread groups), ${state.models.core} (core)` : 'yalps',
+          ...state.models.milp,
+        },
         ...(state.models.pareto && { pareto: state.models.pareto }),
       },
     },
@@ -98,7 +101,11 @@ function methodOf(state: SolveState, coupled: boolean): string {
   if (state.problem.spreads.some((s) => s.members.length > 0)) parts.push('yalps MILP per spread group');
   if (coupled) {
     parts.push('Lagrangian relaxation of the budget row with reduced-cost fixing');
-    parts.push(state.models.core ? `${state.models.core} branch-and-bound over the core (the Pareto DP outgrew its limits)` : 'Pareto dynamic programme over the core');
+    parts.push(
+      state.models.core
+        ? `${state.models.core} branch-and-bound over the core (the Pareto DP outgrew its limits)`
+        : 'Pareto dynamic programme over the core',
+    );
   }
   return parts.join(' + ');
 }

@@ -33,4 +33,3 @@ export const minValue = (options: readonly PlacementOption[], lambda: number): n
   for (const o of options) best = Math.min(best, o.objective + lambda * o.monthly);
   return best;
 };
-

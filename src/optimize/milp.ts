@@ -65,8 +65,7 @@ export interface LinearModel {
 export function buildBlockModel(block: BlockModel): LinearModel {
   const lambda = block.lambda ?? 0;
   // In "cheapest" mode the objective is still added with a tiny weight so ties keep the better plan.
-  const cost = (o: PlacementOption): number =>
-    block.cheapest ? o.monthly + 1e-6 * o.objective : o.objective + lambda * o.monthly;
+  const cost = (o: PlacementOption): number => (block.cheapest ? o.monthly + 1e-6 * o.objective : o.objective + lambda * o.monthly);
 
   const constraints = new Map<string, Constraint>();
   const variables = new Map<string, Coefficients>();

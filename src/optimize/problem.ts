@@ -128,15 +128,26 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
   const demand = input.demands.get(workload.urn);
   const rule = input.rules.get(workload.urn) ?? ruleFor(config, workload);
   const fix = (action: PlanAction, reason: string): Fixed => ({ index, workload, current, demand, action, reason });
-  if (!current) return fix('no-recommendation', `current size ${workload.size} is not in the catalog${workload.region ? ` for ${workload.cloud}/${workload.region}` : ''}`);
+  if (!current)
+    return fix(
+      'no-recommendation',
+      `current size ${workload.size} is not in the catalog${workload.region ? ` for ${workload.cloud}/${workload.region}` : ''}`,
+    );
   if (rule.pin) return fix('keep', `pinned by rule: ${current.size} stays`);
   if (!demand) return fix('no-recommendation', 'no usage data: nothing to size on');
   if (demand.status === 'insufficient-history') {
-    return fix('no-recommendation', `only ${demand.historyHours.toFixed(0)} h of usage history (needs ${rule.minHistoryHours} h): ${current.size} stays`);
+    return fix(
+      'no-recommendation',
+      `only ${demand.historyHours.toFixed(0)} h of usage history (needs ${rule.minHistoryHours} h): ${current.size} stays`,
+    );
   }
   const sizing = sizingOf(workload, rule, demand.allowDownsize);
   const levels = countLevels(demand, workload.count, sizing);
-  if (levels.length === 0) return fix('no-recommendation', `survive: ${sizing.survive} needs more than ${sizing.survive} instance(s), and the count is ${workload.count}: ${current.size} stays`);
+  if (levels.length === 0)
+    return fix(
+      'no-recommendation',
+      `survive: ${sizing.survive} needs more than ${sizing.survive} instance(s), and the count is ${workload.count}: ${current.size} stays`,
+    );
   const todayLevel = levels.find((l) => l.n === workload.count);
   const currentFits =
     todayLevel !== undefined &&
@@ -180,7 +191,19 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
     return false;
   });
   // Nothing left (today's size no longer fits and no move pays back): the rules give way, as for the thresholds.
-  const free: Free = { index, workload, current, demand, sizing, filtered: filtered.length ? filtered : unfiltered, unfiltered, options: filtered.length ? filtered : unfiltered, bestNoise, currentFits, ...(stayMonthly !== undefined && { stayMonthly }) };
+  const free: Free = {
+    index,
+    workload,
+    current,
+    demand,
+    sizing,
+    filtered: filtered.length ? filtered : unfiltered,
+    unfiltered,
+    options: filtered.length ? filtered : unfiltered,
+    bestNoise,
+    currentFits,
+    ...(stayMonthly !== undefined && { stayMonthly }),
+  };
   if (kept.beyondStep) free.beyondStep = makeOption(kept.beyondStep.offering, kept.beyondStep.level, ctx);
   return free;
 }

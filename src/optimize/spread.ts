@@ -106,4 +106,3 @@ export function groupAssignments(
   walk(0, 0);
   return overflow ? undefined : out;
 }
-

@@ -65,7 +65,10 @@ export function parsePolicyPackConfig(json: unknown, where = 'policy pack config
   return parsed.data;
 }
 
-function split(value: PolicyPackConfigFile[string] | undefined): { enforcementLevel?: EnforcementLevelName; properties: Record<string, unknown> } {
+function split(value: PolicyPackConfigFile[string] | undefined): {
+  enforcementLevel?: EnforcementLevelName;
+  properties: Record<string, unknown>;
+} {
   if (value === undefined) return { properties: {} };
   if (typeof value === 'string') return { enforcementLevel: value, properties: {} };
   const { enforcementLevel, ...properties } = value;
@@ -76,7 +79,10 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 
 function describeAjv(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
-    .map((e) => `${e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(config)'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`)
+    .map(
+      (e) =>
+        `${e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(config)'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`,
+    )
     .join('; ');
 }
 
@@ -86,7 +92,11 @@ function describeAjv(errors: ErrorObject[] | null | undefined): string {
  * enforcement level for every policy, nothing else), then the policy's own entry; the result is validated
  * against the policy's configSchema. A key naming no policy of the pack is an error.
  */
-export function mergePolicyConfig(info: PackInfoView, user: PolicyPackConfigFile = {}, where = 'policy pack config'): Record<string, EffectivePolicyConfig> {
+export function mergePolicyConfig(
+  info: PackInfoView,
+  user: PolicyPackConfigFile = {},
+  where = 'policy pack config',
+): Record<string, EffectivePolicyConfig> {
   const known = new Set(info.policies.map((p) => p.name));
   for (const key of Object.keys(user)) {
     if (key !== 'all' && !known.has(key)) {
@@ -97,13 +107,16 @@ export function mergePolicyConfig(info: PackInfoView, user: PolicyPackConfigFile
   // The CLI takes only an enforcement level from `all` (pkg/resource/analyzer applyConfig):
   // properties there would pass here and silently do nothing in `pulumi preview`.
   if (Object.keys(all.properties).length > 0) {
-    throw new StackfitError(`"all" takes only an enforcement level; the Pulumi CLI ignores its other properties (${Object.keys(all.properties).join(', ')}): set them on each policy`, where);
+    throw new StackfitError(
+      `"all" takes only an enforcement level; the Pulumi CLI ignores its other properties (${Object.keys(all.properties).join(', ')}): set them on each policy`,
+      where,
+    );
   }
   const out: Record<string, EffectivePolicyConfig> = {};
   for (const policy of info.policies) {
     const defaults: Record<string, unknown> = {};
     for (const [k, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-      if (schema && typeof schema === 'object' && 'default' in schema) defaults[k] = (schema).default;
+      if (schema && typeof schema === 'object' && 'default' in schema) defaults[k] = schema.default;
     }
     const initial = info.initialConfig[policy.name] ?? {};
     const own = split(user[policy.name]);

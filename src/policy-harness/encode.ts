@@ -39,7 +39,7 @@ export function toWireValue(value: unknown): Json | undefined {
 export function toStruct(props: Record<string, unknown> | undefined): Struct {
   const { struct } = analyzerProto();
   const wire = toWireValue(props ?? {});
-  return struct.Struct.fromJavaScript((wire && typeof wire === 'object' && !Array.isArray(wire) ? wire : {}));
+  return struct.Struct.fromJavaScript(wire && typeof wire === 'object' && !Array.isArray(wire) ? wire : {});
 }
 
 /**

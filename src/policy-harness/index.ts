@@ -39,7 +39,8 @@ export function defaultPackDir(): string {
     const candidate = path.join(dir, 'policies');
     if (existsSync(path.join(candidate, 'PulumiPolicy.yaml'))) return candidate;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new StackfitError('cannot find the stackfit policy pack (policies/PulumiPolicy.yaml) above this module', __dirname);
+    if (parent === dir)
+      throw new StackfitError('cannot find the stackfit policy pack (policies/PulumiPolicy.yaml) above this module', __dirname);
     dir = parent;
   }
 }

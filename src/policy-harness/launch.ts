@@ -56,7 +56,10 @@ function checkPackMain(packDir: string): void {
   const entry = path.resolve(packDir, main);
   const candidates = [entry, `${entry}.js`, path.join(entry, 'index.js'), path.join(packDir, 'index.ts')];
   if (!candidates.some((c) => fs.existsSync(c) && fs.statSync(c).isFile())) {
-    throw new StackfitError(`the policy pack is not built: ${path.relative(packDir, entry)} does not exist (run \`npm run build\`)`, packDir);
+    throw new StackfitError(
+      `the policy pack is not built: ${path.relative(packDir, entry)} does not exist (run \`npm run build\`)`,
+      packDir,
+    );
   }
 }
 

@@ -79,7 +79,12 @@ export function lastUrnSegment(urn: string): string {
 }
 
 function call<Req, Res>(
-  method: (req: Req, md: grpcTypes.Metadata, opts: Partial<grpcTypes.CallOptions>, cb: (err: grpcTypes.ServiceError | null, res: Res) => void) => unknown,
+  method: (
+    req: Req,
+    md: grpcTypes.Metadata,
+    opts: Partial<grpcTypes.CallOptions>,
+    cb: (err: grpcTypes.ServiceError | null, res: Res) => void,
+  ) => unknown,
   req: Req,
   what: string,
   timeoutMs = 120_000,
@@ -97,7 +102,12 @@ function viewInfo(info: AnalyzerInfo): PackInfoView {
   const { pb } = analyzerProto();
   const policies: PolicyInfoView[] = info.getPoliciesList().map((p) => {
     const schema = p.getConfigschema();
-    const type = p.getPolicyType() === pb.PolicyType.POLICY_TYPE_RESOURCE ? 'resource' : p.getPolicyType() === pb.PolicyType.POLICY_TYPE_STACK ? 'stack' : 'unknown';
+    const type =
+      p.getPolicyType() === pb.PolicyType.POLICY_TYPE_RESOURCE
+        ? 'resource'
+        : p.getPolicyType() === pb.PolicyType.POLICY_TYPE_STACK
+          ? 'stack'
+          : 'unknown';
     const view: PolicyInfoView = {
       name: p.getName(),
       description: p.getDescription(),
@@ -110,7 +120,7 @@ function viewInfo(info: AnalyzerInfo): PackInfoView {
     if (p.getUrl()) view.url = p.getUrl();
     if (schema) {
       view.configSchema = {
-        properties: (schema.getProperties()?.toJavaScript() ?? {}),
+        properties: schema.getProperties()?.toJavaScript() ?? {},
         required: schema.getRequiredList(),
       };
     }
@@ -120,7 +130,7 @@ function viewInfo(info: AnalyzerInfo): PackInfoView {
   info.getInitialconfigMap().forEach((cfg, key) => {
     initialConfig[key] = {
       enforcementLevel: LEVELS[cfg.getEnforcementlevel()] ?? 'advisory',
-      properties: (cfg.getProperties()?.toJavaScript() ?? {}),
+      properties: cfg.getProperties()?.toJavaScript() ?? {},
     };
   });
   return { name: info.getName(), version: info.getVersion(), supportsConfig: info.getSupportsconfig(), policies, initialConfig };
@@ -271,7 +281,9 @@ export class PolicySession {
   }
 
   /** AnalyzeStack on every resource's outputs (or on a request built beforehand). */
-  async analyzeStack(resources: readonly HarnessResource[] | AnalyzeStackRequest): Promise<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }> {
+  async analyzeStack(
+    resources: readonly HarnessResource[] | AnalyzeStackRequest,
+  ): Promise<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }> {
     const req = Array.isArray(resources) ? this.analyzeStackRequest(resources) : (resources as AnalyzeStackRequest);
     const c = this.pack.client;
     return readResponse(await call(c.analyzeStack.bind(c), req, 'AnalyzeStack'), 'analyzeStack');
@@ -325,7 +337,10 @@ function readResponse(res: AnalyzeResponse, phase: PolicyDiagnostic['phase'], ur
       policyPackVersion: d.getPolicypackversion(),
       description: d.getDescription(),
       message: d.getMessage(),
-      text: d.getDescription() && d.getMessage().startsWith(`${d.getDescription()}\n`) ? d.getMessage().slice(d.getDescription().length + 1) : d.getMessage(),
+      text:
+        d.getDescription() && d.getMessage().startsWith(`${d.getDescription()}\n`)
+          ? d.getMessage().slice(d.getDescription().length + 1)
+          : d.getMessage(),
       enforcementLevel: LEVELS[d.getEnforcementlevel()] ?? 'advisory',
       phase,
     };
@@ -335,7 +350,9 @@ function readResponse(res: AnalyzeResponse, phase: PolicyDiagnostic['phase'], ur
     if (severity) out.severity = severity;
     return out;
   });
-  const notApplicable = res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason(), ...(urn ? { urn } : {}) }));
+  const notApplicable = res
+    .getNotApplicableList()
+    .map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason(), ...(urn ? { urn } : {}) }));
   return { diagnostics, notApplicable };
 }
 

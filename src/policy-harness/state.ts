@@ -103,6 +103,14 @@ export function readPolicyInputs(path: string): PolicyInputs {
 export function policyInputsFromProgram(registered: readonly RegisteredResource[], source: string): PolicyInputs {
   return withIdentity(
     source,
-    toHarnessResources(registered.map((r) => ({ urn: r.urn, type: r.type, inputs: r.inputs, ...(r.parent ? { parent: r.parent } : {}), ...(r.provider ? { provider: r.provider } : {}) }))),
+    toHarnessResources(
+      registered.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        inputs: r.inputs,
+        ...(r.parent ? { parent: r.parent } : {}),
+        ...(r.provider ? { provider: r.provider } : {}),
+      })),
+    ),
   );
 }

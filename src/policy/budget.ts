@@ -49,7 +49,11 @@ export function evaluateBudget(input: BudgetInput): BudgetResult {
     if (p.status === 'priced') {
       total += p.monthlyUsd;
       const w = p.workload;
-      contributions.push({ name: w.name, monthlyUsd: p.monthlyUsd, what: `${w.count > 1 ? `${w.count} × ` : ''}${w.size}, ${w.cloud} ${w.region}${p.priceNote ? `, ${p.priceNote}` : ''}` });
+      contributions.push({
+        name: w.name,
+        monthlyUsd: p.monthlyUsd,
+        what: `${w.count > 1 ? `${w.count} × ` : ''}${w.size}, ${w.cloud} ${w.region}${p.priceNote ? `, ${p.priceNote}` : ''}`,
+      });
     } else {
       unpriced.push({ name: p.workload.name, reason: p.reason });
     }
@@ -71,9 +75,13 @@ export function evaluateBudget(input: BudgetInput): BudgetResult {
     }
     if (maxIncreasePercent !== undefined && increaseUsd > 0) {
       if (increaseFraction === undefined) {
-        breaches.push(`monthly increase ${usd(increaseUsd)} from a current cost of $0.00 (${input.baseline.source}) exceeds maxIncreasePercent ${maxIncreasePercent}%`);
+        breaches.push(
+          `monthly increase ${usd(increaseUsd)} from a current cost of $0.00 (${input.baseline.source}) exceeds maxIncreasePercent ${maxIncreasePercent}%`,
+        );
       } else if (increaseFraction * 100 > maxIncreasePercent) {
-        breaches.push(`monthly increase ${percent(increaseFraction)} (${usd(increaseUsd)}) ${vs} exceeds maxIncreasePercent ${maxIncreasePercent}%`);
+        breaches.push(
+          `monthly increase ${percent(increaseFraction)} (${usd(increaseUsd)}) ${vs} exceeds maxIncreasePercent ${maxIncreasePercent}%`,
+        );
       }
     }
   }

@@ -23,7 +23,12 @@ export function rightSizeMessage(
   const samePlace = chosen.cloud === workload.cloud && (workload.region === undefined || chosen.region === workload.region);
   if (samePlace && chosen.size.toLowerCase() === workload.size.toLowerCase()) return undefined;
   const current = offeringFor(workload, catalog);
-  const chosenOffering = catalog.lookup(chosen.cloud as Cloud, chosen.region, chosen.size, workload.kind === 'database' ? { engine: workload.engine, multiAz: workload.multiAz ?? false } : undefined);
+  const chosenOffering = catalog.lookup(
+    chosen.cloud as Cloud,
+    chosen.region,
+    chosen.size,
+    workload.kind === 'database' ? { engine: workload.engine, multiAz: workload.multiAz ?? false } : undefined,
+  );
   const chosenMonthly = chosenOffering?.monthlyUsd ?? chosen.monthlyUsd;
   let saving: number | undefined;
   if (current && chosenMonthly !== undefined) saving = (current.monthlyUsd - chosenMonthly) * workload.count;
@@ -49,7 +54,8 @@ export function priceNotes(offerings: readonly Offering[], note: PriceNote | und
   if (!note) return '';
   const notes = offerings.map((o) => note(o));
   if (notes.every((n) => n === undefined)) return '';
-  if (notes.length > 1 && notes.every((n) => n === notes[0])) return ` at your prices (${notes[0]}, ${notes.length === 2 ? 'both sizes' : `all ${notes.length} sizes`})`;
+  if (notes.length > 1 && notes.every((n) => n === notes[0]))
+    return ` at your prices (${notes[0]}, ${notes.length === 2 ? 'both sizes' : `all ${notes.length} sizes`})`;
   return ` at your prices (${offerings.map((o, i) => `${o.size} ${notes[i] ?? 'list price'}`).join('; ')})`;
 }
 
@@ -127,7 +133,12 @@ export function isBurstable(o: Pick<Offering, 'cloud' | 'family' | 'size'>): boo
  * The generation check: a previous-generation or disallowed family, and the cheapest same-spec
  * current-generation alternative (arm64 too when allowed) with its saving.
  */
-export function generationMessage(priced: PricedWorkload & { status: 'priced' }, catalog: Catalog, opts: GenerationOptions, note?: PriceNote): string | undefined {
+export function generationMessage(
+  priced: PricedWorkload & { status: 'priced' },
+  catalog: Catalog,
+  opts: GenerationOptions,
+  note?: PriceNote,
+): string | undefined {
   const { workload: w, offering } = priced;
   const problems: string[] = [];
   if (!offering.currentGeneration) problems.push(`${w.size} is a previous-generation size (family ${offering.family})`);
@@ -166,12 +177,17 @@ export function placementProblems(w: Workload, offering: Offering | undefined, c
   const regions = rules.regions?.[w.cloud];
   if (regions?.length) {
     if (!w.region) problems.push(`region unknown: cannot verify it is one of ${regions.join(', ')}`);
-    else if (!regions.some((r) => r.toLowerCase() === w.region!.toLowerCase())) problems.push(`region ${w.region} is not allowed for ${w.cloud} (allowed: ${regions.join(', ')})`);
+    else if (!regions.some((r) => r.toLowerCase() === w.region!.toLowerCase()))
+      problems.push(`region ${w.region} is not allowed for ${w.cloud} (allowed: ${regions.join(', ')})`);
   }
   if (rules.architectures?.length) {
     const arch = offering?.arch ?? archOfSize(w, catalog);
-    if (!arch) problems.push(`architecture of ${w.size} unknown (not in stackfit's catalog): cannot verify it is ${rules.architectures.join(' or ')}`);
-    else if (!rules.architectures.includes(arch)) problems.push(`architecture ${arch} (${w.size}) is not allowed (allowed: ${rules.architectures.join(', ')})`);
+    if (!arch)
+      problems.push(
+        `architecture of ${w.size} unknown (not in stackfit's catalog): cannot verify it is ${rules.architectures.join(' or ')}`,
+      );
+    else if (!rules.architectures.includes(arch))
+      problems.push(`architecture ${arch} (${w.size}) is not allowed (allowed: ${rules.architectures.join(', ')})`);
   }
   return problems;
 }
@@ -180,7 +196,12 @@ export function placementProblems(w: Workload, offering: Offering | undefined, c
 function archOfSize(w: Workload, catalog: Catalog): Arch | undefined {
   if (!catalog.knowsSize(w.cloud, w.size)) return undefined;
   for (const region of catalog.regions(w.cloud, w.kind)) {
-    const o = catalog.lookup(w.cloud, region, w.size, w.kind === 'database' ? { engine: w.engine, multiAz: w.multiAz ?? false } : undefined);
+    const o = catalog.lookup(
+      w.cloud,
+      region,
+      w.size,
+      w.kind === 'database' ? { engine: w.engine, multiAz: w.multiAz ?? false } : undefined,
+    );
     if (o) return o.arch;
   }
   return catalog.offerings({ cloud: w.cloud, kind: w.kind }).find((o) => o.size.toLowerCase() === w.size.toLowerCase())?.arch;

@@ -18,7 +18,7 @@ export function policyDocsUrl(anchor: string, startDir: string = __dirname): str
         const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; repository?: string | { url?: string } };
         if (pkg.name === 'stackfit') {
           const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-          const m = repo ? /github\.com[/:]([^/]+)\/([^/#]+?)(?:\.git)?$/.exec(repo) ?? /^github:([^/]+)\/(.+)$/.exec(repo) : null;
+          const m = repo ? (/github\.com[/:]([^/]+)\/([^/#]+?)(?:\.git)?$/.exec(repo) ?? /^github:([^/]+)\/(.+)$/.exec(repo)) : null;
           return m ? `https://github.com/${m[1]}/${m[2]}/blob/HEAD/docs/policy-pack.md#${anchor}` : undefined;
         }
       } catch {
@@ -33,7 +33,9 @@ export function policyDocsUrl(anchor: string, startDir: string = __dirname): str
 
 /** Edit distance with adjacent transpositions (optimal string alignment): `maxMonthyCost` → `maxMonthlyCost` is 1. */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;

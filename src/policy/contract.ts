@@ -42,13 +42,17 @@ export interface ResourcePolicyDefinition<S extends z.ZodObject> extends PolicyB
 }
 
 /** A registered policy: what the pack serves, plus the zod schema its config is read with. */
-export type StackfitPolicy = (StackValidationPolicy | ResourceValidationPolicy) & { readonly configSchema: PolicyConfigSchema; readonly config: z.ZodObject };
+export type StackfitPolicy = (StackValidationPolicy | ResourceValidationPolicy) & {
+  readonly configSchema: PolicyConfigSchema;
+  readonly config: z.ZodObject;
+};
 
 export function defineStackPolicy<S extends z.ZodObject>(def: StackPolicyDefinition<S>): StackValidationPolicy & StackfitPolicy {
   const { validateStack, ...rest } = def;
   return {
     ...common(rest),
-    validateStack: (args, reportViolation) => validateStack(args, reportViolation, readPolicyConfig(def.name, def.config, args.getConfig())),
+    validateStack: (args, reportViolation) =>
+      validateStack(args, reportViolation, readPolicyConfig(def.name, def.config, args.getConfig())),
   };
 }
 
@@ -56,7 +60,8 @@ export function defineResourcePolicy<S extends z.ZodObject>(def: ResourcePolicyD
   const { validateResource, ...rest } = def;
   return {
     ...common(rest),
-    validateResource: (args, reportViolation) => validateResource(args, reportViolation, readPolicyConfig(def.name, def.config, args.getConfig())),
+    validateResource: (args, reportViolation) =>
+      validateResource(args, reportViolation, readPolicyConfig(def.name, def.config, args.getConfig())),
   };
 }
 

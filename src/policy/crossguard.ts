@@ -79,7 +79,10 @@ let context: PackContext | undefined;
 export function packContext(): PackContext {
   if (!context) {
     const dir = process.env.STACKFIT_CATALOG_DIR || undefined;
-    const priced = createPriceBooks((overlayDir) => loadCatalog(dir, overlayDir === undefined ? undefined : { overlayDir }), resolveUserPath);
+    const priced = createPriceBooks(
+      (overlayDir) => loadCatalog(dir, overlayDir === undefined ? undefined : { overlayDir }),
+      resolveUserPath,
+    );
     context = { catalog: priced({}).catalog, stackConfig: readStackConfig(), priced };
   }
   return context;
@@ -159,7 +162,9 @@ function memoized(key: string, compute: () => Assessment): Assessment {
 
 /** The resource priced with `view` (policies with different price books get different assessments). */
 export function assessResourceArgs(args: ResourceValidationArgs, view: PricedView): Assessment {
-  return memoized(`analyze\0${view.id}\0${args.urn}`, () => assessOne(args.urn, args.type, args.props, args.opts.parent, args.provider, view));
+  return memoized(`analyze\0${view.id}\0${args.urn}`, () =>
+    assessOne(args.urn, args.type, args.props, args.opts.parent, args.provider, view),
+  );
 }
 
 export function assessStackResource(r: PolicyResource, view: PricedView): Assessment {
@@ -189,9 +194,22 @@ export function assessStackResources(resources: readonly PolicyResource[], view:
   const fromKinds = new Map<string, Assessment[]>();
   for (const r of kinds) {
     const region = regionOf(r.type, r.provider, stackConfig);
-    const out = readWithKind({ urn: r.urn, type: r.type, props: rawProps(r.props), ...(region ? { providerRegion: region } : {}), stackConfig, peers, hasSizedChildren: sizedAncestors.has(r.urn) });
+    const out = readWithKind({
+      urn: r.urn,
+      type: r.type,
+      props: rawProps(r.props),
+      ...(region ? { providerRegion: region } : {}),
+      stackConfig,
+      peers,
+      hasSizedChildren: sizedAncestors.has(r.urn),
+    });
     for (const urn of out?.consumes ?? []) consumed.add(urn);
-    fromKinds.set(r.urn, (out?.results ?? []).map((result) => assess(result, view.catalog, nameFromUrn('workload' in result ? result.workload.urn : r.urn), view.note)));
+    fromKinds.set(
+      r.urn,
+      (out?.results ?? []).map((result) =>
+        assess(result, view.catalog, nameFromUrn('workload' in result ? result.workload.urn : r.urn), view.note),
+      ),
+    );
   }
   const out: [PolicyResource, Assessment][] = [];
   for (const r of resources) {

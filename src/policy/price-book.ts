@@ -17,13 +17,20 @@ import type { PriceNote } from './pricing';
 const pricingJsonSchema: PolicyConfigJSONSchema = (() => {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(pricingSchema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
   // zod emits draft-7 JSON Schema, which is what the CLI validates with.
-  return { ...(schema as PolicyConfigJSONSchema), description: 'The price book, as `pricing:` in stackfit.yaml: discounts, commitment, overlayDir (docs/prices.md).' };
+  return {
+    ...(schema as PolicyConfigJSONSchema),
+    description: 'The price book, as `pricing:` in stackfit.yaml: discounts, commitment, overlayDir (docs/prices.md).',
+  };
 })();
 
 /** The configSchema properties each pricing policy declares (the CLI validates `pricing` with them). */
 export const priceBookConfigSchemaProperties: Record<'pricing' | 'stackfitConfigPath', PolicyConfigJSONSchema> = {
   pricing: pricingJsonSchema,
-  stackfitConfigPath: { type: 'string', minLength: 1, description: 'A stackfit.yaml whose `pricing:` section prices this policy (instead of `pricing`).' },
+  stackfitConfigPath: {
+    type: 'string',
+    minLength: 1,
+    description: 'A stackfit.yaml whose `pricing:` section prices this policy (instead of `pricing`).',
+  },
 };
 
 /**
@@ -32,7 +39,10 @@ export const priceBookConfigSchemaProperties: Record<'pricing' | 'stackfitConfig
  * is that schema's, attached as metadata.
  */
 export const priceBookConfigShape = {
-  pricing: z.unknown().optional().meta({ ...pricingJsonSchema }),
+  pricing: z
+    .unknown()
+    .optional()
+    .meta({ ...pricingJsonSchema }),
   stackfitConfigPath: z.string().min(1).optional().describe(priceBookConfigSchemaProperties.stackfitConfigPath.description!),
 };
 
@@ -111,7 +121,11 @@ export function createPriceBooks(loadBase: (overlayDir?: string) => Catalog, res
           base = loadBase(pricing.overlayDir);
         } catch (err) {
           // Name the setting as well as the directory: the user wrote a relative path.
-          if (err instanceof StackfitError) throw new StackfitError(`pricing.overlayDir: ${err.message}`, cfg.stackfitConfigPath ? resolvePath(cfg.stackfitConfigPath) : 'policy pack config');
+          if (err instanceof StackfitError)
+            throw new StackfitError(
+              `pricing.overlayDir: ${err.message}`,
+              cfg.stackfitConfigPath ? resolvePath(cfg.stackfitConfigPath) : 'policy pack config',
+            );
           throw err;
         }
       }

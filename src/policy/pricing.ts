@@ -27,7 +27,8 @@ export type PriceNote = (offering: Offering) => string | undefined;
 
 export function priceWorkload(workload: Workload, catalog: Catalog, note?: PriceNote): PricedWorkload {
   // The catalog holds on-demand prices: a spot pool pays something else, so it is not priced.
-  if (workload.pool?.spot) return { status: 'unpriced', workload, reason: `${workload.size}: spot capacity (the catalog has on-demand prices only)` };
+  if (workload.pool?.spot)
+    return { status: 'unpriced', workload, reason: `${workload.size}: spot capacity (the catalog has on-demand prices only)` };
   // In the workload's OS (a Windows VM is unpriced rather than at the Linux price); a region
   // without offline prices says so and how to get them.
   const priced = currentPrice(catalog, workload);
@@ -37,14 +38,21 @@ export function priceWorkload(workload: Workload, catalog: Catalog, note?: Price
     return { status: 'priced', workload, offering, monthlyUsd: offering.monthlyUsd * workload.count, ...(priceNote ? { priceNote } : {}) };
   }
   // The OS and offline-region reasons are the catalog's; size and region wording stays the pack's.
-  const specific = 'unpriced' in priced && /^(Windows|operating system|no offline AWS price|spot |dedicated hardware|GCP custom machine type|paid image|AWS Local)/.test(priced.unpriced) ? priced.unpriced : undefined;
+  const specific =
+    'unpriced' in priced &&
+    /^(Windows|operating system|no offline AWS price|spot |dedicated hardware|GCP custom machine type|paid image|AWS Local)/.test(
+      priced.unpriced,
+    )
+      ? priced.unpriced
+      : undefined;
   return { status: 'unpriced', workload, reason: specific ?? unpricedReason(workload, catalog) };
 }
 
 function unpricedReason(w: Workload, catalog: Catalog): string {
   if (!w.region) return `${w.size}: region unknown`;
   if (!catalog.knowsSize(w.cloud, w.size)) return `${w.size} is not in stackfit's ${w.cloud} catalog`;
-  if (w.kind === 'database') return `${w.size} (${w.engine ?? 'engine unknown'}${w.multiAz ? ', Multi-AZ' : ''}) has no price in ${w.region}`;
+  if (w.kind === 'database')
+    return `${w.size} (${w.engine ?? 'engine unknown'}${w.multiAz ? ', Multi-AZ' : ''}) has no price in ${w.region}`;
   return `${w.size} has no price in ${w.region}`;
 }
 

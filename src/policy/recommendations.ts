@@ -39,7 +39,10 @@ export function parseRecommendations(json: unknown, source: string): Recommendat
   const parsed = recommendationsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new StackfitError(`not a stackfit recommendations file (stackfit recommend --format json): ${issue.path.join('.') || '(root)'}: ${issue.message}`, source);
+    throw new StackfitError(
+      `not a stackfit recommendations file (stackfit recommend --format json): ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      source,
+    );
   }
   return { ...parsed.data, source };
 }

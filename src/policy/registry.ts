@@ -10,14 +10,7 @@ import { placement } from './placement';
 import { rightSize } from './right-size';
 import { stackBudget } from './stack-budget';
 
-export const stackfitPolicies: readonly StackfitPolicy[] = [
-  stackBudget,
-  rightSize,
-  instanceGeneration,
-  placement,
-  maxSize,
-  costReport,
-];
+export const stackfitPolicies: readonly StackfitPolicy[] = [stackBudget, rightSize, instanceGeneration, placement, maxSize, costReport];
 
 /** A registered policy by name (tests, docs). */
 export function policyNamed(name: string): StackfitPolicy | undefined {

@@ -57,13 +57,21 @@ export function poolCountEdits(
             .find((r) => r.ok)
         : undefined;
     // Bounds that only mirror the count (a fixed pool, `desired` alone in config) follow it.
-    const mirrorsDesired = change.property !== 'desired' && plan !== undefined && plan.before[change.property] === plan.before.desired && plan.after[change.property] === plan.after.desired;
+    const mirrorsDesired =
+      change.property !== 'desired' &&
+      plan !== undefined &&
+      plan.before[change.property] === plan.before.desired &&
+      plan.after[change.property] === plan.after.desired;
     if ((!found || !found.ok) && mirrorsDesired) continue;
     if (!found || !found.ok) {
-      return { reason: `the pool's ${change.property} count (${change.from} → ${change.to}) is not set next to ${formatRef(sizeRef)} in ${fileName} (${POOL_COUNT_KEYS[change.property].join(', ')})` };
+      return {
+        reason: `the pool's ${change.property} count (${change.from} → ${change.to}) is not set next to ${formatRef(sizeRef)} in ${fileName} (${POOL_COUNT_KEYS[change.property].join(', ')})`,
+      };
     }
     if (Number(found.node.value) !== change.from) {
-      return { reason: `${formatRef(found.ref)} in ${fileName} is ${String(found.node.value)}, but the pool's ${change.property} count is ${change.from}` };
+      return {
+        reason: `${formatRef(found.ref)} in ${fileName} is ${String(found.node.value)}, but the pool's ${change.property} count is ${change.from}`,
+      };
     }
     edits.push({ property: change.property, ref: found.ref, from: String(found.node.value), to: String(change.to) });
   }

@@ -15,11 +15,17 @@ export { POOL_PROFILES, poolsConfigSchema, type PoolsConfig } from './schema';
  * Where pool metrics come from: `pools.usageFile`, else `pools.prometheus`, else the first
  * `prometheus://` usage source of the run. Undefined when there is none.
  */
-export function poolSourceFor(config: StackfitConfig, usage: readonly UsageSource[], env: NodeJS.ProcessEnv = process.env): PoolUsageSource | undefined {
+export function poolSourceFor(
+  config: StackfitConfig,
+  usage: readonly UsageSource[],
+  env: NodeJS.ProcessEnv = process.env,
+): PoolUsageSource | undefined {
   if (config.pools.usageFile !== undefined) return filePoolSource(config.pools.usageFile);
   const spec =
     config.pools.prometheus ??
-    usage.map((u) => (u as { spec?: unknown }).spec ?? u.name).find((s): s is string => typeof s === 'string' && /^prometheus(\+https?)?:\/\//.test(s));
+    usage
+      .map((u) => (u as { spec?: unknown }).spec ?? u.name)
+      .find((s): s is string => typeof s === 'string' && /^prometheus(\+https?)?:\/\//.test(s));
   if (!spec) return undefined;
   const token = env.STACKFIT_PROMETHEUS_TOKEN;
   return prometheusPoolSource(prometheusBaseUrl(spec), { ...(token ? { bearerToken: token } : {}) });
@@ -54,7 +60,10 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn
     ? await input.source.fetchPools(pools, input.range)
     : {
         demands: new Map<string, PoolDemand>(),
-        missing: pools.map((w) => ({ urn: w.urn, reason: `${w.name}: no pool metrics: set pools.prometheus (kube-state-metrics, node_exporter), a prometheus:// usage source, or pools.usageFile` })),
+        missing: pools.map((w) => ({
+          urn: w.urn,
+          reason: `${w.name}: no pool metrics: set pools.prometheus (kube-state-metrics, node_exporter), a prometheus:// usage source, or pools.usageFile`,
+        })),
       };
   const reasons = new Map(usage.missing.map((m) => [m.urn, m.reason]));
   plan.items = plan.items.map((item) => {
@@ -63,7 +72,15 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn
     const current = currentOfferingOf(catalog, w);
     const demand = usage.demands.get(w.urn);
     const next: PlanItem = demand
-      ? sizePool({ workload: w, demand, current, catalog, rule: ruleFor(config, w), profile: poolProfileFor(config.pools, w), minHistoryHours: config.minHistoryHours })
+      ? sizePool({
+          workload: w,
+          demand,
+          current,
+          catalog,
+          rule: ruleFor(config, w),
+          profile: poolProfileFor(config.pools, w),
+          minHistoryHours: config.minHistoryHours,
+        })
       : {
           urn: w.urn,
           workload: w,

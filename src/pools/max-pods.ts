@@ -45,7 +45,8 @@ export function buildEksMaxPods(rows: readonly z.infer<typeof eksMaxPodsRowSchem
   return {
     file: {
       format: 1,
-      source: 'aws_ec2_instance_types_karpenter_v1.14_2026-08.csv (aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md, v1.14), column k8s_allocatable_pods: the VPC CNI ENI limit',
+      source:
+        'aws_ec2_instance_types_karpenter_v1.14_2026-08.csv (aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md, v1.14), column k8s_allocatable_pods: the VPC CNI ENI limit',
       maxPods,
     },
     notes: [`${Object.keys(maxPods).length} types with max pods${skipped ? `, ${skipped} without` : ''}`],
@@ -60,7 +61,11 @@ export function eksMaxPods(instanceType: string, dir: string = defaultCatalogDir
     const file = path.join(dir, EKS_MAX_PODS_FILE);
     if (!existsSync(file)) return undefined;
     const parsed = eksMaxPodsFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new StackfitError(`malformed EKS max-pods table: ${parsed.error.issues[0]?.message ?? 'invalid'}; rebuild it with \`npm run build:catalog\``, file);
+    if (!parsed.success)
+      throw new StackfitError(
+        `malformed EKS max-pods table: ${parsed.error.issues[0]?.message ?? 'invalid'}; rebuild it with \`npm run build:catalog\``,
+        file,
+      );
     eksTable = new Map(Object.entries(parsed.data.maxPods));
   }
   return eksTable.get(instanceType);

@@ -55,8 +55,21 @@ export function reservedByKubelet(vcpu: number, memoryGiB: number): { cpu: numbe
     }
     return out;
   };
-  const cpu = tiers(vcpu, [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]]);
-  const memory = tiers(memoryGiB, [[4, 0.25], [4, 0.2], [8, 0.1], [112, 0.06], [Infinity, 0.02]]) + 100 / 1024;
+  const cpu = tiers(vcpu, [
+    [1, 0.06],
+    [1, 0.01],
+    [2, 0.005],
+    [Infinity, 0.0025],
+  ]);
+  const memory =
+    tiers(memoryGiB, [
+      [4, 0.25],
+      [4, 0.2],
+      [8, 0.1],
+      [112, 0.06],
+      [Infinity, 0.02],
+    ]) +
+    100 / 1024;
   return { cpu, memoryGiB: memory };
 }
 
@@ -81,7 +94,12 @@ export function poolProfileFor(config: PoolsConfig, workload: Pick<Workload, 'na
   const base = POOL_PROFILES[named];
   const profile = { name: named, ...base, ...own };
   const custom = own.targetUtilization !== undefined || own.minNodes !== undefined || own.spareNodes !== undefined;
-  return { name: custom ? 'custom' : profile.name, targetUtilization: profile.targetUtilization, minNodes: profile.minNodes, spareNodes: profile.spareNodes };
+  return {
+    name: custom ? 'custom' : profile.name,
+    targetUtilization: profile.targetUtilization,
+    minNodes: profile.minNodes,
+    spareNodes: profile.spareNodes,
+  };
 }
 
 export interface SizePoolInput {
@@ -143,11 +161,14 @@ function sizeWith(
   if (usable.cpu <= 0 || usable.memoryGiB <= 0) return { unfit: `${offering.size}: DaemonSets alone fill a node` };
   const pod = demand.largestPod;
   if (pod && (pod.cpu > usable.cpu || pod.memoryGiB > usable.memoryGiB)) {
-    return { unfit: `${offering.size}: the largest pod (${pod.cpu.toFixed(2)} cores, ${pod.memoryGiB.toFixed(2)} GiB) would not fit on one node (${usable.cpu.toFixed(2)} cores, ${usable.memoryGiB.toFixed(2)} GiB free)` };
+    return {
+      unfit: `${offering.size}: the largest pod (${pod.cpu.toFixed(2)} cores, ${pod.memoryGiB.toFixed(2)} GiB) would not fit on one node (${usable.cpu.toFixed(2)} cores, ${usable.memoryGiB.toFixed(2)} GiB free)`,
+    };
   }
   // Pods per node: the scheduler stops at the node's max pods whatever the requests (DaemonSet pods take their share).
   const podsPerNode = maxPods === undefined ? undefined : maxPods - (demand.perNodeOverhead.pods ?? 0);
-  if (podsPerNode !== undefined && pods && podsPerNode <= 0) return { unfit: `${offering.size}: DaemonSet pods alone reach the ${maxPods} pods a node may run` };
+  if (podsPerNode !== undefined && pods && podsPerNode <= 0)
+    return { unfit: `${offering.size}: DaemonSet pods alone reach the ${maxPods} pods a node may run` };
   const cpuPerNode = usable.cpu * profile.targetUtilization;
   const memPerNode = usable.memoryGiB * profile.targetUtilization;
   const floor = profile.minNodes;
@@ -178,7 +199,11 @@ export function sizePool(input: SizePoolInput): PlanItem {
   const zones = pool?.zones ?? 1;
   const autoscaled = pool?.min !== undefined && pool.max !== undefined && pool.min !== pool.max;
   const averageBefore = demand.nodes && demand.nodes.v.length > 0 ? mean(demand.nodes.v) : workload.count;
-  const before = { desired: workload.count, ...(pool?.min !== undefined && { min: pool.min }), ...(pool?.max !== undefined && { max: pool.max }) };
+  const before = {
+    desired: workload.count,
+    ...(pool?.min !== undefined && { min: pool.min }),
+    ...(pool?.max !== undefined && { max: pool.max }),
+  };
   const monthlyBefore = current ? current.monthlyUsd * (autoscaled ? averageBefore : workload.count) : undefined;
   const base: PlanItem = {
     urn: workload.urn,
@@ -190,13 +215,18 @@ export function sizePool(input: SizePoolInput): PlanItem {
     risk: 0,
     reason: '',
   };
-  if (!current) return { ...base, reason: `${workload.size} has no price in ${workload.cloud} ${workload.region ?? '(region unknown)'}: the pool cannot be sized` };
+  if (!current)
+    return {
+      ...base,
+      reason: `${workload.size} has no price in ${workload.cloud} ${workload.region ?? '(region unknown)'}: the pool cannot be sized`,
+    };
   if (pool?.spot) return { ...base, reason: 'spot pool: stackfit has no spot prices, so it cannot say what a change saves' };
   if (input.rule.pin) return { ...base, action: 'keep', chosen: current, monthlyAfter: monthlyBefore, monthlyDelta: 0, reason: 'pinned' };
   const t = demand.cpu.t;
   if (t.length === 0) return { ...base, reason: 'no samples for the pool in the window' };
   const historyHours = (t[t.length - 1]! - t[0]!) / HOUR_MS;
-  if (historyHours < input.minHistoryHours) return { ...base, reason: `only ${fmt(historyHours)} h of pool history (${input.minHistoryHours} h needed)` };
+  if (historyHours < input.minHistoryHours)
+    return { ...base, reason: `only ${fmt(historyHours)} h of pool history (${input.minHistoryHours} h needed)` };
 
   const series = { memory: aligned(demand, demand.memoryGiB), pods: aligned(demand, demand.pods) };
   const rule: ResolvedRule = { ...input.rule, allowMove: false };
@@ -210,7 +240,13 @@ export function sizePool(input: SizePoolInput): PlanItem {
     allowDownsize: true,
     notes: [],
   };
-  const options = candidatesFor({ workload: { ...workload, region: current.region }, demand: noDemand, rule, catalog: input.catalog, current });
+  const options = candidatesFor({
+    workload: { ...workload, region: current.region },
+    demand: noDemand,
+    rule,
+    catalog: input.catalog,
+    current,
+  });
   if (!options.some((o) => o.size === current.size)) options.push(current);
   const unfit: string[] = [];
   const sized: Sized[] = [];
@@ -221,10 +257,16 @@ export function sizePool(input: SizePoolInput): PlanItem {
     else sized.push(s);
   }
   const costOf = (s: Sized): number => s.offering.monthlyUsd * (autoscaled ? s.average : s.peak);
-  sized.sort((a, b) => costOf(a) - costOf(b) || (a.offering.size === current.size ? -1 : b.offering.size === current.size ? 1 : a.peak - b.peak));
+  sized.sort(
+    (a, b) => costOf(a) - costOf(b) || (a.offering.size === current.size ? -1 : b.offering.size === current.size ? 1 : a.peak - b.peak),
+  );
   const best = sized[0];
   const now = sized.find((s) => s.offering.size === current.size);
-  if (!best) return { ...base, reason: `no node type can run the pool: ${unfit.find((u) => u.startsWith(`${current.size}:`)) ?? unfit[0] ?? 'no candidates'}` };
+  if (!best)
+    return {
+      ...base,
+      reason: `no node type can run the pool: ${unfit.find((u) => u.startsWith(`${current.size}:`)) ?? unfit[0] ?? 'no candidates'}`,
+    };
 
   const evidence = poolEvidence(workload, demand, current, best, now, profile, averageBefore);
   // Counts: autoscaled pools get bounds covering what the window needed; the max keeps the
@@ -237,7 +279,11 @@ export function sizePool(input: SizePoolInput): PlanItem {
     ? { desired: Math.min(best.peak, scaledMax(best)), min: best.low, max: scaledMax(best) }
     : pinnedBounds
       ? { desired: best.peak, min: best.peak, max: best.peak }
-      : { desired: best.peak, ...(pool?.min !== undefined && { min: Math.min(pool.min, best.peak) }), ...(pool?.max !== undefined && { max: Math.max(pool.max, best.peak) }) };
+      : {
+          desired: best.peak,
+          ...(pool?.min !== undefined && { min: Math.min(pool.min, best.peak) }),
+          ...(pool?.max !== undefined && { max: Math.max(pool.max, best.peak) }),
+        };
   const averageAfter = autoscaled ? best.average : best.peak;
   const monthlyAfter = costOf(best);
   const plan: PoolPlan = {
@@ -249,7 +295,8 @@ export function sizePool(input: SizePoolInput): PlanItem {
     ...(after.max !== undefined && { monthlyAtMax: best.offering.monthlyUsd * after.max }),
     evidence,
   };
-  const changed = best.offering.size !== current.size || after.desired !== before.desired || after.min !== before.min || after.max !== before.max;
+  const changed =
+    best.offering.size !== current.size || after.desired !== before.desired || after.min !== before.min || after.max !== before.max;
   const delta = monthlyAfter - (monthlyBefore ?? monthlyAfter);
   const what = `${before.desired} × ${current.size} → ${after.desired} × ${best.offering.size}`;
   return {
@@ -286,7 +333,9 @@ function poolEvidence(
       ` on ${nodes} × ${current.size}`,
   );
   if (demand.perNodeOverhead.cpu > 0 || demand.perNodeOverhead.memoryGiB > 0) {
-    out.push(`DaemonSets request ${fmt(demand.perNodeOverhead.cpu, 2)} cores and ${fmt(demand.perNodeOverhead.memoryGiB, 2)} GiB on every node`);
+    out.push(
+      `DaemonSets request ${fmt(demand.perNodeOverhead.cpu, 2)} cores and ${fmt(demand.perNodeOverhead.memoryGiB, 2)} GiB on every node`,
+    );
   }
   if (demand.largestPod) {
     out.push(
@@ -298,12 +347,16 @@ function poolEvidence(
     const dsPods = demand.perNodeOverhead.pods ?? 0;
     out.push(
       `peak ${max(demand.pods.v)} pods` +
-        (maxPods !== undefined ? `; a ${best.offering.size} node runs at most ${maxPods} pods${dsPods > 0 ? ` (${dsPods} of them DaemonSets)` : ''}` : '; max pods per node unknown (not checked)'),
+        (maxPods !== undefined
+          ? `; a ${best.offering.size} node runs at most ${maxPods} pods${dsPods > 0 ? ` (${dsPods} of them DaemonSets)` : ''}`
+          : '; max pods per node unknown (not checked)'),
     );
   }
   out.push(
     `profile ${profile.name}: ${Math.round(profile.targetUtilization * 100)} % target utilisation, at least ${profile.minNodes} node(s)${profile.spareNodes > 0 ? `, +${profile.spareNodes} spare (N−${profile.spareNodes})` : ''}`,
   );
-  out.push(`average nodes over the window: ${fmt(averageBefore)} × ${current.size} now${now ? ` (the same type would need ${fmt(now.average)})` : ''} → ${fmt(best.average)} × ${best.offering.size}`);
+  out.push(
+    `average nodes over the window: ${fmt(averageBefore)} × ${current.size} now${now ? ` (the same type would need ${fmt(now.average)})` : ''} → ${fmt(best.average)} × ${best.offering.size}`,
+  );
   return out;
 }

@@ -103,7 +103,11 @@ function byImpact(a: ResourceCostDiff, b: ResourceCostDiff): number {
 
 function row(r: ResourceCostDiff): string {
   const from = r.before ? `${r.before.size}${r.before.count > 1 ? ` ×${r.before.count}` : ''} (${r.before.place})` : '—';
-  const to = r.sizeUnknown ? 'unknown until apply' : r.after ? `${r.after.size}${r.after.count > 1 ? ` ×${r.after.count}` : ''} (${r.after.place})` : '—';
+  const to = r.sizeUnknown
+    ? 'unknown until apply'
+    : r.after
+      ? `${r.after.size}${r.after.count > 1 ? ` ×${r.after.count}` : ''} (${r.after.place})`
+      : '—';
   const delta = r.unpriced ? `unknown: ${r.unpriced}` : signedUsd(r.monthlyDelta);
   const after = r.sizeUnknown ? 'unknown' : usd(r.after?.monthlyUsd);
   return `| ${cell(r.name)} | ${r.change} | ${cell(from)} | ${cell(to)} | ${usd(r.before?.monthlyUsd)} | ${after} | ${cell(delta)} |`;
@@ -119,7 +123,10 @@ function stackSummaryRow(d: CostDiff): string {
   const t = commentTotals([d]);
   const pct = percentOf(t.diff, t.past);
   const changedUnpriced = t.unpriced.filter((r) => r.change !== 'unchanged').length;
-  const delta = t.pricedChanges === 0 && changedUnpriced > 0 ? 'unknown' : `${signedUsd(t.diff)}${pct === undefined ? '' : ` (${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %)`}`;
+  const delta =
+    t.pricedChanges === 0 && changedUnpriced > 0
+      ? 'unknown'
+      : `${signedUsd(t.diff)}${pct === undefined ? '' : ` (${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %)`}`;
   return `| ${cell(markdownCode(stackName(d)))} | ${usd(t.past)} | ${usd(t.now)} | ${delta} | ${t.unpriced.length} | ${t.otherResources} |`;
 }
 
@@ -147,9 +154,18 @@ export function renderCostComment(input: CostDiff | readonly CostDiff[], opts: C
   ];
   // The same totals at a glance: before/after bars per stack and per cloud.
   for (const d of diffs) if (d.resources.some((r) => r.change !== 'unchanged')) head.push(...costChartSection(d));
-  const tail = ['', `<sub>List prices, on-demand, 730 h/month${opts.commitSha ? `; commit ${opts.commitSha}` : ''}, committed ${opts.validAt.toISOString()}.</sub>`];
+  const tail = [
+    '',
+    `<sub>List prices, on-demand, 730 h/month${opts.commitSha ? `; commit ${opts.commitSha}` : ''}, committed ${opts.validAt.toISOString()}.</sub>`,
+  ];
 
-  const sections = diffs.map((d) => ({ d, rows: d.resources.filter((r) => r.change !== 'unchanged' || r.unpriced).sort(byImpact).map(row) }));
+  const sections = diffs.map((d) => ({
+    d,
+    rows: d.resources
+      .filter((r) => r.change !== 'unchanged' || r.unpriced)
+      .sort(byImpact)
+      .map(row),
+  }));
   const render = (cut: number) => {
     const out = [...head];
     for (const { d, rows } of sections) {
@@ -158,9 +174,16 @@ export function renderCostComment(input: CostDiff | readonly CostDiff[], opts: C
         continue;
       }
       const keep = Math.max(0, rows.length - cut);
-      out.push(`<details><summary>${xmlText(stackName(d), 200)}: ${rows.length} resource(s)</summary>`, '', ...TABLE_HEAD, ...rows.slice(0, keep));
+      out.push(
+        `<details><summary>${xmlText(stackName(d), 200)}: ${rows.length} resource(s)</summary>`,
+        '',
+        ...TABLE_HEAD,
+        ...rows.slice(0, keep),
+      );
       if (keep < rows.length) {
-        out.push(`| … | ${rows.length - keep} more resource(s) of least impact not shown: GitHub limits comments to ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')} characters${opts.fullReportUrl ? `; [full report](${opts.fullReportUrl})` : ''} | | | | | |`);
+        out.push(
+          `| … | ${rows.length - keep} more resource(s) of least impact not shown: GitHub limits comments to ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')} characters${opts.fullReportUrl ? `; [full report](${opts.fullReportUrl})` : ''} | | | | | |`,
+        );
       }
       out.push('', '</details>', '');
     }

@@ -90,7 +90,13 @@ export function costDiff(base: Inventory, head: Inventory, catalog: Catalog, opt
     if (!a && !b) continue;
     const w = (a ?? b)!;
     const as = a && side(a, catalog);
-    const change: ResourceChange = !b ? 'added' : !a ? 'removed' : bs!.size !== as!.size || bs!.count !== as!.count || bs!.place !== as!.place ? 'changed' : 'unchanged';
+    const change: ResourceChange = !b
+      ? 'added'
+      : !a
+        ? 'removed'
+        : bs!.size !== as!.size || bs!.count !== as!.count || bs!.place !== as!.place
+          ? 'changed'
+          : 'unchanged';
     const missing = (b && bs!.monthlyUsd === undefined && b) || (a && as!.monthlyUsd === undefined && a) || undefined;
     const entry: ResourceCostDiff = { urn, name: w.name, type: w.type, change, ...(bs && { before: bs }), ...(as && { after: as }) };
     if (missing) {
@@ -121,6 +127,12 @@ export function costDiff(base: Inventory, head: Inventory, catalog: Catalog, opt
  * counted so a total never hides them. Providers, the stack and components (`componentTypes`:
  * stackfit.yaml's `grouping:` types) are not resources anyone pays for.
  */
-export function countOtherResources(resources: readonly { urn: string; type: string }[], componentTypes: ReadonlySet<string> = new Set()): number {
-  return resources.filter((r) => !isSizedType(r.type) && !r.type.startsWith('pulumi:providers:') && r.type !== 'pulumi:pulumi:Stack' && !componentTypes.has(r.type)).length;
+export function countOtherResources(
+  resources: readonly { urn: string; type: string }[],
+  componentTypes: ReadonlySet<string> = new Set(),
+): number {
+  return resources.filter(
+    (r) =>
+      !isSizedType(r.type) && !r.type.startsWith('pulumi:providers:') && r.type !== 'pulumi:pulumi:Stack' && !componentTypes.has(r.type),
+  ).length;
 }

@@ -25,7 +25,8 @@ export function changeText(item: PlanItem): string {
   // A count change shows both counts: `m5.2xlarge ×2 → m5.large ×4`.
   // A pool's new node count is its plan's desired count (src/pools).
   const after = item.pool ? item.pool.after.desired : item.countAfter;
-  const [fromCount, toCount] = after !== undefined && after !== item.workload.count ? [` ×${item.workload.count}`, ` ×${after}`] : ['', count];
+  const [fromCount, toCount] =
+    after !== undefined && after !== item.workload.count ? [` ×${item.workload.count}`, ` ×${after}`] : ['', count];
   if (item.action === 'move' && item.chosen) return `${from}${fromCount} → ${to}${toCount} in ${place(item.chosen)}`;
   if (item.action === 'resize') return `${from}${fromCount} → ${to}${toCount}`;
   return `${from}${count}`;
@@ -38,7 +39,9 @@ export function evidenceText(item: PlanItem): string {
   const d = item.demand;
   if (!d) return '';
   const cpu = `CPU p95 ${num(d.cpu.p95)} / peak ${num(d.cpu.forecastPeak)} → need ${num(d.cpu.required)} vCPU`;
-  const mem = d.memory ? `; mem p95 ${num(d.memory.p95)} / peak ${num(d.memory.forecastPeak)} → need ${num(d.memory.required)} GiB` : '; CPU only';
+  const mem = d.memory
+    ? `; mem p95 ${num(d.memory.p95)} / peak ${num(d.memory.forecastPeak)} → need ${num(d.memory.required)} GiB`
+    : '; CPU only';
   // CPU-bound: the readings stop at capacity, so the need is a lower bound: said first.
   return (d.cpuBound ? 'CPU-bound: ' : '') + cpu + mem;
 }

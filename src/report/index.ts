@@ -11,7 +11,12 @@ export { renderTable } from './table';
 import { REPORT_FORMATS } from './formats';
 export { REPORT_FORMATS, type ReportFormat } from './formats';
 
-export function renderPlan(plan: Plan, format: string, extras: ReportExtras = {}, opts: { color?: boolean; sparklines?: boolean } = {}): string {
+export function renderPlan(
+  plan: Plan,
+  format: string,
+  extras: ReportExtras = {},
+  opts: { color?: boolean; sparklines?: boolean } = {},
+): string {
   switch (format) {
     case 'table':
       return renderTable(plan, extras, opts);

@@ -28,7 +28,17 @@ function itemJson(item: PlanItem) {
   const w = item.workload;
   return {
     urn: item.urn,
-    workload: { name: w.name, type: w.type, kind: w.kind, cloud: w.cloud, region: w.region ?? null, size: w.size, count: w.count, group: w.group ?? null, configRef: w.configRef ?? null },
+    workload: {
+      name: w.name,
+      type: w.type,
+      kind: w.kind,
+      cloud: w.cloud,
+      region: w.region ?? null,
+      size: w.size,
+      count: w.count,
+      group: w.group ?? null,
+      configRef: w.configRef ?? null,
+    },
     action: item.action,
     current: offeringJson(item.current),
     chosen: offeringJson(item.chosen),
@@ -55,7 +65,12 @@ function itemJson(item: PlanItem) {
         }
       : null,
     reason: item.reason,
-    alternatives: (item.alternatives ?? []).map((a) => ({ ...offeringJson(a.offering), monthlyTotal: a.monthly, monthlyDelta: item.monthlyBefore === undefined ? null : a.monthly - item.monthlyBefore, risk: a.risk })),
+    alternatives: (item.alternatives ?? []).map((a) => ({
+      ...offeringJson(a.offering),
+      monthlyTotal: a.monthly,
+      monthlyDelta: item.monthlyBefore === undefined ? null : a.monthly - item.monthlyBefore,
+      risk: a.risk,
+    })),
   };
 }
 

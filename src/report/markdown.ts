@@ -20,7 +20,8 @@ export function renderMarkdown(plan: Plan, extras: ReportExtras = {}): string {
   const costChart = costChartMarkdown(costBarsOfPlans([plan]));
   if (costChart) out.push(costChart, '');
   const unpricedItems = plan.items.filter((i) => i.monthlyBefore === undefined);
-  if (unpricedItems.length) out.push(`Unpriced, not in the totals: ${unpricedItems.map((i) => `${cell(i.workload.name)} (${cell(i.reason)})`).join('; ')}`, '');
+  if (unpricedItems.length)
+    out.push(`Unpriced, not in the totals: ${unpricedItems.map((i) => `${cell(i.workload.name)} (${cell(i.reason)})`).join('; ')}`, '');
   out.push('| resource | change | place | monthly before → after | delta | evidence | confidence | risk |');
   out.push('|---|---|---|---|---|---|---|---|');
   for (const item of plan.items) {

@@ -12,7 +12,18 @@ const SPARKLINE_WIDTH = 16;
 export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color?: boolean; sparklines?: boolean } = {}): string {
   const style = opts.color ? {} : { head: [], border: [] };
   const table = new Table({
-    head: ['resource', ...(opts.sparklines ? [SPARKLINE_HEAD] : []), 'place', 'change', 'CPU p95 / peak', 'mem p95 / peak', 'monthly before → after', 'delta', 'confidence', 'risk'],
+    head: [
+      'resource',
+      ...(opts.sparklines ? [SPARKLINE_HEAD] : []),
+      'place',
+      'change',
+      'CPU p95 / peak',
+      'mem p95 / peak',
+      'monthly before → after',
+      'delta',
+      'confidence',
+      'risk',
+    ],
     style,
   });
   for (const item of plan.items) {
@@ -40,8 +51,13 @@ export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color
   // Each unpriced workload with its reason, next to the total it is missing from (never a silent $0).
   const unpricedItems = plan.items.filter((i) => i.monthlyBefore === undefined);
   if (unpricedItems.length) lines.push('Unpriced (not in the totals):', ...unpricedItems.map((i) => `  - ${i.workload.name}: ${i.reason}`));
-  if (plan.skipped.length) lines.push(`Skipped ${plan.skipped.length} resource(s):`, ...plan.skipped.map((s) => `  - ${s.urn}: ${s.reason}`));
-  if (extras.missingUsage?.length) lines.push(`No usage data for ${extras.missingUsage.length} workload(s):`, ...extras.missingUsage.map((m) => `  - ${m.urn}: ${m.reason}`));
+  if (plan.skipped.length)
+    lines.push(`Skipped ${plan.skipped.length} resource(s):`, ...plan.skipped.map((s) => `  - ${s.urn}: ${s.reason}`));
+  if (extras.missingUsage?.length)
+    lines.push(
+      `No usage data for ${extras.missingUsage.length} workload(s):`,
+      ...extras.missingUsage.map((m) => `  - ${m.urn}: ${m.reason}`),
+    );
   if (extras.priceSources?.length) {
     const used = new Set(plan.items.flatMap((i) => [i.current?.priceSource, i.chosen?.priceSource]).filter(Boolean));
     const sources = extras.priceSources.filter((s) => used.has(s.source));

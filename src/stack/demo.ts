@@ -95,7 +95,12 @@ export async function inventoryFromProgram(opts: ProgramRunOptions): Promise<Inv
 }
 
 /** A run from the cache when it holds one for exactly this program, config and lockfile; else a real run, then stored. */
-async function cachedRun(project: PulumiProject, stack: string, config: Record<string, unknown>, cacheDir: string | undefined): Promise<RegisteredResource[]> {
+async function cachedRun(
+  project: PulumiProject,
+  stack: string,
+  config: Record<string, unknown>,
+  cacheDir: string | undefined,
+): Promise<RegisteredResource[]> {
   if (cacheDir === undefined) return (await serialized(() => runProgram(project, stack, config))).registered;
   const entry = programEntry(project.main);
   const key = programCacheKey({ projectDir: project.dir, projectName: project.name, entry, stack, config });
@@ -108,7 +113,11 @@ async function cachedRun(project: PulumiProject, stack: string, config: Record<s
   return registered;
 }
 
-async function runProgram(project: PulumiProject, stack: string, config: Record<string, unknown>): Promise<{ registered: RegisteredResource[]; programFiles: string[] }> {
+async function runProgram(
+  project: PulumiProject,
+  stack: string,
+  config: Record<string, unknown>,
+): Promise<{ registered: RegisteredResource[]; programFiles: string[] }> {
   const entry = programEntry(project.main);
   const registered: RegisteredResource[] = [];
   // The SDK copy the program itself will load (mocks live in that copy's state); loaded lazily so
@@ -232,7 +241,9 @@ const STACKFIT_SOURCE = resolve(__dirname, '..') + sep;
 function programModules(projectDir: string): string[] {
   const prefix = projectDir.endsWith(sep) ? projectDir : projectDir + sep;
   const nodeModules = `${sep}node_modules${sep}`;
-  return Object.keys(requireHere.cache).filter((file) => file.startsWith(prefix) && !file.includes(nodeModules) && !file.startsWith(STACKFIT_SOURCE));
+  return Object.keys(requireHere.cache).filter(
+    (file) => file.startsWith(prefix) && !file.includes(nodeModules) && !file.startsWith(STACKFIT_SOURCE),
+  );
 }
 
 /** Drops the project's own modules from the require cache, so that the next run loads them afresh. */

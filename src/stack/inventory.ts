@@ -63,7 +63,10 @@ export function inventoryFromResources(
       const provider = byUrn.get(urn);
       // A default provider missing from the list (preview JSON omits it) reads stack config.
       const type = provider?.type ?? urn.split('::')[2] ?? '';
-      regionOfProvider.set(urn, providerRegion(type, mergeProps(provider?.outputs ?? undefined, provider?.inputs ?? undefined), stackConfig));
+      regionOfProvider.set(
+        urn,
+        providerRegion(type, mergeProps(provider?.outputs ?? undefined, provider?.inputs ?? undefined), stackConfig),
+      );
     }
     return regionOfProvider.get(urn);
   };
@@ -72,7 +75,8 @@ export function inventoryFromResources(
   const results: Result[] = [];
   // Kinds that look at the rest of the stack (node pools, groups) get the peer index, built on first use.
   let peers: PeerIndex | undefined;
-  const peerIndex = (): PeerIndex => (peers ??= new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: layeredProps(r.outputs, r.inputs) }))));
+  const peerIndex = (): PeerIndex =>
+    (peers ??= new PeerIndex(resources.map((r) => ({ urn: r.urn, type: r.type, props: layeredProps(r.outputs, r.inputs) }))));
   let sizedAncestors: Set<string> | undefined;
   const consumed = new Set<string>();
   for (const res of resources) {
@@ -92,7 +96,8 @@ export function inventoryFromResources(
       hasSizedChildren: !alone && (sizedAncestors ??= ancestorsOfSized(resources, byUrn)).has(res.urn),
     });
     const input = { urn: res.urn, type: res.type, props, ...(res.parent ? { parentUrn: res.parent } : {}) };
-    for (const found of out?.results ?? []) results.push('workload' in found ? { res, workload: decorateWorkload(found.workload, input) } : { res, ...found });
+    for (const found of out?.results ?? [])
+      results.push('workload' in found ? { res, workload: decorateWorkload(found.workload, input) } : { res, ...found });
     for (const urn of out?.consumes ?? []) consumed.add(urn);
   }
 
@@ -186,7 +191,10 @@ const componentConfigSchema = z.object({
   group: z.string().min(1).optional(),
   region: z.string().min(1).optional(),
   configKey: z.string().min(1).optional(),
-  configPath: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+  configPath: z
+    .array(z.union([z.string(), z.number()]))
+    .min(1)
+    .optional(),
 });
 
 /** One workload for one grouped component: its VMs' size and place, `count` = number of VMs. */
@@ -216,7 +224,9 @@ function collapseComponent(
   const parsed = componentConfigSchema.safeParse(mergeProps(component.outputs ?? undefined, component.inputs ?? undefined));
   const meta = parsed.success ? parsed.data : {};
   const project = stackAndProjectFromUrn(component.urn).project;
-  const ruleKey = rule.configKey && (rule.configKey.includes('{project}') ? (project ? rule.configKey.replaceAll('{project}', project) : undefined) : rule.configKey);
+  const ruleKey =
+    rule.configKey &&
+    (rule.configKey.includes('{project}') ? (project ? rule.configKey.replaceAll('{project}', project) : undefined) : rule.configKey);
   const configKey = meta.configKey ?? ruleKey;
   const sizePath = meta.configPath ?? rule.sizePath.map((part) => part.replaceAll('{name}', name));
   const zones = new Set(vms.map((vm) => vm.zone));
@@ -237,9 +247,7 @@ function collapseComponent(
     metricIds: {
       name,
       // Per-instance ids only identify the workload when there is one instance.
-      ...(vms.length === 1
-        ? { awsInstanceId, awsDbInstanceId, azureResourceId, gcpInstanceId, gcpZone, hostname }
-        : {}),
+      ...(vms.length === 1 ? { awsInstanceId, awsDbInstanceId, azureResourceId, gcpInstanceId, gcpZone, hostname } : {}),
       gcpProject,
       ...(vms.length > 1 ? instanceIds(vms) : {}),
     },
@@ -265,7 +273,9 @@ function instanceIds(vms: readonly Workload[]): { instances?: InstanceMetricIds[
     return ids;
   });
   // A project or zone alone names no machine: only an id or a host name does.
-  const identified = instances.some((ids) => ids.awsInstanceId ?? ids.awsDbInstanceId ?? ids.azureResourceId ?? ids.gcpInstanceId ?? ids.hostname);
+  const identified = instances.some(
+    (ids) => ids.awsInstanceId ?? ids.awsDbInstanceId ?? ids.azureResourceId ?? ids.gcpInstanceId ?? ids.hostname,
+  );
   return identified ? { instances } : {};
 }
 
@@ -398,7 +408,12 @@ export function parseStackDocument(json: unknown, source: string, previewSide: '
       const doc = parseWith(checkpointSchema, json, source, 'checkpoint file');
       checkVersion(doc.version, source);
       const stack = doc.checkpoint.stack ? doc.checkpoint.stack.split('/').pop() : undefined;
-      return { format: 'checkpoint', resources: liveResources(doc.checkpoint.latest, source, 'checkpoint.latest.resources'), deleted: [], ...(stack ? { stack } : {}) };
+      return {
+        format: 'checkpoint',
+        resources: liveResources(doc.checkpoint.latest, source, 'checkpoint.latest.resources'),
+        deleted: [],
+        ...(stack ? { stack } : {}),
+      };
     }
     case 'preview': {
       const doc = parseWith(previewSchema, json, source, 'preview JSON');
@@ -473,7 +488,10 @@ export function checkJsonDepth(text: string, source: string): void {
   const deep = tooDeepAt(text, MAX_JSON_DEPTH);
   if (deep === -1) return;
   const { line, column } = lineColumn(text, deep);
-  throw new StackfitError(`JSON nested more than ${MAX_JSON_DEPTH} levels deep at line ${line}, column ${column}: not a Pulumi state or preview`, source);
+  throw new StackfitError(
+    `JSON nested more than ${MAX_JSON_DEPTH} levels deep at line ${line}, column ${column}: not a Pulumi state or preview`,
+    source,
+  );
 }
 
 /** JSON.parse with errors that name the file, line and column; refuses nesting deeper than MAX_JSON_DEPTH. */

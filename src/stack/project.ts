@@ -24,7 +24,6 @@ export interface PulumiProject {
   stackConfigDir: string;
 }
 
-
 /** Reads `<dir>/Pulumi.yaml` (or `.yml`). */
 export function loadPulumiProject(dir: string): PulumiProject {
   const absDir = resolve(dir);

@@ -43,7 +43,8 @@ export function gcpDedicated(props: Record<string, unknown>): DedicatedFinding {
   if (!Array.isArray(affinities)) return {};
   for (const affinity of affinities) {
     const key = affinity && typeof affinity === 'object' ? (affinity as Record<string, unknown>).key : undefined;
-    if (typeof key === 'string' && /^compute\.googleapis\.com\/node(-group)?-name$/.test(key)) return { dedicated: `scheduling.nodeAffinities ${key} (sole-tenant)` };
+    if (typeof key === 'string' && /^compute\.googleapis\.com\/node(-group)?-name$/.test(key))
+      return { dedicated: `scheduling.nodeAffinities ${key} (sole-tenant)` };
   }
   return {};
 }

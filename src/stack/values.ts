@@ -23,11 +23,7 @@ export function isUnknown(value: unknown): boolean {
 }
 
 /** The result of looking up a property: a value, nothing, or something stackfit must not read. */
-export type Lookup =
-  | { kind: 'value'; value: unknown }
-  | { kind: 'missing' }
-  | { kind: 'secret' }
-  | { kind: 'unknown' };
+export type Lookup = { kind: 'value'; value: unknown } | { kind: 'missing' } | { kind: 'secret' } | { kind: 'unknown' };
 
 /**
  * Walks `path` into `props`; a secret or unknown on the way wins over what lies beneath it.

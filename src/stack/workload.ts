@@ -25,9 +25,7 @@ export interface ResourceInput {
  * Components that group VMs (stackfit.yaml `grouping:`) are the inventory's business: one
  * resource alone never knows its siblings.
  */
-export function workloadFromResource(
-  res: ResourceInput,
-): { workload: Workload } | { skipped: SkippedResource } | undefined {
+export function workloadFromResource(res: ResourceInput): { workload: Workload } | { skipped: SkippedResource } | undefined {
   // Seen alone (a policy check), a kind that yields several workloads gives its first; the inventory reads them all.
   const first = readWithKind(res)?.results[0];
   if (!first) return undefined;

@@ -73,7 +73,9 @@ export interface UsageSourcePlugin<Key extends string = string, Options = unknow
 /** The context every source is opened with; `usageConfig` is stackfit.yaml's `usage:` section. */
 export type OpenContext = Omit<UsageSourceContext<unknown>, 'options'> & { readonly usageConfig: Readonly<Record<string, unknown>> };
 
-export function defineUsageSource<const Key extends string, Options>(def: UsageSourceDefinition<Key, Options>): UsageSourcePlugin<Key, Options> {
+export function defineUsageSource<const Key extends string, Options>(
+  def: UsageSourceDefinition<Key, Options>,
+): UsageSourcePlugin<Key, Options> {
   return {
     name: def.name,
     key: def.key,

@@ -34,7 +34,10 @@ export async function fetchUsage(
   /** progress: default from resolveUsageSources' `progress` option. */
   opts: { progress?: boolean; progressOptions?: ProgressOptions; label?: string } = {},
 ): Promise<FetchedUsage> {
-  const assignments = sources.map((source) => ({ source, workloads: source.cloud ? workloads.filter((w) => w.cloud === source.cloud) : [...workloads] }));
+  const assignments = sources.map((source) => ({
+    source,
+    workloads: source.cloud ? workloads.filter((w) => w.cloud === source.cloud) : [...workloads],
+  }));
   const total = assignments.reduce((n, a) => n + a.workloads.length, 0);
   const show = opts.progress ?? sources.some((s) => s.showProgress);
   const progressOptions = opts.progressOptions ?? sources.find((s) => s.progressOptions)?.progressOptions;
@@ -56,7 +59,10 @@ export async function fetchUsage(
         if (unread.length > 0) {
           const first = unread[0]!.reason;
           const cause = first.startsWith(`${source.name}: `) ? first.slice(source.name.length + 2) : first;
-          failures.push({ source: source.name, error: new StackfitError(`${source.name}: ${unread.length} of ${mine.length} workload(s) could not be read: ${cause}`) });
+          failures.push({
+            source: source.name,
+            error: new StackfitError(`${source.name}: ${unread.length} of ${mine.length} workload(s) could not be read: ${cause}`),
+          });
         }
         return result;
       } catch (err) {

@@ -28,7 +28,9 @@ export type CombinedUsageSeries = UsageSeries & { instanceMax?: InstanceCombinat
 
 /** A readable label for one instance: the id a user would look for in their console. */
 function instanceLabel(ids: InstanceMetricIds, index: number): string {
-  return ids.hostname ?? ids.awsInstanceId ?? ids.gcpInstanceId ?? ids.azureResourceId?.split('/').pop() ?? ids.awsDbInstanceId ?? `#${index}`;
+  return (
+    ids.hostname ?? ids.awsInstanceId ?? ids.gcpInstanceId ?? ids.azureResourceId?.split('/').pop() ?? ids.awsDbInstanceId ?? `#${index}`
+  );
 }
 
 /**
@@ -127,7 +129,11 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
     const parts = served.get(urn) ?? [];
     const why = (reasons.get(urn) ?? []).sort((a, b) => a.index - b.index).map((r) => r.text);
     if (unread.has(urn)) {
-      missing.push({ urn, reason: `${sourceName}: could not read ${total - parts.length} of the ${total} instances (${why.join('; ')})`, failed: true });
+      missing.push({
+        urn,
+        reason: `${sourceName}: could not read ${total - parts.length} of the ${total} instances (${why.join('; ')})`,
+        failed: true,
+      });
       continue;
     }
     if (parts.length === 0) {
@@ -135,7 +141,9 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
       continue;
     }
     if (parts.length < total) {
-      warnings.push(`${parent.name}: ${sourceName} has usage for ${parts.length} of ${total} instances, sized from those (${why.join('; ')})`);
+      warnings.push(
+        `${parent.name}: ${sourceName} has usage for ${parts.length} of ${total} instances, sized from those (${why.join('; ')})`,
+      );
     }
     const cpu = meanAndMaxAcross(parts.map((p) => p.cpuCores));
     const memParts = parts.flatMap((p) => (p.memoryGiB ? [p.memoryGiB] : []));

@@ -27,7 +27,12 @@ export function createProgress(label: string, total: number, opts: ProgressOptio
   let stopped = false;
   if (!plain) {
     const bar = new SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} workloads | {duration_formatted}`, stream: stream, hideCursor: true, clearOnComplete: false },
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} workloads | {duration_formatted}`,
+        stream: stream,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
       Presets.shades_classic,
     );
     bar.start(total, 0);

@@ -56,7 +56,12 @@ export function resolveUsageSources(specs: readonly string[], opts: ResolveUsage
     for (const plugin of usageSources) {
       const source = plugin.open(spec, ctx);
       if (!source) continue;
-      const base = { spec, ...(plugin.cloud ? { cloud: plugin.cloud } : {}), ...display, setProgress: (r: ((done: number) => void) | undefined) => (report = r) };
+      const base = {
+        spec,
+        ...(plugin.cloud ? { cloud: plugin.cloud } : {}),
+        ...display,
+        setProgress: (r: ((done: number) => void) | undefined) => (report = r),
+      };
       if (!plugin.api) return { ...base, name: source.name, fetch: afterFetch(source, (n) => report?.(n)) };
       const stats = source.stats ? { stats: source.stats } : {};
       if (opts.cache === false) return { ...base, ...stats, name: source.name, fetch: (w, r) => source.fetch(w, r) };

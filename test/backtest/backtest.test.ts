@@ -29,7 +29,8 @@ describe('back-test on the real traces', () => {
     const azure = report.traces.filter((t) => t.source === 'azure-wide');
     expect(azure).toHaveLength(50);
     expect(new Set(azure.map((t) => t.vmId)).size).toBe(50);
-    for (const t of azure) expect(t.files.map((f) => path.basename(f)).sort()).toEqual(['azure_v1_50vms_avg_cpu_wide.csv', 'azure_v1_50vms_max_cpu_wide.csv']);
+    for (const t of azure)
+      expect(t.files.map((f) => path.basename(f)).sort()).toEqual(['azure_v1_50vms_avg_cpu_wide.csv', 'azure_v1_50vms_max_cpu_wide.csv']);
     expect(report.skipped).toEqual([]);
     expect(report.methods.map((m) => m.method)).toEqual(['stackfit', 'computeOptimizer', 'vpa']);
   });
@@ -54,7 +55,9 @@ describe('back-test on the real traces', () => {
   });
 
   it('takes the current shape from the training window and prices it as the cheapest type of any family with it', () => {
-    const offerings = catalog.offerings({ cloud: 'aws', region: 'us-east-1', kind: 'vm' }).filter((o) => o.currentGeneration && o.arch === 'amd64' && o.gpus === 0 && !isBurstable(o));
+    const offerings = catalog
+      .offerings({ cloud: 'aws', region: 'us-east-1', kind: 'vm' })
+      .filter((o) => o.currentGeneration && o.arch === 'amd64' && o.gpus === 0 && !isBurstable(o));
     for (const t of report.traces.filter((r) => r.source === 'bitbrains')) {
       const raw = readTraceFile(t.files[0]!)[0]!;
       const split = raw.cpuCores.t[0]! + 21 * DAY;
@@ -121,9 +124,15 @@ describe('back-test on the real traces', () => {
       const rows = g.name === 'overall' ? report.traces : report.traces.filter((t) => t.dataset === g.name);
       expect(g.traces).toBe(rows.length);
       expect(g.intervals).toBe(rows.reduce((s, t) => s + t.scoredIntervals, 0));
-      expect(g.current.monthlyUsd).toBeCloseTo(rows.reduce((s, t) => s + t.current.monthlyUsd, 0), 1);
+      expect(g.current.monthlyUsd).toBeCloseTo(
+        rows.reduce((s, t) => s + t.current.monthlyUsd, 0),
+        1,
+      );
       g.methods.forEach((m, i) => {
-        expect(m.monthlyUsd).toBeCloseTo(rows.reduce((s, t) => s + t.results[i]!.monthlyUsd, 0), 1);
+        expect(m.monthlyUsd).toBeCloseTo(
+          rows.reduce((s, t) => s + t.results[i]!.monthlyUsd, 0),
+          1,
+        );
         expect(m.savingsUsd).toBeCloseTo(g.current.monthlyUsd - m.monthlyUsd, 1);
         expect(m.cpuUnderIntervals).toBe(rows.reduce((s, t) => s + t.results[i]!.cpuUnderIntervals, 0));
         expect(m.memoryOverrunIntervals).toBe(rows.reduce((s, t) => s + t.results[i]!.memoryOverrunIntervals, 0));
@@ -148,7 +157,16 @@ describe('back-test on the real traces', () => {
 
 describe('compare and the sweep curves', () => {
   const totals = (savingsUsd: number, cpu: number, mem: number): MethodTotals => ({
-    label: 'x', monthlyUsd: 0, savingsUsd, savingsShare: 0, cpuUnderIntervals: cpu, cpuUnderShare: cpu / 1000, memoryOverrunIntervals: mem, memoryOverrunShare: 0, tracesWithMemoryOverrun: 0, underProvisionedIntervals: cpu + mem,
+    label: 'x',
+    monthlyUsd: 0,
+    savingsUsd,
+    savingsShare: 0,
+    cpuUnderIntervals: cpu,
+    cpuUnderShare: cpu / 1000,
+    memoryOverrunIntervals: mem,
+    memoryOverrunShare: 0,
+    tracesWithMemoryOverrun: 0,
+    underProvisionedIntervals: cpu + mem,
   });
 
   it('stackfit holds only with at least the savings, no more CPU under-provisioning and no more memory overruns', () => {
@@ -159,7 +177,15 @@ describe('compare and the sweep curves', () => {
   });
 
   const point = (savingsUsd: number, cpuUnderShare: number, memoryOverrunIntervals = 0): SweepPoint => ({
-    family: 'computeOptimizer', label: 'p', percentile: 99.5, isDefault: false, savingsUsd, savingsShare: savingsUsd / 100, cpuUnderIntervals: 0, cpuUnderShare, memoryOverrunIntervals,
+    family: 'computeOptimizer',
+    label: 'p',
+    percentile: 99.5,
+    isDefault: false,
+    savingsUsd,
+    savingsShare: savingsUsd / 100,
+    cpuUnderIntervals: 0,
+    cpuUnderShare,
+    memoryOverrunIntervals,
   });
 
   it('a point is on or beyond a curve unless the curve (or the line between two of its points) saves more at its under-provisioning', () => {
@@ -220,20 +246,33 @@ describe('stackfit backtest (CLI)', () => {
     const text = readFileSync(out, 'utf8');
     expect(text).toMatch(/│ \. +│ 78 +│ 78\.csv +│ \S+ 8 vCPU\/\d+ GiB/);
     expect(text).toContain('Compute-Optimizer-style (P99.5 + 20 %)');
-    expect(text).toMatch(/stackfit vs Compute-Optimizer-style: saves at least as much: (yes|NO); CPU under-provisions no more: yes; memory overruns no more: yes/);
+    expect(text).toMatch(
+      /stackfit vs Compute-Optimizer-style: saves at least as much: (yes|NO); CPU under-provisions no more: yes; memory overruns no more: yes/,
+    );
   });
 
   it('rejects a bad --train-days and a directory without traces clearly', async () => {
     await expect(run([traces, '--train-days', 'three'])).rejects.toThrow(/--train-days: must be a positive number of days, got "three"/);
     expect(() => runBacktest(path.join(__dirname, '..', 'usage', 'fixtures'), { catalog })).toThrow(StackfitError);
-    expect(() => runBacktest(path.join(__dirname, '..', 'usage', 'fixtures'), { catalog })).toThrow(/no Bitbrains or Azure V1 wide trace files found/);
+    expect(() => runBacktest(path.join(__dirname, '..', 'usage', 'fixtures'), { catalog })).toThrow(
+      /no Bitbrains or Azure V1 wide trace files found/,
+    );
   });
 
   describe('--sweep', () => {
     let sweep: SweepReport;
     beforeAll(async () => {
       const out = path.join(dir, 'sweep.json');
-      await run([path.join(traces, 'bitbrains-rnd-2013-07'), '--sweep', '--format', 'json', '--output', out, '--chart', path.join(dir, 'sweep.svg')]);
+      await run([
+        path.join(traces, 'bitbrains-rnd-2013-07'),
+        '--sweep',
+        '--format',
+        'json',
+        '--output',
+        out,
+        '--chart',
+        path.join(dir, 'sweep.svg'),
+      ]);
       sweep = JSON.parse(readFileSync(out, 'utf8')) as SweepReport;
     });
 
@@ -243,9 +282,15 @@ describe('stackfit backtest (CLI)', () => {
       expect(of('stackfit').length).toBeGreaterThanOrEqual(5);
       expect(new Set(of('computeOptimizer').map((p) => `${p.percentile}/${p.headroom}`)).size).toBeGreaterThanOrEqual(5);
       expect(new Set(of('vpa').map((p) => `${p.percentile}/${p.headroom}`)).size).toBeGreaterThanOrEqual(5);
-      expect(g.points.filter((p) => p.isDefault).map((p) => [p.family, p.percentile, p.headroom])).toEqual([['stackfit', 99.5, undefined], ['computeOptimizer', 99.5, 0.2], ['vpa', 90, 0.15]]);
+      expect(g.points.filter((p) => p.isDefault).map((p) => [p.family, p.percentile, p.headroom])).toEqual([
+        ['stackfit', 99.5, undefined],
+        ['computeOptimizer', 99.5, 0.2],
+        ['vpa', 90, 0.15],
+      ]);
       // More headroom never saves more.
-      const co = of('computeOptimizer').filter((p) => p.percentile === 99.5).sort((a, b) => a.headroom! - b.headroom!);
+      const co = of('computeOptimizer')
+        .filter((p) => p.percentile === 99.5)
+        .sort((a, b) => a.headroom! - b.headroom!);
       for (let i = 1; i < co.length; i++) expect(co[i]!.savingsUsd).toBeLessThanOrEqual(co[i - 1]!.savingsUsd);
       const direct = runBacktest(path.join(traces, 'bitbrains-rnd-2013-07'), { catalog });
       expect(of('stackfit').find((p) => p.isDefault)!.savingsUsd).toBe(direct.totals[0]!.methods[0]!.savingsUsd);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { chooseOnTraining, leaveOneDatasetOut } from '../../src/backtest/cv';
 import type { CvScore } from '../../src/backtest/cv';
 
-const s = (savingsShare: number, cpuUnderIntervals: number, memoryOverrunIntervals = 0): CvScore => ({ savingsShare, cpuUnderIntervals, memoryOverrunIntervals });
+const s = (savingsShare: number, cpuUnderIntervals: number, memoryOverrunIntervals = 0): CvScore => ({
+  savingsShare,
+  cpuUnderIntervals,
+  memoryOverrunIntervals,
+});
 // Compute-Optimizer-style per dataset: the bar a candidate must not fall below on safety.
 const baseline = { a: s(0.3, 5), b: s(0.2, 2, 1), c: s(0.1, 0) };
 

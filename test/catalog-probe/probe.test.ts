@@ -19,14 +19,23 @@ const STEP_MS = 5 * 60_000;
 const DAYS = 32;
 
 const urn = (type: string, name: string) => `urn:pulumi:probe::probe::${type}::${name}`;
-const resource = (type: string, name: string, outputs: Record<string, unknown>) => ({ urn: urn(type, name), custom: true, type, inputs: outputs, outputs });
+const resource = (type: string, name: string, outputs: Record<string, unknown>) => ({
+  urn: urn(type, name),
+  custom: true,
+  type,
+  inputs: outputs,
+  outputs,
+});
 
 const EC2 = 'aws:ec2/instance:Instance';
 const AZ_VM = 'azure-native:compute:VirtualMachine';
 const GCE = 'gcp:compute/instance:Instance';
 const azureVm = (name: string, size: string, extra: Record<string, unknown> = {}) =>
   resource(AZ_VM, name, { location: 'eastus', hardwareProfile: { vmSize: size }, ...extra });
-const linuxImage = { storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server' } }, osProfile: { linuxConfiguration: {} } };
+const linuxImage = {
+  storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server' } },
+  osProfile: { linuxConfiguration: {} },
+};
 
 const exportDoc = {
   version: 3,
@@ -36,7 +45,11 @@ const exportDoc = {
       resource(EC2, 'burst', { instanceType: 't3.large', availabilityZone: 'us-east-1a' }),
       azureVm('e8as', 'Standard_E8as_v5', linuxImage),
       azureVm('batch96', 'Standard_D96s_v5', linuxImage),
-      resource(GCE, 'n2', { machineType: 'n2-standard-8', zone: 'us-central1-a', bootDisk: { initializeParams: { image: 'debian-cloud/debian-12' } } }),
+      resource(GCE, 'n2', {
+        machineType: 'n2-standard-8',
+        zone: 'us-central1-a',
+        bootDisk: { initializeParams: { image: 'debian-cloud/debian-12' } },
+      }),
       resource(EC2, 'winaws', { instanceType: 'm5.xlarge', availabilityZone: 'us-east-1a', platform: 'windows' }),
       azureVm('winazure', 'Standard_D4s_v5', {
         storageProfile: { imageReference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter' } },
@@ -44,7 +57,11 @@ const exportDoc = {
       }),
       azureVm('devd4', 'Standard_D4s_v5', linuxImage),
       resource(EC2, 'ireland', { instanceType: 'm5.large', availabilityZone: 'eu-west-1a' }),
-      resource(GCE, 'wingcp', { machineType: 'n2-standard-4', zone: 'us-central1-a', bootDisk: { initializeParams: { image: 'projects/windows-cloud/global/images/family/windows-2022' } } }),
+      resource(GCE, 'wingcp', {
+        machineType: 'n2-standard-4',
+        zone: 'us-central1-a',
+        bootDisk: { initializeParams: { image: 'projects/windows-cloud/global/images/family/windows-2022' } },
+      }),
       resource(GCE, 'spotty', { machineType: 'n2-standard-8', zone: 'us-central1-a' }),
       resource(EC2, 'typo', { instanceType: 'm5.xlargee', availabilityZone: 'us-east-1a' }),
       azureVm('solaris', 'Standard_D4s_v5', { storageProfile: { osDisk: { osType: 'Solaris' } } }),
@@ -146,7 +163,9 @@ describe('the probe stack of issue #8 through recommend', async () => {
       expect(w.current).toBeUndefined();
       expect(w.chosen).toBeUndefined();
       expect(w.monthlyBefore).toBeUndefined();
-      expect(w.reason).toMatch(/^unpriced: Windows .*no source prices the Windows licence.*not priced rather than shown at the Linux price/);
+      expect(w.reason).toMatch(
+        /^unpriced: Windows .*no source prices the Windows licence.*not priced rather than shown at the Linux price/,
+      );
     }
     expect(plan.totals.unpriced).toBeGreaterThanOrEqual(4);
   });
@@ -180,7 +199,9 @@ describe('the probe stack of issue #8 through recommend', async () => {
       'unpriced: no offline AWS price for eu-west-1 (the shipped EC2 catalog covers us-east-1 and GovCloud): run `stackfit catalog refresh --cloud aws --region eu-west-1`',
     );
     expect(item('typo').reason).toBe('unpriced: unknown aws size m5.xlargee: not in the price catalog');
-    expect(item('solaris').reason).toBe('unpriced: operating system not recognised (storageProfile.osDisk.osType Solaris): not priced rather than shown at a Linux price');
+    expect(item('solaris').reason).toBe(
+      'unpriced: operating system not recognised (storageProfile.osDisk.osType Solaris): not priced rather than shown at a Linux price',
+    );
     for (const name of ['ireland', 'typo', 'solaris']) {
       expect(item(name).monthlyBefore).toBeUndefined();
       expect(item(name).chosen).toBeUndefined();

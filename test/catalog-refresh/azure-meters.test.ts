@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { azureItemExclusion, azureVmPrices, type AzurePriceItem } from '../../src/clouds/azure/prices-api';
 
 /** A genuine Consumption item of the Retail Prices API (Standard_F2, uaecentral), varied per case. */
-const page = JSON.parse(readFileSync(path.resolve(__dirname, '../../data/api-samples/azure/azure_retail_prices_page812_2022-04-19.json'), 'utf8')) as { Items: AzurePriceItem[] };
+const page = JSON.parse(
+  readFileSync(path.resolve(__dirname, '../../data/api-samples/azure/azure_retail_prices_page812_2022-04-19.json'), 'utf8'),
+) as { Items: AzurePriceItem[] };
 const base = page.Items.find((i) => i.armSkuName === 'Standard_F2' && i.type === 'Consumption')!;
 const item = (patch: Partial<AzurePriceItem>): AzurePriceItem => ({ ...base, ...patch });
 
@@ -22,7 +24,7 @@ describe('catalog refresh --cloud azure keeps only Linux pay-as-you-go meters', 
   it('chooses one price per size whatever the order of the meters: latest date, then lowest, then meter name', () => {
     const meters = [
       item({ retailPrice: 0.148, meterName: 'F2/F2s' }),
-      item({ retailPrice: 0.148, meterName: 'F2' , productName: 'Virtual Machines F Series Basic' }),
+      item({ retailPrice: 0.148, meterName: 'F2', productName: 'Virtual Machines F Series Basic' }),
       item({ retailPrice: 0.16, meterName: 'F2 old', effectiveStartDate: '2019-01-01T00:00:00Z' }),
       item({ retailPrice: 0.2, productName: 'Virtual Machines F Series Windows' }),
     ];

@@ -64,7 +64,10 @@ describe('applyPricing', () => {
     expect(oneYear.hourlyUsd).toBeCloseTo(89.32572 / 730, 9);
     expect(oneYear.priceSource).toContain('1-year committed-use price (pricing.commitment.gcp)');
     expect(applyPricing(n2, { commitment: { gcp: '3y' } }).monthlyUsd).toBe(63.81076);
-    expect(applyPricing(n2, { commitment: { gcp: '1y' }, discounts: [{ cloud: 'gcp', percent: 10 }] }).monthlyUsd).toBeCloseTo(89.32572 * 0.9, 6);
+    expect(applyPricing(n2, { commitment: { gcp: '1y' }, discounts: [{ cloud: 'gcp', percent: 10 }] }).monthlyUsd).toBeCloseTo(
+      89.32572 * 0.9,
+      6,
+    );
     // AWS has no committed figures in the catalog: the GCP commitment does not touch it.
     expect(applyPricing(m5, { commitment: { gcp: '1y' } })).toBe(m5);
   });
@@ -122,9 +125,24 @@ describe('recommend with pricing.discounts', () => {
     const chosen = item.chosen!;
     const rival = catalog
       .offerings({ cloud: 'aws', kind: chosen.kind, region: chosen.region })
-      .filter((o) => o.family !== chosen.family && o.currentGeneration && o.arch === chosen.arch && o.gpus === chosen.gpus && o.vcpu === chosen.vcpu && o.memoryGiB === chosen.memoryGiB && o.engine === chosen.engine && o.multiAz === chosen.multiAz)
+      .filter(
+        (o) =>
+          o.family !== chosen.family &&
+          o.currentGeneration &&
+          o.arch === chosen.arch &&
+          o.gpus === chosen.gpus &&
+          o.vcpu === chosen.vcpu &&
+          o.memoryGiB === chosen.memoryGiB &&
+          o.engine === chosen.engine &&
+          o.multiAz === chosen.multiAz,
+      )
       // Same capabilities (premium storage, temp disk, …) and no burstable credits: a size the workload can run on.
-      .filter((o) => JSON.stringify(o.capabilities) === JSON.stringify(chosen.capabilities) && o.burst === undefined && o.monthlyUsd > chosen.monthlyUsd)
+      .filter(
+        (o) =>
+          JSON.stringify(o.capabilities) === JSON.stringify(chosen.capabilities) &&
+          o.burst === undefined &&
+          o.monthlyUsd > chosen.monthlyUsd,
+      )
       .sort((a, b) => a.monthlyUsd - b.monthlyUsd)[0]!;
     expect(rival.monthlyUsd).toBeGreaterThan(chosen.monthlyUsd);
     const percent = Math.min(60, Math.ceil((1 - chosen.monthlyUsd / rival.monthlyUsd) * 100) + 10);

@@ -59,7 +59,9 @@ export async function startFakePriceApi(opts: { ec2OfferFile?: string } = {}): P
   const azurePage1 = readJson('azure/azure_retail_prices_page1_2022-04-19.json');
   const azurePage812 = readJson('azure/azure_retail_prices_page812_2022-04-19.json');
   const offerIndex = readJson('aws/ligoj_offers_index_trimmed_2021-05.json');
-  const regionIndex = readJson('aws/ligoj_AmazonEC2_region_index_trimmed_2021-05.json') as { regions: Record<string, { currentVersionUrl: string }> };
+  const regionIndex = readJson('aws/ligoj_AmazonEC2_region_index_trimmed_2021-05.json') as {
+    regions: Record<string, { currentVersionUrl: string }>;
+  };
   // The record is a us-east-1 product: serve it as us-east-1's offer file.
   regionIndex.regions['us-east-1']!.currentVersionUrl = '/offers/v1.0/aws/AmazonEC2/current/us-east-1/index.json';
   const usEast1 = opts.ec2OfferFile ?? ec2OfferFile();
@@ -85,7 +87,8 @@ export async function startFakePriceApi(opts: { ec2OfferFile?: string } = {}): P
       case '/api/retail/prices': {
         const skip = url.searchParams.get('$skip');
         // Page 1 links to the next page; the capture's second page (page 812) ends the list here.
-        if (skip === null) return json({ ...azurePage1, NextPageLink: String(azurePage1.NextPageLink).replace('https://prices.azure.com:443', origin) });
+        if (skip === null)
+          return json({ ...azurePage1, NextPageLink: String(azurePage1.NextPageLink).replace('https://prices.azure.com:443', origin) });
         if (skip === '200') return json({ ...azurePage812, NextPageLink: null });
         return send({ status: 404, body: '{"error":"no such page"}' });
       }

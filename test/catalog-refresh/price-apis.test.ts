@@ -18,7 +18,9 @@ describe('Azure Retail Prices API', () => {
   it('asks for Virtual Machines pay-as-you-go prices of the region', () => {
     const url = new URL(azureRetailPricesUrl('https://prices.azure.com', 'westeurope'));
     expect(url.pathname).toBe('/api/retail/prices');
-    expect(url.searchParams.get('$filter')).toBe("serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and armRegionName eq 'westeurope'");
+    expect(url.searchParams.get('$filter')).toBe(
+      "serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and armRegionName eq 'westeurope'",
+    );
   });
 
   it('follows NextPageLink and keeps exactly the Linux pay-as-you-go VM prices of the real pages', async () => {
@@ -49,10 +51,7 @@ describe('Azure Retail Prices API', () => {
   });
 
   it('retries 429 and 5xx with back-off, then succeeds', async () => {
-    api.failures.set('/api/retail/prices', [
-      { status: 429, headers: { 'retry-after': '0' } },
-      { status: 503 },
-    ]);
+    api.failures.set('/api/retail/prices', [{ status: 429, headers: { 'retry-after': '0' } }, { status: 503 }]);
     const prices = await fetchAzureVmPrices({ endpoint: api.url, regions: ['uaecentral'], ...fast });
     expect(prices).toHaveLength(2);
     expect(api.requests).toHaveLength(4);
@@ -62,7 +61,9 @@ describe('Azure Retail Prices API', () => {
     api.overrides.set('/api/retail/prices', { status: 503 });
     const error = await fetchAzureVmPrices({ endpoint: api.url, attempts: 3, ...fast }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StackfitError);
-    expect((error as Error).message).toMatch(new RegExp(`^${api.url.replace(/[.]/g, '\\.')}/api/retail/prices\\?.*: price API request failed: HTTP 503`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^${api.url.replace(/[.]/g, '\\.')}/api/retail/prices\\?.*: price API request failed: HTTP 503`),
+    );
     expect(api.requests).toHaveLength(3);
   });
 
@@ -70,15 +71,22 @@ describe('Azure Retail Prices API', () => {
     api.overrides.set('/api/retail/prices', { status: 404 });
     await expect(fetchAzureVmPrices({ endpoint: api.url, ...fast })).rejects.toThrow(/HTTP 404/);
     expect(api.requests).toHaveLength(1);
-    api.overrides.set('/api/retail/prices', { status: 200, body: JSON.stringify({ Items: [{ retailPrice: 'cheap' }], NextPageLink: null }) });
-    await expect(fetchAzureVmPrices({ endpoint: api.url, ...fast })).rejects.toThrow(/api\/retail\/prices.*malformed Azure price page at Items\.0\.currencyCode/);
+    api.overrides.set('/api/retail/prices', {
+      status: 200,
+      body: JSON.stringify({ Items: [{ retailPrice: 'cheap' }], NextPageLink: null }),
+    });
+    await expect(fetchAzureVmPrices({ endpoint: api.url, ...fast })).rejects.toThrow(
+      /api\/retail\/prices.*malformed Azure price page at Items\.0\.currencyCode/,
+    );
   });
 
   it('reports an unreachable endpoint by URL', async () => {
     const url = api.url;
     await api.close();
     api = await startFakePriceApi();
-    await expect(fetchAzureVmPrices({ endpoint: url, attempts: 2, ...fast })).rejects.toThrow(new RegExp(`${url.replace(/[.]/g, '\\.')}/api/retail/prices.*price API request failed: ECONNREFUSED`));
+    await expect(fetchAzureVmPrices({ endpoint: url, attempts: 2, ...fast })).rejects.toThrow(
+      new RegExp(`${url.replace(/[.]/g, '\\.')}/api/retail/prices.*price API request failed: ECONNREFUSED`),
+    );
   });
 });
 
@@ -95,7 +103,10 @@ describe('AWS Price List bulk API', () => {
   });
 
   it('drops Windows, dedicated, pre-installed-software and unused-capacity products', async () => {
-    const real = JSON.parse(ec2OfferFile()) as { products: Record<string, { attributes: Record<string, string> }>; terms: { OnDemand: Record<string, unknown> } };
+    const real = JSON.parse(ec2OfferFile()) as {
+      products: Record<string, { attributes: Record<string, string> }>;
+      terms: { OnDemand: Record<string, unknown> };
+    };
     const [sku, product] = Object.entries(real.products)[0]!;
     const onDemand = real.terms.OnDemand[sku] as Record<string, { priceDimensions: Record<string, { pricePerUnit: { USD: string } }> }>;
     // Twins of the real record that differ in one attribute, at half the price: keeping any would show.
@@ -103,7 +114,10 @@ describe('AWS Price List bulk API', () => {
       const twinSku = `${sku}${suffix}`;
       const terms = JSON.parse(JSON.stringify(onDemand).replaceAll(sku, twinSku)) as typeof onDemand;
       for (const term of Object.values(terms)) for (const d of Object.values(term.priceDimensions)) d.pricePerUnit.USD = '0.048';
-      return { product: { ...product, sku: twinSku, attributes: { ...product.attributes, [attribute]: value } }, terms: { OnDemand: terms } };
+      return {
+        product: { ...product, sku: twinSku, attributes: { ...product.attributes, [attribute]: value } },
+        terms: { OnDemand: terms },
+      };
     };
     const body = ec2OfferFile([
       twin('W', 'operatingSystem', 'Windows'),
@@ -117,15 +131,21 @@ describe('AWS Price List bulk API', () => {
 
   it('names the field of a malformed product and rejects a truncated file', async () => {
     const broken = ec2OfferFile().replace('"instanceType": "m5.large"', '"instanceType": 5');
-    await expect(readEc2OfferFile(chunked(broken, 512), 'us-east-1', 'offer.json')).rejects.toThrow(/offer\.json: malformed AWS price list at products\.6C86BEPQVG73ZGGR\.attributes\.instanceType/);
+    await expect(readEc2OfferFile(chunked(broken, 512), 'us-east-1', 'offer.json')).rejects.toThrow(
+      /offer\.json: malformed AWS price list at products\.6C86BEPQVG73ZGGR\.attributes\.instanceType/,
+    );
     const full = ec2OfferFile();
     await expect(readEc2OfferFile(chunked(full.slice(0, full.length - 40), 512), 'us-east-1', 'offer.json')).rejects.toThrow(/ends early/);
   });
 
   it('says which regions exist when asked for an unknown one, and names a failing offer file', async () => {
-    await expect(fetchAwsEc2Prices({ endpoint: api.url, regions: ['mars-north-1'], ...fast })).rejects.toThrow(/region_index\.json: AWS has no EC2 price list for region "mars-north-1" \(known: eu-central-1, eu-west-1/);
+    await expect(fetchAwsEc2Prices({ endpoint: api.url, regions: ['mars-north-1'], ...fast })).rejects.toThrow(
+      /region_index\.json: AWS has no EC2 price list for region "mars-north-1" \(known: eu-central-1, eu-west-1/,
+    );
     // The trimmed region index lists eu-west-1, whose file this fake does not have.
-    await expect(fetchAwsEc2Prices({ endpoint: api.url, regions: ['eu-west-1'], attempts: 2, ...fast })).rejects.toThrow(/current\/eu-west-1\/index\.json: price API request failed: HTTP 404/);
+    await expect(fetchAwsEc2Prices({ endpoint: api.url, regions: ['eu-west-1'], attempts: 2, ...fast })).rejects.toThrow(
+      /current\/eu-west-1\/index\.json: price API request failed: HTTP 404/,
+    );
   });
 });
 

@@ -26,14 +26,23 @@ afterEach(async () => {
 
 describe('refreshCatalog → overlay', () => {
   it('writes an Azure overlay with the shipped specs that loadCatalog reads over the shipped catalog', async () => {
-    const summary = await refreshCatalog({ cloud: 'azure', regions: ['centralus', 'uaecentral', 'brazilsouth'], endpoint: api.url, outDir: out, now, ...fast });
+    const summary = await refreshCatalog({
+      cloud: 'azure',
+      regions: ['centralus', 'uaecentral', 'brazilsouth'],
+      endpoint: api.url,
+      outDir: out,
+      now,
+      ...fast,
+    });
     expect(summary.file).toBe(path.join(out, 'azure-vm.json'));
     expect(summary.regions).toEqual(['centralus', 'uaecentral']);
     expect(summary.offerings).toBe(3);
     // Real sizes the shipped spec table lacks are left out and counted.
     expect(summary.skippedSizes).toEqual(['Standard_M16-4ms', 'Standard_M16-8ms']);
     expect(summary.emptyRegions).toEqual(['brazilsouth']);
-    expect(summary.source).toBe(`Azure Retail Prices API (${api.url}/api/retail/prices; Virtual Machines, Consumption, Linux, no Spot / Low Priority), fetched 2026-11-20T08:30:00Z`);
+    expect(summary.source).toBe(
+      `Azure Retail Prices API (${api.url}/api/retail/prices; Virtual Machines, Consumption, Linux, no Spot / Low Priority), fetched 2026-11-20T08:30:00Z`,
+    );
 
     const file = readCatalogFile(summary.file, { cloud: 'azure', kind: 'vm' });
     expect(file.sources).toEqual([{ source: summary.source, date: '2026-11-20' }]);
@@ -41,7 +50,13 @@ describe('refreshCatalog → overlay', () => {
     const merged = loadCatalog(undefined, { overlayDir: out });
     const f2 = merged.lookup('azure', 'UAE Central', 'standard_f2')!;
     const shippedF2 = shipped.lookup('azure', 'uaecentral', 'Standard_F2')!;
-    expect(f2).toMatchObject({ size: 'Standard_F2', hourlyUsd: 0.148, monthlyUsd: 108.04, priceDate: '2026-11-20', priceSource: summary.source });
+    expect(f2).toMatchObject({
+      size: 'Standard_F2',
+      hourlyUsd: 0.148,
+      monthlyUsd: 108.04,
+      priceDate: '2026-11-20',
+      priceSource: summary.source,
+    });
     expect({ vcpu: f2.vcpu, memoryGiB: f2.memoryGiB, family: f2.family, arch: f2.arch }).toEqual({
       vcpu: shippedF2.vcpu,
       memoryGiB: shippedF2.memoryGiB,
@@ -49,7 +64,12 @@ describe('refreshCatalog → overlay', () => {
       arch: shippedF2.arch,
     });
     // A refreshed region is replaced as a whole; others keep the shipped prices.
-    expect(merged.offerings({ cloud: 'azure', region: 'uaecentral' }).map((o) => o.size).sort()).toEqual(['Standard_F2', 'Standard_F2s']);
+    expect(
+      merged
+        .offerings({ cloud: 'azure', region: 'uaecentral' })
+        .map((o) => o.size)
+        .sort(),
+    ).toEqual(['Standard_F2', 'Standard_F2s']);
     expect(merged.lookup('azure', 'eastus', 'Standard_D2s_v5')).toEqual(shipped.lookup('azure', 'eastus', 'Standard_D2s_v5'));
     expect(merged.regions('azure')).toEqual(shipped.regions('azure'));
     expect(merged.sources().map((s) => s.source)).toContain(summary.source);
@@ -64,7 +84,9 @@ describe('refreshCatalog → overlay', () => {
     const before = readFileSync(second.file, 'utf8');
 
     api.overrides.set('/api/retail/prices', { status: 500 });
-    await expect(refreshCatalog({ cloud: 'azure', regions: ['centralus'], endpoint: api.url, outDir: out, now, attempts: 2, ...fast })).rejects.toThrow(/HTTP 500/);
+    await expect(
+      refreshCatalog({ cloud: 'azure', regions: ['centralus'], endpoint: api.url, outDir: out, now, attempts: 2, ...fast }),
+    ).rejects.toThrow(/HTTP 500/);
     expect(readFileSync(second.file, 'utf8')).toBe(before);
     expect(readdirSync(out)).toEqual(['azure-vm.json']);
   });
@@ -73,7 +95,9 @@ describe('refreshCatalog → overlay', () => {
     const summary = await refreshCatalog({ cloud: 'aws', regions: ['us-east-1'], endpoint: api.url, outDir: out, now, ...fast });
     expect(summary).toMatchObject({ regions: ['us-east-1'], offerings: 1, skippedSizes: [], unpriced: 0 });
     expect(summary.source).toContain('published 2021-02-05T20:45:00Z, fetched 2026-11-20T08:30:00Z');
-    const config = parseConfig(`pricing:\n  overlayDir: ${JSON.stringify(out)}\n  discounts:\n    - { cloud: aws, family: m5, percent: 22 }\n`);
+    const config = parseConfig(
+      `pricing:\n  overlayDir: ${JSON.stringify(out)}\n  discounts:\n    - { cloud: aws, family: m5, percent: 22 }\n`,
+    );
     const catalog = catalogForConfig(config);
     const m5 = catalog.lookup('aws', 'us-east-1', 'm5.large')!;
     expect(m5.hourlyUsd).toBeCloseTo(0.096 * 0.78, 9);
@@ -87,7 +111,9 @@ describe('refreshCatalog → overlay', () => {
   it('refuses an overlay directory without catalog files, and a damaged overlay file by name', () => {
     expect(() => loadCatalog(undefined, { overlayDir: out })).toThrow(/no refreshed catalog here/);
     writeFileSync(path.join(out, 'aws-vm.json'), '{"format": 1, "cloud": "aws"');
-    expect(() => loadCatalog(undefined, { overlayDir: out })).toThrow(new RegExp(`${out.replace(/[.]/g, '\\.')}/aws-vm\\.json: the price catalog is not valid JSON`));
+    expect(() => loadCatalog(undefined, { overlayDir: out })).toThrow(
+      new RegExp(`${out.replace(/[.]/g, '\\.')}/aws-vm\\.json: the price catalog is not valid JSON`),
+    );
   });
 });
 
@@ -112,8 +138,24 @@ describe('stackfit catalog', () => {
     const refreshed = await run(['catalog', 'refresh', '--cloud', 'azure', '--region', 'uaecentral', '--endpoint', api.url, '--out', out]);
     expect(refreshed.stderr).toContain(`stackfit: azure: 2 offerings in 1 region(s) (uaecentral) → ${path.join(out, 'azure-vm.json')}`);
     const configFile = path.join(out, 'stackfit.yaml');
-    writeFileSync(configFile, `pricing:\n  overlayDir: ${JSON.stringify(out)}\n  discounts:\n    - { cloud: azure, percent: 10, note: EA }\n`);
-    const shown = await run(['catalog', 'show', '--cloud', 'azure', '--region', 'uaecentral', '--size', 'Standard_F2s', '--config', configFile, '--format', 'json']);
+    writeFileSync(
+      configFile,
+      `pricing:\n  overlayDir: ${JSON.stringify(out)}\n  discounts:\n    - { cloud: azure, percent: 10, note: EA }\n`,
+    );
+    const shown = await run([
+      'catalog',
+      'show',
+      '--cloud',
+      'azure',
+      '--region',
+      'uaecentral',
+      '--size',
+      'Standard_F2s',
+      '--config',
+      configFile,
+      '--format',
+      'json',
+    ]);
     const offering = JSON.parse(shown.stdout) as { hourlyUsd: number; monthlyUsd: number; priceSource: string };
     expect(offering.hourlyUsd).toBeCloseTo(0.1332, 9);
     expect(offering.monthlyUsd).toBeCloseTo(97.236, 6);

@@ -24,7 +24,10 @@ describe('digestUsage', () => {
 
   it('marks buckets without samples as null and carries memory only when known', () => {
     const start = 0;
-    const d = digestUsage({ cpuCores: { t: [0, 2 * HOUR], v: [1, 2] }, memoryGiB: { t: [2 * HOUR], v: [4.0004] } }, { start, end: 3 * HOUR });
+    const d = digestUsage(
+      { cpuCores: { t: [0, 2 * HOUR], v: [1, 2] }, memoryGiB: { t: [2 * HOUR], v: [4.0004] } },
+      { start, end: 3 * HOUR },
+    );
     expect(d.cpuCores).toEqual([1, null, 2]);
     expect(d.memoryGiB).toEqual([null, null, 4]);
   });
@@ -51,7 +54,7 @@ describe('digestUsage', () => {
 });
 
 describe('sparkline', () => {
-  it('draws heights relative to the given maximum (today\'s capacity)', () => {
+  it("draws heights relative to the given maximum (today's capacity)", () => {
     expect(sparkline([0, 1, 2, 4, 8], { max: 8 })).toBe('▁▁▂▄█');
     expect(sparkline([1, 1, 1], { max: 8 })).toBe('▁▁▁');
     expect(sparkline([1, 1, 1])).toBe('███');
@@ -65,7 +68,7 @@ describe('sparkline', () => {
     expect(sparkline([1, null, 2], { max: 2 })).toBe('▄ █');
   });
 
-  it('terminal sparkline of a plan item: CPU peaks against today\'s vCPU', () => {
+  it("terminal sparkline of a plan item: CPU peaks against today's vCPU", () => {
     const item = itemWithUsage({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', to: { size: 'm5.large' }, vm: '28' });
     const line = usageSparkline(item, 16);
     expect([...line]).toHaveLength(16);
@@ -103,8 +106,14 @@ describe('label escaping', () => {
       expect(markdown.match(/<details>/g)).toHaveLength(1);
       expect(markdown.match(/<\/details>/g)).toHaveLength(1);
       expect(markdown).not.toContain('<script>');
-      for (const block of markdown.split('```mermaid\n').slice(1).map((b) => b.split('\n```')[0]!)) {
-        const statements = block.split('\n').slice(block.split('\n').indexOf('xychart-beta') + 1).map((l) => l.trim().split(/[ []/)[0]);
+      for (const block of markdown
+        .split('```mermaid\n')
+        .slice(1)
+        .map((b) => b.split('\n```')[0]!)) {
+        const statements = block
+          .split('\n')
+          .slice(block.split('\n').indexOf('xychart-beta') + 1)
+          .map((l) => l.trim().split(/[ []/)[0]);
         expect(statements).toEqual(['title', 'x-axis', 'y-axis', 'bar', 'line', 'line', 'line']);
       }
     }
@@ -112,9 +121,17 @@ describe('label escaping', () => {
 });
 
 describe('usage chart of a changed workload', () => {
-  const item = itemWithUsage({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', count: 3, to: { size: 'c7a.large' }, vm: '28' });
+  const item = itemWithUsage({
+    name: 'web',
+    cloud: 'aws',
+    region: 'us-east-1',
+    size: 'm5.2xlarge',
+    count: 3,
+    to: { size: 'c7a.large' },
+    vm: '28',
+  });
 
-  it('plots peaks against today\'s capacity, the recommended capacity and the forecast need', () => {
+  it("plots peaks against today's capacity, the recommended capacity and the forecast need", () => {
     const cpu = usageChart(item, 'cpu')!;
     const [usage, today, recommended, need] = cpu.series;
     expect(usage!.kind).toBe('bar');
@@ -140,7 +157,10 @@ describe('usage chart of a changed workload', () => {
   });
 
   it('CPU only without a memory metric; nothing without usage; young workloads start at their first sample', () => {
-    const cpuOnly: PlanItem = { ...item, demand: { ...item.demand!, memory: undefined, usage: { ...item.demand!.usage!, memoryGiB: undefined } } };
+    const cpuOnly: PlanItem = {
+      ...item,
+      demand: { ...item.demand!, memory: undefined, usage: { ...item.demand!.usage!, memoryGiB: undefined } },
+    };
     expect(usageChart(cpuOnly, 'memory')).toBeUndefined();
     expect(usageChartsMarkdown(cpuOnly)).toContain('CPU vs capacity');
     expect(usageChartsMarkdown(cpuOnly).match(/```mermaid/g)).toHaveLength(1);
@@ -153,7 +173,13 @@ describe('usage chart of a changed workload', () => {
 
 describe('cost bars', () => {
   const stay = itemWithUsage({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', count: 2, to: { size: 'm5.large' } });
-  const move = itemWithUsage({ name: 'api', cloud: 'aws', region: 'us-east-1', size: 'c5.large', to: { cloud: 'gcp', region: 'us-central1', size: 'e2-standard-2' } });
+  const move = itemWithUsage({
+    name: 'api',
+    cloud: 'aws',
+    region: 'us-east-1',
+    size: 'c5.large',
+    to: { cloud: 'gcp', region: 'us-central1', size: 'e2-standard-2' },
+  });
 
   it('per stack and per cloud, a move counted on each side of it; the stack bar equals the plan totals', () => {
     const bars = costBarsOfPlans([{ stack: 'prod', items: [stay, move] }]);
@@ -170,8 +196,23 @@ describe('cost bars', () => {
       otherResources: 0,
       stack: 'dev',
       resources: [
-        { urn: 'a', name: 'a', type: 't', change: 'changed', before: { size: 'm5.large', count: 1, place: 'aws/us-east-1', monthlyUsd: 70 }, after: { size: 'm5.xlarge', count: 1, place: 'aws/us-east-1', monthlyUsd: 140 }, monthlyDelta: 70 },
-        { urn: 'b', name: 'b', type: 't', change: 'added', after: { size: 'B2s', count: 1, place: 'azure/eastus', monthlyUsd: 30 }, monthlyDelta: 30 },
+        {
+          urn: 'a',
+          name: 'a',
+          type: 't',
+          change: 'changed',
+          before: { size: 'm5.large', count: 1, place: 'aws/us-east-1', monthlyUsd: 70 },
+          after: { size: 'm5.xlarge', count: 1, place: 'aws/us-east-1', monthlyUsd: 140 },
+          monthlyDelta: 70,
+        },
+        {
+          urn: 'b',
+          name: 'b',
+          type: 't',
+          change: 'added',
+          after: { size: 'B2s', count: 1, place: 'azure/eastus', monthlyUsd: 30 },
+          monthlyDelta: 30,
+        },
       ],
       pastTotalMonthlyCost: 70,
       totalMonthlyCost: 170,
@@ -197,7 +238,15 @@ describe('line / scatter chart API (for the back-test sweep)', () => {
     xLabel: 'under-provisioned hours (%)',
     yLabel: 'savings (%)',
     series: [
-      { name: 'stackfit', kind: 'line' as const, points: [{ x: 0.5, y: 20 }, { x: 0, y: 10 }, { x: 2, y: 40 }] },
+      {
+        name: 'stackfit',
+        kind: 'line' as const,
+        points: [
+          { x: 0.5, y: 20 },
+          { x: 0, y: 10 },
+          { x: 2, y: 40 },
+        ],
+      },
       { name: 'baseline', kind: 'scatter' as const, points: [{ x: 1, y: 15 }] },
     ],
   };
@@ -210,7 +259,11 @@ describe('line / scatter chart API (for the back-test sweep)', () => {
   });
 
   it('SVG: every point placed on the axes, labels escaped, only hex colours', () => {
-    const svg = svgXYChart({ ...sweep, title: 'a <b> & "c"', series: [...sweep.series, { name: '<script>', kind: 'line', color: 'red" onload="x', points: [{ x: 1, y: 1 }] }] });
+    const svg = svgXYChart({
+      ...sweep,
+      title: 'a <b> & "c"',
+      series: [...sweep.series, { name: '<script>', kind: 'line', color: 'red" onload="x', points: [{ x: 1, y: 1 }] }],
+    });
     expect(svg).toContain('a &lt;b&gt; &amp; &quot;c&quot;');
     expect(svg).not.toContain('<script>');
     expect(svg).not.toContain('onload');

@@ -9,7 +9,15 @@ const SIZES = ['m5.large', 'c7a.large', 'm6g.large', 't3.large', 'm5.xlarge'];
 
 function workloads(n: number): PlanItem[] {
   return Array.from({ length: n }, (_, i) =>
-    itemWithUsage({ name: `service-${String(i).padStart(3, '0')}`, cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', count: 1 + (i % 4), to: { size: SIZES[i % SIZES.length]! }, vm: VMS[i % VMS.length] }),
+    itemWithUsage({
+      name: `service-${String(i).padStart(3, '0')}`,
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 'm5.2xlarge',
+      count: 1 + (i % 4),
+      to: { size: SIZES[i % SIZES.length]! },
+      vm: VMS[i % VMS.length],
+    }),
   );
 }
 
@@ -19,7 +27,11 @@ function body(items: PlanItem[], maxChars?: number): string {
     stack: 'prod',
     items,
     manual: [],
-    totals: { monthlyBefore: sum((i) => i.monthlyBefore), monthlyAfter: sum((i) => i.monthlyAfter), monthlyDelta: sum((i) => i.monthlyDelta) },
+    totals: {
+      monthlyBefore: sum((i) => i.monthlyBefore),
+      monthlyAfter: sum((i) => i.monthlyAfter),
+      monthlyDelta: sum((i) => i.monthlyDelta),
+    },
     priceSources: [],
     fingerprint: planFingerprint(items),
     ...(maxChars !== undefined && { maxChars }),
@@ -29,7 +41,7 @@ function body(items: PlanItem[], maxChars?: number): string {
 const rowNames = (text: string) => [...text.matchAll(/^\| `(service-\d+)`/gm)].map((m) => m[1]);
 const chartNames = (text: string) => [...text.matchAll(/<summary>📈 <code>(service-\d+)<\/code>/g)].map((m) => m[1]);
 
-describe('PR body with charts, at GitHub\'s size limit', () => {
+describe("PR body with charts, at GitHub's size limit", () => {
   it('200 changed workloads: under 65,536 characters, every row kept, charts dropped first and the drop said', () => {
     const text = body(workloads(200));
     expect(text.length).toBeLessThanOrEqual(DEFAULT_MAX_BODY_CHARS);

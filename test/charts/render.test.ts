@@ -35,7 +35,11 @@ function bodyOf(items: PlanItem[]): string {
     stack: 'prod',
     items,
     manual: [],
-    totals: { monthlyBefore: sum((i) => i.monthlyBefore), monthlyAfter: sum((i) => i.monthlyAfter), monthlyDelta: sum((i) => i.monthlyDelta) },
+    totals: {
+      monthlyBefore: sum((i) => i.monthlyBefore),
+      monthlyAfter: sum((i) => i.monthlyAfter),
+      monthlyDelta: sum((i) => i.monthlyDelta),
+    },
     priceSources: [],
     fingerprint: planFingerprint(items),
   });
@@ -53,11 +57,14 @@ describe('the demo PR body (stackfit pr --demo --dry-run)', () => {
   let result: PrCommandResult;
   beforeAll(async () => {
     const lines: string[] = [];
-    result = await runPrCommand({ demo: 'prod', dryRun: true, projectDir: REPO_ROOT }, { env: {}, out: (t) => lines.push(t), err: () => {} });
+    result = await runPrCommand(
+      { demo: 'prod', dryRun: true, projectDir: REPO_ROOT },
+      { env: {}, out: (t) => lines.push(t), err: () => {} },
+    );
     out = lines.join('');
   });
 
-  it('the job summary carries the cost chart: the stack bars are the PR\'s totals; it renders', async () => {
+  it("the job summary carries the cost chart: the stack bars are the PR's totals; it renders", async () => {
     const summary = renderRunSummary(result);
     const blocks = mermaidBlocks(summary);
     expect(blocks).toHaveLength(1);
@@ -65,7 +72,9 @@ describe('the demo PR body (stackfit pr --demo --dry-run)', () => {
     const before = blocks[0]!.match(/bar \[([^\]]*)\]/g)!.map((b) => b.slice(5, -1).split(', ').map(Number));
     expect(before[0]![0]).toBeCloseTo(money('Before'), 2);
     expect(before[1]![1]).toBeCloseTo(money('After'), 2);
-    expect(blocks[0]).toContain('x-axis ["stack prod before", "stack prod after", "aws before", "aws after", "azure before", "azure after", "gcp before", "gcp after"]');
+    expect(blocks[0]).toContain(
+      'x-axis ["stack prod before", "stack prod after", "aws before", "aws after", "azure before", "azure after", "gcp before", "gcp after"]',
+    );
     const [svg] = await renderAll(blocks);
     expect((await browser.inspectSvg(svg!)).barsPerPlot).toEqual([8, 8]);
   });
@@ -75,7 +84,11 @@ describe('the demo PR body (stackfit pr --demo --dry-run)', () => {
     const changes = body.slice(body.indexOf('### Changes'), body.indexOf('### Usage vs capacity'));
     const rows = changes.split('\n').filter((l) => l.startsWith('| `'));
     expect(rows.length).toBeGreaterThanOrEqual(3);
-    const details = [...body.matchAll(/<details><summary>📈 <code>([^<]+)<\/code>[^:]*: (CPU and memory|CPU) vs capacity<\/summary>([\s\S]*?)<\/details>/g)];
+    const details = [
+      ...body.matchAll(
+        /<details><summary>📈 <code>([^<]+)<\/code>[^:]*: (CPU and memory|CPU) vs capacity<\/summary>([\s\S]*?)<\/details>/g,
+      ),
+    ];
     expect(details.map((m) => m[1])).toEqual(rows.map((r) => /^\| `([^`]+)`/.exec(r)![1]));
     // One chart per dimension: CPU, and memory where the usage has it (all but one demo workload).
     for (const m of details) expect(mermaidBlocks(m[3]!)).toHaveLength(m[2] === 'CPU' ? 1 : 2);
@@ -107,7 +120,9 @@ describe('the demo PR body (stackfit pr --demo --dry-run)', () => {
 
 describe('hostile resource names', () => {
   it('cannot break or inject into a chart: each renders as its own escaped title, with its own plots', async () => {
-    const items = HOSTILE_NAMES.map((name, i) => itemWithUsage({ name, cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', to: { size: i % 2 ? 'm5.large' : 'c7a.large' } }));
+    const items = HOSTILE_NAMES.map((name, i) =>
+      itemWithUsage({ name, cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', to: { size: i % 2 ? 'm5.large' : 'c7a.large' } }),
+    );
     const body = bodyOf(items);
     const blocks = mermaidBlocks(body);
     expect(blocks).toHaveLength(2 * HOSTILE_NAMES.length);
@@ -136,7 +151,13 @@ describe('cost and sweep charts', () => {
   it('the cost bar chart renders: before and after bars per stack and cloud', async () => {
     const items = [
       itemWithUsage({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', count: 3, to: { size: 'm5.large' } }),
-      itemWithUsage({ name: 'api', cloud: 'aws', region: 'us-east-1', size: 'c5.large', to: { cloud: 'gcp', region: 'us-central1', size: 'e2-standard-2' } }),
+      itemWithUsage({
+        name: 'api',
+        cloud: 'aws',
+        region: 'us-east-1',
+        size: 'c5.large',
+        to: { cloud: 'gcp', region: 'us-central1', size: 'e2-standard-2' },
+      }),
     ];
     const bars = costBarsOfPlans([{ stack: 'prod"%%\n', items }]);
     const [svg] = await renderAll(mermaidBlocks(costChartMarkdown(bars)));
@@ -151,8 +172,24 @@ describe('cost and sweep charts', () => {
       otherResources: 0,
       stack: 'prod',
       resources: [
-        { urn: 'a', name: 'web`-->', type: 't', change: 'changed', before: { size: 'm5.2xlarge', count: 3, place: 'aws/us-east-1', monthlyUsd: 840.96 }, after: { size: 'm5.large', count: 3, place: 'aws/us-east-1', monthlyUsd: 210.24 }, monthlyDelta: -630.72 },
-        { urn: 'b', name: 'b', type: 't', change: 'changed', before: { size: 'Standard_D8s_v5', count: 1, place: 'azure/eastus', monthlyUsd: 280.32 }, after: { size: 'e2-standard-4', count: 1, place: 'gcp/us-central1', monthlyUsd: 97.84 }, monthlyDelta: -182.48 },
+        {
+          urn: 'a',
+          name: 'web`-->',
+          type: 't',
+          change: 'changed',
+          before: { size: 'm5.2xlarge', count: 3, place: 'aws/us-east-1', monthlyUsd: 840.96 },
+          after: { size: 'm5.large', count: 3, place: 'aws/us-east-1', monthlyUsd: 210.24 },
+          monthlyDelta: -630.72,
+        },
+        {
+          urn: 'b',
+          name: 'b',
+          type: 't',
+          change: 'changed',
+          before: { size: 'Standard_D8s_v5', count: 1, place: 'azure/eastus', monthlyUsd: 280.32 },
+          after: { size: 'e2-standard-4', count: 1, place: 'gcp/us-central1', monthlyUsd: 97.84 },
+          monthlyDelta: -182.48,
+        },
       ],
       pastTotalMonthlyCost: 1121.28,
       totalMonthlyCost: 308.08,
@@ -167,7 +204,10 @@ describe('cost and sweep charts', () => {
     const facts = await browser.inspectSvg(svg!);
     expect(facts.barsPerPlot).toEqual([8, 8]);
     expect(facts.texts).toEqual(expect.arrayContaining(['stack prod before', 'aws after', 'azure before', 'gcp after']));
-    const unchanged = renderCostComment({ ...diff, resources: diff.resources.map((r) => ({ ...r, change: 'unchanged' as const })) }, { validAt: new Date() });
+    const unchanged = renderCostComment(
+      { ...diff, resources: diff.resources.map((r) => ({ ...r, change: 'unchanged' as const })) },
+      { validAt: new Date() },
+    );
     expect(mermaidBlocks(unchanged)).toEqual([]);
   });
 

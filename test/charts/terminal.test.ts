@@ -41,15 +41,25 @@ describe('the usage series in the plan and the JSON report', () => {
   });
 
   it('--format json carries the same series (ISO start, nulls for empty buckets)', () => {
-    const report = JSON.parse(JSON.stringify(planToJson(plan))) as { items: { urn: string; evidence: { usage: { start: string; bucketHours: number; cpuCores: (number | null)[]; memoryGiB: (number | null)[] | null } } }[] };
+    const report = JSON.parse(JSON.stringify(planToJson(plan))) as {
+      items: {
+        urn: string;
+        evidence: { usage: { start: string; bucketHours: number; cpuCores: (number | null)[]; memoryGiB: (number | null)[] | null } };
+      }[];
+    };
     for (const item of report.items) {
       const digest = plan.items.find((i) => i.urn === item.urn)!.demand!.usage!;
-      expect(item.evidence.usage).toEqual({ start: '2026-09-30T00:00:00.000Z', bucketHours: 24, cpuCores: digest.cpuCores, memoryGiB: digest.memoryGiB ?? null });
+      expect(item.evidence.usage).toEqual({
+        start: '2026-09-30T00:00:00.000Z',
+        bucketHours: 24,
+        cpuCores: digest.cpuCores,
+        memoryGiB: digest.memoryGiB ?? null,
+      });
     }
     expect(report.items.some((i) => i.evidence.usage.cpuCores.includes(null))).toBe(true);
   });
 
-  it('--format markdown opens with the cost bars: the stack\'s bars are the plan totals', () => {
+  it("--format markdown opens with the cost bars: the stack's bars are the plan totals", () => {
     const md = renderMarkdown(plan);
     const bars = [...md.matchAll(/^ {2}bar \[([^\]]*)\]$/gm)].map((m) => m[1]!.split(', ').map(Number));
     expect(bars).toHaveLength(2);
@@ -72,11 +82,16 @@ describe('the usage series in the plan and the JSON report', () => {
 
 describe('stackfit recommend in a terminal and in a pipe', () => {
   // `script` gives the command a real pseudo-terminal, as a user's shell does.
-  const inTerminal = (args: string[]) => run('script', ['-qec', [process.execPath, BIN, ...args].join(' '), '/dev/null'], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+  const inTerminal = (args: string[]) =>
+    run('script', ['-qec', [process.execPath, BIN, ...args].join(' '), '/dev/null'], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
   const piped = (args: string[]) => run(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
 
   it('sparklines on a terminal; off with --no-color and when piped', async () => {
-    const [tty, noColor, pipe] = await Promise.all([inTerminal(['recommend', '--demo']), inTerminal(['recommend', '--demo', '--no-color']), piped(['recommend', '--demo'])]);
+    const [tty, noColor, pipe] = await Promise.all([
+      inTerminal(['recommend', '--demo']),
+      inTerminal(['recommend', '--demo', '--no-color']),
+      piped(['recommend', '--demo']),
+    ]);
     expect(tty.stdout).toContain(SPARKLINE_HEAD);
     expect(tty.stdout).toMatch(SPARK);
     for (const out of [noColor.stdout, pipe.stdout]) {

@@ -31,19 +31,35 @@ describe('the example project: a placement change is a config change', () => {
 
     const configFile = path.join(root, demo.configFile);
     const text = readFileSync(configFile, 'utf8');
-    const { edits, manual } = planToEdits({ plan, stack: 'prod', configFile: demo.configFile, configText: text, config, projectName: 'stackfit-demo' });
+    const { edits, manual } = planToEdits({
+      plan,
+      stack: 'prod',
+      configFile: demo.configFile,
+      configText: text,
+      config,
+      projectName: 'stackfit-demo',
+    });
     expect(manual).toEqual([]);
     const edited = applyConfigEdits(text, edits, demo.configFile, { projectName: 'stackfit-demo' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stackfit-move-'));
     writeFileSync(path.join(dir, 'Pulumi.prod.yaml'), edited);
 
     // Run the real program on the edited config: the moved workloads' VMs are now on their new cloud.
-    const resources = await registeredResourcesFromProgram({ projectDir: root, stack: 'prod', config: readStackConfig(path.join(dir, 'Pulumi.prod.yaml'), 'stackfit-demo') });
-    const vmType = { aws: 'aws:ec2/instance:Instance', azure: 'azure-native:compute:VirtualMachine', gcp: 'gcp:compute/instance:Instance' } as const;
+    const resources = await registeredResourcesFromProgram({
+      projectDir: root,
+      stack: 'prod',
+      config: readStackConfig(path.join(dir, 'Pulumi.prod.yaml'), 'stackfit-demo'),
+    });
+    const vmType = {
+      aws: 'aws:ec2/instance:Instance',
+      azure: 'azure-native:compute:VirtualMachine',
+      gcp: 'gcp:compute/instance:Instance',
+    } as const;
     for (const item of moved) {
       const children = resources.filter((r) => r.parent?.endsWith(`::${item.workload.name}`) && r.type === vmType[item.chosen!.cloud]);
       expect(children, item.workload.name).toHaveLength(item.countAfter ?? item.workload.count);
-      const sizeOf = (r: (typeof children)[number]) => (r.inputs.instanceType ?? r.inputs.machineType ?? (r.inputs.hardwareProfile as { vmSize?: string } | undefined)?.vmSize) as string;
+      const sizeOf = (r: (typeof children)[number]) =>
+        (r.inputs.instanceType ?? r.inputs.machineType ?? (r.inputs.hardwareProfile as { vmSize?: string } | undefined)?.vmSize) as string;
       for (const child of children) expect(sizeOf(child)).toBe(item.chosen!.size);
       // A move inside one cloud (another region) keeps the resource type: nothing can be "left" there.
       if (item.chosen!.cloud === item.workload.cloud) continue;

@@ -38,7 +38,12 @@ describe('stackfit recommend --demo', () => {
     const { code, stdout, stderr } = await stackfit(['recommend', '--demo', '--format', 'json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { schemaVersion: number; stack: string; items: ReportItem[]; totals: { monthlyBefore: number; monthlyAfter: number; monthlyDelta: number } };
+    const report = JSON.parse(stdout) as {
+      schemaVersion: number;
+      stack: string;
+      items: ReportItem[];
+      totals: { monthlyBefore: number; monthlyAfter: number; monthlyDelta: number };
+    };
     expect(report.schemaVersion).toBe(1);
     expect(report.stack).toBe('prod');
     expect(report.items.map((i) => i.workload.name).sort()).toEqual(['api', 'cache', 'reporting', 'search', 'web', 'worker']);
@@ -70,7 +75,7 @@ describe('stackfit recommend --demo', () => {
     expect(report.totals.monthlyDelta).toBeLessThan(0); // the demo stack is oversized
   });
 
-  it('--demo platform: sizes the node pools from their recorded usage; the table shows each pool\'s new node count', async () => {
+  it("--demo platform: sizes the node pools from their recorded usage; the table shows each pool's new node count", async () => {
     const { code, stdout, stderr } = await stackfit(['recommend', '--demo', 'platform', '--format', 'json']);
     // stackfit.yaml is the project's: its entries for the prod/dev VMs match nothing in the platform stack, and say so.
     const otherLines = stderr.split('\n').filter((line) => line !== '' && !/matches no workload of stack platform$/.test(line));
@@ -79,7 +84,14 @@ describe('stackfit recommend --demo', () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { items: (ReportItem & { countAfter: number })[]; missingUsage: unknown[] };
     expect(report.missingUsage).toEqual([]);
-    expect(report.items.map((i) => i.workload.name).sort()).toEqual(['batch', 'shop-eks-apps', 'shop-eks-jobs', 'tools-aks-tools', 'tools-aks/system', 'web-gke-web']);
+    expect(report.items.map((i) => i.workload.name).sort()).toEqual([
+      'batch',
+      'shop-eks-apps',
+      'shop-eks-jobs',
+      'tools-aks-tools',
+      'tools-aks/system',
+      'web-gke-web',
+    ]);
     for (const item of report.items) expect(['resize', 'keep'], item.workload.name).toContain(item.action);
     const web = report.items.find((i) => i.workload.name === 'web-gke-web')!;
     expect(web.countAfter).toBeLessThan(web.workload.count);
@@ -115,7 +127,15 @@ describe('stackfit recommend --demo', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).stack).toBe('dev');
-    const bad = await stackfit(['recommend', '--demo', 'dev', '--output', path.join(dir, 'missing-dir', 'x', 'plan.json'), '--now', 'yesterday']);
+    const bad = await stackfit([
+      'recommend',
+      '--demo',
+      'dev',
+      '--output',
+      path.join(dir, 'missing-dir', 'x', 'plan.json'),
+      '--now',
+      'yesterday',
+    ]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('--now: "yesterday" is not a date');
     expect(readdirSync(dir)).toEqual(['plan.json']);
@@ -133,16 +153,30 @@ describe('stackfit recommend on a user stack', () => {
     const start = Date.parse('2026-10-01T00:00:00Z');
     const rows = ['timestamp,resource,metric,value'];
     // A real Bitbrains trace's first 40 hours of CPU (used cores), keyed by the EC2 instance id.
-    const trace = readFileSync(path.join(shared, 'traces', 'bitbrains-rnd-2013-07', '2.csv'), 'utf8').split('\n').slice(1, 481);
+    const trace = readFileSync(path.join(shared, 'traces', 'bitbrains-rnd-2013-07', '2.csv'), 'utf8')
+      .split('\n')
+      .slice(1, 481);
     trace.forEach((line, i) => {
       const cols = line.split(';').map((c) => c.trim());
       const cores = Number(cols[1]);
       const capacity = Number(cols[2]);
       const usedMhz = Number(cols[3]);
-      rows.push(`${new Date(start + i * 300_000).toISOString()},i-0ecb41f78d825dd80,cpu_cores,${((usedMhz / capacity) * cores).toFixed(4)}`);
+      rows.push(
+        `${new Date(start + i * 300_000).toISOString()},i-0ecb41f78d825dd80,cpu_cores,${((usedMhz / capacity) * cores).toFixed(4)}`,
+      );
     });
     writeFileSync(csv, `${rows.join('\n')}\n`);
-    const { code, stdout } = await stackfit(['recommend', '--state', ec2Export, '--usage', csv, '--format', 'json', '--now', new Date(start + 480 * 300_000).toISOString()]);
+    const { code, stdout } = await stackfit([
+      'recommend',
+      '--state',
+      ec2Export,
+      '--usage',
+      csv,
+      '--format',
+      'json',
+      '--now',
+      new Date(start + 480 * 300_000).toISOString(),
+    ]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { items: ReportItem[]; totals: { unpriced: number } };
     expect(report.items).toHaveLength(1);

@@ -34,12 +34,14 @@ describe('stackfit.yaml', () => {
   });
 
   it('overlays per-workload rules by name, URN and glob, later entries winning', () => {
-    const config = parseConfig(`
+    const config = parseConfig(
+      `
 cpuPercentile: 95
 workloads:
   "db-*": { cpuPercentile: 99.9, memoryHeadroom: 0.3 }
   db-main: { pin: true, placement: null }
-`.replace('placement: null', 'allowMove: true'));
+`.replace('placement: null', 'allowMove: true'),
+    );
     const rule = ruleFor(config, { name: 'db-main', urn: 'urn:pulumi:prod::p::aws:rds/instance:Instance::db-main' });
     expect(rule).toMatchObject({ cpuPercentile: 99.9, memoryHeadroom: 0.3, pin: true, allowMove: true });
     expect(ruleFor(config, { name: 'web', urn: 'urn:x::web' }).cpuPercentile).toBe(95);
@@ -49,7 +51,7 @@ workloads:
 });
 
 describe('the README', () => {
-  it('documents a stackfit.yaml that parses, and the example project\'s one parses too', () => {
+  it("documents a stackfit.yaml that parses, and the example project's one parses too", () => {
     const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Configuration'));
     const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;

@@ -50,7 +50,10 @@ function cloudOutputs(type: string, name: string, inputs: Record<string, unknown
   }
   if (type === 'azure-native:compute:VirtualMachine') {
     const id = `/subscriptions/${AZURE_SUBSCRIPTION}/resourceGroups/${name.replace(/-\d+$/, '')}-rg${hexOf(name, 7)}/providers/Microsoft.Compute/virtualMachines/${name}${hexOf(`${name}vm`, 7)}`;
-    return { id, outputs: { ...inputs, id, vmId: `${hexOf(name, 8)}-${hexOf(name, 4)}-4${hexOf(name, 3)}-a${hexOf(name, 3)}-${hexOf(name, 12)}` } };
+    return {
+      id,
+      outputs: { ...inputs, id, vmId: `${hexOf(name, 8)}-${hexOf(name, 4)}-4${hexOf(name, 3)}-a${hexOf(name, 3)}-${hexOf(name, 12)}` },
+    };
   }
   if (type === 'gcp:compute/instance:Instance') {
     // GCE auto-names `<logical name>-<7 hex>`; the guest's hostname is the instance name.
@@ -58,7 +61,17 @@ function cloudOutputs(type: string, name: string, inputs: Record<string, unknown
     const zone = String((inputs.zone as string | undefined) ?? '');
     const project = String((inputs.project as string | undefined) ?? 'stackfit-demo-prod');
     const id = `projects/${project}/zones/${zone}/instances/${autoName}`;
-    return { id, outputs: { ...inputs, id, name: autoName, instanceId: digitsOf(name, 19), project, selfLink: `https://www.googleapis.com/compute/v1/${id}` } };
+    return {
+      id,
+      outputs: {
+        ...inputs,
+        id,
+        name: autoName,
+        instanceId: digitsOf(name, 19),
+        project,
+        selfLink: `https://www.googleapis.com/compute/v1/${id}`,
+      },
+    };
   }
   return { id: `${name}-${hexOf(name, 8)}`, outputs: { ...inputs } };
 }
@@ -114,13 +127,27 @@ beforeAll(async () => {
     };
   });
   const exportFile = path.join(dir, 'prod.stack.json');
-  fs.writeFileSync(exportFile, JSON.stringify({ version: 3, deployment: { manifest: { time: NOW.toISOString(), magic: '', version: 'v3.248.0' }, resources } }, null, 2));
+  fs.writeFileSync(
+    exportFile,
+    JSON.stringify(
+      { version: 3, deployment: { manifest: { time: NOW.toISOString(), magic: '', version: 'v3.248.0' }, resources } },
+      null,
+      2,
+    ),
+  );
 
   // node_exporter data of every VM, keyed by the hostname the export gives it.
   const hostnames = new Map<string, string>();
   for (const r of resources) {
     const o = r.outputs;
-    const host = r.type === 'aws:ec2/instance:Instance' ? o.privateDns : r.type === 'gcp:compute/instance:Instance' ? o.name : r.type === 'azure-native:compute:VirtualMachine' ? (o.osProfile as { computerName?: string })?.computerName : undefined;
+    const host =
+      r.type === 'aws:ec2/instance:Instance'
+        ? o.privateDns
+        : r.type === 'gcp:compute/instance:Instance'
+          ? o.name
+          : r.type === 'azure-native:compute:VirtualMachine'
+            ? (o.osProfile as { computerName?: string })?.computerName
+            : undefined;
     if (typeof host === 'string') hostnames.set(r.urn.split('::').pop()!, host);
   }
   const traces = readTraceDir(BITBRAINS_DIR);
@@ -179,12 +206,27 @@ async function inWorkspace<T>(step: () => Promise<T>): Promise<T> {
 async function recommendJson(exportFile = run.exportFile): Promise<ReportJson & { stderr: string }> {
   const out = path.join(run.dir, 'report.json');
   const args = [
-    path.join(REPO_ROOT, 'bin/stackfit.js'), 'recommend', '--state', exportFile, '--stack', 'prod',
-    '--usage', `prometheus://127.0.0.1:${run.prom.port}`, '--now', NOW.toISOString(), '--format', 'json', '--output', out,
+    path.join(REPO_ROOT, 'bin/stackfit.js'),
+    'recommend',
+    '--state',
+    exportFile,
+    '--stack',
+    'prod',
+    '--usage',
+    `prometheus://127.0.0.1:${run.prom.port}`,
+    '--now',
+    NOW.toISOString(),
+    '--format',
+    'json',
+    '--output',
+    out,
   ];
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(process.execPath, args, { cwd: run.projectDir, env: { PATH: process.env.PATH, HOME: os.tmpdir(), CI: 'true' } }, (err, _out, errOut) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errOut) }),
+    execFile(
+      process.execPath,
+      args,
+      { cwd: run.projectDir, env: { PATH: process.env.PATH, HOME: os.tmpdir(), CI: 'true' } },
+      (err, _out, errOut) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr: String(errOut) }),
     );
   });
   expect(stderr.split('\n').filter((l) => l.startsWith('stackfit:') && !l.startsWith('stackfit: warning:'))).toEqual([]);
@@ -195,7 +237,17 @@ async function recommendJson(exportFile = run.exportFile): Promise<ReportJson & 
 interface ReportJson {
   stack: string;
   totals: { monthlyBefore: number; monthlyAfter: number; monthlyDelta: number };
-  items: { urn: string; action: string; evidence: { notes: string[] }; workload: { name: string; cloud: string; region?: string; size: string; count: number }; chosen: { cloud: string; region: string; size: string } | null; countAfter: number; monthlyBefore: number | null; monthlyAfter: number | null; monthlyDelta: number | null }[];
+  items: {
+    urn: string;
+    action: string;
+    evidence: { notes: string[] };
+    workload: { name: string; cloud: string; region?: string; size: string; count: number };
+    chosen: { cloud: string; region: string; size: string } | null;
+    countAfter: number;
+    monthlyBefore: number | null;
+    monthlyAfter: number | null;
+    monthlyDelta: number | null;
+  }[];
   missingUsage: { urn: string; reason: string }[];
 }
 
@@ -211,18 +263,36 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
     expect(report.items).toHaveLength(6);
     // Workloads with several VMs are sized on the mean of their instances, the busiest kept as evidence.
     const notesOf = (name: string): string[] => report.items.find((i) => i.workload.name === name)!.evidence.notes;
-    for (const [name, count] of [['web', 3], ['api', 2], ['worker', 4], ['search', 2]] as const) {
+    for (const [name, count] of [
+      ['web', 3],
+      ['api', 2],
+      ['worker', 4],
+      ['search', 2],
+    ] as const) {
       expect(notesOf(name), name).toContainEqual(
-        expect.stringMatching(new RegExp(`^usage is the mean of ${count} instances; the busiest instance: CPU p95 [0-9.]+ · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`)),
+        expect.stringMatching(
+          new RegExp(
+            `^usage is the mean of ${count} instances; the busiest instance: CPU p95 [0-9.]+ · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`,
+          ),
+        ),
       );
     }
     expect(notesOf('cache').filter((n) => n.includes('instances'))).toEqual([]);
     const changed = report.items.filter((i) => i.action === 'resize' || i.action === 'move');
     expect(changed.length).toBeGreaterThan(0);
 
-    const env = runnerEnv({ INPUT_STACK: 'prod', INPUT_STATE: run.exportFile, INPUT_USAGE: `prometheus://127.0.0.1:${run.prom.port}`, INPUT_WORKING_DIRECTORY: run.projectDir, INPUT_NOW: NOW.toISOString(), INPUT_MODE: 'api' });
+    const env = runnerEnv({
+      INPUT_STACK: 'prod',
+      INPUT_STATE: run.exportFile,
+      INPUT_USAGE: `prometheus://127.0.0.1:${run.prom.port}`,
+      INPUT_WORKING_DIRECTORY: run.projectDir,
+      INPUT_NOW: NOW.toISOString(),
+      INPUT_MODE: 'api',
+    });
     const log: string[] = [];
-    const result = await inWorkspace(() => runAction({ env, out: (t) => log.push(t), err: (t) => log.push(t), clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } }));
+    const result = await inWorkspace(() =>
+      runAction({ env, out: (t) => log.push(t), err: (t) => log.push(t), clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } }),
+    );
     expect(run.fake.violations).toEqual([]);
     expect(result.groups).toHaveLength(1);
     expect(result.groups[0]).toMatchObject({ branch: 'stackfit/prod', action: 'created', number: 1 });
@@ -240,7 +310,9 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
     // plan's choices applied.
     const before = await gitOk(bare, ['show', `${mainSha}:${STACK_FILE}`]);
     const after = await gitOk(bare, ['show', `refs/heads/stackfit/prod:${STACK_FILE}`]);
-    const edited = diffLines(before, after).filter((p) => p.added || p.removed).flatMap((p) => p.value.split('\n').filter(Boolean));
+    const edited = diffLines(before, after)
+      .filter((p) => p.added || p.removed)
+      .flatMap((p) => p.value.split('\n').filter(Boolean));
     expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone|count): \S+/.test(l))).toEqual([]);
     const sizeChanges = changed.filter((i) => i.chosen!.size !== i.workload.size).length;
     expect(edited.filter((l) => /^ {6}size: /.test(l))).toHaveLength(2 * sizeChanges);
@@ -250,7 +322,14 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
     for (const item of report.items) {
       const name = item.workload.name;
       const changes = item.chosen && item.action !== 'keep' && item.action !== 'no-recommendation';
-      const expected = changes ? { cloud: item.chosen!.cloud, region: item.chosen!.region, size: item.chosen!.size, ...(item.countAfter !== item.workload.count && { count: item.countAfter }) } : {};
+      const expected = changes
+        ? {
+            cloud: item.chosen!.cloud,
+            region: item.chosen!.region,
+            size: item.chosen!.size,
+            ...(item.countAfter !== item.workload.count && { count: item.countAfter }),
+          }
+        : {};
       const { zone: _zoneAfter, ...restAfter } = specsAfter[name]!;
       const { zone: _zoneBefore, ...restBefore } = specsBefore[name]!;
       expect(restAfter, name).toEqual({ ...restBefore, ...expected });
@@ -297,13 +376,17 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
 
     // The next scheduled run: same data, same plan, no write.
     const mark = run.fake.requests.length;
-    const again = await inWorkspace(() => runAction({ env, out: () => {}, err: () => {}, clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } }));
+    const again = await inWorkspace(() =>
+      runAction({ env, out: () => {}, err: () => {}, clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } }),
+    );
     expect(again.groups.map((g) => g.action)).toEqual(['unchanged']);
     expect(run.fake.writes(mark)).toEqual([]);
   }, 240_000);
 
   it('a VM without monitoring data (replaced, renamed): its workload is sized from the others, and the CLI warns', async () => {
-    const exported = JSON.parse(fs.readFileSync(run.exportFile, 'utf8')) as { deployment: { resources: { urn: string; outputs: Record<string, unknown> }[] } };
+    const exported = JSON.parse(fs.readFileSync(run.exportFile, 'utf8')) as {
+      deployment: { resources: { urn: string; outputs: Record<string, unknown> }[] };
+    };
     const web1 = exported.deployment.resources.find((r) => r.urn.endsWith('::web-1'))!;
     web1.outputs.privateDns = 'ip-10-9-9-9.ec2.internal';
     const file = path.join(run.dir, 'prod-replaced.stack.json');
@@ -320,14 +403,21 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
 
   it('a project in a subfolder of the checkout (working-directory: infra) gets its stack file edited at infra/stacks/…', async () => {
     const files: Record<string, string> = {};
-    for (const file of ['Pulumi.yaml', STACK_FILE, 'stackfit.yaml']) files[`infra/${file}`] = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+    for (const file of ['Pulumi.yaml', STACK_FILE, 'stackfit.yaml'])
+      files[`infra/${file}`] = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
     const fake = await FakeGitHub.start({ files: { 'README.md': '# platform\n', ...files }, validator: new ResponseSchemaValidator() });
     const workspace = path.join(run.dir, 'workspace');
     try {
       // actions/checkout: a clone of the repository is the workspace.
       await gitOk(run.dir, ['clone', '--quiet', fake.bareRepo, workspace]);
       const env = {
-        ...runnerEnv({ INPUT_STACK: 'prod', INPUT_STATE: run.exportFile, INPUT_USAGE: `prometheus://127.0.0.1:${run.prom.port}`, INPUT_WORKING_DIRECTORY: 'infra', INPUT_NOW: NOW.toISOString() }),
+        ...runnerEnv({
+          INPUT_STACK: 'prod',
+          INPUT_STATE: run.exportFile,
+          INPUT_USAGE: `prometheus://127.0.0.1:${run.prom.port}`,
+          INPUT_WORKING_DIRECTORY: 'infra',
+          INPUT_NOW: NOW.toISOString(),
+        }),
         GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}`,
         GITHUB_API_URL: fake.url,
         GITHUB_TOKEN: fake.token,

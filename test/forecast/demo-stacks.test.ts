@@ -27,7 +27,9 @@ describe('the example stacks: what a user of the demo is recommended', () => {
           expect(d.notes.join(' '), item.workload.name).toMatch(/CPU-bound/);
           expect(d.cpu.required, item.workload.name).toBeLessThanOrEqual(2 * item.current!.vcpu);
           // Capacity over the fleet: the optimiser may scale out instead of up (issue #9).
-          expect(item.chosen.vcpu * (item.countAfter ?? item.workload.count), item.workload.name).toBeGreaterThan(d.cpu.max * item.workload.count);
+          expect(item.chosen.vcpu * (item.countAfter ?? item.workload.count), item.workload.name).toBeGreaterThan(
+            d.cpu.max * item.workload.count,
+          );
         }
       }
       expect(checked).toBeGreaterThan(0);

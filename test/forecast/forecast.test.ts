@@ -175,7 +175,12 @@ describe('forecastDemand: the CPU level', () => {
       t.push(start + h * HOUR);
       v.push(1 + 0.05 * day + 0.2 * Math.sin((2 * Math.PI * (h % 24)) / 24) + (day === 19 ? 3 : 0));
     }
-    const d = forecastDemand({ workload, usage: { urn: workload.urn, cpuCores: { t, v }, source: 'synthetic ramp' }, rule, model: { trend: 'project' } });
+    const d = forecastDemand({
+      workload,
+      usage: { urn: workload.urn, cpuCores: { t, v }, source: 'synthetic ramp' },
+      rule,
+      model: { trend: 'project' },
+    });
     expect(d.notes.find((n) => n.startsWith('CPU trend'))).toMatch(/^CPU trend \+0\.050 vCPU\/day/);
   });
 

@@ -18,7 +18,7 @@ function lcg(seed: number): () => number {
   return () => (s = (s * 1664525 + 1013904223) % 4294967296) / 4294967296;
 }
 
-describe('weightedQuantileInPlace (the seasonal quantile\'s selection)', () => {
+describe("weightedQuantileInPlace (the seasonal quantile's selection)", () => {
   it('equals the definition on random samples with ties and uneven weights, at every percentile used', () => {
     const rand = lcg(7);
     for (let trial = 0; trial < 200; trial++) {

@@ -43,7 +43,11 @@ export function bitbrainsEvidence(vm: string): { cpu: DimensionEvidence; memory:
   const cached = evidenceCache.get(vm);
   if (cached) return cached;
   const text = readText(path.join(SHARED_DATA, 'traces/bitbrains-rnd-2013-07', `${vm}.csv`));
-  const rows = text.trim().split('\n').slice(1).map((l) => l.split(';').map((c) => Number(c.trim())));
+  const rows = text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(';').map((c) => Number(c.trim())));
   const cpu = rows.map((r) => ((r[1] ?? 0) * (r[4] ?? 0)) / 100);
   const mem = rows.map((r) => (r[6] ?? 0) / 1024 / 1024);
   const q = (values: number[], p: number): number => {
@@ -52,7 +56,15 @@ export function bitbrainsEvidence(vm: string): { cpu: DimensionEvidence; memory:
   };
   const dim = (values: number[]): DimensionEvidence => {
     const peak = q(values, 99.5);
-    return { p50: q(values, 50), p95: q(values, 95), max: Math.max(...values), forecastPeak: peak, percentile: 99.5, headroom: 0.2, required: peak * 1.2 };
+    return {
+      p50: q(values, 50),
+      p95: q(values, 95),
+      max: Math.max(...values),
+      forecastPeak: peak,
+      percentile: 99.5,
+      headroom: 0.2,
+      required: peak * 1.2,
+    };
   };
   const t = rows.map((r) => r[0] ?? 0);
   const evidence = { cpu: dim(cpu), memory: dim(mem), hours: ((t[t.length - 1] ?? 0) - (t[0] ?? 0)) / 3600 };
@@ -84,7 +96,9 @@ export function planItem(spec: ItemSpec): PlanItem {
   const count = spec.count ?? 1;
   const current = offering(spec.cloud, spec.region, spec.size);
   const chosen = offering(spec.to.cloud ?? spec.cloud, spec.to.region ?? spec.region, spec.to.size);
-  const type = { aws: 'aws:ec2/instance:Instance', azure: 'azure-native:compute:VirtualMachine', gcp: 'gcp:compute/instance:Instance' }[spec.cloud];
+  const type = { aws: 'aws:ec2/instance:Instance', azure: 'azure-native:compute:VirtualMachine', gcp: 'gcp:compute/instance:Instance' }[
+    spec.cloud
+  ];
   const urn = `urn:pulumi:${spec.stack ?? 'prod'}::stackfit-demo::${type}::${spec.name}`;
   const workload: Workload = {
     urn,

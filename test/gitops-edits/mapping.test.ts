@@ -35,7 +35,15 @@ function run(items: PlanItem[], config: unknown = {}, text = fixture) {
 }
 
 const web = (to = 'm6i.large') =>
-  planItem({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.large', count: 3, to: { size: to }, configRef: { key: WORKLOADS, path: ['web', 'size'] } });
+  planItem({
+    name: 'web',
+    cloud: 'aws',
+    region: 'us-east-1',
+    size: 'm5.large',
+    count: 3,
+    to: { size: to },
+    configRef: { key: WORKLOADS, path: ['web', 'size'] },
+  });
 const apiMove = () =>
   planItem({
     name: 'api',
@@ -80,7 +88,14 @@ describe('planToEdits: the example project schema (workload.configRef)', () => {
   });
 
   it('makes a manual change when the config does not hold the running size (stale or undeployed)', () => {
-    const item = planItem({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.xlarge', to: { size: 'm5.large' }, configRef: { key: WORKLOADS, path: ['web', 'size'] } });
+    const item = planItem({
+      name: 'web',
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 'm5.xlarge',
+      to: { size: 'm5.large' },
+      configRef: { key: WORKLOADS, path: ['web', 'size'] },
+    });
     const { edits, manual } = run([item]);
     expect(edits).toEqual([]);
     expect(manual).toEqual([
@@ -89,14 +104,23 @@ describe('planToEdits: the example project schema (workload.configRef)', () => {
         property: 'size',
         from: 'm5.xlarge',
         to: 'm5.large',
-        reason: 'stackfit-demo:workloads.web.size in Pulumi.prod.yaml is m5.large, but the resource runs m5.xlarge (not deployed yet, or the mapping is wrong)',
+        reason:
+          'stackfit-demo:workloads.web.size in Pulumi.prod.yaml is m5.large, but the resource runs m5.xlarge (not deployed yet, or the mapping is wrong)',
       },
     ]);
   });
 
   it('ignores keep / no-recommendation items and items of other stacks', () => {
     const keep: PlanItem = { ...web(), action: 'keep' };
-    const other = planItem({ name: 'web', stack: 'dev', cloud: 'aws', region: 'us-east-1', size: 'm5.large', to: { size: 'm6i.large' }, configRef: { key: WORKLOADS, path: ['web', 'size'] } });
+    const other = planItem({
+      name: 'web',
+      stack: 'dev',
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 'm5.large',
+      to: { size: 'm6i.large' },
+      configRef: { key: WORKLOADS, path: ['web', 'size'] },
+    });
     expect(run([keep, other])).toEqual({ edits: [], manual: [] });
   });
 });
@@ -144,7 +168,16 @@ describe('planToEdits: inference by value', () => {
     const cache = planItem({ name: 'cache', cloud: 'aws', region: 'us-east-1', size: 'r5.large', to: { size: 'r6i.large' } });
     const { edits, manual } = run([cache]);
     expect(manual).toEqual([]);
-    expect(edits).toEqual([{ file: FILE, stack: 'prod', ref: { key: 'stackfit-demo:cacheSizes', path: [0] }, from: 'r5.large', to: 'r6i.large', urns: [cache.urn] }]);
+    expect(edits).toEqual([
+      {
+        file: FILE,
+        stack: 'prod',
+        ref: { key: 'stackfit-demo:cacheSizes', path: [0] },
+        from: 'r5.large',
+        to: 'r6i.large',
+        urns: [cache.urn],
+      },
+    ]);
   });
 
   it('refuses a value that appears several times, or not at all, saying so', () => {
@@ -165,7 +198,13 @@ describe('planToEdits: inference by value', () => {
   });
 
   it('never infers where cloud and region live: a move found by value is manual, one entry per property', () => {
-    const cache = planItem({ name: 'cache', cloud: 'aws', region: 'us-east-1', size: 'r5.large', to: { cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5' } });
+    const cache = planItem({
+      name: 'cache',
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 'r5.large',
+      to: { cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5' },
+    });
     const { edits, manual } = run([cache]);
     expect(edits).toEqual([]);
     expect(manual.map((m) => [m.property, m.from, m.to])).toEqual([
@@ -176,7 +215,13 @@ describe('planToEdits: inference by value', () => {
   });
 
   it('a move is manual when the size key has no cloud/region siblings', () => {
-    const item = planItem({ name: 'b', cloud: 'aws', region: 'us-east-1', size: 't3.medium', to: { cloud: 'gcp', region: 'us-central1', size: 'e2-standard-2' } });
+    const item = planItem({
+      name: 'b',
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 't3.medium',
+      to: { cloud: 'gcp', region: 'us-central1', size: 'e2-standard-2' },
+    });
     const { manual } = run([item], { mappings: [{ resource: 'b', configKey: 'bastionSize' }] });
     expect(manual.map((m) => m.reason)[0]).toBe(
       'cloud is not set from config next to stackfit-demo:bastionSize in Pulumi.prod.yaml: a move needs size, cloud and region in config',
@@ -238,7 +283,14 @@ describe('planToEdits: zone, arch and image next to the size (the example projec
   });
 
   it('edits arch with the size when the architecture changes and arch is set', () => {
-    const queue = planItem({ name: 'queue', cloud: 'aws', region: 'us-east-1', size: 'm7g.large', to: { size: 'm6i.large' }, configRef: ref('queue') });
+    const queue = planItem({
+      name: 'queue',
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 'm7g.large',
+      to: { size: 'm6i.large' },
+      configRef: ref('queue'),
+    });
     const { edits, manual } = run([queue]);
     expect(manual).toEqual([]);
     expect(edits.map((e) => [e.ref.path.join('.'), e.from, e.to])).toEqual([
@@ -263,10 +315,19 @@ describe('planToEdits: zone, arch and image next to the size (the example projec
   });
 
   it('leaves an arm64 target to a person when the workload is a {…} flow object', () => {
-    const batch = planItem({ name: 'batch', cloud: 'aws', region: 'us-east-1', size: 'm5.xlarge', to: { size: 'm6g.xlarge' }, configRef: ref('batch') });
+    const batch = planItem({
+      name: 'batch',
+      cloud: 'aws',
+      region: 'us-east-1',
+      size: 'm5.xlarge',
+      to: { size: 'm6g.xlarge' },
+      configRef: ref('batch'),
+    });
     const { edits, manual } = run([batch]);
     expect(edits).toEqual([]);
-    expect(manual[0]!.reason).toBe('m6g.xlarge is arm64: add `arch: arm64` next to stackfit-demo:workloads.batch.size in Pulumi.prod.yaml by hand');
+    expect(manual[0]!.reason).toBe(
+      'm6g.xlarge is arm64: add `arch: arm64` next to stackfit-demo:workloads.batch.size in Pulumi.prod.yaml by hand',
+    );
   });
 
   it('leaves a workload with its own OS image to a person when the cloud or architecture changes', () => {
@@ -275,7 +336,9 @@ describe('planToEdits: zone, arch and image next to the size (the example projec
     expect(run([legacy({ size: 'm6i.xlarge' })]).edits).toHaveLength(1);
     const moved = run([legacy({ cloud: 'gcp', region: 'us-central1', size: 'e2-standard-4' })]);
     expect(moved.edits).toEqual([]);
-    expect(moved.manual[0]!.reason).toMatch(/^stackfit-demo:workloads\.legacy\.image in Pulumi\.prod\.yaml sets an OS image for aws\/amd64: choose one for gcp\/amd64/);
+    expect(moved.manual[0]!.reason).toMatch(
+      /^stackfit-demo:workloads\.legacy\.image in Pulumi\.prod\.yaml sets an OS image for aws\/amd64: choose one for gcp\/amd64/,
+    );
   });
 });
 
@@ -284,7 +347,14 @@ describe('planToEdits: Azure names', () => {
     const text = 'config:\n  shop:vmSize: Standard_D4s_v5\n';
     const item = planItem({ name: 'vm', cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5', to: { size: 'Standard_D2s_v5' } });
     const lower: PlanItem = { ...item, workload: { ...item.workload, size: 'standard_d4s_v5' } };
-    const result = planToEdits({ plan: plan([lower]), stack: 'prod', configFile: FILE, configText: text, config: stackfitConfigSchema.parse({}), projectName: 'shop' });
+    const result = planToEdits({
+      plan: plan([lower]),
+      stack: 'prod',
+      configFile: FILE,
+      configText: text,
+      config: stackfitConfigSchema.parse({}),
+      projectName: 'shop',
+    });
     expect(result.manual).toEqual([]);
     expect(result.edits.map((e) => [e.ref.key, e.from, e.to])).toEqual([['shop:vmSize', 'Standard_D4s_v5', 'Standard_D2s_v5']]);
     expect(applyConfigEdits(text, result.edits)).toBe('config:\n  shop:vmSize: Standard_D2s_v5\n');
@@ -300,7 +370,13 @@ describe('mapping helpers', () => {
 
   it('finds the cloud and region siblings of the example schema', () => {
     const parsed = parseStackConfig(fixture, FILE);
-    const found = findConfigMapping(web().workload, { parsed, fileName: 'Pulumi.prod.yaml', stack: 'prod', projectName: 'stackfit-demo', config: stackfitConfigSchema.parse({}) });
+    const found = findConfigMapping(web().workload, {
+      parsed,
+      fileName: 'Pulumi.prod.yaml',
+      stack: 'prod',
+      projectName: 'stackfit-demo',
+      config: stackfitConfigSchema.parse({}),
+    });
     expect(found).toEqual({
       ok: true,
       mapping: {
@@ -321,11 +397,21 @@ describe('planToEdits on the example project stacks', () => {
     const configFile = `stacks/Pulumi.${stack}.yaml`;
     const load = () => {
       const text = readText(file);
-      const workloads = parseStackConfig(text, file).doc.toJS().config[WORKLOADS] as Record<string, { size: string; cloud: Cloud; region: string; count: number }>;
+      const workloads = parseStackConfig(text, file).doc.toJS().config[WORKLOADS] as Record<
+        string,
+        { size: string; cloud: Cloud; region: string; count: number }
+      >;
       return { text, workloads };
     };
     const toEdits = (items: PlanItem[], text: string) =>
-      planToEdits({ plan: plan(items), stack, configFile, configText: text, config: stackfitConfigSchema.parse({}), projectName: 'stackfit-demo' });
+      planToEdits({
+        plan: plan(items),
+        stack,
+        configFile,
+        configText: text,
+        config: stackfitConfigSchema.parse({}),
+        projectName: 'stackfit-demo',
+      });
 
     it(`${configFile}: right-sizes every workload in place, one line each`, () => {
       const { text, workloads } = load();
@@ -337,7 +423,16 @@ describe('planToEdits on the example project stacks', () => {
           .filter((o) => o.family === current.family && o.arch === current.arch && o.size !== w.size && o.gpus === 0)
           .sort((a, b) => Math.abs(a.vcpu - current.vcpu / 2) - Math.abs(b.vcpu - current.vcpu / 2) || (a.size < b.size ? -1 : 1));
         const target = family[0]!;
-        return planItem({ name, stack, cloud: w.cloud, region: w.region, size: w.size, count: w.count, to: { size: target.size }, configRef: { key: WORKLOADS, path: [name, 'size'] } });
+        return planItem({
+          name,
+          stack,
+          cloud: w.cloud,
+          region: w.region,
+          size: w.size,
+          count: w.count,
+          to: { size: target.size },
+          configRef: { key: WORKLOADS, path: [name, 'size'] },
+        });
       });
       const { edits, manual } = toEdits(items, text);
       expect(manual).toEqual([]);
@@ -356,20 +451,53 @@ describe('planToEdits on the example project stacks', () => {
       expect(aws, 'an amd64 AWS workload to move').toBeDefined();
       if (aws) {
         const [name, w] = aws;
-        items.push(planItem({ name, stack, cloud: 'aws', region: w.region, size: w.size, count: w.count, to: { cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5' }, configRef: { key: WORKLOADS, path: [name, 'size'] } }));
+        items.push(
+          planItem({
+            name,
+            stack,
+            cloud: 'aws',
+            region: w.region,
+            size: w.size,
+            count: w.count,
+            to: { cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5' },
+            configRef: { key: WORKLOADS, path: [name, 'size'] },
+          }),
+        );
       }
       const zoned = Object.entries(workloads).find(([, w]) => w.cloud === 'gcp' && 'zone' in w);
       // Every stack file with a zone must exercise the zone move.
       expect(zoned !== undefined).toBe(/^\s+zone:/m.test(text));
       if (zoned) {
         const [name, w] = zoned;
-        items.push(planItem({ name, stack, cloud: 'gcp', region: w.region, size: w.size, count: w.count, to: { cloud: 'aws', region: 'us-east-1', size: 'r6i.2xlarge' }, configRef: { key: WORKLOADS, path: [name, 'size'] } }));
+        items.push(
+          planItem({
+            name,
+            stack,
+            cloud: 'gcp',
+            region: w.region,
+            size: w.size,
+            count: w.count,
+            to: { cloud: 'aws', region: 'us-east-1', size: 'r6i.2xlarge' },
+            configRef: { key: WORKLOADS, path: [name, 'size'] },
+          }),
+        );
       }
       const gcp = Object.entries(workloads).find(([n, w]) => w.cloud === 'gcp' && w.region !== 'europe-west1' && n !== zoned?.[0]);
       expect(zoned ?? gcp, 'a GCP workload to move').toBeDefined();
       if (gcp) {
         const [name, w] = gcp;
-        items.push(planItem({ name, stack, cloud: 'gcp', region: w.region, size: w.size, count: w.count, to: { region: 'europe-west1', size: 'e2-standard-2' }, configRef: { key: WORKLOADS, path: [name, 'size'] } }));
+        items.push(
+          planItem({
+            name,
+            stack,
+            cloud: 'gcp',
+            region: w.region,
+            size: w.size,
+            count: w.count,
+            to: { region: 'europe-west1', size: 'e2-standard-2' },
+            configRef: { key: WORKLOADS, path: [name, 'size'] },
+          }),
+        );
       }
       expect(items.length).toBeGreaterThan(0);
       const { edits, manual } = toEdits(items, text);

@@ -103,9 +103,13 @@ describe('applyConfigEdits: keys, paths and quoting', () => {
     const b = applyConfigEdits(automation, [edit({ key: 'proj:plain', path: [] }, 'plain', 'changed')], 'a', { projectName: 'proj' });
     expect(changedLines(automation, b)).toEqual([{ line: 5, before: '    plain: plain\n', after: '    plain: changed\n' }]);
     // Without the project name a namespaced ref never silently lands on a bare key.
-    expect(() => applyConfigEdits(automation, [edit({ key: 'proj:plain', path: [] }, 'plain', 'x')], 'a')).toThrow(/config key proj:plain is not set/);
+    expect(() => applyConfigEdits(automation, [edit({ key: 'proj:plain', path: [] }, 'plain', 'x')], 'a')).toThrow(
+      /config key proj:plain is not set/,
+    );
     // Another namespace is another key.
-    expect(() => applyConfigEdits(nested, [edit({ key: 'aws:foo', path: [] }, 'aha', 'x')], 'n', { projectName: 'nested_config' })).toThrow(/not set/);
+    expect(() => applyConfigEdits(nested, [edit({ key: 'aws:foo', path: [] }, 'aha', 'x')], 'n', { projectName: 'nested_config' })).toThrow(
+      /not set/,
+    );
   });
 
   it('walks nested objects and lists (numeric or numeric-string index)', () => {
@@ -129,7 +133,10 @@ describe('applyConfigEdits: keys, paths and quoting', () => {
   });
 
   it('keeps single quotes, flow maps, trailing comments and CRLF in the example-format fixture', () => {
-    for (const text of [readText(path.join(FIXTURES, 'Pulumi.commented.yaml')), crlf(readText(path.join(FIXTURES, 'Pulumi.commented.yaml')))]) {
+    for (const text of [
+      readText(path.join(FIXTURES, 'Pulumi.commented.yaml')),
+      crlf(readText(path.join(FIXTURES, 'Pulumi.commented.yaml'))),
+    ]) {
       const eol = text.includes('\r\n') ? '\r\n' : '\n';
       const out = applyConfigEdits(text, [
         edit({ key: 'stackfit-demo:workloads', path: ['web', 'size'] }, 'm5.large', 'm6i.large'),
@@ -172,7 +179,11 @@ describe('applyConfigEdits: adding and removing keys', () => {
   it('removes exactly the key line and adds one line after the last one-line entry, in LF and CRLF', () => {
     for (const eol of ['\n', '\r\n']) {
       const text = fixture.replace(/\n/g, eol);
-      const out = applyConfigEdits(text, [remove(['search', 'zone'], 'europe-west1-c'), add(['web', 'arch'], 'arm64'), add(['web', 'note'], 'true')]);
+      const out = applyConfigEdits(text, [
+        remove(['search', 'zone'], 'europe-west1-c'),
+        add(['web', 'arch'], 'arm64'),
+        add(['web', 'note'], 'true'),
+      ]);
       expect(out).toBe(
         text
           .replace(`      zone: europe-west1-c${eol}`, '')
@@ -183,18 +194,28 @@ describe('applyConfigEdits: adding and removing keys', () => {
 
   it('adds after the last line even without a final newline, and adds numbers plainly', () => {
     const text = 'config:\n  p:w:\n    a: 1\n    b: x';
-    expect(applyConfigEdits(text, [{ ...edit({ key: 'p:w', path: ['c'] }, '', 3), op: 'add' }])).toBe('config:\n  p:w:\n    a: 1\n    b: x\n    c: 3');
+    expect(applyConfigEdits(text, [{ ...edit({ key: 'p:w', path: ['c'] }, '', 3), op: 'add' }])).toBe(
+      'config:\n  p:w:\n    a: 1\n    b: x\n    c: 3',
+    );
   });
 
   it('refuses stale adds and removes, flow objects, list items and removing the only key', () => {
     expect(() => applyConfigEdits(fixture, [add(['web', 'size'], 'm5.large')])).toThrow(
       /stale plan: stackfit-demo:workloads\.web\.size is already set \(to "m5\.large"\)/,
     );
-    expect(() => applyConfigEdits(fixture, [remove(['search', 'zone'], 'europe-west1-b')])).toThrow(/stale plan: .*search\.zone .* is "europe-west1-c"/);
+    expect(() => applyConfigEdits(fixture, [remove(['search', 'zone'], 'europe-west1-b')])).toThrow(
+      /stale plan: .*search\.zone .* is "europe-west1-c"/,
+    );
     expect(() => applyConfigEdits(fixture, [add(['batch', 'arch'], 'arm64')])).toThrow(/only be added to block \(indented\) objects/);
-    expect(() => applyConfigEdits(fixture, [remove(['batch', 'group'], 'backend')])).toThrow(/only be removed from block \(indented\) objects/);
-    expect(() => applyConfigEdits(fixture, [{ ...edit({ key: 'stackfit-demo:cacheSizes', path: [0] }, 'r5.large', ''), op: 'remove' }])).toThrow(/list items are not removed/);
-    expect(() => applyConfigEdits('config:\n  p:w:\n    a: 1\n', [{ ...edit({ key: 'p:w', path: ['a'] }, 1, ''), op: 'remove' }])).toThrow(/only key of its object/);
+    expect(() => applyConfigEdits(fixture, [remove(['batch', 'group'], 'backend')])).toThrow(
+      /only be removed from block \(indented\) objects/,
+    );
+    expect(() =>
+      applyConfigEdits(fixture, [{ ...edit({ key: 'stackfit-demo:cacheSizes', path: [0] }, 'r5.large', ''), op: 'remove' }]),
+    ).toThrow(/list items are not removed/);
+    expect(() => applyConfigEdits('config:\n  p:w:\n    a: 1\n', [{ ...edit({ key: 'p:w', path: ['a'] }, 1, ''), op: 'remove' }])).toThrow(
+      /only key of its object/,
+    );
     expect(() => applyConfigEdits(fixture, [add(['web', 'arch'], 'arm64'), add(['web', 'arch'], 'amd64')])).toThrow(/edited twice/);
     // Adding after the line that is removed still does both.
     expect(applyConfigEdits(fixture, [add(['web', 'arch'], 'arm64'), remove(['web', 'group'], 'frontend')])).toBe(
@@ -203,8 +224,12 @@ describe('applyConfigEdits: adding and removing keys', () => {
   });
 
   it('never adds into or removes a secure value', () => {
-    expect(() => applyConfigEdits(fixture, [{ ...edit({ key: 'stackfit-demo:dbPassword', path: ['x'] }, '', 'y'), op: 'add' }])).toThrow(/parent is not an object/);
-    expect(() => applyConfigEdits(fixture, [{ ...edit({ key: 'stackfit-demo:dbPassword', path: [] }, 'x', ''), op: 'remove' }])).toThrow(/secure \(encrypted\) value/);
+    expect(() => applyConfigEdits(fixture, [{ ...edit({ key: 'stackfit-demo:dbPassword', path: ['x'] }, '', 'y'), op: 'add' }])).toThrow(
+      /parent is not an object/,
+    );
+    expect(() => applyConfigEdits(fixture, [{ ...edit({ key: 'stackfit-demo:dbPassword', path: [] }, 'x', ''), op: 'remove' }])).toThrow(
+      /secure \(encrypted\) value/,
+    );
   });
 });
 
@@ -213,7 +238,8 @@ describe('applyConfigEdits: refusals', () => {
   const where = 'stacks/Pulumi.prod.yaml';
 
   it('refuses a stale plan, naming file, key, path, line and the value found', () => {
-    const run = () => applyConfigEdits(fixture, [edit({ key: 'stackfit-demo:workloads', path: ['web', 'size'] }, 'm5.xlarge', 'm5.large', where)]);
+    const run = () =>
+      applyConfigEdits(fixture, [edit({ key: 'stackfit-demo:workloads', path: ['web', 'size'] }, 'm5.xlarge', 'm5.large', where)]);
     expect(run).toThrow(StackfitError);
     expect(run).toThrow(
       'stacks/Pulumi.prod.yaml: stale plan: stackfit-demo:workloads.web.size (line 11) is "m5.large", the plan expected "m5.xlarge"; re-run stackfit',
@@ -224,9 +250,15 @@ describe('applyConfigEdits: refusals', () => {
     expect(() => applyConfigEdits(fixture, [edit({ key: 'stackfit-demo:workloads', path: ['nope', 'size'] }, 'a', 'b')], where)).toThrow(
       /stackfit-demo:workloads has no key "nope"/,
     );
-    expect(() => applyConfigEdits(fixture, [edit({ key: 'stackfit-demo:cacheSizes', path: [5] }, 'a', 'b')], where)).toThrow(/has no list item 5/);
-    expect(() => applyConfigEdits(fixture, [edit({ key: 'aws:region', path: ['x'] }, 'a', 'b')], where)).toThrow(/is not an object or list/);
-    expect(() => applyConfigEdits(fixture, [edit({ key: 'stackfit-demo:workloads', path: ['web'] }, 'a', 'b')], where)).toThrow(/not a plain value/);
+    expect(() => applyConfigEdits(fixture, [edit({ key: 'stackfit-demo:cacheSizes', path: [5] }, 'a', 'b')], where)).toThrow(
+      /has no list item 5/,
+    );
+    expect(() => applyConfigEdits(fixture, [edit({ key: 'aws:region', path: ['x'] }, 'a', 'b')], where)).toThrow(
+      /is not an object or list/,
+    );
+    expect(() => applyConfigEdits(fixture, [edit({ key: 'stackfit-demo:workloads', path: ['web'] }, 'a', 'b')], where)).toThrow(
+      /not a plain value/,
+    );
   });
 
   it('refuses edits into the secure value next to the workloads', () => {
@@ -237,12 +269,16 @@ describe('applyConfigEdits: refusals', () => {
 
   it('refuses to edit a YAML anchor that aliases repeat', () => {
     const text = 'config:\n  p:a: &size m5.large\n  p:b: *size\n';
-    expect(() => applyConfigEdits(text, [edit({ key: 'p:a', path: [] }, 'm5.large', 'm5.xlarge')], where)).toThrow(/p:a is a YAML anchor \(&size\)/);
+    expect(() => applyConfigEdits(text, [edit({ key: 'p:a', path: [] }, 'm5.large', 'm5.xlarge')], where)).toThrow(
+      /p:a is a YAML anchor \(&size\)/,
+    );
   });
 
   it('refuses conflicting edits of one value', () => {
     const ref = { key: 'stackfit-demo:bastionSize', path: [] };
-    expect(() => applyConfigEdits(fixture, [edit(ref, 't3.medium', 't3.small'), edit(ref, 't3.medium', 't3.large')], where)).toThrow(/conflicting edits/);
+    expect(() => applyConfigEdits(fixture, [edit(ref, 't3.medium', 't3.small'), edit(ref, 't3.medium', 't3.large')], where)).toThrow(
+      /conflicting edits/,
+    );
   });
 
   it('reports invalid YAML with the file and line', () => {
@@ -261,7 +297,10 @@ describe('applyConfigEdits on the example project stacks', () => {
     it(`stacks/Pulumi.${stack}.yaml: changing one workload's size, cloud and region changes exactly those lines`, () => {
       const text = readText(file);
       const parsed = parseStackConfig(text, file);
-      const workloads = parsed.doc.toJS().config['stackfit-demo:workloads'] as Record<string, { size: string; cloud: string; region: string }>;
+      const workloads = parsed.doc.toJS().config['stackfit-demo:workloads'] as Record<
+        string,
+        { size: string; cloud: string; region: string }
+      >;
       const names = Object.keys(workloads);
       expect(names.length).toBeGreaterThan(0);
       for (const variant of [text, crlf(text)]) {

@@ -48,8 +48,19 @@ describe('the GitHub Action entry point, against the fake GitHub', () => {
   it('opens the PR for the example stack, writes the job summary and outputs, never the token', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const env = runnerEnv(fake, dir, { INPUT_STACK: 'prod', INPUT_DEMO: 'true', INPUT_MODE: 'api', INPUT_DRY_RUN: 'false', INPUT_MAX_NEW_PER_RUN: '1' });
-    const result = await runAction({ env, out: (t) => out.push(t), err: (t) => err.push(t), clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } });
+    const env = runnerEnv(fake, dir, {
+      INPUT_STACK: 'prod',
+      INPUT_DEMO: 'true',
+      INPUT_MODE: 'api',
+      INPUT_DRY_RUN: 'false',
+      INPUT_MAX_NEW_PER_RUN: '1',
+    });
+    const result = await runAction({
+      env,
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 },
+    });
     expect(result.groups).toHaveLength(1);
     expect(result.groups[0]).toMatchObject({ action: 'created', number: 1, branch: 'stackfit/prod' });
     expect(fake.violations).toEqual([]);
@@ -58,7 +69,9 @@ describe('the GitHub Action entry point, against the fake GitHub', () => {
     // for moves, which the example's stackfit.yaml allows) in stacks/Pulumi.prod.yaml and nothing else.
     const changed = await fake.readFile('stackfit/prod', PROD_CONFIG_FILE);
     const original = (await fake.readFile('main', PROD_CONFIG_FILE))!;
-    const edited = diffLines(original, changed!).filter((part) => part.added || part.removed).flatMap((part) => part.value.split('\n').filter(Boolean));
+    const edited = diffLines(original, changed!)
+      .filter((part) => part.added || part.removed)
+      .flatMap((part) => part.value.split('\n').filter(Boolean));
     expect(edited.length).toBeGreaterThan(0);
     expect(edited.filter((l) => !/^ {6}(size|cloud|region|zone|count): \S+$/.test(l))).toEqual([]);
     expect(edited.some((l) => /^ {6}size: /.test(l))).toBe(true);
@@ -67,10 +80,13 @@ describe('the GitHub Action entry point, against the fake GitHub', () => {
     expect(summary).toContain('### stackfit: stack `prod`');
     expect(summary).toMatch(/\| `stackfit\/prod` \| created \| \[#1\]\(https:\/\/github\.test\/acme\/infra\/pull\/1\) \|/);
     const outputs = fs.readFileSync(env.GITHUB_OUTPUT!, 'utf8');
-    expect(outputs).toMatch(/^prs<<(stackfit_prs_\d+)\n\[\{"branch":"stackfit\/prod","action":"created","number":1,"url":"https:\/\/github\.test\/acme\/infra\/pull\/1"\}\]\n\1\n/);
+    expect(outputs).toMatch(
+      /^prs<<(stackfit_prs_\d+)\n\[\{"branch":"stackfit\/prod","action":"created","number":1,"url":"https:\/\/github\.test\/acme\/infra\/pull\/1"\}\]\n\1\n/,
+    );
     expect(outputs).toMatch(/created<<(\S+)\n1\n\1\n/);
     expect(outputs).toMatch(/autoclosed<<(\S+)\n0\n\1\n/);
-    for (const text of [out.join(''), err.join(''), summary, outputs, fake.pulls.get(1)!.body ?? '']) expect(text).not.toContain(fake.token);
+    for (const text of [out.join(''), err.join(''), summary, outputs, fake.pulls.get(1)!.body ?? ''])
+      expect(text).not.toContain(fake.token);
 
     // The next scheduled run changes nothing.
     const mark = fake.requests.length;
@@ -127,12 +143,27 @@ describe('`stackfit pr --stack --state --usage` on a real stack export', () => {
       .join('\n');
     fs.writeFileSync(path.join(project, 'usage.csv'), `${usage}\n`);
 
-    const fake = await Fake.start({ files: { 'Pulumi.yaml': 'name: ec2-instance\n', 'stacks/Pulumi.dev.yaml': stackFile }, validator: sharedValidator() });
+    const fake = await Fake.start({
+      files: { 'Pulumi.yaml': 'name: ec2-instance\n', 'stacks/Pulumi.dev.yaml': stackFile },
+      validator: sharedValidator(),
+    });
     try {
       const out: string[] = [];
       const result = await runPrCommand(
-        { stack: 'dev', state: exportFile, usage: [path.join(project, 'usage.csv')], projectDir: project, now: '2026-11-01T00:00:00Z', repo: `${fake.owner}/${fake.repo}` },
-        { env: { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url }, out: (t) => out.push(t), err: () => {}, clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 } },
+        {
+          stack: 'dev',
+          state: exportFile,
+          usage: [path.join(project, 'usage.csv')],
+          projectDir: project,
+          now: '2026-11-01T00:00:00Z',
+          repo: `${fake.owner}/${fake.repo}`,
+        },
+        {
+          env: { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url },
+          out: (t) => out.push(t),
+          err: () => {},
+          clientOptions: { retryBaseMs: 5, writeIntervalMs: 0 },
+        },
       );
       expect(result.groups).toHaveLength(1);
       expect(result.groups[0]).toMatchObject({ action: 'created', branch: 'stackfit/dev', edits: 1 });
@@ -166,7 +197,10 @@ describe('action.yml’s step, run the way the runner runs it', () => {
         return value === '${{ github.token }}' ? fake.token : value;
       };
       const stepEnv = Object.fromEntries(
-        Object.entries(step.env ?? {}).map(([k, v]) => [k, v.replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, id: string) => inputValue(id))]),
+        Object.entries(step.env ?? {}).map(([k, v]) => [
+          k,
+          v.replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, id: string) => inputValue(id)),
+        ]),
       );
       const env: NodeJS.ProcessEnv = { ...runnerEnv(fake, dir, {}), GITHUB_TOKEN: '', ...stepEnv, GITHUB_ACTION_PATH: REPO_ROOT };
       const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

@@ -15,7 +15,9 @@ describe('a GITHUB_TOKEN the repository does not allow to open pull requests', (
     await fake.commitAs('stackfit/prod', { 'a.txt': 'two\n' }, { name: 'stackfit', email: 'stackfit@example.com' }, 'Resize');
     const gh = new GitHubClient({ token: fake.token, baseUrl: fake.url, retryBaseMs: 1, writeIntervalMs: 0, retries: 0 });
     fake.injectFault({ operationId: 'pulls/create', kind: 'actions-cannot-create-pr' });
-    const err = await gh.createPull({ owner: fake.owner, repo: fake.repo }, { title: 't', body: 'b', head: 'stackfit/prod', base: 'main' }).catch((e: unknown) => e);
+    const err = await gh
+      .createPull({ owner: fake.owner, repo: fake.repo }, { title: 't', body: 'b', head: 'stackfit/prod', base: 'main' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StackfitError);
     const message = (err as Error).message;
     expect(message).toContain('"Allow GitHub Actions to create and approve pull requests"');

@@ -48,9 +48,7 @@ describe('autoclose and rebase against the fake GitHub', () => {
       await run(planOf([resize('web', 'm5.xlarge')]));
       const mark = fake.requests.length;
       const result = await run(planOf([]));
-      expect(result.groups).toEqual([
-        expect.objectContaining({ action: 'autoclosed', number: 1, branch: 'stackfit/prod', writeCalls: 3 }),
-      ]);
+      expect(result.groups).toEqual([expect.objectContaining({ action: 'autoclosed', number: 1, branch: 'stackfit/prod', writeCalls: 3 })]);
       expect(fake.writes(mark).map((r) => r.operationId)).toEqual(['issues/create-comment', 'pulls/update', 'git/delete-ref']);
       // The run's accounting is the server's: every request, reads and writes.
       expect(result.apiCalls).toBe(fake.requests.length - mark);
@@ -109,7 +107,12 @@ describe('autoclose and rebase against the fake GitHub', () => {
 
     it('only comments on a stale PR a person committed to: never closes it, never deletes the branch', async () => {
       await run(planOf([resize('web', 'm5.xlarge')]));
-      const human = await fake.commitAs('stackfit/prod', { [PROD_CONFIG_FILE]: editedConfig('size: m5.2xlarge', 'size: m5.xlarge # tuned') }, ANA, 'Tune');
+      const human = await fake.commitAs(
+        'stackfit/prod',
+        { [PROD_CONFIG_FILE]: editedConfig('size: m5.2xlarge', 'size: m5.xlarge # tuned') },
+        ANA,
+        'Tune',
+      );
       const result = await run(planOf([]));
       expect(result.groups[0]).toMatchObject({ action: 'skipped-human-commits', number: 1 });
       expect(result.groups[0]!.message).toContain('Ana Ops <ana@example.com>');
@@ -223,10 +226,21 @@ describe('autoclose and rebase against the fake GitHub', () => {
       const result = await run(plan);
       expect(result.groups[0]).toMatchObject({ action: 'updated', number: 1, edits: 1 });
       expect(result.changedInConfig).toEqual([
-        expect.objectContaining({ workload: 'web', branch: 'stackfit/prod', reason: expect.stringContaining('the change was already made') }),
+        expect.objectContaining({
+          workload: 'web',
+          branch: 'stackfit/prod',
+          reason: expect.stringContaining('the change was already made'),
+        }),
       ]);
-      expect(result.changedInConfig[0]!.reason).toMatch(/^`web`: stacks\/Pulumi\.prod\.yaml on main sets stackfit-demo:workloads\.web\.size \(line \d+\) to m5\.xlarge, not the deployed m5\.2xlarge/);
-      expect(fake.writes(mark).map((r) => r.operationId)).toEqual(['git/create-tree', 'git/create-commit', 'git/update-ref', 'pulls/update']);
+      expect(result.changedInConfig[0]!.reason).toMatch(
+        /^`web`: stacks\/Pulumi\.prod\.yaml on main sets stackfit-demo:workloads\.web\.size \(line \d+\) to m5\.xlarge, not the deployed m5\.2xlarge/,
+      );
+      expect(fake.writes(mark).map((r) => r.operationId)).toEqual([
+        'git/create-tree',
+        'git/create-commit',
+        'git/update-ref',
+        'pulls/update',
+      ]);
       expect((await fake.commit((await fake.refSha('heads/stackfit/prod'))!))!.parents).toEqual([newMain]);
       expect(await changedLines(fake, 'main', 'stackfit/prod')).toEqual(['-      size: r5.2xlarge', '+      size: r5.xlarge']);
       const pr = fake.pulls.get(1)!;
@@ -256,7 +270,9 @@ describe('autoclose and rebase against the fake GitHub', () => {
       await fake.commitAs('main', { [PROD_CONFIG_FILE]: editedConfig('size: m5.2xlarge', 'size: m5.4xlarge') }, ANA, 'Scale web up');
       const result = await run(plan);
       expect(result.groups[0]).toMatchObject({ action: 'updated', edits: 1, manual: 0 });
-      expect(result.changedInConfig.map((c) => c.reason)).toEqual([expect.stringContaining('to m5.4xlarge, not the deployed m5.2xlarge (it was changed since the deploy)')]);
+      expect(result.changedInConfig.map((c) => c.reason)).toEqual([
+        expect.stringContaining('to m5.4xlarge, not the deployed m5.2xlarge (it was changed since the deploy)'),
+      ]);
       expect(await changedLines(fake, 'main', 'stackfit/prod')).toEqual(['-      size: r5.2xlarge', '+      size: r5.xlarge']);
       // The teammate's value stays on the branch.
       expect(await fake.readFile('stackfit/prod', PROD_CONFIG_FILE)).toContain('size: m5.4xlarge');
@@ -288,7 +304,8 @@ describe('local-git mode: autoclose and rebase', () => {
     fs.rmSync(checkout, { recursive: true, force: true });
   });
 
-  const run = (plan: Plan) => runPullRequests(demoPrInput(fake, plan, { mode: 'local-git', localRepoDir: checkout, gitEnv: isolatedGitEnv() }));
+  const run = (plan: Plan) =>
+    runPullRequests(demoPrInput(fake, plan, { mode: 'local-git', localRepoDir: checkout, gitEnv: isolatedGitEnv() }));
 
   it('rebases with git on the moved main, then autocloses and deletes the branch with git push', async () => {
     const plan = planOf([resize('web', 'm5.xlarge')]);

@@ -23,7 +23,9 @@ describe('the schema validator', () => {
   });
 
   it('resolves shared error responses ($ref to components/responses)', () => {
-    expect(v.validate('pulls/create', 422, { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' })).toEqual([]);
+    expect(v.validate('pulls/create', 422, { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' })).toEqual(
+      [],
+    );
     expect(v.validate('pulls/create', 422, { message: 42 })).not.toEqual([]);
   });
 });
@@ -151,12 +153,22 @@ describe('the fake GitHub server', () => {
     const blob = await o.rest.git.createBlob({ ...r(), content: Buffer.from('hello\n').toString('base64'), encoding: 'base64' });
     const main = (await gh.getBranchSha(r(), 'main'))!;
     const base = await gh.getCommit(r(), main);
-    const tree = await o.rest.git.createTree({ ...r(), base_tree: base.treeSha, tree: [{ path: 'docs/hello.txt', mode: '100644', type: 'blob', sha: blob.data.sha }] });
+    const tree = await o.rest.git.createTree({
+      ...r(),
+      base_tree: base.treeSha,
+      tree: [{ path: 'docs/hello.txt', mode: '100644', type: 'blob', sha: blob.data.sha }],
+    });
     const top = await o.rest.git.getTree({ ...r(), tree_sha: tree.data.sha });
     expect(top.data.tree.map((e) => e.path)).toEqual(expect.arrayContaining(['a', 'docs']));
     expect(await fake.readFile(tree.data.sha, 'docs/hello.txt')).toBe('hello\n');
     const refs = await o.rest.git.listMatchingRefs({ ...r(), ref: 'heads/many/' });
-    expect(refs.data.map((x) => x.ref)).toEqual(['refs/heads/many/0', 'refs/heads/many/1', 'refs/heads/many/2', 'refs/heads/many/3', 'refs/heads/many/4']);
+    expect(refs.data.map((x) => x.ref)).toEqual([
+      'refs/heads/many/0',
+      'refs/heads/many/1',
+      'refs/heads/many/2',
+      'refs/heads/many/3',
+      'refs/heads/many/4',
+    ]);
     const created = await gh.createComment(r(), 1, 'first');
     await o.rest.issues.updateComment({ ...r(), comment_id: created.id, body: 'edited' });
     expect((await gh.listComments(r(), 1)).map((c) => c.body)).toEqual(['edited']);
@@ -176,4 +188,3 @@ describe('the fake GitHub server', () => {
     expect(err.message).not.toContain(fake.token);
   });
 });
-

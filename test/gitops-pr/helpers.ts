@@ -29,7 +29,14 @@ export function sharedValidator(): ResponseSchemaValidator {
 const DEMO_WORKLOADS: Record<string, { cloud: Cloud; region: string; size: string; count: number; group: string; type: string }> = {
   web: { cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', count: 3, group: 'frontend', type: 'aws:ec2/instance:Instance' },
   api: { cloud: 'gcp', region: 'us-central1', size: 'n2-standard-8', count: 2, group: 'frontend', type: 'gcp:compute/instance:Instance' },
-  worker: { cloud: 'azure', region: 'eastus', size: 'Standard_D8s_v5', count: 4, group: 'batch', type: 'azure-native:compute:VirtualMachine' },
+  worker: {
+    cloud: 'azure',
+    region: 'eastus',
+    size: 'Standard_D8s_v5',
+    count: 4,
+    group: 'batch',
+    type: 'azure-native:compute:VirtualMachine',
+  },
   cache: { cloud: 'aws', region: 'us-east-1', size: 'r5.2xlarge', count: 1, group: 'data', type: 'aws:ec2/instance:Instance' },
 };
 
@@ -80,7 +87,13 @@ export function planOf(items: PlanItem[]): Plan {
     }),
     { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 },
   );
-  return { stack: 'prod', items, totals, skipped: [], solver: { status: 'optimal', objective: totals.monthlyAfter, variables: 0, constraints: 0, millis: 0 } };
+  return {
+    stack: 'prod',
+    items,
+    totals,
+    skipped: [],
+    solver: { status: 'optimal', objective: totals.monthlyAfter, variables: 0, constraints: 0, millis: 0 },
+  };
 }
 
 export function testConfig(pr: Partial<StackfitConfig['pr']> = {}): StackfitConfig {

@@ -50,7 +50,13 @@ describe('PR lifecycle against the fake GitHub', () => {
     expect(pr.body).toContain('<!-- stackfit:fingerprint=');
     expect(pr.body).not.toContain(fake.token);
     // Writes for a new PR: tree, commit, ref, pull, labels.
-    expect(fake.writes().map((r) => r.operationId)).toEqual(['git/create-tree', 'git/create-commit', 'git/create-ref', 'pulls/create', 'issues/add-labels']);
+    expect(fake.writes().map((r) => r.operationId)).toEqual([
+      'git/create-tree',
+      'git/create-commit',
+      'git/create-ref',
+      'pulls/create',
+      'issues/add-labels',
+    ]);
     expect(g.writeCalls).toBe(5);
     expect(result.apiCalls).toBe(fake.requests.length);
   });
@@ -107,7 +113,12 @@ describe('PR lifecycle against the fake GitHub', () => {
   it('stops updating a branch once a person commits to it, says so once, then stays quiet', async () => {
     await run(planOf([resize('web', 'm5.xlarge')]));
     const edited = PROD_CONFIG_TEXT.replace('size: m5.2xlarge', 'size: m5.xlarge # keep some room');
-    const human = await fake.commitAs('stackfit/prod', { [PROD_CONFIG_FILE]: edited }, { name: 'Ana Ops', email: 'ana@example.com' }, 'Tweak');
+    const human = await fake.commitAs(
+      'stackfit/prod',
+      { [PROD_CONFIG_FILE]: edited },
+      { name: 'Ana Ops', email: 'ana@example.com' },
+      'Tweak',
+    );
     const result = await run(planOf([resize('web', 'm5.large')]));
     expect(result.groups[0]).toMatchObject({ action: 'skipped-human-commits', number: 1 });
     expect(result.groups[0]!.message).toContain('Ana Ops');
@@ -125,7 +136,12 @@ describe('PR lifecycle against the fake GitHub', () => {
   it('treats an amended commit (stackfit identity, different tree) as a person’s', async () => {
     await run(planOf([resize('web', 'm5.xlarge')]));
     const amended = PROD_CONFIG_TEXT.replace('size: m5.2xlarge', 'size: m5.4xlarge');
-    await fake.commitAs('stackfit/prod', { [PROD_CONFIG_FILE]: amended }, STACKFIT_IDENTITY, 'stackfit(prod): right-size\n\nStackfit-Tree: 0000000000000000000000000000000000000000');
+    await fake.commitAs(
+      'stackfit/prod',
+      { [PROD_CONFIG_FILE]: amended },
+      STACKFIT_IDENTITY,
+      'stackfit(prod): right-size\n\nStackfit-Tree: 0000000000000000000000000000000000000000',
+    );
     const result = await run(planOf([resize('web', 'm5.large')]));
     expect(result.groups[0]!.action).toBe('skipped-human-commits');
   });
@@ -135,7 +151,9 @@ describe('PR lifecycle against the fake GitHub', () => {
     const before = await fake.refSha('heads/stackfit/prod');
     const result = await run(planOf([resize('web', 'm5.xlarge')]));
     expect(result.groups[0]!.action).toBe('skipped-human-commits');
-    expect(result.groups[0]!.message).toMatch(/branch stackfit\/prod already exists with a commit stackfit did not write .*Bo <bo@example.com>.*delete or rename/);
+    expect(result.groups[0]!.message).toMatch(
+      /branch stackfit\/prod already exists with a commit stackfit did not write .*Bo <bo@example.com>.*delete or rename/,
+    );
     expect(await fake.refSha('heads/stackfit/prod')).toBe(before);
     expect(fake.pulls.size).toBe(0);
   });
@@ -161,7 +179,12 @@ describe('PR lifecycle against the fake GitHub', () => {
     fake.injectFault({ operationId: 'git/get-ref', kind: 'primary-rate-limit' });
     const result = await run(planOf([resize('web', 'm5.xlarge')]));
     expect(result.groups[0]).toMatchObject({ action: 'created', number: 1 });
-    expect(fake.requests.filter((r) => r.status === 403).map((r) => r.operationId).sort()).toEqual(['git/get-ref', 'pulls/create']);
+    expect(
+      fake.requests
+        .filter((r) => r.status === 403)
+        .map((r) => r.operationId)
+        .sort(),
+    ).toEqual(['git/get-ref', 'pulls/create']);
     expect(lines.some((l) => /secondary rate limit/.test(l))).toBe(true);
     expect(fake.pulls.size).toBe(1);
   });

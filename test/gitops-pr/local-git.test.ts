@@ -21,7 +21,8 @@ describe('local-git mode (an Actions checkout pushes with plain git)', () => {
     fs.rmSync(checkout, { recursive: true, force: true });
   });
 
-  const run = (plan: Plan) => runPullRequests(demoPrInput(fake, plan, { mode: 'local-git', localRepoDir: checkout, gitEnv: isolatedGitEnv() }));
+  const run = (plan: Plan) =>
+    runPullRequests(demoPrInput(fake, plan, { mode: 'local-git', localRepoDir: checkout, gitEnv: isolatedGitEnv() }));
 
   it('pushes stackfit’s commit, opens the PR through the API, and leaves the checkout as it was', async () => {
     const headBefore = await gitOk(checkout, ['rev-parse', 'HEAD']);

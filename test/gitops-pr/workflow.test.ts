@@ -46,7 +46,10 @@ function errorsOf(context: { errors: { getErrors(): { message: string }[] } }): 
 describe('GitHub’s own parser accepts the workflow and the action', () => {
   it('the cost-comment example workflow: pull requests touching stacks, read contents, write PR comments', async () => {
     const file = path.join(REPO_ROOT, 'docs/examples/stackfit-cost-comment.yml');
-    const parsed = parser.parseWorkflow({ name: 'stackfit-cost-comment.yml', content: fs.readFileSync(file, 'utf8') }, new parser.NoOperationTraceWriter());
+    const parsed = parser.parseWorkflow(
+      { name: 'stackfit-cost-comment.yml', content: fs.readFileSync(file, 'utf8') },
+      new parser.NoOperationTraceWriter(),
+    );
     expect(errorsOf(parsed.context)).toEqual([]);
     const template = await parser.convertWorkflowTemplate(parsed.context, parsed.value!);
     expect(template.errors ?? []).toEqual([]);
@@ -55,7 +58,10 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     expect(workflow.permissions).toEqual({});
     expect(workflow.jobs.cost!.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', 'id-token': 'write' });
     // One run per PR: a newer push cancels the older one.
-    expect((workflow as { concurrency?: unknown }).concurrency).toEqual({ group: "${{ format('stackfit-cost-{0}', github.event.pull_request.number) }}", 'cancel-in-progress': true });
+    expect((workflow as { concurrency?: unknown }).concurrency).toEqual({
+      group: "${{ format('stackfit-cost-{0}', github.event.pull_request.number) }}",
+      'cancel-in-progress': true,
+    });
     const steps = workflow.jobs.cost!.steps as { run?: string; uses?: string }[];
     // A run with an expression parses to format(…): check the source text for the head SHA.
     expect(steps.some((st) => st.run?.includes('npx stackfit diff --preview preview-*.json --comment'))).toBe(true);
@@ -65,7 +71,10 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
   });
 
   it('workflow: schedule + dispatch, a stack-listing job feeding a fail-slow matrix, least permissions', async () => {
-    const parsed = parser.parseWorkflow({ name: 'stackfit.yml', content: fs.readFileSync(WORKFLOW, 'utf8') }, new parser.NoOperationTraceWriter());
+    const parsed = parser.parseWorkflow(
+      { name: 'stackfit.yml', content: fs.readFileSync(WORKFLOW, 'utf8') },
+      new parser.NoOperationTraceWriter(),
+    );
     expect(errorsOf(parsed.context)).toEqual([]);
     const template = await parser.convertWorkflowTemplate(parsed.context, parsed.value!);
     expect(template.errors ?? []).toEqual([]);
@@ -82,16 +91,32 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     expect(pr!.needs).toEqual(['stacks', 'build']);
     // TypeScript compiles once per run (build job); the matrix jobs get its dist/ and compile nothing.
     expect(build!.permissions).toEqual({ contents: 'read' });
-    expect((build!.steps as Record<string, unknown>[]).some((st) => st.uses === 'actions/upload-artifact@65c4c4a1ddee5b72f698fdd19549f0f0fb45cf08')).toBe(true);
-    expect((pr!.steps as Record<string, unknown>[]).find((st) => st.uses === 'actions/download-artifact@fa0a91b85d4f404e444e00e005971372dc801d16')).toMatchObject({ with: { name: 'stackfit-dist', path: 'dist/' } });
+    expect(
+      (build!.steps as Record<string, unknown>[]).some(
+        (st) => st.uses === 'actions/upload-artifact@65c4c4a1ddee5b72f698fdd19549f0f0fb45cf08',
+      ),
+    ).toBe(true);
+    expect(
+      (pr!.steps as Record<string, unknown>[]).find(
+        (st) => st.uses === 'actions/download-artifact@fa0a91b85d4f404e444e00e005971372dc801d16',
+      ),
+    ).toMatchObject({ with: { name: 'stackfit-dist', path: 'dist/' } });
     // One job per stack, from the first job's JSON output; one stack failing does not stop the others.
     expect(pr!.strategy).toEqual({ 'fail-fast': false, matrix: { stack: '${{ fromJSON(needs.stacks.outputs.stacks) }}' } });
     const steps = pr!.steps as Record<string, unknown>[];
-    expect(steps.find((st) => st.uses === './')).toMatchObject({ with: { stack: '${{ matrix.stack }}', token: '${{ steps.app-token.outputs.token || github.token }}' } });
+    expect(steps.find((st) => st.uses === './')).toMatchObject({
+      with: { stack: '${{ matrix.stack }}', token: '${{ steps.app-token.outputs.token || github.token }}' },
+    });
     expectPinned([...(stacks!.steps as { uses?: string }[]), ...(steps as { uses?: string }[])]);
     // OIDC logins for the three clouds, each only when configured.
-    const logins = (steps as { uses?: string; if?: string }[]).filter((st) => /configure-aws-credentials|azure\/login|google-github-actions\/auth/.test(st.uses ?? ''));
-    expect(logins.map((st) => st.if)).toEqual([`vars.AWS_ROLE_ARN != ''`, `vars.AZURE_CLIENT_ID != ''`, `vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''`]);
+    const logins = (steps as { uses?: string; if?: string }[]).filter((st) =>
+      /configure-aws-credentials|azure\/login|google-github-actions\/auth/.test(st.uses ?? ''),
+    );
+    expect(logins.map((st) => st.if)).toEqual([
+      `vars.AWS_ROLE_ARN != ''`,
+      `vars.AZURE_CLIENT_ID != ''`,
+      `vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''`,
+    ]);
   });
 
   it('the stack-listing step finds the stacks from Pulumi.yaml’s stackConfigDir', () => {
@@ -102,7 +127,11 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     fs.cpSync(path.join(REPO_ROOT, 'stacks'), path.join(dir, 'stacks'), { recursive: true });
     const output = path.join(dir, 'out');
     execFileSync('bash', ['-e', '-c', script], { cwd: dir, env: { PATH: process.env.PATH, GITHUB_OUTPUT: output } });
-    const stacks = fs.readdirSync(path.join(REPO_ROOT, 'stacks')).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5)).sort();
+    const stacks = fs
+      .readdirSync(path.join(REPO_ROOT, 'stacks'))
+      .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+      .map((f) => f.slice(7, -5))
+      .sort();
     expect(fs.readFileSync(output, 'utf8')).toBe(`stacks=${JSON.stringify(stacks)}\n`);
     expect(stacks).toContain('prod');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -115,7 +144,9 @@ describe('GitHub’s own parser accepts the workflow and the action', () => {
     const action = actions.convertActionTemplate(parsed.context, parsed.value!);
     expect(action.runs.using).toBe('composite');
     const inputs = (action.inputs ?? []).map((i) => i.id);
-    expect(inputs).toEqual(expect.arrayContaining(['stack', 'state', 'usage', 'config', 'mode', 'dry-run', 'max-new-per-run', 'max-open', 'token']));
+    expect(inputs).toEqual(
+      expect.arrayContaining(['stack', 'state', 'usage', 'config', 'mode', 'dry-run', 'max-new-per-run', 'max-open', 'token']),
+    );
     expect(action.inputs!.find((i) => i.id === 'stack')!.required).toBe(true);
     // Every input except token and working-directory is handed to the CLI as INPUT_<NAME>.
     for (const id of inputs.filter((i) => i !== 'token' && i !== 'working-directory')) {

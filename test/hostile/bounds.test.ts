@@ -57,7 +57,12 @@ describe('workload globs match in linear time', () => {
     const texts = strings(['a', 'b', ':', '.'], 4);
     let checked = 0;
     for (const pattern of strings(alphabet, 4)) {
-      const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      const re = new RegExp(
+        `^${pattern
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
       for (const text of texts) {
         if (matchesGlob(pattern, text) !== re.test(text)) throw new Error(`glob ${JSON.stringify(pattern)} on ${JSON.stringify(text)}`);
         checked++;
@@ -81,8 +86,10 @@ describe('size limits on whole-file reads', () => {
     fs.truncateSync(p, READ_LIMITS.stateBytes + 1);
     const run = await stackfit(['check', '--state', p]);
     expect(run.code).toBe(1);
-    expect(errorLines(run.stderr)).toEqual([`stackfit: ${p}: stack file is ${READ_LIMITS.stateBytes + 1} bytes, over stackfit's 256 MiB limit for it`]);
-    expect(errorOf(() => readInventory(p))).toContain('over stackfit\'s 256 MiB limit');
+    expect(errorLines(run.stderr)).toEqual([
+      `stackfit: ${p}: stack file is ${READ_LIMITS.stateBytes + 1} bytes, over stackfit's 256 MiB limit for it`,
+    ]);
+    expect(errorOf(() => readInventory(p))).toContain("over stackfit's 256 MiB limit");
   });
 
   it('a regular file over a limit is refused by its size; a FIFO stops as soon as it passes it', () => {
@@ -95,7 +102,9 @@ describe('size limits on whole-file reads', () => {
     // An endless writer: `yes` only stops when the reader closes the pipe.
     const writer = spawn('sh', ['-c', `exec yes x > '${fifo}'`], { stdio: 'ignore' });
     try {
-      expect(errorOf(() => readTextBounded(fifo, 1024 * 1024, 'stack file'))).toBe(`${fifo}: stack file is over stackfit's 1 MiB limit for it (stopped reading there)`);
+      expect(errorOf(() => readTextBounded(fifo, 1024 * 1024, 'stack file'))).toBe(
+        `${fifo}: stack file is over stackfit's 1 MiB limit for it (stopped reading there)`,
+      );
     } finally {
       writer.kill();
     }
@@ -142,6 +151,8 @@ describe('stack configs parse in linear time', () => {
     const message = `${p}: invalid YAML at line 4, column 3: duplicate key "proj:a" (a key may appear once per map)`;
     expect(errorOf(() => readStackConfig(p, 'proj'))).toBe(message);
     expect(errorOf(() => parseStackConfig(text, p))).toBe(message);
-    expect(errorOf(() => loadConfig(file('dup-stackfit.yaml', 'budget:\n  maxMonthlyCost: 1\nbudget: {}\n')))).toMatch(/line 3, column 1: duplicate key "budget"/);
+    expect(errorOf(() => loadConfig(file('dup-stackfit.yaml', 'budget:\n  maxMonthlyCost: 1\nbudget: {}\n')))).toMatch(
+      /line 3, column 1: duplicate key "budget"/,
+    );
   });
 });

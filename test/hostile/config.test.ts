@@ -20,18 +20,42 @@ function messageOf(text: string): string {
 
 describe('stackfit.yaml is strict at every level', () => {
   it.each([
-    ['budget: {maxMonthlyCosts: 1}\n', 'budget.maxMonthlyCosts (line 1): Unrecognized key "maxMonthlyCosts"; did you mean "maxMonthlyCost"?'],
+    [
+      'budget: {maxMonthlyCosts: 1}\n',
+      'budget.maxMonthlyCosts (line 1): Unrecognized key "maxMonthlyCosts"; did you mean "maxMonthlyCost"?',
+    ],
     ['workloads:\n  web:\n    pinn: true\n', 'workloads.web.pinn (line 3): Unrecognized key "pinn"; did you mean "pin"?'],
-    ['placement:\n  clouds: [aws]\n  regionz: {aws: [us-east-1]}\n', 'placement.regionz (line 3): Unrecognized key "regionz"; did you mean "regions"?'],
-    ['thresholds:\n  minMonthlyDelta: 5\n', 'thresholds.minMonthlyDelta (line 2): Unrecognized key "minMonthlyDelta"; did you mean "minMonthlyDeltaUsd"?'],
+    [
+      'placement:\n  clouds: [aws]\n  regionz: {aws: [us-east-1]}\n',
+      'placement.regionz (line 3): Unrecognized key "regionz"; did you mean "regions"?',
+    ],
+    [
+      'thresholds:\n  minMonthlyDelta: 5\n',
+      'thresholds.minMonthlyDelta (line 2): Unrecognized key "minMonthlyDelta"; did you mean "minMonthlyDeltaUsd"?',
+    ],
     ['pr: {maxopen: 3}\n', 'pr.maxopen (line 1): Unrecognized key "maxopen"; did you mean "maxOpen"?'],
     ['groups:\n  frontend: {minCloud: 2}\n', 'groups.frontend.minCloud (line 2): Unrecognized key "minCloud"; did you mean "minClouds"?'],
-    ['mappings:\n  - resource: web\n    configKey: p:size\n    paht: a.b\n', 'mappings.0.paht (line 4): Unrecognized key "paht"; did you mean "path"?'],
-    ['usage:\n  prometheus:\n    joinlabel: host\n', 'usage.prometheus.joinlabel (line 3): Unrecognized key "joinlabel"; did you mean "joinLabel"?'],
-    ['pricing:\n  discounts:\n    - {percent: 5, notes: EDP}\n', 'pricing.discounts.0.notes (line 3): Unrecognized key "notes"; did you mean "note"?'],
-    ['migration: {amortiseMonths: 6}\n', 'migration.amortiseMonths (line 1): Unrecognized key "amortiseMonths"; did you mean "amortizeMonths"?'],
+    [
+      'mappings:\n  - resource: web\n    configKey: p:size\n    paht: a.b\n',
+      'mappings.0.paht (line 4): Unrecognized key "paht"; did you mean "path"?',
+    ],
+    [
+      'usage:\n  prometheus:\n    joinlabel: host\n',
+      'usage.prometheus.joinlabel (line 3): Unrecognized key "joinlabel"; did you mean "joinLabel"?',
+    ],
+    [
+      'pricing:\n  discounts:\n    - {percent: 5, notes: EDP}\n',
+      'pricing.discounts.0.notes (line 3): Unrecognized key "notes"; did you mean "note"?',
+    ],
+    [
+      'migration: {amortiseMonths: 6}\n',
+      'migration.amortiseMonths (line 1): Unrecognized key "amortiseMonths"; did you mean "amortizeMonths"?',
+    ],
     ['horizonDayz: 3\n', 'horizonDayz (line 1): Unrecognized key "horizonDayz"; did you mean "horizonDays"?'],
-    ['workloads:\n  "*-db": {cpuHeadrom: 0.3}\n', 'workloads.*-db.cpuHeadrom (line 2): Unrecognized key "cpuHeadrom"; did you mean "cpuHeadroom"?'],
+    [
+      'workloads:\n  "*-db": {cpuHeadrom: 0.3}\n',
+      'workloads.*-db.cpuHeadrom (line 2): Unrecognized key "cpuHeadrom"; did you mean "cpuHeadroom"?',
+    ],
   ])('%j', (text, expected) => {
     expect(messageOf(text)).toBe(`stackfit.yaml: ${expected}`);
   });

@@ -50,10 +50,13 @@ describe('YAML alias bombs and syntax errors name the file, line and column', ()
     const stackText = `config:\n${aliasBomb('  ')}`;
     const stack = file('Pulumi.bomb.yaml', stackText);
     // The first alias is `*a` on line 3 (line 1 `config:`, line 2 the anchor), after `  b: &b [`.
-    const bomb = 'YAML aliases expand too much at line 3, column 10: a small file whose aliases repeat each other (an "alias bomb") is refused';
+    const bomb =
+      'YAML aliases expand too much at line 3, column 10: a small file whose aliases repeat each other (an "alias bomb") is refused';
     expect(errorOf(() => readStackConfig(stack, 'proj'))).toBe(`${stack}: ${bomb}`);
     const project = file('bomb-project/Pulumi.yaml', `name: p\nruntime: nodejs\nextra:\n${aliasBomb('  ')}`);
-    expect(errorOf(() => loadPulumiProject(path.dirname(project)))).toBe(`${project}: ${bomb.replace('line 3, column 10', 'line 5, column 10')}`);
+    expect(errorOf(() => loadPulumiProject(path.dirname(project)))).toBe(
+      `${project}: ${bomb.replace('line 3, column 10', 'line 5, column 10')}`,
+    );
     const config = file('bomb-stackfit.yaml', `workloads:\n${aliasBomb('  ')}`);
     expect(errorOf(() => loadConfig(config))).toBe(`${config}: ${bomb}`);
   });
@@ -63,18 +66,26 @@ describe('YAML alias bombs and syntax errors name the file, line and column', ()
     expect(errorOf(() => readStackConfig(stack, 'proj'))).toMatch(new RegExp(`^${stack}: invalid YAML at line \\d+, column \\d+: `));
     expect(errorOf(() => parseStackConfig(fs.readFileSync(stack, 'utf8'), stack))).toMatch(/invalid YAML at line \d+, column \d+: /);
     const project = file('broken-project/Pulumi.yaml', 'name: p\nruntime: [nodejs\n');
-    expect(errorOf(() => loadPulumiProject(path.dirname(project)))).toMatch(new RegExp(`^${project}: invalid YAML at line \\d+, column \\d+: `));
+    expect(errorOf(() => loadPulumiProject(path.dirname(project)))).toMatch(
+      new RegExp(`^${project}: invalid YAML at line \\d+, column \\d+: `),
+    );
   });
 });
 
 describe('Pulumi JSON', () => {
-  const real = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as { version: number; deployment: { resources: { urn: string; type: string; inputs?: unknown }[] } };
+  const real = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as {
+    version: number;
+    deployment: { resources: { urn: string; type: string; inputs?: unknown }[] };
+  };
   const ec2 = real.deployment.resources.find((r) => r.type === 'aws:ec2/instance:Instance')!;
 
   it('nested 100k levels deep: a message with file, line and column, for recommend and check alike', async () => {
     const depth = 100_000;
     const deep = { ...ec2, inputs: { ...(ec2.inputs as object), tags: { x: '__DEEP__' } } };
-    const text = JSON.stringify({ ...real, deployment: { resources: [deep] } }).replace('"__DEEP__"', `${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const text = JSON.stringify({ ...real, deployment: { resources: [deep] } }).replace(
+      '"__DEEP__"',
+      `${'['.repeat(depth)}${']'.repeat(depth)}`,
+    );
     const p = file('deep.json', text);
     const message = /JSON nested more than 512 levels deep at line 1, column \d+: not a Pulumi state or preview$/;
     expect(errorOf(() => readInventory(p))).toMatch(message);
@@ -88,7 +99,15 @@ describe('Pulumi JSON', () => {
 
   it('nesting up to the limit still reads (brackets inside strings do not count)', () => {
     const tags = { note: '[[[[{{{{'.repeat(200), nested: JSON.parse(`${'['.repeat(400)}${']'.repeat(400)}`) as unknown };
-    const p = file('nested-ok.json', JSON.stringify({ ...real, deployment: { resources: real.deployment.resources.map((r) => (r === ec2 ? { ...r, inputs: { ...(r.inputs as object), tags } } : r)) } }));
+    const p = file(
+      'nested-ok.json',
+      JSON.stringify({
+        ...real,
+        deployment: {
+          resources: real.deployment.resources.map((r) => (r === ec2 ? { ...r, inputs: { ...(r.inputs as object), tags } } : r)),
+        },
+      }),
+    );
     expect(readInventory(p).workloads).toHaveLength(1);
   });
 
@@ -101,7 +120,10 @@ describe('Pulumi JSON', () => {
     );
     expect(errorOf(() => readPolicyInputs(p))).toContain(`duplicate URN ${ec2.urn}`);
     // The old copy of a replaced resource (`delete: true`) shares the URN legitimately.
-    const replaced = file('replaced.json', JSON.stringify({ ...real, deployment: { resources: [...real.deployment.resources, { ...ec2, delete: true }] } }));
+    const replaced = file(
+      'replaced.json',
+      JSON.stringify({ ...real, deployment: { resources: [...real.deployment.resources, { ...ec2, delete: true }] } }),
+    );
     expect(readInventory(replaced).workloads).toHaveLength(1);
   });
 

@@ -36,8 +36,8 @@ export async function stackfit(args: string[], opts: { env?: Record<string, stri
   const savedEnv = { ...process.env };
   const savedCwd = process.cwd();
   const savedExit = process.exitCode;
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+  process.stdout.write = (chunk: string | Uint8Array) => (out.push(String(chunk)), true);
+  process.stderr.write = (chunk: string | Uint8Array) => (err.push(String(chunk)), true);
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -69,7 +69,12 @@ export function errorLines(stderr: string): string[] {
 /** The canary credential of the leak tests (secrets.test.ts, secrets-pack.test.ts). */
 export const CANARY = 'canary5f3a9c1e7b2d4a68';
 /** Every form the canary could leak in. */
-export const LEAKS = [CANARY, encodeURIComponent(`:${CANARY}`), Buffer.from(`user:${CANARY}`).toString('base64'), Buffer.from(`x-access-token:${CANARY}`).toString('base64')];
+export const LEAKS = [
+  CANARY,
+  encodeURIComponent(`:${CANARY}`),
+  Buffer.from(`user:${CANARY}`).toString('base64'),
+  Buffer.from(`x-access-token:${CANARY}`).toString('base64'),
+];
 
 export const CREDENTIAL_ENV = {
   GITHUB_TOKEN: CANARY,
@@ -86,4 +91,3 @@ export const CREDENTIAL_ENV = {
   GOOGLE_OAUTH_ACCESS_TOKEN: CANARY,
   GOOGLE_CREDENTIALS: `{"type":"service_account","private_key":"${CANARY}"}`,
 };
-

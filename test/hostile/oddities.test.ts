@@ -30,7 +30,7 @@ groups:
 `;
 
 describe('stackfit.yaml entries that match no workload', () => {
-  it('are listed by field path; matching ones and other stacks\' mappings are not', () => {
+  it("are listed by field path; matching ones and other stacks' mappings are not", () => {
     const workloads = [{ name: EC2_NAME, urn: `urn:pulumi:test::ec2-instance::aws:ec2/instance:Instance::${EC2_NAME}`, group: 'web' }];
     expect(unmatchedConfigEntries(parseConfig(CONFIG), workloads, 'test')).toEqual([
       'workloads."my-ec2-instanse"',
@@ -39,11 +39,9 @@ describe('stackfit.yaml entries that match no workload', () => {
       'pools.overrides."system-pool"',
       'groups."data"',
     ]);
-    expect(unmatchedConfigEntries(parseConfig(CONFIG), [...workloads, { name: 'web-1', urn: 'urn:x::web-1', group: 'data' }], 'test')).toEqual([
-      'workloads."my-ec2-instanse"',
-      'mappings[1].resource "old-name"',
-      'pools.overrides."system-pool"',
-    ]);
+    expect(
+      unmatchedConfigEntries(parseConfig(CONFIG), [...workloads, { name: 'web-1', urn: 'urn:x::web-1', group: 'data' }], 'test'),
+    ).toEqual(['workloads."my-ec2-instanse"', 'mappings[1].resource "old-name"', 'pools.overrides."system-pool"']);
   });
 
   it('recommend warns with the file and the stack, and still runs', async () => {
@@ -51,7 +49,19 @@ describe('stackfit.yaml entries that match no workload', () => {
     fs.writeFileSync(config, CONFIG);
     const usage = path.join(dir, 'usage.csv');
     fs.writeFileSync(usage, `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,0.2\n`);
-    const run = await stackfit(['recommend', '--state', EC2_EXPORT, '--usage', usage, '--config', config, '--now', '2026-10-02T00:00:00Z', '--format', 'json']);
+    const run = await stackfit([
+      'recommend',
+      '--state',
+      EC2_EXPORT,
+      '--usage',
+      usage,
+      '--config',
+      config,
+      '--now',
+      '2026-10-02T00:00:00Z',
+      '--format',
+      'json',
+    ]);
     expect(run.code).toBe(0);
     const warnings = run.stderr.split('\n').filter((l) => l.includes('matches no workload'));
     expect(warnings).toEqual([

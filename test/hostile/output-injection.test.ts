@@ -15,7 +15,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const EVIL = 't3.nano\n::error file=x::pwned\u001b]0;owned\u0007\u001b[2J\r::add-mask::x\u202e';
 
 function headWithSize(size: string): string {
-  const state = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as { deployment: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } };
+  const state = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as {
+    deployment: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] };
+  };
   for (const r of state.deployment.resources) {
     if (r.type !== 'aws:ec2/instance:Instance') continue;
     if (r.inputs) r.inputs.instanceType = size;
@@ -51,7 +53,9 @@ describe('output injection', () => {
 
   it('escapeControl keeps text, newlines and (on a terminal) colours', () => {
     expect(escapeControl('a\u001b]0;t\u0007b\n')).toBe('a\\u{1b}]0;t\\u{7}b\n');
-    expect(escapeControl('\u001b[31mred\u001b[0m \u001b]8;;http://x\u0007', { terminal: true })).toBe('\u001b[31mred\u001b[0m \\u{1b}]8;;http://x\\u{7}');
+    expect(escapeControl('\u001b[31mred\u001b[0m \u001b]8;;http://x\u0007', { terminal: true })).toBe(
+      '\u001b[31mred\u001b[0m \\u{1b}]8;;http://x\\u{7}',
+    );
     expect(neutralizeWorkflowCommands('ok\n::error::x\n  ::warning::y')).toBe('ok\n\\::error::x\n  \\::warning::y');
   });
 });

@@ -11,7 +11,17 @@ import { EC2_EXPORT, REPO_ROOT, stackfit, tempDir } from './helpers';
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const diffArgs = (output: string, base = EC2_EXPORT) => ['diff', '--base', base, '--head', EC2_EXPORT, '--format', 'json', '--output', output];
+const diffArgs = (output: string, base = EC2_EXPORT) => [
+  'diff',
+  '--base',
+  base,
+  '--head',
+  EC2_EXPORT,
+  '--format',
+  'json',
+  '--output',
+  output,
+];
 
 describe('--output', () => {
   it('refuses to overwrite the --base input given as output (also through another path)', async () => {

@@ -28,7 +28,24 @@ beforeEach(() => {
 });
 
 const pr = (stack = 'prod', extra: string[] = []) =>
-  stackfit(['pr', '--dry-run', '--stack', stack, '--state', EC2_EXPORT, '--usage', usage, '--project-dir', repo, '--now', '2026-10-02T00:00:00Z', ...extra], { cwd: repo });
+  stackfit(
+    [
+      'pr',
+      '--dry-run',
+      '--stack',
+      stack,
+      '--state',
+      EC2_EXPORT,
+      '--usage',
+      usage,
+      '--project-dir',
+      repo,
+      '--now',
+      '2026-10-02T00:00:00Z',
+      ...extra,
+    ],
+    { cwd: repo },
+  );
 
 describe('pr edits only files inside the repository', () => {
   it('control: the normal layout passes', async () => {
@@ -40,7 +57,9 @@ describe('pr edits only files inside the repository', () => {
   it('--stack ../x is not a stack name', async () => {
     const run = await pr('../x');
     expect(run.code).toBe(1);
-    expect(errorLines(run.stderr)).toEqual(['stackfit: --stack: invalid stack name "../x": a Pulumi stack name has only letters, digits, "-", "_" and "." (no path separators)']);
+    expect(errorLines(run.stderr)).toEqual([
+      'stackfit: --stack: invalid stack name "../x": a Pulumi stack name has only letters, digits, "-", "_" and "." (no path separators)',
+    ]);
   });
 
   it('stackConfigDir: ../.. in Pulumi.yaml', async () => {
@@ -79,11 +98,15 @@ describe('usage.cacheDir stays inside the repository', () => {
     fs.writeFileSync(path.join(repo, 'stackfit.yaml'), 'usage:\n  cacheDir: ../outside/cache\n');
     const run = await stackfit(['recommend', '--state', EC2_EXPORT, '--usage', usage, '--now', '2026-10-02T00:00:00Z'], { cwd: repo });
     expect(run.code).toBe(1);
-    expect(errorLines(run.stderr)[0]).toMatch(/the usage cache directory .*outside\/cache is outside the repository .* \(usage\.cacheDir in .*stackfit\.yaml\)/);
+    expect(errorLines(run.stderr)[0]).toMatch(
+      /the usage cache directory .*outside\/cache is outside the repository .* \(usage\.cacheDir in .*stackfit\.yaml\)/,
+    );
     expect((await pr()).code).toBe(1);
     expect(fs.existsSync(path.join(outside, 'cache'))).toBe(false);
     fs.writeFileSync(path.join(repo, 'stackfit.yaml'), 'usage:\n  cacheDir: .cache/usage\n');
-    expect((await stackfit(['recommend', '--state', EC2_EXPORT, '--usage', usage, '--now', '2026-10-02T00:00:00Z'], { cwd: repo })).code).toBe(0);
+    expect(
+      (await stackfit(['recommend', '--state', EC2_EXPORT, '--usage', usage, '--now', '2026-10-02T00:00:00Z'], { cwd: repo })).code,
+    ).toBe(0);
   });
 
   it('isInside follows symlinks and does not take a sibling with a common prefix for a child', () => {

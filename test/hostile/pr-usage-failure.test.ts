@@ -56,7 +56,10 @@ describe('stackfit pr with failed usage inputs', () => {
     expect(branchesBefore).toContain('stackfit/prod');
 
     const broken = path.join(dir, 'usage.csv');
-    fs.writeFileSync(broken, `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,0.2\n2026-10-01T00:05:00Z,${EC2_NAME},cpu_cores,abc\n`);
+    fs.writeFileSync(
+      broken,
+      `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,0.2\n2026-10-01T00:05:00Z,${EC2_NAME},cpu_cores,abc\n`,
+    );
     const empty = path.join(dir, 'empty.csv');
     fs.writeFileSync(empty, '');
     const cases: [string[], string][] = [
@@ -80,10 +83,18 @@ describe('stackfit pr with failed usage inputs', () => {
   it('a cloud source whose reads fail (CloudWatch: Forbidden on CPU, then 5xx after retries) stops the run: one line naming the source and the error, exit 1, no GitHub writes', async () => {
     const cases: [FakeCloudWatchOptions, string][] = [
       [
-        { metrics: new Map(), queryErrors: [{ metricName: 'CPUUtilization', statusCode: 'Forbidden', message: 'Authentication too complex to retrieve cross region data' }] },
+        {
+          metrics: new Map(),
+          queryErrors: [
+            { metricName: 'CPUUtilization', statusCode: 'Forbidden', message: 'Authentication too complex to retrieve cross region data' },
+          ],
+        },
         `cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: Forbidden for AWS/EC2 CPUUtilization (InstanceId=${EC2_INSTANCE_ID}): Forbidden: Authentication too complex to retrieve cross region data`,
       ],
-      [{ metrics: new Map(), failDimensionValue: EC2_INSTANCE_ID }, 'cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: InternalFailure: internal failure'],
+      [
+        { metrics: new Map(), failDimensionValue: EC2_INSTANCE_ID },
+        'cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: InternalFailure: internal failure',
+      ],
     ];
     // The recorded instance runs in us-west-2, where the shipped catalog has no EC2 sizes (so no
     // vCPU count to read CPUUtilization with): the same state moved to us-east-1.
@@ -92,7 +103,12 @@ describe('stackfit pr with failed usage inputs', () => {
     for (const [options, message] of cases) {
       const cloudwatch = await startFakeCloudWatch(options);
       const saved = { ...process.env };
-      Object.assign(process.env, { AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url, AWS_ACCESS_KEY_ID: 'AKIDSTACKFITTEST', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-key', AWS_MAX_ATTEMPTS: '2' });
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+        AWS_ACCESS_KEY_ID: 'AKIDSTACKFITTEST',
+        AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-key',
+        AWS_MAX_ATTEMPTS: '2',
+      });
       try {
         const mark = fake.requests.length;
         const { error } = await prRun(['cloudwatch:us-east-1'], state);

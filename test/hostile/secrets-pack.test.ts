@@ -16,7 +16,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 // A real size the catalog knows, in a disallowed family: every policy would name it if it could read it.
 const SIZE = 'm5.2xlarge';
-const POLICY_CONFIG = { 'stackfit-cost-report': { enforcementLevel: 'advisory', includeUnpriced: true }, 'stackfit-instance-generation': { enforcementLevel: 'advisory', disallowedFamilies: ['m5'] } };
+const POLICY_CONFIG = {
+  'stackfit-cost-report': { enforcementLevel: 'advisory', includeUnpriced: true },
+  'stackfit-instance-generation': { enforcementLevel: 'advisory', disallowedFamilies: ['m5'] },
+};
 
 function write(name: string, json: unknown): string {
   const p = path.join(dir, name);
@@ -28,7 +31,9 @@ describe('a secret size in check and the policy pack', () => {
   const config = write('policy-config.json', POLICY_CONFIG);
 
   it('from state (`{sig, plaintext}`): not printed, reported as a secret', async () => {
-    const state = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as { deployment: { resources: { type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[] } };
+    const state = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as {
+      deployment: { resources: { type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[] };
+    };
     const ec2 = state.deployment.resources.find((r) => r.type === 'aws:ec2/instance:Instance')!;
     const secret = { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(SIZE) };
     ec2.inputs.instanceType = secret;
@@ -48,7 +53,9 @@ describe('a secret size in check and the policy pack', () => {
 
   it('from `pulumi preview --json` (`[secret]`): reported as a secret, not as an unknown size', async () => {
     // A preview of the real EC2 stack (every resource unchanged) whose size the CLI printed as `[secret]`.
-    const state = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as { deployment: { resources: { urn: string; type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[] } };
+    const state = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as {
+      deployment: { resources: { urn: string; type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[] };
+    };
     const steps = state.deployment.resources.map((r) => {
       if (r.type === 'aws:ec2/instance:Instance') {
         r.inputs.instanceType = '[secret]';
@@ -66,6 +73,10 @@ describe('a secret size in check and the policy pack', () => {
   it('markSecrets re-wraps exactly the values the engine marked', () => {
     const raw = { a: { [SIG_KEY]: SECRET_SIG, value: 'x' }, b: [1, { [SIG_KEY]: SECRET_SIG, value: { c: 2 } }], d: { e: 'plain' } };
     const plain = { a: 'x', b: [1, { c: 2 }], d: { e: 'plain' } };
-    expect(markSecrets(raw, plain)).toEqual({ a: { [SIG_KEY]: SECRET_SIG, value: 'x' }, b: [1, { [SIG_KEY]: SECRET_SIG, value: { c: 2 } }], d: { e: 'plain' } });
+    expect(markSecrets(raw, plain)).toEqual({
+      a: { [SIG_KEY]: SECRET_SIG, value: 'x' },
+      b: [1, { [SIG_KEY]: SECRET_SIG, value: { c: 2 } }],
+      d: { e: 'plain' },
+    });
   });
 });

@@ -17,7 +17,11 @@ let port = 0;
 const dir = tempDir();
 beforeAll(async () => {
   echo = http.createServer((req, res) => {
-    const body = JSON.stringify({ message: `denied ${req.method} ${req.url} authorization=${req.headers.authorization ?? ''} (token ${CANARY})`, status: 'error', error: `Bearer ${CANARY}` });
+    const body = JSON.stringify({
+      message: `denied ${req.method} ${req.url} authorization=${req.headers.authorization ?? ''} (token ${CANARY})`,
+      status: 'error',
+      error: `Bearer ${CANARY}`,
+    });
     res.writeHead(req.url?.includes('/api/v1/') ? 400 : 401, { 'content-type': 'application/json' });
     res.end(body);
   });
@@ -30,7 +34,8 @@ afterAll(async () => {
 });
 
 function expectNoLeak(label: string, ...texts: string[]): void {
-  for (const text of texts) for (const leak of LEAKS) expect(text.includes(leak), `${label}: leaked ${leak} in ${text.slice(0, 2000)}`).toBe(false);
+  for (const text of texts)
+    for (const leak of LEAKS) expect(text.includes(leak), `${label}: leaked ${leak} in ${text.slice(0, 2000)}`).toBe(false);
 }
 
 /** Every file under `dir` (reports, summaries), concatenated. */
@@ -46,7 +51,9 @@ describe('the canary credential never leaks', () => {
   it('redact() removes env values, URL userinfo, credential query parameters and auth schemes', () => {
     const env = { MY_SERVICE_TOKEN: CANARY };
     expect(redact(`x ${CANARY} y`, env)).toBe('x *** y');
-    expect(redact(`https://bot:${CANARY}@example.com/a?b=1&access_token=${CANARY}2`, {})).toBe('https://***@example.com/a?b=1&access_token=***');
+    expect(redact(`https://bot:${CANARY}@example.com/a?b=1&access_token=${CANARY}2`, {})).toBe(
+      'https://***@example.com/a?b=1&access_token=***',
+    );
     expect(redact(`Authorization: Bearer ${CANARY}x`, {})).toBe('Authorization: Bearer ***');
     expect(redact('token rotation is due; a Basic plan', {})).toBe('token rotation is due; a Basic plan');
   });
@@ -54,19 +61,125 @@ describe('the canary credential never leaks', () => {
   const PREVIEW = path.join(REPO_ROOT, 'data/pulumi/preview-json/stratify-sample-preview-update.json');
   // [label, argv, extra env, whether the run must fail]
   it.each<[string, () => string[], Record<string, string>, boolean]>([
-    ['recommend from Pulumi Cloud, credentials in --pulumi-cloud-url', () => ['recommend', '--pulumi-cloud', 'acme/shop/prod', '--pulumi-cloud-url', `http://user:${CANARY}@127.0.0.1:${port}/?token=${CANARY}`], {}, true],
-    ['recommend with Prometheus echoing the bearer token', () => ['recommend', '--state', EC2_EXPORT, '--usage', `prometheus://127.0.0.1:${port}`, '--now', '2026-10-02T00:00:00Z', '--format', 'json', '--output', path.join(dir, 'report.json')], {}, false],
-    ['recommend with credentials in the Prometheus URL', () => ['recommend', '--state', EC2_EXPORT, '--usage', `prometheus://admin:${CANARY}@127.0.0.1:${port}`, '--now', '2026-10-02T00:00:00Z'], {}, true],
-    ['diff --comment against a GitHub that echoes the token', () => ['diff', '--preview', PREVIEW, '--comment', '--pr', '7', '--format', 'markdown', '--output', path.join(dir, 'diff.md')], {}, true],
-    ['diff --comment with credentials in GITHUB_API_URL', () => ['diff', '--preview', PREVIEW, '--comment', '--pr', '7'], { GITHUB_API_URL: `http://x-access-token:${CANARY}@127.0.0.1:${port}` }, true],
-    ['pr against a GitHub that echoes the token', () => ['pr', '--stack', 'prod', '--state', EC2_EXPORT, '--usage', path.join(dir, 'usage.csv'), '--project-dir', path.join(dir, 'project'), '--now', '2026-10-02T00:00:00Z'], {}, true],
-    ['pr with credentials in GITHUB_API_URL', () => ['pr', '--stack', 'prod', '--state', EC2_EXPORT, '--usage', path.join(dir, 'usage.csv'), '--project-dir', path.join(dir, 'project'), '--now', '2026-10-02T00:00:00Z'], { GITHUB_API_URL: `https://${CANARY}@127.0.0.1:${port}` }, true],
+    [
+      'recommend from Pulumi Cloud, credentials in --pulumi-cloud-url',
+      () => [
+        'recommend',
+        '--pulumi-cloud',
+        'acme/shop/prod',
+        '--pulumi-cloud-url',
+        `http://user:${CANARY}@127.0.0.1:${port}/?token=${CANARY}`,
+      ],
+      {},
+      true,
+    ],
+    [
+      'recommend with Prometheus echoing the bearer token',
+      () => [
+        'recommend',
+        '--state',
+        EC2_EXPORT,
+        '--usage',
+        `prometheus://127.0.0.1:${port}`,
+        '--now',
+        '2026-10-02T00:00:00Z',
+        '--format',
+        'json',
+        '--output',
+        path.join(dir, 'report.json'),
+      ],
+      {},
+      false,
+    ],
+    [
+      'recommend with credentials in the Prometheus URL',
+      () => [
+        'recommend',
+        '--state',
+        EC2_EXPORT,
+        '--usage',
+        `prometheus://admin:${CANARY}@127.0.0.1:${port}`,
+        '--now',
+        '2026-10-02T00:00:00Z',
+      ],
+      {},
+      true,
+    ],
+    [
+      'diff --comment against a GitHub that echoes the token',
+      () => ['diff', '--preview', PREVIEW, '--comment', '--pr', '7', '--format', 'markdown', '--output', path.join(dir, 'diff.md')],
+      {},
+      true,
+    ],
+    [
+      'diff --comment with credentials in GITHUB_API_URL',
+      () => ['diff', '--preview', PREVIEW, '--comment', '--pr', '7'],
+      { GITHUB_API_URL: `http://x-access-token:${CANARY}@127.0.0.1:${port}` },
+      true,
+    ],
+    [
+      'pr against a GitHub that echoes the token',
+      () => [
+        'pr',
+        '--stack',
+        'prod',
+        '--state',
+        EC2_EXPORT,
+        '--usage',
+        path.join(dir, 'usage.csv'),
+        '--project-dir',
+        path.join(dir, 'project'),
+        '--now',
+        '2026-10-02T00:00:00Z',
+      ],
+      {},
+      true,
+    ],
+    [
+      'pr with credentials in GITHUB_API_URL',
+      () => [
+        'pr',
+        '--stack',
+        'prod',
+        '--state',
+        EC2_EXPORT,
+        '--usage',
+        path.join(dir, 'usage.csv'),
+        '--project-dir',
+        path.join(dir, 'project'),
+        '--now',
+        '2026-10-02T00:00:00Z',
+      ],
+      { GITHUB_API_URL: `https://${CANARY}@127.0.0.1:${port}` },
+      true,
+    ],
     ['pr --action (job summary and outputs)', () => ['pr', '--action'], {}, true],
     // `check` with the pack running (a child process with this environment): secrets-pack.test.ts.
     ['check on a missing state (error path)', () => ['check', '--state', path.join(dir, 'missing.json')], {}, true],
-    ['recommend on a missing state (error path)', () => ['recommend', '--state', path.join(dir, 'missing.json'), '--usage', path.join(dir, 'usage.csv')], {}, true],
+    [
+      'recommend on a missing state (error path)',
+      () => ['recommend', '--state', path.join(dir, 'missing.json'), '--usage', path.join(dir, 'usage.csv')],
+      {},
+      true,
+    ],
     ['diff of a preview', () => ['diff', '--preview', PREVIEW, '--format', 'json'], {}, false],
-    ['catalog refresh against a price API that echoes credentials in the URL', () => ['catalog', 'refresh', '--cloud', 'aws', '--region', 'us-west-2', '--endpoint', `http://user:${CANARY}@127.0.0.1:${port}/?token=${CANARY}`, '--out', path.join(dir, 'overlay')], {}, true],
+    [
+      'catalog refresh against a price API that echoes credentials in the URL',
+      () => [
+        'catalog',
+        'refresh',
+        '--cloud',
+        'aws',
+        '--region',
+        'us-west-2',
+        '--endpoint',
+        `http://user:${CANARY}@127.0.0.1:${port}/?token=${CANARY}`,
+        '--out',
+        path.join(dir, 'overlay'),
+      ],
+      {},
+      true,
+    ],
     ['backtest on a missing directory (error path)', () => ['backtest', path.join(dir, 'no-traces')], {}, true],
   ])('%s', async (label, args, extraEnv, fails) => {
     fs.mkdirSync(path.join(dir, 'project', 'stacks'), { recursive: true });

@@ -40,23 +40,55 @@ const BROKEN: [string, string | Buffer, string][] = [
   ['infinite.csv', HEADER + row('1e400'), ':2: value "1e400" is not a number'],
   ['infinity-word.csv', HEADER + row('Infinity'), ':2: value "Infinity" is not a number'],
   ['unknown-metric.csv', HEADER + row('1', 'cpu_load'), ':2: unknown metric "cpu_load"'],
-  ['ragged.csv', HEADER + row('1') + `2026-10-01T00:05:00Z,${EC2_NAME},cpu_cores\n`, ':3: expected 4 fields (timestamp,resource,metric,value), found 3'],
+  [
+    'ragged.csv',
+    HEADER + row('1') + `2026-10-01T00:05:00Z,${EC2_NAME},cpu_cores\n`,
+    ':3: expected 4 fields (timestamp,resource,metric,value), found 3',
+  ],
   ['open-quote.csv', HEADER + `2026-10-01T00:00:00Z,"${EC2_NAME},cpu_cores,1\n`, ':2: unterminated quoted field'],
   ['empty.csv', '', ': empty file: expected a header timestamp,resource,metric,value'],
   ['header-only.csv', HEADER, ': no usage rows after the header'],
-  ['nanoseconds.csv', HEADER + row('1', 'cpu_cores', '1790892204000000000'), ':2: timestamp "1790892204000000000" is too large for Unix seconds or milliseconds'],
+  [
+    'nanoseconds.csv',
+    HEADER + row('1', 'cpu_cores', '1790892204000000000'),
+    ':2: timestamp "1790892204000000000" is too large for Unix seconds or milliseconds',
+  ],
   ['microseconds.csv', HEADER + row('1', 'cpu_cores', '1790892204000000'), ':2: timestamp "1790892204000000" is too large'],
-  ['feb-30.csv', HEADER + row('1', 'cpu_cores', '2026-02-30T00:00:00Z'), ':2: timestamp "2026-02-30T00:00:00Z" is not a real date and time'],
+  [
+    'feb-30.csv',
+    HEADER + row('1', 'cpu_cores', '2026-02-30T00:00:00Z'),
+    ':2: timestamp "2026-02-30T00:00:00Z" is not a real date and time',
+  ],
   ['hour-25.csv', HEADER + row('1', 'cpu_cores', '2026-02-03 25:00:00'), ':2: timestamp "2026-02-03 25:00:00" is not a real date and time'],
   ['hex-time.csv', HEADER + row('1', 'cpu_cores', '0x6a8b7c00'), ':2: timestamp "0x6a8b7c00" is neither ISO 8601 nor Unix'],
   ['year-1900.csv', HEADER + row('1', 'cpu_cores', '1900-01-01'), ':2: timestamp "1900-01-01" is 1900-01-01, outside 1970–2200'],
-  ['cpu-182.csv', HEADER + row('50', 'cpu_percent') + row('182', 'cpu_percent', '2026-10-01T00:05:00Z'), ':3: cpu_percent 182 is above 100'],
+  [
+    'cpu-182.csv',
+    HEADER + row('50', 'cpu_percent') + row('182', 'cpu_percent', '2026-10-01T00:05:00Z'),
+    ':3: cpu_percent 182 is above 100',
+  ],
   ['mem-150.csv', HEADER + row('150', 'memory_percent'), ':2: memory_percent 150 is above 100'],
   ['no-newline.csv', Buffer.alloc(1024 * 1024 + 10, 0x30), ':1: line longer than 1 MiB: not a usage CSV'],
-  ['bad.json', '{"series":[{"resource":"x","metric":"cpu_cores","points":[["2026-10-01T00:00:00Z","abc"]]}]}', ': series[0].points[0][1]: '],
-  ['ns.json', '{"series":[{"resource":"x","metric":"cpu_cores","points":[[1790892204000000000,1]]}]}', ': series[0].points[0][0]: timestamp 1790892204000000000 is too large'],
-  ['feb30.json', '{"series":[{"resource":"x","metric":"cpu_cores","points":[["2026-02-30",1]]}]}', ': series[0].points[0][0]: timestamp "2026-02-30" is not a real date'],
-  ['pct.json', '{"series":[{"resource":"x","metric":"cpu_percent","points":[["2026-10-01",182]]}]}', ': series[0].points[0][1]: cpu_percent 182 is above 100'],
+  [
+    'bad.json',
+    '{"series":[{"resource":"x","metric":"cpu_cores","points":[["2026-10-01T00:00:00Z","abc"]]}]}',
+    ': series[0].points[0][1]: ',
+  ],
+  [
+    'ns.json',
+    '{"series":[{"resource":"x","metric":"cpu_cores","points":[[1790892204000000000,1]]}]}',
+    ': series[0].points[0][0]: timestamp 1790892204000000000 is too large',
+  ],
+  [
+    'feb30.json',
+    '{"series":[{"resource":"x","metric":"cpu_cores","points":[["2026-02-30",1]]}]}',
+    ': series[0].points[0][0]: timestamp "2026-02-30" is not a real date',
+  ],
+  [
+    'pct.json',
+    '{"series":[{"resource":"x","metric":"cpu_percent","points":[["2026-10-01",182]]}]}',
+    ': series[0].points[0][1]: cpu_percent 182 is above 100',
+  ],
   ['empty.json', '{"series":[]}', ': no usage series'],
   ['deep.json', '{"series":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}', ': series[0]: '],
 ];
@@ -89,7 +121,12 @@ describe('a broken usage file: one message naming file and line', () => {
   });
 
   it('still reads every legitimate notation', () => {
-    const p = file('fine.csv', HEADER + ['1', '+2', '.5', '5.', '1e-3', ' 3 '].map((v, i) => row(v, 'cpu_cores', String(1790892204 + i * 300))).join('') + row('100.4', 'cpu_percent', '2024-02-29T23:59:59+01:00'));
+    const p = file(
+      'fine.csv',
+      HEADER +
+        ['1', '+2', '.5', '5.', '1e-3', ' 3 '].map((v, i) => row(v, 'cpu_cores', String(1790892204 + i * 300))).join('') +
+        row('100.4', 'cpu_percent', '2024-02-29T23:59:59+01:00'),
+    );
     const raw = readUsageFile(p);
     expect(raw.resources.get(EC2_NAME)!.get('cpu_cores')!.v).toEqual([1, 2, 0.5, 5, 0.001, 3]);
     expect(raw.resources.get(EC2_NAME)!.get('cpu_percent')!.t).toEqual([Date.parse('2024-02-29T22:59:59Z')]);
@@ -98,7 +135,18 @@ describe('a broken usage file: one message naming file and line', () => {
 
 describe('the CLI refuses the run (recommend)', () => {
   const recommend = (usage: string, extra: string[] = []) =>
-    stackfit(['recommend', '--state', EC2_EXPORT, '--usage', usage, '--now', '2026-10-02T00:00:00Z', '--config', file('empty-config.yaml', '{}\n'), ...extra]);
+    stackfit([
+      'recommend',
+      '--state',
+      EC2_EXPORT,
+      '--usage',
+      usage,
+      '--now',
+      '2026-10-02T00:00:00Z',
+      '--config',
+      file('empty-config.yaml', '{}\n'),
+      ...extra,
+    ]);
 
   it.each([
     ['non-numeric.csv', ':3: value "abc" is not a number'],
@@ -126,7 +174,18 @@ describe('the CLI refuses the run (recommend)', () => {
   it('one good and one broken source: still refused (no plan on part of the usage)', async () => {
     const good = file('good.csv', HEADER + row('0.2', 'cpu_cores', '2026-10-01T12:00:00Z'));
     const bad = path.join(dir, 'missing.csv');
-    const run = await stackfit(['recommend', '--state', EC2_EXPORT, '--usage', good, bad, '--now', '2026-10-02T00:00:00Z', '--config', path.join(dir, 'empty-config.yaml')]);
+    const run = await stackfit([
+      'recommend',
+      '--state',
+      EC2_EXPORT,
+      '--usage',
+      good,
+      bad,
+      '--now',
+      '2026-10-02T00:00:00Z',
+      '--config',
+      path.join(dir, 'empty-config.yaml'),
+    ]);
     expect(run.code).toBe(1);
     expect(errorLines(run.stderr)).toEqual([`stackfit: ${bad}: cannot read usage file: ENOENT`]);
     expect(run.stdout).toBe('');
@@ -154,23 +213,36 @@ describe('implausible usage: warnings naming file and line', () => {
   const at = (i: number) => `2026-10-01T00:${String(i * 5).padStart(2, '0')}:00Z`;
 
   it('percentages in a cpu_cores column', () => {
-    const { p, warnings } = warningsOf('cores-pct.csv', row('12', 'cpu_cores', at(0)) + row('64', 'cpu_cores', at(1)) + row('30', 'cpu_cores', at(2)));
-    expect(warnings).toEqual([`${p}:3: cpu_cores 64 for "${EC2_NAME}" is more than the 2 vCPUs of "m5.large" (percentages in the cpu_cores column?)`]);
+    const { p, warnings } = warningsOf(
+      'cores-pct.csv',
+      row('12', 'cpu_cores', at(0)) + row('64', 'cpu_cores', at(1)) + row('30', 'cpu_cores', at(2)),
+    );
+    expect(warnings).toEqual([
+      `${p}:3: cpu_cores 64 for "${EC2_NAME}" is more than the 2 vCPUs of "m5.large" (percentages in the cpu_cores column?)`,
+    ]);
   });
   it('0–1 fractions as percentages', () => {
-    const { p, warnings } = warningsOf('fractions.csv', row('0.2', 'cpu_percent', at(0)) + row('0.35', 'cpu_percent', at(1)) + row('0.5', 'memory_percent', at(0)));
+    const { p, warnings } = warningsOf(
+      'fractions.csv',
+      row('0.2', 'cpu_percent', at(0)) + row('0.35', 'cpu_percent', at(1)) + row('0.5', 'memory_percent', at(0)),
+    );
     expect(warnings).toEqual([
       `${p}:3: cpu_percent for "${EC2_NAME}" never exceeds 0.35 (0–1 fractions instead of percentages? multiply by 100)`,
       `${p}:4: memory_percent for "${EC2_NAME}" never exceeds 0.5 (0–1 fractions instead of percentages? multiply by 100)`,
     ]);
   });
   it('GiB in memory_bytes', () => {
-    const { p, warnings } = warningsOf('gib-bytes.csv', row('0.5', 'cpu_cores') + row('3.5', 'memory_bytes', at(0)) + row('4', 'memory_bytes', at(1)));
+    const { p, warnings } = warningsOf(
+      'gib-bytes.csv',
+      row('0.5', 'cpu_cores') + row('3.5', 'memory_bytes', at(0)) + row('4', 'memory_bytes', at(1)),
+    );
     expect(warnings).toEqual([`${p}:4: memory_bytes for "${EC2_NAME}" never exceeds 4 bytes (GiB or MiB in the memory_bytes column?)`]);
   });
   it('memory above the size, and bytes in memory_gib', () => {
     const { p, warnings } = warningsOf('mem-over.csv', row('0.5', 'cpu_cores') + row('4294967296', 'memory_gib'));
-    expect(warnings).toEqual([`${p}:3: memory 4295000000 GiB for "${EC2_NAME}" is more than the 8 GiB of "m5.large" (bytes or MiB in the memory_gib column?)`]);
+    expect(warnings).toEqual([
+      `${p}:3: memory 4295000000 GiB for "${EC2_NAME}" is more than the 8 GiB of "m5.large" (bytes or MiB in the memory_gib column?)`,
+    ]);
   });
   it('plausible usage gives no warning', () => {
     const { warnings } = warningsOf('plausible.csv', row('1.9', 'cpu_cores') + row('7.5', 'memory_gib') + row('45', 'cpu_percent'));

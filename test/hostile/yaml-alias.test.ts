@@ -37,10 +37,18 @@ const input = (configText: string, items = [resize('web', 'm5.xlarge'), resize('
 
 describe('YAML anchors and aliases in the stack config', () => {
   it('an edit inside an anchored map is a manual change; the other edit goes on and changes only its line', () => {
-    expect((parse(ANCHORED) as { config: Record<string, Record<string, unknown>> }).config['stackfit-demo:workloads']!['web-canary']).toMatchObject({ size: 'm5.2xlarge' });
+    expect(
+      (parse(ANCHORED) as { config: Record<string, Record<string, unknown>> }).config['stackfit-demo:workloads']!['web-canary'],
+    ).toMatchObject({ size: 'm5.2xlarge' });
     const { edits, manual } = planToEdits(input(ANCHORED));
     expect(manual).toEqual([
-      expect.objectContaining({ urn: expect.stringMatching(/::web$/), property: 'size', from: 'm5.2xlarge', to: 'm5.xlarge', reason: expect.stringContaining('inside the YAML anchor &fleet') }),
+      expect.objectContaining({
+        urn: expect.stringMatching(/::web$/),
+        property: 'size',
+        from: 'm5.2xlarge',
+        to: 'm5.xlarge',
+        reason: expect.stringContaining('inside the YAML anchor &fleet'),
+      }),
     ]);
     expect(edits.map((e) => e.ref.path.join('.'))).toEqual(['cache.size']);
     const after = applyConfigEdits(ANCHORED, edits, PROD_CONFIG_FILE);
@@ -52,7 +60,9 @@ describe('YAML anchors and aliases in the stack config', () => {
 
   it('a value reached through an alias is a manual change', () => {
     const { edits, manual } = planToEdits(input(ALIASED));
-    expect(manual.map((m) => [m.urn.split('::').pop(), m.reason])).toEqual([['cache', expect.stringMatching(/alias \(\*cachespec\)|anchor &cachespec/)]]);
+    expect(manual.map((m) => [m.urn.split('::').pop(), m.reason])).toEqual([
+      ['cache', expect.stringMatching(/alias \(\*cachespec\)|anchor &cachespec/)],
+    ]);
     expect(edits.map((e) => e.ref.path.join('.'))).toEqual(['web.size']);
   });
 

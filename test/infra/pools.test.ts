@@ -30,7 +30,10 @@ describe('stack platform under mocks', () => {
       scalingConfig: { desiredSize: 6, minSize: 3, maxSize: 8 },
     });
     // A fixed pool: EKS needs bounds, so they equal the count.
-    expect(nodeGroups.get('shop-eks-jobs')!.inputs).toMatchObject({ instanceTypes: ['r5.4xlarge'], scalingConfig: { desiredSize: 3, minSize: 3, maxSize: 3 } });
+    expect(nodeGroups.get('shop-eks-jobs')!.inputs).toMatchObject({
+      instanceTypes: ['r5.4xlarge'],
+      scalingConfig: { desiredSize: 3, minSize: 3, maxSize: 3 },
+    });
     const eks = byName(resources, 'aws:eks/cluster:Cluster').get('shop-eks')!;
     expect(eks.inputs).toMatchObject({ name: 'shop-eks' });
     // Node groups use the region's explicit provider (through their component).
@@ -39,7 +42,9 @@ describe('stack platform under mocks', () => {
 
     const aks = byName(resources, 'azure-native:containerservice:ManagedCluster').get('tools-aks')!;
     expect(aks.inputs).toMatchObject({ resourceName: 'tools-aks', location: 'eastus' });
-    expect(aks.inputs.agentPoolProfiles).toEqual([expect.objectContaining({ name: 'system', mode: 'System', vmSize: 'Standard_D4s_v5', count: 3, enableAutoScaling: false })]);
+    expect(aks.inputs.agentPoolProfiles).toEqual([
+      expect.objectContaining({ name: 'system', mode: 'System', vmSize: 'Standard_D4s_v5', count: 3, enableAutoScaling: false }),
+    ]);
     expect(byName(resources, 'azure-native:containerservice:AgentPool').get('tools-aks-tools')!.inputs).toMatchObject({
       resourceName: 'tools-aks',
       agentPoolName: 'tools',
@@ -51,7 +56,10 @@ describe('stack platform under mocks', () => {
       maxCount: 6,
     });
 
-    expect(byName(resources, 'gcp:container/cluster:Cluster').get('web-gke')!.inputs).toMatchObject({ location: 'us-central1-a', removeDefaultNodePool: true });
+    expect(byName(resources, 'gcp:container/cluster:Cluster').get('web-gke')!.inputs).toMatchObject({
+      location: 'us-central1-a',
+      removeDefaultNodePool: true,
+    });
     expect(byName(resources, 'gcp:container/nodePool:NodePool').get('web-gke-web')!.inputs).toMatchObject({
       name: 'web',
       cluster: 'web-gke',
@@ -83,16 +91,82 @@ describe('stack platform under mocks', () => {
     const inventory = await inventoryFromProgram({ projectDir: ROOT, stack: 'platform' });
     expect(inventory.skipped).toEqual([]);
     const rows = Object.fromEntries(
-      inventory.workloads.map((w) => [w.name, { cloud: w.cloud, region: w.region, size: w.size, count: w.count, min: w.pool?.min, max: w.pool?.max, kind: w.pool?.kind, ref: w.configRef }]),
+      inventory.workloads.map((w) => [
+        w.name,
+        {
+          cloud: w.cloud,
+          region: w.region,
+          size: w.size,
+          count: w.count,
+          min: w.pool?.min,
+          max: w.pool?.max,
+          kind: w.pool?.kind,
+          ref: w.configRef,
+        },
+      ]),
     );
     const ref = (key: string, ...p: string[]) => ({ key, path: p });
     expect(rows).toEqual({
-      'shop-eks-apps': { cloud: 'aws', region: 'us-east-1', size: 'm5.2xlarge', count: 6, min: 3, max: 8, kind: 'kubernetes', ref: ref(CLUSTERS, 'shop-eks', 'pools', 'apps', 'size') },
-      'shop-eks-jobs': { cloud: 'aws', region: 'us-east-1', size: 'r5.4xlarge', count: 3, min: 3, max: 3, kind: 'kubernetes', ref: ref(CLUSTERS, 'shop-eks', 'pools', 'jobs', 'size') },
-      'tools-aks/system': { cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5', count: 3, min: undefined, max: undefined, kind: 'kubernetes', ref: ref(CLUSTERS, 'tools-aks', 'pools', 'system', 'size') },
-      'tools-aks-tools': { cloud: 'azure', region: 'eastus', size: 'Standard_D8s_v5', count: 4, min: 2, max: 6, kind: 'kubernetes', ref: ref(CLUSTERS, 'tools-aks', 'pools', 'tools', 'size') },
-      'web-gke-web': { cloud: 'gcp', region: 'us-central1', size: 'n2-standard-8', count: 4, min: undefined, max: undefined, kind: 'kubernetes', ref: ref(CLUSTERS, 'web-gke', 'pools', 'web', 'size') },
-      batch: { cloud: 'aws', region: 'us-east-1', size: 'c5.4xlarge', count: 6, min: 2, max: 12, kind: 'vm-group', ref: ref(GROUPS, 'batch', 'size') },
+      'shop-eks-apps': {
+        cloud: 'aws',
+        region: 'us-east-1',
+        size: 'm5.2xlarge',
+        count: 6,
+        min: 3,
+        max: 8,
+        kind: 'kubernetes',
+        ref: ref(CLUSTERS, 'shop-eks', 'pools', 'apps', 'size'),
+      },
+      'shop-eks-jobs': {
+        cloud: 'aws',
+        region: 'us-east-1',
+        size: 'r5.4xlarge',
+        count: 3,
+        min: 3,
+        max: 3,
+        kind: 'kubernetes',
+        ref: ref(CLUSTERS, 'shop-eks', 'pools', 'jobs', 'size'),
+      },
+      'tools-aks/system': {
+        cloud: 'azure',
+        region: 'eastus',
+        size: 'Standard_D4s_v5',
+        count: 3,
+        min: undefined,
+        max: undefined,
+        kind: 'kubernetes',
+        ref: ref(CLUSTERS, 'tools-aks', 'pools', 'system', 'size'),
+      },
+      'tools-aks-tools': {
+        cloud: 'azure',
+        region: 'eastus',
+        size: 'Standard_D8s_v5',
+        count: 4,
+        min: 2,
+        max: 6,
+        kind: 'kubernetes',
+        ref: ref(CLUSTERS, 'tools-aks', 'pools', 'tools', 'size'),
+      },
+      'web-gke-web': {
+        cloud: 'gcp',
+        region: 'us-central1',
+        size: 'n2-standard-8',
+        count: 4,
+        min: undefined,
+        max: undefined,
+        kind: 'kubernetes',
+        ref: ref(CLUSTERS, 'web-gke', 'pools', 'web', 'size'),
+      },
+      batch: {
+        cloud: 'aws',
+        region: 'us-east-1',
+        size: 'c5.4xlarge',
+        count: 6,
+        min: 2,
+        max: 12,
+        kind: 'vm-group',
+        ref: ref(GROUPS, 'batch', 'size'),
+      },
     });
     const catalog = loadCatalog();
     for (const w of inventory.workloads) expect(currentOfferingOf(catalog, w), w.name).toBeDefined();
@@ -120,13 +194,16 @@ describe('bad pools config', () => {
         's',
       ),
     );
-    expect(() => parseConfigValue(autoscalingGroupsConfigSchema, { batch: { region: 'eastus', size: 'c5.large', desired: 1 } }, GROUPS)).toThrow(
-      `${GROUPS}.batch.region: region must be an AWS region like us-east-1`,
-    );
+    expect(() =>
+      parseConfigValue(autoscalingGroupsConfigSchema, { batch: { region: 'eastus', size: 'c5.large', desired: 1 } }, GROUPS),
+    ).toThrow(`${GROUPS}.batch.region: region must be an AWS region like us-east-1`);
   });
 
   it('the program stops with the config key and field, and creates nothing', async () => {
-    const config = { ...base, [CLUSTERS]: { ...clusters, 'web-gke': { ...clusters['web-gke'], pools: { web: { size: 'e2-standard-4', desired: 0 } } } } };
+    const config = {
+      ...base,
+      [CLUSTERS]: { ...clusters, 'web-gke': { ...clusters['web-gke'], pools: { web: { size: 'e2-standard-4', desired: 0 } } } },
+    };
     const message = await registeredResourcesFromProgram({ projectDir: ROOT, stack: 'platform', config }).then(
       () => 'no error',
       (err: Error) => err.message,

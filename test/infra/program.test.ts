@@ -43,7 +43,15 @@ describe.each(Object.entries(STACKS))('stack %s', (stack, expected) => {
     for (const [name, want] of Object.entries(expected)) {
       const component = components.find((c) => c.name === name)!;
       // The component records where its size lives in config.
-      expect(component.inputs).toMatchObject({ cloud: want.cloud, region: want.region, size: want.size, count: want.count, group: want.group, configKey: KEY, configPath: [name, 'size'] });
+      expect(component.inputs).toMatchObject({
+        cloud: want.cloud,
+        region: want.region,
+        size: want.size,
+        count: want.count,
+        group: want.group,
+        configKey: KEY,
+        configPath: [name, 'size'],
+      });
 
       const children = childrenOf(resources, stack, name);
       const vms = children.filter((r) => r.type === VM_TYPE[want.cloud]);
@@ -75,11 +83,18 @@ describe.each(Object.entries(STACKS))('stack %s', (stack, expected) => {
         expect(types.filter((t) => t === 'azure-native:network:VirtualNetwork')).toHaveLength(1);
         expect(types.filter((t) => t === 'azure-native:network:Subnet')).toHaveLength(1);
         expect(types.filter((t) => t === 'azure-native:network:NetworkInterface')).toHaveLength(want.count);
-        expect(children.find((r) => r.type === 'azure-native:resources:ResourceGroup')?.inputs).toMatchObject({ location: want.region, tags });
+        expect(children.find((r) => r.type === 'azure-native:resources:ResourceGroup')?.inputs).toMatchObject({
+          location: want.region,
+          tags,
+        });
       }
     }
     // One explicit AWS provider per AWS region in use.
-    const awsRegions = new Set(Object.values(expected).filter((w) => w.cloud === 'aws').map((w) => w.region));
+    const awsRegions = new Set(
+      Object.values(expected)
+        .filter((w) => w.cloud === 'aws')
+        .map((w) => w.region),
+    );
     expect(resources.filter((r) => r.type === 'pulumi:providers:aws').map((r) => r.inputs.region)).toEqual([...awsRegions]);
   });
 });
@@ -112,7 +127,7 @@ describe('bad workloads config', () => {
       () => 'no error',
       (err: Error) => err.message,
     );
-    expect(message).toContain('Missing required configuration variable \'stackfit-demo:workloads\'');
+    expect(message).toContain("Missing required configuration variable 'stackfit-demo:workloads'");
   });
 });
 

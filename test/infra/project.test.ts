@@ -28,7 +28,12 @@ describe('Pulumi.yaml', () => {
 
   it('loads: entry and stack config directory resolved', () => {
     const project = loadPulumiProject(ROOT);
-    expect(project).toEqual({ dir: ROOT, name: 'stackfit-demo', main: path.join(ROOT, 'infra/index.ts'), stackConfigDir: path.join(ROOT, 'stacks') });
+    expect(project).toEqual({
+      dir: ROOT,
+      name: 'stackfit-demo',
+      main: path.join(ROOT, 'infra/index.ts'),
+      stackConfigDir: path.join(ROOT, 'stacks'),
+    });
     expect(stackConfigPath(project, 'prod')).toBe(path.join(ROOT, 'stacks/Pulumi.prod.yaml'));
   });
 
@@ -47,7 +52,9 @@ describe('stack files', () => {
     const config = readStackConfig(file, 'stackfit-demo');
     expect(config).toMatchObject({ 'aws:region': 'us-east-1', 'azure-native:location': 'eastus', 'gcp:project': `stackfit-demo-${stack}` });
     const workloads = parseWorkloadsConfig(config['stackfit-demo:workloads'], 'stackfit-demo:workloads');
-    expect(Object.keys(workloads)).toEqual(stack === 'prod' ? ['web', 'api', 'worker', 'cache', 'search', 'reporting'] : ['web', 'api', 'worker']);
+    expect(Object.keys(workloads)).toEqual(
+      stack === 'prod' ? ['web', 'api', 'worker', 'cache', 'search', 'reporting'] : ['web', 'api', 'worker'],
+    );
     // The PR bot edits these files with a comment-preserving updater: the comments are part of the fixture.
     const doc = parseDocument(text);
     expect(doc.errors).toEqual([]);
@@ -73,6 +80,10 @@ describe('stack config for a mocked run (real samples)', () => {
     expect(bare).toEqual({ 'testproj:plain': 'plain', 'testproj:secure': { secure: 'secret' } });
     expect(toPulumiConfig(bare)).toEqual({ values: { 'testproj:plain': 'plain' }, secureKeys: ['testproj:secure'] });
     const service = readStackConfig(path.join(DATA, 'stack-config/AustinWise-MastodonPulumi.Pulumi.dev.yaml'), 'MastodonPulumi');
-    expect(toPulumiConfig(service).secureKeys).toEqual(['MastodonPulumi:SmtpPassword', 'MastodonPulumi:VapidPrivateKey', 'MastodonPulumi:VapidPublicKey']);
+    expect(toPulumiConfig(service).secureKeys).toEqual([
+      'MastodonPulumi:SmtpPassword',
+      'MastodonPulumi:VapidPrivateKey',
+      'MastodonPulumi:VapidPublicKey',
+    ]);
   });
 });

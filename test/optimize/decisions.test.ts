@@ -25,7 +25,9 @@ describe('count as a decision', () => {
     expect(item(fixed, 'worker').action).toBe('keep');
     expect(item(fixed, 'worker').countAfter).toBeUndefined();
 
-    const scaled = solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 0 }, workloads: { worker: { scaleOut: true, survive: 0 } } })));
+    const scaled = solvePlan(
+      planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 0 }, workloads: { worker: { scaleOut: true, survive: 0 } } })),
+    );
     const worker = item(scaled, 'worker');
     expect(worker.action).toBe('resize');
     expect(worker.chosen).toEqual(d8);
@@ -102,7 +104,12 @@ describe('moves that pay', () => {
     const cases = [caseOf('svc', eu, [eu, us], 3, 8, { diskGiB: 100 })];
     const oneOff = 10 + 100 * egress;
     const months = oneOff / saving;
-    const cfg = (maxPaybackMonths: number) => config({ allowMove: true, thresholds: { minMonthlyDeltaUsd: 0 }, migration: { crossRegionCostPerInstance: 10, amortizeMonths: 1000, maxPaybackMonths } });
+    const cfg = (maxPaybackMonths: number) =>
+      config({
+        allowMove: true,
+        thresholds: { minMonthlyDeltaUsd: 0 },
+        migration: { crossRegionCostPerInstance: 10, amortizeMonths: 1000, maxPaybackMonths },
+      });
     const input = (max: number) => ({ ...planInput(cases, cfg(max)), egress: prices });
     const moved = item(solvePlan(input(months * 1.01)), 'svc');
     expect(moved.action).toBe('move');
@@ -118,12 +125,19 @@ describe('moves that pay', () => {
     const a = offering('azure', 'westeurope', 'Standard_D4s_v5');
     const b = offering('azure', 'eastus', 'Standard_D4s_v5');
     const cases = [caseOf('svc', a, [a, b], 3, 8, { diskGiB: 64 })];
-    const base = { allowMove: true, thresholds: { minMonthlyDeltaUsd: 0 }, migration: { crossRegionCostPerInstance: 1, maxPaybackMonths: 100 } };
+    const base = {
+      allowMove: true,
+      thresholds: { minMonthlyDeltaUsd: 0 },
+      migration: { crossRegionCostPerInstance: 1, maxPaybackMonths: 100 },
+    };
     const unknown = item(solvePlan(planInput(cases, config(base))), 'svc');
     expect(unknown.action).toBe('move');
     expect(unknown.migration!.dataUsd).toBeUndefined();
     expect(unknown.migration!.unknown.join()).toContain('azure egress price');
-    const set = item(solvePlan(planInput(cases, config({ ...base, migration: { ...base.migration, egressUsdPerGiB: { azure: 0.05 } } }))), 'svc');
+    const set = item(
+      solvePlan(planInput(cases, config({ ...base, migration: { ...base.migration, egressUsdPerGiB: { azure: 0.05 } } }))),
+      'svc',
+    );
     expect(set.migration!.dataUsd).toBeCloseTo(64 * 0.05, 9);
     expect(set.migration!.egressPriceSource).toBe('stackfit.yaml: migration.egressUsdPerGiB.azure');
   });
@@ -136,7 +150,10 @@ describe('moves that pay', () => {
     const raw = { allowMove: true, thresholds: { minMonthlyDeltaUsd: 0 }, migration: { maxPaybackMonths: 1e6, amortizeMonths: 1e6 } };
     const colocated = config({ ...raw, groups: { data: { colocate: true } } });
     // The cache cannot leave us-east-1; search's cheaper place is gcp/us-central1.
-    const apart = [caseOf('cache', cacheHere, [cacheHere], 1, 8, { group: 'data' }), caseOf('search', searchThere, [searchThere, searchGcpUs], 2, 20, { group: 'data' })];
+    const apart = [
+      caseOf('cache', cacheHere, [cacheHere], 1, 8, { group: 'data' }),
+      caseOf('search', searchThere, [searchThere, searchGcpUs], 2, 20, { group: 'data' }),
+    ];
     expect(searchGcpUs.monthlyUsd).toBeLessThan(searchThere.monthlyUsd);
     expect(item(solvePlan(planInput(apart, config(raw))), 'search').action).toBe('move');
     // Colocated, search may only join the cache or stay: it stays.
@@ -221,7 +238,16 @@ describe('the solver report', () => {
     expect(free.solver.models).toMatchObject({ closedForm: 2, milp: { solver: 'yalps', solves: 0 } });
     expect([free.solver.variables, free.solver.constraints]).toEqual([0, 0]);
     // Risk priced high, both would keep m5.xlarge; the budget allows that for one of them only.
-    const budget = solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 0 }, workloads: { '*': { riskAversion: 1000 } }, budget: { maxMonthlyCost: a.monthlyUsd + b.monthlyUsd } })));
+    const budget = solvePlan(
+      planInput(
+        cases,
+        config({
+          thresholds: { minMonthlyDeltaUsd: 0 },
+          workloads: { '*': { riskAversion: 1000 } },
+          budget: { maxMonthlyCost: a.monthlyUsd + b.monthlyUsd },
+        }),
+      ),
+    );
     expect(budget.solver.method).toContain('Lagrangian relaxation of the budget row');
     expect(budget.solver.method).toContain('Pareto dynamic programme over the core');
     expect(budget.solver.models!.pareto!.stages).toBeGreaterThan(0);

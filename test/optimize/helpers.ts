@@ -17,7 +17,12 @@ export function workload(name: string, current: Offering, opts: { count?: number
   return {
     urn: `urn:pulumi:prod::shop::${current.cloud}:vm::${name}`,
     name,
-    type: current.cloud === 'aws' ? 'aws:ec2/instance:Instance' : current.cloud === 'azure' ? 'azure-native:compute:VirtualMachine' : 'gcp:compute/instance:Instance',
+    type:
+      current.cloud === 'aws'
+        ? 'aws:ec2/instance:Instance'
+        : current.cloud === 'azure'
+          ? 'azure-native:compute:VirtualMachine'
+          : 'gcp:compute/instance:Instance',
     kind: 'vm',
     cloud: current.cloud,
     region: current.region,

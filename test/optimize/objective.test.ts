@@ -15,8 +15,12 @@ import { config, demand, offering, planInput, rng, workload, type Case } from '.
 
 const POOL: Offering[] = [
   ...['m5.large', 'm5.xlarge', 'm5.2xlarge', 'c5.xlarge', 'r5.large'].map((s) => offering('aws', 'us-east-1', s)),
-  ...['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5', 'Standard_E4s_v5'].flatMap((s) => ['eastus', 'westeurope'].map((r) => offering('azure', r, s))),
-  ...['n2-standard-2', 'n2-standard-4', 'n2-standard-8', 'n2-highmem-4'].flatMap((s) => ['us-central1', 'europe-west1'].map((r) => offering('gcp', r, s))),
+  ...['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5', 'Standard_E4s_v5'].flatMap((s) =>
+    ['eastus', 'westeurope'].map((r) => offering('azure', r, s)),
+  ),
+  ...['n2-standard-2', 'n2-standard-4', 'n2-standard-8', 'n2-highmem-4'].flatMap((s) =>
+    ['us-central1', 'europe-west1'].map((r) => offering('gcp', r, s)),
+  ),
 ];
 
 interface RuleSpec {
@@ -75,7 +79,8 @@ function refOptions(c: Case, rule: RuleSpec, cfg: StackfitConfig): { options: Re
       const unchanged = keyOf(o) === keyOf(cur) && n === today;
       if (!unchanged) {
         if (o.vcpu < (rule.minVcpu ?? 0)) continue;
-        if (n * o.vcpu < ((today * cur.vcpu) / step) * (1 - 1e-9) || n * o.memoryGiB < ((today * cur.memoryGiB) / step) * (1 - 1e-9)) continue;
+        if (n * o.vcpu < ((today * cur.vcpu) / step) * (1 - 1e-9) || n * o.memoryGiB < ((today * cur.memoryGiB) / step) * (1 - 1e-9))
+          continue;
       }
       let migration = 0;
       if (placeOf(o) !== placeOf(cur)) {
@@ -84,7 +89,16 @@ function refOptions(c: Case, rule: RuleSpec, cfg: StackfitConfig): { options: Re
       }
       const risk = riskOf(o, perInstance);
       const monthly = o.monthlyUsd * n;
-      options.push({ key: keyOf(o), n, place: placeOf(o), monthly, migration, risk, objective: monthly + migration / cfg.migration.amortizeMonths + (rule.riskAversion ?? 0) * risk * n, pays: true });
+      options.push({
+        key: keyOf(o),
+        n,
+        place: placeOf(o),
+        monthly,
+        migration,
+        risk,
+        objective: monthly + migration / cfg.migration.amortizeMonths + (rule.riskAversion ?? 0) * risk * n,
+        pays: true,
+      });
     }
   }
   const todayFits = options.some((o) => o.key === keyOf(cur) && o.n === today);
@@ -127,7 +141,8 @@ function unitsOf(cases: readonly Case[], rules: readonly RuleSpec[], cfg: Stackf
     const homes = members.map((i) => placeOf(cases[i]!.current!));
     const places = new Set([...(stuck ? [] : refs[members[0]!]!.options.map((o) => o.place))]);
     const combos: RefOption[][] = [];
-    const product = (lists: RefOption[][]): RefOption[][] => lists.reduce<RefOption[][]>((acc, l) => acc.flatMap((a) => l.map((o) => [...a, o])), [[]]);
+    const product = (lists: RefOption[][]): RefOption[][] =>
+      lists.reduce<RefOption[][]>((acc, l) => acc.flatMap((a) => l.map((o) => [...a, o])), [[]]);
     combos.push(...product(members.map((i, k) => refs[i]!.options.filter((o) => o.place === homes[k]))));
     for (const place of places) {
       if (homes.every((h) => h === place)) continue;
@@ -136,7 +151,14 @@ function unitsOf(cases: readonly Case[], rules: readonly RuleSpec[], cfg: Stackf
     const stays = members.map((i) => refs[i]!.stay);
     const stay = stays.every((s) => s !== undefined) ? stays.reduce((t, s) => t! + s!, 0) : undefined;
     const sum = (combo: RefOption[], f: (o: RefOption) => number) => combo.reduce((t, o) => t + f(o), 0);
-    const paying = combos.filter((combo) => paysBack(sum(combo, (o) => o.migration), sum(combo, (o) => o.monthly), stay, cfg));
+    const paying = combos.filter((combo) =>
+      paysBack(
+        sum(combo, (o) => o.migration),
+        sum(combo, (o) => o.monthly),
+        stay,
+        cfg,
+      ),
+    );
     units.push({ members, filtered: paying.length ? paying : combos, all: combos });
   }
   return { units, fixed };
@@ -168,13 +190,18 @@ function exhaustive(cases: readonly Case[], rules: readonly RuleSpec[], cfg: Sta
         if (cfg.budget.maxMonthlyCost !== undefined && monthly > cfg.budget.maxMonthlyCost + 1e-9) return;
         for (const [group, rule] of Object.entries(cfg.groups)) {
           if (rule.colocate || !members.some((i) => cases[i]!.workload.group === group)) continue;
-          const placesUsed = new Set([...fixed.filter((i) => cases[i]!.workload.group === group).map((i) => placeOf(cases[i]!.current!)), ...all.filter((_, k) => cases[members[k]!]!.workload.group === group).map((o) => o.place)]);
-          if (new Set([...placesUsed].map((p) => p.split('/')[0])).size < (rule.minClouds ?? 1) || placesUsed.size < (rule.minRegions ?? 1)) return;
+          const placesUsed = new Set([
+            ...fixed.filter((i) => cases[i]!.workload.group === group).map((i) => placeOf(cases[i]!.current!)),
+            ...all.filter((_, k) => cases[members[k]!]!.workload.group === group).map((o) => o.place),
+          ]);
+          if (new Set([...placesUsed].map((p) => p.split('/')[0])).size < (rule.minClouds ?? 1) || placesUsed.size < (rule.minRegions ?? 1))
+            return;
         }
         const objective = cheapest ? monthly : fixedMonthly + all.reduce((t, o) => t + o.objective, 0);
         const riskTotal = all.reduce((t, o) => t + o.risk * o.n, 0);
         const riskLevels = headroom ? riskTotal : 0;
-        if (!best || riskLevels < best.riskLevels || (riskLevels === best.riskLevels && objective < best.objective - 1e-9)) best = { objective, monthly, riskLevels, riskTotal, gaveWay: false };
+        if (!best || riskLevels < best.riskLevels || (riskLevels === best.riskLevels && objective < best.objective - 1e-9))
+          best = { objective, monthly, riskLevels, riskTotal, gaveWay: false };
         return;
       }
       for (const option of pick(units[u]!)) {
@@ -205,18 +232,34 @@ function evaluate(plan: Plan, cases: readonly Case[], rules: readonly RuleSpec[]
       const it = plan.items[i]!;
       return { key: keyOf(it.chosen!), n: it.countAfter ?? cases[i]!.workload.count };
     });
-    const match = (gaveWay ? unit.all : unit.filtered).find((combo) => combo.every((o, k) => o.key === picked[k]!.key && o.n === picked[k]!.n));
-    expect(match, `${unit.members.map((i) => cases[i]!.workload.name).join('+')} picked ${JSON.stringify(picked)}, not an allowed option`).toBeDefined();
+    const match = (gaveWay ? unit.all : unit.filtered).find((combo) =>
+      combo.every((o, k) => o.key === picked[k]!.key && o.n === picked[k]!.n),
+    );
+    expect(
+      match,
+      `${unit.members.map((i) => cases[i]!.workload.name).join('+')} picked ${JSON.stringify(picked)}, not an allowed option`,
+    ).toBeDefined();
     for (const o of match!) {
       objective += o.objective;
       riskLevels += o.risk * o.n;
     }
   }
   if (cfg.budget.maxMonthlyCost !== undefined) expect(plan.totals.monthlyAfter).toBeLessThanOrEqual(cfg.budget.maxMonthlyCost + 1e-6);
-  return { objective, monthly: plan.totals.monthlyAfter, riskLevels: cfg.budget.mode === 'headroom' ? riskLevels : 0, riskTotal: riskLevels, gaveWay };
+  return {
+    objective,
+    monthly: plan.totals.monthlyAfter,
+    riskLevels: cfg.budget.mode === 'headroom' ? riskLevels : 0,
+    riskTotal: riskLevels,
+    gaveWay,
+  };
 }
 
-function randomInstance(seed: number): { cases: Case[]; rules: RuleSpec[]; cfg: StackfitConfig; budget?: { fraction: number; headroom: boolean } } {
+function randomInstance(seed: number): {
+  cases: Case[];
+  rules: RuleSpec[];
+  cfg: StackfitConfig;
+  budget?: { fraction: number; headroom: boolean };
+} {
   const r = rng(seed);
   const one = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
   const n = 2 + Math.floor(r() * 3);
@@ -233,7 +276,12 @@ function randomInstance(seed: number): { cases: Case[]; rules: RuleSpec[]; cfg: 
     const young = r() < 0.1;
     const cpu = current.vcpu * (0.1 + r() * 0.9);
     const memory = current.memoryGiB * (0.1 + r() * 0.9);
-    cases.push({ workload: w, current, demand: demand(w.urn, cpu, memory, young ? { status: 'insufficient-history', historyHours: 12 } : {}), candidates });
+    cases.push({
+      workload: w,
+      current,
+      demand: demand(w.urn, cpu, memory, young ? { status: 'insufficient-history', historyHours: 12 } : {}),
+      candidates,
+    });
     const rule: RuleSpec = {};
     if (r() < 0.5) {
       rule.scaleOut = true;
@@ -269,7 +317,17 @@ function randomInstance(seed: number): { cases: Case[]; rules: RuleSpec[]; cfg: 
 
 describe('solvePlan optimality over the whole objective', () => {
   it('matches exhaustive search on 600 random instances (counts, survive, steps, risk price, headroom, payback, spread, colocate, budgets)', () => {
-    const seen = { riskTraded: 0, infeasible: 0, binding: 0, colocatedBinding: 0, headroom: 0, gaveWay: 0, colocatedMoves: 0, countChanges: 0, riskPriced: 0 };
+    const seen = {
+      riskTraded: 0,
+      infeasible: 0,
+      binding: 0,
+      colocatedBinding: 0,
+      headroom: 0,
+      gaveWay: 0,
+      colocatedMoves: 0,
+      countChanges: 0,
+      riskPriced: 0,
+    };
     for (let seed = 1; seed <= 600; seed++) {
       const instance = randomInstance(seed);
       const { cases, rules } = instance;
@@ -318,7 +376,8 @@ describe('solvePlan optimality over the whole objective', () => {
       if (rules.some((rule) => rule.riskAversion)) seen.riskPriced++;
       if (cfg.budget.maxMonthlyCost !== undefined && unbudgeted && unbudgeted.monthly > cfg.budget.maxMonthlyCost + 1e-6) {
         seen.binding++;
-        if (plan.items.filter((it, i) => cases[i]!.workload.group === 'data' && it.action !== 'no-recommendation').length >= 2) seen.colocatedBinding++;
+        if (plan.items.filter((it, i) => cases[i]!.workload.group === 'data' && it.action !== 'no-recommendation').length >= 2)
+          seen.colocatedBinding++;
       }
     }
     // The generator must exercise every path it claims to.

@@ -34,8 +34,16 @@ export function bruteForce(cases: readonly Case[], cfg: StackfitConfig): number 
   });
   const cost = (c: Case, o: Offering) => {
     const cur = c.current!;
-    const move = o.cloud !== cur.cloud ? cfg.migration.crossCloudCostPerInstance : o.region !== cur.region ? cfg.migration.crossRegionCostPerInstance : 0;
-    return { monthly: o.monthlyUsd * c.workload.count, objective: o.monthlyUsd * c.workload.count + (move * c.workload.count) / cfg.migration.amortizeMonths };
+    const move =
+      o.cloud !== cur.cloud
+        ? cfg.migration.crossCloudCostPerInstance
+        : o.region !== cur.region
+          ? cfg.migration.crossRegionCostPerInstance
+          : 0;
+    return {
+      monthly: o.monthlyUsd * c.workload.count,
+      objective: o.monthlyUsd * c.workload.count + (move * c.workload.count) / cfg.migration.amortizeMonths,
+    };
   };
   let best: number | undefined;
   const pick: Offering[] = [];
@@ -100,13 +108,23 @@ export function randomInstance(seed: number): { cases: Case[]; cfg: StackfitConf
     const w = workload(`w${i}`, current, { count: 1 + Math.floor(r() * 3), ...(group && { group }) });
     const candidates = Array.from({ length: 1 + Math.floor(r() * 5) }, () => pickOne(POOL));
     const young = r() < 0.15;
-    cases.push({ workload: w, current, demand: demand(w.urn, 0.5, 1, young ? { status: 'insufficient-history', historyHours: 12 } : {}), candidates });
+    cases.push({
+      workload: w,
+      current,
+      demand: demand(w.urn, 0.5, 1, young ? { status: 'insufficient-history', historyHours: 12 } : {}),
+      candidates,
+    });
   }
   const currentMonthly = cases.reduce((s, c) => s + c.current!.monthlyUsd * c.workload.count, 0);
   const cfg = config({
     allowMove: true,
     thresholds: { minMonthlyDeltaUsd: 0, minDeltaPercent: 0 },
-    migration: { crossCloudCostPerInstance: Math.round(r() * 3000), crossRegionCostPerInstance: Math.round(r() * 1000), amortizeMonths: 12, maxPaybackMonths: 1e9 },
+    migration: {
+      crossCloudCostPerInstance: Math.round(r() * 3000),
+      crossRegionCostPerInstance: Math.round(r() * 1000),
+      amortizeMonths: 12,
+      maxPaybackMonths: 1e9,
+    },
     groups: { web: { minClouds: 1 + Math.floor(r() * 2), minRegions: 1 + Math.floor(r() * 3) }, db: { minRegions: 2 } },
     ...(r() < 0.6 && { budget: { maxMonthlyCost: Math.round(currentMonthly * (0.7 + r() * 0.4)) } }),
   });
@@ -151,7 +169,12 @@ describe('solvePlan optimality', () => {
       for (const o of [c.current!, ...c.candidates]) {
         if (seen.has(key(o))) continue;
         seen.add(key(o));
-        const move = o.cloud !== c.current!.cloud ? cfg.migration.crossCloudCostPerInstance : o.region !== c.current!.region ? cfg.migration.crossRegionCostPerInstance : 0;
+        const move =
+          o.cloud !== c.current!.cloud
+            ? cfg.migration.crossCloudCostPerInstance
+            : o.region !== c.current!.region
+              ? cfg.migration.crossRegionCostPerInstance
+              : 0;
         const coefficients: [string, number][] = [
           ['cost', o.monthlyUsd * c.workload.count + (move * c.workload.count) / cfg.migration.amortizeMonths],
           ['budget', o.monthlyUsd * c.workload.count],
@@ -199,7 +222,12 @@ describe('solvePlan optimality', () => {
       const cfg = config({
         allowMove: true,
         thresholds: { minMonthlyDeltaUsd: 0, minDeltaPercent: 0 },
-        migration: { crossCloudCostPerInstance: 300 + Math.round(r() * 1500), crossRegionCostPerInstance: Math.round(r() * 500), amortizeMonths: 12, maxPaybackMonths: 1e9 },
+        migration: {
+          crossCloudCostPerInstance: 300 + Math.round(r() * 1500),
+          crossRegionCostPerInstance: Math.round(r() * 500),
+          amortizeMonths: 12,
+          maxPaybackMonths: 1e9,
+        },
         groups: { web: { minClouds: 3, minRegions: 4 }, api: { minClouds: 2 } },
         budget: { maxMonthlyCost: Math.round(currentMonthly * (0.6 + 0.05 * seed)) },
       });
@@ -214,7 +242,11 @@ describe('solvePlan optimality', () => {
       expect(plan.solver.objective, `seed ${seed}`).toBeCloseTo(reference.result, 5);
       checkPlanMeetsRules(plan, cases, cfg);
       // The same with the core handed to the MILP solver (the DP's limit set to 0), on HiGHS.
-      const viaHighs = solvePlan({ ...planInput(cases, cfg), coreSolver: { name: 'HiGHS', solve: highsSolver(highs!) }, paretoStateLimit: 0 });
+      const viaHighs = solvePlan({
+        ...planInput(cases, cfg),
+        coreSolver: { name: 'HiGHS', solve: highsSolver(highs!) },
+        paretoStateLimit: 0,
+      });
       expect(viaHighs.solver.objective, `seed ${seed} via HiGHS`).toBeCloseTo(reference.result, 5);
       if (plan.solver.objective > 0 && directModel(cases, { ...cfg, budget: {} }).result < reference.result - 1e-6) {
         expect(viaHighs.solver.method).toContain('HiGHS branch-and-bound over the core');

@@ -5,7 +5,14 @@ import { StackfitError, type Offering } from '../../src/model';
 import { riskOf, solvePlan } from '../../src/optimize';
 import { catalog, config, demand, item, offering, planInput, workload, type Case } from './helpers';
 
-function caseOf(name: string, current: Offering, candidates: Offering[], cpu: number, memory: number, opts: { count?: number; group?: string; allowDownsize?: boolean } = {}): Case {
+function caseOf(
+  name: string,
+  current: Offering,
+  candidates: Offering[],
+  cpu: number,
+  memory: number,
+  opts: { count?: number; group?: string; allowDownsize?: boolean } = {},
+): Case {
   const w = workload(name, current, opts);
   return { workload: w, current, demand: demand(w.urn, cpu, memory, { allowDownsize: opts.allowDownsize ?? true }), candidates };
 }
@@ -57,7 +64,15 @@ describe('budget', () => {
   it('counts the workloads that keep their size (no history) against the budget', () => {
     const big = offering('aws', 'us-east-1', 'm5.2xlarge');
     const young = workload('batch', big);
-    const withYoung: Case[] = [...cases, { workload: young, current: big, demand: demand(young.urn, 1, 2, { status: 'insufficient-history', historyHours: 12, allowDownsize: false }), candidates: [] }];
+    const withYoung: Case[] = [
+      ...cases,
+      {
+        workload: young,
+        current: big,
+        demand: demand(young.urn, 1, 2, { status: 'insufficient-history', historyHours: 12, allowDownsize: false }),
+        candidates: [],
+      },
+    ];
     const cfg = (max: number) => config({ allowMove: true, migration, budget: { maxMonthlyCost: max } });
     const plan = solvePlan(planInput(withYoung, cfg(150 + big.monthlyUsd)));
     expect(item(plan, 'api').action).toBe('move');
@@ -72,14 +87,22 @@ describe('budget', () => {
 
 describe('group spread', () => {
   const current = offering('aws', 'us-east-1', 'm5.xlarge');
-  const placement = { clouds: ['aws', 'azure', 'gcp'], regions: { aws: ['us-east-1'], azure: ['eastus', 'westeurope'], gcp: ['us-central1', 'europe-west1'] } };
+  const placement = {
+    clouds: ['aws', 'azure', 'gcp'],
+    regions: { aws: ['us-east-1'], azure: ['eastus', 'westeurope'], gcp: ['us-central1', 'europe-west1'] },
+  };
   // Real candidates from the catalog, as the pipeline computes them.
   function frontend(cfgRaw: Record<string, unknown>): Case[] {
     const cfg = config(cfgRaw);
     return ['web-1', 'web-2', 'web-3'].map((name) => {
       const w = workload(name, current, { group: 'frontend' });
       const d = demand(w.urn, 3, 12);
-      return { workload: w, current, demand: d, candidates: candidatesFor({ workload: w, demand: d, rule: ruleFor(cfg, w), catalog, current }) };
+      return {
+        workload: w,
+        current,
+        demand: d,
+        candidates: candidatesFor({ workload: w, demand: d, rule: ruleFor(cfg, w), catalog, current }),
+      };
     });
   }
 
@@ -112,7 +135,12 @@ describe('group spread', () => {
     const raw = { allowMove: true, placement, groups: { frontend: { minClouds: 2 } } };
     const cases = frontend(raw).slice(0, 2);
     const young = workload('web-old', azure, { group: 'frontend' });
-    cases.push({ workload: young, current: azure, demand: demand(young.urn, 3, 12, { status: 'insufficient-history', historyHours: 5 }), candidates: [] });
+    cases.push({
+      workload: young,
+      current: azure,
+      demand: demand(young.urn, 3, 12, { status: 'insufficient-history', historyHours: 5 }),
+      candidates: [],
+    });
     // Moves are dear here, so without web-old both AWS members would have to pay for a second cloud.
     const dear = { ...raw, migration: { crossCloudCostPerInstance: 5000 } };
     const plan = solvePlan(planInput(cases, config(dear)));
@@ -207,9 +235,15 @@ describe('thresholds', () => {
     const byUsd = item(solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: Math.ceil(saving) } }))), 'app');
     expect(byUsd.action).toBe('keep');
     expect(byUsd.reason).toContain(`t3.xlarge (aws/us-east-1) would save ${saving.toFixed(2)} USD/month, under the thresholds`);
-    const byPercent = item(solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 1, minDeltaPercent: Math.ceil(percent) } }))), 'app');
+    const byPercent = item(
+      solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 1, minDeltaPercent: Math.ceil(percent) } }))),
+      'app',
+    );
     expect(byPercent.action).toBe('keep');
-    const both = item(solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 1, minDeltaPercent: Math.floor(percent) } }))), 'app');
+    const both = item(
+      solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 1, minDeltaPercent: Math.floor(percent) } }))),
+      'app',
+    );
     expect(both.action).toBe('resize');
     expect(both.chosen).toEqual(t3);
   });

@@ -16,10 +16,10 @@ async function stackfitCheck(args: string[]): Promise<{ code: number; stdout: st
   register(program);
   let stdout = '';
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
+  process.stdout.write = (chunk: string | Uint8Array) => {
     stdout += chunk.toString();
     return true;
-  });
+  };
   const before = process.exitCode;
   try {
     await program.parseAsync(['node', 'stackfit', 'check', ...args]);
@@ -42,7 +42,9 @@ describe('stackfit check', () => {
   it('exits 0 on a real export with no mandatory violation', async () => {
     const { code, stdout } = await stackfitCheck(['--state', rdsExport]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Policy pack stackfit@0\.1\.0 on test\/test \(pulumi-aws-recorded-rds-instance-5\.42\.0\.stack\.json\): 0 mandatory, \d+ advisory\n/);
+    expect(stdout).toMatch(
+      /^Policy pack stackfit@0\.1\.0 on test\/test \(pulumi-aws-recorded-rds-instance-5\.42\.0\.stack\.json\): 0 mandatory, \d+ advisory\n/,
+    );
   });
 
   it('exits non-zero when a mandatory policy is violated, with the diagnostics as JSON', async () => {
@@ -76,7 +78,9 @@ describe('stackfit check', () => {
     );
     const notJson = tmpFile('broken.json', '{"all": ');
     await expect(stackfitCheck(['--state', rdsExport, '--policy-pack-config', notJson])).rejects.toThrow(/broken\.json: not valid JSON/);
-    await expect(stackfitCheck(['--state', path.join(exportsDir, 'nope.json')])).rejects.toThrow(/nope\.json: cannot read stack file: ENOENT/);
+    await expect(stackfitCheck(['--state', path.join(exportsDir, 'nope.json')])).rejects.toThrow(
+      /nope\.json: cannot read stack file: ENOENT/,
+    );
   });
 
   /** A `pulumi preview --json` of the recorded EC2 instance growing from `from` to `to`, with the preview's own config. */
@@ -84,14 +88,30 @@ describe('stackfit check', () => {
     const exported = JSON.parse(readFileSync(ec2Export, 'utf8'));
     const instance = exported.deployment.resources.find((r: { type: string }) => r.type === 'aws:ec2/instance:Instance');
     // Outputs as for a planned state: the inputs (the recorded outputs hold the old availability zone).
-    const state = (size: string) => ({ ...instance, inputs: { ...instance.inputs, instanceType: size }, outputs: { ...instance.inputs, instanceType: size } });
+    const state = (size: string) => ({
+      ...instance,
+      inputs: { ...instance.inputs, instanceType: size },
+      outputs: { ...instance.inputs, instanceType: size },
+    });
     return tmpFile(
       'preview.json',
-      JSON.stringify({ config, steps: [{ op: 'update', urn: instance.urn, provider: instance.provider, oldState: state(from), newState: state(to), diffReasons: ['instanceType'] }] }),
+      JSON.stringify({
+        config,
+        steps: [
+          {
+            op: 'update',
+            urn: instance.urn,
+            provider: instance.provider,
+            oldState: state(from),
+            newState: state(to),
+            diffReasons: ['instanceType'],
+          },
+        ],
+      }),
     );
   }
 
-  it("prices a preview in the region its own config names: m5.large → m5.4xlarge breaks maxMonthlyCost 100 (exit 2)", async () => {
+  it('prices a preview in the region its own config names: m5.large → m5.4xlarge breaks maxMonthlyCost 100 (exit 2)', async () => {
     const preview = ec2Preview('m5.large', 'm5.4xlarge', { 'aws:region': 'us-east-1' });
     const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-stack-budget': { maxMonthlyCost: 100 } }));
     const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
@@ -104,14 +124,19 @@ describe('stackfit check', () => {
 
   it('reads the region from AWS_REGION when neither the provider nor the config sets one, as pulumi-aws does', async () => {
     const preview = ec2Preview('m5.large', 'm5.xlarge', {});
-    const config = tmpFile('policy-config.json', JSON.stringify({ 'stackfit-placement': { regions: { aws: ['us-east-1'] } }, 'stackfit-cost-report': 'advisory' }));
+    const config = tmpFile(
+      'policy-config.json',
+      JSON.stringify({ 'stackfit-placement': { regions: { aws: ['us-east-1'] } }, 'stackfit-cost-report': 'advisory' }),
+    );
     const before = process.env.AWS_REGION;
     process.env.AWS_REGION = 'us-east-1';
     try {
       const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
       const report = JSON.parse(stdout);
       expect(report.diagnostics.filter((d: { policyName: string }) => d.policyName === 'stackfit-placement')).toEqual([]);
-      expect(report.diagnostics.map((d: { text: string }) => d.text)).toContain(`my-ec2-instance: m5.xlarge (aws us-east-1) $${(0.192 * HOURS_PER_MONTH).toFixed(2)}/month`);
+      expect(report.diagnostics.map((d: { text: string }) => d.text)).toContain(
+        `my-ec2-instance: m5.xlarge (aws us-east-1) $${(0.192 * HOURS_PER_MONTH).toFixed(2)}/month`,
+      );
       expect(code).toBe(0);
       // The config still wins over the environment.
       const elsewhere = ec2Preview('m5.large', 'm5.xlarge', { 'aws:region': 'eu-west-1' });
@@ -131,7 +156,9 @@ describe('stackfit check', () => {
     const { code, stdout } = await stackfitCheck(['--state', preview, '--policy-pack-config', config, '--format', 'json']);
     expect(code).toBe(2); // the documented exit code (README), not the constant: a changed constant must fail here
     const budget = JSON.parse(stdout).diagnostics.find((d: { policyName: string }) => d.policyName === 'stackfit-stack-budget');
-    expect(budget.text).toBe("cannot check maxMonthlyCost $100.00: none of the stack's 1 sized resource(s) has a price: my-ec2-instance (no offline AWS price for us-west-2 (the shipped EC2 catalog covers us-east-1 and GovCloud): run `stackfit catalog refresh --cloud aws --region us-west-2`).");
+    expect(budget.text).toBe(
+      "cannot check maxMonthlyCost $100.00: none of the stack's 1 sized resource(s) has a price: my-ec2-instance (no offline AWS price for us-west-2 (the shipped EC2 catalog covers us-east-1 and GovCloud): run `stackfit catalog refresh --cloud aws --region us-west-2`).",
+    );
   });
 
   it('does not pass a budget silently when part of the stack has no price: an advisory names it', async () => {
@@ -145,7 +172,9 @@ describe('stackfit check', () => {
     const budget = JSON.parse(stdout).diagnostics.filter((d: { policyName: string }) => d.policyName === 'stackfit-stack-budget');
     expect(budget).toHaveLength(1);
     expect(budget[0].enforcementLevel).toBe('advisory');
-    expect(budget[0].text).toContain("the budget is not conclusive: 1 sized resource(s) have no price and are not in the total (odd-instance (x99.huge is not in stackfit's aws catalog))");
+    expect(budget[0].text).toContain(
+      "the budget is not conclusive: 1 sized resource(s) have no price and are not in the total (odd-instance (x99.huge is not in stackfit's aws catalog))",
+    );
     expect(budget[0].text).toContain(`the priced part costs $${(0.096 * HOURS_PER_MONTH).toFixed(2)}/month of maxMonthlyCost $1,000.00`);
   });
 

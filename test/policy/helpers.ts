@@ -17,10 +17,14 @@ let built = false;
 export function ensurePackBuilt(): void {
   if (built) return;
   const tsx = path.join(repoDir, 'node_modules/tsx/dist/cli.mjs');
-  execFileSync('flock', ['/tmp/stackfit-policy-pack-build.lock', process.execPath, tsx, path.join(repoDir, 'scripts/build-policy-pack.ts')], {
-    cwd: repoDir,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'flock',
+    ['/tmp/stackfit-policy-pack-build.lock', process.execPath, tsx, path.join(repoDir, 'scripts/build-policy-pack.ts')],
+    {
+      cwd: repoDir,
+      stdio: 'pipe',
+    },
+  );
   if (!existsSync(path.join(packDir, 'bin/index.js'))) throw new Error('scripts/build-policy-pack.ts wrote no policies/bin/index.js');
   built = true;
 }

@@ -76,7 +76,9 @@ describe('budget maths', () => {
     expect(r.breaches).toEqual([expect.stringContaining('exceeds maxMonthlyCost $1,000.00')]);
     expect(r.top.map((t) => t.name)).toEqual(['web', 'cache']);
     const message = budgetMessage(r);
-    expect(message).toContain(`Estimated monthly cost: $${total.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+    expect(message).toContain(
+      `Estimated monthly cost: $${total.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
+    );
     expect(message).toContain('Top contributors: web $840.96 (3 × m5.2xlarge, aws us-east-1)');
     expect(message).toContain("Unpriced, not in the total (1): odd (x99.huge is not in stackfit's aws catalog)");
   });
@@ -84,17 +86,34 @@ describe('budget maths', () => {
   it('passes under the limit, and checks the increase in dollars and percent against a baseline', () => {
     expect(evaluateBudget({ workloads: [web, cache], unknown: [], skipped: [], limits: { maxMonthlyCost: 2000 } }).breaches).toEqual([]);
     const baseline = { monthlyUsd: 1000, source: 'state prod.json' };
-    const r = evaluateBudget({ workloads: [web, cache], unknown: [], skipped: [], baseline, limits: { maxIncreaseUsd: 100, maxIncreasePercent: 10 } });
+    const r = evaluateBudget({
+      workloads: [web, cache],
+      unknown: [],
+      skipped: [],
+      baseline,
+      limits: { maxIncreaseUsd: 100, maxIncreasePercent: 10 },
+    });
     expect(r.increaseUsd).toBeCloseTo(total - 1000, 6);
     expect(r.breaches).toHaveLength(2);
     expect(r.breaches[0]).toContain('exceeds maxIncreaseUsd $100.00');
     expect(r.breaches[1]).toContain(`+${(((total - 1000) / 1000) * 100).toFixed(1)}%`);
-    const within = evaluateBudget({ workloads: [web, cache], unknown: [], skipped: [], baseline, limits: { maxIncreaseUsd: 500, maxIncreasePercent: 50 } });
+    const within = evaluateBudget({
+      workloads: [web, cache],
+      unknown: [],
+      skipped: [],
+      baseline,
+      limits: { maxIncreaseUsd: 500, maxIncreasePercent: 50 },
+    });
     expect(within.breaches).toEqual([]);
   });
 
   it('says why a pass is inconclusive when sizes are unknown until apply', () => {
-    const r = evaluateBudget({ workloads: [web], unknown: [{ name: 'api', reason: 'size (instanceType) is unknown during preview' }], skipped: [], limits: { maxMonthlyCost: 5000 } });
+    const r = evaluateBudget({
+      workloads: [web],
+      unknown: [{ name: 'api', reason: 'size (instanceType) is unknown during preview' }],
+      skipped: [],
+      limits: { maxMonthlyCost: 5000 },
+    });
     expect(r.breaches).toEqual([]);
     expect(inconclusiveMessage(r, { maxMonthlyCost: 5000 })).toBe(
       'the size of 1 resource(s) is unknown until apply (api (size (instanceType) is unknown during preview)); the known part costs $840.96/month of maxMonthlyCost $5,000.00',
@@ -109,9 +128,26 @@ describe('recommendations file', () => {
   const plan: Plan = {
     stack: 'prod',
     items: [
-      { urn: web.urn, workload: web, current, chosen, action: 'resize', monthlyBefore: 3 * current.monthlyUsd, monthlyAfter: 3 * chosen.monthlyUsd, monthlyDelta: 3 * (chosen.monthlyUsd - current.monthlyUsd), migrationCost: 0, risk: 1, reason: 'p99.5 CPU 31 %' },
+      {
+        urn: web.urn,
+        workload: web,
+        current,
+        chosen,
+        action: 'resize',
+        monthlyBefore: 3 * current.monthlyUsd,
+        monthlyAfter: 3 * chosen.monthlyUsd,
+        monthlyDelta: 3 * (chosen.monthlyUsd - current.monthlyUsd),
+        migrationCost: 0,
+        risk: 1,
+        reason: 'p99.5 CPU 31 %',
+      },
     ],
-    totals: { monthlyBefore: 3 * current.monthlyUsd, monthlyAfter: 3 * chosen.monthlyUsd, monthlyDelta: 3 * (chosen.monthlyUsd - current.monthlyUsd), unpriced: 0 },
+    totals: {
+      monthlyBefore: 3 * current.monthlyUsd,
+      monthlyAfter: 3 * chosen.monthlyUsd,
+      monthlyDelta: 3 * (chosen.monthlyUsd - current.monthlyUsd),
+      unpriced: 0,
+    },
     skipped: [],
     solver: { status: 'optimal', objective: 0, variables: 1, constraints: 1, millis: 1 },
   };
@@ -129,7 +165,9 @@ describe('recommendations file', () => {
   it('gives the recommended size and the monthly saving', () => {
     const message = rightSizeMessage(web, findRecommendation(doc, web)!, catalog, 'recs.json');
     const saving = 3 * (csvHourly('us-east-1', 'm5.2xlarge') - csvHourly('us-east-1', 'm5.xlarge')) * HOURS_PER_MONTH;
-    expect(message).toBe(`web: stackfit recommends m5.xlarge instead of m5.2xlarge (× 3), saves $${saving.toFixed(2)}/month (from recs.json).`);
+    expect(message).toBe(
+      `web: stackfit recommends m5.xlarge instead of m5.2xlarge (× 3), saves $${saving.toFixed(2)}/month (from recs.json).`,
+    );
     expect(rightSizeMessage({ ...web, size: 'm5.xlarge' }, findRecommendation(doc, web)!, catalog, 'recs.json')).toBeUndefined();
   });
 
@@ -137,7 +175,9 @@ describe('recommendations file', () => {
     const book = { discounts: [{ family: 'm5', size: 'm5.2xlarge', percent: 22, note: 'savings plan' }] };
     const message = rightSizeMessage(web, findRecommendation(doc, web)!, withPricing(catalog, book), 'recs.json', 0, priceNoteFor(book));
     const saving = 3 * (0.78 * csvHourly('us-east-1', 'm5.2xlarge') - csvHourly('us-east-1', 'm5.xlarge')) * HOURS_PER_MONTH;
-    expect(message).toBe(`web: stackfit recommends m5.xlarge instead of m5.2xlarge (× 3), saves $${saving.toFixed(2)}/month at your prices (m5.2xlarge −22 % (pricing.discounts[0]: savings plan); m5.xlarge list price) (from recs.json).`);
+    expect(message).toBe(
+      `web: stackfit recommends m5.xlarge instead of m5.2xlarge (× 3), saves $${saving.toFixed(2)}/month at your prices (m5.2xlarge −22 % (pricing.discounts[0]: savings plan); m5.xlarge list price) (from recs.json).`,
+    );
   });
 
   it('rejects a file that is not a recommendations document, naming it', () => {
@@ -155,7 +195,9 @@ describe('generation, family and placement checks', () => {
   it('flags a previous-generation size with a cheaper current-generation size of the same spec', () => {
     const p = priced(vm('old', 'm4.xlarge'));
     const message = generationMessage(p, catalog, opts)!;
-    expect(message).toMatch(/^old: m4\.xlarge is a previous-generation size \(family m4\)\. (\S+) \(4 vCPU, (\d+) GiB, amd64\) is current-generation/);
+    expect(message).toMatch(
+      /^old: m4\.xlarge is a previous-generation size \(family m4\)\. (\S+) \(4 vCPU, (\d+) GiB, amd64\) is current-generation/,
+    );
     const alt = catalog.lookup('aws', 'us-east-1', /\. (\S+) \(/.exec(message)![1]!)!;
     expect(alt.currentGeneration).toBe(true);
     expect(alt.vcpu).toBeGreaterThanOrEqual(p.offering.vcpu);
@@ -175,10 +217,18 @@ describe('generation, family and placement checks', () => {
     const w = vm('web', 'm7g.large');
     const offering = catalog.lookup('aws', 'us-east-1', 'm7g.large');
     expect(placementProblems(w, offering, catalog, { clouds: ['gcp'] })).toEqual(['cloud aws is not allowed (allowed: gcp)']);
-    expect(placementProblems(w, offering, catalog, { regions: { aws: ['eu-west-1'] } })).toEqual(['region us-east-1 is not allowed for aws (allowed: eu-west-1)']);
-    expect(placementProblems(w, offering, catalog, { architectures: ['amd64'] })).toEqual(['architecture arm64 (m7g.large) is not allowed (allowed: amd64)']);
-    expect(placementProblems(w, offering, catalog, { clouds: ['aws'], regions: { aws: ['us-east-1'] }, architectures: ['arm64'] })).toEqual([]);
-    expect(placementProblems(vm('odd', 'x99.huge'), undefined, catalog, { architectures: ['amd64'] })[0]).toMatch(/architecture of x99\.huge unknown/);
+    expect(placementProblems(w, offering, catalog, { regions: { aws: ['eu-west-1'] } })).toEqual([
+      'region us-east-1 is not allowed for aws (allowed: eu-west-1)',
+    ]);
+    expect(placementProblems(w, offering, catalog, { architectures: ['amd64'] })).toEqual([
+      'architecture arm64 (m7g.large) is not allowed (allowed: amd64)',
+    ]);
+    expect(placementProblems(w, offering, catalog, { clouds: ['aws'], regions: { aws: ['us-east-1'] }, architectures: ['arm64'] })).toEqual(
+      [],
+    );
+    expect(placementProblems(vm('odd', 'x99.huge'), undefined, catalog, { architectures: ['amd64'] })[0]).toMatch(
+      /architecture of x99\.huge unknown/,
+    );
   });
 });
 
@@ -190,16 +240,42 @@ describe('policy config merge (as the CLI does it)', () => {
     supportsConfig: true,
     initialConfig: {},
     policies: [
-      { name: POLICY.budget, description: '', type: 'stack', enforcementLevel: 'mandatory', configSchema: { properties: configSchemas(POLICY.budget).properties, required: [] } },
-      { name: POLICY.generation, description: '', type: 'resource', enforcementLevel: 'advisory', configSchema: { properties: configSchemas(POLICY.generation).properties, required: [] } },
-      { name: POLICY.costReport, description: '', type: 'stack', enforcementLevel: 'disabled', configSchema: { properties: configSchemas(POLICY.costReport).properties, required: [] } },
+      {
+        name: POLICY.budget,
+        description: '',
+        type: 'stack',
+        enforcementLevel: 'mandatory',
+        configSchema: { properties: configSchemas(POLICY.budget).properties, required: [] },
+      },
+      {
+        name: POLICY.generation,
+        description: '',
+        type: 'resource',
+        enforcementLevel: 'advisory',
+        configSchema: { properties: configSchemas(POLICY.generation).properties, required: [] },
+      },
+      {
+        name: POLICY.costReport,
+        description: '',
+        type: 'stack',
+        enforcementLevel: 'disabled',
+        configSchema: { properties: configSchemas(POLICY.costReport).properties, required: [] },
+      },
     ],
   };
 
   it('fills schema defaults, then applies `all`, then per-policy entries', () => {
-    const merged = mergePolicyConfig(info, { all: 'advisory', [POLICY.costReport]: { enforcementLevel: 'mandatory', includeUnpriced: false } });
+    const merged = mergePolicyConfig(info, {
+      all: 'advisory',
+      [POLICY.costReport]: { enforcementLevel: 'mandatory', includeUnpriced: false },
+    });
     expect(merged[POLICY.budget]).toEqual({ enforcementLevel: 'advisory', properties: { topContributors: 3 } });
-    expect(merged[POLICY.generation]!.properties).toEqual({ allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: true, minMonthlySavingUsd: 1 });
+    expect(merged[POLICY.generation]!.properties).toEqual({
+      allowArm64: false,
+      disallowedFamilies: [],
+      reportCheaperCurrentGeneration: true,
+      minMonthlySavingUsd: 1,
+    });
     expect(merged[POLICY.costReport]).toEqual({ enforcementLevel: 'mandatory', properties: { includeUnpriced: false } });
     expect(mergePolicyConfig(info)[POLICY.costReport]!.enforcementLevel).toBe('disabled');
   });
@@ -216,17 +292,27 @@ describe('policy config merge (as the CLI does it)', () => {
       'pp.json: invalid config for policy stackfit-stack-budget: maxMonthlyCost must be number',
     );
     expect(() => mergePolicyConfig(info, { [POLICY.budget]: { maxMonthlyCost: -5 } })).toThrowError(/maxMonthlyCost must be > 0/);
-    expect(() => mergePolicyConfig(info, { 'stackfit-budget': 'mandatory' })).toThrowError(/"stackfit-budget" is not a policy of pack stackfit/);
+    expect(() => mergePolicyConfig(info, { 'stackfit-budget': 'mandatory' })).toThrowError(
+      /"stackfit-budget" is not a policy of pack stackfit/,
+    );
     expect(() => parsePolicyPackConfig({ [POLICY.budget]: 'blocking' }, 'pp.json')).toThrowError(/^pp\.json: stackfit-stack-budget: /);
-    expect(parsePolicyPackConfig({ all: 'disabled', [POLICY.budget]: { maxMonthlyCost: 10, extra: true } })).toEqual({ all: 'disabled', [POLICY.budget]: { maxMonthlyCost: 10, extra: true } });
+    expect(parsePolicyPackConfig({ all: 'disabled', [POLICY.budget]: { maxMonthlyCost: 10, extra: true } })).toEqual({
+      all: 'disabled',
+      [POLICY.budget]: { maxMonthlyCost: 10, extra: true },
+    });
   });
 });
 
 describe('policy documentation links', () => {
   it('point at docs/policy-pack.md in the GitHub repository named by package.json, or nowhere', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stackfit-pkg-'));
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'stackfit', repository: { type: 'git', url: 'git+https://github.com/acme/stackfit.git' } }));
-    expect(policyDocsUrl('stackfit-placement', path.join(dir, 'dist/src/policy'))).toBe('https://github.com/acme/stackfit/blob/HEAD/docs/policy-pack.md#stackfit-placement');
+    writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ name: 'stackfit', repository: { type: 'git', url: 'git+https://github.com/acme/stackfit.git' } }),
+    );
+    expect(policyDocsUrl('stackfit-placement', path.join(dir, 'dist/src/policy'))).toBe(
+      'https://github.com/acme/stackfit/blob/HEAD/docs/policy-pack.md#stackfit-placement',
+    );
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'stackfit' }));
     expect(policyDocsUrl('stackfit-placement', dir)).toBeUndefined();
   });
@@ -236,21 +322,32 @@ describe('reading saved states for the pack', () => {
   const pulumiData = path.join(sharedData, 'pulumi');
 
   it('takes the resources that will exist from a real preview, and the live ones from a checkpoint', () => {
-    const deletes = policyInputsFromJson(JSON.parse(readFileSync(path.join(pulumiData, 'preview-json/stratify-sample-preview-deletes.json'), 'utf8')), 'deletes.json');
+    const deletes = policyInputsFromJson(
+      JSON.parse(readFileSync(path.join(pulumiData, 'preview-json/stratify-sample-preview-deletes.json'), 'utf8')),
+      'deletes.json',
+    );
     // 2 `same` steps stay; the 14 `delete` steps are gone after the update.
     expect(deletes.resources.map((r) => r.type)).toEqual(['pulumi:pulumi:Stack', 'aws:s3/bucket:Bucket']);
     expect(deletes).toMatchObject({ project: 'sample', stack: 'dev' });
-    const checkpoint = policyInputsFromJson(JSON.parse(readFileSync(path.join(pulumiData, 'checkpoint/pulumi-checkpoint-v3-secrets-b64.json'), 'utf8')), 'cp.json');
+    const checkpoint = policyInputsFromJson(
+      JSON.parse(readFileSync(path.join(pulumiData, 'checkpoint/pulumi-checkpoint-v3-secrets-b64.json'), 'utf8')),
+      'cp.json',
+    );
     expect(checkpoint.resources).toHaveLength(30);
     const timer = checkpoint.resources.find((r) => r.type === 'cloud:timer:Timer')!;
     // Encrypted state secrets cannot be read: they go to the pack as secret unknowns.
     expect(timer.inputs.scheduleExpression).toEqual(secret(UNKNOWN));
   });
 
-  it('attaches each resource\'s provider inputs from the provider reference', () => {
+  it("attaches each resource's provider inputs from the provider reference", () => {
     const rds = readPolicyInputs(path.join(sharedData, 'pulumi/stack-export/pulumi-aws-recorded-rds-instance-5.42.0.stack.json'));
     const db = rds.resources.find((r) => r.type === 'aws:rds/instance:Instance')!;
-    expect(db.provider).toEqual({ urn: 'urn:pulumi:test::test::pulumi:providers:aws::provider', type: 'pulumi:providers:aws', name: 'provider', inputs: { version: '5.42.0' } });
+    expect(db.provider).toEqual({
+      urn: 'urn:pulumi:test::test::pulumi:providers:aws::provider',
+      type: 'pulumi:providers:aws',
+      name: 'provider',
+      inputs: { version: '5.42.0' },
+    });
     // Engine bookkeeping (`__defaults`) never reaches the wire.
     expect(db.inputs).toHaveProperty('__defaults');
     expect(toWireValue(db.inputs)).not.toHaveProperty('__defaults');
@@ -261,7 +358,10 @@ describe('reading saved states for the pack', () => {
 
 describe('wire encoding', () => {
   it('drops engine-internal keys and keeps secrets and unknowns as the engine sends them', () => {
-    expect(toWireValue({ __defaults: ['a'], instanceType: 't3.micro', tags: { __meta: 1, a: 'b' }, gone: undefined })).toEqual({ instanceType: 't3.micro', tags: { a: 'b' } });
+    expect(toWireValue({ __defaults: ['a'], instanceType: 't3.micro', tags: { __meta: 1, a: 'b' }, gone: undefined })).toEqual({
+      instanceType: 't3.micro',
+      tags: { a: 'b' },
+    });
     expect(fromStateValue({ [SIG_KEY]: SECRET_SIG, ciphertext: 'v1:abc' })).toEqual(secret(UNKNOWN));
     expect(fromStateValue({ [SIG_KEY]: SECRET_SIG, plaintext: '"m5.large"' })).toEqual(secret('m5.large'));
   });
@@ -278,26 +378,53 @@ describe('the price book in the pack', () => {
     if (p.status !== 'priced') throw new Error('c4.xlarge unpriced');
     expect(p.priceNote).toBe('−5 % (pricing.discounts[0]: reserved)');
     expect(p.monthlyUsd).toBeCloseTo(0.95 * csvHourly('us-east-1', 'c4.xlarge') * HOURS_PER_MONTH, 4);
-    const message = generationMessage(p, pricedCatalog, { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 }, note)!;
+    const message = generationMessage(
+      p,
+      pricedCatalog,
+      { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 },
+      note,
+    )!;
     const alt = /\. (\S+) \(/.exec(message)![1]!;
-    expect(message).toContain(`saving $${(p.offering.monthlyUsd - pricedCatalog.lookup('aws', 'us-east-1', alt)!.monthlyUsd).toFixed(2)}/month`);
-    expect(message).toMatch(new RegExp(` at your prices \\(c4\\.xlarge −5 % \\(pricing\\.discounts\\[0\\]: reserved\\); ${alt.replace('.', '\\.')} list price\\)`));
+    expect(message).toContain(
+      `saving $${(p.offering.monthlyUsd - pricedCatalog.lookup('aws', 'us-east-1', alt)!.monthlyUsd).toFixed(2)}/month`,
+    );
+    expect(message).toMatch(
+      new RegExp(
+        ` at your prices \\(c4\\.xlarge −5 % \\(pricing\\.discounts\\[0\\]: reserved\\); ${alt.replace('.', '\\.')} list price\\)`,
+      ),
+    );
     // At list prices the message carries no price note.
-    expect(generationMessage(priced(vm('old', 'c4.xlarge')), catalog, { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 }, priceNoteFor(undefined))).not.toContain('your prices');
+    expect(
+      generationMessage(
+        priced(vm('old', 'c4.xlarge')),
+        catalog,
+        { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: false, minMonthlySavingUsd: 1 },
+        priceNoteFor(undefined),
+      ),
+    ).not.toContain('your prices');
   });
 
   it('notes a GCP committed-use price', () => {
     const gcp = { discounts: [], commitment: { gcp: '1y' as const } };
-    const committed = withPricing(catalog, gcp).offerings({ cloud: 'gcp', region: 'us-central1', kind: 'vm' }).find((o) => o.monthlyUsdCommitted1y !== undefined)!;
+    const committed = withPricing(catalog, gcp)
+      .offerings({ cloud: 'gcp', region: 'us-central1', kind: 'vm' })
+      .find((o) => o.monthlyUsdCommitted1y !== undefined)!;
     expect(priceNoteFor(gcp)(committed)).toBe('1-year committed-use price (pricing.commitment.gcp)');
   });
 
-  it('validates pricing with stackfit.yaml\'s schema, naming the field, and resolves overlayDir like the other paths', () => {
+  it("validates pricing with stackfit.yaml's schema, naming the field, and resolves overlayDir like the other paths", () => {
     const resolve = (p: string) => path.resolve('/runs/here', p);
-    expect(() => resolvePriceBook({ pricing: { discounts: [{ percent: 22, cloud: 'oracle' }] } }, resolve)).toThrowError(/^policy pack config: pricing\.discounts\.0\.cloud: /);
+    expect(() => resolvePriceBook({ pricing: { discounts: [{ percent: 22, cloud: 'oracle' }] } }, resolve)).toThrowError(
+      /^policy pack config: pricing\.discounts\.0\.cloud: /,
+    );
     expect(() => resolvePriceBook({ pricing: [] }, resolve)).toThrowError(/^policy pack config: pricing: /);
-    expect(() => resolvePriceBook({ pricing: {}, stackfitConfigPath: 'stackfit.yaml' }, resolve)).toThrowError('set either pricing or stackfitConfigPath, not both');
-    expect(resolvePriceBook({ pricing: { overlayDir: '.stackfit/catalog' } }, resolve)).toEqual({ discounts: [], overlayDir: '/runs/here/.stackfit/catalog' });
+    expect(() => resolvePriceBook({ pricing: {}, stackfitConfigPath: 'stackfit.yaml' }, resolve)).toThrowError(
+      'set either pricing or stackfitConfigPath, not both',
+    );
+    expect(resolvePriceBook({ pricing: { overlayDir: '.stackfit/catalog' } }, resolve)).toEqual({
+      discounts: [],
+      overlayDir: '/runs/here/.stackfit/catalog',
+    });
     expect(resolvePriceBook({}, resolve)).toBeUndefined();
   });
 });

@@ -36,19 +36,32 @@ async function demoStack(stack: string) {
   const registered = await registeredResourcesFromProgram({ projectDir: repoDir, stack });
   // The expected cost comes from the inventory path (components collapsed, count × price),
   // not from the pack's per-resource path: the two must agree.
-  const inventory = inventoryFromResources(registered, 'demo', { stack, stackConfig: config, grouping: loadConfig(path.join(repoDir, 'stackfit.yaml')).grouping });
+  const inventory = inventoryFromResources(registered, 'demo', {
+    stack,
+    stackConfig: config,
+    grouping: loadConfig(path.join(repoDir, 'stackfit.yaml')).grouping,
+  });
   const expectedMonthly = inventory.workloads.reduce((sum, w) => {
     const p = priceWorkload(w, catalog);
     if (p.status !== 'priced') throw new Error(`demo workload ${w.name} unpriced: ${p.reason}`);
     return sum + p.monthlyUsd;
   }, 0);
-  return { inputs: policyInputsFromProgram(registered, `demo ${stack}`), pulumiConfig: toPulumiConfig(config).values, expectedMonthly, inventory };
+  return {
+    inputs: policyInputsFromProgram(registered, `demo ${stack}`),
+    pulumiConfig: toPulumiConfig(config).values,
+    expectedMonthly,
+    inventory,
+  };
 }
 
 const byPolicy = (ds: readonly PolicyDiagnostic[], name: string) => ds.filter((d) => d.policyName === name);
 
 function ec2(name: string, instanceType: string): HarnessResource {
-  return { urn: `urn:pulumi:prod::stackfit-demo::aws:ec2/instance:Instance::${name}`, type: 'aws:ec2/instance:Instance', inputs: { instanceType, ami: 'ami-0abcdef' } };
+  return {
+    urn: `urn:pulumi:prod::stackfit-demo::aws:ec2/instance:Instance::${name}`,
+    type: 'aws:ec2/instance:Instance',
+    inputs: { instanceType, ami: 'ami-0abcdef' },
+  };
 }
 
 describe('the stackfit pack over the analyzer protocol (prod demo stack)', () => {
@@ -84,7 +97,8 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     for (const p of session.info.policies) {
       expect(p.remediationSteps).toBeTruthy();
       // A link only when the package names its GitHub repository; never a made-up one.
-      if (/github/.test(JSON.stringify(rootPackage.repository ?? ''))) expect(p.url).toMatch(new RegExp(`/docs/policy-pack\\.md#${p.name}$`));
+      if (/github/.test(JSON.stringify(rootPackage.repository ?? '')))
+        expect(p.url).toMatch(new RegExp(`/docs/policy-pack\\.md#${p.name}$`));
       else expect(p.url).toBeUndefined();
       expect(Object.keys(p.configSchema!.properties).length).toBeGreaterThan(0);
     }
@@ -136,8 +150,12 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     expect(r.diagnostics.at(-1)!.text).toBe(`Total: ${usd(demo.expectedMonthly)}/month for ${vmCount} priced resource(s).`);
   });
 
-  it('prices an auto scaling group as nodes × its launch template\'s type, the template not on its own, with min and max', async () => {
-    const lt: HarnessResource = { urn: 'urn:pulumi:prod::stackfit-demo::aws:ec2/launchTemplate:LaunchTemplate::batch-lt', type: 'aws:ec2/launchTemplate:LaunchTemplate', inputs: { name: 'batch-lt', instanceType: 'c5.large' } };
+  it("prices an auto scaling group as nodes × its launch template's type, the template not on its own, with min and max", async () => {
+    const lt: HarnessResource = {
+      urn: 'urn:pulumi:prod::stackfit-demo::aws:ec2/launchTemplate:LaunchTemplate::batch-lt',
+      type: 'aws:ec2/launchTemplate:LaunchTemplate',
+      inputs: { name: 'batch-lt', instanceType: 'c5.large' },
+    };
     const asg: HarnessResource = {
       urn: 'urn:pulumi:prod::stackfit-demo::aws:autoscaling/group:Group::batch',
       type: 'aws:autoscaling/group:Group',
@@ -156,8 +174,12 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     await expect(session.configure({ 'stackfit-stack-budget': { maxMonthlyCost: 'lots' } }, 'pp.json')).rejects.toThrow(
       'pp.json: invalid config for policy stackfit-stack-budget: maxMonthlyCost must be number',
     );
-    await expect(session.configure({ 'stackfit-placement': { clouds: ['aws', 'oracle'] } })).rejects.toThrow(/clouds\.1 must be equal to one of the allowed values/);
-    await expect(session.configure({ 'stackfit-budget': 'mandatory' })).rejects.toThrow(/"stackfit-budget" is not a policy of pack stackfit/);
+    await expect(session.configure({ 'stackfit-placement': { clouds: ['aws', 'oracle'] } })).rejects.toThrow(
+      /clouds\.1 must be equal to one of the allowed values/,
+    );
+    await expect(session.configure({ 'stackfit-budget': 'mandatory' })).rejects.toThrow(
+      /"stackfit-budget" is not a policy of pack stackfit/,
+    );
   });
 
   it('reports sizes unknown during preview as "can\'t run during preview", never as a pass or a crash', async () => {
@@ -165,19 +187,29 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     const r = await run({ 'stackfit-stack-budget': { maxMonthlyCost: 10_000 } }, resources);
     const gen = byPolicy(r.diagnostics, 'stackfit-instance-generation').find((d) => d.urn?.endsWith('::later'));
     expect(gen).toMatchObject({ enforcementLevel: 'advisory', phase: 'analyze' });
-    expect(gen!.text).toBe("can't run policy 'stackfit-instance-generation' from policy pack 'stackfit@v0.1.0' during preview: later: size (instanceType) is unknown during preview");
+    expect(gen!.text).toBe(
+      "can't run policy 'stackfit-instance-generation' from policy pack 'stackfit@v0.1.0' during preview: later: size (instanceType) is unknown during preview",
+    );
     const budget = byPolicy(r.diagnostics, 'stackfit-stack-budget');
     expect(budget).toHaveLength(1);
     expect(budget[0]!.enforcementLevel).toBe('advisory');
-    expect(budget[0]!.text).toMatch(/during preview: the size of 1 resource\(s\) is unknown until apply .*the known part costs \$280\.32\/month of maxMonthlyCost \$10,000\.00$/);
+    expect(budget[0]!.text).toMatch(
+      /during preview: the size of 1 resource\(s\) is unknown until apply .*the known part costs \$280\.32\/month of maxMonthlyCost \$10,000\.00$/,
+    );
     // Over the limit on the known part alone: a certain breach, still mandatory.
-    const over = byPolicy((await run({ 'stackfit-stack-budget': { maxMonthlyCost: 100 } }, resources)).diagnostics, 'stackfit-stack-budget');
+    const over = byPolicy(
+      (await run({ 'stackfit-stack-budget': { maxMonthlyCost: 100 } }, resources)).diagnostics,
+      'stackfit-stack-budget',
+    );
     expect(over[0]!.enforcementLevel).toBe('mandatory');
     expect(over[0]!.text).toContain('Unknown until apply, not in the total (1): later (size (instanceType) is unknown during preview).');
   });
 
   it('lists a size missing from the catalog as unpriced, never as $0', async () => {
-    const r = await run({ 'stackfit-stack-budget': { maxMonthlyCost: 100 }, 'stackfit-cost-report': 'advisory' }, [ec2('big', 'm5.2xlarge'), ec2('odd', 'x99.huge')]);
+    const r = await run({ 'stackfit-stack-budget': { maxMonthlyCost: 100 }, 'stackfit-cost-report': 'advisory' }, [
+      ec2('big', 'm5.2xlarge'),
+      ec2('odd', 'x99.huge'),
+    ]);
     const budget = byPolicy(r.diagnostics, 'stackfit-stack-budget')[0]!;
     expect(budget.text).toContain('estimated monthly cost $280.32 exceeds maxMonthlyCost $100.00');
     expect(budget.text).toContain("Unpriced, not in the total (1): odd (x99.huge is not in stackfit's aws catalog).");
@@ -189,13 +221,25 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
   it('suggests the recommended size with its saving, and says so when the recommendations file is missing', async () => {
     const web = demo.inventory.workloads.find((w) => w.cloud === 'aws' && w.count > 1)!;
     const current = catalog.lookup('aws', web.region!, web.size)!;
-    const smaller = catalog.offerings({ cloud: 'aws', region: web.region!, kind: 'vm' }).find((o) => o.family === current.family && o.vcpu === current.vcpu / 2)!;
+    const smaller = catalog
+      .offerings({ cloud: 'aws', region: web.region!, kind: 'vm' })
+      .find((o) => o.family === current.family && o.vcpu === current.vcpu / 2)!;
     const vmUrns = demo.inputs.resources.filter((r) => r.parent === web.urn && r.type === 'aws:ec2/instance:Instance').map((r) => r.urn);
     expect(vmUrns.length).toBe(web.count);
     const plan: Plan = {
       stack: 'prod',
       // One item per VM URN, as a recommendation for each resource the pack sees.
-      items: vmUrns.map((urn) => ({ urn, workload: { ...web, urn, count: 1 }, current, chosen: smaller, action: 'resize' as const, monthlyDelta: smaller.monthlyUsd - current.monthlyUsd, migrationCost: 0, risk: 1 as const, reason: 'forecast' })),
+      items: vmUrns.map((urn) => ({
+        urn,
+        workload: { ...web, urn, count: 1 },
+        current,
+        chosen: smaller,
+        action: 'resize' as const,
+        monthlyDelta: smaller.monthlyUsd - current.monthlyUsd,
+        migrationCost: 0,
+        risk: 1 as const,
+        reason: 'forecast',
+      })),
       totals: { monthlyBefore: demo.expectedMonthly, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 },
       skipped: [],
       solver: { status: 'optimal', objective: 0, variables: 0, constraints: 0, millis: 0 },
@@ -207,7 +251,9 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     const found = byPolicy(r.diagnostics, 'stackfit-right-size');
     expect(found.map((d) => d.urn).sort()).toEqual([...vmUrns].sort());
     const saving = (current.hourlyUsd - smaller.hourlyUsd) * HOURS_PER_MONTH;
-    expect(found[0]!.text).toContain(`stackfit recommends ${smaller.size} instead of ${web.size}, saves ${usd(saving)}/month (from ${recs}).`);
+    expect(found[0]!.text).toContain(
+      `stackfit recommends ${smaller.size} instead of ${web.size}, saves ${usd(saving)}/month (from ${recs}).`,
+    );
     expect(found[0]!.enforcementLevel).toBe('advisory');
 
     const missing = await run({ 'stackfit-right-size': { recommendationsPath: path.join(dir, 'nope.json') } });
@@ -232,12 +278,16 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     const budget = byPolicy(r.diagnostics, 'stackfit-stack-budget')[0]!;
     // The export's one database: db.t4g.micro postgres, us-west-2, $0.016/h (coroot RDS prices).
     const baseline = 0.016 * HOURS_PER_MONTH;
-    expect(budget.text).toContain(`monthly increase ${usd(demo.expectedMonthly - baseline)} over the current ${usd(baseline)} (state ${state}) exceeds maxIncreaseUsd $100.00`);
+    expect(budget.text).toContain(
+      `monthly increase ${usd(demo.expectedMonthly - baseline)} over the current ${usd(baseline)} (state ${state}) exceeds maxIncreaseUsd $100.00`,
+    );
     const noBaseline = await run({ 'stackfit-stack-budget': { maxIncreasePercent: 5 } });
-    expect(byPolicy(noBaseline.diagnostics, 'stackfit-stack-budget')[0]!.text).toMatch(/^maxIncreaseUsd \/ maxIncreasePercent need a baseline/);
+    expect(byPolicy(noBaseline.diagnostics, 'stackfit-stack-budget')[0]!.text).toMatch(
+      /^maxIncreaseUsd \/ maxIncreasePercent need a baseline/,
+    );
   });
 
-  describe('with the team\'s price book (pricing / stackfitConfigPath)', () => {
+  describe("with the team's price book (pricing / stackfitConfigPath)", () => {
     const savingsPlan = { discounts: [{ percent: 22, note: 'savings plan' }] };
     const note = '−22 % (pricing.discounts[0]: savings plan)';
     const discountedMonthly = () =>
@@ -253,7 +303,9 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
       expect(expected).toBeLessThan(limit);
 
       const atList = await run({ 'stackfit-stack-budget': { maxMonthlyCost: limit } });
-      expect(byPolicy(atList.diagnostics, 'stackfit-stack-budget')[0]!.text).toContain(`estimated monthly cost ${usd(demo.expectedMonthly)} exceeds maxMonthlyCost ${usd(limit)}`);
+      expect(byPolicy(atList.diagnostics, 'stackfit-stack-budget')[0]!.text).toContain(
+        `estimated monthly cost ${usd(demo.expectedMonthly)} exceeds maxMonthlyCost ${usd(limit)}`,
+      );
 
       const discounted = await run({
         'stackfit-stack-budget': { maxMonthlyCost: limit, pricing: savingsPlan },
@@ -261,7 +313,9 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
       });
       expect(byPolicy(discounted.diagnostics, 'stackfit-stack-budget')).toEqual([]);
       const report = byPolicy(discounted.diagnostics, 'stackfit-cost-report').map((d) => d.text);
-      expect(report.at(-1)).toBe(`Total: ${usd(expected)}/month for ${demo.inventory.workloads.reduce((n, w) => n + w.count, 0)} priced resource(s).`);
+      expect(report.at(-1)).toBe(
+        `Total: ${usd(expected)}/month for ${demo.inventory.workloads.reduce((n, w) => n + w.count, 0)} priced resource(s).`,
+      );
       // Every line says where its price came from.
       for (const line of report.slice(0, -1)) expect(line).toMatch(new RegExp(`\\$[\\d,.]+/month, ${note.replace(/[()[\]]/g, '\\$&')}$`));
 
@@ -285,14 +339,18 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
       const budget = byPolicy(broken.diagnostics, 'stackfit-stack-budget');
       expect(budget).toHaveLength(1);
       expect(budget[0]!.enforcementLevel).toBe('mandatory');
-      expect(budget[0]!.text).toMatch(new RegExp(`^cannot price the stack with the configured price book: ${bad}: pricing\\.discounts\\.0\\.percent \\(line 3\\): .*100`));
+      expect(budget[0]!.text).toMatch(
+        new RegExp(`^cannot price the stack with the configured price book: ${bad}: pricing\\.discounts\\.0\\.percent \\(line 3\\): .*100`),
+      );
     });
 
     it('rejects a malformed inline pricing section before configuring the pack, naming the field', async () => {
-      await expect(session.configure({ 'stackfit-stack-budget': { pricing: { discounts: [{ cloud: 'aws', percent: 122 }] } } }, 'pp.json')).rejects.toThrow(
-        'pp.json: invalid config for policy stackfit-stack-budget: pricing.discounts.0.percent must be < 100',
+      await expect(
+        session.configure({ 'stackfit-stack-budget': { pricing: { discounts: [{ cloud: 'aws', percent: 122 }] } } }, 'pp.json'),
+      ).rejects.toThrow('pp.json: invalid config for policy stackfit-stack-budget: pricing.discounts.0.percent must be < 100');
+      await expect(session.configure({ 'stackfit-cost-report': { pricing: { discount: [] } } })).rejects.toThrow(
+        /stackfit-cost-report: pricing must NOT have additional properties/,
       );
-      await expect(session.configure({ 'stackfit-cost-report': { pricing: { discount: [] } } })).rejects.toThrow(/stackfit-cost-report: pricing must NOT have additional properties/);
     });
 
     it('reports a missing overlay directory, resolved from where pulumi runs, instead of pricing at list prices', async () => {
@@ -359,7 +417,9 @@ describe('start-up failures', () => {
     ensurePackBuilt();
     const dir = mkdtempSync(path.join(tmpdir(), 'stackfit-nocatalog-'));
     await expect(PolicySession.start({ packDir, project: 'p', stack: 's', env: { STACKFIT_CATALOG_DIR: dir } })).rejects.toThrow(
-      new RegExp(`the policy pack did not start: it exited \\(code 1\\) before printing its port\\nstackfit policy pack: ${dir}/aws-vm\\.json: cannot read the price catalog`),
+      new RegExp(
+        `the policy pack did not start: it exited \\(code 1\\) before printing its port\\nstackfit policy pack: ${dir}/aws-vm\\.json: cannot read the price catalog`,
+      ),
     );
   });
 });

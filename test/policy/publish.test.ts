@@ -20,7 +20,13 @@ describe('the published policy pack', () => {
   beforeAll(() => {
     ensurePackBuilt();
     const work = mkdtempSync(path.join(tmpdir(), 'stackfit-publish-'));
-    const out = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: packDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as {
+    const out = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+        cwd: packDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as {
       filename: string;
       files: { path: string }[];
     }[];
@@ -49,10 +55,16 @@ describe('the published policy pack', () => {
       'catalog/gcp-vm.json',
       'package.json',
     ]);
-    const pack = JSON.parse(readFileSync(path.join(published, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
+    const pack = JSON.parse(readFileSync(path.join(published, 'package.json'), 'utf8')) as {
+      main: string;
+      dependencies: Record<string, string>;
+    };
     const root = JSON.parse(readFileSync(path.join(repoDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(pack.main).toBe('bin/index.js');
-    expect(pack.dependencies).toEqual({ '@pulumi/policy': root.dependencies['@pulumi/policy'], '@pulumi/pulumi': root.dependencies['@pulumi/pulumi'] });
+    expect(pack.dependencies).toEqual({
+      '@pulumi/policy': root.dependencies['@pulumi/policy'],
+      '@pulumi/pulumi': root.dependencies['@pulumi/pulumi'],
+    });
     // Nothing but the declared dependencies is installed next to it.
     expect(readdirSync(path.join(published, 'node_modules/@pulumi')).sort()).toEqual(['policy', 'pulumi']);
   });

@@ -25,7 +25,10 @@ const packAccepts = (name: string, config: unknown): boolean => policyNamed(name
 describe('policy registry', () => {
   it('registers every policy folder (index.ts + schema.ts) once, under a unique stackfit- name', () => {
     const folders = readdirSync(policyDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(path.join(policyDir, d.name, 'index.ts')) && existsSync(path.join(policyDir, d.name, 'schema.ts')))
+      .filter(
+        (d) =>
+          d.isDirectory() && existsSync(path.join(policyDir, d.name, 'index.ts')) && existsSync(path.join(policyDir, d.name, 'schema.ts')),
+      )
       .map((d) => d.name);
     expect(folders.length).toBe(stackfitPolicies.length);
     expect(new Set(stackfitPolicies.map((p) => p.name)).size).toBe(stackfitPolicies.length);
@@ -49,10 +52,17 @@ describe('policy registry', () => {
   it('gives the CLI the defaults the pack applies', () => {
     for (const p of stackfitPolicies) {
       const parsed: Record<string, unknown> = p.config.parse({});
-      const defaults = Object.fromEntries(Object.entries(p.configSchema.properties).flatMap(([k, s]) => (s.default !== undefined ? [[k, s.default]] : [])));
+      const defaults = Object.fromEntries(
+        Object.entries(p.configSchema.properties).flatMap(([k, s]) => (s.default !== undefined ? [[k, s.default]] : [])),
+      );
       expect(defaults, p.name).toEqual(Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)));
     }
-    expect(policyNamed('stackfit-stack-budget')!.configSchema.properties.topContributors).toMatchObject({ type: 'integer', minimum: 1, maximum: 50, default: 3 });
+    expect(policyNamed('stackfit-stack-budget')!.configSchema.properties.topContributors).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 50,
+      default: 3,
+    });
   });
 
   it.each([

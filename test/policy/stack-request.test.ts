@@ -8,10 +8,30 @@ import { lengthDelimitedField } from '../../src/policy-harness/session';
 import { toStruct } from '../../src/policy-harness/encode';
 import { analyzerProto } from '../../src/policy-harness/proto';
 
-const provider = { urn: 'urn:pulumi:s::p::pulumi:providers:aws::default', type: 'pulumi:providers:aws', name: 'default', inputs: { region: 'us-east-1' } };
+const provider = {
+  urn: 'urn:pulumi:s::p::pulumi:providers:aws::default',
+  type: 'pulumi:providers:aws',
+  name: 'default',
+  inputs: { region: 'us-east-1' },
+};
 const resources: HarnessResource[] = [
-  { urn: 'urn:pulumi:s::p::aws:ec2/instance:Instance::a', type: 'aws:ec2/instance:Instance', inputs: { instanceType: 't3.micro' }, outputs: { instanceType: 't3.micro', tags: { x: 'é'.repeat(200) } }, provider, parent: 'urn:pulumi:s::p::pulumi:pulumi:Stack::p-s', dependencies: ['urn:x'], propertyDependencies: { ami: ['urn:y'] }, protect: true },
-  { urn: 'urn:pulumi:s::p::aws:ec2/instance:Instance::b', type: 'aws:ec2/instance:Instance', inputs: { instanceType: 'm5.large', big: 'z'.repeat(70_000) }, provider },
+  {
+    urn: 'urn:pulumi:s::p::aws:ec2/instance:Instance::a',
+    type: 'aws:ec2/instance:Instance',
+    inputs: { instanceType: 't3.micro' },
+    outputs: { instanceType: 't3.micro', tags: { x: 'é'.repeat(200) } },
+    provider,
+    parent: 'urn:pulumi:s::p::pulumi:pulumi:Stack::p-s',
+    dependencies: ['urn:x'],
+    propertyDependencies: { ami: ['urn:y'] },
+    protect: true,
+  },
+  {
+    urn: 'urn:pulumi:s::p::aws:ec2/instance:Instance::b',
+    type: 'aws:ec2/instance:Instance',
+    inputs: { instanceType: 'm5.large', big: 'z'.repeat(70_000) },
+    provider,
+  },
 ];
 
 describe('AnalyzeStack request encoding', () => {
@@ -50,7 +70,11 @@ describe('AnalyzeStack request encoding', () => {
       }),
     );
     expect(Buffer.from(actual).equals(Buffer.from(expected.serializeBinary()))).toBe(true);
-    expect(pb.AnalyzeStackRequest.deserializeBinary(actual).getResourcesList().map((r) => r.getUrn())).toEqual(resources.map((r) => r.urn));
+    expect(
+      pb.AnalyzeStackRequest.deserializeBinary(actual)
+        .getResourcesList()
+        .map((r) => r.getUrn()),
+    ).toEqual(resources.map((r) => r.urn));
   });
 
   it('writes lengths as protobuf varints', () => {

@@ -30,11 +30,21 @@ let prOut: string;
 
 beforeAll(async () => {
   const demo = await loadDemo('platform', catalog);
-  const rec = await recommend({ inventory: demo.inventory, usage: demo.usage, config, catalog, now: demo.now, ...(demo.poolUsage && { poolUsage: demo.poolUsage }) });
+  const rec = await recommend({
+    inventory: demo.inventory,
+    usage: demo.usage,
+    config,
+    catalog,
+    now: demo.now,
+    ...(demo.poolUsage && { poolUsage: demo.poolUsage }),
+  });
   items = new Map(rec.plan.items.map((i) => [i.workload.name, i]));
   missing = rec.missingUsage;
   const out: string[] = [];
-  pr = await runPrCommand({ demo: 'platform', dryRun: true, projectDir: ROOT }, { env: {}, out: (t) => out.push(t), err: (t) => out.push(t) });
+  pr = await runPrCommand(
+    { demo: 'platform', dryRun: true, projectDir: ROOT },
+    { env: {}, out: (t) => out.push(t), err: (t) => out.push(t) },
+  );
   prOut = out.join('');
 }, 300_000);
 
@@ -43,7 +53,14 @@ const peak = (values: readonly number[]): number => values.reduce((m, v) => Math
 describe('stackfit recommend/pr --demo platform', () => {
   it('sizes every pool from its recorded usage: nothing missing, each new count carries the peak at the profile target', () => {
     expect(missing).toEqual([]);
-    expect([...items.keys()].sort()).toEqual(['batch', 'shop-eks-apps', 'shop-eks-jobs', 'tools-aks-tools', 'tools-aks/system', 'web-gke-web']);
+    expect([...items.keys()].sort()).toEqual([
+      'batch',
+      'shop-eks-apps',
+      'shop-eks-jobs',
+      'tools-aks-tools',
+      'tools-aks/system',
+      'web-gke-web',
+    ]);
     for (const [name, item] of items) {
       expect(['resize', 'keep'], name).toContain(item.action);
       const entry = usage.pools[name]!;
@@ -91,8 +108,20 @@ describe('stackfit recommend/pr --demo platform', () => {
 
   it('the PR edits each pool type and its counts in the stack file, comments kept, nothing left manual', () => {
     const text = readFileSync(STACK_FILE, 'utf8');
-    const plan = { items: [...items.values()], totals: { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 }, skipped: [], solver: { status: 'trivial' as const, objective: 0, variables: 0, constraints: 0, millis: 0 } };
-    const { edits, manual } = planToEdits({ plan, stack: 'platform', configFile: 'stacks/Pulumi.platform.yaml', configText: text, config, projectName: 'stackfit-demo' });
+    const plan = {
+      items: [...items.values()],
+      totals: { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 },
+      skipped: [],
+      solver: { status: 'trivial' as const, objective: 0, variables: 0, constraints: 0, millis: 0 },
+    };
+    const { edits, manual } = planToEdits({
+      plan,
+      stack: 'platform',
+      configFile: 'stacks/Pulumi.platform.yaml',
+      configText: text,
+      config,
+      projectName: 'stackfit-demo',
+    });
     expect(manual).toEqual([]);
     const edited = applyConfigEdits(text, edits, 'Pulumi.platform.yaml', { projectName: 'stackfit-demo' });
     expect(edited).toContain('        # Memory-heavy analytics jobs: one pod asks for 8 cores and 32 GiB.\n');
@@ -101,7 +130,9 @@ describe('stackfit recommend/pr --demo platform', () => {
     const after = parseYaml(edited).config as typeof before;
     const specOf = (doc: typeof before, name: string): Counts => {
       if (name === 'batch') return doc['stackfit-demo:autoscalingGroups']!.batch!;
-      const [cluster, pool] = name.includes('/') ? name.split('/') : [name.split('-').slice(0, 2).join('-'), name.split('-').slice(2).join('-')];
+      const [cluster, pool] = name.includes('/')
+        ? name.split('/')
+        : [name.split('-').slice(0, 2).join('-'), name.split('-').slice(2).join('-')];
       return doc['stackfit-demo:clusters']![cluster!]!.pools![pool!]!;
     };
     for (const [name, item] of items) {
@@ -121,7 +152,9 @@ describe('stackfit recommend/pr --demo platform', () => {
     expect(pr.groups[0]).toMatchObject({ branch: 'stackfit/platform', action: 'dry-run', edits: edits.length, manual: 0 });
     const apps = items.get('shop-eks-apps')!;
     expect(prOut).toContain('### Node pools');
-    expect(prOut).toContain(`\`shop-eks-apps\` (nodes 6 (3–8) → ${apps.pool!.after.desired} (${apps.pool!.after.min}–${apps.pool!.after.max}))`);
+    expect(prOut).toContain(
+      `\`shop-eks-apps\` (nodes 6 (3–8) → ${apps.pool!.after.desired} (${apps.pool!.after.min}–${apps.pool!.after.max}))`,
+    );
     expect(prOut).toMatch(/peak pod requests 15\.0 of 47\.\d allocatable cores/);
     expect(prOut).toContain(`+          size: ${apps.chosen!.size}\n`);
   });

@@ -38,8 +38,26 @@ const urn = (type: string, name: string): string => `urn:pulumi:prod::shop::${ty
 const NG = 'aws:eks/nodeGroup:NodeGroup';
 function stack(): StackResource[] {
   return [
-    { urn: urn(NG, 'apps'), type: NG, inputs: { clusterName: 'shop', nodeGroupName: 'apps', instanceTypes: ['m5.2xlarge'], scalingConfig: { desiredSize: 6, minSize: 3, maxSize: 8 } } },
-    { urn: urn(NG, 'jobs'), type: NG, inputs: { clusterName: 'shop', nodeGroupName: 'jobs', instanceTypes: ['m5.4xlarge'], scalingConfig: { desiredSize: 3, minSize: 3, maxSize: 3 } } },
+    {
+      urn: urn(NG, 'apps'),
+      type: NG,
+      inputs: {
+        clusterName: 'shop',
+        nodeGroupName: 'apps',
+        instanceTypes: ['m5.2xlarge'],
+        scalingConfig: { desiredSize: 6, minSize: 3, maxSize: 8 },
+      },
+    },
+    {
+      urn: urn(NG, 'jobs'),
+      type: NG,
+      inputs: {
+        clusterName: 'shop',
+        nodeGroupName: 'jobs',
+        instanceTypes: ['m5.4xlarge'],
+        scalingConfig: { desiredSize: 3, minSize: 3, maxSize: 3 },
+      },
+    },
     {
       urn: urn('gcp:container/nodePool:NodePool', 'web'),
       type: 'gcp:container/nodePool:NodePool',
@@ -81,8 +99,18 @@ beforeAll(async () => {
     ...podsFromTraces(['78', '449', '356'].map(trace), jobs, 'jobs'),
     ...daemonSetPods([...apps, ...jobs], new Set(hours)),
     // Completed Jobs stay listed, requests and all, until deleted: the scheduler no longer counts them.
-    ...podsFromTraces([trace('28')], apps, 'batch').map((p) => ({ ...p, pod: 'report-done', ownerKind: 'Job' as const, phase: 'Succeeded' as const })),
-    ...podsFromTraces([trace('78')], apps.slice(1), 'batch').map((p) => ({ ...p, pod: 'report-failed', ownerKind: 'Job' as const, phase: 'Failed' as const })),
+    ...podsFromTraces([trace('28')], apps, 'batch').map((p) => ({
+      ...p,
+      pod: 'report-done',
+      ownerKind: 'Job' as const,
+      phase: 'Succeeded' as const,
+    })),
+    ...podsFromTraces([trace('78')], apps.slice(1), 'batch').map((p) => ({
+      ...p,
+      pod: 'report-failed',
+      ownerKind: 'Job' as const,
+      phase: 'Failed' as const,
+    })),
   ];
   const file = join(tmp, 'kube.om');
   await writeKubeMetrics(file, [...apps, ...jobs], pods, hours);
@@ -145,15 +173,31 @@ describe('node pools sized from kube-state-metrics in a real Prometheus', () => 
   });
 
   it('the PR edits the pool type and counts in place, with the evidence in the body', () => {
-    const plan = { items: [...items.values()], totals: { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 }, skipped: [], solver: { status: 'trivial' as const, objective: 0, variables: 0, constraints: 0, millis: 0 } };
-    const { edits, manual } = planToEdits({ plan, stack: 'prod', configFile: 'Pulumi.prod.yaml', configText: STACK_CONFIG, config, projectName: 'shop' });
+    const plan = {
+      items: [...items.values()],
+      totals: { monthlyBefore: 0, monthlyAfter: 0, monthlyDelta: 0, unpriced: 0 },
+      skipped: [],
+      solver: { status: 'trivial' as const, objective: 0, variables: 0, constraints: 0, millis: 0 },
+    };
+    const { edits, manual } = planToEdits({
+      plan,
+      stack: 'prod',
+      configFile: 'Pulumi.prod.yaml',
+      configText: STACK_CONFIG,
+      config,
+      projectName: 'shop',
+    });
     const apps = items.get('apps')!;
     const after = apps.pool!.after;
     const text = applyConfigEdits(STACK_CONFIG, edits, 'Pulumi.prod.yaml', { projectName: 'shop' });
-    expect(text).toContain(`    apps:\n      instanceType: ${apps.chosen!.size} # general purpose\n      desired: ${after.desired}\n      min: ${after.min}\n      max: ${after.max}\n`);
+    expect(text).toContain(
+      `    apps:\n      instanceType: ${apps.chosen!.size} # general purpose\n      desired: ${after.desired}\n      min: ${after.min}\n      max: ${after.max}\n`,
+    );
     expect(text).toContain('  # node groups, edited by stackfit\n');
     expect(manual.filter((m) => m.urn === apps.urn)).toEqual([]);
-    const body = renderPrBody({ stack: 'prod', items: plan.items, manual, totals: plan.totals, priceSources: [] } as unknown as Parameters<typeof renderPrBody>[0]);
+    const body = renderPrBody({ stack: 'prod', items: plan.items, manual, totals: plan.totals, priceSources: [] } as unknown as Parameters<
+      typeof renderPrBody
+    >[0]);
     expect(body).toContain('### Node pools');
     expect(body).toContain(`(nodes 6 (3–8) → ${after.desired} (${after.min}–${after.max}))`);
     expect(body).toMatch(/peak pod requests 14\.0 of 47\.\d allocatable cores/);

@@ -30,11 +30,25 @@ function pool(overrides: Partial<Workload> = {}, info: Partial<NonNullable<Workl
 /** Requests alternating between `low` and `high` cores (memory 4 GiB per core). */
 function demand(low: number, high: number, extra: Partial<PoolDemand> = {}): PoolDemand {
   const v = T.map((_, i) => (i % 2 === 0 ? low : high));
-  return { basis: 'requests', cpu: { t: T, v }, memoryGiB: { t: T, v: v.map((x) => x * 4) }, perNodeOverhead: { cpu: 0.125, memoryGiB: 0 }, ...extra };
+  return {
+    basis: 'requests',
+    cpu: { t: T, v },
+    memoryGiB: { t: T, v: v.map((x) => x * 4) },
+    perNodeOverhead: { cpu: 0.125, memoryGiB: 0 },
+    ...extra,
+  };
 }
 
 function size(w: Workload, d: PoolDemand, cfg = config) {
-  return sizePool({ workload: w, demand: d, current: catalog.lookup(w.cloud, w.region!, w.size), catalog, rule: ruleFor(cfg, w), profile: poolProfileFor(cfg.pools, w), minHistoryHours: 30 });
+  return sizePool({
+    workload: w,
+    demand: d,
+    current: catalog.lookup(w.cloud, w.region!, w.size),
+    catalog,
+    rule: ruleFor(cfg, w),
+    profile: poolProfileFor(cfg.pools, w),
+    minHistoryHours: 30,
+  });
 }
 
 describe('kubelet reservations (GKE tiers)', () => {
@@ -89,9 +103,13 @@ describe('sizePool', () => {
     expect(size(pool(), short).reason).toBe('only 4.0 h of pool history (30 h needed)');
   });
 
-  it('max pods per node bounds the count: EKS by the type\'s ENI limit, AKS / GKE by the pool\'s setting', () => {
+  it("max pods per node bounds the count: EKS by the type's ENI limit, AKS / GKE by the pool's setting", () => {
     // 200 small pods, 2 DaemonSet pods per node; N−1: the nodes but one must hold them all.
-    const many = (d: PoolDemand, n = 200): PoolDemand => ({ ...d, pods: { t: T, v: T.map(() => n) }, perNodeOverhead: { ...d.perNodeOverhead, pods: 2 } });
+    const many = (d: PoolDemand, n = 200): PoolDemand => ({
+      ...d,
+      pods: { t: T, v: T.map(() => n) },
+      perNodeOverhead: { ...d.perNodeOverhead, pods: 2 },
+    });
     const holds = (item: ReturnType<typeof size>, maxPods: number, n = 200): boolean => (item.pool!.after.desired - 1) * (maxPods - 2) >= n;
     const eks = size(pool({ size: 'm5.large', count: 8 }), many(demand(2, 3)));
     const eksMax = eksMaxPods(eks.chosen!.size)!;

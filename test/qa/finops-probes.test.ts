@@ -89,7 +89,8 @@ const PRICING = path.join(ROOT, 'data/pricing');
 const csvCache = new Map<string, Record<string, string>[]>();
 function rows(file: string): Record<string, string>[] {
   let found = csvCache.get(file);
-  if (!found) csvCache.set(file, (found = parse(readFileSync(path.join(PRICING, file), 'utf8'), { columns: true, skip_empty_lines: true })));
+  if (!found)
+    csvCache.set(file, (found = parse(readFileSync(path.join(PRICING, file), 'utf8'), { columns: true, skip_empty_lines: true })));
   return found;
 }
 function row(file: string, match: Record<string, string>): Record<string, string> {
@@ -97,11 +98,18 @@ function row(file: string, match: Record<string, string>): Record<string, string
   expect(hits, `${file} ${JSON.stringify(match)}`).toHaveLength(1);
   return hits[0]!;
 }
-const ec2Hourly = (type: string) => Number(row('aws_ec2_ondemand_linux_prices_karpenter_2026-07.csv', { region: 'us-east-1', instance_type: type }).ondemand_usd_per_hour_linux_shared);
+const ec2Hourly = (type: string) =>
+  Number(
+    row('aws_ec2_ondemand_linux_prices_karpenter_2026-07.csv', { region: 'us-east-1', instance_type: type })
+      .ondemand_usd_per_hour_linux_shared,
+  );
 const ec2Spec = (type: string) => row('aws_ec2_instance_types_karpenter_v1.14_2026-08.csv', { instance_type: type });
-const rdsRow = (cls: string, engine: string) => row('aws_rds_ondemand_prices_coroot_2024-08-09.csv', { region: 'us-east-1', engine, instance_class: cls });
-const azureHourly = (region: string, size: string) => Number(row('azure_vm_ondemand_linux_prices_karpenter_2026-06-18.csv', { region, vm_size: size }).ondemand_usd_per_hour);
-const gcpRow = (type: string, region = 'us-central1') => row('gcp_compute_ondemand_prices_cyclenerd_2026-07-30.csv', { machine_type: type, region });
+const rdsRow = (cls: string, engine: string) =>
+  row('aws_rds_ondemand_prices_coroot_2024-08-09.csv', { region: 'us-east-1', engine, instance_class: cls });
+const azureHourly = (region: string, size: string) =>
+  Number(row('azure_vm_ondemand_linux_prices_karpenter_2026-06-18.csv', { region, vm_size: size }).ondemand_usd_per_hour);
+const gcpRow = (type: string, region = 'us-central1') =>
+  row('gcp_compute_ondemand_prices_cyclenerd_2026-07-30.csv', { machine_type: type, region });
 const monthly = (hourly: number) => hourly * HOURS_PER_MONTH;
 
 async function run(config: Record<string, unknown> = {}) {
@@ -140,7 +148,9 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
     expect(w.workload.region).toBe('us-east-1');
     expect(w.monthlyBefore).toBeUndefined();
     expect(w.chosen).toBeUndefined();
-    expect(w.reason).toBe('unpriced: AWS Local/Wavelength Zone us-east-1-bos-1a: priced apart from us-east-1, and the catalog holds region prices only: not priced');
+    expect(w.reason).toBe(
+      'unpriced: AWS Local/Wavelength Zone us-east-1-bos-1a: priced apart from us-east-1, and the catalog holds region prices only: not priced',
+    );
   });
 
   it('a spot EC2 instance is not shown the on-demand price it does not pay (no AWS spot prices ship)', () => {
@@ -172,7 +182,9 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
     expect(item('az-rhel').reason).toBe(
       'unpriced: paid image Red Hat Enterprise Linux (storageProfile.imageReference.publisher RedHat): its licence fee is not in the catalog: not priced rather than shown at a Linux price',
     );
-    expect(item('gce-rhel').reason).toMatch(/^unpriced: paid image Red Hat Enterprise Linux \(bootDisk\.initializeParams\.image projects\/rhel-cloud\//);
+    expect(item('gce-rhel').reason).toMatch(
+      /^unpriced: paid image Red Hat Enterprise Linux \(bootDisk\.initializeParams\.image projects\/rhel-cloud\//,
+    );
     expect(item('gce-mssql').reason).toMatch(/^unpriced: paid image SQL Server on Windows/);
   });
 
@@ -190,7 +202,9 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
     const after = ec2Spec(w.chosen!.size);
     expect(after['karpenter.k8s.aws/instance-gpu-name']).toBe(before['karpenter.k8s.aws/instance-gpu-name']);
     expect(after['karpenter.k8s.aws/instance-gpu-manufacturer']).toBe('nvidia');
-    expect(Number(after['karpenter.k8s.aws/instance-gpu-memory'])).toBeGreaterThanOrEqual(Number(before['karpenter.k8s.aws/instance-gpu-memory']));
+    expect(Number(after['karpenter.k8s.aws/instance-gpu-memory'])).toBeGreaterThanOrEqual(
+      Number(before['karpenter.k8s.aws/instance-gpu-memory']),
+    );
     expect(w.chosen!.gpus).toBe(1);
     expect(w.monthlyAfter).toBeCloseTo(monthly(ec2Hourly(w.chosen!.size)), 6);
   });
@@ -298,8 +312,24 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
       if (i.monthlyBefore !== undefined) expect(i.monthlyBefore).toBeGreaterThan(0);
       if (i.monthlyAfter !== undefined) expect(i.monthlyAfter).toBeGreaterThan(0);
     }
-    const unpriced = plan.items.filter((i) => i.monthlyBefore === undefined).map((i) => i.workload.name).sort();
-    expect(unpriced).toEqual(['api-oregon', 'az-rhel', 'az-spot', 'az-win', 'batch-spot', 'dedicated', 'edge-boston', 'erp-mssql', 'gce-custom', 'gce-mssql', 'gce-rhel', 'win-iis']);
+    const unpriced = plan.items
+      .filter((i) => i.monthlyBefore === undefined)
+      .map((i) => i.workload.name)
+      .sort();
+    expect(unpriced).toEqual([
+      'api-oregon',
+      'az-rhel',
+      'az-spot',
+      'az-win',
+      'batch-spot',
+      'dedicated',
+      'edge-boston',
+      'erp-mssql',
+      'gce-custom',
+      'gce-mssql',
+      'gce-rhel',
+      'win-iis',
+    ]);
     expect(plan.totals.unpriced).toBe(unpriced.length);
   });
 
@@ -308,7 +338,8 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
       const priced = priceWorkload(i.workload, catalog);
       if (i.monthlyBefore === undefined) {
         expect(priced.status, i.workload.name).toBe('unpriced');
-        if (/spot|dedicated|custom|rhel|gce-mssql|edge/.test(i.workload.name)) expect(i.reason, i.workload.name).toBe(`unpriced: ${(priced as { reason: string }).reason}`);
+        if (/spot|dedicated|custom|rhel|gce-mssql|edge/.test(i.workload.name))
+          expect(i.reason, i.workload.name).toBe(`unpriced: ${(priced as { reason: string }).reason}`);
       } else {
         expect(priced.status, i.workload.name).toBe('priced');
         expect((priced as { monthlyUsd: number }).monthlyUsd, i.workload.name).toBeCloseTo(i.monthlyBefore, 6);
@@ -322,7 +353,9 @@ describe('a budget that binds', async () => {
 
   it('in cost mode a budget below the cheapest plan fails naming the rule; in headroom mode a budget is met and spent on lower risk', async () => {
     const below = Math.floor(free.plan.totals.monthlyAfter - 50);
-    await expect(run({ budget: { maxMonthlyCost: below } })).rejects.toThrow(/budget\.maxMonthlyCost: budget .* USD\/month is below the cheapest feasible plan/);
+    await expect(run({ budget: { maxMonthlyCost: below } })).rejects.toThrow(
+      /budget\.maxMonthlyCost: budget .* USD\/month is below the cheapest feasible plan/,
+    );
     const target = Math.round(free.plan.totals.monthlyAfter + 200);
     const headroom = await run({ budget: { maxMonthlyCost: target, mode: 'headroom' } });
     expect(headroom.plan.totals.monthlyAfter).toBeLessThanOrEqual(target + 1e-6);

@@ -7,10 +7,29 @@ import { GITHUB_COMMENT_LIMIT, belowThresholds, commentTag, renderCostComment, v
 const catalog = loadCatalog();
 
 function vm(name: string, size: string, count = 1, cloud: Workload['cloud'] = 'aws', region = 'us-east-1'): Workload {
-  return { urn: `urn:pulumi:prod::p::aws:ec2/instance:Instance::${name}`, name, type: 'aws:ec2/instance:Instance', kind: 'vm', cloud, region, size, count, metricIds: { name } };
+  return {
+    urn: `urn:pulumi:prod::p::aws:ec2/instance:Instance::${name}`,
+    name,
+    type: 'aws:ec2/instance:Instance',
+    kind: 'vm',
+    cloud,
+    region,
+    size,
+    count,
+    metricIds: { name },
+  };
 }
-const inv = (workloads: Workload[], skipped: SkippedResource[] = [], stack = 'prod'): Inventory => ({ source: 'test', stack, workloads, skipped });
-const unknownSize = (name: string): SkippedResource => ({ urn: `urn:pulumi:prod::p::aws:ec2/instance:Instance::${name}`, type: 'aws:ec2/instance:Instance', reason: 'instanceType unknown until apply' });
+const inv = (workloads: Workload[], skipped: SkippedResource[] = [], stack = 'prod'): Inventory => ({
+  source: 'test',
+  stack,
+  workloads,
+  skipped,
+});
+const unknownSize = (name: string): SkippedResource => ({
+  urn: `urn:pulumi:prod::p::aws:ec2/instance:Instance::${name}`,
+  type: 'aws:ec2/instance:Instance',
+  reason: 'instanceType unknown until apply',
+});
 
 describe('cost diff', () => {
   it('prices added, removed and changed resources from the catalog, Infracost-style totals', () => {
@@ -34,7 +53,9 @@ describe('cost diff', () => {
     expect(diff.resources[0]!.monthlyDelta).toBeUndefined();
     expect(diff.resources[0]!.unpriced).toMatch(/unknown aws size m5\.gigantic: not in the price catalog/);
     const body = renderCostComment(diff, { validAt: new Date('2026-11-27T00:00:00Z') });
-    expect(body).toContain('Monthly cost change **unknown**: 1 changed resource(s) have no price or no known size. Not in the totals: 1 resource(s) without a price or a known size (`a`).');
+    expect(body).toContain(
+      'Monthly cost change **unknown**: 1 changed resource(s) have no price or no known size. Not in the totals: 1 resource(s) without a price or a known size (`a`).',
+    );
   });
 });
 
@@ -48,7 +69,10 @@ describe('cost comment', () => {
   });
 
   it("stays under GitHub's 65,536-character limit by cutting the rows of least impact and saying so", () => {
-    const sizes = catalog.offerings({ cloud: 'aws', region: 'us-east-1', kind: 'vm' }).slice(0, 400).map((o) => o.size);
+    const sizes = catalog
+      .offerings({ cloud: 'aws', region: 'us-east-1', kind: 'vm' })
+      .slice(0, 400)
+      .map((o) => o.size);
     const base = inv(Array.from({ length: 3000 }, (_, i) => vm(`worker-with-a-long-name-${i}`, sizes[i % sizes.length]!)));
     const head = inv(base.workloads.map((w, i) => ({ ...w, size: sizes[(i + 1) % sizes.length]! })));
     const diff = costDiff(base, head, catalog);
@@ -67,7 +91,11 @@ describe('cost comment', () => {
   });
 
   it('shows an update whose size becomes unknown as unknown, never as a "removed" saving, and lists a create of unknown size', () => {
-    const diff = costDiff(inv([vm('web', 'm5.large'), vm('api', 'm5.large')]), inv([vm('api', 'm5.xlarge')], [unknownSize('web'), unknownSize('batch')]), catalog);
+    const diff = costDiff(
+      inv([vm('web', 'm5.large'), vm('api', 'm5.large')]),
+      inv([vm('api', 'm5.xlarge')], [unknownSize('web'), unknownSize('batch')]),
+      catalog,
+    );
     const byName = Object.fromEntries(diff.resources.map((r) => [r.name, r]));
     expect(byName.web).toMatchObject({ change: 'unknown', sizeUnknown: 'instanceType unknown until apply' });
     expect(byName.web!.monthlyDelta).toBeUndefined();
@@ -84,7 +112,12 @@ describe('cost comment', () => {
   });
 
   it('never headlines "$0.00 → $0.00" for a region without prices, and counts resources it does not price', () => {
-    const diff = costDiff(inv([vm('a', 'm5.large', 1, 'aws', 'ap-south-2')]), inv([vm('a', 'm5.4xlarge', 1, 'aws', 'ap-south-2')]), catalog, { otherResources: 12 });
+    const diff = costDiff(
+      inv([vm('a', 'm5.large', 1, 'aws', 'ap-south-2')]),
+      inv([vm('a', 'm5.4xlarge', 1, 'aws', 'ap-south-2')]),
+      catalog,
+      { otherResources: 12 },
+    );
     const body = renderCostComment(diff, { validAt: new Date('2026-11-27T00:00:00Z') });
     const head = body.split('\n').find((l) => l.startsWith('Monthly cost'))!;
     expect(head).not.toContain('$0.00');
@@ -105,7 +138,9 @@ describe('cost comment', () => {
     // Up in prod, down in dev by the same amount.
     expect(body).toContain('Monthly cost will change by **$0.00**');
     expect(body).toContain('Not in the totals: 3 other resource(s) stackfit does not price (storage, network, …).');
-    expect(body).toMatch(new RegExp(`\\| \`prod\` \\| \\$[\\d.,]+ \\| \\$[\\d.,]+ \\| \\+\\$${diff.toFixed(2)} \\(\\+100\\.0 %\\) \\| 0 \\| 3 \\|`));
+    expect(body).toMatch(
+      new RegExp(`\\| \`prod\` \\| \\$[\\d.,]+ \\| \\$[\\d.,]+ \\| \\+\\$${diff.toFixed(2)} \\(\\+100\\.0 %\\) \\| 0 \\| 3 \\|`),
+    );
     expect(body).toContain('| `dev` |');
     expect(body).toContain('<details><summary>prod: 1 resource(s)</summary>');
     expect(body).toContain('<details><summary>dev: 1 resource(s)</summary>');

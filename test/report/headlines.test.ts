@@ -10,7 +10,8 @@ import { renderMarkdown } from '../../src/report/markdown';
 import { renderTable } from '../../src/report/table';
 import { planItem } from '../gitops-edits/helpers';
 
-const web = (): PlanItem => planItem({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.large', count: 3, to: { size: 'm6g.large' } });
+const web = (): PlanItem =>
+  planItem({ name: 'web', cloud: 'aws', region: 'us-east-1', size: 'm5.large', count: 3, to: { size: 'm6g.large' } });
 /** A resize whose current size has no price (e.g. a region without prices): its change is not known. */
 const odd = (): PlanItem => {
   const i = planItem({ name: 'odd-box', cloud: 'aws', region: 'us-east-1', size: 'm5.xlarge', to: { size: 'm5.large' } });
@@ -35,9 +36,13 @@ describe('headlines name what their totals leave out', () => {
   it('terminal table and Markdown report: the totals line counts and names unpriced and unreadable resources', () => {
     const p = plan([web(), odd()]);
     const expected = 'not in the totals: 1 workload(s) without a price (odd-box); 1 resource(s) stackfit could not read (secret-size)';
-    const total = renderTable(p).split('\n').find((l) => l.startsWith('Total monthly:'));
+    const total = renderTable(p)
+      .split('\n')
+      .find((l) => l.startsWith('Total monthly:'));
     expect(total).toContain(`; ${expected}`);
-    const headline = renderMarkdown(p).split('\n').find((l) => l.startsWith('**Monthly cost:**'));
+    const headline = renderMarkdown(p)
+      .split('\n')
+      .find((l) => l.startsWith('**Monthly cost:**'));
     expect(headline).toContain(` — ${expected}`);
     // Nothing left out: no such clause.
     const clean = { ...plan([web()]), skipped: [] };
@@ -48,7 +53,9 @@ describe('headlines name what their totals leave out', () => {
     const items = [web(), odd()];
     const w = web();
     const saving = Math.round(-w.monthlyDelta!);
-    expect(renderPrTitle({ stack: 'prod', items })).toBe(`stackfit(prod): right-size 2 workloads, save $${saving.toLocaleString('en-US')}/month (1 unpriced)`);
+    expect(renderPrTitle({ stack: 'prod', items })).toBe(
+      `stackfit(prod): right-size 2 workloads, save $${saving.toLocaleString('en-US')}/month (1 unpriced)`,
+    );
     const totals = { monthlyBefore: w.monthlyBefore!, monthlyAfter: w.monthlyAfter!, monthlyDelta: w.monthlyDelta! };
     const body = renderPrBody({ stack: 'prod', items, manual: [], totals, priceSources: [], fingerprint: planFingerprint(items) });
     const lines = body.split('\n');

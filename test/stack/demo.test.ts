@@ -46,7 +46,9 @@ describe('inventoryFromProgram (the example project, mocked)', () => {
     const dev = await inventoryFromProgram({ projectDir: ROOT, stack: 'dev' });
     // Registration order is the SDK's (asynchronous), not the config's: compare sorted.
     const rows = (inventory: typeof dev) =>
-      inventory.workloads.map((w) => [w.name, w.cloud, w.region, w.size, w.count, w.group]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      inventory.workloads
+        .map((w) => [w.name, w.cloud, w.region, w.size, w.count, w.group])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     expect(rows(dev)).toEqual([
       ['api', 'gcp', 'us-central1', 'e2-standard-4', 1, 'frontend'],
       ['web', 'aws', 'us-east-1', 't3.large', 1, 'frontend'],
@@ -56,7 +58,14 @@ describe('inventoryFromProgram (the example project, mocked)', () => {
       inventoryFromProgram({ projectDir: ROOT, stack: 'prod' }),
       inventoryFromProgram({ projectDir: ROOT, stack: 'dev' }),
     ]);
-    expect(Object.fromEntries(prodAgain.workloads.map((w) => [w.name, w.count]))).toEqual({ web: 3, api: 2, worker: 4, cache: 1, search: 2, reporting: 1 });
+    expect(Object.fromEntries(prodAgain.workloads.map((w) => [w.name, w.count]))).toEqual({
+      web: 3,
+      api: 2,
+      worker: 4,
+      cache: 1,
+      search: 2,
+      reporting: 1,
+    });
     expect(devAgain.workloads).toEqual(dev.workloads);
   });
 
@@ -72,7 +81,9 @@ describe('inventoryFromProgram (the example project, mocked)', () => {
     const bad = { ...config, 'stackfit-demo:workloads': { ...workloads, web: { ...workloads.web, count: 0 } } };
     const err = await inventoryFromProgram({ projectDir: ROOT, stack: 'dev', config: bad }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StackfitError);
-    expect((err as Error).message).toContain('program failed for stack dev: invalid stack config: stackfit-demo:workloads.web.count: count must be at least 1');
+    expect((err as Error).message).toContain(
+      'program failed for stack dev: invalid stack config: stackfit-demo:workloads.web.count: count must be at least 1',
+    );
     // The failure leaves nothing behind: the next run is clean.
     expect((await inventoryFromProgram({ projectDir: ROOT, stack: 'dev' })).workloads).toHaveLength(3);
   });
@@ -87,7 +98,11 @@ describe('registeredResourcesFromProgram', () => {
   it('lists every registration with parent, provider reference and wire-encoded inputs', async () => {
     const resources = await registeredResourcesFromProgram({ projectDir: ROOT, stack: 'dev' });
     const byType = (type: string) => resources.filter((r) => r.type === type);
-    expect(byType('stackfit:demo:Workload').map((r) => r.name).sort()).toEqual(['api', 'web', 'worker']);
+    expect(
+      byType('stackfit:demo:Workload')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['api', 'web', 'worker']);
     const [provider] = byType('pulumi:providers:aws');
     expect(provider).toMatchObject({ name: 'aws-us-east-1', inputs: { region: 'us-east-1' }, custom: true });
     const [ec2] = byType('aws:ec2/instance:Instance');
@@ -123,7 +138,9 @@ describe('state of the example project', () => {
       },
     };
     // The example project's grouping comes from its stackfit.yaml, as for any project.
-    const fromState = parseInventory(JSON.parse(JSON.stringify(exported)), 'prod.json', { grouping: loadConfig(path.join(ROOT, 'stackfit.yaml')).grouping });
+    const fromState = parseInventory(JSON.parse(JSON.stringify(exported)), 'prod.json', {
+      grouping: loadConfig(path.join(ROOT, 'stackfit.yaml')).grouping,
+    });
     const fromProgram = await inventoryFromProgram({ projectDir: ROOT, stack: 'prod' });
     // The mocked run also knows the stack config (GCP project); state carries what the resources say.
     const strip = (w: (typeof fromProgram.workloads)[number]) => ({ ...w, metricIds: { name: w.metricIds.name } });

@@ -28,8 +28,10 @@ function fleet(name: string, count: number, size = 'm5.large', inputs: Record<st
 const stackConfig = { 'aws:region': 'us-east-1' };
 
 describe('grouping: in stackfit.yaml', () => {
-  it('collapses a project\'s own component type into one workload, with config refs from the rule', () => {
-    const { grouping } = parseConfig('grouping:\n  - componentType: acme:compute:Fleet\n    configKey: "{project}:fleets"\n    sizePath: ["{name}", instanceType]\n    countKey: replicas\n');
+  it("collapses a project's own component type into one workload, with config refs from the rule", () => {
+    const { grouping } = parseConfig(
+      'grouping:\n  - componentType: acme:compute:Fleet\n    configKey: "{project}:fleets"\n    sizePath: ["{name}", instanceType]\n    countKey: replicas\n',
+    );
     const inv = inventoryFromResources([...fleet('web', 3), ...fleet('jobs', 1, 'c5.xlarge')], 'state.json', { stackConfig, grouping });
     expect(inv.workloads.map((w) => [w.name, w.size, w.count])).toEqual([
       ['web', 'm5.large', 3],
@@ -48,13 +50,20 @@ describe('grouping: in stackfit.yaml', () => {
       ['web-1', 1],
       ['web-2', 1],
     ]);
-    const demoType = inventoryFromResources(fleet('web', 2), 'state.json', { stackConfig, grouping: [{ componentType: 'stackfit:demo:Workload', sizePath: ['{name}', 'size'] }] });
+    const demoType = inventoryFromResources(fleet('web', 2), 'state.json', {
+      stackConfig,
+      grouping: [{ componentType: 'stackfit:demo:Workload', sizePath: ['{name}', 'size'] }],
+    });
     expect(demoType.workloads).toHaveLength(2);
   });
 
-  it('no countKey: the count is not a decision; a component\'s own configKey/configPath wins over the rule', () => {
+  it("no countKey: the count is not a decision; a component's own configKey/configPath wins over the rule", () => {
     const grouping = [{ componentType: FLEET, configKey: 'shop:fleets', sizePath: ['{name}', 'size'] }];
-    const inv = inventoryFromResources(fleet('web', 2, 'm5.large', { configKey: 'shop:other', configPath: ['tiers', 0, 'vm'] }), 'state.json', { stackConfig, grouping });
+    const inv = inventoryFromResources(
+      fleet('web', 2, 'm5.large', { configKey: 'shop:other', configPath: ['tiers', 0, 'vm'] }),
+      'state.json',
+      { stackConfig, grouping },
+    );
     expect(inv.workloads[0]!.configRef).toEqual({ key: 'shop:other', path: ['tiers', 0, 'vm'] });
     expect(inv.workloads[0]!.countRef).toBeUndefined();
   });
@@ -62,18 +71,26 @@ describe('grouping: in stackfit.yaml', () => {
   it('VMs of one component that differ in size are skipped, naming the component type', () => {
     const mixed = fleet('web', 2);
     mixed[2] = { ...mixed[2]!, outputs: { id: 'i-0x', instanceType: 'm5.xlarge' } };
-    const inv = inventoryFromResources(mixed, 'state.json', { stackConfig, grouping: [{ componentType: FLEET, sizePath: ['{name}', 'size'] }] });
+    const inv = inventoryFromResources(mixed, 'state.json', {
+      stackConfig,
+      grouping: [{ componentType: FLEET, sizePath: ['{name}', 'size'] }],
+    });
     expect(inv.workloads).toEqual([]);
-    expect(inv.skipped).toEqual([{ urn: `urn:pulumi:prod::shop::${FLEET}::web`, type: FLEET, reason: expect.stringMatching(/^VMs differ in place or size/) }]);
+    expect(inv.skipped).toEqual([
+      { urn: `urn:pulumi:prod::shop::${FLEET}::web`, type: FLEET, reason: expect.stringMatching(/^VMs differ in place or size/) },
+    ]);
   });
 
   it('refuses a misspelt grouping key, naming it', () => {
-    expect(() => parseConfig('grouping:\n  - componentType: a:b:C\n    sizepath: [x]\n')).toThrow(/grouping\.0\.sizepath \(line 3\): Unrecognized key "sizepath"; did you mean "sizePath"\?/);
+    expect(() => parseConfig('grouping:\n  - componentType: a:b:C\n    sizepath: [x]\n')).toThrow(
+      /grouping\.0\.sizepath \(line 3\): Unrecognized key "sizepath"; did you mean "sizePath"\?/,
+    );
   });
 });
 
 describe('siblingKeys: in stackfit.yaml', () => {
-  const text = 'config:\n  shop:fleets:\n    web:\n      instanceType: m5.large\n      location: eu-west-1\n      provider: aws\n      region: ignored\n';
+  const text =
+    'config:\n  shop:fleets:\n    web:\n      instanceType: m5.large\n      location: eu-west-1\n      provider: aws\n      region: ignored\n';
   const w: Workload = {
     urn: `urn:pulumi:prod::shop::${FLEET}::web`,
     name: 'web',
@@ -88,7 +105,13 @@ describe('siblingKeys: in stackfit.yaml', () => {
   };
   const mappingWith = (yaml: string) => {
     const config = parseConfig(yaml);
-    const found = findConfigMapping(w, { parsed: parseStackConfig(text, 'Pulumi.prod.yaml'), fileName: 'Pulumi.prod.yaml', stack: 'prod', projectName: 'shop', config });
+    const found = findConfigMapping(w, {
+      parsed: parseStackConfig(text, 'Pulumi.prod.yaml'),
+      fileName: 'Pulumi.prod.yaml',
+      stack: 'prod',
+      projectName: 'shop',
+      config,
+    });
     if (!found.ok) throw new Error(found.reason);
     return found.mapping;
   };

@@ -4,7 +4,8 @@ import { inventoryFromResources, type StackResource } from '../../src/stack/inve
 import { describePriced, priceWorkload } from '../../src/policy/pricing';
 import { UNKNOWN_VALUE } from '../../src/stack/values';
 
-const urn = (type: string, name: string, parentType?: string): string => `urn:pulumi:prod::shop::${parentType ? `${parentType}$` : ''}${type}::${name}`;
+const urn = (type: string, name: string, parentType?: string): string =>
+  `urn:pulumi:prod::shop::${parentType ? `${parentType}$` : ''}${type}::${name}`;
 const LT = 'aws:ec2/launchTemplate:LaunchTemplate';
 const ASG = 'aws:autoscaling/group:Group';
 
@@ -14,18 +15,35 @@ function poolStack(): StackResource[] {
     {
       urn: urn('aws:eks/nodeGroup:NodeGroup', 'apps'),
       type: 'aws:eks/nodeGroup:NodeGroup',
-      inputs: { clusterName: 'shop', nodeGroupName: 'apps', instanceTypes: ['m5.xlarge'], scalingConfig: { desiredSize: 4, minSize: 3, maxSize: 8 } },
+      inputs: {
+        clusterName: 'shop',
+        nodeGroupName: 'apps',
+        instanceTypes: ['m5.xlarge'],
+        scalingConfig: { desiredSize: 4, minSize: 3, maxSize: 8 },
+      },
       outputs: { arn: 'arn:aws:eks:us-east-1:123456789012:nodegroup/shop/apps/abc', capacityType: 'ON_DEMAND' },
     },
     {
       urn: urn('azure-native:containerservice:ManagedCluster', 'aks'),
       type: 'azure-native:containerservice:ManagedCluster',
-      inputs: { resourceName: 'shop-aks', location: 'eastus', agentPoolProfiles: [{ name: 'system', vmSize: 'Standard_D2s_v5', count: 2, mode: 'System' }] },
+      inputs: {
+        resourceName: 'shop-aks',
+        location: 'eastus',
+        agentPoolProfiles: [{ name: 'system', vmSize: 'Standard_D2s_v5', count: 2, mode: 'System' }],
+      },
     },
     {
       urn: urn('azure-native:containerservice/v20240801:AgentPool', 'user'),
       type: 'azure-native:containerservice/v20240801:AgentPool',
-      inputs: { resourceName: 'shop-aks', agentPoolName: 'user', vmSize: 'Standard_D4s_v5', count: 5, enableAutoScaling: true, minCount: 3, maxCount: 10 },
+      inputs: {
+        resourceName: 'shop-aks',
+        agentPoolName: 'user',
+        vmSize: 'Standard_D4s_v5',
+        count: 5,
+        enableAutoScaling: true,
+        minCount: 3,
+        maxCount: 10,
+      },
     },
     {
       urn: urn('gcp:container/cluster:Cluster', 'gke'),
@@ -35,7 +53,13 @@ function poolStack(): StackResource[] {
     {
       urn: urn('gcp:container/nodePool:NodePool', 'web'),
       type: 'gcp:container/nodePool:NodePool',
-      inputs: { cluster: 'shop-gke', location: 'us-central1', nodeCount: 2, nodeConfig: { machineType: 'e2-standard-4' }, autoscaling: { minNodeCount: 1, maxNodeCount: 4 } },
+      inputs: {
+        cluster: 'shop-gke',
+        location: 'us-central1',
+        nodeCount: 2,
+        nodeConfig: { machineType: 'e2-standard-4' },
+        autoscaling: { minNodeCount: 1, maxNodeCount: 4 },
+      },
     },
     { urn: urn(LT, 'batch-lt'), type: LT, inputs: { instanceType: 'c5.large' }, outputs: { id: 'lt-0abc123' } },
     {
@@ -61,8 +85,18 @@ describe('node pools and groups in the inventory', () => {
       ['web', 'gcp', 'us-central1', 'e2-standard-4', 6, 3, 12],
       ['batch', 'aws', 'us-east-1', 'c5.large', 6, 2, 12],
     ]);
-    expect(inv.workloads.find((w) => w.name === 'user')?.pool).toMatchObject({ kind: 'kubernetes', nodeLabel: 'kubernetes.azure.com/agentpool', poolName: 'user', cluster: 'shop-aks', spot: false });
-    expect(inv.workloads.find((w) => w.name === 'apps')?.pool).toMatchObject({ nodeLabel: 'eks.amazonaws.com/nodegroup', poolName: 'apps', cluster: 'shop' });
+    expect(inv.workloads.find((w) => w.name === 'user')?.pool).toMatchObject({
+      kind: 'kubernetes',
+      nodeLabel: 'kubernetes.azure.com/agentpool',
+      poolName: 'user',
+      cluster: 'shop-aks',
+      spot: false,
+    });
+    expect(inv.workloads.find((w) => w.name === 'apps')?.pool).toMatchObject({
+      nodeLabel: 'eks.amazonaws.com/nodegroup',
+      poolName: 'apps',
+      cluster: 'shop',
+    });
     expect(inv.workloads.find((w) => w.name === 'batch')?.pool?.kind).toBe('vm-group');
     expect(inv.skipped).toEqual([]);
   });
@@ -88,7 +122,9 @@ describe('node pools and groups in the inventory', () => {
   it('an AKS cluster whose outputs list a pool also declared as an AgentPool counts it once', () => {
     const stack = poolStack();
     const aks = stack[1]!;
-    aks.outputs = { agentPoolProfiles: [...(aks.inputs!.agentPoolProfiles as object[]), { name: 'user', vmSize: 'Standard_D4s_v5', count: 5 }] };
+    aks.outputs = {
+      agentPoolProfiles: [...(aks.inputs!.agentPoolProfiles as object[]), { name: 'user', vmSize: 'Standard_D4s_v5', count: 5 }],
+    };
     delete aks.inputs!.agentPoolProfiles;
     const inv = inventoryFromResources(stack, 'aks.json', { stackConfig: config });
     expect(inv.workloads.filter((w) => w.size === 'Standard_D4s_v5').map((w) => w.name)).toEqual(['user']);
@@ -108,11 +144,28 @@ describe('node pools and groups in the inventory', () => {
   });
 
   it('EKS: the @pulumi/eks component default node group under mocks, its child ASG in real state (not both)', () => {
-    const cluster: StackResource = { urn: urn('eks:index:Cluster', 'k'), type: 'eks:index:Cluster', inputs: { instanceType: 'm5.large', desiredCapacity: 3, minSize: 2, maxSize: 5 } };
+    const cluster: StackResource = {
+      urn: urn('eks:index:Cluster', 'k'),
+      type: 'eks:index:Cluster',
+      inputs: { instanceType: 'm5.large', desiredCapacity: 3, minSize: 2, maxSize: 5 },
+    };
     const alone = inventoryFromResources([cluster], 'eks.json', { stackConfig: config });
-    expect(alone.workloads.map((w) => [w.name, w.size, w.count, w.pool?.min, w.pool?.max])).toEqual([['k/default-node-group', 'm5.large', 3, 2, 5]]);
-    const lt: StackResource = { urn: urn(LT, 'k-lt', 'eks:index:Cluster'), type: LT, parent: cluster.urn, inputs: { instanceType: 'm5.large' }, outputs: { id: 'lt-k' } };
-    const asg: StackResource = { urn: urn(ASG, 'k-asg', 'eks:index:Cluster'), type: ASG, parent: cluster.urn, inputs: { desiredCapacity: 3, minSize: 2, maxSize: 5, launchTemplate: { id: 'lt-k' } } };
+    expect(alone.workloads.map((w) => [w.name, w.size, w.count, w.pool?.min, w.pool?.max])).toEqual([
+      ['k/default-node-group', 'm5.large', 3, 2, 5],
+    ]);
+    const lt: StackResource = {
+      urn: urn(LT, 'k-lt', 'eks:index:Cluster'),
+      type: LT,
+      parent: cluster.urn,
+      inputs: { instanceType: 'm5.large' },
+      outputs: { id: 'lt-k' },
+    };
+    const asg: StackResource = {
+      urn: urn(ASG, 'k-asg', 'eks:index:Cluster'),
+      type: ASG,
+      parent: cluster.urn,
+      inputs: { desiredCapacity: 3, minSize: 2, maxSize: 5, launchTemplate: { id: 'lt-k' } },
+    };
     const deployed = inventoryFromResources([cluster, lt, asg], 'eks.json', { stackConfig: config });
     expect(deployed.workloads.map((w) => [w.name, w.count])).toEqual([['k-asg', 3]]);
   });
@@ -127,9 +180,14 @@ describe('node pools and groups in the inventory', () => {
       if (r.type === 'gcp:container/cluster:Cluster') return { ...r, inputs: { ...r.inputs, defaultMaxPodsPerNode: 64 } };
       return r;
     });
-    const pods = (s: StackResource[]) => Object.fromEntries(inventoryFromResources(s, 'pools.json', { stackConfig: config }).workloads.map((w) => [w.name, w.pool?.maxPodsPerNode]));
+    const pods = (s: StackResource[]) =>
+      Object.fromEntries(
+        inventoryFromResources(s, 'pools.json', { stackConfig: config }).workloads.map((w) => [w.name, w.pool?.maxPodsPerNode]),
+      );
     expect(pods(stack)).toEqual({ apps: undefined, 'aks/system': 50, user: 30, web: 64, batch: undefined });
-    const own = stack.map((r) => (r.type === 'gcp:container/nodePool:NodePool' ? { ...r, inputs: { ...r.inputs, maxPodsPerNode: 32 } } : r));
+    const own = stack.map((r) =>
+      r.type === 'gcp:container/nodePool:NodePool' ? { ...r, inputs: { ...r.inputs, maxPodsPerNode: 32 } } : r,
+    );
     expect(pods(own).web).toBe(32);
   });
 
@@ -137,10 +195,29 @@ describe('node pools and groups in the inventory', () => {
     const pool: StackResource = {
       urn: urn('gcp:container/nodePool:NodePool', 'p'),
       type: 'gcp:container/nodePool:NodePool',
-      inputs: { cluster: 'c', location: 'europe-west1', nodeLocations: ['europe-west1-b', 'europe-west1-c'], nodeCount: 3, nodeConfig: { machineType: 'n2-standard-8', spot: true } },
+      inputs: {
+        cluster: 'c',
+        location: 'europe-west1',
+        nodeLocations: ['europe-west1-b', 'europe-west1-c'],
+        nodeCount: 3,
+        nodeConfig: { machineType: 'n2-standard-8', spot: true },
+      },
     };
-    const tpl: StackResource = { urn: urn('gcp:compute/instanceTemplate:InstanceTemplate', 't'), type: 'gcp:compute/instanceTemplate:InstanceTemplate', inputs: { machineType: 'n2-standard-2' }, outputs: { selfLink: 'https://www.googleapis.com/compute/v1/projects/p/global/instanceTemplates/t-123' } };
-    const igm: StackResource = { urn: urn('gcp:compute/instanceGroupManager:InstanceGroupManager', 'g'), type: 'gcp:compute/instanceGroupManager:InstanceGroupManager', inputs: { zone: 'us-east1-b', targetSize: 7, versions: [{ instanceTemplate: 'https://www.googleapis.com/compute/v1/projects/p/global/instanceTemplates/t-123' }] } };
+    const tpl: StackResource = {
+      urn: urn('gcp:compute/instanceTemplate:InstanceTemplate', 't'),
+      type: 'gcp:compute/instanceTemplate:InstanceTemplate',
+      inputs: { machineType: 'n2-standard-2' },
+      outputs: { selfLink: 'https://www.googleapis.com/compute/v1/projects/p/global/instanceTemplates/t-123' },
+    };
+    const igm: StackResource = {
+      urn: urn('gcp:compute/instanceGroupManager:InstanceGroupManager', 'g'),
+      type: 'gcp:compute/instanceGroupManager:InstanceGroupManager',
+      inputs: {
+        zone: 'us-east1-b',
+        targetSize: 7,
+        versions: [{ instanceTemplate: 'https://www.googleapis.com/compute/v1/projects/p/global/instanceTemplates/t-123' }],
+      },
+    };
     const inv = inventoryFromResources([pool, tpl, igm], 'gcp.json');
     expect(inv.workloads.map((w) => [w.name, w.size, w.count, w.region, w.pool?.spot, w.pool?.zones])).toEqual([
       ['p', 'n2-standard-8', 6, 'europe-west1', true, 2],
@@ -152,8 +229,24 @@ describe('node pools and groups in the inventory', () => {
 describe('policy pack messages for pools', () => {
   it('name the count, the price and the cost at min and max; spot pools are not priced', () => {
     const catalog = loadCatalog();
-    const w = { urn: 'urn:x', name: 'apps', type: 'aws:eks/nodeGroup:NodeGroup', kind: 'vm' as const, cloud: 'aws' as const, region: 'us-east-1', size: 'm5.xlarge', count: 4, metricIds: { name: 'apps' }, pool: { kind: 'kubernetes' as const, spot: false, min: 3, max: 8 } };
-    expect(describePriced(priceWorkload(w, catalog))).toBe('apps: 4 × m5.xlarge (aws us-east-1) $560.64/month (pool of 3–8 nodes: $420.48–$1,121.28/month)');
-    expect(priceWorkload({ ...w, pool: { ...w.pool, spot: true } }, catalog)).toMatchObject({ status: 'unpriced', reason: 'm5.xlarge: spot capacity (the catalog has on-demand prices only)' });
+    const w = {
+      urn: 'urn:x',
+      name: 'apps',
+      type: 'aws:eks/nodeGroup:NodeGroup',
+      kind: 'vm' as const,
+      cloud: 'aws' as const,
+      region: 'us-east-1',
+      size: 'm5.xlarge',
+      count: 4,
+      metricIds: { name: 'apps' },
+      pool: { kind: 'kubernetes' as const, spot: false, min: 3, max: 8 },
+    };
+    expect(describePriced(priceWorkload(w, catalog))).toBe(
+      'apps: 4 × m5.xlarge (aws us-east-1) $560.64/month (pool of 3–8 nodes: $420.48–$1,121.28/month)',
+    );
+    expect(priceWorkload({ ...w, pool: { ...w.pool, spot: true } }, catalog)).toMatchObject({
+      status: 'unpriced',
+      reason: 'm5.xlarge: spot capacity (the catalog has on-demand prices only)',
+    });
   });
 });

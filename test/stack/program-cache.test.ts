@@ -35,7 +35,8 @@ beforeAll(() => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'stackfit-program-cache-'));
   project = path.join(dir, 'project');
   cacheDir = path.join(dir, 'cache');
-  for (const item of ['Pulumi.yaml', 'stackfit.yaml', 'infra', 'stacks', 'package.json', 'package-lock.json']) cpSync(path.join(ROOT, item), path.join(project, item), { recursive: true });
+  for (const item of ['Pulumi.yaml', 'stackfit.yaml', 'infra', 'stacks', 'package.json', 'package-lock.json'])
+    cpSync(path.join(ROOT, item), path.join(project, item), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));
 });
 afterAll(() => rmSync(path.dirname(project), { recursive: true, force: true }));

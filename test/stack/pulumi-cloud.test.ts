@@ -6,10 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackfitError } from '../../src/model';
 import { fetchPulumiCloudExport, parseInventory } from '../../src/stack';
 
-const EXAMPLE = readFileSync(
-  path.resolve(__dirname, '../../data/pulumi/stack-export/pulumi-docs-rest-api-export-example.json'),
-  'utf8',
-);
+const EXAMPLE = readFileSync(path.resolve(__dirname, '../../data/pulumi/stack-export/pulumi-docs-rest-api-export-example.json'), 'utf8');
 const TOKEN = 'pul-0123456789abcdef0123456789abcdef01234567';
 
 /** A loopback Pulumi Cloud: the export endpoint for org1/demo-aws-ts-webserver/dev-user1. */
@@ -24,7 +21,8 @@ beforeAll(async () => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
-    if (req.headers.authorization !== `token ${TOKEN}`) return send(401, { code: 401, message: 'Unauthorized: No credentials provided or are invalid.' });
+    if (req.headers.authorization !== `token ${TOKEN}`)
+      return send(401, { code: 401, message: 'Unauthorized: No credentials provided or are invalid.' });
     switch (req.url) {
       case '/api/stacks/org1/demo-aws-ts-webserver/dev-user1/export':
         return send(200, EXAMPLE);
@@ -73,7 +71,9 @@ describe('fetchPulumiCloudExport', () => {
   });
 
   it('a rejected token: 401, without echoing the token', async () => {
-    const err = await failure(fetchPulumiCloudExport({ org: 'org1', project: 'demo-aws-ts-webserver', stack: 'dev-user1', token: `${TOKEN}x`, baseUrl }));
+    const err = await failure(
+      fetchPulumiCloudExport({ org: 'org1', project: 'demo-aws-ts-webserver', stack: 'dev-user1', token: `${TOKEN}x`, baseUrl }),
+    );
     expect(err.message).toContain('Pulumi Cloud refused the access token (HTTP 401)');
     expect(err.message).not.toContain(`${TOKEN}x`);
     expect(err.where).toBe(`${baseUrl}/api/stacks/org1/demo-aws-ts-webserver/dev-user1/export`);
@@ -90,12 +90,16 @@ describe('fetchPulumiCloudExport', () => {
   });
 
   it('no token, and an unreachable server', async () => {
-    expect((await failure(fetchPulumiCloudExport({ org: 'o', project: 'p', stack: 's', token: '', baseUrl }))).message).toContain('PULUMI_ACCESS_TOKEN');
+    expect((await failure(fetchPulumiCloudExport({ org: 'o', project: 'p', stack: 's', token: '', baseUrl }))).message).toContain(
+      'PULUMI_ACCESS_TOKEN',
+    );
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const err = await failure(fetchPulumiCloudExport({ org: 'o', project: 'p', stack: 's', token: TOKEN, baseUrl: `http://127.0.0.1:${port}` }));
+    const err = await failure(
+      fetchPulumiCloudExport({ org: 'o', project: 'p', stack: 's', token: TOKEN, baseUrl: `http://127.0.0.1:${port}` }),
+    );
     expect(err.message).toContain('cannot reach Pulumi Cloud: ECONNREFUSED');
   });
 });

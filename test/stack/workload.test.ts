@@ -25,7 +25,12 @@ describe('AWS', () => {
     const w = workload({
       urn: urn(type, 'web'),
       type,
-      props: { instanceType: 'c6g.xlarge', arn: 'arn:aws:ec2:eu-central-1:123456789012:instance/i-0abc', id: 'i-0abc', tags: { 'stackfit-group': 'frontend' } },
+      props: {
+        instanceType: 'c6g.xlarge',
+        arn: 'arn:aws:ec2:eu-central-1:123456789012:instance/i-0abc',
+        id: 'i-0abc',
+        tags: { 'stackfit-group': 'frontend' },
+      },
     });
     expect(w).toEqual({
       urn: urn(type, 'web'),
@@ -43,12 +48,24 @@ describe('AWS', () => {
   });
 
   it('EC2: region from a local zone, then provider, then `aws:region`', () => {
-    expect(workload({ urn: urn(type, 'a'), type, props: { instanceType: 't3.micro', availabilityZone: 'us-west-2-lax-1a' } })).toMatchObject({
+    expect(
+      workload({ urn: urn(type, 'a'), type, props: { instanceType: 't3.micro', availabilityZone: 'us-west-2-lax-1a' } }),
+    ).toMatchObject({
       region: 'us-west-2',
       zone: 'us-west-2-lax-1a',
     });
-    expect(workload({ urn: urn(type, 'a'), type, props: { instanceType: 't3.micro' }, providerRegion: 'eu-west-3', stackConfig: { 'aws:region': 'us-east-1' } }).region).toBe('eu-west-3');
-    expect(workload({ urn: urn(type, 'a'), type, props: { instanceType: 't3.micro' }, stackConfig: { 'aws:region': 'us-east-1' } }).region).toBe('us-east-1');
+    expect(
+      workload({
+        urn: urn(type, 'a'),
+        type,
+        props: { instanceType: 't3.micro' },
+        providerRegion: 'eu-west-3',
+        stackConfig: { 'aws:region': 'us-east-1' },
+      }).region,
+    ).toBe('eu-west-3');
+    expect(
+      workload({ urn: urn(type, 'a'), type, props: { instanceType: 't3.micro' }, stackConfig: { 'aws:region': 'us-east-1' } }).region,
+    ).toBe('us-east-1');
     expect(workload({ urn: urn(type, 'a'), type, props: { instanceType: 't3.micro' } }).region).toBeUndefined();
   });
 
@@ -56,24 +73,50 @@ describe('AWS', () => {
     expect(skipReason({ urn: urn(type, 'a'), type, props: { instanceType: { [SIG_KEY]: SECRET_SIG, value: 'm5.large' } } })).toBe(
       'size (instanceType) is a secret: not read',
     );
-    expect(skipReason({ urn: urn(type, 'a'), type, props: { instanceType: UNKNOWN_VALUE } })).toBe('size (instanceType) is unknown during preview');
+    expect(skipReason({ urn: urn(type, 'a'), type, props: { instanceType: UNKNOWN_VALUE } })).toBe(
+      'size (instanceType) is unknown during preview',
+    );
     expect(skipReason({ urn: urn(type, 'a'), type, props: {} })).toBe('no size set (instanceType is empty)');
   });
 
   it('RDS: class, engine and Multi-AZ; an Aurora instance alone (no cluster in view) is skipped: its price depends on the cluster storage', () => {
     const rds = 'aws:rds/instance:Instance';
     expect(
-      workload({ urn: urn(rds, 'db'), type: rds, props: { instanceClass: 'db.r6g.large', engine: 'mysql', multiAz: true, identifier: 'orders', availabilityZone: 'eu-west-1b' } }),
-    ).toMatchObject({ kind: 'database', size: 'db.r6g.large', engine: 'mysql', multiAz: true, region: 'eu-west-1', metricIds: { awsDbInstanceId: 'orders' } });
+      workload({
+        urn: urn(rds, 'db'),
+        type: rds,
+        props: { instanceClass: 'db.r6g.large', engine: 'mysql', multiAz: true, identifier: 'orders', availabilityZone: 'eu-west-1b' },
+      }),
+    ).toMatchObject({
+      kind: 'database',
+      size: 'db.r6g.large',
+      engine: 'mysql',
+      multiAz: true,
+      region: 'eu-west-1',
+      metricIds: { awsDbInstanceId: 'orders' },
+    });
     const aurora = 'aws:rds/clusterInstance:ClusterInstance';
-    expect(skipReason({ urn: urn(aurora, 'writer'), type: aurora, props: { instanceClass: 'db.r6g.xlarge', engine: 'aurora-postgresql', clusterIdentifier: 'orders' }, providerRegion: 'us-east-2' })).toBe(
+    expect(
+      skipReason({
+        urn: urn(aurora, 'writer'),
+        type: aurora,
+        props: { instanceClass: 'db.r6g.xlarge', engine: 'aurora-postgresql', clusterIdentifier: 'orders' },
+        providerRegion: 'us-east-2',
+      }),
+    ).toBe(
       'Aurora cluster orders is not in this stack: its storage type (Standard or I/O-Optimized), and so the instance price, is not known',
     );
   });
 
   it('launch template: instanceType, one instance', () => {
     const lt = 'aws:ec2/launchTemplate:LaunchTemplate';
-    expect(workload({ urn: urn(lt, 'tpl'), type: lt, props: { instanceType: 'm7g.large', arn: 'arn:aws:ec2:ap-southeast-2:1:launch-template/lt-1' } })).toMatchObject({
+    expect(
+      workload({
+        urn: urn(lt, 'tpl'),
+        type: lt,
+        props: { instanceType: 'm7g.large', arn: 'arn:aws:ec2:ap-southeast-2:1:launch-template/lt-1' },
+      }),
+    ).toMatchObject({
       size: 'm7g.large',
       region: 'ap-southeast-2',
       count: 1,
@@ -81,8 +124,12 @@ describe('AWS', () => {
   });
 
   it('unsupported sized types are skipped with the type named', () => {
-    expect(skipReason({ urn: urn('aws:ecs/service:Service', 's'), type: 'aws:ecs/service:Service', props: {} })).toMatch(/^unsupported type: aws:ecs\/service:Service/);
-    expect(skipReason({ urn: urn('aws:elasticache/cluster:Cluster', 'c'), type: 'aws:elasticache/cluster:Cluster', props: {} })).toMatch(/^unsupported type: aws:elasticache\/cluster:Cluster/);
+    expect(skipReason({ urn: urn('aws:ecs/service:Service', 's'), type: 'aws:ecs/service:Service', props: {} })).toMatch(
+      /^unsupported type: aws:ecs\/service:Service/,
+    );
+    expect(skipReason({ urn: urn('aws:elasticache/cluster:Cluster', 'c'), type: 'aws:elasticache/cluster:Cluster', props: {} })).toMatch(
+      /^unsupported type: aws:elasticache\/cluster:Cluster/,
+    );
   });
 
   it('resources without a size are not workloads', () => {
@@ -101,7 +148,13 @@ describe('Azure', () => {
       workload({
         urn: urn(vm, 'worker-0'),
         type: vm,
-        props: { hardwareProfile: { vmSize: 'Standard_D8s_v5' }, location: 'East US', id, osProfile: { computerName: 'worker-0' }, tags: { 'stackfit-group': 'batch' } },
+        props: {
+          hardwareProfile: { vmSize: 'Standard_D8s_v5' },
+          location: 'East US',
+          id,
+          osProfile: { computerName: 'worker-0' },
+          tags: { 'stackfit-group': 'batch' },
+        },
       }),
     ).toEqual({
       urn: urn(vm, 'worker-0'),
@@ -121,17 +174,39 @@ describe('Azure', () => {
   it('VM: versioned tokens and location from provider or `azure-native:location`', () => {
     const versioned = 'azure-native:compute/v20240301:VirtualMachine';
     expect(normalizeResourceType(versioned)).toBe(vm);
-    expect(workload({ urn: urn(versioned, 'a'), type: versioned, props: { hardwareProfile: { vmSize: 'Standard_B2s' } }, providerRegion: 'westeurope' })).toMatchObject({
+    expect(
+      workload({
+        urn: urn(versioned, 'a'),
+        type: versioned,
+        props: { hardwareProfile: { vmSize: 'Standard_B2s' } },
+        providerRegion: 'westeurope',
+      }),
+    ).toMatchObject({
       type: versioned,
       region: 'westeurope',
     });
-    expect(workload({ urn: urn(vm, 'a'), type: vm, props: { hardwareProfile: { vmSize: 'Standard_B2s' } }, stackConfig: { 'azure-native:location': 'northeurope' } }).region).toBe('northeurope');
-    expect(skipReason({ urn: urn(vm, 'a'), type: vm, props: { hardwareProfile: UNKNOWN_VALUE } })).toBe('size (hardwareProfile.vmSize) is unknown during preview');
+    expect(
+      workload({
+        urn: urn(vm, 'a'),
+        type: vm,
+        props: { hardwareProfile: { vmSize: 'Standard_B2s' } },
+        stackConfig: { 'azure-native:location': 'northeurope' },
+      }).region,
+    ).toBe('northeurope');
+    expect(skipReason({ urn: urn(vm, 'a'), type: vm, props: { hardwareProfile: UNKNOWN_VALUE } })).toBe(
+      'size (hardwareProfile.vmSize) is unknown during preview',
+    );
   });
 
   it('scale set: sku.name and sku.capacity → count', () => {
     const vmss = 'azure-native:compute:VirtualMachineScaleSet';
-    expect(workload({ urn: urn(vmss, 'pool'), type: vmss, props: { sku: { name: 'Standard_F4s_v2', capacity: 6, tier: 'Standard' }, location: 'uksouth' } })).toMatchObject({
+    expect(
+      workload({
+        urn: urn(vmss, 'pool'),
+        type: vmss,
+        props: { sku: { name: 'Standard_F4s_v2', capacity: 6, tier: 'Standard' }, location: 'uksouth' },
+      }),
+    ).toMatchObject({
       size: 'Standard_F4s_v2',
       count: 6,
       region: 'uksouth',
@@ -143,7 +218,11 @@ describe('Azure', () => {
 
   it('classic azure VMs', () => {
     const linux = 'azure:compute/linuxVirtualMachine:LinuxVirtualMachine';
-    expect(workload({ urn: urn(linux, 'vm'), type: linux, props: { size: 'Standard_D2as_v5', location: 'westus2' } })).toMatchObject({ cloud: 'azure', size: 'Standard_D2as_v5', region: 'westus2' });
+    expect(workload({ urn: urn(linux, 'vm'), type: linux, props: { size: 'Standard_D2as_v5', location: 'westus2' } })).toMatchObject({
+      cloud: 'azure',
+      size: 'Standard_D2as_v5',
+      region: 'westus2',
+    });
   });
 });
 
@@ -175,13 +254,26 @@ describe('GCP', () => {
       size: 'n2-standard-8',
       count: 1,
       group: 'frontend',
-      metricIds: { name: 'api-0', gcpInstanceId: '4567890123456789012', gcpProject: 'acme', gcpZone: 'us-central1-a', hostname: 'api-0-3f1c2b' },
+      metricIds: {
+        name: 'api-0',
+        gcpInstanceId: '4567890123456789012',
+        gcpProject: 'acme',
+        gcpZone: 'us-central1-a',
+        hostname: 'api-0-3f1c2b',
+      },
       stack: 'prod',
     });
   });
 
   it('instance: zone and project from stack config', () => {
-    expect(workload({ urn: urn(instance, 'a'), type: instance, props: { machineType: 'e2-medium' }, stackConfig: { 'gcp:zone': 'europe-west4-c', 'gcp:project': 'p1' } })).toMatchObject({
+    expect(
+      workload({
+        urn: urn(instance, 'a'),
+        type: instance,
+        props: { machineType: 'e2-medium' },
+        stackConfig: { 'gcp:zone': 'europe-west4-c', 'gcp:project': 'p1' },
+      }),
+    ).toMatchObject({
       region: 'europe-west4',
       zone: 'europe-west4-c',
       metricIds: { gcpProject: 'p1', gcpZone: 'europe-west4-c' },
@@ -190,8 +282,12 @@ describe('GCP', () => {
 
   it('instance template: region from `region`, provider, or `gcp:region`', () => {
     const tpl = 'gcp:compute/instanceTemplate:InstanceTemplate';
-    expect(workload({ urn: urn(tpl, 't'), type: tpl, props: { machineType: 'c3-standard-4', region: 'asia-east1' } }).region).toBe('asia-east1');
-    expect(workload({ urn: urn(tpl, 't'), type: tpl, props: { machineType: 'c3-standard-4' }, stackConfig: { 'gcp:region': 'us-west1' } })).toMatchObject({
+    expect(workload({ urn: urn(tpl, 't'), type: tpl, props: { machineType: 'c3-standard-4', region: 'asia-east1' } }).region).toBe(
+      'asia-east1',
+    );
+    expect(
+      workload({ urn: urn(tpl, 't'), type: tpl, props: { machineType: 'c3-standard-4' }, stackConfig: { 'gcp:region': 'us-west1' } }),
+    ).toMatchObject({
       region: 'us-west1',
       size: 'c3-standard-4',
       count: 1,
@@ -205,10 +301,15 @@ describe('GCP', () => {
 });
 
 describe('example project VMs', () => {
-  it('a VM under a component knows nothing of the component: grouping is the inventory\'s (stackfit.yaml grouping:)', () => {
+  it("a VM under a component knows nothing of the component: grouping is the inventory's (stackfit.yaml grouping:)", () => {
     const type = 'gcp:compute/instance:Instance';
     const parentUrn = 'urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload::api';
-    const w = workload({ urn: 'urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload$gcp:compute/instance:Instance::api-0', type, props: { machineType: 'n2-standard-8', zone: 'us-central1-a' }, parentUrn });
+    const w = workload({
+      urn: 'urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload$gcp:compute/instance:Instance::api-0',
+      type,
+      props: { machineType: 'n2-standard-8', zone: 'us-central1-a' },
+      parentUrn,
+    });
     expect(w.configRef).toBeUndefined();
     expect(w.size).toBe('n2-standard-8');
   });

@@ -23,7 +23,9 @@ function canInstall(): boolean {
 }
 
 export default function setup(project: TestProject): void {
-  const { ensureBuilt } = createRequire(path.join(ROOT, 'package.json'))('./bin/build.js') as { ensureBuilt: (root: string, opts: { log: (line: string) => void }) => string };
+  const { ensureBuilt } = createRequire(path.join(ROOT, 'package.json'))('./bin/build.js') as {
+    ensureBuilt: (root: string, opts: { log: (line: string) => void }) => string;
+  };
   ensureBuilt(ROOT, { log: (line) => process.stderr.write(`${line}\n`) });
 
   let missing = missingTools();
@@ -31,7 +33,8 @@ export default function setup(project: TestProject): void {
   if (missing.length > 0 && canInstall()) {
     process.stderr.write(`stackfit tests: installing ${missing.map((t) => TOOLS[t].join('/')).join(', ')} (${INSTALL}) …\n`);
     const result = spawnSync('sh', [path.join(ROOT, INSTALL)], { cwd: ROOT, encoding: 'utf8' });
-    if (result.status !== 0) installError = ` (${INSTALL} failed: ${(result.stderr || String(result.error ?? '')).trim().split('\n').slice(-3).join(' / ')})`;
+    if (result.status !== 0)
+      installError = ` (${INSTALL} failed: ${(result.stderr || String(result.error ?? '')).trim().split('\n').slice(-3).join(' / ')})`;
     missing = missingTools();
   }
   if (missing.length > 0) {
@@ -40,7 +43,9 @@ export default function setup(project: TestProject): void {
     if (process.env.CI === 'true') {
       throw new Error(`CI=true and the tests need ${names}, which are not on PATH${installError}: ${how}`);
     }
-    process.stderr.write(`stackfit tests: skipping the tests that need ${names} (not on PATH${installError || ', and no apt-get with root or sudo to install them here'}); ${how}\n`);
+    process.stderr.write(
+      `stackfit tests: skipping the tests that need ${names} (not on PATH${installError || ', and no apt-get with root or sudo to install them here'}); ${how}\n`,
+    );
   }
   project.provide('missingTools', missing);
 }

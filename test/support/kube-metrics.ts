@@ -62,11 +62,24 @@ export function podsFromTraces(traces: readonly Trace[], nodes: readonly TestNod
 
 export function daemonSetPods(nodes: readonly TestNode[], hours: ReadonlySet<number>): TestPod[] {
   return nodes.flatMap((node) =>
-    EKS_DAEMONSETS.map((ds) => ({ namespace: 'kube-system', pod: `${ds.name}-${node.name}`, node: node.name, cpu: ds.cpu, memoryGiB: ds.memoryGiB, ownerKind: 'DaemonSet' as const, hours })),
+    EKS_DAEMONSETS.map((ds) => ({
+      namespace: 'kube-system',
+      pod: `${ds.name}-${node.name}`,
+      node: node.name,
+      cpu: ds.cpu,
+      memoryGiB: ds.memoryGiB,
+      ownerKind: 'DaemonSet' as const,
+      hours,
+    })),
   );
 }
 
-export async function writeKubeMetrics(file: string, nodes: readonly TestNode[], pods: readonly TestPod[], hours: readonly number[]): Promise<void> {
+export async function writeKubeMetrics(
+  file: string,
+  nodes: readonly TestNode[],
+  pods: readonly TestPod[],
+  hours: readonly number[],
+): Promise<void> {
   const out = createWriteStream(file);
   const lines: string[] = [];
   const family = (name: string): void => void lines.push(`# TYPE ${name} gauge`);
@@ -75,29 +88,45 @@ export async function writeKubeMetrics(file: string, nodes: readonly TestNode[],
   for (const n of nodes) for (const t of hours) lines.push(`kube_node_labels{node="${n.name}",${n.poolLabel}="${n.pool}"} 1 ${at(t)}`);
   family('kube_node_status_allocatable');
   for (const n of nodes) {
-    for (const t of hours) lines.push(`kube_node_status_allocatable{node="${n.name}",resource="cpu",unit="core"} ${n.allocatable.cpu} ${at(t)}`);
-    for (const t of hours) lines.push(`kube_node_status_allocatable{node="${n.name}",resource="memory",unit="byte"} ${Math.round(n.allocatable.memoryGiB * GIB)} ${at(t)}`);
+    for (const t of hours)
+      lines.push(`kube_node_status_allocatable{node="${n.name}",resource="cpu",unit="core"} ${n.allocatable.cpu} ${at(t)}`);
+    for (const t of hours)
+      lines.push(
+        `kube_node_status_allocatable{node="${n.name}",resource="memory",unit="byte"} ${Math.round(n.allocatable.memoryGiB * GIB)} ${at(t)}`,
+      );
   }
   family('kube_pod_container_resource_requests');
   for (const p of pods) {
     const labels = `namespace="${p.namespace}",pod="${p.pod}",container="main",node="${p.node}"`;
-    for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_container_resource_requests{${labels},resource="cpu",unit="core"} ${p.cpu} ${at(t)}`);
-    for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_container_resource_requests{${labels},resource="memory",unit="byte"} ${Math.round(p.memoryGiB * GIB)} ${at(t)}`);
+    for (const t of hours)
+      if (p.hours.has(t)) lines.push(`kube_pod_container_resource_requests{${labels},resource="cpu",unit="core"} ${p.cpu} ${at(t)}`);
+    for (const t of hours)
+      if (p.hours.has(t))
+        lines.push(
+          `kube_pod_container_resource_requests{${labels},resource="memory",unit="byte"} ${Math.round(p.memoryGiB * GIB)} ${at(t)}`,
+        );
   }
   family('kube_pod_owner');
   for (const p of pods) {
-    for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_owner{namespace="${p.namespace}",pod="${p.pod}",owner_kind="${p.ownerKind}",owner_name="${p.pod}-owner"} 1 ${at(t)}`);
+    for (const t of hours)
+      if (p.hours.has(t))
+        lines.push(
+          `kube_pod_owner{namespace="${p.namespace}",pod="${p.pod}",owner_kind="${p.ownerKind}",owner_name="${p.pod}-owner"} 1 ${at(t)}`,
+        );
   }
   family('kube_pod_status_phase');
   for (const p of pods) {
     for (const phase of ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']) {
       const value = phase === (p.phase ?? 'Running') ? 1 : 0;
-      for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_status_phase{namespace="${p.namespace}",pod="${p.pod}",phase="${phase}"} ${value} ${at(t)}`);
+      for (const t of hours)
+        if (p.hours.has(t))
+          lines.push(`kube_pod_status_phase{namespace="${p.namespace}",pod="${p.pod}",phase="${phase}"} ${value} ${at(t)}`);
     }
   }
   family('kube_pod_info');
   for (const p of pods) {
-    for (const t of hours) if (p.hours.has(t)) lines.push(`kube_pod_info{namespace="${p.namespace}",pod="${p.pod}",node="${p.node}"} 1 ${at(t)}`);
+    for (const t of hours)
+      if (p.hours.has(t)) lines.push(`kube_pod_info{namespace="${p.namespace}",pod="${p.pod}",node="${p.node}"} 1 ${at(t)}`);
   }
   lines.push('# EOF');
   await new Promise<void>((resolve, reject) => {

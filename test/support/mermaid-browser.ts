@@ -69,7 +69,16 @@ export async function startMermaidBrowser(): Promise<MermaidBrowser> {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1000, height: 800 },
       deviceScaleFactor: 2,
     });
@@ -84,32 +93,46 @@ export async function startMermaidBrowser(): Promise<MermaidBrowser> {
     const ctx = context;
     return {
       render: (definitions) =>
-        page.evaluate(async (defs) => {
-          const m = (globalThis as unknown as { mermaid: { parse(t: string): Promise<unknown>; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
-          const out: { ok: boolean; svg?: string; error?: string }[] = [];
-          for (let i = 0; i < defs.length; i++) {
-            try {
-              await m.parse(defs[i]!);
-              const { svg } = await m.render(`chart${i}`, defs[i]!);
-              out.push({ ok: true, svg });
-            } catch (err) {
-              out.push({ ok: false, error: err instanceof Error ? err.message : String(err) });
+        page.evaluate(
+          async (defs) => {
+            const m = (
+              globalThis as unknown as {
+                mermaid: { parse(t: string): Promise<unknown>; render(id: string, t: string): Promise<{ svg: string }> };
+              }
+            ).mermaid;
+            const out: { ok: boolean; svg?: string; error?: string }[] = [];
+            for (let i = 0; i < defs.length; i++) {
+              try {
+                await m.parse(defs[i]!);
+                const { svg } = await m.render(`chart${i}`, defs[i]!);
+                out.push({ ok: true, svg });
+              } catch (err) {
+                out.push({ ok: false, error: err instanceof Error ? err.message : String(err) });
+              }
             }
-          }
-          return out;
-        }, [...definitions]),
+            return out;
+          },
+          [...definitions],
+        ),
       screenshot: async (definition, file) => {
         await page.evaluate(async (def) => {
           const m = (globalThis as unknown as { mermaid: { render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
           const { svg } = await m.render('shotchart', def);
-          (globalThis as unknown as { document: { getElementById(id: string): { innerHTML: string } } }).document.getElementById('shot').innerHTML = svg;
+          (globalThis as unknown as { document: { getElementById(id: string): { innerHTML: string } } }).document.getElementById(
+            'shot',
+          ).innerHTML = svg;
         }, definition);
         fs.mkdirSync(path.dirname(file), { recursive: true });
         await page.locator('#shot').screenshot({ path: file });
       },
       inspectSvg: (svg) =>
         page.evaluate((text) => {
-          type El = { textContent: string | null; tagName: string; querySelectorAll(q: string): ArrayLike<El>; querySelector(q: string): El | null };
+          type El = {
+            textContent: string | null;
+            tagName: string;
+            querySelectorAll(q: string): ArrayLike<El>;
+            querySelector(q: string): El | null;
+          };
           const g = globalThis as unknown as { DOMParser: new () => { parseFromString(t: string, type: string): El } };
           const doc = new g.DOMParser().parseFromString(text, 'image/svg+xml');
           const error = doc.querySelector('parsererror');

@@ -160,7 +160,11 @@ export interface RunningPrometheus {
  * Starts Prometheus on an existing TSDB directory (or a fresh one backfilled from
  * `openMetricsFiles`). `keepData` leaves the directory behind (the benchmark reuses it).
  */
-export async function startPrometheus(opts: { openMetricsFiles?: string[]; dataDir?: string; keepData?: boolean }): Promise<RunningPrometheus> {
+export async function startPrometheus(opts: {
+  openMetricsFiles?: string[];
+  dataDir?: string;
+  keepData?: boolean;
+}): Promise<RunningPrometheus> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'stackfit-prom-'));
   if (opts.openMetricsFiles) await backfill(dataDir, opts.openMetricsFiles);
   const configDir = mkdtempSync(join(tmpdir(), 'stackfit-promcfg-'));

@@ -22,7 +22,15 @@ import { aggregate } from '../support/cloud-fakes/common';
 import { azureMetricKey, startFakeAzureMonitor } from '../support/cloud-fakes/azure-monitor';
 import { metricKey, startFakeCloudWatch } from '../support/cloud-fakes/cloudwatch';
 import { gcpMetricKey, startFakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
-import { BITBRAINS_DIR, SLOT_SECONDS, expectedCpuFromTrace, startPrometheus, toSlots, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
+import {
+  BITBRAINS_DIR,
+  SLOT_SECONDS,
+  expectedCpuFromTrace,
+  startPrometheus,
+  toSlots,
+  writeOpenMetrics,
+  type RunningPrometheus,
+} from '../support/prometheus';
 import { lacks } from '../support/tools';
 
 const traces = readTraceDir(BITBRAINS_DIR);
@@ -81,10 +89,14 @@ function expectClose(actual: Series | undefined, expected: Series, tolerance = 1
   expect(worst).toBeLessThan(tolerance);
 }
 
-describe('the inventory keeps each VM\'s ids for a component with several VMs', () => {
+describe("the inventory keeps each VM's ids for a component with several VMs", () => {
   it('fills metricIds.instances from the children (ids and hostnames), and none for a single VM', () => {
     const component = (name: string, count: number): StackResource[] => [
-      { urn: `urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload::${name}`, type: 'stackfit:demo:Workload', inputs: { configKey: 'stackfit-demo:workloads' } },
+      {
+        urn: `urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload::${name}`,
+        type: 'stackfit:demo:Workload',
+        inputs: { configKey: 'stackfit-demo:workloads' },
+      },
       ...Array.from({ length: count }, (_, i) => ({
         urn: `urn:pulumi:prod::stackfit-demo::stackfit:demo:Workload$aws:ec2/instance:Instance::${name}-${i}`,
         type: 'aws:ec2/instance:Instance',
@@ -93,7 +105,10 @@ describe('the inventory keeps each VM\'s ids for a component with several VMs', 
       })),
     ];
     const grouping = [{ componentType: 'stackfit:demo:Workload', sizePath: ['{name}', 'size'] }];
-    const inventory = inventoryFromResources([...component('web', 3), ...component('cache', 1)], 'test', { stackConfig: { 'aws:region': 'us-east-1' }, grouping });
+    const inventory = inventoryFromResources([...component('web', 3), ...component('cache', 1)], 'test', {
+      stackConfig: { 'aws:region': 'us-east-1' },
+      grouping,
+    });
     const web = inventory.workloads.find((w) => w.name === 'web')!;
     expect(web.count).toBe(3);
     expect(web.metricIds).toEqual({
@@ -114,7 +129,10 @@ describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'stackfit-instances-'));
     const file = join(tmp, 'fleet.om');
-    await writeOpenMetrics(file, [...fleet, single].map((trace) => ({ instance: `${host(trace)}:9100`, trace })));
+    await writeOpenMetrics(
+      file,
+      [...fleet, single].map((trace) => ({ instance: `${host(trace)}:9100`, trace })),
+    );
     prom = await startPrometheus({ openMetricsFiles: [file] });
   });
   afterAll(async () => {
@@ -123,8 +141,17 @@ describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against 
   });
 
   it('reads all instances in one query per metric and returns the mean of the 3 traces, point for point', async () => {
-    const web = fleetWorkload('aws', fleet.map((t) => ({ hostname: host(t) })));
-    const one: Workload = { ...fleetWorkload('aws', []), urn: 'urn:pulumi:prod::p::aws:ec2/instance:Instance::db', name: 'db', count: 1, metricIds: { name: 'db', hostname: host(single) } };
+    const web = fleetWorkload(
+      'aws',
+      fleet.map((t) => ({ hostname: host(t) })),
+    );
+    const one: Workload = {
+      ...fleetWorkload('aws', []),
+      urn: 'urn:pulumi:prod::p::aws:ec2/instance:Instance::db',
+      name: 'db',
+      count: 1,
+      metricIds: { name: 'db', hostname: host(single) },
+    };
     const source = prometheusUsageSource(prom.url);
     const gridStart = Math.ceil(start / 1000 / SLOT_SECONDS) * SLOT_SECONDS * 1000;
     const result = await source.fetch([web, one], range);
@@ -153,7 +180,10 @@ describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against 
   });
 
   it('the busiest instance is kept as evidence, also through the on-disk cache', async () => {
-    const web = fleetWorkload('aws', fleet.map((t) => ({ hostname: host(t) })));
+    const web = fleetWorkload(
+      'aws',
+      fleet.map((t) => ({ hostname: host(t) })),
+    );
     const cacheDir = mkdtempSync(join(tmpdir(), 'stackfit-instances-cache-'));
     try {
       const inner = prometheusUsageSource(prom.url);
@@ -167,7 +197,11 @@ describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against 
       const note = instanceEvidenceNote(again)!;
       const sorted = [...busiest.v].sort((a, b) => a - b);
       const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1]!;
-      expect(note).toMatch(new RegExp(`^usage is the mean of 3 instances; the busiest instance: CPU p95 ${(Math.round(p95 * 100) / 100).toString().replace('.', '\\.')} · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`));
+      expect(note).toMatch(
+        new RegExp(
+          `^usage is the mean of 3 instances; the busiest instance: CPU p95 ${(Math.round(p95 * 100) / 100).toString().replace('.', '\\.')} · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`,
+        ),
+      );
       expect(instanceEvidenceNote({ urn: 'x', cpuCores: busiest, source: 's' })).toBeUndefined();
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
@@ -175,17 +209,28 @@ describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against 
   });
 
   it('combines the instances that have data and warns about the others; none → missing with each cause', async () => {
-    const partial = fleetWorkload('aws', [{ hostname: host(fleet[0]!) }, { hostname: 'web-gone.prod.internal' }, { hostname: host(fleet[1]!) }]);
+    const partial = fleetWorkload('aws', [
+      { hostname: host(fleet[0]!) },
+      { hostname: 'web-gone.prod.internal' },
+      { hostname: host(fleet[1]!) },
+    ]);
     const none = fleetWorkload('aws', [{ hostname: 'old-0.prod.internal' }, { awsInstanceId: 'i-0123456789abcdef0' }], 'old');
     const result = await prometheusUsageSource(prom.url).fetch([partial, none], range);
-    expectClose(result.series.get(partial.urn)?.cpuCores, pointwiseMean([expectedCpuFromTrace(fleet[0]!), expectedCpuFromTrace(fleet[1]!)]));
+    expectClose(
+      result.series.get(partial.urn)?.cpuCores,
+      pointwiseMean([expectedCpuFromTrace(fleet[0]!), expectedCpuFromTrace(fleet[1]!)]),
+    );
     expect(result.warnings).toEqual([
-      expect.stringMatching(/^web: prometheus:\/\/127\.0\.0\.1:\d+ has usage for 2 of 3 instances, sized from those \(web-gone\.prod\.internal: no CPU data for instance="web-gone\.prod\.internal"/),
+      expect.stringMatching(
+        /^web: prometheus:\/\/127\.0\.0\.1:\d+ has usage for 2 of 3 instances, sized from those \(web-gone\.prod\.internal: no CPU data for instance="web-gone\.prod\.internal"/,
+      ),
     ]);
     expect(result.series.has(none.urn)).toBe(false);
     expect(result.missing).toHaveLength(1);
     expect(result.missing[0]!.urn).toBe(none.urn);
-    expect(result.missing[0]!.reason).toMatch(/^prometheus:\/\/127\.0\.0\.1:\d+: no data for any of the 2 instances \(old-0\.prod\.internal: no CPU data for instance="old-0\.prod\.internal" in the range; i-0123456789abcdef0: no hostname id to match the Prometheus label "instance"\)$/);
+    expect(result.missing[0]!.reason).toMatch(
+      /^prometheus:\/\/127\.0\.0\.1:\d+: no data for any of the 2 instances \(old-0\.prod\.internal: no CPU data for instance="old-0\.prod\.internal" in the range; i-0123456789abcdef0: no hostname id to match the Prometheus label "instance"\)$/,
+    );
   });
 });
 
@@ -195,16 +240,25 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     for (const stop of stops.splice(0)) await stop();
   });
 
-  it('CloudWatch: the 3 instances\' CPU and agent memory in one GetMetricData call; the mean of the 3 traces', async () => {
+  it("CloudWatch: the 3 instances' CPU and agent memory in one GetMetricData call; the mean of the 3 traces", async () => {
     const instanceId = (t: Trace): string => `i-0000000000000${idOf(t).padStart(4, '0')}`;
     const metrics = new Map<string, Series>();
     for (const t of fleet) {
-      metrics.set(metricKey('AWS/EC2', 'CPUUtilization', 'InstanceId', instanceId(t)), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / VCPU) * 100) });
-      metrics.set(metricKey('CWAgent', 'mem_used_percent', 'InstanceId', instanceId(t)), { t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (g / MEM_GIB) * 100) });
+      metrics.set(metricKey('AWS/EC2', 'CPUUtilization', 'InstanceId', instanceId(t)), {
+        t: t.cpuCores.t,
+        v: t.cpuCores.v.map((c) => (c / VCPU) * 100),
+      });
+      metrics.set(metricKey('CWAgent', 'mem_used_percent', 'InstanceId', instanceId(t)), {
+        t: t.memoryGiB!.t,
+        v: t.memoryGiB!.v.map((g) => (g / MEM_GIB) * 100),
+      });
     }
     const fake = await startFakeCloudWatch({ metrics, now: end + 20 * 86_400_000 });
     stops.push(() => fake.stop());
-    const web = fleetWorkload('aws', fleet.map((t) => ({ awsInstanceId: instanceId(t) })));
+    const web = fleetWorkload(
+      'aws',
+      fleet.map((t) => ({ awsInstanceId: instanceId(t) })),
+    );
     const source = cloudWatchUsageSource({
       endpoint: fake.url,
       credentials: { accessKeyId: 'AKIDSTACKFITTEST', secretAccessKey: 'not-a-real-secret' },
@@ -230,12 +284,22 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     const metrics = new Map<string, Series>();
     for (const t of fleet) {
       metrics.set(azureMetricKey(resourceId(t), 'Percentage CPU'), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / VCPU) * 100) });
-      metrics.set(azureMetricKey(resourceId(t), 'Available Memory Bytes'), { t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (MEM_GIB - g) * GiB) });
+      metrics.set(azureMetricKey(resourceId(t), 'Available Memory Bytes'), {
+        t: t.memoryGiB!.t,
+        v: t.memoryGiB!.v.map((g) => (MEM_GIB - g) * GiB),
+      });
     }
     const fake = await startFakeAzureMonitor({ metrics, token: TOKEN });
     stops.push(() => fake.stop());
-    const worker = fleetWorkload('azure', fleet.map((t) => ({ azureResourceId: resourceId(t) })), 'worker');
-    const result = await azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog }).fetch([worker], range);
+    const worker = fleetWorkload(
+      'azure',
+      fleet.map((t) => ({ azureResourceId: resourceId(t) })),
+      'worker',
+    );
+    const result = await azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog }).fetch(
+      [worker],
+      range,
+    );
     expect(fake.protocolErrors).toEqual([]);
     expect(result.missing).toEqual([]);
     expect(fake.requests).toHaveLength(3);
@@ -247,7 +311,8 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
   it('Azure Monitor: a scale set is one call on the scale set, whose Average is the mean across its instances', async () => {
     const TOKEN = 'eyJ0eXAiOiJKV1QifQ.test-token';
     const credential: TokenCredential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    const vmss = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/batch-rg/providers/Microsoft.Compute/virtualMachineScaleSets/batch';
+    const vmss =
+      '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/batch-rg/providers/Microsoft.Compute/virtualMachineScaleSets/batch';
     // What Azure holds for a scale set: every instance's samples; `Average` averages them per interval.
     const pooled = (pick: (t: Trace) => Series): Series => {
       const points = fleet.flatMap((t) => pick(t).t.map((time, i) => [time, pick(t).v[i]!] as const)).sort((a, b) => a[0] - b[0]);
@@ -255,7 +320,10 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     };
     const metrics = new Map<string, Series>([
       [azureMetricKey(vmss, 'Percentage CPU'), pooled((t) => ({ t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / VCPU) * 100) }))],
-      [azureMetricKey(vmss, 'Available Memory Bytes'), pooled((t) => ({ t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (MEM_GIB - g) * GiB) }))],
+      [
+        azureMetricKey(vmss, 'Available Memory Bytes'),
+        pooled((t) => ({ t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (MEM_GIB - g) * GiB) })),
+      ],
     ]);
     const fake = await startFakeAzureMonitor({ metrics, token: TOKEN });
     stops.push(() => fake.stop());
@@ -266,7 +334,10 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
       count: 3,
       metricIds: { name: 'batch', azureResourceId: vmss },
     };
-    const result = await azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog }).fetch([batch], range);
+    const result = await azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog }).fetch(
+      [batch],
+      range,
+    );
     expect(fake.protocolErrors).toEqual([]);
     expect(result.missing).toEqual([]);
     expect(fake.requests.map((r) => r.path)).toEqual([`${vmss}/providers/Microsoft.Insights/metrics`]);
@@ -282,7 +353,10 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     const metrics = new Map<string, Series>();
     for (const t of fleet) {
       metrics.set(gcpMetricKey(PROJECT, GCP_CPU, instanceId(t)), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => c / VCPU) });
-      metrics.set(gcpMetricKey(PROJECT, GCP_MEMORY, instanceId(t)), { t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (g / MEM_GIB) * 100) });
+      metrics.set(gcpMetricKey(PROJECT, GCP_MEMORY, instanceId(t)), {
+        t: t.memoryGiB!.t,
+        v: t.memoryGiB!.v.map((g) => (g / MEM_GIB) * 100),
+      });
     }
     const fake = await startFakeGcpMonitoring({ metrics, token: TOKEN });
     stops.push(() => fake.stop());
@@ -290,10 +364,18 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     authClient.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
     // The project is the workload's (as the inventory records it); instances carry id and zone.
     const api: Workload = {
-      ...fleetWorkload('gcp', fleet.map((t) => ({ gcpInstanceId: instanceId(t), gcpZone: 'us-central1-a' })), 'api'),
+      ...fleetWorkload(
+        'gcp',
+        fleet.map((t) => ({ gcpInstanceId: instanceId(t), gcpZone: 'us-central1-a' })),
+        'api',
+      ),
     };
     api.metricIds.gcpProject = PROJECT;
-    const source = gcpMonitoringUsageSource({ ...catalog, retryInitialDelayMs: 10, client: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', authClient } });
+    const source = gcpMonitoringUsageSource({
+      ...catalog,
+      retryInitialDelayMs: 10,
+      client: { apiEndpoint: '127.0.0.1', port: fake.port, protocol: 'http', authClient },
+    });
     const result = await source.fetch([api], range);
     expect(fake.protocolErrors).toEqual([]);
     expect(result.missing).toEqual([]);
@@ -321,12 +403,34 @@ describe('combineInstances: a failed instance is a failed workload', () => {
     };
     const { expanded, parents } = expandInstances([w]);
     const served = { urn: expanded[0]!.urn, cpuCores: { t: [0, 300_000], v: [1, 2] }, source: 'cloudwatch' };
-    const failed = combineInstances({ series: new Map([[served.urn, served]]), missing: [{ urn: expanded[1]!.urn, reason: 'cloudwatch: GetMetricData failed: AccessDenied', failed: true }] }, parents, 'cloudwatch');
+    const failed = combineInstances(
+      {
+        series: new Map([[served.urn, served]]),
+        missing: [{ urn: expanded[1]!.urn, reason: 'cloudwatch: GetMetricData failed: AccessDenied', failed: true }],
+      },
+      parents,
+      'cloudwatch',
+    );
     expect(failed.series.size).toBe(0);
-    expect(failed.missing).toEqual([{ urn: w.urn, reason: 'cloudwatch: could not read 1 of the 2 instances (i-0aaaaaaaaaaaaaaa2: GetMetricData failed: AccessDenied)', failed: true }]);
-    const noData = combineInstances({ series: new Map([[served.urn, served]]), missing: [{ urn: expanded[1]!.urn, reason: 'cloudwatch: no CPUUtilization data in the range' }] }, parents, 'cloudwatch');
+    expect(failed.missing).toEqual([
+      {
+        urn: w.urn,
+        reason: 'cloudwatch: could not read 1 of the 2 instances (i-0aaaaaaaaaaaaaaa2: GetMetricData failed: AccessDenied)',
+        failed: true,
+      },
+    ]);
+    const noData = combineInstances(
+      {
+        series: new Map([[served.urn, served]]),
+        missing: [{ urn: expanded[1]!.urn, reason: 'cloudwatch: no CPUUtilization data in the range' }],
+      },
+      parents,
+      'cloudwatch',
+    );
     expect(noData.series.get(w.urn)?.cpuCores).toEqual({ t: [0, 300_000], v: [1, 2] });
     expect(noData.missing).toEqual([]);
-    expect(noData.warnings).toEqual(['web: cloudwatch has usage for 1 of 2 instances, sized from those (i-0aaaaaaaaaaaaaaa2: no CPUUtilization data in the range)']);
+    expect(noData.warnings).toEqual([
+      'web: cloudwatch has usage for 1 of 2 instances, sized from those (i-0aaaaaaaaaaaaaaa2: no CPUUtilization data in the range)',
+    ]);
   });
 });

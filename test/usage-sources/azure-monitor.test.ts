@@ -17,7 +17,8 @@ const end = Math.max(...traces.map((t) => t.cpuCores.t.at(-1)!)) + 1;
 const range: UsageRange = { start: new Date(start), end: new Date(end), stepSeconds: 300 };
 
 const idOf = (t: Trace): string => t.id.replace(/\.csv$/, '');
-const resourceId = (t: Trace): string => `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-${idOf(t)}`;
+const resourceId = (t: Trace): string =>
+  `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-${idOf(t)}`;
 const byId = new Map(traces.map((t) => [idOf(t), t]));
 
 function vm(t: Trace): Workload {
@@ -34,14 +35,20 @@ function vm(t: Trace): Workload {
   };
 }
 const traceOf = (w: Workload): Trace | undefined => byId.get(w.size.replace('bitbrains-', ''));
-const catalog = { vcpuOf: (w: Workload) => traceOf(w)?.provisioned?.vcpu, memoryGiBOf: (w: Workload) => traceOf(w)?.provisioned?.memoryGiB };
+const catalog = {
+  vcpuOf: (w: Workload) => traceOf(w)?.provisioned?.vcpu,
+  memoryGiBOf: (w: Workload) => traceOf(w)?.provisioned?.memoryGiB,
+};
 
 function metrics(): Map<string, Series> {
   const m = new Map<string, Series>();
   for (const t of traces) {
     const prov = t.provisioned!;
     m.set(azureMetricKey(resourceId(t), 'Percentage CPU'), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / prov.vcpu) * 100) });
-    m.set(azureMetricKey(resourceId(t), 'Available Memory Bytes'), { t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (prov.memoryGiB - g) * GiB) });
+    m.set(azureMetricKey(resourceId(t), 'Available Memory Bytes'), {
+      t: t.memoryGiB!.t,
+      v: t.memoryGiB!.v.map((g) => (prov.memoryGiB - g) * GiB),
+    });
   }
   return m;
 }
@@ -91,7 +98,13 @@ describe('Azure Monitor usage source (real @azure/arm-monitor over https to a lo
   it('in the Maximum mode sizes memory by the Minimum of Available Memory Bytes (the most memory used)', async () => {
     fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN });
     const t = traces[1]!;
-    const source = azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, aggregation: 'Maximum', ...catalog });
+    const source = azureMonitorUsageSource({
+      credential,
+      endpoint: fake.url,
+      caCertificate: fake.cert.cert,
+      aggregation: 'Maximum',
+      ...catalog,
+    });
     const result = await source.fetch([vm(t)], { ...range, stepSeconds: 3600 });
     expect(fake.protocolErrors).toEqual([]);
     expect(fake.requests.map((r) => r.query.aggregation)).toEqual(['Maximum,Minimum']);
@@ -127,36 +140,82 @@ describe('Azure Monitor usage source (real @azure/arm-monitor over https to a lo
 
   it('throttling beyond the retries fails the source; a VM without data is only missing', async () => {
     const [a, b] = traces;
-    const idle: Workload = { ...vm(a!), urn: 'urn:idle', metricIds: { name: 'idle', azureResourceId: resourceId(a!).replace(/vm-\d+$/, 'vm-idle') } };
+    const idle: Workload = {
+      ...vm(a!),
+      urn: 'urn:idle',
+      metricIds: { name: 'idle', azureResourceId: resourceId(a!).replace(/vm-\d+$/, 'vm-idle') },
+    };
     fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN });
-    const ok = await fetchUsage([azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })], [idle], range, { progress: false });
+    const ok = await fetchUsage(
+      [azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })],
+      [idle],
+      range,
+      { progress: false },
+    );
     expect(ok.failures).toEqual([]);
     expect(ok.missing).toEqual([{ urn: 'urn:idle', reason: 'azure-monitor: no Percentage CPU data in the range' }]);
     await fake.stop();
 
     fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN, throttleFirst: 100 });
-    const source = azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, maxRetries: 1, retryDelayMs: 5, ...catalog });
+    const source = azureMonitorUsageSource({
+      credential,
+      endpoint: fake.url,
+      caCertificate: fake.cert.cert,
+      maxRetries: 1,
+      retryDelayMs: 5,
+      ...catalog,
+    });
     const throttled = await fetchUsage([source], [vm(b!)], range, { progress: false });
     expect(fake.httpRequests).toBe(2);
-    expect(throttled.missing).toEqual([{ urn: vm(b!).urn, reason: expect.stringMatching(/^azure-monitor: HTTP 429 TooManyRequests: throttled/), failed: true }]);
-    expect((throttled.failures[0]!.error as Error).message).toMatch(/^azure-monitor: 1 of 1 workload\(s\) could not be read: HTTP 429 TooManyRequests: throttled/);
+    expect(throttled.missing).toEqual([
+      { urn: vm(b!).urn, reason: expect.stringMatching(/^azure-monitor: HTTP 429 TooManyRequests: throttled/), failed: true },
+    ]);
+    expect((throttled.failures[0]!.error as Error).message).toMatch(
+      /^azure-monitor: 1 of 1 workload\(s\) could not be read: HTTP 429 TooManyRequests: throttled/,
+    );
   });
 
   it('a metric Azure answers with an errorCode: on CPU a failed read, on memory a warning naming the metric (CPU kept)', async () => {
     const t = traces[2]!;
-    fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN, metricErrors: new Map([['Available Memory Bytes', { errorCode: 'InternalServerError', errorMessage: 'metric store unavailable' }]]) });
-    const memoryBroken = await fetchUsage([azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })], [vm(t)], range, { progress: false });
+    fake = await startFakeAzureMonitor({
+      metrics: metrics(),
+      token: TOKEN,
+      metricErrors: new Map([['Available Memory Bytes', { errorCode: 'InternalServerError', errorMessage: 'metric store unavailable' }]]),
+    });
+    const memoryBroken = await fetchUsage(
+      [azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })],
+      [vm(t)],
+      range,
+      { progress: false },
+    );
     expect(memoryBroken.failures).toEqual([]);
     const got = memoryBroken.series.get(vm(t).urn);
     expectClose(got?.cpuCores, aggregate(t.cpuCores, start, end, 300, 'mean'));
     expect(got?.memoryGiB).toBeUndefined();
     expect(got?.partial).toBe(true);
-    expect(memoryBroken.warnings).toEqual([`azure-monitor: partial: ${vm(t).name}: Available Memory Bytes could not be read (InternalServerError: metric store unavailable); it is sized on CPU only`]);
+    expect(memoryBroken.warnings).toEqual([
+      `azure-monitor: partial: ${vm(t).name}: Available Memory Bytes could not be read (InternalServerError: metric store unavailable); it is sized on CPU only`,
+    ]);
     await fake.stop();
 
-    fake = await startFakeAzureMonitor({ metrics: metrics(), token: TOKEN, metricErrors: new Map([['Percentage CPU', { errorCode: 'InternalServerError', errorMessage: 'metric store unavailable' }]]) });
-    const cpuBroken = await fetchUsage([azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })], [vm(t)], range, { progress: false });
-    expect(cpuBroken.missing).toEqual([{ urn: vm(t).urn, reason: 'azure-monitor: Percentage CPU could not be read (InternalServerError: metric store unavailable)', failed: true }]);
+    fake = await startFakeAzureMonitor({
+      metrics: metrics(),
+      token: TOKEN,
+      metricErrors: new Map([['Percentage CPU', { errorCode: 'InternalServerError', errorMessage: 'metric store unavailable' }]]),
+    });
+    const cpuBroken = await fetchUsage(
+      [azureMonitorUsageSource({ credential, endpoint: fake.url, caCertificate: fake.cert.cert, ...catalog })],
+      [vm(t)],
+      range,
+      { progress: false },
+    );
+    expect(cpuBroken.missing).toEqual([
+      {
+        urn: vm(t).urn,
+        reason: 'azure-monitor: Percentage CPU could not be read (InternalServerError: metric store unavailable)',
+        failed: true,
+      },
+    ]);
     expect(cpuBroken.failures).toHaveLength(1);
   });
 
@@ -167,7 +226,11 @@ describe('Azure Monitor usage source (real @azure/arm-monitor over https to a lo
     const result = await source.fetch(
       [
         { ...vm(t), urn: 'urn:a', metricIds: { name: 'a' } },
-        { ...vm(t), urn: 'urn:b', metricIds: { name: 'b', azureResourceId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Sql/servers/db' } },
+        {
+          ...vm(t),
+          urn: 'urn:b',
+          metricIds: { name: 'b', azureResourceId: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Sql/servers/db' },
+        },
         { ...vm(t), urn: 'urn:c', size: 'Standard_Unknown' },
       ],
       range,

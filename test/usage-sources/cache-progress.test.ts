@@ -54,7 +54,10 @@ describe('usage cache', () => {
     const source = cachedUsageSource(inner, { dir });
     const first = await source.fetch([w('a'), w('gap')], range);
     const second = await source.fetch([w('a'), w('b'), w('gap')], range);
-    expect(inner.calls).toEqual([['a', 'gap'], ['b', 'gap']]);
+    expect(inner.calls).toEqual([
+      ['a', 'gap'],
+      ['b', 'gap'],
+    ]);
     expect(second.series.get(w('a').urn)).toEqual(first.series.get(w('a').urn));
     expect(second.series.get(w('a').urn)!.cpuCores.v).toEqual(trace.cpuCores.v);
     expect(second.missing).toEqual([{ urn: w('gap').urn, reason: 'no data' }]);
@@ -99,7 +102,19 @@ describe('progress', () => {
     const p = createProgress('usage', 1000, { stream });
     for (let i = 1; i <= 1000; i++) p.update(i);
     p.stop();
-    expect(lines.map((l) => /^usage: (\d+)% \((\d+)\/1000 workloads, [\d.]+ s\)$/.exec(l)?.[1])).toEqual(['0', '10', '20', '30', '40', '50', '60', '70', '80', '90', '100']);
+    expect(lines.map((l) => /^usage: (\d+)% \((\d+)\/1000 workloads, [\d.]+ s\)$/.exec(l)?.[1])).toEqual([
+      '0',
+      '10',
+      '20',
+      '30',
+      '40',
+      '50',
+      '60',
+      '70',
+      '80',
+      '90',
+      '100',
+    ]);
   });
 
   it('uses plain lines in CI even on a TTY', () => {

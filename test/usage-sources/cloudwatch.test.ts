@@ -98,14 +98,25 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
     expect(fake.protocolErrors).toEqual([]);
     expect(result.missing).toEqual([]);
 
-    const totalPoints = traces.reduce((n, t) => n + aggregate(t.cpuCores, start, end, 300, 'mean').t.length + aggregate(t.memoryGiB!, start, end, 300, 'mean').t.length, 0);
+    const totalPoints = traces.reduce(
+      (n, t) => n + aggregate(t.cpuCores, start, end, 300, 'mean').t.length + aggregate(t.memoryGiB!, start, end, 300, 'mean').t.length,
+      0,
+    );
     expect(fake.requests).toHaveLength(Math.ceil(totalPoints / 20_000));
     expect(source.stats.requests).toBe(fake.requests.length);
     const first = fake.requests[0]!.body;
     expect(first.MetricDataQueries).toHaveLength(20);
     expect(first.MetricDataQueries[0]).toEqual({
       Id: 'c0',
-      MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: workloads[0]!.metricIds.awsInstanceId }] }, Period: 300, Stat: 'Average' },
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/EC2',
+          MetricName: 'CPUUtilization',
+          Dimensions: [{ Name: 'InstanceId', Value: workloads[0]!.metricIds.awsInstanceId }],
+        },
+        Period: 300,
+        Stat: 'Average',
+      },
       ReturnData: true,
     });
     expect(first.StartTime).toBe(start / 1000);
@@ -128,7 +139,9 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]!.signingRegion).toBe('eu-west-1');
     // The busiest minute of FreeableMemory is its Minimum: asking for its Maximum would size for the least memory used.
-    expect(fake.requests[0]!.body.MetricDataQueries.map((q) => [q.MetricStat.Metric.MetricName, q.MetricStat.Period, q.MetricStat.Stat])).toEqual([
+    expect(
+      fake.requests[0]!.body.MetricDataQueries.map((q) => [q.MetricStat.Metric.MetricName, q.MetricStat.Period, q.MetricStat.Stat]),
+    ).toEqual([
       ['CPUUtilization', 3600, 'Maximum'],
       ['FreeableMemory', 3600, 'Minimum'],
     ]);
@@ -160,10 +173,20 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
     const [a, b] = traces;
     const bad = ec2(b!);
     fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics(), failDimensionValue: bad.metricIds.awsInstanceId! });
-    const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, queriesPerCall: 2, maxAttempts: 2, ...catalog });
+    const source = cloudWatchUsageSource({
+      endpoint: fake.url,
+      credentials,
+      region: 'us-east-1',
+      now,
+      queriesPerCall: 2,
+      maxAttempts: 2,
+      ...catalog,
+    });
     const result = await source.fetch([ec2(a!), bad], range);
     expect(result.series.has(ec2(a!).urn)).toBe(true);
-    expect(result.missing).toEqual([{ urn: bad.urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: InternalFailure: internal failure', failed: true }]);
+    expect(result.missing).toEqual([
+      { urn: bad.urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: InternalFailure: internal failure', failed: true },
+    ]);
     // One call for the good workload, two attempts for the failing one.
     expect(fake.httpRequests).toBe(3);
   });
@@ -174,7 +197,14 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
     fake = await startFakeCloudWatch({
       now: now().getTime(),
       metrics: metrics(),
-      queryErrors: [{ metricName: 'mem_used_percent', dimensionValue: denied.metricIds.awsInstanceId!, statusCode: 'Forbidden', message: 'User is not authorized to access the CWAgent namespace' }],
+      queryErrors: [
+        {
+          metricName: 'mem_used_percent',
+          dimensionValue: denied.metricIds.awsInstanceId!,
+          statusCode: 'Forbidden',
+          message: 'User is not authorized to access the CWAgent namespace',
+        },
+      ],
     });
     const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog });
     const fetched = await fetchUsage([source], [denied, ec2(b!)], range, { progress: false });
@@ -200,35 +230,69 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
       now: now().getTime(),
       metrics: metrics(),
       queryErrors: [
-        { metricName: 'CPUUtilization', dimensionValue: forbidden.metricIds.awsInstanceId!, statusCode: 'Forbidden', message: 'Authentication too complex to retrieve cross region data' },
-        { metricName: 'CPUUtilization', dimensionValue: broken.metricIds.awsInstanceId!, statusCode: 'InternalError', message: 'Internal service error' },
+        {
+          metricName: 'CPUUtilization',
+          dimensionValue: forbidden.metricIds.awsInstanceId!,
+          statusCode: 'Forbidden',
+          message: 'Authentication too complex to retrieve cross region data',
+        },
+        {
+          metricName: 'CPUUtilization',
+          dimensionValue: broken.metricIds.awsInstanceId!,
+          statusCode: 'InternalError',
+          message: 'Internal service error',
+        },
       ],
     });
     const source = cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog });
     const fetched = await fetchUsage([source], [forbidden, broken, ec2(c!)], range, { progress: false });
     expect(fetched.series.has(ec2(c!).urn)).toBe(true);
     expect(fetched.missing).toEqual([
-      { urn: forbidden.urn, reason: `cloudwatch:us-east-1: Forbidden for AWS/EC2 CPUUtilization (InstanceId=${forbidden.metricIds.awsInstanceId}): Forbidden: Authentication too complex to retrieve cross region data`, failed: true },
-      { urn: broken.urn, reason: `cloudwatch:us-east-1: InternalError for AWS/EC2 CPUUtilization (InstanceId=${broken.metricIds.awsInstanceId}): InternalError: Internal service error`, failed: true },
+      {
+        urn: forbidden.urn,
+        reason: `cloudwatch:us-east-1: Forbidden for AWS/EC2 CPUUtilization (InstanceId=${forbidden.metricIds.awsInstanceId}): Forbidden: Authentication too complex to retrieve cross region data`,
+        failed: true,
+      },
+      {
+        urn: broken.urn,
+        reason: `cloudwatch:us-east-1: InternalError for AWS/EC2 CPUUtilization (InstanceId=${broken.metricIds.awsInstanceId}): InternalError: Internal service error`,
+        failed: true,
+      },
     ]);
     expect(fetched.failures).toHaveLength(1);
-    expect(String(fetched.failures[0]!.error)).toContain('cloudwatch:us-east-1: 2 of 3 workload(s) could not be read: Forbidden for AWS/EC2 CPUUtilization');
+    expect(String(fetched.failures[0]!.error)).toContain(
+      'cloudwatch:us-east-1: 2 of 3 workload(s) could not be read: Forbidden for AWS/EC2 CPUUtilization',
+    );
   });
 
   it('throttling beyond the retry budget fails the source; an instance CloudWatch has no data for is only missing', async () => {
     const t = traces[0]!;
     const idle: Workload = { ...ec2(t), urn: 'urn:idle', metricIds: { name: 'idle', awsInstanceId: 'i-0idle00000000000' } };
     fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics() });
-    const ok = await fetchUsage([cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog })], [idle], range, { progress: false });
+    const ok = await fetchUsage(
+      [cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog })],
+      [idle],
+      range,
+      { progress: false },
+    );
     expect(ok.failures).toEqual([]);
     expect(ok.missing).toEqual([{ urn: 'urn:idle', reason: 'cloudwatch:us-east-1: no CPUUtilization data in the range' }]);
     await fake.stop();
 
     fake = await startFakeCloudWatch({ now: now().getTime(), metrics: metrics(), throttleFirst: 100 });
-    const throttled = await fetchUsage([cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, maxAttempts: 2, ...catalog })], [ec2(t)], range, { progress: false });
+    const throttled = await fetchUsage(
+      [cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, maxAttempts: 2, ...catalog })],
+      [ec2(t)],
+      range,
+      { progress: false },
+    );
     expect(fake.httpRequests).toBe(2);
-    expect(throttled.missing).toEqual([{ urn: ec2(t).urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: Throttling: Rate exceeded', failed: true }]);
-    expect((throttled.failures[0]!.error as Error).message).toBe('cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: Throttling: Rate exceeded');
+    expect(throttled.missing).toEqual([
+      { urn: ec2(t).urn, reason: 'cloudwatch:us-east-1: GetMetricData failed: Throttling: Rate exceeded', failed: true },
+    ]);
+    expect((throttled.failures[0]!.error as Error).message).toBe(
+      'cloudwatch:us-east-1: 1 of 1 workload(s) could not be read: GetMetricData failed: Throttling: Rate exceeded',
+    );
   });
 
   it('lists workloads it cannot serve, without calling the API', async () => {
@@ -236,7 +300,10 @@ describe('CloudWatch usage source (real SDK against a loopback CloudWatch)', () 
     const t = traces[0]!;
     const noId: Workload = { ...ec2(t), urn: 'urn:noid', metricIds: { name: 'x' } };
     const unknownSize: Workload = { ...ec2(t), urn: 'urn:size', size: 'm9.huge' };
-    const result = await cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog }).fetch([noId, unknownSize], range);
+    const result = await cloudWatchUsageSource({ endpoint: fake.url, credentials, region: 'us-east-1', now, ...catalog }).fetch(
+      [noId, unknownSize],
+      range,
+    );
     expect(result.missing).toEqual([
       { urn: 'urn:noid', reason: 'cloudwatch:us-east-1: no EC2 instance id in the stack state' },
       { urn: 'urn:size', reason: 'cloudwatch:us-east-1: vCPU count of m9.huge unknown, cannot turn CPUUtilization % into cores' },

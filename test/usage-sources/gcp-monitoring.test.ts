@@ -30,7 +30,12 @@ function instance(t: Trace, project: string | null = PROJECT): Workload {
     zone: 'europe-west4-a',
     size: `bitbrains-${idOf(t)}`,
     count: 1,
-    metricIds: { name: `vm-${idOf(t)}`, gcpInstanceId: instanceId(t), ...(project ? { gcpProject: project } : {}), gcpZone: 'europe-west4-a' },
+    metricIds: {
+      name: `vm-${idOf(t)}`,
+      gcpInstanceId: instanceId(t),
+      ...(project ? { gcpProject: project } : {}),
+      gcpZone: 'europe-west4-a',
+    },
   };
 }
 const traceOf = (w: Workload): Trace | undefined => byId.get(w.size.replace('bitbrains-', ''));
@@ -40,7 +45,10 @@ function metrics(project = PROJECT): Map<string, Series> {
   for (const t of traces) {
     const prov = t.provisioned!;
     m.set(gcpMetricKey(project, CPU_METRIC, instanceId(t)), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => c / prov.vcpu) });
-    m.set(gcpMetricKey(project, MEMORY_METRIC, instanceId(t)), { t: t.memoryGiB!.t, v: t.memoryGiB!.v.map((g) => (g / prov.memoryGiB) * 100) });
+    m.set(gcpMetricKey(project, MEMORY_METRIC, instanceId(t)), {
+      t: t.memoryGiB!.t,
+      v: t.memoryGiB!.v.map((g) => (g / prov.memoryGiB) * 100),
+    });
   }
   return m;
 }
@@ -116,7 +124,8 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
     expect(result.missing).toEqual([]);
     // Every page once, one of them sent twice.
     expect(fake.httpRequests).toBe(fake.requests.length + 1);
-    for (const [i, w] of workloads.entries()) expectClose(result.series.get(w.urn)?.cpuCores, expectedAligned(traces[i]!.cpuCores, 3600, 'mean'));
+    for (const [i, w] of workloads.entries())
+      expectClose(result.series.get(w.urn)?.cpuCores, expectedAligned(traces[i]!.cpuCores, 3600, 'mean'));
   });
 
   it('keeps the CPU already read when the memory call fails, and says the result is partial', async () => {
@@ -154,7 +163,8 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
     expect(result.missing).toEqual([
       {
         urn: instance(b!).urn,
-        reason: 'gcp-monitoring: timeSeries.list in project stackfit-other failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
+        reason:
+          'gcp-monitoring: timeSeries.list in project stackfit-other failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
         failed: true,
       },
     ]);
@@ -166,13 +176,25 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN });
     const ok = await fetchUsage([sourceFor(fake)], [idle], range, { progress: false });
     expect(ok.failures).toEqual([]);
-    expect(ok.missing).toEqual([{ urn: 'urn:idle', reason: `gcp-monitoring: no ${CPU_METRIC} data for instance 4815162342999999 in the range` }]);
+    expect(ok.missing).toEqual([
+      { urn: 'urn:idle', reason: `gcp-monitoring: no ${CPU_METRIC} data for instance 4815162342999999 in the range` },
+    ]);
     await fake.stop();
 
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, throttleFirst: 1000 });
-    const throttled = await fetchUsage([sourceFor(fake, { retryMaxDelayMs: 20, timeoutMs: 3000 })], [instance(t)], range, { progress: false });
+    const throttled = await fetchUsage([sourceFor(fake, { retryMaxDelayMs: 20, timeoutMs: 3000 })], [instance(t)], range, {
+      progress: false,
+    });
     expect(fake.httpRequests).toBeGreaterThan(1);
-    expect(throttled.missing).toEqual([{ urn: instance(t).urn, reason: expect.stringMatching(/^gcp-monitoring: timeSeries\.list in project stackfit-prod failed: .*(RESOURCE_EXHAUSTED|Quota exceeded)/), failed: true }]);
+    expect(throttled.missing).toEqual([
+      {
+        urn: instance(t).urn,
+        reason: expect.stringMatching(
+          /^gcp-monitoring: timeSeries\.list in project stackfit-prod failed: .*(RESOURCE_EXHAUSTED|Quota exceeded)/,
+        ),
+        failed: true,
+      },
+    ]);
     expect(throttled.failures.map((f) => f.source)).toEqual(['gcp-monitoring']);
   });
 

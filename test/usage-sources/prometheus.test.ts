@@ -7,7 +7,15 @@ import type { Series, UsageRange, Workload } from '../../src/model';
 import { fetchUsage } from '../../src/usage/fetch';
 import { prometheusBaseUrl, prometheusUsageSource, regexMatcherValue, splitRange } from '../../src/usage/prometheus';
 import { readTraceDir, type Trace } from '../../src/usage/traces';
-import { BITBRAINS_DIR, SLOT_SECONDS, expectedCpuFromTrace, startPrometheus, toSlots, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
+import {
+  BITBRAINS_DIR,
+  SLOT_SECONDS,
+  expectedCpuFromTrace,
+  startPrometheus,
+  toSlots,
+  writeOpenMetrics,
+  type RunningPrometheus,
+} from '../support/prometheus';
 import { lacks } from '../support/tools';
 
 /** Values go through a float counter and back: 1e-6 cores / GiB is far below any sizing step. */
@@ -62,7 +70,10 @@ beforeAll(async () => {
   if (lacks('prometheus')) return;
   tmp = mkdtempSync(join(tmpdir(), 'stackfit-prom-test-'));
   const file = join(tmp, 'bitbrains.om');
-  await writeOpenMetrics(file, traces.map((trace) => ({ instance: `${hostOf(trace)}:9100`, trace })));
+  await writeOpenMetrics(
+    file,
+    traces.map((trace) => ({ instance: `${hostOf(trace)}:9100`, trace })),
+  );
   for (const trace of traces) {
     traceStart = Math.min(traceStart, toSlots(trace.cpuCores).t[0]!);
     traceEnd = Math.max(traceEnd, toSlots(trace.cpuCores).t.at(-1)!);
@@ -155,7 +166,9 @@ describe.skipIf(lacks('prometheus'))('Prometheus usage source against a real Pro
     }
     expect(fetched.warnings).toHaveLength(1);
     expect(fetched.warnings![0]).toMatch(
-      new RegExp(`^prometheus://127\\.0\\.0\\.1:${prom.port}: partial: the memory query for 2 workload\\(s\\) failed \\(http://127\\.0\\.0\\.1:${prom.port}/api/v1/query_range: HTTP 400 bad_data: .*\\); they are sized on CPU only$`),
+      new RegExp(
+        `^prometheus://127\\.0\\.0\\.1:${prom.port}: partial: the memory query for 2 workload\\(s\\) failed \\(http://127\\.0\\.0\\.1:${prom.port}/api/v1/query_range: HTTP 400 bad_data: .*\\); they are sized on CPU only$`,
+      ),
     );
   });
 
@@ -200,9 +213,18 @@ describe.skipIf(lacks('prometheus'))('Prometheus usage source against a real Pro
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
     const port = (hang.address() as { port: number }).port;
     try {
-      const source = prometheusUsageSource(`http://127.0.0.1:${port}`, { timeoutMs: 200, maxAttempts: 2, retryBaseMs: 5, bearerToken: 'sekret-token' });
+      const source = prometheusUsageSource(`http://127.0.0.1:${port}`, {
+        timeoutMs: 200,
+        maxAttempts: 2,
+        retryBaseMs: 5,
+        bearerToken: 'sekret-token',
+      });
       const trace = traces[0]!;
-      const result = await source.fetch([workloadFor(trace, hostOf(trace))], { start: new Date(traceStart), end: new Date(traceEnd), stepSeconds: 3600 });
+      const result = await source.fetch([workloadFor(trace, hostOf(trace))], {
+        start: new Date(traceStart),
+        end: new Date(traceEnd),
+        stepSeconds: 3600,
+      });
       expect(seen).toEqual(['Bearer sekret-token', 'Bearer sekret-token']);
       expect(result.missing[0]!.reason).toBe(`http://127.0.0.1:${port}/api/v1/query_range: request failed: no answer within 200 ms`);
     } finally {
@@ -214,7 +236,11 @@ describe.skipIf(lacks('prometheus'))('Prometheus usage source against a real Pro
   it('gives up after bounded retries on an unreachable server and reports the cause', async () => {
     const source = prometheusUsageSource('http://127.0.0.1:9', { maxAttempts: 2, retryBaseMs: 5 });
     const trace = traces[0]!;
-    const result = await source.fetch([workloadFor(trace, hostOf(trace))], { start: new Date(traceStart), end: new Date(traceEnd), stepSeconds: 3600 });
+    const result = await source.fetch([workloadFor(trace, hostOf(trace))], {
+      start: new Date(traceStart),
+      end: new Date(traceEnd),
+      stepSeconds: 3600,
+    });
     expect(source.stats.requests).toBe(2);
     expect(result.series.size).toBe(0);
     expect(result.missing[0]!.reason).toMatch(/^http:\/\/127\.0\.0\.1:9\/api\/v1\/query_range: request failed/);
@@ -224,10 +250,17 @@ describe.skipIf(lacks('prometheus'))('Prometheus usage source against a real Pro
     const source = prometheusUsageSource('http://127.0.0.1:9', { maxAttempts: 1, retryBaseMs: 5 });
     const trace = traces[0]!;
     const workload = workloadFor(trace, hostOf(trace));
-    const fetched = await fetchUsage([source], [workload], { start: new Date(traceStart), end: new Date(traceEnd), stepSeconds: 3600 }, { progress: false });
+    const fetched = await fetchUsage(
+      [source],
+      [workload],
+      { start: new Date(traceStart), end: new Date(traceEnd), stepSeconds: 3600 },
+      { progress: false },
+    );
     expect(fetched.missing[0]).toMatchObject({ urn: workload.urn, failed: true });
     expect(fetched.failures.map((f) => f.source)).toEqual([source.name]);
-    expect(String(fetched.failures[0]!.error)).toMatch(/1 of 1 workload\(s\) could not be read: http:\/\/127\.0\.0\.1:9\/api\/v1\/query_range: request failed/);
+    expect(String(fetched.failures[0]!.error)).toMatch(
+      /1 of 1 workload\(s\) could not be read: http:\/\/127\.0\.0\.1:9\/api\/v1\/query_range: request failed/,
+    );
   });
 });
 

@@ -11,7 +11,12 @@ import { fetchUsage } from '../../src/usage/fetch';
 import { usageSources, usageSourcesFor, usageSpecForms } from '../../src/usage/registry';
 import { resolveUsageSources } from '../../src/usage/resolve';
 
-const ctx = (usageConfig: Record<string, unknown> = {}): OpenContext => ({ usageConfig, overrides: {}, env: {}, onProgress: () => undefined });
+const ctx = (usageConfig: Record<string, unknown> = {}): OpenContext => ({
+  usageConfig,
+  overrides: {},
+  env: {},
+  onProgress: () => undefined,
+});
 
 function claimedBy(spec: string): string[] {
   return usageSources.filter((s) => s.open(spec, ctx()) !== undefined).map((s) => s.name);
@@ -42,7 +47,9 @@ describe('usage-source registry', () => {
   it('an unknown scheme is refused, listing every registered form', () => {
     const config = stackfitConfigSchema.parse({});
     expect(() => resolveUsageSources(['influx://h:8086'], { config })).toThrow(StackfitError);
-    expect(() => resolveUsageSources(['influx://h:8086'], { config })).toThrow(`influx://h:8086: unknown usage source: expected ${usageSpecForms()}`);
+    expect(() => resolveUsageSources(['influx://h:8086'], { config })).toThrow(
+      `influx://h:8086: unknown usage source: expected ${usageSpecForms()}`,
+    );
     for (const s of usageSources) for (const form of s.forms) expect(usageSpecForms()).toContain(form);
   });
 
@@ -50,12 +57,25 @@ describe('usage-source registry', () => {
     expect(usageSourcesFor('aws')).toEqual(['cloudwatch']);
     expect(usageSourcesFor('azure')).toEqual(['azure-monitor']);
     expect(usageSourcesFor('gcp')).toEqual(['gcp-monitoring']);
-    const resolved = resolveUsageSources(['cloudwatch', 'azure-monitor', 'gcp-monitoring', 'prometheus://127.0.0.1:1', 'u.csv'], { config: stackfitConfigSchema.parse({}), cache: false });
+    const resolved = resolveUsageSources(['cloudwatch', 'azure-monitor', 'gcp-monitoring', 'prometheus://127.0.0.1:1', 'u.csv'], {
+      config: stackfitConfigSchema.parse({}),
+      cache: false,
+    });
     expect(resolved.map((r) => r.cloud)).toEqual(['aws', 'azure', 'gcp', undefined, undefined]);
   });
 
-  it('fetchUsage gives a source with a cloud only that cloud\'s workloads, and one without a cloud all of them', async () => {
-    const mk = (name: string, cloud: Workload['cloud']): Workload => ({ urn: `urn:${name}`, name, type: 't', kind: 'vm', cloud, region: 'r', size: 's', count: 1, metricIds: { name } });
+  it("fetchUsage gives a source with a cloud only that cloud's workloads, and one without a cloud all of them", async () => {
+    const mk = (name: string, cloud: Workload['cloud']): Workload => ({
+      urn: `urn:${name}`,
+      name,
+      type: 't',
+      kind: 'vm',
+      cloud,
+      region: 'r',
+      size: 's',
+      count: 1,
+      metricIds: { name },
+    });
     const ws = [mk('a', 'aws'), mk('z', 'azure'), mk('g', 'gcp')];
     const asked: Record<string, string[]> = {};
     const spy = (name: string, cloud?: Workload['cloud']) => ({
@@ -71,23 +91,41 @@ describe('usage-source registry', () => {
   });
 
   it('a workload no source serves is missing, with the hint for its cloud taken from the registry', async () => {
-    const w: Workload = { urn: 'urn:a', name: 'a', type: 'gcp:compute/instance:Instance', kind: 'vm', cloud: 'gcp', region: 'europe-west4', size: 'e2-small', count: 1, metricIds: { name: 'a' } };
+    const w: Workload = {
+      urn: 'urn:a',
+      name: 'a',
+      type: 'gcp:compute/instance:Instance',
+      kind: 'vm',
+      cloud: 'gcp',
+      region: 'europe-west4',
+      size: 'e2-small',
+      count: 1,
+      metricIds: { name: 'a' },
+    };
     const range = { start: new Date(0), end: new Date(3_600_000), stepSeconds: 300 };
     const got = await fetchUsage([], [w], range);
-    expect(got.missing).toEqual([{ urn: 'urn:a', reason: 'no usage source for gcp workloads (add gcp-monitoring, a Prometheus or a usage file)' }]);
+    expect(got.missing).toEqual([
+      { urn: 'urn:a', reason: 'no usage source for gcp workloads (add gcp-monitoring, a Prometheus or a usage file)' },
+    ]);
   });
 });
 
 describe('usage.<key> options in stackfit.yaml', () => {
   it('reach the adapter: usage.cloudwatch.statistic, usage.azureMonitor.aggregation, usage.gcpMonitoring.aligner', () => {
-    const config = parseConfig('usage:\n  cloudwatch: {statistic: Maximum}\n  azureMonitor: {aggregation: Maximum}\n  gcpMonitoring: {aligner: ALIGN_MAX}\n');
+    const config = parseConfig(
+      'usage:\n  cloudwatch: {statistic: Maximum}\n  azureMonitor: {aggregation: Maximum}\n  gcpMonitoring: {aligner: ALIGN_MAX}\n',
+    );
     const keyOf = (spec: string): string | undefined => usageSources.map((s) => s.open(spec, ctx(config.usage))).find((b) => b)?.cacheKey;
     expect(keyOf('cloudwatch')).toBe('Maximum');
     expect(keyOf('azure-monitor')).toBe('Maximum');
     expect(keyOf('gcp-monitoring')).toBe('ALIGN_MAX');
     const defaults = parseConfig('usage: {}\n').usage;
     const defaultKey = (spec: string): string | undefined => usageSources.map((s) => s.open(spec, ctx(defaults))).find((b) => b)?.cacheKey;
-    expect([defaultKey('cloudwatch'), defaultKey('azure-monitor'), defaultKey('gcp-monitoring')]).toEqual(['Average', 'Average', 'ALIGN_MEAN']);
+    expect([defaultKey('cloudwatch'), defaultKey('azure-monitor'), defaultKey('gcp-monitoring')]).toEqual([
+      'Average',
+      'Average',
+      'ALIGN_MEAN',
+    ]);
   });
 
   it('usage.prometheus settings change the query the source sends', () => {
@@ -99,6 +137,8 @@ describe('usage.<key> options in stackfit.yaml', () => {
 
   it('are checked by the source’s own schema: a bad value or a misspelt key names the field', () => {
     expect(() => parseConfig('usage:\n  cloudwatch: {statistic: Median}\n')).toThrow(/usage\.cloudwatch\.statistic/);
-    expect(() => parseConfig('usage:\n  gcpMonitoring: {aligner: ALIGN_MAX, alignr: x}\n')).toThrow('usage.gcpMonitoring.alignr (line 2): Unrecognized key "alignr"; did you mean "aligner"?');
+    expect(() => parseConfig('usage:\n  gcpMonitoring: {aligner: ALIGN_MAX, alignr: x}\n')).toThrow(
+      'usage.gcpMonitoring.alignr (line 2): Unrecognized key "alignr"; did you mean "aligner"?',
+    );
   });
 });

@@ -14,7 +14,14 @@ import { azureMetricKey, startFakeAzureMonitor, type FakeAzureMonitor } from '..
 import { metricKey, startFakeCloudWatch, type FakeCloudWatch } from '../support/cloud-fakes/cloudwatch';
 import { aggregate } from '../support/cloud-fakes/common';
 import { gcpMetricKey, startFakeGcpMonitoring, type FakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
-import { BITBRAINS_DIR, expectedCpuFromTrace, startPrometheus, toSlots, writeOpenMetrics, type RunningPrometheus } from '../support/prometheus';
+import {
+  BITBRAINS_DIR,
+  expectedCpuFromTrace,
+  startPrometheus,
+  toSlots,
+  writeOpenMetrics,
+  type RunningPrometheus,
+} from '../support/prometheus';
 import { lacks } from '../support/tools';
 
 const traces = readTraceDir(BITBRAINS_DIR).slice(0, 5);
@@ -24,7 +31,8 @@ const start = Math.min(...traces.map((t) => toSlots(t.cpuCores).t[0]!));
 const end = Math.max(...traces.map((t) => toSlots(t.cpuCores).t.at(-1)!));
 const range: UsageRange = { start: new Date(start), end: new Date(end), stepSeconds: 3600 };
 const idOf = (t: Trace): string => t.id.replace(/\.csv$/, '');
-const rid = (t: Trace): string => `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-${idOf(t)}`;
+const rid = (t: Trace): string =>
+  `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-${idOf(t)}`;
 
 function workload(t: Trace, cloud: Workload['cloud'], ids: Partial<Workload['metricIds']>): Workload {
   return {
@@ -55,7 +63,10 @@ beforeAll(async () => {
   if (lacks('prometheus') || lacks('openssl')) return;
   tmp = mkdtempSync(join(tmpdir(), 'stackfit-resolve-'));
   const om = join(tmp, 'om.txt');
-  await writeOpenMetrics(om, [tD, tE].map((t) => ({ instance: `vm${idOf(t)}.example:9100`, trace: t })));
+  await writeOpenMetrics(
+    om,
+    [tD, tE].map((t) => ({ instance: `vm${idOf(t)}.example:9100`, trace: t })),
+  );
   prom = await startPrometheus({ openMetricsFiles: [om] });
   const pct = (t: Trace): Series => ({ t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / t.provisioned!.vcpu) * 100) });
   cw = await startFakeCloudWatch({
@@ -66,7 +77,12 @@ beforeAll(async () => {
     ]),
   });
   gcp = await startFakeGcpMonitoring({
-    metrics: new Map([[gcpMetricKey('stackfit-prod', GCP_CPU, C.metricIds.gcpInstanceId!), { t: tC.cpuCores.t, v: tC.cpuCores.v.map((c) => c / tC.provisioned!.vcpu) }]]),
+    metrics: new Map([
+      [
+        gcpMetricKey('stackfit-prod', GCP_CPU, C.metricIds.gcpInstanceId!),
+        { t: tC.cpuCores.t, v: tC.cpuCores.v.map((c) => c / tC.provisioned!.vcpu) },
+      ],
+    ]),
     token: TOKEN,
   });
 });
@@ -86,14 +102,23 @@ function options(azure: FakeAzureMonitor, cacheDir: string): ResolveUsageOptions
     memoryGiBOf: (w) => traceOf(w).provisioned!.memoryGiB,
     cacheDir,
     sourceOptions: {
-      cloudwatch: { endpoint: cw.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, now: () => new Date(end + 86_400_000) },
+      cloudwatch: {
+        endpoint: cw.url,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+        now: () => new Date(end + 86_400_000),
+      },
       azureMonitor: { credential, endpoint: azure.url, caCertificate: azure.cert.cert, maxRetries: 0 },
       gcpMonitoring: { client: { apiEndpoint: '127.0.0.1', port: gcp.port, protocol: 'http', authClient } },
     },
   };
 }
 
-const specs = (): string[] => [`prometheus://127.0.0.1:${prom.port}`, 'cloudwatch:us-east-1', 'azure-monitor', 'gcp-monitoring:stackfit-prod'];
+const specs = (): string[] => [
+  `prometheus://127.0.0.1:${prom.port}`,
+  'cloudwatch:us-east-1',
+  'azure-monitor',
+  'gcp-monitoring:stackfit-prod',
+];
 
 describe.skipIf(lacks('prometheus') || lacks('openssl'))('resolveUsageSources + fetchUsage: four real-protocol sources at once', () => {
   it('serves each workload from the first source with data; a failing source loses only its own workloads', async () => {
@@ -142,7 +167,13 @@ describe.skipIf(lacks('prometheus') || lacks('openssl'))('resolveUsageSources + 
   it('answers a re-run from the cache with zero requests, and reports progress as plain lines off a TTY', async () => {
     const azure = await startFakeAzureMonitor({
       metrics: new Map(
-        [tB, tE].map((t) => [azureMetricKey(rid(t), 'Percentage CPU'), { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / t.provisioned!.vcpu) * 100) }] as const),
+        [tB, tE].map(
+          (t) =>
+            [
+              azureMetricKey(rid(t), 'Percentage CPU'),
+              { t: t.cpuCores.t, v: t.cpuCores.v.map((c) => (c / t.provisioned!.vcpu) * 100) },
+            ] as const,
+        ),
       ),
       token: TOKEN,
     });
@@ -154,13 +185,27 @@ describe.skipIf(lacks('prometheus') || lacks('openssl'))('resolveUsageSources + 
       const before = { prom: first[0]!.stats!.requests, cw: cw.httpRequests, azure: azure.httpRequests, gcp: gcp.httpRequests };
       expect(before.prom).toBeGreaterThan(0);
       expect(before.azure).toBe(2);
-      expect(readdirSync(cacheDir).sort()).toEqual(['azure-monitor', 'cloudwatch_us-east-1', 'gcp-monitoring_stackfit-prod', `prometheus_127.0.0.1_${prom.port}`]);
+      expect(readdirSync(cacheDir).sort()).toEqual([
+        'azure-monitor',
+        'cloudwatch_us-east-1',
+        'gcp-monitoring_stackfit-prod',
+        `prometheus_127.0.0.1_${prom.port}`,
+      ]);
 
       const lines: string[] = [];
-      const stream = new Writable({ write: (chunk: Buffer, _enc, cb) => (lines.push(...chunk.toString().split('\n').filter(Boolean)), cb()) });
-      const second = resolveUsageSources(specs(), { ...options(azure, cacheDir), progress: true, progressOptions: { stream, plain: true } });
+      const stream = new Writable({
+        write: (chunk: Buffer, _enc, cb) => (lines.push(...chunk.toString().split('\n').filter(Boolean)), cb()),
+      });
+      const second = resolveUsageSources(specs(), {
+        ...options(azure, cacheDir),
+        progress: true,
+        progressOptions: { stream, plain: true },
+      });
       const r2 = await fetchUsage(second, [A, B, C, D, E], range);
-      expect({ prom: second[0]!.stats!.requests, cw: cw.httpRequests, azure: azure.httpRequests, gcp: gcp.httpRequests }).toEqual({ ...before, prom: 0 });
+      expect({ prom: second[0]!.stats!.requests, cw: cw.httpRequests, azure: azure.httpRequests, gcp: gcp.httpRequests }).toEqual({
+        ...before,
+        prom: 0,
+      });
       // Workloads without a Prometheus join id are not cached (nothing to ask): no request either.
       expect(second.map((s) => s.cacheStats?.hits)).toEqual([2, 2, 2, 1]);
       for (const [urn, s] of r1.series) expect(r2.series.get(urn)).toEqual(s);
@@ -173,7 +218,10 @@ describe.skipIf(lacks('prometheus') || lacks('openssl'))('resolveUsageSources + 
   });
 
   it('isolates a source that throws (a missing usage file) and names workloads no source serves', async () => {
-    const sources = resolveUsageSources([join(tmp, 'no-such-usage.csv'), `prometheus://127.0.0.1:${prom.port}`], { config: stackfitConfigSchema.parse({}), cache: false });
+    const sources = resolveUsageSources([join(tmp, 'no-such-usage.csv'), `prometheus://127.0.0.1:${prom.port}`], {
+      config: stackfitConfigSchema.parse({}),
+      cache: false,
+    });
     const result = await fetchUsage(sources, [D, C], range);
     expect(result.series.get(D.urn)?.source).toBe(`prometheus://127.0.0.1:${prom.port}`);
     const reason = result.missing.find((m) => m.urn === C.urn)?.reason ?? '';
@@ -181,7 +229,9 @@ describe.skipIf(lacks('prometheus') || lacks('openssl'))('resolveUsageSources + 
     expect(reason).toContain('no-such-usage.csv');
     expect(reason).toContain('no hostname id to match the Prometheus label "instance"');
     const none = await fetchUsage([], [A], range);
-    expect(none.missing).toEqual([{ urn: A.urn, reason: 'no usage source for aws workloads (add cloudwatch, a Prometheus or a usage file)' }]);
+    expect(none.missing).toEqual([
+      { urn: A.urn, reason: 'no usage source for aws workloads (add cloudwatch, a Prometheus or a usage file)' },
+    ]);
   });
 
   it('rejects unknown specs and resolves file paths to the file source', () => {

@@ -42,7 +42,9 @@ describe('demo usage files', () => {
     const shift = cores.t[0]! - trace.cpuCores.t[0]!;
     expect(shift % 86_400_000).toBe(0);
     // Written with 6 significant digits: equal to the trace within half a unit of the 6th digit.
-    cores.v.forEach((v, i) => expect(Math.abs(v - trace.cpuCores.v[i]!)).toBeLessThanOrEqual(5e-6 * Math.abs(trace.cpuCores.v[i]!) + 1e-12));
+    cores.v.forEach((v, i) =>
+      expect(Math.abs(v - trace.cpuCores.v[i]!)).toBeLessThanOrEqual(5e-6 * Math.abs(trace.cpuCores.v[i]!) + 1e-12),
+    );
     expect(cores.t.at(-1)!).toBeLessThanOrEqual(DEMO_END_MS);
     expect(DEMO_END_MS - cores.t.at(-1)!).toBeLessThan(86_400_000);
     const reporting = prod.resources.get('reporting')!;

@@ -43,7 +43,9 @@ describe('usage CSV errors name the file and line', () => {
     );
   });
   it('missing column', () => {
-    expect(errorOf(() => readUsageFile(path.join(fixtures, 'missing-column.csv'))).message).toMatch(/missing-column\.csv:1: missing column "metric" in header/);
+    expect(errorOf(() => readUsageFile(path.join(fixtures, 'missing-column.csv'))).message).toMatch(
+      /missing-column\.csv:1: missing column "metric" in header/,
+    );
   });
   it('bad timestamp', () => {
     expect(errorOf(() => readUsageFile(path.join(fixtures, 'bad-timestamp.csv'))).message).toMatch(
@@ -51,10 +53,14 @@ describe('usage CSV errors name the file and line', () => {
     );
   });
   it('a row with too few fields', () => {
-    expect(errorOf(() => readUsageFile(path.join(fixtures, 'short-row.csv'))).message).toMatch(/short-row\.csv:3: expected 4 fields \(timestamp,resource,metric,value\), found 3/);
+    expect(errorOf(() => readUsageFile(path.join(fixtures, 'short-row.csv'))).message).toMatch(
+      /short-row\.csv:3: expected 4 fields \(timestamp,resource,metric,value\), found 3/,
+    );
   });
   it('unknown metric', () => {
-    expect(errorOf(() => readUsageFile(path.join(fixtures, 'unknown-metric.csv'))).message).toMatch(/unknown-metric\.csv:2: unknown metric "cpu_load" \(expected one of cpu_cores, cpu_percent/);
+    expect(errorOf(() => readUsageFile(path.join(fixtures, 'unknown-metric.csv'))).message).toMatch(
+      /unknown-metric\.csv:2: unknown metric "cpu_load" \(expected one of cpu_cores, cpu_percent/,
+    );
   });
   it('a missing file', () => {
     expect(errorOf(() => readUsageFile(path.join(fixtures, 'nope.csv'))).message).toMatch(/nope\.csv: cannot read usage file: ENOENT/);
@@ -64,7 +70,8 @@ describe('usage CSV errors name the file and line', () => {
   });
   it('counts lines across chunk boundaries', () => {
     const parser = new UsageCsvParser('chunked.csv');
-    const text = 'timestamp,resource,metric,value\n' + '2026-10-01T00:00:00Z,web,cpu_cores,1\n'.repeat(10) + '2026-10-01T00:00:00Z,web,cpu_cores,x\n';
+    const text =
+      'timestamp,resource,metric,value\n' + '2026-10-01T00:00:00Z,web,cpu_cores,1\n'.repeat(10) + '2026-10-01T00:00:00Z,web,cpu_cores,x\n';
     expect(() => {
       for (let i = 0; i < text.length; i += 7) parser.push(text.slice(i, i + 7));
       parser.end();
@@ -121,9 +128,15 @@ describe('fileUsageSource', () => {
     const api = workload('api');
     const worker = workload('worker', {
       cloud: 'azure',
-      metricIds: { name: 'worker', azureResourceId: '/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/worker' },
+      metricIds: {
+        name: 'worker',
+        azureResourceId: '/subscriptions/abc/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/worker',
+      },
     });
-    const result = await fileUsageSource(path.join(fixtures, 'usage.json'), { vcpuOf: () => 4, memoryGiBOf: () => 16 }).fetch([api, worker], october);
+    const result = await fileUsageSource(path.join(fixtures, 'usage.json'), { vcpuOf: () => 4, memoryGiBOf: () => 16 }).fetch(
+      [api, worker],
+      october,
+    );
     const a = result.series.get(api.urn)!;
     expect(a.cpuCores.v).toEqual([1.5, 2.5]);
     expect(a.cpuCores.t[1]! - a.cpuCores.t[0]!).toBe(600_000);
@@ -138,7 +151,10 @@ describe('fileUsageSource', () => {
   it('reads the demo usage files (real traces) for every demo workload', async () => {
     const prodNames = ['web', 'api', 'worker', 'cache', 'search', 'reporting'];
     const range = { start: new Date('2026-09-29T00:00:00Z'), end: new Date('2026-11-01T00:00:00Z'), stepSeconds: 300 };
-    const prod = await fileUsageSource(path.join(repo, 'stacks/usage/prod.csv'), { vcpuOf: () => 8 }).fetch(prodNames.map((n) => workload(n)), range);
+    const prod = await fileUsageSource(path.join(repo, 'stacks/usage/prod.csv'), { vcpuOf: () => 8 }).fetch(
+      prodNames.map((n) => workload(n)),
+      range,
+    );
     expect(prod.missing).toEqual([]);
     expect(prod.warnings).toBeUndefined();
     for (const name of prodNames) {
@@ -151,7 +167,10 @@ describe('fileUsageSource', () => {
     expect(prod.series.get(workload('reporting').urn)!.memoryGiB).toBeUndefined();
     expect(Math.max(...prod.series.get(workload('reporting').urn)!.cpuCores.v)).toBeLessThanOrEqual(8);
     expect(prod.series.get(workload('cache').urn)!.memoryGiB!.v.length).toBeGreaterThan(7000);
-    const dev = await fileUsageSource(path.join(repo, 'stacks/usage/dev.csv')).fetch(['web', 'api', 'worker'].map((n) => workload(n)), range);
+    const dev = await fileUsageSource(path.join(repo, 'stacks/usage/dev.csv')).fetch(
+      ['web', 'api', 'worker'].map((n) => workload(n)),
+      range,
+    );
     expect([...dev.series.keys()].length).toBe(3);
   });
 });
@@ -164,7 +183,8 @@ describe('a large file', () => {
     const lines = ['timestamp,resource,metric,value'];
     const start = Date.parse('2026-10-01T00:00:00Z') / 1000;
     for (let r = 0; r < 200; r++) {
-      for (let i = 0; i < 720; i++) lines.push(`${start + i * 3600},"urn:pulumi:prod::p::aws:ec2/instance:Instance::vm-${r}",cpu_cores,${(i % 7) / 4}`);
+      for (let i = 0; i < 720; i++)
+        lines.push(`${start + i * 3600},"urn:pulumi:prod::p::aws:ec2/instance:Instance::vm-${r}",cpu_cores,${(i % 7) / 4}`);
     }
     writeFileSync(file, lines.join('\r\n'));
     const raw = readUsageFile(file);
@@ -177,7 +197,20 @@ describe('a large file', () => {
 
 describe('CSV parser details', () => {
   it('reads numbers exactly as Number() does, in every notation', () => {
-    const texts = ['0.1', '0.0473333', '1e3', '+2', ' 3 ', '3.2142857142857144', '123456789012345', '1234567890123456789', '0.30000000000000004', '5.', '.5', '0'];
+    const texts = [
+      '0.1',
+      '0.0473333',
+      '1e3',
+      '+2',
+      ' 3 ',
+      '3.2142857142857144',
+      '123456789012345',
+      '1234567890123456789',
+      '0.30000000000000004',
+      '5.',
+      '.5',
+      '0',
+    ];
     const csv = 'timestamp,resource,metric,value\n' + texts.map((v, i) => `${1790812800 + i * 300},web,cpu_cores,${v}`).join('\n');
     const parser = new UsageCsvParser('n.csv');
     parser.push(csv);
@@ -186,7 +219,8 @@ describe('CSV parser details', () => {
   });
 
   it('keeps UTF-8 names and a BOM intact whatever the chunking', () => {
-    const csv = '\uFEFFtimestamp,resource,metric,value\r\n2026-10-01T00:00:00Z,wéb-ü,memory_gib,2\r\n2026-10-01T00:05:00Z,"wéb-ü",memory_gib,3\r\n';
+    const csv =
+      '\uFEFFtimestamp,resource,metric,value\r\n2026-10-01T00:00:00Z,wéb-ü,memory_gib,2\r\n2026-10-01T00:05:00Z,"wéb-ü",memory_gib,3\r\n';
     const bytes = Buffer.from(csv, 'utf8');
     for (const size of [1, 2, 3, 5, bytes.length]) {
       const parser = new UsageCsvParser('u.csv');

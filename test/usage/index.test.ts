@@ -6,9 +6,18 @@ const s = (urn: string, source: string) => ({ urn, cpuCores: { t: [1], v: [1] },
 
 describe('mergeUsageResults', () => {
   it('first source with data wins; missing only when no source served the workload', () => {
-    const a: UsageResult = { series: new Map([['u1', s('u1', 'file')]]), missing: [{ urn: 'u2', reason: 'not in file' }, { urn: 'u3', reason: 'not in file' }] };
+    const a: UsageResult = {
+      series: new Map([['u1', s('u1', 'file')]]),
+      missing: [
+        { urn: 'u2', reason: 'not in file' },
+        { urn: 'u3', reason: 'not in file' },
+      ],
+    };
     const b: UsageResult = {
-      series: new Map([['u1', s('u1', 'prom')], ['u2', s('u2', 'prom')]]),
+      series: new Map([
+        ['u1', s('u1', 'prom')],
+        ['u2', s('u2', 'prom')],
+      ]),
       missing: [{ urn: 'u3', reason: 'no series' }],
       warnings: ['prom: slow'],
     };

@@ -6,7 +6,9 @@ const traces = path.resolve(__dirname, '../../data/traces');
 
 describe('trace readers (real Bitbrains and Azure V1 files)', () => {
   it('detects formats by header', () => {
-    expect(detectTraceFormat('Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\tCPU usage [%]')).toBe('bitbrains');
+    expect(detectTraceFormat('Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\tCPU usage [%]')).toBe(
+      'bitbrains',
+    );
     expect(detectTraceFormat(',1633748,223811,1948107')).toBe('azure-wide');
     expect(detectTraceFormat('timestamp,resource,metric,value')).toBeUndefined();
   });

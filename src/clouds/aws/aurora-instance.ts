@@ -32,13 +32,22 @@ export function readAuroraInstance(ctx: KindContext): KindResult {
 
 function clusterStorage(ctx: KindContext): { cluster: string; type: string } | { skip: string } {
   const ref = lookup(ctx.props, ['clusterIdentifier']);
-  if (ref.kind === 'unknown') return { skip: 'Aurora cluster (clusterIdentifier) is unknown during preview: its storage type, and so the instance price, is not known' };
+  if (ref.kind === 'unknown')
+    return {
+      skip: 'Aurora cluster (clusterIdentifier) is unknown during preview: its storage type, and so the instance price, is not known',
+    };
   const id = stringAt(ctx.props, ['clusterIdentifier']);
-  if (!id) return { skip: 'Aurora instance names no cluster (clusterIdentifier): its storage type, and so the instance price, is not known' };
-  const cluster = ctx.find(id, RDS_CLUSTER_TYPE) ?? ctx.ofType(RDS_CLUSTER_TYPE).find((c) => stringAt(c.props, ['clusterIdentifier']) === id);
-  if (!cluster) return { skip: `Aurora cluster ${id} is not in this stack: its storage type (Standard or I/O-Optimized), and so the instance price, is not known` };
+  if (!id)
+    return { skip: 'Aurora instance names no cluster (clusterIdentifier): its storage type, and so the instance price, is not known' };
+  const cluster =
+    ctx.find(id, RDS_CLUSTER_TYPE) ?? ctx.ofType(RDS_CLUSTER_TYPE).find((c) => stringAt(c.props, ['clusterIdentifier']) === id);
+  if (!cluster)
+    return {
+      skip: `Aurora cluster ${id} is not in this stack: its storage type (Standard or I/O-Optimized), and so the instance price, is not known`,
+    };
   const storage = lookup(cluster.props, ['storageType']);
-  if (storage.kind === 'unknown') return { skip: `Aurora cluster ${id}: storageType is unknown during preview, so the instance price is not known` };
+  if (storage.kind === 'unknown')
+    return { skip: `Aurora cluster ${id}: storageType is unknown during preview, so the instance price is not known` };
   return { cluster: id, type: storage.kind === 'value' && typeof storage.value === 'string' ? storage.value : '' };
 }
 

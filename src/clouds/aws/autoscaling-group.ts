@@ -17,14 +17,23 @@ export function readAutoscalingGroup(ctx: KindContext): KindResult {
     const overrides = lookup(ctx.props, [...mixed, 'overrides']);
     const overrideTypes =
       overrides.kind === 'value' && Array.isArray(overrides.value)
-        ? [...new Set(overrides.value.map((o: unknown) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>).instanceType : undefined)))]
+        ? [
+            ...new Set(
+              overrides.value.map((o: unknown) =>
+                typeof o === 'object' && o !== null ? (o as Record<string, unknown>).instanceType : undefined,
+              ),
+            ),
+          ]
         : [];
-    if (overrideTypes.length > 1) return skipOnly(`mixed instances policy with ${overrideTypes.length} instance types: no single node type to size`);
-    if (overrideTypes.some((t) => t !== undefined && typeof t !== 'string')) return skipOnly('mixed instances policy override type is not a known string');
+    if (overrideTypes.length > 1)
+      return skipOnly(`mixed instances policy with ${overrideTypes.length} instance types: no single node type to size`);
+    if (overrideTypes.some((t) => t !== undefined && typeof t !== 'string'))
+      return skipOnly('mixed instances policy override type is not a known string');
     const onDemandPct = lookup(ctx.props, ['mixedInstancesPolicy', 'instancesDistribution', 'onDemandPercentageAboveBaseCapacity']);
     if (onDemandPct.kind === 'value' && onDemandPct.value !== 100) {
       spot = true;
-      if (onDemandPct.value !== 0) return skipOnly(`mixed instances policy runs ${String(onDemandPct.value)} % on-demand, the rest spot: no single price to size`);
+      if (onDemandPct.value !== 0)
+        return skipOnly(`mixed instances policy runs ${String(onDemandPct.value)} % on-demand, the rest spot: no single price to size`);
     }
     shape = launchTemplateSize(ctx, [...mixed, 'launchTemplateSpecification'], ['launchTemplateId', 'launchTemplateName']);
     const override = overrideTypes[0];

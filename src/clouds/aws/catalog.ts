@@ -16,7 +16,10 @@ export const AWS_EC2_AUTOSCALER_FILE = 'aws_ec2_instance_specs_cluster_autoscale
 export const AWS_RDS_PRICES_FILE = 'aws_rds_ondemand_prices_coroot_2024-08-09.csv';
 export const AWS_RDS_PRICE_DATE = '2024-08-09';
 
-const decimal = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
+const decimal = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number);
 const count = z
   .string()
   .regex(/^\d*$/)

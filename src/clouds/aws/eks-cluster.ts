@@ -20,7 +20,10 @@ export function readEksClusterComponent(ctx: KindContext): KindResult {
   if (ctx.hasSizedChildren) return { workloads: [], skipped: [], consumes: [] };
   if (booleanAt(ctx.props, ['skipDefaultNodeGroup']) === true) return { workloads: [], skipped: [], consumes: [] };
   const typeLookup = lookup(ctx.props, at(ctx, 'instanceType'));
-  if (typeLookup.kind === 'unknown' || typeLookup.kind === 'secret') return skipOnly(`instance type (${at(ctx, 'instanceType').join('.')}) is ${typeLookup.kind === 'unknown' ? 'unknown during preview' : 'a secret'}`);
+  if (typeLookup.kind === 'unknown' || typeLookup.kind === 'secret')
+    return skipOnly(
+      `instance type (${at(ctx, 'instanceType').join('.')}) is ${typeLookup.kind === 'unknown' ? 'unknown during preview' : 'a secret'}`,
+    );
   const size = stringAt(ctx.props, at(ctx, 'instanceType')) ?? EKS_COMPONENT_DEFAULTS.instanceType;
   const desired = readCount(ctx.props, at(ctx, 'desiredCapacity'));
   if ('skip' in desired) return skipOnly(desired.skip);

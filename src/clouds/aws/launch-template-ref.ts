@@ -16,7 +16,8 @@ export function launchTemplateSize(
   const spec = lookup(ctx.props, path);
   if (spec.kind === 'missing') return { none: true };
   const field = path.join('.');
-  if (spec.kind !== 'value') return { skip: `launch template (${field}) is ${spec.kind === 'unknown' ? 'unknown during preview' : 'a secret'}` };
+  if (spec.kind !== 'value')
+    return { skip: `launch template (${field}) is ${spec.kind === 'unknown' ? 'unknown during preview' : 'a secret'}` };
   let ref: string | undefined;
   for (const key of idKeys) {
     const found = lookup(ctx.props, [...path, key]);

@@ -7,7 +7,12 @@ import { poolInfo, type KindContext, type KindResult } from '../kind';
 /** Region of an AWS pool: its own `region` (provider v7), its ARN, its provider, then `aws:region`. */
 export function awsPoolRegion(ctx: ResourceContext): string | undefined {
   const arn = stringAt(ctx.props, ['arn']);
-  return stringAt(ctx.props, ['region']) ?? (arn ? awsRegionFromArn(arn) : undefined) ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'aws:region');
+  return (
+    stringAt(ctx.props, ['region']) ??
+    (arn ? awsRegionFromArn(arn) : undefined) ??
+    ctx.providerRegion ??
+    configString(ctx.stackConfig, 'aws:region')
+  );
 }
 
 /** One pool workload (`count` = desired nodes). */

@@ -43,7 +43,10 @@ const priceDimensionSchema = z.looseObject({
 });
 
 /** One sku's terms of one type: term code → term. */
-export const awsSkuTermsSchema = z.record(z.string(), z.looseObject({ sku: z.string(), priceDimensions: z.record(z.string(), priceDimensionSchema) }));
+export const awsSkuTermsSchema = z.record(
+  z.string(),
+  z.looseObject({ sku: z.string(), priceDimensions: z.record(z.string(), priceDimensionSchema) }),
+);
 
 export type AwsProduct = z.infer<typeof awsProductSchema>;
 
@@ -92,7 +95,11 @@ export interface AwsOfferFileResult {
  * pre-installed software / capacity Used products and their on-demand hourly USD price. Two
  * products of the same type (rare) keep the lower price.
  */
-export async function readEc2OfferFile(chunks: AsyncIterable<Uint8Array | string>, region: string, url: string): Promise<AwsOfferFileResult> {
+export async function readEc2OfferFile(
+  chunks: AsyncIterable<Uint8Array | string>,
+  region: string,
+  url: string,
+): Promise<AwsOfferFileResult> {
   const typeBySku = new Map<string, string>();
   const priceBySku = new Map<string, number>();
   let publicationDate: string | undefined;
@@ -151,7 +158,11 @@ export async function readEc2OfferFile(chunks: AsyncIterable<Uint8Array | string
 }
 
 /** The URL of each wanted region's EC2 offer file, from the offer index and the region index. */
-export async function ec2OfferFileUrls(endpoint: string, regions: readonly string[], opts: RetryOptions = {}): Promise<Map<string, string>> {
+export async function ec2OfferFileUrls(
+  endpoint: string,
+  regions: readonly string[],
+  opts: RetryOptions = {},
+): Promise<Map<string, string>> {
   const indexUrl = new URL(AWS_OFFER_INDEX_PATH, endpoint).toString();
   const index = awsOfferIndexSchema.safeParse(await getJson(indexUrl, opts));
   if (!index.success) fail(indexUrl, index.error);
@@ -164,7 +175,11 @@ export async function ec2OfferFileUrls(endpoint: string, regions: readonly strin
   const urls = new Map<string, string>();
   for (const region of regions.length ? regions : Object.keys(available).sort()) {
     const entry = available[region];
-    if (!entry) throw new StackfitError(`AWS has no EC2 price list for region "${region}" (known: ${Object.keys(available).sort().join(', ')})`, regionIndexUrl);
+    if (!entry)
+      throw new StackfitError(
+        `AWS has no EC2 price list for region "${region}" (known: ${Object.keys(available).sort().join(', ')})`,
+        regionIndexUrl,
+      );
     urls.set(region, new URL(entry.currentVersionUrl, endpoint).toString());
   }
   return urls;

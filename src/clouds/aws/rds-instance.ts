@@ -16,26 +16,26 @@ export const rdsInstance: ResourceKind = singleResourceKind({
 
 /** An RDS DB instance or Aurora cluster instance as a database workload (`instanceClass`, `engine`, `multiAz`). */
 export function readRdsInstance(ctx: ResourceContext): ReadResult {
-    const size = readSize(ctx, ['instanceClass']);
-    if ('skip' in size) return size;
-    const engine = stringAt(ctx.props, ['engine']);
-    const multiAz = booleanAt(ctx.props, ['multiAz']);
-    const identifier = stringAt(ctx.props, ['identifier']) ?? stringAt(ctx.props, ['id']);
-    const hostname = stringAt(ctx.props, ['address']);
-    const workload: Workload = {
-      ...baseWorkload(ctx),
-      kind: 'database',
-      cloud: 'aws',
-      ...placement(ctx),
-      size: size.size,
-      count: 1,
-      ...(engine ? { engine } : {}),
-      ...(multiAz !== undefined ? { multiAz } : {}),
-      metricIds: {
-        name: ctx.name,
-        ...(identifier ? { awsDbInstanceId: identifier } : {}),
-        ...(hostname ? { hostname } : {}),
-      },
-    };
-    return { workload: withGroup(workload, ctx) };
+  const size = readSize(ctx, ['instanceClass']);
+  if ('skip' in size) return size;
+  const engine = stringAt(ctx.props, ['engine']);
+  const multiAz = booleanAt(ctx.props, ['multiAz']);
+  const identifier = stringAt(ctx.props, ['identifier']) ?? stringAt(ctx.props, ['id']);
+  const hostname = stringAt(ctx.props, ['address']);
+  const workload: Workload = {
+    ...baseWorkload(ctx),
+    kind: 'database',
+    cloud: 'aws',
+    ...placement(ctx),
+    size: size.size,
+    count: 1,
+    ...(engine ? { engine } : {}),
+    ...(multiAz !== undefined ? { multiAz } : {}),
+    metricIds: {
+      name: ctx.name,
+      ...(identifier ? { awsDbInstanceId: identifier } : {}),
+      ...(hostname ? { hostname } : {}),
+    },
+  };
+  return { workload: withGroup(workload, ctx) };
 }

@@ -57,4 +57,3 @@ export function withGroup(workload: Workload, ctx: ResourceContext): Workload {
   const group = groupFromTags(tags(ctx));
   return group ? { ...workload, group } : workload;
 }
-

@@ -24,7 +24,8 @@ function poolWorkload(
   const size = lookup(props, sizeField);
   if (size.kind === 'unknown') return { skip: `VM size (${sizeField.join('.')}) is unknown during preview` };
   if (size.kind === 'secret') return { skip: `VM size (${sizeField.join('.')}) is a secret: not read` };
-  if (size.kind === 'missing' || typeof size.value !== 'string') return { skip: `no VM size set (${sizeField.join('.')}): AKS picks a regional default stackfit cannot know` };
+  if (size.kind === 'missing' || typeof size.value !== 'string')
+    return { skip: `no VM size set (${sizeField.join('.')}): AKS picks a regional default stackfit cannot know` };
   const count = readCount(props, at('count'));
   if ('skip' in count) return count;
   if ('missing' in count) return { skip: `no node count set (${at('count').join('.')})` };
@@ -67,9 +68,19 @@ function toResult(found: { workload: Workload } | { skip: string }, suffix?: str
 export function readAgentPool(ctx: KindContext): KindResult {
   const cluster = stringAt(ctx.props, ['resourceName']);
   const poolName = stringAt(ctx.props, ['agentPoolName']) ?? stringAt(ctx.props, ['name']) ?? ctx.name;
-  const owner = cluster ? ctx.ofType(MANAGED_CLUSTER_TYPE).find((c) => (stringAt(c.props, ['resourceName']) ?? stringAt(c.props, ['name'])) === cluster) : undefined;
+  const owner = cluster
+    ? ctx.ofType(MANAGED_CLUSTER_TYPE).find((c) => (stringAt(c.props, ['resourceName']) ?? stringAt(c.props, ['name'])) === cluster)
+    : undefined;
   const location = owner ? stringAt(owner.props, ['location']) : undefined;
-  return toResult(poolWorkload(ctx, ctx.props, (key) => [key], { urn: ctx.urn, name: ctx.name, poolName, ...(cluster ? { cluster } : {}), ...(location ? { location } : {}) }));
+  return toResult(
+    poolWorkload(ctx, ctx.props, (key) => [key], {
+      urn: ctx.urn,
+      name: ctx.name,
+      poolName,
+      ...(cluster ? { cluster } : {}),
+      ...(location ? { location } : {}),
+    }),
+  );
 }
 
 export function readManagedCluster(ctx: KindContext): KindResult {
@@ -80,7 +91,8 @@ export function readManagedCluster(ctx: KindContext): KindResult {
   const location = stringAt(ctx.props, ['location']);
   // A cluster's outputs list every pool, also those declared as AgentPool resources: those are read there.
   const separate = new Set(
-    ctx.ofType(AGENT_POOL_TYPE)
+    ctx
+      .ofType(AGENT_POOL_TYPE)
       .filter((p) => stringAt(p.props, ['resourceName']) === cluster)
       .map((p) => stringAt(p.props, ['agentPoolName']) ?? stringAt(p.props, ['name'])),
   );

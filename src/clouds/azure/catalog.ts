@@ -13,7 +13,10 @@ export const AZURE_VM_SPECS_FILE = 'azure_vm_sku_specs_cluster_autoscaler_2026-0
 /** Linux prices for the rows of the karpenter file that carry the Windows price (see data/README.md). */
 export const AZURE_VM_PRICE_CORRECTIONS_FILE = 'azure_vm_linux_price_corrections_2026-06-18.csv';
 
-const decimal = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
+const decimal = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number);
 
 export const azurePriceRowSchema = z.object({
   region: z.string().min(1),
@@ -120,7 +123,8 @@ export function azureCapabilities(name: string, gpus: number): Capability[] | un
   if (!p) return undefined;
   const caps = new Set<Capability>();
   if (p.features.includes('s') || p.series === 'DS' || p.series === 'GS') caps.add('premium-storage');
-  const tempDiskOptional = p.version >= 4 || (p.series === 'B' && p.version >= 2) || (['DC', 'EC', 'M'].includes(p.series) && p.version >= 3);
+  const tempDiskOptional =
+    p.version >= 4 || (p.series === 'B' && p.version >= 2) || (['DC', 'EC', 'M'].includes(p.series) && p.version >= 3);
   if (p.series.startsWith('L') || (tempDiskOptional ? p.features.includes('d') : true)) caps.add('temp-disk');
   if (p.series.startsWith('L')) caps.add('local-ssd');
   if (/^(DC|EC|NCC)/.test(p.series) || p.extras.includes('cc')) caps.add('confidential');
@@ -225,7 +229,8 @@ export function applyAzureCorrections(prices: readonly AzurePriceRow[], correcti
   for (const c of corrections) {
     const key = `${c.region}|${c.vm_size}`;
     if (byKey.has(key)) throw new Error(`${AZURE_VM_PRICE_CORRECTIONS_FILE}: two corrections for ${c.vm_size} in ${c.region}`);
-    if (!(c.linux_usd_per_hour < c.shipped_usd_per_hour)) throw new Error(`${AZURE_VM_PRICE_CORRECTIONS_FILE}: ${c.vm_size} in ${c.region}: the Linux price is not below the shipped one`);
+    if (!(c.linux_usd_per_hour < c.shipped_usd_per_hour))
+      throw new Error(`${AZURE_VM_PRICE_CORRECTIONS_FILE}: ${c.vm_size} in ${c.region}: the Linux price is not below the shipped one`);
     byKey.set(key, c);
   }
   const used = new Set<string>();
@@ -234,12 +239,15 @@ export function applyAzureCorrections(prices: readonly AzurePriceRow[], correcti
     const c = byKey.get(key);
     if (!c) return row;
     if (c.shipped_usd_per_hour !== row.ondemand_usd_per_hour) {
-      throw new Error(`${AZURE_VM_PRICE_CORRECTIONS_FILE}: ${row.vm_size} in ${row.region} is ${row.ondemand_usd_per_hour} in the price file, the correction expects ${c.shipped_usd_per_hour}`);
+      throw new Error(
+        `${AZURE_VM_PRICE_CORRECTIONS_FILE}: ${row.vm_size} in ${row.region} is ${row.ondemand_usd_per_hour} in the price file, the correction expects ${c.shipped_usd_per_hour}`,
+      );
     }
     used.add(key);
     return { ...row, ondemand_usd_per_hour: c.linux_usd_per_hour };
   });
   const unused = [...byKey.keys()].filter((k) => !used.has(k));
-  if (unused.length > 0) throw new Error(`${AZURE_VM_PRICE_CORRECTIONS_FILE}: ${unused.length} corrections match no price row (e.g. ${unused[0]})`);
+  if (unused.length > 0)
+    throw new Error(`${AZURE_VM_PRICE_CORRECTIONS_FILE}: ${unused.length} corrections match no price row (e.g. ${unused[0]})`);
   return out;
 }

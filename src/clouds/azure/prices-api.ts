@@ -38,7 +38,11 @@ export type AzurePricePage = z.infer<typeof azurePricePageSchema>;
 
 /** The first page's URL: Virtual Machines, pay-as-you-go, in one region (or all). */
 export function azureRetailPricesUrl(endpoint: string, region?: string): string {
-  const filter = [`serviceName eq 'Virtual Machines'`, `priceType eq 'Consumption'`, ...(region ? [`armRegionName eq '${region}'`] : [])].join(' and ');
+  const filter = [
+    `serviceName eq 'Virtual Machines'`,
+    `priceType eq 'Consumption'`,
+    ...(region ? [`armRegionName eq '${region}'`] : []),
+  ].join(' and ');
   const url = new URL('/api/retail/prices', endpoint);
   url.searchParams.set('$filter', filter);
   return url.toString();
@@ -140,7 +144,8 @@ export async function* azurePriceItems(firstUrl: string, opts: RetryOptions = {}
   const seen = new Set<string>();
   let url: string | undefined = firstUrl;
   while (url) {
-    if (seen.has(url) || seen.size >= MAX_PAGES) throw new StackfitError(`Azure price pages do not end (page ${seen.size + 1} links back or past ${MAX_PAGES} pages)`, url);
+    if (seen.has(url) || seen.size >= MAX_PAGES)
+      throw new StackfitError(`Azure price pages do not end (page ${seen.size + 1} links back or past ${MAX_PAGES} pages)`, url);
     seen.add(url);
     const page = parseAzurePricePage(await getJson(url, opts), url);
     yield* page.Items;
@@ -164,7 +169,8 @@ export async function fetchAzureVmPrices(opts: { endpoint?: string; regions?: re
   const prices: AzureVmPrice[] = [];
   for (const region of regions.length ? regions : [undefined]) {
     const collector = new AzureVmPriceCollector(region ? [region] : []);
-    for await (const item of azurePriceItems(azureRetailPricesUrl(endpoint, region?.toLowerCase().replace(/\s+/g, '')), opts)) collector.add(item);
+    for await (const item of azurePriceItems(azureRetailPricesUrl(endpoint, region?.toLowerCase().replace(/\s+/g, '')), opts))
+      collector.add(item);
     prices.push(...collector.prices());
   }
   return prices;

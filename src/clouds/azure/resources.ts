@@ -4,7 +4,13 @@ import { stringAt } from '../../stack/values';
 import { classifyOsName, paidImage, plainAt, type OsFinding } from '../../stack/os';
 
 /** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
-const WINDOWS_PUBLISHERS = ['microsoftwindowsserver', 'microsoftwindowsdesktop', 'microsoftsqlserver', 'microsoftvisualstudio', 'microsoftwindowsserverhpcpack'];
+const WINDOWS_PUBLISHERS = [
+  'microsoftwindowsserver',
+  'microsoftwindowsdesktop',
+  'microsoftsqlserver',
+  'microsoftvisualstudio',
+  'microsoftwindowsserverhpcpack',
+];
 
 /**
  * Marketplace images billed with a per-hour licence on top of the VM: RHEL and SLES (unless
@@ -33,11 +39,19 @@ export function azureVmOs(type: string, props: Record<string, unknown>): OsFindi
   if (/windowsVirtualMachine/i.test(type)) return { os: 'windows', osEvidence: type };
   for (const root of [[], ['virtualMachineProfile']]) {
     const at = (...path: string[]) => plainAt(props, [...root, ...path]);
-    for (const path of [['storageProfile', 'imageReference', 'publisher'], ['sourceImageReference', 'publisher'], ['storageImageReference', 'publisher']]) {
+    for (const path of [
+      ['storageProfile', 'imageReference', 'publisher'],
+      ['sourceImageReference', 'publisher'],
+      ['storageImageReference', 'publisher'],
+    ]) {
       const publisher = at(...path);
-      const paid = typeof publisher === 'string' ? paidAzureImage(publisher, at(...path.slice(0, -1), 'offer'), at(...path.slice(0, -1), 'sku'), plainAt(props, ['licenseType'])) : undefined;
+      const paid =
+        typeof publisher === 'string'
+          ? paidAzureImage(publisher, at(...path.slice(0, -1), 'offer'), at(...path.slice(0, -1), 'sku'), plainAt(props, ['licenseType']))
+          : undefined;
       if (paid) return paidImage(paid, `${[...root, ...path].join('.')} ${publisher}`);
-      if (typeof publisher === 'string' && WINDOWS_PUBLISHERS.includes(publisher.toLowerCase())) return { os: 'windows', osEvidence: `${[...root, ...path].join('.')} ${publisher}` };
+      if (typeof publisher === 'string' && WINDOWS_PUBLISHERS.includes(publisher.toLowerCase()))
+        return { os: 'windows', osEvidence: `${[...root, ...path].join('.')} ${publisher}` };
     }
     for (const path of [['osProfile', 'windowsConfiguration'], ['osProfileWindowsConfig']]) {
       const config = at(...path);
@@ -47,7 +61,10 @@ export function azureVmOs(type: string, props: Record<string, unknown>): OsFindi
       const config = at(...path);
       if (config !== undefined && config !== null) return { os: 'linux', osEvidence: [...root, ...path].join('.') };
     }
-    for (const path of [['storageProfile', 'osDisk', 'osType'], ['storageOsDisk', 'osType']]) {
+    for (const path of [
+      ['storageProfile', 'osDisk', 'osType'],
+      ['storageOsDisk', 'osType'],
+    ]) {
       const osType = at(...path);
       if (typeof osType === 'string' && osType !== '') return classifyOsName(osType, [...root, ...path].join('.'));
     }
@@ -82,4 +99,3 @@ export function metricIds(ctx: ResourceContext, hostnamePaths: readonly (readonl
     ...(hostname ? { hostname } : {}),
   };
 }
-

@@ -46,9 +46,17 @@ function scaleSetKind(
   });
 }
 
-export const azureNativeScaleSet = scaleSetKind(['azure-native:compute:VirtualMachineScaleSet'], ['sku', 'name'], ['sku', 'capacity'], 'azure-native:location');
+export const azureNativeScaleSet = scaleSetKind(
+  ['azure-native:compute:VirtualMachineScaleSet'],
+  ['sku', 'name'],
+  ['sku', 'capacity'],
+  'azure-native:location',
+);
 export const azureClassicScaleSet = scaleSetKind(
-  ['azure:compute/linuxVirtualMachineScaleSet:LinuxVirtualMachineScaleSet', 'azure:compute/windowsVirtualMachineScaleSet:WindowsVirtualMachineScaleSet'],
+  [
+    'azure:compute/linuxVirtualMachineScaleSet:LinuxVirtualMachineScaleSet',
+    'azure:compute/windowsVirtualMachineScaleSet:WindowsVirtualMachineScaleSet',
+  ],
   ['sku'],
   ['instances'],
   'azure:location',

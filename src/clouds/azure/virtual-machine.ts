@@ -39,7 +39,12 @@ function vmKind(
   });
 }
 
-export const azureNativeVirtualMachine = vmKind(['azure-native:compute:VirtualMachine'], ['hardwareProfile', 'vmSize'], 'azure-native:location', [['osProfile', 'computerName']]);
+export const azureNativeVirtualMachine = vmKind(
+  ['azure-native:compute:VirtualMachine'],
+  ['hardwareProfile', 'vmSize'],
+  'azure-native:location',
+  [['osProfile', 'computerName']],
+);
 export const azureClassicLinuxWindowsVm = vmKind(
   ['azure:compute/linuxVirtualMachine:LinuxVirtualMachine', 'azure:compute/windowsVirtualMachine:WindowsVirtualMachine'],
   ['size'],

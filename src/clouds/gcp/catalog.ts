@@ -14,7 +14,10 @@ export const GCP_PRICES_FILE = 'gcp_compute_ondemand_prices_cyclenerd_2026-07-30
 export const GCP_PRICING_YAML_FILE = 'cyclenerd_gcp_pricing_2026-07-30.yml';
 export const GCP_PRICE_DATE = '2026-07-30';
 
-const decimal = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
+const decimal = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number);
 const optionalDecimal = z.union([z.literal('').transform(() => undefined), decimal]);
 
 /** The GPU columns of the CSV (count of each accelerator model attached to the machine type). */

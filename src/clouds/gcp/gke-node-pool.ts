@@ -34,7 +34,8 @@ function gkePool(
 ): { workload: Workload } | { skip: string } {
   const typeField = ['nodeConfig', 'machineType'];
   const type = lookup(ctx.props, typeField);
-  if (type.kind === 'unknown' || type.kind === 'secret') return { skip: `machine type (nodeConfig.machineType) is ${type.kind === 'unknown' ? 'unknown during preview' : 'a secret'}` };
+  if (type.kind === 'unknown' || type.kind === 'secret')
+    return { skip: `machine type (nodeConfig.machineType) is ${type.kind === 'unknown' ? 'unknown during preview' : 'a secret'}` };
   const size = type.kind === 'value' && typeof type.value === 'string' ? lastSegment(type.value) : GKE_DEFAULT_MACHINE_TYPE;
   let perZone: number | undefined;
   for (const path of opts.countPaths) {
@@ -46,7 +47,10 @@ function gkePool(
     }
   }
   if (perZone === undefined) return { skip: `no node count set (${opts.countPaths.map((p) => p.join('.')).join(', ')})` };
-  const rawLocation = stringAt(ctx.props, ['location']) ?? (opts.cluster && stringAt(opts.cluster, ['location'])) ?? configString(ctx.stackConfig, 'gcp:region');
+  const rawLocation =
+    stringAt(ctx.props, ['location']) ??
+    (opts.cluster && stringAt(opts.cluster, ['location'])) ??
+    configString(ctx.stackConfig, 'gcp:region');
   const location = rawLocation ? lastSegment(rawLocation) : undefined;
   const zones =
     listLength(ctx.props, ['nodeLocations']) ??
@@ -94,7 +98,9 @@ function toResult(found: { workload: Workload } | { skip: string }): KindResult 
 export function readNodePool(ctx: KindContext): KindResult {
   const clusterRef = stringAt(ctx.props, ['cluster']);
   const clusterName = clusterRef ? lastSegment(clusterRef) : undefined;
-  const cluster = clusterRef ? (ctx.find(clusterRef, CLUSTER_TYPE) ?? ctx.ofType(CLUSTER_TYPE).find((c) => stringAt(c.props, ['name']) === clusterName)) : undefined;
+  const cluster = clusterRef
+    ? (ctx.find(clusterRef, CLUSTER_TYPE) ?? ctx.ofType(CLUSTER_TYPE).find((c) => stringAt(c.props, ['name']) === clusterName))
+    : undefined;
   const poolName = stringAt(ctx.props, ['name']) ?? ctx.name;
   return toResult(
     gkePool(ctx, {

@@ -17,7 +17,8 @@ export function readInstanceGroupManager(ctx: KindContext): KindResult {
   if ('missing' in versions || versions.items.length === 0) return skipOnly('no versions[].instanceTemplate: the machine type is unknown');
   if (versions.items.length > 1) return skipOnly(`${versions.items.length} versions (a canary): no single machine type to size`);
   const version = versions.items[0]!;
-  if (lookup(version, ['instanceTemplate']).kind === 'unknown') return skipOnly('instance template (versions[0].instanceTemplate) is an unresolved output');
+  if (lookup(version, ['instanceTemplate']).kind === 'unknown')
+    return skipOnly('instance template (versions[0].instanceTemplate) is an unresolved output');
   const ref = stringAt(version, ['instanceTemplate']);
   if (!ref) return skipOnly('no versions[0].instanceTemplate: the machine type is unknown');
   const template = TEMPLATE_TYPES.map((type) => ctx.find(ref, type) ?? ctx.find(lastSegment(ref), type)).find((t) => t !== undefined);
@@ -31,7 +32,11 @@ export function readInstanceGroupManager(ctx: KindContext): KindResult {
   const rawZone = stringAt(ctx.props, ['zone']);
   const zone = rawZone ? lastSegment(rawZone) : undefined;
   const rawRegion = stringAt(ctx.props, ['region']);
-  const region = (zone && gcpRegionFromZone(zone)) ?? (rawRegion ? lastSegment(rawRegion) : undefined) ?? ctx.providerRegion ?? configString(ctx.stackConfig, 'gcp:region');
+  const region =
+    (zone && gcpRegionFromZone(zone)) ??
+    (rawRegion ? lastSegment(rawRegion) : undefined) ??
+    ctx.providerRegion ??
+    configString(ctx.stackConfig, 'gcp:region');
   const project = stringAt(ctx.props, ['project']) ?? configString(ctx.stackConfig, 'gcp:project');
   const scheduling = lookup(template.props, ['scheduling', 'provisioningModel']);
   const preemptible = lookup(template.props, ['scheduling', 'preemptible']);

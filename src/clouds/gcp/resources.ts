@@ -26,11 +26,14 @@ function paidGcpImage(image: string): string | undefined {
 
 /** The OS of a GCE instance (boot disk image) or instance template (boot disk source image). */
 export function gcpInstanceOs(props: Record<string, unknown>): OsFinding | undefined {
-  const images: { path: string; image: unknown }[] = [{ path: 'bootDisk.initializeParams.image', image: plainAt(props, ['bootDisk', 'initializeParams', 'image']) }];
+  const images: { path: string; image: unknown }[] = [
+    { path: 'bootDisk.initializeParams.image', image: plainAt(props, ['bootDisk', 'initializeParams', 'image']) },
+  ];
   const disks = plainAt(props, ['disks']);
   if (Array.isArray(disks)) {
     disks.forEach((disk: unknown, i) => {
-      if (disk && typeof disk === 'object') images.push({ path: `disks.${i}.sourceImage`, image: (disk as Record<string, unknown>).sourceImage });
+      if (disk && typeof disk === 'object')
+        images.push({ path: `disks.${i}.sourceImage`, image: (disk as Record<string, unknown>).sourceImage });
     });
   }
   for (const { path, image } of images) {
@@ -65,7 +68,10 @@ export function sizeName(ctx: ResourceContext): { size: string } | { skip: strin
   const gpus = /^[ag]\d+-/.test(lastSegment(size.size)) ? undefined : attachedGpus(ctx.props);
   // Attached GPUs (N1): their price is not in the catalog, and most series (E2, N2, …) cannot
   // take them: a size change could neither be priced nor run.
-  if (gpus) return { skip: `attached GPUs (guestAccelerators ${gpus}): their price is not in the catalog and most machine series cannot take them: not sized` };
+  if (gpus)
+    return {
+      skip: `attached GPUs (guestAccelerators ${gpus}): their price is not in the catalog and most machine series cannot take them: not sized`,
+    };
   return { size: lastSegment(size.size) };
 }
 
@@ -83,4 +89,3 @@ function attachedGpus(props: Record<string, unknown>): string | undefined {
 export function project(ctx: ResourceContext): string | undefined {
   return stringAt(ctx.props, ['project']) ?? configString(ctx.stackConfig, 'gcp:project');
 }
-

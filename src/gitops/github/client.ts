@@ -90,7 +90,12 @@ const pullSchema = z.object({
 });
 const repoSchema = z.object({ default_branch: z.string(), full_name: z.string() });
 const contentSchema = z.object({ type: z.literal('file'), encoding: z.string(), content: z.string() });
-const commentSchema = z.object({ id: z.number().int(), body: z.string().optional(), html_url: z.string(), user: z.object({ login: z.string() }).nullable() });
+const commentSchema = z.object({
+  id: z.number().int(),
+  body: z.string().optional(),
+  html_url: z.string(),
+  user: z.object({ login: z.string() }).nullable(),
+});
 
 export interface GitCommit {
   sha: string;
@@ -153,7 +158,10 @@ function parseResponse<T extends z.ZodType>(schema: T, raw: unknown, where: stri
   const r = schema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new StackfitError(`unexpected GitHub response: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, where);
+    throw new StackfitError(
+      `unexpected GitHub response: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+      where,
+    );
   }
   return r.data;
 }
@@ -162,7 +170,10 @@ export function createOctokit(options: GitHubClientOptions = {}): { octokit: Sta
   const env = options.env ?? process.env;
   const token = options.token ?? env.GITHUB_TOKEN ?? '';
   if (!token) {
-    throw new StackfitError('no GitHub token: set GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`)', 'GITHUB_TOKEN');
+    throw new StackfitError(
+      'no GitHub token: set GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`)',
+      'GITHUB_TOKEN',
+    );
   }
   const baseUrl = (options.baseUrl ?? env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
   let parsed: URL;
@@ -173,7 +184,10 @@ export function createOctokit(options: GitHubClientOptions = {}): { octokit: Sta
   }
   // fetch refuses such URLs anyway (after retries); say why, and never echo the credential.
   if (parsed.username || parsed.password) {
-    throw new StackfitError('the GitHub API URL holds credentials (user:password@); give the token in GITHUB_TOKEN instead', options.baseUrl ? 'GitHub API URL' : 'GITHUB_API_URL');
+    throw new StackfitError(
+      'the GitHub API URL holds credentials (user:password@); give the token in GITHUB_TOKEN instead',
+      options.baseUrl ? 'GitHub API URL' : 'GITHUB_API_URL',
+    );
   }
   const log = options.log ?? (() => {});
   const rateLimitRetries = options.rateLimitRetries ?? 2;
@@ -202,7 +216,12 @@ export function createOctokit(options: GitHubClientOptions = {}): { octokit: Sta
     baseUrl,
     userAgent: 'stackfit',
     // Octokit's default logger prints warnings (with URLs) to the console; route them through ours.
-    log: { debug: () => {}, info: () => {}, warn: (m: string) => log(scrubSecret(String(m), token)), error: (m: string) => log(scrubSecret(String(m), token)) },
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (m: string) => log(scrubSecret(String(m), token)),
+      error: (m: string) => log(scrubSecret(String(m), token)),
+    },
     retry: { retries: options.retries ?? 3, retryAfterBaseValue: baseMs },
     throttle: {
       onRateLimit: onLimit('primary'),
@@ -253,7 +272,10 @@ export class GitHubClient {
     const details = Array.isArray(data.errors)
       ? data.errors.map((x) => (typeof x.message === 'string' ? x.message : [x.field, x.code].filter(Boolean).join(' '))).filter(Boolean)
       : [];
-    const ghMessage = scrubSecret([typeof data.message === 'string' ? data.message : String(e.message ?? err), ...details].join(': '), this.token);
+    const ghMessage = scrubSecret(
+      [typeof data.message === 'string' ? data.message : String(e.message ?? err), ...details].join(': '),
+      this.token,
+    );
     const where = `${this.baseUrl} (${operation})`;
     if (status === 401) {
       return new StackfitError(`GitHub rejected the token (401 ${ghMessage}): set GITHUB_TOKEN to a valid token`, where);
@@ -348,8 +370,13 @@ export class GitHubClient {
     return parseResponse(treeSchema, res.data, 'created tree').sha;
   }
 
-  async createCommit(r: RepoRef, input: { message: string; tree: string; parents: string[]; author: Identity; committer: Identity }): Promise<string> {
-    const res = await this.call('git.createCommit', true, () => this.octokit.rest.git.createCommit({ ...r, ...input, message: redact(input.message) }));
+  async createCommit(
+    r: RepoRef,
+    input: { message: string; tree: string; parents: string[]; author: Identity; committer: Identity },
+  ): Promise<string> {
+    const res = await this.call('git.createCommit', true, () =>
+      this.octokit.rest.git.createCommit({ ...r, ...input, message: redact(input.message) }),
+    );
     return parseResponse(commitSchema, res.data, 'created commit').sha;
   }
 
@@ -395,12 +422,18 @@ export class GitHubClient {
 
   async createPull(r: RepoRef, input: { title: string; body: string; head: string; base: string }): Promise<PullRequest> {
     const safe = { ...input, title: safeOutput(input.title), body: safeOutput(input.body) };
-    const res = await this.call('pulls.create', true, () => this.octokit.rest.pulls.create({ ...r, ...safe, maintainer_can_modify: false }));
+    const res = await this.call('pulls.create', true, () =>
+      this.octokit.rest.pulls.create({ ...r, ...safe, maintainer_can_modify: false }),
+    );
     return toPull(res.data, 'created pull request');
   }
 
   async updatePull(r: RepoRef, number: number, input: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<PullRequest> {
-    const safe = { ...input, ...(input.title !== undefined && { title: safeOutput(input.title) }), ...(input.body !== undefined && { body: safeOutput(input.body) }) };
+    const safe = {
+      ...input,
+      ...(input.title !== undefined && { title: safeOutput(input.title) }),
+      ...(input.body !== undefined && { body: safeOutput(input.body) }),
+    };
     const res = await this.call('pulls.update', true, () => this.octokit.rest.pulls.update({ ...r, pull_number: number, ...safe }));
     return toPull(res.data, `pull request #${number}`);
   }
@@ -420,7 +453,9 @@ export class GitHubClient {
   }
 
   async createComment(r: RepoRef, number: number, body: string): Promise<IssueComment> {
-    const res = await this.call('issues.createComment', true, () => this.octokit.rest.issues.createComment({ ...r, issue_number: number, body: safeOutput(body) }));
+    const res = await this.call('issues.createComment', true, () =>
+      this.octokit.rest.issues.createComment({ ...r, issue_number: number, body: safeOutput(body) }),
+    );
     const c = parseResponse(commentSchema, res.data, `comment on #${number}`);
     return { id: c.id, body: c.body ?? '', url: c.html_url, author: c.user?.login };
   }

@@ -44,7 +44,9 @@ export interface ConfigLeaf {
 export function parseStackConfig(text: string, where: string): ParsedStackConfig {
   const lineCounter = new LineCounter();
   const tokens = guardNesting(where, 'YAML', () => Array.from(new Parser(lineCounter.addNewLine).parse(text)));
-  const docs = guardNesting(where, 'YAML', () => Array.from(new Composer({ keepSourceTokens: true, ...YAML_PARSE_OPTIONS }).compose(tokens, true, text.length)));
+  const docs = guardNesting(where, 'YAML', () =>
+    Array.from(new Composer({ keepSourceTokens: true, ...YAML_PARSE_OPTIONS }).compose(tokens, true, text.length)),
+  );
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) {
@@ -123,13 +125,20 @@ function walk(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOpt
   // The outermost anchored object or list on the way: an edit inside it changes its aliases too.
   let anchor: { name: string; at: string } | undefined;
   for (const segment of ref.path) {
-    if (isSecureValue(node)) return { ok: false, reason: `${here()} is a secure (encrypted) value`, line: lineOf(parsed.lineCounter, node as Node) };
-    if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node) };
+    if (isSecureValue(node))
+      return { ok: false, reason: `${here()} is a secure (encrypted) value`, line: lineOf(parsed.lineCounter, node as Node) };
+    if (isAlias(node))
+      return {
+        ok: false,
+        reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`,
+        line: lineOf(parsed.lineCounter, node),
+      };
     if ((isMap(node) || isSeq(node)) && node.anchor && !anchor) anchor = { name: node.anchor, at: here() };
     if (isMap(node)) {
       inFlow ||= Boolean(node.flow);
       const name = String(segment);
-      if (!node.has(name)) return { ok: false, reason: `${here()} has no key ${JSON.stringify(name)}`, line: lineOf(parsed.lineCounter, node) };
+      if (!node.has(name))
+        return { ok: false, reason: `${here()} has no key ${JSON.stringify(name)}`, line: lineOf(parsed.lineCounter, node) };
       node = node.get(name, true);
       walked.push(name);
     } else if (isSeq(node)) {
@@ -141,10 +150,19 @@ function walk(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOpt
       node = node.items[index];
       walked.push(index);
     } else {
-      return { ok: false, reason: `${here()} is not an object or list, cannot go into ${String(segment)}`, line: lineOf(parsed.lineCounter, node as Node) };
+      return {
+        ok: false,
+        reason: `${here()} is not an object or list, cannot go into ${String(segment)}`,
+        line: lineOf(parsed.lineCounter, node as Node),
+      };
     }
   }
-  if (isAlias(node)) return { ok: false, reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`, line: lineOf(parsed.lineCounter, node) };
+  if (isAlias(node))
+    return {
+      ok: false,
+      reason: `${here()} is a YAML alias (*${node.source}) of another value, which other entries may share`,
+      line: lineOf(parsed.lineCounter, node),
+    };
   return { ok: true, key, node, walked, inFlow, ...(anchor && { anchor }) };
 }
 
@@ -159,7 +177,12 @@ export function locateScalar(parsed: ParsedStackConfig, ref: ConfigRef, options:
   const { key, node, walked, inFlow, anchor } = found;
   const here = formatRef({ key, path: walked });
   const line = lineOf(parsed.lineCounter, node as Node);
-  if (anchor) return { ok: false, reason: `${here} is inside the YAML anchor &${anchor.name} (at ${anchor.at}), which aliases (*${anchor.name}) repeat: an edit would change them too`, line };
+  if (anchor)
+    return {
+      ok: false,
+      reason: `${here} is inside the YAML anchor &${anchor.name} (at ${anchor.at}), which aliases (*${anchor.name}) repeat: an edit would change them too`,
+      line,
+    };
   if (isSecureValue(node)) return { ok: false, reason: `${here} is a secure (encrypted) value`, line };
   if (!isScalar(node)) return { ok: false, reason: `${here} is not a plain value (it is an object, a list or empty)`, line };
   if (node.srcToken?.type === 'block-scalar') return { ok: false, reason: `${here} is a block scalar (| or >)`, line };
@@ -175,7 +198,15 @@ export function locateScalar(parsed: ParsedStackConfig, ref: ConfigRef, options:
 export function canAddOrRemoveAt(parsed: ParsedStackConfig, ref: ConfigRef, options: StackConfigOptions = {}): boolean {
   if (ref.path.length === 0) return parsed.config !== undefined && !parsed.config.flow;
   const parent = walk(parsed, { key: ref.key, path: ref.path.slice(0, -1) }, options);
-  return parent.ok && !parent.inFlow && !parent.anchor && isMap(parent.node) && !parent.node.flow && !parent.node.anchor && !isSecureValue(parent.node);
+  return (
+    parent.ok &&
+    !parent.inFlow &&
+    !parent.anchor &&
+    isMap(parent.node) &&
+    !parent.node.flow &&
+    !parent.node.anchor &&
+    !isSecureValue(parent.node)
+  );
 }
 
 /** Every scalar value under `config:` with its ref, skipping secure values (used to infer mappings). */
@@ -296,7 +327,10 @@ export function applyConfigEdits(text: string, edits: readonly ConfigEdit[], whe
       const existing = edit.ref.path.length === 0 ? findConfigKey(parsed, edit.ref.key, options) : block.has(keyName) ? keyName : undefined;
       if (existing !== undefined) {
         const value = (block.get(existing, true) as Scalar<unknown> | undefined)?.value ?? null;
-        throw new StackfitError(`stale plan: ${id} is already set (to ${JSON.stringify(value)}), the plan expected to add it; re-run stackfit`, file);
+        throw new StackfitError(
+          `stale plan: ${id} is already set (to ${JSON.stringify(value)}), the plan expected to add it; re-run stackfit`,
+          file,
+        );
       }
       let anchor: { start: number; end: number; indent: string } | undefined;
       for (const pair of block.items) {
@@ -309,7 +343,13 @@ export function applyConfigEdits(text: string, edits: readonly ConfigEdit[], whe
       const line = `${at.indent}${renderPair(keyName, edit.to)}`;
       splices.push({ start: at.end, end: at.end, text: anchorLine.endsWith('\n') ? `${line}${eol}` : `${eol}${line}`, what: id });
       done.set(id, edit);
-      applied.push({ edit, ref: { key: parent?.ok ? parent.key : edit.ref.key, path: [...(parent?.ok ? parent.walked : []), ...(name === undefined ? [] : [keyName])] } });
+      applied.push({
+        edit,
+        ref: {
+          key: parent?.ok ? parent.key : edit.ref.key,
+          path: [...(parent?.ok ? parent.walked : []), ...(name === undefined ? [] : [keyName])],
+        },
+      });
       continue;
     }
 
@@ -333,8 +373,12 @@ export function applyConfigEdits(text: string, edits: readonly ConfigEdit[], whe
     if (op === 'remove') {
       const last = found.ref.path[found.ref.path.length - 1];
       if (typeof last === 'number') fail(edit, 'list items are not removed (that would renumber the list)', found.line);
-      const parent = found.ref.path.length === 0 ? parsed.config : (walk(parsed, { key: found.key, path: found.ref.path.slice(0, -1) }, options) as { node: unknown }).node;
-      if (!isMap(parent) || parent.flow || found.inFlow) fail(edit, 'keys can only be removed from block (indented) objects, not {…}', found.line);
+      const parent =
+        found.ref.path.length === 0
+          ? parsed.config
+          : (walk(parsed, { key: found.key, path: found.ref.path.slice(0, -1) }, options) as { node: unknown }).node;
+      if (!isMap(parent) || parent.flow || found.inFlow)
+        fail(edit, 'keys can only be removed from block (indented) objects, not {…}', found.line);
       const map = parent as YAMLMap<ParsedNode, ParsedNode | null>;
       if (map.items.length < 2) fail(edit, 'it is the only key of its object', found.line);
       const pair = map.items.find((p) => p.value === found.node);

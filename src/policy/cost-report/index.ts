@@ -27,7 +27,8 @@ export const costReport = defineStackPolicy({
         if (a.priced.status === 'priced' || cfg.includeUnpriced) reportViolation(describePriced(a.priced), r.urn);
       } else {
         notPriced++;
-        if (cfg.includeUnpriced) reportViolation(`${a.name}: ${a.kind === 'unknown' ? 'unknown until apply' : 'unpriced'}: ${a.reason}`, r.urn);
+        if (cfg.includeUnpriced)
+          reportViolation(`${a.name}: ${a.kind === 'unknown' ? 'unknown until apply' : 'unpriced'}: ${a.reason}`, r.urn);
       }
     }
     reportViolation(`Total: ${usd(total)}/month for ${priced} priced resource(s)${notPriced ? `; ${notPriced} not priced` : ''}.`);

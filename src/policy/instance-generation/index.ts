@@ -9,7 +9,8 @@ export const instanceGeneration = defineResourcePolicy({
   description: 'Sizes are current-generation, not in a disallowed family, and not dearer than a same-spec current-generation size.',
   enforcementLevel: 'advisory',
   severity: 'low',
-  remediationSteps: 'Switch to the suggested current-generation size (same or more vCPU and memory). Test arm64 images before allowing arm64 suggestions.',
+  remediationSteps:
+    'Switch to the suggested current-generation size (same or more vCPU and memory). Test arm64 images before allowing arm64 suggestions.',
   config: generationConfigSchema,
   validateResource(args, reportViolation, cfg) {
     const view = resourceView(cfg, args, reportViolation);

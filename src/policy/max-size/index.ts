@@ -6,16 +6,24 @@ import { assessResourceArgs, packContext } from '../crossguard';
 import { maxSizeConfigSchema, type MaxSizeConfig } from './schema';
 
 /** vCPU and memory of a size: where it runs, or (not sold there) wherever the catalog has it. */
-export function specOfSize(w: Pick<Workload, 'cloud' | 'kind' | 'region' | 'size'>, catalog: Catalog): { vcpu: number; memoryGiB: number } | undefined {
+export function specOfSize(
+  w: Pick<Workload, 'cloud' | 'kind' | 'region' | 'size'>,
+  catalog: Catalog,
+): { vcpu: number; memoryGiB: number } | undefined {
   const here = w.region ? catalog.lookup(w.cloud, w.region, w.size) : undefined;
   return here ?? catalog.offerings({ cloud: w.cloud, kind: w.kind }).find((o) => o.size === w.size);
 }
 
 /** What exceeds the caps, one phrase each (empty: within them). */
-export function sizeCapProblems(size: string, spec: { vcpu: number; memoryGiB: number }, cfg: Pick<MaxSizeConfig, 'maxVcpu' | 'maxMemoryGiB'>): string[] {
+export function sizeCapProblems(
+  size: string,
+  spec: { vcpu: number; memoryGiB: number },
+  cfg: Pick<MaxSizeConfig, 'maxVcpu' | 'maxMemoryGiB'>,
+): string[] {
   const problems: string[] = [];
   if (cfg.maxVcpu !== undefined && spec.vcpu > cfg.maxVcpu) problems.push(`${size} has ${spec.vcpu} vCPU (maxVcpu ${cfg.maxVcpu})`);
-  if (cfg.maxMemoryGiB !== undefined && spec.memoryGiB > cfg.maxMemoryGiB) problems.push(`${size} has ${spec.memoryGiB} GiB of memory (maxMemoryGiB ${cfg.maxMemoryGiB})`);
+  if (cfg.maxMemoryGiB !== undefined && spec.memoryGiB > cfg.maxMemoryGiB)
+    problems.push(`${size} has ${spec.memoryGiB} GiB of memory (maxMemoryGiB ${cfg.maxMemoryGiB})`);
   return problems;
 }
 
@@ -39,7 +47,9 @@ export const maxSize = defineResourcePolicy({
     if (cfg.exempt.some((key) => matchesWorkloadKey(key, w.name, w.urn))) args.notApplicable(`${w.name} is exempt`);
     const spec = specOfSize(w, catalog);
     if (!spec) {
-      reportViolation(`${w.name}: size ${w.size} is not in stackfit's catalog, so its vCPU and memory are unknown and the caps cannot be checked (exempt it, or refresh the catalog).`);
+      reportViolation(
+        `${w.name}: size ${w.size} is not in stackfit's catalog, so its vCPU and memory are unknown and the caps cannot be checked (exempt it, or refresh the catalog).`,
+      );
       return;
     }
     const problems = sizeCapProblems(w.size, spec, cfg);

@@ -8,7 +8,8 @@ export const placement = defineResourcePolicy({
   description: 'Workloads run only in the allowed clouds, regions and CPU architectures.',
   enforcementLevel: 'mandatory',
   severity: 'high',
-  remediationSteps: 'Move the workload to an allowed cloud/region, or pick a size of an allowed architecture; or widen the rules in the policy pack config.',
+  remediationSteps:
+    'Move the workload to an allowed cloud/region, or pick a size of an allowed architecture; or widen the rules in the policy pack config.',
   config: placementConfigSchema,
   validateResource(args, reportViolation, cfg) {
     if (!placementConfigured(cfg)) args.notApplicable('no placement rules configured (clouds, regions, architectures)');

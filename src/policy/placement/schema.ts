@@ -10,5 +10,9 @@ export const placementConfigSchema = z.object({
     .partialRecord(cloud, z.array(z.string().min(1)).min(1))
     .optional()
     .describe('Allowed regions per cloud, e.g. {"aws": ["us-east-1"]}.'),
-  architectures: z.array(z.enum(['amd64', 'arm64'])).min(1).optional().describe('Allowed CPU architectures.'),
+  architectures: z
+    .array(z.enum(['amd64', 'arm64']))
+    .min(1)
+    .optional()
+    .describe('Allowed CPU architectures.'),
 });

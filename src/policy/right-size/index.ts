@@ -10,7 +10,8 @@ export const rightSize = defineResourcePolicy({
   description: "Resources use the size stackfit's latest recommendation chose for them.",
   enforcementLevel: 'advisory',
   severity: 'low',
-  remediationSteps: "Change the resource's size (or the stack config value that drives it) to the recommended size, or merge stackfit's pull request.",
+  remediationSteps:
+    "Change the resource's size (or the stack config value that drives it) to the recommended size, or merge stackfit's pull request.",
   config: rightSizeConfigSchema,
   validateResource(args, reportViolation, cfg) {
     if (!cfg.recommendationsPath) args.notApplicable('no recommendationsPath configured');

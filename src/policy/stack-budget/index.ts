@@ -24,7 +24,9 @@ export const stackBudget = defineStackPolicy({
     let baseline: Baseline | undefined;
     if (wantsIncrease) {
       if (!cfg.currentStatePath && !cfg.recommendationsPath) {
-        reportViolation('maxIncreaseUsd / maxIncreasePercent need a baseline: set currentStatePath (a `pulumi stack export`) or recommendationsPath (a `stackfit recommend --format json` file).');
+        reportViolation(
+          'maxIncreaseUsd / maxIncreasePercent need a baseline: set currentStatePath (a `pulumi stack export`) or recommendationsPath (a `stackfit recommend --format json` file).',
+        );
         return;
       }
       try {

@@ -60,7 +60,8 @@ export function azureInterval(stepSeconds: number): string {
  * instance's samples in each interval — per timestamp, the mean across instances, which is what
  * the pipeline sizes one instance with (see instances.ts).
  */
-const VM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/(?:virtualMachines|virtualMachineScaleSets)\/[^/]+$/i;
+const VM_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/(?:virtualMachines|virtualMachineScaleSets)\/[^/]+$/i;
 
 export const CPU_METRIC = 'Percentage CPU';
 export const MEMORY_METRIC = 'Available Memory Bytes';
@@ -100,7 +101,7 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
     });
     // Counts every HTTP attempt (retries run through the policies below this one).
     client.pipeline.addPolicy(
-      { name: 'stackfitRequestCounter', sendRequest: (request, next) => ((stats.requests++), next(request)) },
+      { name: 'stackfitRequestCounter', sendRequest: (request, next) => (stats.requests++, next(request)) },
       { afterPhase: 'Retry' },
     );
     clients.set(subscriptionId, client);
@@ -123,7 +124,10 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
         const id = w.metricIds.azureResourceId;
         const m = id ? VM_ID.exec(id) : null;
         if (!id || !m) {
-          missing.push({ urn: w.urn, reason: id ? `${name}: "${id}" is not a virtual machine resource id` : `${name}: no Azure resource id in the stack state` });
+          missing.push({
+            urn: w.urn,
+            reason: id ? `${name}: "${id}" is not a virtual machine resource id` : `${name}: no Azure resource id in the stack state`,
+          });
           continue;
         }
         const vcpu = opts.vcpuOf?.(w);
@@ -166,7 +170,9 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
               const entry: UsageSeries = { urn: item.w.urn, cpuCores: cpu, source: name };
               if (memoryError) {
                 entry.partial = true;
-                warnings.push(`${name}: partial: ${item.w.name}: ${MEMORY_METRIC} could not be read (${memoryError}); it is sized on CPU only`);
+                warnings.push(
+                  `${name}: partial: ${item.w.name}: ${MEMORY_METRIC} could not be read (${memoryError}); it is sized on CPU only`,
+                );
               } else if (memory) entry.memoryGiB = memory;
               series.set(item.w.urn, entry);
             }
@@ -190,7 +196,11 @@ function metricError(metric: AzureMetric | undefined): string | undefined {
 }
 
 /** One aggregation field of a metric as a series (memory in the `Maximum` mode reads `minimum`: see above). */
-function toSeries(metric: AzureMetric | undefined, field: 'average' | 'maximum' | 'minimum', convert: (x: number) => number): Series | undefined {
+function toSeries(
+  metric: AzureMetric | undefined,
+  field: 'average' | 'maximum' | 'minimum',
+  convert: (x: number) => number,
+): Series | undefined {
   if (!metric) return undefined;
   const t: number[] = [];
   const v: number[] = [];
@@ -232,6 +242,12 @@ export const azureMonitorSource = defineUsageSource({
   select: (spec) =>
     spec === 'azure-monitor'
       ? ({ options, overrides, vcpuOf, memoryGiBOf, onProgress }) =>
-          azureMonitorUsageSource({ ...options, ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}), ...overrides.azureMonitor, onProgress })
+          azureMonitorUsageSource({
+            ...options,
+            ...(vcpuOf ? { vcpuOf } : {}),
+            ...(memoryGiBOf ? { memoryGiBOf } : {}),
+            ...overrides.azureMonitor,
+            onProgress,
+          })
       : undefined,
 });

@@ -159,12 +159,24 @@ interface CallResults {
 /** One query per metric and workload (CPU, and memory when the size's memory is known); workloads it cannot ask for are missing. */
 function planQueries(
   workloads: readonly Workload[],
-  o: { name: string; statistic: CloudWatchStatistic; period: number; vcpuOf?: ((w: Workload) => number | undefined) | undefined; memoryGiBOf?: ((w: Workload) => number | undefined) | undefined },
+  o: {
+    name: string;
+    statistic: CloudWatchStatistic;
+    period: number;
+    vcpuOf?: ((w: Workload) => number | undefined) | undefined;
+    memoryGiBOf?: ((w: Workload) => number | undefined) | undefined;
+  },
 ): { planned: PlannedQuery[]; missing: UsageResult['missing'] } {
   const { name, statistic, period } = o;
   const missing: UsageResult['missing'] = [];
   const planned: PlannedQuery[] = [];
-  const stat = (namespace: string, metric: string, dimension: string, value: string, of = statistic as string): MetricDataQuery['MetricStat'] => ({
+  const stat = (
+    namespace: string,
+    metric: string,
+    dimension: string,
+    value: string,
+    of = statistic as string,
+  ): MetricDataQuery['MetricStat'] => ({
     Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: dimension, Value: value }] },
     Period: period,
     Stat: of,
@@ -217,10 +229,14 @@ function planQueries(
 }
 
 /** Calls of at most `queriesPerCall` queries, one region each, a workload's CPU and memory queries in the same call. */
-function groupCalls(planned: readonly PlannedQuery[], queriesPerCall: number, defaultRegion: string | undefined): { region: string | undefined; queries: PlannedQuery[] }[] {
+function groupCalls(
+  planned: readonly PlannedQuery[],
+  queriesPerCall: number,
+  defaultRegion: string | undefined,
+): { region: string | undefined; queries: PlannedQuery[] }[] {
   const calls: { region: string | undefined; queries: PlannedQuery[] }[] = [];
   const open = new Map<string, { region: string | undefined; queries: PlannedQuery[] }>();
-  for (let i = 0; i < planned.length; ) {
+  for (let i = 0; i < planned.length;) {
     const group = planned.slice(i, i + (planned[i + 1]?.workload === planned[i]!.workload ? 2 : 1));
     const region = group[0]!.workload.region ?? defaultRegion;
     let current = open.get(region ?? '');
@@ -253,7 +269,9 @@ function readResults(results: readonly MetricDataResult[], call: readonly Planne
     const q = byId.get(r.Id);
     if (!q) continue;
     if (r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden') {
-      const detail = r.Messages?.map((m) => [m.Code, m.Value].filter(Boolean).join(': ')).filter(Boolean).join('; ');
+      const detail = r.Messages?.map((m) => [m.Code, m.Value].filter(Boolean).join(': '))
+        .filter(Boolean)
+        .join('; ');
       const what = `${r.StatusCode} for ${describeQuery(q)}${detail ? `: ${detail}` : ''}`;
       if (q.dimension === 'cpu') read.failures.set(q.workload, `${name}: ${what}`);
       else read.memoryUnread.set(q.workload, what);
@@ -326,6 +344,13 @@ export const cloudWatchSource = defineUsageSource({
     if (!m) return undefined;
     const region = m[1];
     return ({ options, overrides, vcpuOf, memoryGiBOf, onProgress }) =>
-      cloudWatchUsageSource({ ...(region ? { region } : {}), ...options, ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}), ...overrides.cloudwatch, onProgress });
+      cloudWatchUsageSource({
+        ...(region ? { region } : {}),
+        ...options,
+        ...(vcpuOf ? { vcpuOf } : {}),
+        ...(memoryGiBOf ? { memoryGiBOf } : {}),
+        ...overrides.cloudwatch,
+        onProgress,
+      });
   },
 });

@@ -33,7 +33,10 @@ export const MAX_USAGE_JSON_BYTES = 256 * 1024 * 1024;
 
 function readError(err: unknown, path: string): StackfitError {
   const code = (err as NodeJS.ErrnoException).code;
-  return new StackfitError(code === 'EISDIR' ? 'is a directory, not a usage file' : `cannot read usage file: ${code ?? (err as Error).message}`, path);
+  return new StackfitError(
+    code === 'EISDIR' ? 'is a directory, not a usage file' : `cannot read usage file: ${code ?? (err as Error).message}`,
+    path,
+  );
 }
 
 /** Reads and parses a usage file (JSON when it starts with `{`, CSV otherwise). */
@@ -60,10 +63,14 @@ export function readUsageFile(path: string): RawUsage {
       // Read through the open descriptor (a FIFO or /dev/fd/N can be read once only), bounded.
       const chunks: Buffer[] = [Buffer.from(buffer.subarray(0, first))];
       let total = first;
-      for (let n = first; n > 0; ) {
+      for (let n = first; n > 0;) {
         n = read();
         total += n;
-        if (total > MAX_USAGE_JSON_BYTES) throw new StackfitError(`JSON usage file larger than ${MAX_USAGE_JSON_BYTES / 1024 / 1024} MiB: export CSV instead (it is streamed)`, path);
+        if (total > MAX_USAGE_JSON_BYTES)
+          throw new StackfitError(
+            `JSON usage file larger than ${MAX_USAGE_JSON_BYTES / 1024 / 1024} MiB: export CSV instead (it is streamed)`,
+            path,
+          );
         if (n > 0) chunks.push(Buffer.from(buffer.subarray(0, n)));
       }
       return parseUsageJson(Buffer.concat(chunks).toString('utf8'), name);
@@ -142,11 +149,16 @@ export function implausibleUsage(w: Workload, resource: string, raw: RawUsage, o
   const size = `"${w.size}"`;
   const cores = peaks.get('cpu_cores');
   if (cores && vcpu !== undefined && cores.value > vcpu * CAPACITY_MARGIN) {
-    out.push(`${cores.where}: cpu_cores ${cores.value} for "${resource}" is more than the ${vcpu} vCPUs of ${size}${cores.value <= 100 ? ' (percentages in the cpu_cores column?)' : ''}`);
+    out.push(
+      `${cores.where}: cpu_cores ${cores.value} for "${resource}" is more than the ${vcpu} vCPUs of ${size}${cores.value <= 100 ? ' (percentages in the cpu_cores column?)' : ''}`,
+    );
   }
   for (const metric of ['cpu_percent', 'memory_percent'] as const) {
     const peak = peaks.get(metric);
-    if (peak && peak.value > 0 && peak.value <= 1) out.push(`${peak.where}: ${metric} for "${resource}" never exceeds ${peak.value} (0–1 fractions instead of percentages? multiply by 100)`);
+    if (peak && peak.value > 0 && peak.value <= 1)
+      out.push(
+        `${peak.where}: ${metric} for "${resource}" never exceeds ${peak.value} (0–1 fractions instead of percentages? multiply by 100)`,
+      );
   }
   const bytes = peaks.get('memory_bytes');
   if (bytes && bytes.value > 0 && bytes.value < MIN_PLAUSIBLE_MEMORY_BYTES) {
@@ -154,7 +166,9 @@ export function implausibleUsage(w: Workload, resource: string, raw: RawUsage, o
   }
   const gib = peaks.get('memory_gib') ?? (bytes && { value: bytes.value / BYTES_PER_GIB, where: bytes.where });
   if (gib && memoryGiB !== undefined && gib.value > memoryGiB * CAPACITY_MARGIN) {
-    out.push(`${gib.where}: memory ${Number(gib.value.toPrecision(4))} GiB for "${resource}" is more than the ${memoryGiB} GiB of ${size}${peaks.has('memory_gib') && gib.value >= 1024 ? ' (bytes or MiB in the memory_gib column?)' : ''}`);
+    out.push(
+      `${gib.where}: memory ${Number(gib.value.toPrecision(4))} GiB for "${resource}" is more than the ${memoryGiB} GiB of ${size}${peaks.has('memory_gib') && gib.value >= 1024 ? ' (bytes or MiB in the memory_gib column?)' : ''}`,
+    );
   }
   return out;
 }
@@ -164,7 +178,13 @@ function isoRange(s: Series): string {
 }
 
 /** Matches parsed usage to workloads and converts units. Pure; exported for tests and reuse. */
-export function usageFromRaw(raw: RawUsage, workloads: readonly Workload[], range: UsageRange, source: string, opts: FileUsageOptions = {}): UsageResult {
+export function usageFromRaw(
+  raw: RawUsage,
+  workloads: readonly Workload[],
+  range: UsageRange,
+  source: string,
+  opts: FileUsageOptions = {},
+): UsageResult {
   const index = new Map<string, string>();
   for (const resource of raw.resources.keys()) index.set(lookupKey(resource), resource);
   const used = new Set<string>();
@@ -191,7 +211,10 @@ export function usageFromRaw(raw: RawUsage, workloads: readonly Workload[], rang
     const cpu = sliceSeries(converted.cpu, startMs, endMs);
     if (cpu.t.length === 0) {
       const covers = converted.cpu.t.length > 0 ? ` (the file covers ${isoRange(converted.cpu)})` : '';
-      missing.push({ urn: w.urn, reason: `${source}: no samples for "${resource}" between ${range.start.toISOString()} and ${range.end.toISOString()}${covers}` });
+      missing.push({
+        urn: w.urn,
+        reason: `${source}: no samples for "${resource}" between ${range.start.toISOString()} and ${range.end.toISOString()}${covers}`,
+      });
       continue;
     }
     const entry: UsageSeries = { urn: w.urn, cpuCores: cpu, source };
@@ -201,7 +224,9 @@ export function usageFromRaw(raw: RawUsage, workloads: readonly Workload[], rang
     }
     series.set(w.urn, entry);
   }
-  const unmatched = [...raw.resources.keys(), ...[...raw.rowsPerResource.keys()].filter((r) => !raw.resources.has(r))].filter((r) => !used.has(r));
+  const unmatched = [...raw.resources.keys(), ...[...raw.rowsPerResource.keys()].filter((r) => !raw.resources.has(r))].filter(
+    (r) => !used.has(r),
+  );
   if (unmatched.length > 0) {
     const rows = unmatched.reduce((sum, r) => sum + (raw.rowsPerResource.get(r) ?? 0), 0);
     const shown = unmatched.slice(0, 5).join(', ') + (unmatched.length > 5 ? `, … (${unmatched.length - 5} more)` : '');

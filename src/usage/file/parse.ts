@@ -62,12 +62,15 @@ export function parseTimestamp(text: string | number): number {
 /** The message for a timestamp `parseTimestamp` could not read. */
 export function unreadableTimestamp(text: string): string {
   const s = text.trim();
-  return ISO_8601.test(s) ? `timestamp "${s}" is not a real date and time` : `timestamp "${s}" is neither ISO 8601 nor Unix seconds/milliseconds`;
+  return ISO_8601.test(s)
+    ? `timestamp "${s}" is not a real date and time`
+    : `timestamp "${s}" is neither ISO 8601 nor Unix seconds/milliseconds`;
 }
 
 /** Why a parsed timestamp cannot be a usage sample (undefined when it can). */
 export function timestampProblem(ms: number): string | undefined {
-  if (ms >= MILLISECONDS_LIMIT) return 'is too large for Unix seconds or milliseconds (microseconds or nanoseconds? divide by 1000 or 10^6)';
+  if (ms >= MILLISECONDS_LIMIT)
+    return 'is too large for Unix seconds or milliseconds (microseconds or nanoseconds? divide by 1000 or 10^6)';
   if (ms < 0 || ms >= LATEST_MS) return `is ${new Date(ms).toISOString().slice(0, 10)}, outside 1970–2200`;
   return undefined;
 }
@@ -150,7 +153,10 @@ class Accumulator {
       const peak = new Map<UsageMetric, { value: number; where: string }>();
       for (const [metric, series] of entry.metrics) {
         out.set(metric, normalizeSeries({ t: series.t, v: series.v }));
-        peak.set(metric, { value: series.peak, where: typeof series.peakAt === 'number' ? `${this.file}:${series.peakAt}` : `${this.file}: ${series.peakAt}` });
+        peak.set(metric, {
+          value: series.peak,
+          where: typeof series.peakAt === 'number' ? `${this.file}:${series.peakAt}` : `${this.file}: ${series.peakAt}`,
+        });
       }
       resources.set(resource, out);
       peaks.set(resource, peak);
@@ -519,7 +525,10 @@ export function parseUsageJson(text: string, file: string): RawUsage {
   const parsed = usageJsonSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const where = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     throw new StackfitError(`${where || '(root)'}: ${issue.message}`, file);
   }
   const acc = new Accumulator(file);
@@ -528,7 +537,10 @@ export function parseUsageJson(text: string, file: string): RawUsage {
     s.points.forEach(([ts, v], pi) => {
       const t = parseTimestamp(ts);
       if (Number.isNaN(t)) {
-        throw new StackfitError(`series[${si}].points[${pi}][0]: ${typeof ts === 'string' ? unreadableTimestamp(ts) : `timestamp ${ts} is not Unix seconds/milliseconds`}`, file);
+        throw new StackfitError(
+          `series[${si}].points[${pi}][0]: ${typeof ts === 'string' ? unreadableTimestamp(ts) : `timestamp ${ts} is not Unix seconds/milliseconds`}`,
+          file,
+        );
       }
       const problem = timestampProblem(t);
       if (problem) throw new StackfitError(`series[${si}].points[${pi}][0]: timestamp ${JSON.stringify(ts)} ${problem}`, file);

@@ -40,7 +40,8 @@ const poolEntrySchema = z
     const n = entry.timestamps.length;
     for (const key of ['cpu', 'memoryGiB', 'nodes', 'pods'] as const) {
       const values = entry[key];
-      if (values && values.length !== n) ctx.addIssue({ code: 'custom', path: [key], message: `${values.length} values for ${n} timestamps` });
+      if (values && values.length !== n)
+        ctx.addIssue({ code: 'custom', path: [key], message: `${values.length} values for ${n} timestamps` });
     }
     for (let i = 1; i < n; i++) {
       if (entry.timestamps[i]! <= entry.timestamps[i - 1]!) {
@@ -84,7 +85,10 @@ function inRange(entry: PoolEntry, range: UsageRange): PoolDemand {
     const ms = s * 1000;
     if (ms > start && ms <= end) keep.push(i);
   });
-  const series = (values: readonly number[]): Series => ({ t: keep.map((i) => entry.timestamps[i]! * 1000), v: keep.map((i) => values[i]!) });
+  const series = (values: readonly number[]): Series => ({
+    t: keep.map((i) => entry.timestamps[i]! * 1000),
+    v: keep.map((i) => values[i]!),
+  });
   return {
     basis: entry.basis,
     cpu: series(entry.cpu),

@@ -80,7 +80,8 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
   const base = `${c.protocol ?? 'https'}://${c.apiEndpoint ?? 'monitoring.googleapis.com'}${c.port ? `:${c.port}` : ''}`;
   let client: Promise<RequestingClient> | undefined;
   // google-auth-library loads on first use: runs that do not read Cloud Monitoring never pay for it.
-  const getClient = (): Promise<RequestingClient> => (client ??= c.authClient ? Promise.resolve(c.authClient as RequestingClient) : defaultAuthClient());
+  const getClient = (): Promise<RequestingClient> =>
+    (client ??= c.authClient ? Promise.resolve(c.authClient as RequestingClient) : defaultAuthClient());
   const retry: RetryPolicy = {
     initialDelayMs: opts.retryInitialDelayMs ?? 1000,
     maxDelayMs: opts.retryMaxDelayMs ?? 30_000,
@@ -141,7 +142,8 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
         } catch (err) {
           const cause = describeGcpError(err);
           // Auth, 5xx or quota after the retries: the source failed for these, they are not idle.
-          for (const { w } of workloadsOf) missing.push({ urn: w.urn, reason: `${name}: timeSeries.list in project ${project} failed: ${cause}`, failed: true });
+          for (const { w } of workloadsOf)
+            missing.push({ urn: w.urn, reason: `${name}: timeSeries.list in project ${project} failed: ${cause}`, failed: true });
           return;
         }
         // Memory failing does not lose the CPU already read: those instances are sized on CPU
@@ -152,7 +154,9 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
           memory = await list(project, `metric.type = "${MEMORY_METRIC}" AND metric.labels.state = "used" AND ${match}`, range, period);
         } catch (err) {
           memoryRead = false;
-          warnings.push(`${name}: partial: ${MEMORY_METRIC} for ${batch.length} instance(s) in project ${project} could not be read (${describeGcpError(err)}); they are sized on CPU only`);
+          warnings.push(
+            `${name}: partial: ${MEMORY_METRIC} for ${batch.length} instance(s) in project ${project} could not be read (${describeGcpError(err)}); they are sized on CPU only`,
+          );
         }
         for (const { id, w } of workloadsOf) {
           const c = cpu.get(id);
@@ -172,7 +176,11 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
 
       const jobs = [...byProject].flatMap(([project, ids]) => {
         const all = [...ids.keys()];
-        return Array.from({ length: Math.ceil(all.length / batchSize) }, (_, k) => ({ project, ids, batch: all.slice(k * batchSize, (k + 1) * batchSize) }));
+        return Array.from({ length: Math.ceil(all.length / batchSize) }, (_, k) => ({
+          project,
+          ids,
+          batch: all.slice(k * batchSize, (k + 1) * batchSize),
+        }));
       });
       // A few batches in flight: the API's latency (and parsing) overlap, memory stays bounded.
       let next = 0;
@@ -197,7 +205,8 @@ export function describeGcpError(err: unknown): string {
   const text = e?.message || e?.details || String(err);
   try {
     const body = JSON.parse(text) as { error?: { code?: number; status?: string; message?: string } };
-    if (body.error?.message) return `HTTP ${body.error.code ?? e.code ?? '?'} ${body.error.status ?? ''}: ${body.error.message}`.replace(' :', ':');
+    if (body.error?.message)
+      return `HTTP ${body.error.code ?? e.code ?? '?'} ${body.error.status ?? ''}: ${body.error.message}`.replace(' :', ':');
   } catch {
     // not a JSON body
   }
@@ -224,6 +233,13 @@ export const gcpMonitoringSource = defineUsageSource({
     if (!m) return undefined;
     const project = m[1];
     return ({ options, overrides, vcpuOf, memoryGiBOf, onProgress }) =>
-      gcpMonitoringUsageSource({ ...(project ? { project } : {}), ...options, ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}), ...overrides.gcpMonitoring, onProgress });
+      gcpMonitoringUsageSource({
+        ...(project ? { project } : {}),
+        ...options,
+        ...(vcpuOf ? { vcpuOf } : {}),
+        ...(memoryGiBOf ? { memoryGiBOf } : {}),
+        ...overrides.gcpMonitoring,
+        onProgress,
+      });
   },
 });

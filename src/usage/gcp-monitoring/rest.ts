@@ -94,7 +94,12 @@ function pageUrl(base: string, req: ListRequest, pageToken: string | undefined):
 /** A request aborted by its timeout (gaxios: AbortError / "The operation was aborted."). */
 function isAbort(err: unknown): boolean {
   const e = err as { name?: unknown; message?: unknown; code?: unknown };
-  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR' || /operation was aborted/i.test(String(e?.message ?? ''));
+  return (
+    e?.name === 'AbortError' ||
+    e?.name === 'TimeoutError' ||
+    e?.code === 'ABORT_ERR' ||
+    /operation was aborted/i.test(String(e?.message ?? ''))
+  );
 }
 
 /** A dropped connection: retried (a reset must not lose a batch). */
@@ -102,7 +107,10 @@ function isTransportError(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
   const code = String(e?.code ?? e?.cause?.code ?? e?.errno ?? '');
   const text = `${String(e?.message ?? '')} ${String(e?.cause?.message ?? '')}`;
-  return /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET)$/.test(code) || /ECONNRESET|socket hang up|other side closed|fetch failed/i.test(text);
+  return (
+    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET)$/.test(code) ||
+    /ECONNRESET|socket hang up|other side closed|fetch failed/i.test(text)
+  );
 }
 
 /** The API's JSON error (`{ error: { code, status, message } }`) as a GcpApiError. */
@@ -116,7 +124,11 @@ function apiError(status: number, data: unknown): GcpApiError {
     }
   }
   const error = (body as { error?: { status?: unknown; message?: unknown } } | null)?.error;
-  return new GcpApiError(status, typeof error?.status === 'string' ? error.status : '', typeof error?.message === 'string' ? error.message : JSON.stringify(body).slice(0, 200));
+  return new GcpApiError(
+    status,
+    typeof error?.status === 'string' ? error.status : '',
+    typeof error?.message === 'string' ? error.message : JSON.stringify(body).slice(0, 200),
+  );
 }
 
 /** 429 RESOURCE_EXHAUSTED and 503 UNAVAILABLE are retried, as the SDK's retry codes do. */
@@ -133,7 +145,14 @@ async function fetchPage(client: RequestingClient, url: string, retry: RetryPoli
     onRequest();
     let response: { status: number; data: unknown };
     try {
-      response = await client.request({ url, method: 'GET', responseType: 'json', retry: false, timeout: Math.max(1, deadline - Date.now()), validateStatus: () => true });
+      response = await client.request({
+        url,
+        method: 'GET',
+        responseType: 'json',
+        retry: false,
+        timeout: Math.max(1, deadline - Date.now()),
+        validateStatus: () => true,
+      });
     } catch (err) {
       // The page's time bound aborted the request: say so, or what the retries were about.
       if (isAbort(err)) throw lastError ?? new StackfitError(`no answer within ${retry.timeoutMs} ms`);
@@ -172,7 +191,8 @@ export function readPage(page: unknown, into: PointsByInstance, where: string): 
       const t = typeof end === 'string' ? Date.parse(end) : NaN;
       if (!Number.isFinite(t)) throw new StackfitError(`point ${i} of instance ${id}: no valid interval.endTime`, where);
       const value = p?.value;
-      const x = typeof value?.doubleValue === 'number' ? value.doubleValue : value?.int64Value !== undefined ? Number(value.int64Value) : NaN;
+      const x =
+        typeof value?.doubleValue === 'number' ? value.doubleValue : value?.int64Value !== undefined ? Number(value.int64Value) : NaN;
       // A point without a finite value is a gap, never a zero.
       if (!Number.isFinite(x)) continue;
       acc.t.push(t);

@@ -157,7 +157,11 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
   const batchSize = Math.max(1, opts.batchSize ?? 100);
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const retryPolicy = { attempts: Math.max(1, opts.maxAttempts ?? 4), baseDelayMs: opts.retryBaseMs ?? 250, maxDelayMs: DEFAULT_MAX_DELAY_MS };
+  const retryPolicy = {
+    attempts: Math.max(1, opts.maxAttempts ?? 4),
+    baseDelayMs: opts.retryBaseMs ?? 250,
+    maxDelayMs: DEFAULT_MAX_DELAY_MS,
+  };
   const doFetch = opts.fetchImpl ?? fetch;
   const endpoint = `${baseUrl.replace(/\/$/, '')}/api/v1/query_range`;
   const name = baseUrl.replace(/^http(s?):\/\//, (_m, s: string) => (s ? 'prometheus+https://' : 'prometheus://'));
@@ -176,9 +180,15 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
     let response: Response;
     try {
       // POST: a batch's regex can exceed URL length limits of proxies in front of Prometheus.
-      response = await fetchWithRetry(countedFetch, endpoint, () => ({ method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) }), retryPolicy);
+      response = await fetchWithRetry(
+        countedFetch,
+        endpoint,
+        () => ({ method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) }),
+        retryPolicy,
+      );
     } catch (err) {
-      const cause = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((err as Error).message ?? err);
+      const cause =
+        err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((err as Error).message ?? err);
       throw new StackfitError(`request failed: ${cause}`, endpoint);
     }
     const text = await response.text();
@@ -193,7 +203,10 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
       throw new StackfitError(`HTTP ${response.status}, unexpected response: ${parsed.error.issues[0]?.message ?? ''}`, endpoint);
     }
     if (parsed.data.status === 'error') {
-      throw new StackfitError(`HTTP ${response.status} ${parsed.data.errorType}: ${parsed.data.error} (query: ${query.slice(0, 300)})`, endpoint);
+      throw new StackfitError(
+        `HTTP ${response.status} ${parsed.data.errorType}: ${parsed.data.error} (query: ${query.slice(0, 300)})`,
+        endpoint,
+      );
     }
     return parsed.data.data.result;
   }
@@ -237,7 +250,8 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
           const t: number[] = [];
           const v: number[] = [];
           for (const sample of s.values) {
-            if (!isSample(sample)) throw new StackfitError(`unexpected sample ${JSON.stringify(sample)} for ${joinLabel}="${label}"`, endpoint);
+            if (!isSample(sample))
+              throw new StackfitError(`unexpected sample ${JSON.stringify(sample)} for ${joinLabel}="${label}"`, endpoint);
             const [ts, value] = sample;
             const x = Number(value);
             // NaN/Inf are Prometheus's way of saying "no meaningful value": a gap, not a zero.
@@ -274,7 +288,9 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
               for (const [id, parts] of batchMemory) memory.set(id, parts);
             } catch (err) {
               for (const id of batch) memoryFailed.add(id);
-              warnings.push(`${name}: partial: the memory query for ${batch.length} workload(s) failed (${err instanceof Error ? err.message : String(err)}); they are sized on CPU only`);
+              warnings.push(
+                `${name}: partial: the memory query for ${batch.length} workload(s) failed (${err instanceof Error ? err.message : String(err)}); they are sized on CPU only`,
+              );
             }
           }
           done += batch.reduce((n, id) => n + (byId.get(id)?.length ?? 0), 0);

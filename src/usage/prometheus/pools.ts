@@ -21,16 +21,21 @@ function quote(value: string): string {
 export function kubernetesPoolQueries(
   nodeLabel: string,
   poolName: string,
-): Record<'cpu' | 'memory' | 'dsCpu' | 'dsMemory' | 'podCpu' | 'podMemory' | 'allocCpu' | 'allocMemory' | 'nodes' | 'pods' | 'dsPods', string> {
+): Record<
+  'cpu' | 'memory' | 'dsCpu' | 'dsMemory' | 'podCpu' | 'podMemory' | 'allocCpu' | 'allocMemory' | 'nodes' | 'pods' | 'dsPods',
+  string
+> {
   const nodes = `max by (node) (kube_node_labels{${ksmLabelName(nodeLabel)}=${quote(poolName)}})`;
   // Only pods that hold their requests: kube-state-metrics keeps listing Succeeded and Failed
   // pods (completed Jobs) until they are deleted, but the scheduler no longer counts them.
   const live = 'and on (namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running"} == 1)';
-  const requests = (resource: string): string => `(sum by (namespace, pod, node) (kube_pod_container_resource_requests{resource="${resource}"}) ${live})`;
+  const requests = (resource: string): string =>
+    `(sum by (namespace, pod, node) (kube_pod_container_resource_requests{resource="${resource}"}) ${live})`;
   const daemonPods = 'max by (namespace, pod) (kube_pod_owner{owner_kind="DaemonSet"})';
   const onPool = (expr: string): string => `(${expr}) * on (node) group_left() ${nodes}`;
   const nonDaemon = (resource: string): string => onPool(`${requests(resource)} unless on (namespace, pod) ${daemonPods}`);
-  const daemonPerNode = (resource: string): string => `max(sum by (node) (${onPool(`${requests(resource)} * on (namespace, pod) group_left() ${daemonPods}`)}))`;
+  const daemonPerNode = (resource: string): string =>
+    `max(sum by (node) (${onPool(`${requests(resource)} * on (namespace, pod) group_left() ${daemonPods}`)}))`;
   const podsOnNodes = `(max by (namespace, pod, node) (kube_pod_info{node!=""}) ${live})`;
   const GiB = ' / 1073741824';
   return {
@@ -81,7 +86,8 @@ export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = 
   const name = baseUrl.replace(/^http(s?):\/\//, (_m, s: string) => (s ? 'prometheus+https://' : 'prometheus://'));
   const doFetch = opts.fetchImpl ?? fetch;
   const groupLabel = opts.groupLabel ?? 'group';
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(groupLabel)) throw new StackfitError(`"${groupLabel}" is not a valid Prometheus label name`, 'pools.groupLabel');
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(groupLabel))
+    throw new StackfitError(`"${groupLabel}" is not a valid Prometheus label name`, 'pools.groupLabel');
 
   async function range(query: string, r: UsageRange): Promise<Series> {
     const t: number[] = [];
@@ -124,16 +130,20 @@ export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = 
 
   async function kubernetes(w: Workload, r: UsageRange): Promise<PoolDemand | string> {
     const pool = w.pool!;
-    if (!pool.nodeLabel || !pool.poolName) return `${w.name}: no node label selects this pool's nodes (self-managed nodes): give the pool a label, or size it by a usage file`;
+    if (!pool.nodeLabel || !pool.poolName)
+      return `${w.name}: no node label selects this pool's nodes (self-managed nodes): give the pool a label, or size it by a usage file`;
     const q = kubernetesPoolQueries(pool.nodeLabel, pool.poolName);
     const nodes = await range(q.nodes, r);
     if (nodes.v.length === 0) {
       return `${name}: no kube-state-metrics series for ${pool.nodeLabel}=${pool.poolName} (kube_node_labels{${ksmLabelName(pool.nodeLabel)}="${pool.poolName}"}) in the window: is kube-state-metrics scraped, with that node label allowed (--metric-labels-allowlist)?`;
     }
     const [cpu, memory, dsCpu, dsMemory, podCpu, podMemory, allocCpu, allocMemory, pods, dsPods] = await Promise.all(
-      [q.cpu, q.memory, q.dsCpu, q.dsMemory, q.podCpu, q.podMemory, q.allocCpu, q.allocMemory, q.pods, q.dsPods].map((query) => range(query, r)),
+      [q.cpu, q.memory, q.dsCpu, q.dsMemory, q.podCpu, q.podMemory, q.allocCpu, q.allocMemory, q.pods, q.dsPods].map((query) =>
+        range(query, r),
+      ),
     );
-    if (cpu!.v.length === 0) return `${name}: nodes of ${pool.poolName} found, but no kube_pod_container_resource_requests of Pending or Running pods (kube_pod_status_phase) on them in the window`;
+    if (cpu!.v.length === 0)
+      return `${name}: nodes of ${pool.poolName} found, but no kube_pod_container_resource_requests of Pending or Running pods (kube_pod_status_phase) on them in the window`;
     const allocC = mean(allocCpu!);
     const allocM = mean(allocMemory!);
     return {
@@ -153,7 +163,13 @@ export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = 
     const q = vmGroupQueries(groupLabel, poolName, `${Math.max(1, Math.round(r.stepSeconds))}s`);
     const [cpu, memory, nodes] = await Promise.all([q.cpu, q.memory, q.nodes].map((query) => range(query, r)));
     if (cpu!.v.length === 0) return `${name}: no node_exporter series with ${groupLabel}="${poolName}" in the window`;
-    return { basis: 'utilisation', cpu: cpu!, ...(memory!.v.length > 0 && { memoryGiB: memory! }), ...(nodes!.v.length > 0 && { nodes: nodes! }), perNodeOverhead: { cpu: 0, memoryGiB: 0 } };
+    return {
+      basis: 'utilisation',
+      cpu: cpu!,
+      ...(memory!.v.length > 0 && { memoryGiB: memory! }),
+      ...(nodes!.v.length > 0 && { nodes: nodes! }),
+      perNodeOverhead: { cpu: 0, memoryGiB: 0 },
+    };
   }
 
   return {

@@ -126,7 +126,11 @@ export function parseAzureWide(text: string, file: string, opts: TraceReadOption
   const vcpu = opts.azureVcpu ?? 4;
   const start = opts.azureStartMs ?? 0;
   const lines = text.split('\n');
-  const ids = lines[0]!.replace(/\r$/, '').split(',').slice(1).map((c) => c.trim());
+  const ids = lines[0]!
+    .replace(/\r$/, '')
+    .split(',')
+    .slice(1)
+    .map((c) => c.trim());
   const t: number[] = [];
   const columns: number[][] = ids.map(() => []);
   for (let i = 1; i < lines.length; i++) {

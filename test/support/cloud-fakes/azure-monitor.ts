@@ -9,7 +9,16 @@
 import type { Series } from '../../../src/model';
 import { aggregate, selfSignedCert, sendJson, startServer, type RunningFake, type SelfSignedCert } from './common';
 
-const INTERVALS: Record<string, number> = { PT1M: 60, PT5M: 300, PT15M: 900, PT30M: 1800, PT1H: 3600, PT6H: 21600, PT12H: 43200, P1D: 86400 };
+const INTERVALS: Record<string, number> = {
+  PT1M: 60,
+  PT5M: 300,
+  PT15M: 900,
+  PT30M: 1800,
+  PT1H: 3600,
+  PT6H: 21600,
+  PT12H: 43200,
+  P1D: 86400,
+};
 const UNITS: Record<string, string> = { 'Percentage CPU': 'Percent', 'Available Memory Bytes': 'Bytes' };
 
 export interface FakeAzureMonitorOptions {
@@ -43,9 +52,13 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
       fake.protocolErrors.push(`${code}: ${message}`);
       sendJson(res, status, { error: { code, message } });
     };
-    const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/(?:virtualMachines|virtualMachineScaleSets)\/[^/]+)\/providers\/Microsoft\.Insights\/metrics$/i.exec(url.pathname);
+    const m =
+      /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/(?:virtualMachines|virtualMachineScaleSets)\/[^/]+)\/providers\/Microsoft\.Insights\/metrics$/i.exec(
+        url.pathname,
+      );
     if (req.method !== 'GET' || !m) return reject(404, 'InvalidResourceType', `no route for ${req.method} ${url.pathname}`);
-    if (req.headers.authorization !== `Bearer ${opts.token}`) return reject(401, 'InvalidAuthenticationToken', 'missing or wrong bearer token');
+    if (req.headers.authorization !== `Bearer ${opts.token}`)
+      return reject(401, 'InvalidAuthenticationToken', 'missing or wrong bearer token');
     const query = Object.fromEntries(url.searchParams);
     if (query['api-version'] !== '2018-01-01') return reject(400, 'InvalidApiVersionParameter', `api-version ${query['api-version']}`);
     const grain = INTERVALS[query.interval ?? ''];
@@ -53,13 +66,23 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
     const span = /^(.+)\/(.+)$/.exec(query.timespan ?? '');
     const startMs = span ? Date.parse(span[1]!) : NaN;
     const endMs = span ? Date.parse(span[2]!) : NaN;
-    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) return reject(400, 'BadRequest', `timespan ${query.timespan}`);
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs)
+      return reject(400, 'BadRequest', `timespan ${query.timespan}`);
     // A comma-separated list, as Azure takes it: each one's field in every data point.
     const aggregations = (query.aggregation ?? 'Average').split(',');
-    const FIELDS: Record<string, { field: string; how: 'mean' | 'max' | 'min' }> = { Average: { field: 'average', how: 'mean' }, Maximum: { field: 'maximum', how: 'max' }, Minimum: { field: 'minimum', how: 'min' } };
+    const FIELDS: Record<string, { field: string; how: 'mean' | 'max' | 'min' }> = {
+      Average: { field: 'average', how: 'mean' },
+      Maximum: { field: 'maximum', how: 'max' },
+      Minimum: { field: 'minimum', how: 'min' },
+    };
     if (aggregations.some((a) => !FIELDS[a])) return reject(400, 'BadRequest', `aggregation ${query.aggregation}`);
     const names = (query.metricnames ?? '').split(',');
-    if (names.some((n) => !UNITS[n])) return reject(400, 'BadRequest', `Failed to find metric configuration for provider: Microsoft.Compute, resource Type: virtualMachines, metric: ${query.metricnames}`);
+    if (names.some((n) => !UNITS[n]))
+      return reject(
+        400,
+        'BadRequest',
+        `Failed to find metric configuration for provider: Microsoft.Compute, resource Type: virtualMachines, metric: ${query.metricnames}`,
+      );
     if (fake.httpRequests <= (opts.throttleFirst ?? 0)) {
       return sendJson(res, 429, { error: { code: 'TooManyRequests', message: 'throttled' } }, { 'retry-after': '0' });
     }
@@ -67,14 +90,24 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
     const resourceId = m[1]!;
     if (opts.forbiddenResourceId && resourceId.toLowerCase() === opts.forbiddenResourceId.toLowerCase()) {
       return sendJson(res, 403, {
-        error: { code: 'AuthorizationFailed', message: `The client does not have authorization to perform action 'microsoft.insights/metrics/read' over scope '${resourceId}'.` },
+        error: {
+          code: 'AuthorizationFailed',
+          message: `The client does not have authorization to perform action 'microsoft.insights/metrics/read' over scope '${resourceId}'.`,
+        },
       });
     }
     const firstBucket = Math.floor(startMs / 1000 / grain) * grain * 1000;
     const value = names.map((metric) => {
       const error = opts.metricErrors?.get(metric);
       if (error) {
-        return { id: `${resourceId}/providers/Microsoft.Insights/metrics/${metric}`, type: 'Microsoft.Insights/metrics', name: { value: metric, localizedValue: metric }, unit: UNITS[metric], timeseries: [], ...error };
+        return {
+          id: `${resourceId}/providers/Microsoft.Insights/metrics/${metric}`,
+          type: 'Microsoft.Insights/metrics',
+          name: { value: metric, localizedValue: metric },
+          unit: UNITS[metric],
+          timeseries: [],
+          ...error,
+        };
       }
       const raw = opts.metrics.get(azureMetricKey(resourceId, metric));
       const byField = aggregations.map((a) => {

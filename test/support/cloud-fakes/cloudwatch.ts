@@ -16,7 +16,11 @@ const query = z
     MetricStat: z
       .object({
         Metric: z.object({ Namespace: z.string().min(1), MetricName: z.string().min(1), Dimensions: z.array(dimension).max(30) }).strict(),
-        Period: z.number().int().positive().refine((p) => p % 60 === 0 || [1, 5, 10, 20, 30].includes(p), 'Period must be a multiple of 60'),
+        Period: z
+          .number()
+          .int()
+          .positive()
+          .refine((p) => p % 60 === 0 || [1, 5, 10, 20, 30].includes(p), 'Period must be a multiple of 60'),
         Stat: z.enum(['Average', 'Maximum', 'Minimum', 'Sum', 'SampleCount']),
       })
       .strict(),
@@ -65,7 +69,8 @@ export interface FakeCloudWatch extends RunningFake {
   protocolErrors: string[];
 }
 
-export const metricKey = (namespace: string, metric: string, dim: string, value: string): string => `${namespace}|${metric}|${dim}=${value}`;
+export const metricKey = (namespace: string, metric: string, dim: string, value: string): string =>
+  `${namespace}|${metric}|${dim}=${value}`;
 
 export async function startFakeCloudWatch(opts: FakeCloudWatchOptions): Promise<FakeCloudWatch> {
   const pageSize = opts.maxDatapointsPerPage ?? 100_800;
@@ -74,32 +79,60 @@ export async function startFakeCloudWatch(opts: FakeCloudWatchOptions): Promise<
     fake.httpRequests++;
     const reject = (message: string): void => {
       fake.protocolErrors.push(message);
-      sendJson(res, 400, { __type: 'com.amazon.coral.validate#ValidationException', message }, { 'x-amzn-query-error': 'ValidationError;Sender' });
+      sendJson(
+        res,
+        400,
+        { __type: 'com.amazon.coral.validate#ValidationException', message },
+        { 'x-amzn-query-error': 'ValidationError;Sender' },
+      );
     };
     if (req.method !== 'POST' || req.url !== '/') return reject(`unexpected ${req.method} ${req.url}`);
-    if (req.headers['x-amz-target'] !== 'GraniteServiceVersion20100801.GetMetricData') return reject(`X-Amz-Target ${String(req.headers['x-amz-target'])}`);
+    if (req.headers['x-amz-target'] !== 'GraniteServiceVersion20100801.GetMetricData')
+      return reject(`X-Amz-Target ${String(req.headers['x-amz-target'])}`);
     if (req.headers['content-type'] !== 'application/x-amz-json-1.0') return reject(`content-type ${String(req.headers['content-type'])}`);
     const auth = String(req.headers.authorization ?? '');
-    const scope = /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/monitoring\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/.exec(auth);
+    const scope =
+      /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/monitoring\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/.exec(
+        auth,
+      );
     if (!scope) return reject('request is not SigV4-signed for monitoring');
     const parsed = requestSchema.safeParse(JSON.parse(raw));
     if (!parsed.success) return reject(`body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const body = parsed.data;
     if (fake.httpRequests <= (opts.throttleFirst ?? 0)) {
-      return sendJson(res, 400, { __type: 'com.amazon.coral.availability#ThrottlingException', message: 'Rate exceeded' }, { 'x-amzn-query-error': 'Throttling;Sender' });
+      return sendJson(
+        res,
+        400,
+        { __type: 'com.amazon.coral.availability#ThrottlingException', message: 'Rate exceeded' },
+        { 'x-amzn-query-error': 'Throttling;Sender' },
+      );
     }
     fake.requests.push({ body, signingRegion: scope[1] });
-    if (opts.failDimensionValue && body.MetricDataQueries.some((q) => q.MetricStat.Metric.Dimensions.some((d) => d.Value === opts.failDimensionValue))) {
-      return sendJson(res, 500, { __type: 'com.amazon.coral.service#InternalFailure', message: 'internal failure' }, { 'x-amzn-query-error': 'InternalFailure;Receiver' });
+    if (
+      opts.failDimensionValue &&
+      body.MetricDataQueries.some((q) => q.MetricStat.Metric.Dimensions.some((d) => d.Value === opts.failDimensionValue))
+    ) {
+      return sendJson(
+        res,
+        500,
+        { __type: 'com.amazon.coral.service#InternalFailure', message: 'internal failure' },
+        { 'x-amzn-query-error': 'InternalFailure;Receiver' },
+      );
     }
     // Flatten every query's datapoints in order, then serve the page the token points at.
     const all: { id: string; t: number; v: number }[] = [];
     const errorOf = (q: GetMetricDataRequest['MetricDataQueries'][number]) =>
-      opts.queryErrors?.find((e) => e.metricName === q.MetricStat.Metric.MetricName && (!e.dimensionValue || q.MetricStat.Metric.Dimensions.some((d) => d.Value === e.dimensionValue)));
+      opts.queryErrors?.find(
+        (e) =>
+          e.metricName === q.MetricStat.Metric.MetricName &&
+          (!e.dimensionValue || q.MetricStat.Metric.Dimensions.some((d) => d.Value === e.dimensionValue)),
+      );
     for (const q of body.MetricDataQueries) {
       if (errorOf(q)) continue;
       const d = q.MetricStat.Metric.Dimensions[0];
-      const series = d ? opts.metrics.get(metricKey(q.MetricStat.Metric.Namespace, q.MetricStat.Metric.MetricName, d.Name, d.Value)) : undefined;
+      const series = d
+        ? opts.metrics.get(metricKey(q.MetricStat.Metric.Namespace, q.MetricStat.Metric.MetricName, d.Name, d.Value))
+        : undefined;
       if (!series) continue;
       const how = q.MetricStat.Stat === 'Maximum' ? 'max' : q.MetricStat.Stat === 'Minimum' ? 'min' : 'mean';
       const agg = aggregate(series, body.StartTime * 1000, body.EndTime * 1000, q.MetricStat.Period, how);
@@ -120,7 +153,14 @@ export async function startFakeCloudWatch(opts: FakeCloudWatchOptions): Promise<
     const results = body.MetricDataQueries.map((q) => {
       const error = errorOf(q);
       if (error) {
-        return { Id: q.Id, Label: q.MetricStat.Metric.MetricName, Timestamps: [], Values: [], StatusCode: error.statusCode, Messages: [{ Code: error.statusCode, Value: error.message }] };
+        return {
+          Id: q.Id,
+          Label: q.MetricStat.Metric.MetricName,
+          Timestamps: [],
+          Values: [],
+          StatusCode: error.statusCode,
+          Messages: [{ Code: error.statusCode, Value: error.message }],
+        };
       }
       const mine = page.filter((p) => p.id === q.Id);
       const remaining = more && all.slice(offset + pageSize).some((p) => p.id === q.Id);

@@ -38,7 +38,8 @@ export interface FakeGcpMonitoring extends RunningFake {
 
 export const gcpMetricKey = (project: string, metric: string, instanceId: string): string => `${project}|${metric}|${instanceId}`;
 
-const FILTER = /^metric\.type = "([^"]+)"( AND metric\.labels\.state = "used")? AND resource\.type = "gce_instance" AND resource\.labels\.instance_id = one_of\(((?:"\d+"(?:, )?)+)\)$/;
+const FILTER =
+  /^metric\.type = "([^"]+)"( AND metric\.labels\.state = "used")? AND resource\.type = "gce_instance" AND resource\.labels\.instance_id = one_of\(((?:"\d+"(?:, )?)+)\)$/;
 
 /** Cloud Monitoring's largest page (and its default): 100,000 points with view FULL. */
 export const MAX_POINTS_PER_PAGE = 100_000;
@@ -56,7 +57,12 @@ const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace('.000
 
 export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Promise<FakeGcpMonitoring> {
   const listings = new Map<string, FakeSeries[]>();
-  const fake = { requests: [] as FakeGcpMonitoring['requests'], pages: [] as FakeGcpMonitoring['pages'], httpRequests: 0, protocolErrors: [] as string[] };
+  const fake = {
+    requests: [] as FakeGcpMonitoring['requests'],
+    pages: [] as FakeGcpMonitoring['pages'],
+    httpRequests: 0,
+    protocolErrors: [] as string[],
+  };
   const running = await startServer((req, _body, res) => {
     fake.httpRequests++;
     if (opts.resetRequests?.includes(fake.httpRequests)) {
@@ -76,7 +82,8 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     const filter = FILTER.exec(params.filter ?? '');
     if (!filter) return fail(400, 'INVALID_ARGUMENT', `filter not understood: ${params.filter}`);
     const metric = filter[1]!;
-    if (metric === 'agent.googleapis.com/memory/percent_used' && !filter[2]) return fail(400, 'INVALID_ARGUMENT', 'memory filter without state');
+    if (metric === 'agent.googleapis.com/memory/percent_used' && !filter[2])
+      return fail(400, 'INVALID_ARGUMENT', 'memory filter without state');
     const ids = [...filter[3]!.matchAll(/"(\d+)"/g)].map((m) => m[1]!);
     const startMs = Date.parse(params['interval.startTime'] ?? '');
     const endMs = Date.parse(params['interval.endTime'] ?? '');
@@ -86,31 +93,42 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     if (!period || Number(period[1]) < 60 || !how) return fail(400, 'INVALID_ARGUMENT', 'aggregation');
     if (params.view !== '0') return fail(400, 'INVALID_ARGUMENT', `view ${params.view}`);
     if (fake.httpRequests <= (opts.throttleFirst ?? 0)) {
-      return fail(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for quota metric \'Time series queries\'', false);
+      return fail(429, 'RESOURCE_EXHAUSTED', "Quota exceeded for quota metric 'Time series queries'", false);
     }
     const project = path[1]!;
     fake.requests.push({ project, params });
     if (metric === opts.failMetric) return fail(500, 'INTERNAL', 'Internal error encountered.', false);
-    if (project === opts.forbiddenProject) return fail(403, 'PERMISSION_DENIED', `Permission monitoring.timeSeries.list denied (or the resource may not exist).`, false);
+    if (project === opts.forbiddenProject)
+      return fail(403, 'PERMISSION_DENIED', `Permission monitoring.timeSeries.list denied (or the resource may not exist).`, false);
     const seconds = Number(period[1]);
     // The pages of one listing share its series: computed once, not once per page.
     const listing = JSON.stringify({ ...params, pageToken: undefined, pageSize: undefined, project });
-    const all: FakeSeries[] = listings.get(listing) ?? ids
-      .map((id) => ({ id, raw: opts.metrics.get(gcpMetricKey(project, metric, id)) }))
-      .filter((x): x is { id: string; raw: Series } => x.raw !== undefined)
-      .map(({ id, raw }) => {
-        const agg = aggregate(raw, startMs, endMs, seconds, how);
-        const points = agg.t.map((t, i) => ({ interval: { startTime: rfc3339(t + seconds * 1000), endTime: rfc3339(t + seconds * 1000) }, value: { doubleValue: agg.v[i]! } })).reverse();
-        return {
-          metric: { type: metric, labels: (metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` }) as Record<string, string> },
-          resource: { type: 'gce_instance', labels: { project_id: project, instance_id: id, zone: 'europe-west4-a' } },
-          metricKind: 1,
-          valueType: 3,
-          points,
-          unit: metric.startsWith('agent.') ? '%' : '10^2.%',
-        };
-      })
-      .filter((s) => s.points.length > 0);
+    const all: FakeSeries[] =
+      listings.get(listing) ??
+      ids
+        .map((id) => ({ id, raw: opts.metrics.get(gcpMetricKey(project, metric, id)) }))
+        .filter((x): x is { id: string; raw: Series } => x.raw !== undefined)
+        .map(({ id, raw }) => {
+          const agg = aggregate(raw, startMs, endMs, seconds, how);
+          const points = agg.t
+            .map((t, i) => ({
+              interval: { startTime: rfc3339(t + seconds * 1000), endTime: rfc3339(t + seconds * 1000) },
+              value: { doubleValue: agg.v[i]! },
+            }))
+            .reverse();
+          return {
+            metric: {
+              type: metric,
+              labels: (metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` }) as Record<string, string>,
+            },
+            resource: { type: 'gce_instance', labels: { project_id: project, instance_id: id, zone: 'europe-west4-a' } },
+            metricKind: 1,
+            valueType: 3,
+            points,
+            unit: metric.startsWith('agent.') ? '%' : '10^2.%',
+          };
+        })
+        .filter((s) => s.points.length > 0);
     listings.set(listing, all);
     if (listings.size > 4) listings.delete(listings.keys().next().value!);
     // With view FULL, pageSize counts POINTS (empty or over 100,000: 100,000), so a page ends

@@ -45,7 +45,11 @@ export function git(cwd: string, args: string[], opts: { input?: string | Buffer
 }
 
 /** Runs git and returns trimmed stdout; throws with stderr on failure. */
-export async function gitOk(cwd: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<string> {
+export async function gitOk(
+  cwd: string,
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<string> {
   const r = await git(cwd, args, opts);
   if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed (${r.code}): ${r.stderr.trim()}`);
   return r.stdout.replace(/\n$/, '');
@@ -73,7 +77,14 @@ export async function readCommit(repoDir: string, sha: string): Promise<ParsedCo
   const split = raw.indexOf('\n\n');
   const header = split >= 0 ? raw.slice(0, split) : raw;
   const message = split >= 0 ? raw.slice(split + 2) : '';
-  const commit: ParsedCommit = { sha, tree: '', parents: [], author: { name: '', email: '', date: '' }, committer: { name: '', email: '', date: '' }, message };
+  const commit: ParsedCommit = {
+    sha,
+    tree: '',
+    parents: [],
+    author: { name: '', email: '', date: '' },
+    committer: { name: '', email: '', date: '' },
+    message,
+  };
   for (const line of header.split('\n')) {
     const sp = line.indexOf(' ');
     const key = line.slice(0, sp);

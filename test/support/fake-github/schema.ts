@@ -86,7 +86,9 @@ export class ResponseSchemaValidator {
     const validate = this.validatorFor(operationId, status);
     if (!validate) return body === undefined ? [] : [`${operationId} ${status}: GitHub documents no JSON body`];
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((e) => `${operationId} ${status}: ${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
+    return (validate.errors ?? []).map(
+      (e) => `${operationId} ${status}: ${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ' ' + JSON.stringify(e.params) : ''}`,
+    );
   }
 
   /**
@@ -107,7 +109,9 @@ export class ResponseSchemaValidator {
       this.cache.set(key, validate);
     }
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((e) => `${operationId} request: ${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
+    return (validate.errors ?? []).map(
+      (e) => `${operationId} request: ${e.instancePath || '/'} ${e.message ?? ''}${e.params ? ' ' + JSON.stringify(e.params) : ''}`,
+    );
   }
 
   /** Validates against a component schema (for operations the subset lacks but whose body is a documented schema). */

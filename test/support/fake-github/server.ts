@@ -196,7 +196,12 @@ export class FakeGitHub {
   }
 
   /** Commits a change to a file on a branch as someone else (like a push or the web editor). */
-  async commitAs(branch: string, files: Record<string, string>, who: { name: string; email: string }, message = 'Edit by hand'): Promise<string> {
+  async commitAs(
+    branch: string,
+    files: Record<string, string>,
+    who: { name: string; email: string },
+    message = 'Edit by hand',
+  ): Promise<string> {
     const parent = await this.refSha(`heads/${branch}`);
     const index = path.join(this.scratch, `index-${Date.now()}-${Math.random()}`);
     const env = { GIT_INDEX_FILE: index };
@@ -245,7 +250,10 @@ export class FakeGitHub {
     const url = new URL(req.url ?? '/', this.url);
     const method = (req.method ?? 'GET').toUpperCase();
     // Octokit percent-encodes path parameters (`heads%2Fmain`): split first, then decode.
-    const segments = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    const segments = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
     const route = this.route(method, segments);
     const record: RequestRecord = {
       method,
@@ -338,7 +346,8 @@ export class FakeGitHub {
       if (f.seen < (f.nth ?? 1) || f.fired >= (f.times ?? 1)) continue;
       f.fired += 1;
       if (f.kind === 'server-error') throw new HttpError(502, 'Server Error');
-      if (f.kind === 'actions-cannot-create-pr') throw new HttpError(403, 'GitHub Actions is not permitted to create or approve pull requests.');
+      if (f.kind === 'actions-cannot-create-pr')
+        throw new HttpError(403, 'GitHub Actions is not permitted to create or approve pull requests.');
       if (f.kind === 'secondary-rate-limit') {
         throw new HttpError(
           403,
@@ -348,25 +357,37 @@ export class FakeGitHub {
         );
       }
       const reset = Math.ceil(Date.now() / 1000) + 1;
-      throw new HttpError(403, 'API rate limit exceeded for user ID 1.', {}, {
-        'x-ratelimit-limit': '5000',
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-used': '5000',
-        'x-ratelimit-reset': String(reset),
-      });
+      throw new HttpError(
+        403,
+        'API rate limit exceeded for user ID 1.',
+        {},
+        {
+          'x-ratelimit-limit': '5000',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-used': '5000',
+          'x-ratelimit-reset': String(reset),
+        },
+      );
     }
   }
 
   private route(
     method: string,
     s: string[],
-  ): { operationId: string; run: (input: Record<string, unknown>, url: URL) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> } | null {
+  ): {
+    operationId: string;
+    run: (input: Record<string, unknown>, url: URL) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+  } | null {
     if (s[0] !== 'repos' || s.length < 3) return null;
     const r = s.slice(3);
     const rest = (from: number): string => r.slice(from).join('/');
-    const op = (operationId: string, run: (input: Record<string, unknown>, url: URL) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>) => ({ operationId, run });
+    const op = (
+      operationId: string,
+      run: (input: Record<string, unknown>, url: URL) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>,
+    ) => ({ operationId, run });
     if (r.length === 0 && method === 'GET') return op('repos/get', async () => ({ status: 200, body: this.repository(true) }));
-    if (r[0] === 'contents' && r.length > 1 && method === 'GET') return op('repos/get-content', (_i, url) => this.getContent(rest(1), url.searchParams.get('ref')));
+    if (r[0] === 'contents' && r.length > 1 && method === 'GET')
+      return op('repos/get-content', (_i, url) => this.getContent(rest(1), url.searchParams.get('ref')));
     if (r[0] === 'git') {
       if (r[1] === 'blobs' && r.length === 2 && method === 'POST') return op('git/create-blob', (i) => this.createBlob(i));
       if (r[1] === 'trees' && r.length === 2 && method === 'POST') return op('git/create-tree', (i) => this.createTree(i));
@@ -374,7 +395,8 @@ export class FakeGitHub {
       if (r[1] === 'commits' && r.length === 2 && method === 'POST') return op('git/create-commit', (i) => this.createCommit(i));
       if (r[1] === 'commits' && r.length === 3 && method === 'GET') return op('git/get-commit', () => this.getCommit(r[2]!));
       if (r[1] === 'ref' && r.length > 2 && method === 'GET') return op('git/get-ref', () => this.getRef(rest(2)));
-      if (r[1] === 'matching-refs' && r.length > 2 && method === 'GET') return op('git/list-matching-refs', () => this.matchingRefs(rest(2)));
+      if (r[1] === 'matching-refs' && r.length > 2 && method === 'GET')
+        return op('git/list-matching-refs', () => this.matchingRefs(rest(2)));
       if (r[1] === 'refs' && r.length === 2 && method === 'POST') return op('git/create-ref', (i) => this.createRef(i));
       if (r[1] === 'refs' && r.length > 2 && method === 'PATCH') return op('git/update-ref', (i) => this.updateRef(rest(2), i));
       if (r[1] === 'refs' && r.length > 2 && method === 'DELETE') return op('git/delete-ref', () => this.deleteRef(rest(2)));
@@ -386,11 +408,14 @@ export class FakeGitHub {
       if (r.length === 2 && method === 'PATCH') return op('pulls/update', (i) => this.updatePull(r[1]!, i));
     }
     if (r[0] === 'issues') {
-      if (r[1] === 'comments' && r.length === 3 && method === 'PATCH') return op('issues/update-comment', (i) => this.updateComment(r[2]!, i));
+      if (r[1] === 'comments' && r.length === 3 && method === 'PATCH')
+        return op('issues/update-comment', (i) => this.updateComment(r[2]!, i));
       if (r[1] === 'comments' && r.length === 3 && method === 'DELETE') return op('issues/delete-comment', () => this.deleteComment(r[2]!));
       if (r.length === 3 && r[2] === 'labels' && method === 'POST') return op('issues/add-labels', (i) => this.addLabels(r[1]!, i));
-      if (r.length === 3 && r[2] === 'comments' && method === 'GET') return op('issues/list-comments', (_i, url) => this.listComments(r[1]!, url));
-      if (r.length === 3 && r[2] === 'comments' && method === 'POST') return op('issues/create-comment', (i) => this.createComment(r[1]!, i));
+      if (r.length === 3 && r[2] === 'comments' && method === 'GET')
+        return op('issues/list-comments', (_i, url) => this.listComments(r[1]!, url));
+      if (r.length === 3 && r[2] === 'comments' && method === 'POST')
+        return op('issues/create-comment', (i) => this.createComment(r[1]!, i));
     }
     return null;
   }
@@ -417,7 +442,7 @@ export class FakeGitHub {
   private repository(full: boolean): Record<string, unknown> {
     const repo = full
       ? (this.validator.example('full-repository-default-response') as Record<string, unknown>)
-      : ((this.validator.example('pull-request') as { head: { repo: Record<string, unknown> } }).head.repo);
+      : (this.validator.example('pull-request') as { head: { repo: Record<string, unknown> } }).head.repo;
     repo.name = this.repo;
     repo.full_name = `${this.owner}/${this.repo}`;
     repo.owner = this.user(this.owner);
@@ -463,12 +488,20 @@ export class FakeGitHub {
   private label(name: string): Record<string, unknown> {
     let id = 0;
     for (const ch of name) id = (id * 31 + ch.charCodeAt(0)) % 1_000_000_007;
-    return { id, node_id: Buffer.from(`label:${name}`).toString('base64'), url: this.api(`/labels/${encodeURIComponent(name)}`), name, description: '', color: 'ededed', default: false };
+    return {
+      id,
+      node_id: Buffer.from(`label:${name}`).toString('base64'),
+      url: this.api(`/labels/${encodeURIComponent(name)}`),
+      name,
+      description: '',
+      color: 'ededed',
+      default: false,
+    };
   }
 
   private async pullBody(pr: FakePull, simple: boolean): Promise<Record<string, unknown>> {
     const template = simple
-      ? ((this.validator.example('pull-request-simple-items') as Record<string, unknown>[])[0]!)
+      ? (this.validator.example('pull-request-simple-items') as Record<string, unknown>[])[0]!
       : (this.validator.example('pull-request') as Record<string, unknown>);
     const headSha = pr.headShaAtClose ?? (await this.refSha(`heads/${pr.headRef}`)) ?? '0000000000000000000000000000000000000000';
     const baseSha = (await this.refSha(`heads/${pr.baseRef}`)) ?? '0000000000000000000000000000000000000000';
@@ -562,7 +595,9 @@ export class FakeGitHub {
     const type = (await gitOk(this.bareRepo, ['cat-file', '-t', sha])).trim();
     if (type !== 'blob') throw new HttpError(404, 'Not Found');
     const raw = (await git(this.bareRepo, ['cat-file', 'blob', sha])).stdout;
-    const b64 = Buffer.from(raw, 'utf8').toString('base64').replace(/(.{60})/g, '$1\n');
+    const b64 = Buffer.from(raw, 'utf8')
+      .toString('base64')
+      .replace(/(.{60})/g, '$1\n');
     return {
       status: 200,
       body: {
@@ -577,7 +612,11 @@ export class FakeGitHub {
         git_url: this.api(`/git/blobs/${sha}`),
         html_url: this.html(`/blob/${rev}/${file}`),
         download_url: `https://raw.github.test/${this.owner}/${this.repo}/${rev}/${file}`,
-        _links: { git: this.api(`/git/blobs/${sha}`), self: this.api(`/contents/${file}?ref=${rev}`), html: this.html(`/blob/${rev}/${file}`) },
+        _links: {
+          git: this.api(`/git/blobs/${sha}`),
+          self: this.api(`/contents/${file}?ref=${rev}`),
+          html: this.html(`/blob/${rev}/${file}`),
+        },
       },
     };
   }
@@ -656,10 +695,13 @@ export class FakeGitHub {
   }
 
   private async createCommit(i: Record<string, unknown>): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
-    if (typeof i.message !== 'string' || typeof i.tree !== 'string') throw validationFailed([{ resource: 'Commit', field: 'tree', code: 'missing_field' }]);
+    if (typeof i.message !== 'string' || typeof i.tree !== 'string')
+      throw validationFailed([{ resource: 'Commit', field: 'tree', code: 'missing_field' }]);
     if ((await this.objectType(i.tree)) !== 'tree') throw new HttpError(422, 'Tree SHA does not exist');
     const parents = Array.isArray(i.parents) ? (i.parents as unknown[]) : [];
-    for (const p of parents) if (typeof p !== 'string' || (await this.objectType(p)) !== 'commit') throw new HttpError(422, 'Parent SHA does not exist or is not a commit object');
+    for (const p of parents)
+      if (typeof p !== 'string' || (await this.objectType(p)) !== 'commit')
+        throw new HttpError(422, 'Parent SHA does not exist or is not a commit object');
     const person = (v: unknown, fallback: { name: string; email: string }) => {
       const o = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
       return { name: typeof o.name === 'string' ? o.name : fallback.name, email: typeof o.email === 'string' ? o.email : fallback.email };
@@ -669,7 +711,12 @@ export class FakeGitHub {
     const committer = i.committer ? person(i.committer, tokenIdentity) : author;
     const sha = await gitOk(this.bareRepo, ['commit-tree', i.tree, ...parents.flatMap((p) => ['-p', p as string]), '-F', '-'], {
       input: i.message,
-      env: { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email },
+      env: {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: committer.name,
+        GIT_COMMITTER_EMAIL: committer.email,
+      },
     });
     const c = await readCommit(this.bareRepo, sha);
     return { status: 201, body: this.commitBody(c!), headers: { location: this.api(`/git/commits/${sha}`) } };
@@ -699,7 +746,8 @@ export class FakeGitHub {
   }
 
   private async createRef(i: Record<string, unknown>): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
-    if (typeof i.ref !== 'string' || !/^refs\/.+\/.+/.test(i.ref)) throw new HttpError(422, 'Reference name must start with \'refs/\' and have at least two slashes.');
+    if (typeof i.ref !== 'string' || !/^refs\/.+\/.+/.test(i.ref))
+      throw new HttpError(422, "Reference name must start with 'refs/' and have at least two slashes.");
     if (typeof i.sha !== 'string' || (await this.objectType(i.sha)) !== 'commit') throw new HttpError(422, 'Object does not exist');
     const ref = i.ref.slice('refs/'.length);
     if (await this.refSha(ref)) throw new HttpError(422, 'Reference already exists');
@@ -763,16 +811,21 @@ export class FakeGitHub {
   private async createPull(i: Record<string, unknown>): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     if (typeof i.head !== 'string') throw validationFailed([{ resource: 'PullRequest', field: 'head', code: 'missing_field' }]);
     if (typeof i.base !== 'string') throw validationFailed([{ resource: 'PullRequest', field: 'base', code: 'missing_field' }]);
-    if (typeof i.title !== 'string' || i.title === '') throw validationFailed([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
+    if (typeof i.title !== 'string' || i.title === '')
+      throw validationFailed([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
     const headRef = i.head.includes(':') ? i.head.slice(i.head.indexOf(':') + 1) : i.head;
     const headSha = await this.refSha(`heads/${headRef}`);
     if (!headSha) throw validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
     const baseSha = await this.refSha(`heads/${i.base}`);
     if (!baseSha) throw validationFailed([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
     const existing = [...this.pulls.values()].find((p) => p.state === 'open' && p.headRef === headRef && p.baseRef === i.base);
-    if (existing) throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${headRef}.` }]);
+    if (existing)
+      throw validationFailed([
+        { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${headRef}.` },
+      ]);
     const ahead = await gitOk(this.bareRepo, ['rev-list', '--count', `${baseSha}..${headSha}`]);
-    if (ahead.trim() === '0') throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: `No commits between ${i.base} and ${headRef}` }]);
+    if (ahead.trim() === '0')
+      throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: `No commits between ${i.base} and ${headRef}` }]);
     const now = nowIso();
     const pr: FakePull = {
       number: this.nextNumber++,
@@ -814,8 +867,19 @@ export class FakeGitHub {
       pr.state = 'closed';
       pr.closedAt = nowIso();
     } else if (i.state === 'open' && pr.state === 'closed') {
-      if (pr.merged) throw validationFailed([{ resource: 'PullRequest', code: 'custom', field: 'state', message: 'state cannot be changed. The pull request has been merged.' }]);
-      if (!(await this.refSha(`heads/${pr.headRef}`))) throw validationFailed([{ resource: 'PullRequest', code: 'custom', field: 'state', message: 'state cannot be changed. The head branch was deleted.' }]);
+      if (pr.merged)
+        throw validationFailed([
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            field: 'state',
+            message: 'state cannot be changed. The pull request has been merged.',
+          },
+        ]);
+      if (!(await this.refSha(`heads/${pr.headRef}`)))
+        throw validationFailed([
+          { resource: 'PullRequest', code: 'custom', field: 'state', message: 'state cannot be changed. The head branch was deleted.' },
+        ]);
       pr.state = 'open';
       pr.closedAt = null;
     }
@@ -845,9 +909,17 @@ export class FakeGitHub {
 
   private async createComment(n: string, i: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
     this.pullFrom(n);
-    if (typeof i.body !== 'string' || i.body === '') throw validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    if (typeof i.body !== 'string' || i.body === '')
+      throw validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
     const now = nowIso();
-    const c: FakeComment = { id: this.nextCommentId++, issue: Number(n), body: i.body, user: this.tokenUser, createdAt: now, updatedAt: now };
+    const c: FakeComment = {
+      id: this.nextCommentId++,
+      issue: Number(n),
+      body: i.body,
+      user: this.tokenUser,
+      createdAt: now,
+      updatedAt: now,
+    };
     this.comments.set(c.id, c);
     return { status: 201, body: this.commentBody(c) };
   }
@@ -855,7 +927,8 @@ export class FakeGitHub {
   private async updateComment(id: string, i: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
     const c = this.comments.get(Number(id));
     if (!c) throw new HttpError(404, 'Not Found');
-    if (typeof i.body !== 'string' || i.body === '') throw validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    if (typeof i.body !== 'string' || i.body === '')
+      throw validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
     c.body = i.body;
     c.updatedAt = nowIso();
     return { status: 200, body: this.commentBody(c) };
