@@ -105,7 +105,7 @@ const folds = leaveOneDatasetOut(
 if (process.argv.includes('--json')) {
   const perCandidate = models.map((m, i) => ({ model: m, results: Object.fromEntries(keys.map((k) => [k, rows.get(k)!.byCandidate[i]])) }));
   process.stdout.write(
-    `${JSON.stringify({ windows: WINDOWS, folds, perCandidate, computeOptimizer: Object.fromEntries(keys.map((k) => [k, rows.get(k)!.co])) }, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`,
+    `${JSON.stringify({ windows: WINDOWS, folds, perCandidate, computeOptimizer: Object.fromEntries(keys.map((k) => [k, rows.get(k)!.co])) }, (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n`,
   );
 } else {
   process.stdout.write(

@@ -97,8 +97,8 @@ export function redact(text: string, env: NodeJS.ProcessEnv = process.env): stri
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 /** On a terminal, stackfit's own colours and progress bar use CSI sequences (`ESC [ … letter`): kept. */
-// eslint-disable-next-line no-control-regex -- as above, CSI sequences kept
 const CONTROL_EXCEPT_CSI =
+  // eslint-disable-next-line no-control-regex -- control characters are what this finds
   /\u001b\[[0-9;?]*[A-Za-z]|\r(?!\n)|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeControl(text: string, opts: { terminal?: boolean } = {}): string {

@@ -1,7 +1,7 @@
 import { StackfitError } from '../model';
 import type { StackfitConfig } from '../config/schema';
 import { compareOptions, placeOf, type PlacementOption } from './options';
-import type { Fixed, Free } from './problem';
+import type { Fixed, Free } from './units';
 
 /**
  * `colocate: true` groups move together or not at all: every member stays in its own place, or
@@ -140,7 +140,7 @@ export function colocateGroups(config: StackfitConfig, frees: readonly Free[], f
         where,
       );
     const stays = members.map((f) => f.stayMonthly);
-    const stayMonthly = stays.every((s) => s !== undefined) ? stays.reduce((t, s) => t + s!, 0) : undefined;
+    const stayMonthly = stays.every((s) => s !== undefined) ? stays.reduce((t, s) => t + s, 0) : undefined;
     const filtered = combinations(name, members, (f) => f.filtered, !stuck, where).filter((o) => groupPaysBack(o, stayMonthly, config));
     const first = members[0]!;
     const unit: Free = {

@@ -4,7 +4,7 @@ import { ruleFor, type ResolvedRule } from '../config/rules';
 import { compareOptions, offeringKey, placeOf, reduceOptions, type PlacementOption } from './options';
 import type { LinearSolver, SpreadConstraint } from './milp';
 import { describeDemand } from './risk';
-import { countLevels, keptOfferings, makeOption, sizingOf, type OptionContext, type Sizing } from './choices';
+import { countLevels, keptOfferings, makeOption, sizingOf, type OptionContext } from './choices';
 import type { EgressPrices } from '../catalog/egress';
 import { colocateGroups, type Colocation } from './colocate';
 
@@ -42,39 +42,8 @@ export interface PlanInput {
   paretoStateLimit?: number;
 }
 
-/** A workload the solver chooses for. */
-export interface Free {
-  index: number;
-  workload: Workload;
-  current: Offering;
-  demand: Demand;
-  sizing: Sizing;
-  /** Options with the noise thresholds and the payback rule applied, and without (used when a constraint needs them). */
-  filtered: PlacementOption[];
-  unfiltered: PlacementOption[];
-  options: PlacementOption[];
-  /** The cheapest change the thresholds removed (for the reason text). */
-  bestNoise?: PlacementOption;
-  /** Monthly cost of staying: today's, or the cheapest option in today's place when today's no longer fits. */
-  stayMonthly?: number;
-  /** Whether today's size and count carry the demand (with `survive` instances lost). */
-  currentFits: boolean;
-  spread?: number;
-  /** The cheapest option `maxStepDown` kept out (a bigger cut than one PR may make). */
-  beyondStep?: PlacementOption;
-  /** Colocated group the workload moves with. */
-  colocate?: string;
-}
-
-/** A workload that stays as it is (no demand, pinned, unpriced, nothing fits). */
-export interface Fixed {
-  index: number;
-  workload: Workload;
-  current?: Offering;
-  demand?: Demand;
-  action: PlanAction;
-  reason: string;
-}
+export type { Fixed, Free } from './units';
+import type { Fixed, Free } from './units';
 
 export interface Spread {
   name: string;

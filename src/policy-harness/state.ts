@@ -1,4 +1,3 @@
-import { StackfitError } from '../model';
 import type { RegisteredResource } from '../stack/demo';
 import { parseStackDocument, readStackJson } from '../stack/inventory';
 import { nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from '../stack/values';

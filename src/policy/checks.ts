@@ -78,7 +78,7 @@ export function familyDisallowed(family: string, disallowed: readonly string[]):
 const familyIndexes = new WeakMap<Catalog, Map<string, Map<string, string>>>();
 function familyIndex(catalog: Catalog, cloud: Workload['cloud'], kind: Workload['kind']): Map<string, string> {
   let byPlace = familyIndexes.get(catalog);
-  if (!byPlace) familyIndexes.set(catalog, (byPlace = new Map()));
+  if (!byPlace) familyIndexes.set(catalog, (byPlace = new Map<string, Map<string, string>>()));
   const key = `${cloud}|${kind}`;
   let index = byPlace.get(key);
   if (!index) {

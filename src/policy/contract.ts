@@ -34,11 +34,11 @@ interface PolicyBase<S extends z.ZodObject> {
 }
 
 export interface StackPolicyDefinition<S extends z.ZodObject> extends PolicyBase<S> {
-  validateStack(args: StackValidationArgs, reportViolation: ReportViolation, config: z.output<S>): void;
+  validateStack(this: void, args: StackValidationArgs, reportViolation: ReportViolation, config: z.output<S>): void;
 }
 
 export interface ResourcePolicyDefinition<S extends z.ZodObject> extends PolicyBase<S> {
-  validateResource(args: ResourceValidationArgs, reportViolation: ReportViolation, config: z.output<S>): void;
+  validateResource(this: void, args: ResourceValidationArgs, reportViolation: ReportViolation, config: z.output<S>): void;
 }
 
 /** A registered policy: what the pack serves, plus the zod schema its config is read with. */

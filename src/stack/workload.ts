@@ -1,7 +1,7 @@
 import { cloudOfPackage, normalizeResourceType } from '../clouds';
 import type { SkippedResource, Workload } from '../model';
 import { configString } from './handler';
-import { nameFromUrn, numberAt, stackAndProjectFromUrn, stringAt } from './values';
+import { numberAt, stringAt } from './values';
 import { gcpRegionFromZone } from '../clouds/gcp/resources';
 import { readWithKind } from './kinds';
 

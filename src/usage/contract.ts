@@ -20,6 +20,7 @@ import type { ProgressOptions } from './progress';
  *
  *     declare module '../contract' { interface UsageSourceOverrides { mySource?: Partial<MyOptions> } }
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging, one key per source
 export interface UsageSourceOverrides {}
 
 /** What a source is built from, besides its spec. */

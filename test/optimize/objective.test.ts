@@ -149,7 +149,7 @@ function unitsOf(cases: readonly Case[], rules: readonly RuleSpec[], cfg: Stackf
       combos.push(...product(members.map((i) => refs[i]!.options.filter((o) => o.place === place))));
     }
     const stays = members.map((i) => refs[i]!.stay);
-    const stay = stays.every((s) => s !== undefined) ? stays.reduce((t, s) => t! + s!, 0) : undefined;
+    const stay = stays.every((s) => s !== undefined) ? stays.reduce((t, s) => t + s, 0) : undefined;
     const sum = (combo: RefOption[], f: (o: RefOption) => number) => combo.reduce((t, o) => t + f(o), 0);
     const paying = combos.filter((combo) =>
       paysBack(

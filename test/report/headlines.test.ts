@@ -16,7 +16,7 @@ const web = (): PlanItem =>
 const odd = (): PlanItem => {
   const i = planItem({ name: 'odd-box', cloud: 'aws', region: 'us-east-1', size: 'm5.xlarge', to: { size: 'm5.large' } });
   const { monthlyBefore: _b, monthlyDelta: _d, ...rest } = i;
-  return { ...rest, reason: 'no price for m5.xlarge in us-east-1' } as PlanItem;
+  return { ...rest, reason: 'no price for m5.xlarge in us-east-1' };
 };
 const SECRET = 'urn:pulumi:prod::stackfit-demo::aws:ec2/instance:Instance::secret-size';
 

@@ -49,7 +49,7 @@ export function azureVmOs(type: string, props: Record<string, unknown>): OsFindi
         typeof publisher === 'string'
           ? paidAzureImage(publisher, at(...path.slice(0, -1), 'offer'), at(...path.slice(0, -1), 'sku'), plainAt(props, ['licenseType']))
           : undefined;
-      if (paid) return paidImage(paid, `${[...root, ...path].join('.')} ${publisher}`);
+      if (paid) return paidImage(paid, `${[...root, ...path].join('.')} ${String(publisher)}`);
       if (typeof publisher === 'string' && WINDOWS_PUBLISHERS.includes(publisher.toLowerCase()))
         return { os: 'windows', osEvidence: `${[...root, ...path].join('.')} ${publisher}` };
     }

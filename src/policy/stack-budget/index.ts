@@ -39,7 +39,7 @@ export const stackBudget = defineStackPolicy({
     const workloads: PricedWorkload[] = [];
     const unknown: { name: string; reason: string }[] = [];
     const skipped: { name: string; reason: string }[] = [];
-    for (const [r, a] of assessStackResources(args.resources, view)) {
+    for (const [, a] of assessStackResources(args.resources, view)) {
       if (a.kind === 'workload') workloads.push(a.priced);
       else if (a.kind === 'unknown') unknown.push({ name: a.name, reason: a.reason });
       else if (a.kind === 'skipped') skipped.push({ name: a.name, reason: a.reason });

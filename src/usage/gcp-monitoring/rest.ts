@@ -71,7 +71,7 @@ const requireLazily = createRequire(__filename);
 export async function defaultAuthClient(): Promise<RequestingClient> {
   const { GoogleAuth } = requireLazily('google-auth-library') as typeof import('google-auth-library');
   const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/monitoring.read'] });
-  return (await auth.getClient()) as unknown as RequestingClient;
+  return await auth.getClient();
 }
 
 const rfc3339 = (seconds: number): string => new Date(seconds * 1000).toISOString();
@@ -88,7 +88,7 @@ function pageUrl(base: string, req: ListRequest, pageToken: string | undefined):
   });
   if (req.pageSize) params.set('pageSize', String(req.pageSize));
   if (pageToken) params.set('pageToken', pageToken);
-  return `${base}/v3/projects/${encodeURIComponent(req.project)}/timeSeries?${params}`;
+  return `${base}/v3/projects/${encodeURIComponent(req.project)}/timeSeries?${params.toString()}`;
 }
 
 /** A request aborted by its timeout (gaxios: AbortError / "The operation was aborted."). */
@@ -98,18 +98,19 @@ function isAbort(err: unknown): boolean {
     e?.name === 'AbortError' ||
     e?.name === 'TimeoutError' ||
     e?.code === 'ABORT_ERR' ||
-    /operation was aborted/i.test(String(e?.message ?? ''))
+    /operation was aborted/i.test(typeof e?.message === 'string' ? e.message : '')
   );
 }
 
 /** A dropped connection: retried (a reset must not lose a batch). */
 function isTransportError(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const code = String(e?.code ?? e?.cause?.code ?? e?.errno ?? '');
-  const text = `${String(e?.message ?? '')} ${String(e?.cause?.message ?? '')}`;
+  const text = (x: unknown): string => (typeof x === 'string' || typeof x === 'number' ? String(x) : '');
+  const code = text(e?.code) || text(e?.cause?.code) || text(e?.errno);
+  const message = `${text(e?.message)} ${text(e?.cause?.message)}`;
   return (
     /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET)$/.test(code) ||
-    /ECONNRESET|socket hang up|other side closed|fetch failed/i.test(text)
+    /ECONNRESET|socket hang up|other side closed|fetch failed/i.test(message)
   );
 }
 

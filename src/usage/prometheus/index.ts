@@ -241,29 +241,8 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
       let done = missing.length;
       if (done > 0) opts.onProgress?.(done);
 
-      const collect = (into: Map<string, Series[]>, batchIds: Set<string>, result: MatrixSeries[]): void => {
-        for (const s of result) {
-          const label = s.metric[joinLabel];
-          if (label === undefined) continue;
-          const id = batchIds.has(label) ? label : label.replace(/:[0-9]+$/, '');
-          if (!batchIds.has(id)) continue;
-          const t: number[] = [];
-          const v: number[] = [];
-          for (const sample of s.values) {
-            if (!isSample(sample))
-              throw new StackfitError(`unexpected sample ${JSON.stringify(sample)} for ${joinLabel}="${label}"`, endpoint);
-            const [ts, value] = sample;
-            const x = Number(value);
-            // NaN/Inf are Prometheus's way of saying "no meaningful value": a gap, not a zero.
-            if (!Number.isFinite(x)) continue;
-            t.push(Math.round(ts * 1000));
-            v.push(x);
-          }
-          const list = into.get(id) ?? [];
-          list.push({ t, v });
-          into.set(id, list);
-        }
-      };
+      const collect = (into: Map<string, Series[]>, batchIds: Set<string>, result: MatrixSeries[]): void =>
+        collectSeries(into, batchIds, result, joinLabel, endpoint);
 
       const batches: string[][] = [];
       for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
@@ -299,26 +278,71 @@ export function prometheusUsageSource(baseUrl: string, opts: PrometheusSourceOpt
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
 
-      const series = new Map<string, UsageSeries>();
-      for (const [id, ws] of byId) {
-        const failure = failed.get(id);
-        const cpuSeries = merge(cpu.get(id));
-        const memSeries = merge(memory.get(id));
-        for (const w of ws) {
-          if (failure) missing.push({ urn: w.urn, reason: failure, failed: true });
-          else if (!cpuSeries || cpuSeries.t.length === 0) {
-            missing.push({ urn: w.urn, reason: `${name}: no CPU data for ${joinLabel}="${id}" in the range` });
-          } else {
-            const entry: UsageSeries = { urn: w.urn, cpuCores: cpuSeries, source: name };
-            if (memSeries && memSeries.t.length > 0) entry.memoryGiB = memSeries;
-            if (memoryFailed.has(id)) entry.partial = true;
-            series.set(w.urn, entry);
-          }
-        }
-      }
+      const series = assembleSeries({ byId, cpu, memory, failed, memoryFailed, missing, name, joinLabel });
       return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
     }, name),
   };
+}
+
+/** Adds a query's series to `into` by the batch id they belong to (the label, or the label without its port). */
+function collectSeries(
+  into: Map<string, Series[]>,
+  batchIds: Set<string>,
+  result: MatrixSeries[],
+  joinLabel: string,
+  endpoint: string,
+): void {
+  for (const s of result) {
+    const label = s.metric[joinLabel];
+    if (label === undefined) continue;
+    const id = batchIds.has(label) ? label : label.replace(/:[0-9]+$/, '');
+    if (!batchIds.has(id)) continue;
+    const t: number[] = [];
+    const v: number[] = [];
+    for (const sample of s.values) {
+      if (!isSample(sample)) throw new StackfitError(`unexpected sample ${JSON.stringify(sample)} for ${joinLabel}="${label}"`, endpoint);
+      const [ts, value] = sample;
+      const x = Number(value);
+      // NaN/Inf are Prometheus's way of saying "no meaningful value": a gap, not a zero.
+      if (!Number.isFinite(x)) continue;
+      t.push(Math.round(ts * 1000));
+      v.push(x);
+    }
+    const list = into.get(id) ?? [];
+    list.push({ t, v });
+    into.set(id, list);
+  }
+}
+
+/** Per workload: its series, or why it is missing (a failed read is marked `failed`: the run stops). */
+function assembleSeries(r: {
+  byId: ReadonlyMap<string, Workload[]>;
+  cpu: ReadonlyMap<string, Series[]>;
+  memory: ReadonlyMap<string, Series[]>;
+  failed: ReadonlyMap<string, string>;
+  memoryFailed: ReadonlySet<string>;
+  missing: UsageResult['missing'];
+  name: string;
+  joinLabel: string;
+}): Map<string, UsageSeries> {
+  const series = new Map<string, UsageSeries>();
+  for (const [id, ws] of r.byId) {
+    const failure = r.failed.get(id);
+    const cpuSeries = merge(r.cpu.get(id));
+    const memSeries = merge(r.memory.get(id));
+    for (const w of ws) {
+      if (failure) r.missing.push({ urn: w.urn, reason: failure, failed: true });
+      else if (!cpuSeries || cpuSeries.t.length === 0) {
+        r.missing.push({ urn: w.urn, reason: `${r.name}: no CPU data for ${r.joinLabel}="${id}" in the range` });
+      } else {
+        const entry: UsageSeries = { urn: w.urn, cpuCores: cpuSeries, source: r.name };
+        if (memSeries && memSeries.t.length > 0) entry.memoryGiB = memSeries;
+        if (r.memoryFailed.has(id)) entry.partial = true;
+        series.set(w.urn, entry);
+      }
+    }
+  }
+  return series;
 }
 
 /** Concatenates chunk results (and several series of one id, e.g. two scrape jobs: max wins). */

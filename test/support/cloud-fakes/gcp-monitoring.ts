@@ -119,7 +119,7 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
           return {
             metric: {
               type: metric,
-              labels: (metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` }) as Record<string, string>,
+              labels: seriesLabels(metric, id),
             },
             resource: { type: 'gce_instance', labels: { project_id: project, instance_id: id, zone: 'europe-west4-a' } },
             metricKind: 1,
@@ -155,4 +155,9 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
   });
   const port = Number(new URL(running.url).port);
   return Object.assign(fake, running, { port });
+}
+
+/** The metric labels Cloud Monitoring puts on a series: the Ops Agent's `state`, or the instance name. */
+function seriesLabels(metric: string, id: string): Record<string, string> {
+  return metric.startsWith('agent.') ? { state: 'used' } : { instance_name: `vm-${id}` };
 }
