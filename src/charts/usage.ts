@@ -3,6 +3,7 @@ import { htmlCode } from './escape';
 import { mermaidBlock, mermaidXyChart } from './mermaid';
 import { sparkline } from './sparkline';
 import { shortNumber } from './ticks';
+import { needFromObservedPeak } from '../optimize/risk';
 import { PALETTE, type CategoryChart } from './types';
 
 const HOUR_MS = 3_600_000;
@@ -86,7 +87,7 @@ function legend(item: PlanItem, dim: Dimension): string {
     parts.push(`${SWATCH[2]} recommended ${htmlCode(item.chosen.size)}: ${shortNumber(view.capacity(item.chosen))} ${view.unit}`);
   const e = view.evidence;
   parts.push(
-    `${SWATCH[3]} forecast need: ${shortNumber(e.required)} ${view.unit} (forecast peak ${shortNumber(e.forecastPeak)} + ${shortNumber(e.headroom * 100, 1)}% headroom, next ${item.demand!.horizonDays} days)`,
+    `${SWATCH[3]} forecast need: ${shortNumber(e.required)} ${view.unit} (${needFromObservedPeak(e) ? `observed peak ${shortNumber(e.max)}, never sized below it` : `forecast peak ${shortNumber(e.forecastPeak)} + ${shortNumber(e.headroom * 100, 1)}% headroom`}, next ${item.demand!.horizonDays} days)`,
   );
   return parts.join(' · ');
 }

@@ -91,11 +91,30 @@ function num(value: number): string {
   return value.toFixed(2).replace(/0$/, '').replace(/\.0$/, '');
 }
 
+/**
+ * Whether the need comes from the observed peak rather than the forecast: memory is never sized
+ * below the highest reading, which can be far above a high percentile of brief spikes.
+ */
+export function needFromObservedPeak(evidence: Pick<DimensionEvidence, 'forecastPeak' | 'headroom' | 'required' | 'max'>): boolean {
+  return evidence.required > evidence.forecastPeak * (1 + evidence.headroom) * 1.0001 && evidence.required >= evidence.max;
+}
+
+/** The peak a reader compares the need with: the observed one when it set the need. */
+export function shownPeak(evidence: Pick<DimensionEvidence, 'forecastPeak' | 'headroom' | 'required' | 'max'>): number {
+  return needFromObservedPeak(evidence) ? evidence.max : evidence.forecastPeak;
+}
+
+/** How the need was set: "forecast peak 2.6 + 20% → 3.1", or "observed peak 17 (never sized below it) → 17.8". */
+export function describeNeed(evidence: DimensionEvidence, unit: string): string {
+  return needFromObservedPeak(evidence)
+    ? `forecast peak ${num(evidence.forecastPeak)}, observed peak ${num(evidence.max)} (never sized below it) → ${num(evidence.required)} ${unit}`
+    : `forecast peak ${num(evidence.forecastPeak)} + ${num(evidence.headroom * 100)}% → ${num(evidence.required)} ${unit}`;
+}
+
 /** "p95 CPU 1.9 of 8 vCPU; forecast peak 2.6 + 20% → 3.1 vCPU" (and the same for memory). */
 export function describeDemand(demand: Demand, current: Pick<Offering, 'vcpu' | 'memoryGiB'> | undefined): string {
   const dimension = (label: string, unit: string, evidence: DimensionEvidence, capacity: number | undefined): string =>
-    `p95 ${label} ${num(evidence.p95)}${capacity !== undefined ? ` of ${num(capacity)}` : ''} ${unit}; ` +
-    `forecast peak ${num(evidence.forecastPeak)} + ${num(evidence.headroom * 100)}% → ${num(evidence.required)} ${unit}`;
+    `p95 ${label} ${num(evidence.p95)}${capacity !== undefined ? ` of ${num(capacity)}` : ''} ${unit}; ${describeNeed(evidence, unit)}`;
   const parts = [dimension('CPU', 'vCPU', demand.cpu, current?.vcpu)];
   if (demand.memory) parts.push(dimension('memory', 'GiB', demand.memory, current?.memoryGiB));
   return parts.join('; ');

@@ -34,13 +34,14 @@ export function changeText(item: PlanItem): string {
 
 /** One scale everywhere: the labels live with the risk model. */
 export { RISK_LABELS } from '../optimize/risk';
+import { shownPeak } from '../optimize/risk';
 
 export function evidenceText(item: PlanItem): string {
   const d = item.demand;
   if (!d) return '';
   const cpu = `CPU p95 ${num(d.cpu.p95)} / peak ${num(d.cpu.forecastPeak)} → need ${num(d.cpu.required)} vCPU`;
   const mem = d.memory
-    ? `; mem p95 ${num(d.memory.p95)} / peak ${num(d.memory.forecastPeak)} → need ${num(d.memory.required)} GiB`
+    ? `; mem p95 ${num(d.memory.p95)} / peak ${num(shownPeak(d.memory))} → need ${num(d.memory.required)} GiB`
     : '; CPU only';
   // CPU-bound: the readings stop at capacity, so the need is a lower bound: said first.
   return (d.cpuBound ? 'CPU-bound: ' : '') + cpu + mem;

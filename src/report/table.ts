@@ -3,6 +3,7 @@ import type { Plan } from '../model';
 import type { ReportExtras } from './json';
 import { RISK_LABELS, changeText, leftOutOfTotals, num, place, signedUsd, usd } from './format';
 import { usageSparkline } from '../charts/usage';
+import { shownPeak } from '../optimize/risk';
 
 /** The usage column (terminal only): CPU peaks over the look-back window, heights against today's vCPU. */
 export const SPARKLINE_HEAD = 'CPU peaks (0 → today)';
@@ -34,7 +35,7 @@ export function renderTable(plan: Plan, extras: ReportExtras = {}, opts: { color
       item.current ? place(item.current) : `${item.workload.cloud}/${item.workload.region ?? '?'}`,
       item.action === 'no-recommendation' ? `${changeText(item)}\n(${item.reason})` : changeText(item),
       d ? `${num(d.cpu.p95)} / ${num(d.cpu.forecastPeak)}${d.cpuBound ? '\nCPU-bound' : ''}` : '-',
-      d?.memory ? `${num(d.memory.p95)} / ${num(d.memory.forecastPeak)}` : d ? 'CPU only' : '-',
+      d?.memory ? `${num(d.memory.p95)} / ${num(shownPeak(d.memory))}` : d ? 'CPU only' : '-',
       `${usd(item.monthlyBefore)} → ${usd(item.monthlyAfter)}`,
       signedUsd(item.monthlyDelta),
       d?.confidence ?? '-',
