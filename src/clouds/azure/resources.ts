@@ -1,7 +1,8 @@
 import type { Workload } from '../../model';
-import { configString, firstString, type ResourceContext } from '../../stack/handler';
-import { stringAt } from '../../stack/values';
-import { classifyOsName, paidImage, plainAt, type OsFinding } from '../../stack/os';
+import { baseWorkload, configString, firstString, groupFromTags, type ResourceContext } from '../../stack/handler';
+import { stringAt, stringMapAt } from '../../stack/values';
+import { classifyOsName, osFields, paidImage, plainAt, type OsFinding } from '../../stack/os';
+import { azureDedicated, azureSpot } from '../../stack/purchase';
 
 /** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
 const WINDOWS_PUBLISHERS = [
@@ -97,5 +98,27 @@ export function metricIds(ctx: ResourceContext, hostnamePaths: readonly (readonl
     name: ctx.name,
     ...(id?.startsWith('/subscriptions/') ? { azureResourceId: id } : {}),
     ...(hostname ? { hostname } : {}),
+  };
+}
+
+/** The workload of an Azure VM or scale set: `count` VMs of `size`, with place, tags, OS and purchase terms. */
+export function azureVmWorkload(
+  ctx: ResourceContext,
+  o: { size: string; count: number; configKey: string; hostnamePaths: readonly (readonly string[])[] },
+): Workload {
+  const region = location(ctx, o.configKey);
+  const group = groupFromTags(stringMapAt(ctx.props, ['tags']));
+  return {
+    ...baseWorkload(ctx),
+    kind: 'vm',
+    cloud: 'azure',
+    ...(region ? { region } : {}),
+    size: o.size,
+    count: o.count,
+    ...(group ? { group } : {}),
+    ...osFields(azureVmOs(ctx.type, ctx.props)),
+    ...azureSpot(ctx.props),
+    ...azureDedicated(ctx.props),
+    metricIds: metricIds(ctx, o.hostnamePaths),
   };
 }

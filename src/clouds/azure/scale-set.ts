@@ -1,9 +1,7 @@
-import { baseWorkload, groupFromTags, readSize } from '../../stack/handler';
-import { osFields } from '../../stack/os';
-import { azureDedicated, azureSpot } from '../../stack/purchase';
-import { lookup, numberAt, stringMapAt } from '../../stack/values';
+import { readSize } from '../../stack/handler';
+import { lookup, numberAt } from '../../stack/values';
 import { singleResourceKind, type ResourceKind } from '../kind';
-import { azureVmOs, location, metricIds } from './resources';
+import { azureVmWorkload } from './resources';
 
 /** Azure VM scale sets: `count` instances of the SKU (the capacity as declared). */
 function scaleSetKind(
@@ -25,23 +23,7 @@ function scaleSetKind(
       const count = numberAt(ctx.props, countPath);
       if (count === undefined) return { skip: `no instance count set (${field})` };
       if (count === 0) return { skip: `scale set has no instances (${field} is 0)` };
-      const region = location(ctx, configKey);
-      const group = groupFromTags(stringMapAt(ctx.props, ['tags']));
-      return {
-        workload: {
-          ...baseWorkload(ctx),
-          kind: 'vm',
-          cloud: 'azure',
-          ...(region ? { region } : {}),
-          size: size.size,
-          count,
-          ...(group ? { group } : {}),
-          ...osFields(azureVmOs(ctx.type, ctx.props)),
-          ...azureSpot(ctx.props),
-          ...azureDedicated(ctx.props),
-          metricIds: metricIds(ctx, []),
-        },
-      };
+      return { workload: azureVmWorkload(ctx, { size: size.size, count, configKey, hostnamePaths: [] }) };
     },
   });
 }

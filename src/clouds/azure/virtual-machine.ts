@@ -1,9 +1,6 @@
-import { baseWorkload, groupFromTags, readSize } from '../../stack/handler';
-import { osFields } from '../../stack/os';
-import { azureDedicated, azureSpot } from '../../stack/purchase';
-import { stringMapAt } from '../../stack/values';
+import { readSize } from '../../stack/handler';
 import { singleResourceKind, type ResourceKind } from '../kind';
-import { azureVmOs, location, metricIds } from './resources';
+import { azureVmWorkload } from './resources';
 
 /** Azure virtual machines (azure-native and the classic azure provider): one VM of its size. */
 function vmKind(
@@ -18,23 +15,7 @@ function vmKind(
     read(ctx) {
       const size = readSize(ctx, sizePath);
       if ('skip' in size) return size;
-      const region = location(ctx, configKey);
-      const group = groupFromTags(stringMapAt(ctx.props, ['tags']));
-      return {
-        workload: {
-          ...baseWorkload(ctx),
-          kind: 'vm',
-          cloud: 'azure',
-          ...(region ? { region } : {}),
-          size: size.size,
-          count: 1,
-          ...(group ? { group } : {}),
-          ...osFields(azureVmOs(ctx.type, ctx.props)),
-          ...azureSpot(ctx.props),
-          ...azureDedicated(ctx.props),
-          metricIds: metricIds(ctx, hostnamePaths),
-        },
-      };
+      return { workload: azureVmWorkload(ctx, { size: size.size, count: 1, configKey, hostnamePaths }) };
     },
   });
 }
