@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StackfitError } from '../model';
-import type { Identity } from './github/client';
+import type { GitCommit, Identity } from './github/client';
 
 /**
  * local-git mode: build stackfit's commit with plain git plumbing in an existing checkout (an
@@ -19,7 +19,7 @@ export interface LocalGitOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function run(opts: LocalGitOptions, args: string[], input?: string, extraEnv: Record<string, string> = {}): Promise<string> {
+function run(opts: LocalGitOptions, args: string[], input?: string, extraEnv: Record<string, string> = {}, raw = false): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
@@ -33,7 +33,7 @@ function run(opts: LocalGitOptions, args: string[], input?: string, extraEnv: Re
               opts.repoDir,
             ),
           );
-        } else resolve(String(stdout).replace(/\n$/, ''));
+        } else resolve(raw ? String(stdout) : String(stdout).replace(/\n$/, ''));
       },
     );
     // git may exit before reading its input (e.g. `cat-file -e`): its exit status tells, not EPIPE.
@@ -109,4 +109,61 @@ export async function pushBranch(opts: LocalGitOptions, branch: string, commit: 
 
 export async function deleteRemoteBranch(opts: LocalGitOptions, branch: string): Promise<void> {
   await run(opts, ['push', '--quiet', '--no-verify', opts.remote ?? 'origin', '--delete', `refs/heads/${branch}`]);
+}
+
+/** The remote's default branch (what its HEAD names). */
+export async function remoteDefaultBranch(opts: LocalGitOptions): Promise<string> {
+  const out = await run(opts, ['ls-remote', '--symref', opts.remote ?? 'origin', 'HEAD']);
+  const branch = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out)?.[1];
+  if (!branch)
+    throw new StackfitError(`the remote ${opts.remote ?? 'origin'} names no default branch (its HEAD is not a branch)`, opts.repoDir);
+  return branch;
+}
+
+/** The commit a branch of the remote points at; null when the remote has no such branch. */
+export async function remoteBranchSha(opts: LocalGitOptions, branch: string): Promise<string | null> {
+  const out = await run(opts, ['ls-remote', opts.remote ?? 'origin', `refs/heads/${branch}`]);
+  const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
+  return line ? line.slice(0, line.indexOf('\t')) : null;
+}
+
+/** Fetches a commit by sha when the checkout lacks it (a shallow Actions checkout has only its own head). */
+async function haveCommit(opts: LocalGitOptions, sha: string): Promise<void> {
+  const present = () =>
+    run(opts, ['cat-file', '-e', `${sha}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+  if (await present()) return;
+  await run(opts, ['fetch', '--no-tags', '--quiet', opts.remote ?? 'origin', sha]);
+  if (!(await present())) throw new StackfitError(`commit ${sha} is not on the remote ${opts.remote ?? 'origin'}`, opts.repoDir);
+}
+
+/** A commit's tree, parents, author, committer and message (as the API's git/get-commit gives them). */
+export async function readCommit(opts: LocalGitOptions, sha: string): Promise<GitCommit> {
+  await haveCommit(opts, sha);
+  const raw = await run(opts, ['cat-file', 'commit', sha], undefined, {}, true);
+  const split = raw.indexOf('\n\n');
+  const header = split < 0 ? raw : raw.slice(0, split);
+  const message = split < 0 ? '' : raw.slice(split + 2);
+  const person = (role: string) => {
+    const m = new RegExp(`^${role} (.*) <([^>]*)> \\d+ [-+]\\d{4}$`, 'm').exec(header);
+    return { name: m?.[1] ?? '', email: m?.[2] ?? '' };
+  };
+  return {
+    sha,
+    message,
+    treeSha: /^tree ([0-9a-f]{40})$/m.exec(header)?.[1] ?? '',
+    parents: [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]!),
+    author: person('author'),
+    committer: person('committer'),
+  };
+}
+
+/** A file's text at a commit; null when the commit has no such file. */
+export async function readFileText(opts: LocalGitOptions, sha: string, file: string): Promise<string | null> {
+  await haveCommit(opts, sha);
+  const blob = await run(opts, ['rev-parse', '--verify', '-q', `${sha}:${file}`]).catch(() => null);
+  if (blob === null) return null;
+  return run(opts, ['cat-file', 'blob', blob], undefined, {}, true);
 }

@@ -1,0 +1,3 @@
+export { readsFromWritesTo, type CommitInput, type GitBackend } from './contract';
+export { apiGitBackend } from './api';
+export { localGitBackend } from './local-git';
