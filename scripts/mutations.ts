@@ -129,10 +129,38 @@ export const MUTATIONS: readonly Mutation[] = [
   },
   {
     id: 'autoclose-guard',
-    file: 'src/gitops/run.ts',
+    file: 'src/gitops/pr-decision.ts',
     find: "return pr.state === 'closed' && pr.body.includes(AUTOCLOSED_MARKER);",
     replace: 'return pr.body.includes(AUTOCLOSED_MARKER);',
     test: 'test/gitops-pr/autoclose-rebase.test.ts',
+  },
+  {
+    id: 'pr-human-force-push',
+    file: 'src/gitops/pr-decision.ts',
+    find: 'if (!isStackfitCommit(head, f.identity)) return',
+    replace: 'if (false) return',
+    test: 'test/gitops-pr/decision.test.ts',
+  },
+  {
+    id: 'pr-stale-human-closed',
+    file: 'src/gitops/pr-decision.ts',
+    find: "return isStackfitCommit(head, identity) ? 'autoclose'",
+    replace: "return true ? 'autoclose'",
+    test: 'test/gitops-pr/decision.test.ts',
+  },
+  {
+    id: 'pr-inputs-failed-closes',
+    file: 'src/gitops/pr-decision.ts',
+    find: 'if (flags.inputsFailed) return [];',
+    replace: '',
+    test: 'test/gitops-pr/decision.test.ts',
+  },
+  {
+    id: 'pr-push-lease',
+    file: 'src/gitops/git-local.ts',
+    find: "`--force-with-lease=refs/heads/${branch}:${expected ?? ''}`",
+    replace: "'--force'",
+    test: 'test/gitops-pr/backend-contract.test.ts',
   },
 ];
 

@@ -53,7 +53,7 @@ const who = (c: GitCommit) => `${c.author.name} <${c.author.email}>`;
  * the branch holds only stackfit's commits, else left to the person who committed (said once).
  */
 export async function retireStalePull(run: LiveRun, pr: PullRequest): Promise<PrAction> {
-  const { gh, repo } = run;
+  const { gh } = run;
   const before = { ...gh.calls };
   const markers = parsePrMarkers(pr.body);
   const why = run.changedInConfig.filter((c) => c.branch === pr.headRef).map((c) => c.reason);
