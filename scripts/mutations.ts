@@ -156,6 +156,13 @@ export const MUTATIONS: readonly Mutation[] = [
     test: 'test/gitops-pr/decision.test.ts',
   },
   {
+    id: 'pr-regenerate-lease',
+    file: 'src/gitops/pr-executor.ts',
+    find: 'await pushCommit(run, p, d.pull.headSha);',
+    replace: 'await pushCommit(run, p, null);',
+    test: 'test/gitops-pr/local-git.test.ts',
+  },
+  {
     id: 'pr-push-lease',
     file: 'src/gitops/git-local.ts',
     find: "`--force-with-lease=refs/heads/${branch}:${expected ?? ''}`",
