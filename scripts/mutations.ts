@@ -130,8 +130,10 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     id: 'autoclose-guard',
     file: 'src/gitops/pr-decision.ts',
-    find: "return pr.state === 'closed' && pr.body.includes(AUTOCLOSED_MARKER);",
-    replace: 'return pr.body.includes(AUTOCLOSED_MARKER);',
+    // Dropping `state === 'closed'` from isAutoclosed is an equivalent mutant (every caller looks
+    // at closed PRs only): the guard that matters is that an autoclosed PR is no person's refusal.
+    find: "pr.state === 'closed' && !isAutoclosed(pr) && fingerprintOf(pr) === f.fingerprint",
+    replace: "pr.state === 'closed' && fingerprintOf(pr) === f.fingerprint",
     test: 'test/gitops-pr/autoclose-rebase.test.ts',
   },
   {
