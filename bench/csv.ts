@@ -88,7 +88,7 @@ class RowChecker {
     if (v < 0) this.fail(`value ${v} is negative`, line);
     if (v > MAX_PERCENT && (metric === 'cpu_percent' || metric === 'memory_percent')) this.fail(`${metric} ${v} is above 100`, line);
     let byMetric = this.series.get(resource);
-    if (!byMetric) this.series.set(resource, (byMetric = new Map()));
+    if (!byMetric) this.series.set(resource, (byMetric = new Map<UsageMetric, { t: number[]; v: number[] }>()));
     let s = byMetric.get(metric as UsageMetric);
     if (!s) byMetric.set(metric as UsageMetric, (s = { t: [], v: [] }));
     s.t.push(t);
