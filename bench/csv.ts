@@ -119,14 +119,16 @@ const CSV_PARSE_OPTIONS: Options = {
 /** csv-parse's own errors, as the hand-written parser words them (`file:line`). */
 function mappedError(err: unknown, file: string): unknown {
   // Duck-typed: csv-parse's CommonJS entry points ('csv-parse', 'csv-parse/sync') each bundle their own CsvError class.
-  if (!(err instanceof Error) || typeof (err as Partial<CsvError>).code !== 'string' || !('lines' in err)) return err;
-  const line = Number((err as { lines: unknown }).lines);
+  if (!(err instanceof Error)) return err;
+  const { code, lines } = err as Partial<Pick<CsvError, 'code'>> & { lines?: unknown };
+  if (typeof code !== 'string' || lines === undefined) return err;
+  const line = Number(lines);
   const message =
-    (err as CsvError).code === 'CSV_QUOTE_NOT_CLOSED'
+    code === 'CSV_QUOTE_NOT_CLOSED'
       ? 'unterminated quoted field'
-      : (err as CsvError).code === 'CSV_INVALID_CLOSING_QUOTE'
+      : code === 'CSV_INVALID_CLOSING_QUOTE'
         ? 'unexpected text after a quoted field'
-        : `${(err as CsvError).code}: ${err.message}`;
+        : `${code}: ${err.message}`;
   return new StackfitError(message, `${file}:${line}`);
 }
 
