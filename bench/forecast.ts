@@ -10,53 +10,20 @@
  * 2. Unless --no-file: the same usage written as one 14.4-million-row CSV (10,000 workloads ×
  *    720 points × 2 metrics, quoted URNs) under the OS temp dir, then read with readUsageFile.
  */
-import { mkdtempSync, rmSync, statSync, writeSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stackfitConfigSchema } from '../src/config/schema';
 import { ruleFor } from '../src/config/rules';
 import { forecastDemand } from '../src/forecast/index';
-import type { UsageSeries, Workload } from '../src/model';
 import { readUsageFile } from '../src/usage/file/index';
-import { readTraceDir } from '../src/usage/traces/index';
-import { hourlyMax } from './trace-hours';
+import { benchUsage, POINTS, writeUsageCsv } from './usage-data';
 
 const WORKLOADS = 10_000;
-const POINTS = 720;
-const HOUR = 3_600_000;
-const END = Date.parse('2026-11-01T00:00:00Z');
 
-const tracesDir = path.resolve(__dirname, '../data/traces/bitbrains-rnd-2013-07');
-const traces = readTraceDir(tracesDir).map((t) => ({ id: t.id, cpu: hourlyMax(t.cpuCores), mem: hourlyMax(t.memoryGiB!) }));
-const times = Array.from({ length: POINTS }, (_, j) => END - (POINTS - j) * HOUR);
-
+const data = benchUsage(WORKLOADS);
+const { workloads, usage } = data;
 const config = stackfitConfigSchema.parse({});
-const workloads: Workload[] = [];
-const usage: UsageSeries[] = [];
-for (let i = 0; i < WORKLOADS; i++) {
-  const trace = traces[i % traces.length]!;
-  const shift = Math.floor(i / traces.length) % trace.cpu.length;
-  const pick = (values: number[]) => times.map((_, j) => values[(shift + j) % values.length]!);
-  const name = `vm-${i}`;
-  const urn = `urn:pulumi:bench::bench::aws:ec2/instance:Instance::${name}`;
-  workloads.push({
-    urn,
-    name,
-    type: 'aws:ec2/instance:Instance',
-    kind: 'vm',
-    cloud: 'aws',
-    region: 'us-east-1',
-    size: 'm5.xlarge',
-    count: 1,
-    metricIds: { name },
-  });
-  usage.push({
-    urn,
-    cpuCores: { t: times, v: pick(trace.cpu) },
-    memoryGiB: { t: times, v: pick(trace.mem) },
-    source: `bitbrains:${trace.id}`,
-  });
-}
 const rule = ruleFor(config, workloads[0]!);
 
 // Warm-up (JIT), then the timed run.
@@ -77,21 +44,7 @@ if (!process.argv.includes('--no-file')) {
   const dir = mkdtempSync(path.join(tmpdir(), 'stackfit-bench-'));
   const file = path.join(dir, 'usage.csv');
   try {
-    const fd = openSync(file, 'w');
-    writeSync(fd, 'timestamp,resource,metric,value\n');
-    const iso = times.map((t) => new Date(t).toISOString());
-    for (let i = 0; i < WORKLOADS; i++) {
-      const u = usage[i]!;
-      const lines: string[] = [];
-      for (const [metric, s] of [
-        ['cpu_cores', u.cpuCores],
-        ['memory_gib', u.memoryGiB!],
-      ] as const) {
-        for (let j = 0; j < POINTS; j++) lines.push(`${iso[j]},"${u.urn}",${metric},${s.v[j]}`);
-      }
-      writeSync(fd, `${lines.join('\n')}\n`);
-    }
-    closeSync(fd);
+    writeUsageCsv(file, data);
     const mib = statSync(file).size / 2 ** 20;
     const cpu1 = process.cpuUsage();
     const t1 = performance.now();

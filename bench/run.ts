@@ -18,6 +18,7 @@ const ALL = [
   'policy',
   'price-refresh',
   'usage',
+  'csv',
   'pools',
   'cloud-monitoring',
   'hostile',

@@ -6,14 +6,20 @@
  * (the bundle finds it beside its package.json). Run by `npm run build`.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const repoDir = path.resolve(__dirname, '..');
 export const packDir = path.join(repoDir, 'policies');
 
-export async function buildPolicyPack(): Promise<void> {
-  await build({
+/**
+ * Bundles the pack into `<outDir>/bin/` and copies the catalog to `<outDir>/catalog/` (outDir is
+ * `policies/` but in tests). Both folders end up holding exactly this build's files: one a
+ * previous build wrote (a LEGAL.txt of a dependency since made external) must not ship.
+ */
+export async function buildPolicyPack(outDir = packDir): Promise<void> {
+  const binDir = path.join(outDir, 'bin');
+  const result = await build({
     entryPoints: [path.join(packDir, 'index.ts')],
     bundle: true,
     platform: 'node',
@@ -21,7 +27,9 @@ export async function buildPolicyPack(): Promise<void> {
     target: 'node20',
     // jsonc-parser's UMD main hides its requires from the bundler; its ESM build bundles.
     mainFields: ['module', 'main'],
-    outfile: path.join(packDir, 'bin/index.js'),
+    outfile: path.join(binDir, 'index.js'),
+    // Written below, so that a failed build leaves the last good one and a good one leaves no stale file.
+    write: false,
     // The pack's only runtime dependency (it brings @pulumi/pulumi, whose run-policy-pack the CLI launches).
     // The monitoring SDKs: stackfit.yaml's schema knows every usage source (src/usage/registry.ts),
     // but the pack never fetches usage, so the SDKs those sources load lazily stay out of it.
@@ -39,7 +47,19 @@ export async function buildPolicyPack(): Promise<void> {
     legalComments: 'linked',
     logLevel: 'warning',
   });
-  const catalogOut = path.join(packDir, 'catalog');
+  mkdirSync(binDir, { recursive: true });
+  const written = new Set<string>();
+  for (const file of result.outputFiles) {
+    // Renamed into place: a test reading the pack while another builds it never sees half a file.
+    const temp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temp, file.contents);
+    renameSync(temp, file.path);
+    written.add(path.basename(file.path));
+  }
+  // (`.tmp`: another build's file on its way in.)
+  for (const name of readdirSync(binDir))
+    if (!written.has(name) && !name.endsWith('.tmp')) rmSync(path.join(binDir, name), { recursive: true, force: true });
+  const catalogOut = path.join(outDir, 'catalog');
   rmSync(catalogOut, { recursive: true, force: true });
   mkdirSync(catalogOut, { recursive: true });
   for (const file of readdirSync(path.join(repoDir, 'catalog'))) {

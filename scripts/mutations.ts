@@ -19,6 +19,13 @@ export interface Mutation {
   find: string;
   replace: string;
   test: string;
+  /** Only the tests whose name matches (vitest -t): the file's other tests (and their setup) are not run. */
+  only?: string;
+  /**
+   * The test file imports src/ and never runs dist/ (the CLI, the built pack): dist/ is not rebuilt
+   * for the mutation (a rebuild costs minutes on a loaded machine and would test nothing more).
+   */
+  sourceOnly?: true;
 }
 
 export const MUTATIONS: readonly Mutation[] = [
@@ -171,6 +178,114 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "'--force'",
     test: 'test/gitops-pr/backend-contract.test.ts',
   },
+  {
+    id: 'budget-percent',
+    file: 'src/policy/budget.ts',
+    find: 'increaseFraction * 100 > maxIncreasePercent',
+    replace: 'increaseFraction > maxIncreasePercent',
+    test: 'test/policy/logic.test.ts',
+    only: 'budget|increase',
+    sourceOnly: true,
+  },
+  {
+    id: 'placement-region',
+    file: 'src/policy/checks.ts',
+    find: '    else if (!regions.some((r) => r.toLowerCase() === w.region!.toLowerCase()))',
+    replace: '    else if (false)',
+    test: 'test/policy/logic.test.ts',
+    only: 'cloud, region and architecture',
+    sourceOnly: true,
+  },
+  {
+    id: 'burstable-rds',
+    file: 'src/clouds/aws/catalog.ts',
+    find: 'return /^(db\\.)?t\\d/.test(family);',
+    replace: 'return /^t\\d/.test(family);',
+    test: 'test/policy/logic.test.ts',
+    only: 'burstable',
+    sourceOnly: true,
+  },
+  {
+    id: 'spot-price',
+    file: 'src/catalog/views.ts',
+    find: '    monthlyUsd: o.spotMonthlyUsd,\n',
+    replace: '    monthlyUsd: o.monthlyUsd,\n',
+    test: 'test/catalog-probe/probe.test.ts',
+    only: 'interruptible',
+    sourceOnly: true,
+  },
+  {
+    id: 'survive',
+    file: 'src/optimize/choices.ts',
+    find: 'const worst = demandPerInstance(demand, today, n, sizing.survive);',
+    replace: 'const worst = demandPerInstance(demand, today, n, 0);',
+    test: 'test/optimize/decisions.test.ts',
+    only: 'surviv',
+    sourceOnly: true,
+  },
+  {
+    id: 'usage-failure-stop',
+    file: 'src/pipeline.ts',
+    find: '  if (usage.failures.length > 0) throw usageFailureError(usage.failures);\n',
+    replace: '',
+    test: 'test/hostile/pr-usage-failure.test.ts',
+    only: 'cloud source whose reads fail',
+    sourceOnly: true,
+  },
+  {
+    id: 'csv-non-numeric',
+    file: 'src/usage/file/parse.ts',
+    find: "    if (typeof v === 'string') this.fail(v);",
+    replace: "    if (typeof v === 'string') return NaN;",
+    test: 'test/hostile/pr-usage-failure.test.ts',
+    only: 'broken usage file',
+    sourceOnly: true,
+  },
+  {
+    id: 'redact-env-names',
+    file: 'src/redact.ts',
+    find: 'if (CREDENTIAL_ENV.has(name) || CREDENTIAL_NAME.test(name))',
+    replace: 'if (CREDENTIAL_ENV.has(name))',
+    test: 'test/hostile/secrets.test.ts',
+    only: 'redact\\(\\) removes',
+    sourceOnly: true,
+  },
+  {
+    id: 'edits-alias',
+    file: 'src/gitops/updaters/stack-config.ts',
+    find: '  }\n  if (isAlias(node))\n    return {',
+    replace: '  }\n  if (false)\n    return {',
+    test: 'test/gitops-edits/stack-config.test.ts',
+    only: 'YAML alias',
+    sourceOnly: true,
+  },
+  {
+    id: 'edits-restringify',
+    file: 'src/gitops/updaters/stack-config.ts',
+    find: '  verifyOnlyEditedValuesChanged(parsed, output, applied, file, options);\n  return output;',
+    replace:
+      '  verifyOnlyEditedValuesChanged(parsed, output, applied, file, options);\n  return parseStackConfig(output, file).doc.toString();',
+    test: 'test/gitops-edits/stack-config.test.ts',
+    only: 'changes exactly its own line',
+    sourceOnly: true,
+  },
+  {
+    id: 'unmatched-config',
+    file: 'src/config/rules.ts',
+    find: '    if (m.stack !== undefined && stack !== undefined && m.stack !== stack) return;\n',
+    replace: '',
+    test: 'test/hostile/oddities.test.ts',
+    only: 'warn',
+    sourceOnly: true,
+  },
+  {
+    id: 'pack-stale-bin',
+    file: 'scripts/build-policy-pack.ts',
+    find: "if (!written.has(name) && !name.endsWith('.tmp'))",
+    replace: 'if (false)',
+    test: 'test/policy/build.test.ts',
+    sourceOnly: true,
+  },
 ];
 
 const root = path.resolve(__dirname, '..');
@@ -190,14 +305,18 @@ export function runMutation(m: Mutation): { caught: boolean; detail: string } {
   process.once('SIGINT', onInterrupt);
   try {
     writeFileSync(file, original.slice(0, at) + m.replace + original.slice(at + m.find.length));
-    const run = spawnSync(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', m.test], {
+    const args = [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', m.test, ...(m.only ? ['-t', m.only] : [])];
+    const run = spawnSync(process.execPath, args, {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, CI: '' },
+      env: { ...process.env, CI: '', ...(m.sourceOnly && { STACKFIT_TEST_SKIP_BUILD: '1' }) },
     });
     // eslint-disable-next-line no-control-regex -- strips vitest's ANSI colours
-    const summary = /Tests\s+.*$/m.exec(run.stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[0] ?? `exit ${run.status}`;
-    return { caught: run.status !== 0, detail: summary.trim() };
+    const plain = run.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    const summary = /Tests\s+.*$/m.exec(plain)?.[0] ?? `exit ${run.status}`;
+    // Caught only when a test (or the file's setup) failed: a run that matched no test exits too.
+    const failed = /Test Files\s+\d+ failed/.test(plain);
+    return { caught: run.status !== 0 && failed, detail: summary.trim() };
   } finally {
     restore();
     process.removeListener('SIGINT', onInterrupt);

@@ -137,9 +137,9 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now, ...(poolUsage && { poolUsage }) });
   for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);
   if (configPath) {
-    const { unmatchedConfigEntries } = await import('../config/rules.js');
-    for (const entry of unmatchedConfigEntries(config, inventory.workloads, stack))
-      io.err(`stackfit: warning: ${configPath}: ${entry} matches no workload of stack ${stack}\n`);
+    const { unmatchedConfigWarnings } = await import('../config/rules.js');
+    for (const warning of unmatchedConfigWarnings(config, configPath, inventory.workloads, stack))
+      io.err(`stackfit: warning: ${warning}\n`);
   }
   const log = (line: string) => io.out(`${line}\n`);
   const costBars = costBarsOfPlans([{ stack, items: plan.items }]);

@@ -114,12 +114,9 @@ export function register(program: Command): void {
         });
         for (const warning of usageWarnings) process.stderr.write(`stackfit: warning: ${warning}\n`);
         if (configFile) {
-          const { unmatchedConfigEntries } = await import('../config/rules.js');
-          for (const entry of unmatchedConfigEntries(config, inventory.workloads, inventory.stack)) {
-            process.stderr.write(
-              `stackfit: warning: ${configFile}: ${entry} matches no workload of ${inventory.stack ? `stack ${inventory.stack}` : 'this stack'}\n`,
-            );
-          }
+          const { unmatchedConfigWarnings } = await import('../config/rules.js');
+          for (const warning of unmatchedConfigWarnings(config, configFile, inventory.workloads, inventory.stack))
+            process.stderr.write(`stackfit: warning: ${warning}\n`);
         }
         const terminal = !opts.output && process.stdout.isTTY === true && opts.color !== false;
         emit(

@@ -109,3 +109,17 @@ export function unmatchedConfigEntries(
   for (const key of Object.keys(config.groups)) if (!groups.has(key)) out.push(`groups.${JSON.stringify(key)}`);
   return out;
 }
+
+/**
+ * The warnings `recommend` and `pr` print for `unmatchedConfigEntries`, one per entry, naming the
+ * file the entry is in and the stack it was matched against.
+ */
+export function unmatchedConfigWarnings(
+  config: StackfitConfig,
+  configFile: string,
+  workloads: readonly Pick<Workload, 'name' | 'urn' | 'group'>[],
+  stack?: string,
+): string[] {
+  const where = stack ? `stack ${stack}` : 'this stack';
+  return unmatchedConfigEntries(config, workloads, stack).map((entry) => `${configFile}: ${entry} matches no workload of ${where}`);
+}

@@ -115,21 +115,6 @@ export function unpricedFamilyMessage(w: Workload, reason: string, catalog: Cata
 }
 
 /**
- * Burstable sizes (AWS T, Azure B-series, GCP shared-core) run on CPU credits: never a
- * like-for-like replacement for a fixed-performance size.
- */
-export function isBurstable(o: Pick<Offering, 'cloud' | 'family' | 'size'>): boolean {
-  switch (o.cloud) {
-    case 'aws':
-      return /^t\d/.test(o.family);
-    case 'azure':
-      return /^standardB/i.test(o.family);
-    case 'gcp':
-      return o.family === 'f1' || o.family === 'g1' || /^e2-(micro|small|medium)$/.test(o.size);
-  }
-}
-
-/**
  * The generation check: a previous-generation or disallowed family, and the cheapest same-spec
  * current-generation alternative (arm64 too when allowed) with its saving.
  */
@@ -144,8 +129,9 @@ export function generationMessage(
   if (!offering.currentGeneration) problems.push(`${w.size} is a previous-generation size (family ${offering.family})`);
   const banned = familyDisallowed(offering.family, opts.disallowedFamilies);
   if (banned) problems.push(`family ${offering.family} is disallowed (disallowedFamilies: ${banned})`);
+  // sameSpecAlternatives offers a burstable size only for a burstable one (src/clouds/burstable.ts).
   const alternative = sameSpecAlternatives(offering, catalog, { includeArm64: opts.allowArm64 }).find(
-    (o) => !familyDisallowed(o.family, opts.disallowedFamilies) && (!isBurstable(o) || isBurstable(offering)),
+    (o) => !familyDisallowed(o.family, opts.disallowedFamilies),
   );
   const saving = alternative ? (offering.monthlyUsd - alternative.monthlyUsd) * w.count : 0;
   if (problems.length === 0) {

@@ -21,6 +21,15 @@ export function realStackConfigFiles(): string[] {
   return out.sort();
 }
 
+/** The example project's own stack files (`stacks/Pulumi.<stack>.yaml`). */
+export function repoStackConfigFiles(): string[] {
+  const dir = path.resolve(__dirname, '../../stacks');
+  return readdirSync(dir)
+    .filter((name) => /^Pulumi\.[^.]+\.yaml$/.test(name))
+    .map((name) => path.join(dir, name))
+    .sort();
+}
+
 export function readText(file: string): string {
   return readFileSync(file, 'utf8');
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isMap, isScalar } from 'yaml';
 import { StackfitError, type ConfigEdit, type ConfigRef } from '../../src/model';
 import { applyConfigEdits, isSecureValue, listConfigLeaves, parseStackConfig } from '../../src/gitops/updaters/stack-config';
-import { changedLines, FIXTURES, readText, realStackConfigFiles } from './helpers';
+import { changedLines, FIXTURES, readText, realStackConfigFiles, repoStackConfigFiles } from './helpers';
 
 function edit(ref: ConfigRef, from: string | number, to: string | number, file = 'Pulumi.test.yaml'): ConfigEdit {
   return { file, stack: 'test', ref, from, to, urns: [] };
@@ -42,13 +42,44 @@ function secureRefs(text: string): ConfigRef[] {
 }
 
 const realFiles = realStackConfigFiles();
+const repoStacks = repoStackConfigFiles();
+
+/**
+ * The file with a YAML anchor put on one value (a map entry on a line of its own) and an alias of
+ * it added as the next entry, or undefined when the file has no such value.
+ */
+function withAlias(text: string, name: string): { text: string; anchored: ConfigRef; alias: ConfigRef; value: string } | undefined {
+  const lines = text.split(/(?<=\n)/);
+  for (const leaf of listConfigLeaves(parseStackConfig(text, name))) {
+    const line = lines[leaf.line - 1]!;
+    const value = String(leaf.value);
+    const raw = [`"${value}"`, `'${value}'`, value].find((r) => line.includes(r));
+    if (raw === undefined || /^\s*-|[{[]/.test(line) || /[|>]\s*$/.test(line) || !line.includes(':')) continue;
+    const indent = /^\s*/.exec(line)![0];
+    const eol = line.endsWith('\r\n') ? '\r\n' : '\n';
+    const top = leaf.ref.path.length === 0;
+    const copyKey = top ? `${leaf.ref.key.split(':')[0]}:stackfit-copy` : 'stackfitCopy';
+    const copy = `${indent}${copyKey}: *stackfit_a${eol}`;
+    const anchoredLine = replaceLast(line, raw, `&stackfit_a ${raw}`);
+    const out = [
+      ...lines.slice(0, leaf.line - 1),
+      line.endsWith('\n') ? anchoredLine : `${anchoredLine}${eol}`,
+      copy,
+      ...lines.slice(leaf.line),
+    ];
+    const alias: ConfigRef = top ? { key: copyKey, path: [] } : { key: leaf.ref.key, path: [...leaf.ref.path.slice(0, -1), copyKey] };
+    return { text: out.join(''), anchored: leaf.ref, alias, value };
+  }
+  return undefined;
+}
 
 describe('applyConfigEdits on every real stack config file', () => {
-  it('finds the real files', () => {
+  it('finds the real files and the example project stacks', () => {
     expect(realFiles.length).toBeGreaterThanOrEqual(7);
+    expect(repoStacks.map((f) => path.basename(f))).toEqual(['Pulumi.dev.yaml', 'Pulumi.platform.yaml', 'Pulumi.prod.yaml']);
   });
 
-  for (const file of realFiles) {
+  for (const file of [...realFiles, ...repoStacks]) {
     const name = path.relative(path.dirname(path.dirname(file)), file);
     for (const [variant, load] of [
       ['LF', (t: string) => t],
@@ -80,6 +111,17 @@ describe('applyConfigEdits on every real stack config file', () => {
       for (const ref of secureRefs(text)) {
         expect(() => applyConfigEdits(text, [edit(ref, 'x', 'y')], name)).toThrow(/secure \(encrypted\) value/);
       }
+    });
+
+    it(`${name}: refuses an edit through a YAML alias, or of the anchor an alias repeats`, () => {
+      const aliased = withAlias(readText(file), name);
+      expect(aliased, 'a value on a line of its own to anchor').toBeDefined();
+      const { text, anchored, alias, value } = aliased!;
+      // The alias really reads as the anchored value (the file is valid YAML).
+      const leaves = listConfigLeaves(parseStackConfig(text, name));
+      expect(leaves.filter((l) => String(l.value) === value).length).toBeGreaterThanOrEqual(1);
+      expect(() => applyConfigEdits(text, [edit(alias, value, `${value}-new`)], name)).toThrow(/is a YAML alias \(\*stackfit_a\)/);
+      expect(() => applyConfigEdits(text, [edit(anchored, value, `${value}-new`)], name)).toThrow(/is a YAML anchor \(&stackfit_a\)/);
     });
   }
 

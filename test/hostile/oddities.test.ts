@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config';
-import { unmatchedConfigEntries } from '../../src/config/rules';
-import { EC2_EXPORT, EC2_NAME, stackfit, tempDir } from './helpers';
+import { runPrCommand } from '../../src/cli/pr';
+import { unmatchedConfigEntries, unmatchedConfigWarnings } from '../../src/config/rules';
+import { PROD_CONFIG_FILE, PROD_CONFIG_TEXT } from '../gitops-pr/helpers';
+import { EC2_EXPORT, EC2_NAME, REPO_ROOT, stackfit, tempDir } from './helpers';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +72,45 @@ describe('stackfit.yaml entries that match no workload', () => {
       `stackfit: warning: ${config}: mappings[1].resource "old-name" matches no workload of stack test`,
       `stackfit: warning: ${config}: pools.overrides."system-pool" matches no workload of stack test`,
       `stackfit: warning: ${config}: groups."data" matches no workload of stack test`,
+    ]);
+  });
+  it('the warning names the file and the stack, or "this stack" when the state has none', () => {
+    const workloads = [{ name: EC2_NAME, urn: `urn:x::${EC2_NAME}`, group: 'data' }];
+    expect(unmatchedConfigWarnings(parseConfig(CONFIG), 'conf/stackfit.yaml', workloads, 'prod')).toEqual([
+      'conf/stackfit.yaml: workloads."my-ec2-instanse" matches no workload of stack prod',
+      'conf/stackfit.yaml: workloads."web-*" matches no workload of stack prod',
+      'conf/stackfit.yaml: mappings[1].resource "old-name" matches no workload of stack prod',
+      'conf/stackfit.yaml: pools.overrides."system-pool" matches no workload of stack prod',
+    ]);
+    expect(unmatchedConfigWarnings(parseConfig('workloads:\n  gone: { pin: true }\n'), 's.yaml', workloads)).toEqual([
+      's.yaml: workloads."gone" matches no workload of this stack',
+    ]);
+  });
+
+  it('pr (dry run) warns with the same lines as recommend, and still runs', async () => {
+    const project = path.join(dir, 'project');
+    fs.mkdirSync(path.join(project, 'stacks'), { recursive: true });
+    fs.copyFileSync(path.join(REPO_ROOT, 'Pulumi.yaml'), path.join(project, 'Pulumi.yaml'));
+    fs.writeFileSync(path.join(project, PROD_CONFIG_FILE), PROD_CONFIG_TEXT);
+    const config = path.join(project, 'stackfit.yaml');
+    fs.writeFileSync(config, CONFIG);
+    const usage = path.join(project, 'usage.csv');
+    fs.writeFileSync(usage, `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,0.2\n`);
+    const err: string[] = [];
+    await runPrCommand(
+      { stack: 'prod', state: EC2_EXPORT, usage: [usage], config, projectDir: project, now: '2026-10-02T00:00:00Z', dryRun: true },
+      { env: {}, out: () => undefined, err: (t) => err.push(t) },
+    );
+    const warnings = err
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('matches no workload'));
+    expect(warnings).toEqual([
+      `stackfit: warning: ${config}: workloads."my-ec2-instanse" matches no workload of stack prod`,
+      `stackfit: warning: ${config}: workloads."web-*" matches no workload of stack prod`,
+      `stackfit: warning: ${config}: mappings[1].resource "old-name" matches no workload of stack prod`,
+      `stackfit: warning: ${config}: pools.overrides."system-pool" matches no workload of stack prod`,
+      `stackfit: warning: ${config}: groups."data" matches no workload of stack prod`,
     ]);
   });
 });

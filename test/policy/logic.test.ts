@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
 import { withPricing } from '../../src/catalog/discounts';
-import { HOURS_PER_MONTH, StackfitError, type Plan, type Workload } from '../../src/model';
+import { HOURS_PER_MONTH, StackfitError, type Cloud, type Plan, type Workload } from '../../src/model';
 import { mergePolicyConfig, parsePolicyPackConfig, type PackInfoView } from '../../src/policy-harness/config';
 import { fromStateValue, secret, SIG_KEY, SECRET_SIG, toWireValue, UNKNOWN } from '../../src/policy-harness/encode';
 import { policyInputsFromJson, readPolicyInputs } from '../../src/policy-harness/state';
 import { budgetMessage, evaluateBudget, inconclusiveMessage } from '../../src/policy/budget';
-import { generationMessage, isBurstable, placementProblems, rightSizeMessage } from '../../src/policy/checks';
+import { generationMessage, placementProblems, rightSizeMessage } from '../../src/policy/checks';
+import { isBurstable } from '../../src/clouds/burstable';
 import { policyDocsUrl } from '../../src/policy/config';
 import { policyNamed } from '../../src/policy/registry';
 import { priceNoteFor, resolvePriceBook } from '../../src/policy/price-book';
@@ -204,6 +205,32 @@ describe('generation, family and placement checks', () => {
     expect(alt.memoryGiB).toBeGreaterThanOrEqual(p.offering.memoryGiB);
     expect(isBurstable(alt)).toBe(false);
     expect(message).toContain(`saving $${(p.offering.monthlyUsd - alt.monthlyUsd).toFixed(2)}/month`);
+  });
+
+  it('never suggests a burstable size for a fixed-performance one, RDS classes included (one burstable rule)', () => {
+    // db.t3.large has the same 2 vCPU / 8 GiB as db.m4.large and costs less, but runs on CPU credits.
+    const db = vm('orders-db', 'db.m4.large', {
+      type: 'aws:rds/instance:Instance',
+      kind: 'database',
+      engine: 'postgres',
+      urn: 'urn:pulumi:prod::demo::aws:rds/instance:Instance::orders-db',
+    });
+    const message = generationMessage(priced(db), catalog, opts)!;
+    expect(message).toMatch(
+      /^orders-db: db\.m4\.large is a previous-generation size \(family db\.m4\)\. db\.m\w+\.large \(2 vCPU, 8 GiB, amd64\)/,
+    );
+    expect(message).not.toContain('db.t');
+    // The rule each cloud's sizes are told apart by.
+    const burstable = (cloud: Cloud, family: string, size: string) => isBurstable({ cloud, family, size });
+    expect(burstable('aws', 'db.t3', 'db.t3.large')).toBe(true);
+    expect(burstable('aws', 't4g', 't4g.small')).toBe(true);
+    expect(burstable('aws', 'm5', 'm5.large')).toBe(false);
+    expect(burstable('azure', 'standardBSFamily', 'Standard_B2s')).toBe(true);
+    expect(burstable('azure', 'standardBsv2Family', 'Standard_B2s_v2')).toBe(true);
+    expect(burstable('azure', 'standardDSv5Family', 'Standard_D2s_v5')).toBe(false);
+    expect(burstable('gcp', 'e2', 'e2-small')).toBe(true);
+    expect(burstable('gcp', 'e2', 'e2-standard-2')).toBe(false);
+    expect(burstable('gcp', 'f1', 'f1-micro')).toBe(true);
   });
 
   it('flags a disallowed family and never suggests one; stays silent on a good size', () => {

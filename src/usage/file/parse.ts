@@ -75,8 +75,8 @@ export function timestampProblem(ms: number): string | undefined {
   return undefined;
 }
 
-/** Reads a usage value: a non-negative decimal, NaN for empty (a gap). Throws the reason otherwise. */
-function parseValue(text: string): number | string {
+/** Reads a usage value: a decimal, NaN for empty (a gap), or the reason it is not one (a string). */
+export function parseValue(text: string): number | string {
   if (text === '') return NaN;
   if (!DECIMAL.test(text)) return `value "${text}" is not a number`;
   const v = Number(text);
@@ -165,6 +165,24 @@ class Accumulator {
   }
 }
 
+/** Where each column of the usage CSV is, and how many fields a row has. */
+export interface UsageCsvColumns {
+  timestamp: number;
+  resource: number;
+  metric: number;
+  value: number;
+  count: number;
+}
+
+/** The columns a header names (case and spaces ignored, in any order), or why it is not a usage CSV header. */
+export function usageCsvColumns(fields: readonly string[]): UsageCsvColumns | string {
+  const names = fields.map((f) => f.trim().toLowerCase());
+  const missing = CSV_COLUMNS.find((name) => !names.includes(name));
+  if (missing !== undefined) return `missing column "${missing}" in header (expected ${CSV_COLUMNS.join(',')}, found ${fields.join(',')})`;
+  const at = (name: string): number => names.indexOf(name);
+  return { timestamp: at('timestamp'), resource: at('resource'), metric: at('metric'), value: at('value'), count: fields.length };
+}
+
 const MAX_FIELDS = 64;
 /** No usage row is anywhere near this long: a longer one is not a usage CSV (or `/dev/zero`), and must not grow without bound. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -223,7 +241,7 @@ export class UsageCsvParser {
   private pending: Buffer = EMPTY;
   private started = false;
   private line = 0;
-  private columns: { timestamp: number; resource: number; metric: number; value: number; count: number } | undefined;
+  private columns: UsageCsvColumns | undefined;
   private readonly acc: Accumulator;
   private readonly starts = new Int32Array(MAX_FIELDS);
   private readonly ends = new Int32Array(MAX_FIELDS);
@@ -456,19 +474,9 @@ export class UsageCsvParser {
   }
 
   private readHeader(fields: string[]): void {
-    const names = fields.map((f) => f.trim().toLowerCase());
-    const index = (name: string): number => {
-      const i = names.indexOf(name);
-      if (i < 0) this.fail(`missing column "${name}" in header (expected ${CSV_COLUMNS.join(',')}, found ${fields.join(',')})`);
-      return i;
-    };
-    this.columns = {
-      timestamp: index('timestamp'),
-      resource: index('resource'),
-      metric: index('metric'),
-      value: index('value'),
-      count: fields.length,
-    };
+    const columns = usageCsvColumns(fields);
+    if (typeof columns === 'string') this.fail(columns);
+    this.columns = columns;
   }
 
   /** RFC 4180 fields of one line, with `""` escapes. Quoted newlines are not supported. */
