@@ -217,6 +217,27 @@ export const MUTATIONS: readonly Mutation[] = [
     test: 'test/hostile/errors-place.test.ts',
   },
   {
+    id: 'hostile-json-duplicate-key',
+    file: 'src/stack/inventory.ts',
+    find: '    checkJsonDuplicateKeys(text, source);\n',
+    replace: '',
+    test: 'test/hostile/json-duplicate-keys.test.ts',
+  },
+  {
+    id: 'hostile-pr-without-usage',
+    file: 'src/cli/pr.ts',
+    find: '  if (inventory.workloads.some((w) => !missing.has(w.urn))) return;',
+    replace: '  return;',
+    test: 'test/hostile/pr-usage-failure.test.ts',
+  },
+  {
+    id: 'hostile-output-std-streams',
+    file: 'src/cli/output.ts',
+    find: "const STDOUT_PATHS = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);",
+    replace: 'const STDOUT_PATHS = new Set<string>([]);',
+    test: 'test/hostile/output.test.ts',
+  },
+  {
     id: 'hostile-path-containment',
     file: 'src/paths.ts',
     find: '  if (isInside(target, root)) return;',
