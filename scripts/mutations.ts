@@ -238,6 +238,13 @@ export const MUTATIONS: readonly Mutation[] = [
     test: 'test/hostile/output.test.ts',
   },
   {
+    id: 'hostile-policy-config-proto',
+    file: 'src/policy-harness/config.ts',
+    find: "Object.prototype.hasOwnProperty.call(json, '__proto__')",
+    replace: 'false',
+    test: 'test/hostile/policy-config.test.ts',
+  },
+  {
     id: 'hostile-path-containment',
     file: 'src/paths.ts',
     find: '  if (isInside(target, root)) return;',
