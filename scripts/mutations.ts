@@ -26,6 +26,8 @@ export interface Mutation {
    * for the mutation (a rebuild costs minutes on a loaded machine and would test nothing more).
    */
   sourceOnly?: true;
+  /** The mutated file is bundled into the policy pack: rebuild it (scripts/build-policy-pack.ts) before the test and after restoring. */
+  rebuildPack?: true;
 }
 
 export const MUTATIONS: readonly Mutation[] = [
@@ -286,6 +288,121 @@ export const MUTATIONS: readonly Mutation[] = [
     test: 'test/policy/build.test.ts',
     sourceOnly: true,
   },
+  // Issue 13 (hostile input): every redaction path, and the refusals, each with the test that pins it.
+  {
+    id: 'hostile-preview-secret',
+    file: 'src/stack/values.ts',
+    find: 'if (value === PREVIEW_SECRET) return true;',
+    replace: 'if (value === PREVIEW_SECRET) return false;',
+    test: 'test/hostile/secrets-pack.test.ts',
+    rebuildPack: true,
+  },
+  {
+    id: 'hostile-pack-secret-marking',
+    file: 'policies/index.ts',
+    find: 'keepSecretsMarked();\n',
+    replace: '',
+    test: 'test/hostile/secrets-pack.test.ts',
+    rebuildPack: true,
+  },
+  {
+    id: 'hostile-redact-env-pattern',
+    file: 'src/redact.ts',
+    find: 'if (CREDENTIAL_ENV.has(name) || CREDENTIAL_NAME.test(name)) out.push(value);',
+    replace: 'if (CREDENTIAL_ENV.has(name)) out.push(value);',
+    test: 'test/hostile/secrets.test.ts',
+  },
+  {
+    id: 'hostile-redact-userinfo',
+    file: 'src/redact.ts',
+    find: '.replace(URL_USERINFO, `$1${REDACTED}@`)',
+    replace: '',
+    test: 'test/hostile/secrets.test.ts',
+  },
+  {
+    id: 'hostile-redact-query',
+    file: 'src/redact.ts',
+    find: '.replace(SECRET_QUERY, `$1${REDACTED}`)',
+    replace: '',
+    test: 'test/hostile/secrets.test.ts',
+  },
+  {
+    id: 'hostile-redact-bearer',
+    file: 'src/redact.ts',
+    find: '.replace(AUTH_SCHEME, `$1$2${REDACTED}`)',
+    replace: '',
+    test: 'test/hostile/secrets.test.ts',
+  },
+  {
+    id: 'hostile-redact-percent-encoded',
+    file: 'src/redact.ts',
+    find: 'if (encoded !== secret && out.includes(encoded))',
+    replace: 'if (encoded === secret && out.includes(encoded))',
+    test: 'test/hostile/secrets.test.ts',
+  },
+  {
+    id: 'hostile-workflow-command',
+    file: 'src/redact.ts',
+    find: "return text.replace(/^([ \\t]*)::/gm, '$1\\\\::');",
+    replace: 'return text;',
+    test: 'test/hostile/output-injection.test.ts',
+  },
+  {
+    id: 'hostile-control-chars',
+    file: 'src/redact.ts',
+    find: "if (!opts.terminal) return text.replace(/\\r\\n/g, '\\n').replace(CONTROL, visible);",
+    replace: 'if (!opts.terminal) return text;',
+    test: 'test/hostile/output-injection.test.ts',
+  },
+  {
+    id: 'hostile-duplicate-urn',
+    file: 'src/stack/inventory.ts',
+    find: '    if (first !== undefined) {',
+    replace: '    if (first !== undefined && false) {',
+    test: 'test/hostile/errors-place.test.ts',
+  },
+  {
+    id: 'hostile-json-depth',
+    file: 'src/stack/inventory.ts',
+    find: '  if (deep === -1) return;',
+    replace: '  return;',
+    test: 'test/hostile/errors-place.test.ts',
+  },
+  {
+    id: 'hostile-json-duplicate-key',
+    file: 'src/stack/inventory.ts',
+    find: '    checkJsonDuplicateKeys(text, source);\n',
+    replace: '',
+    test: 'test/hostile/json-duplicate-keys.test.ts',
+  },
+  {
+    id: 'hostile-pr-without-usage',
+    file: 'src/cli/pr.ts',
+    find: '  if (inventory.workloads.some((w) => !missing.has(w.urn))) return;',
+    replace: '  return;',
+    test: 'test/hostile/pr-usage-failure.test.ts',
+  },
+  {
+    id: 'hostile-output-std-streams',
+    file: 'src/cli/output.ts',
+    find: "const STDOUT_PATHS = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);",
+    replace: 'const STDOUT_PATHS = new Set<string>([]);',
+    test: 'test/hostile/output.test.ts',
+  },
+  {
+    id: 'hostile-policy-config-proto',
+    file: 'src/policy-harness/config.ts',
+    find: "Object.prototype.hasOwnProperty.call(json, '__proto__')",
+    replace: 'false',
+    test: 'test/hostile/policy-config.test.ts',
+  },
+  {
+    id: 'hostile-path-containment',
+    file: 'src/paths.ts',
+    find: '  if (isInside(target, root)) return;',
+    replace: '  return;',
+    test: 'test/hostile/paths.test.ts',
+  },
 ];
 
 const root = path.resolve(__dirname, '..');
@@ -305,6 +422,7 @@ export function runMutation(m: Mutation): { caught: boolean; detail: string } {
   process.once('SIGINT', onInterrupt);
   try {
     writeFileSync(file, original.slice(0, at) + m.replace + original.slice(at + m.find.length));
+    if (m.rebuildPack) buildPack();
     const args = [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', m.test, ...(m.only ? ['-t', m.only] : [])];
     const run = spawnSync(process.execPath, args, {
       cwd: root,
@@ -319,8 +437,22 @@ export function runMutation(m: Mutation): { caught: boolean; detail: string } {
     return { caught: run.status !== 0 && failed, detail: summary.trim() };
   } finally {
     restore();
+    if (m.rebuildPack) buildPack();
     process.removeListener('SIGINT', onInterrupt);
   }
+}
+
+/** The policy pack bundle (policies/bin), as `npm run build` makes it. */
+function buildPack(): void {
+  const run = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'scripts/build-policy-pack.ts')],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  if (run.status !== 0) throw new Error(`scripts/build-policy-pack.ts failed: ${run.stderr.slice(-2000)}`);
 }
 
 function main(filters: string[]): number {

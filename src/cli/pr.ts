@@ -134,8 +134,16 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
   }
   const configText = readTextBounded(configFileAbs, READ_LIMITS.stackConfigBytes, 'the stack config');
 
-  const { plan, usageWarnings } = await recommend({ inventory, usage, config, catalog, now, ...(poolUsage && { poolUsage }) });
+  const { plan, usageWarnings, missingUsage } = await recommend({
+    inventory,
+    usage,
+    config,
+    catalog,
+    now,
+    ...(poolUsage && { poolUsage }),
+  });
   for (const warning of usageWarnings) io.err(`stackfit: warning: ${warning}\n`);
+  refuseRunWithoutUsage(inventory, missingUsage, opts.usage ?? config.usage.sources);
   if (configPath) {
     const { unmatchedConfigWarnings } = await import('../config/rules.js');
     for (const warning of unmatchedConfigWarnings(config, configPath, inventory.workloads, stack))
@@ -281,6 +289,26 @@ const processIo = (): PrCommandIo => ({
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
 });
+
+/**
+ * Sources that read fine but hold usage for no workload of the stack (another stack's file,
+ * resource names that match nothing, only gaps) would read as "nothing to recommend", and the
+ * run would autoclose every open stackfit PR (issue 13): such a run is a failed input.
+ */
+export function refuseRunWithoutUsage(
+  inventory: Inventory,
+  missingUsage: readonly { urn: string; reason: string }[],
+  sources: readonly string[],
+): void {
+  if (inventory.workloads.length === 0) return;
+  const missing = new Map(missingUsage.map((m) => [m.urn, m.reason]));
+  if (inventory.workloads.some((w) => !missing.has(w.urn))) return;
+  const first = inventory.workloads[0]!;
+  throw new StackfitError(
+    `no workload of stack ${inventory.stack ?? ''} has usage in ${sources.join(', ') || 'the usage sources'} (${inventory.workloads.length} workload(s); e.g. ${first.name}: ${missing.get(first.urn)}): a run without any usage is a failed input, so no pull request is opened, updated or closed`,
+    '--usage',
+  );
+}
 
 export function register(program: Command): void {
   program

@@ -57,6 +57,9 @@ export function parsePolicyPackConfigFile(path: string): PolicyPackConfigFile {
 }
 
 export function parsePolicyPackConfig(json: unknown, where = 'policy pack config'): PolicyPackConfigFile {
+  // zod's record drops a `__proto__` key, so the unknown-policy check never saw it: it was ignored silently.
+  if (json !== null && typeof json === 'object' && Object.prototype.hasOwnProperty.call(json, '__proto__'))
+    throw new StackfitError('"__proto__" is not a policy name', where);
   const parsed = policyPackConfigFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -28,6 +28,7 @@ export {
   type NotApplicable,
   type PolicyDiagnostic,
   type PolicyRunResult,
+  type RunOptions,
   type SeverityName,
 } from './session';
 export { policyInputsFromJson, policyInputsFromProgram, readPolicyInputs, toHarnessResources, type PolicyInputs } from './state';

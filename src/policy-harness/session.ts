@@ -67,6 +67,21 @@ export interface PolicyRunResult {
   diagnostics: PolicyDiagnostic[];
   notApplicable: NotApplicable[];
   config: Record<string, EffectivePolicyConfig>;
+  /** Resources not sent to per-resource `Analyze` (RunOptions.analyzes): they still go to AnalyzeStack. */
+  notAnalyzed?: { resources: number; reason: string };
+}
+
+/** How `run` drives the pack beyond the engine's defaults. */
+export interface RunOptions {
+  /** Analyze calls in flight at once (default 8). */
+  concurrency?: number;
+  /**
+   * Which resources get per-resource Remediate + Analyze (default: all, as the engine does).
+   * A caller that knows no resource policy of the pack reads a type skips it; `reason` says why.
+   */
+  analyzes?: { test: (r: HarnessResource) => boolean; reason: string };
+  /** False when the caller knows the pack has no remediation: Remediate is then not sent (default true). */
+  remediate?: boolean;
 }
 
 const LEVELS: Record<number, EnforcementLevelName> = { 0: 'advisory', 1: 'mandatory', 2: 'disabled', 3: 'remediate' };
@@ -290,18 +305,20 @@ export class PolicySession {
   }
 
   /** Analyze every resource (a few in flight at once, as a preview does), then AnalyzeStack. */
-  async run(resources: readonly HarnessResource[], opts: { concurrency?: number } = {}): Promise<Omit<PolicyRunResult, 'config'>> {
+  async run(resources: readonly HarnessResource[], opts: RunOptions = {}): Promise<Omit<PolicyRunResult, 'config'>> {
+    if (opts.remediate === false) this.remediateSupported = false;
+    const analyzed = opts.analyzes ? resources.filter((r) => opts.analyzes!.test(r)) : resources;
     const diagnostics: PolicyDiagnostic[] = [];
     const notApplicable: NotApplicable[] = [];
-    const perResource = new Array<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }>(resources.length);
+    const perResource = new Array<{ diagnostics: PolicyDiagnostic[]; notApplicable: NotApplicable[] }>(analyzed.length);
     let next = 0;
     const worker = async () => {
-      while (next < resources.length) {
+      while (next < analyzed.length) {
         const i = next++;
-        perResource[i] = await this.analyze(resources[i]!);
+        perResource[i] = await this.analyze(analyzed[i]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, resources.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, analyzed.length) }, worker));
     for (const r of perResource) {
       diagnostics.push(...r.diagnostics);
       notApplicable.push(...r.notApplicable);
@@ -309,7 +326,13 @@ export class PolicySession {
     const stack = await this.analyzeStack(resources);
     diagnostics.push(...stack.diagnostics);
     notApplicable.push(...stack.notApplicable);
-    return { pack: { name: this.info.name, version: this.info.version }, diagnostics, notApplicable };
+    const skipped = resources.length - analyzed.length;
+    return {
+      pack: { name: this.info.name, version: this.info.version },
+      diagnostics,
+      notApplicable,
+      ...(skipped > 0 && opts.analyzes ? { notAnalyzed: { resources: skipped, reason: opts.analyzes.reason } } : {}),
+    };
   }
 
   close(): Promise<void> {
@@ -358,12 +381,17 @@ function readResponse(res: AnalyzeResponse, phase: PolicyDiagnostic['phase'], ur
 
 /** Launch, configure, analyze, shut down: one policy run over a set of resources. */
 export async function runPolicyPack(
-  opts: LaunchOptions & { resources: readonly HarnessResource[]; policyConfig?: PolicyPackConfigFile; policyConfigSource?: string },
+  opts: LaunchOptions & {
+    resources: readonly HarnessResource[];
+    policyConfig?: PolicyPackConfigFile;
+    policyConfigSource?: string;
+    run?: RunOptions;
+  },
 ): Promise<PolicyRunResult> {
   const session = await PolicySession.start(opts);
   try {
     const config = await session.configure(opts.policyConfig ?? {}, opts.policyConfigSource);
-    const result = await session.run(opts.resources);
+    const result = await session.run(opts.resources, opts.run);
     return { ...result, config };
   } finally {
     await session.close();

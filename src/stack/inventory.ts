@@ -494,12 +494,59 @@ export function checkJsonDepth(text: string, source: string): void {
   );
 }
 
+/**
+ * Offset and value of the first key repeated within one JSON object (skipping strings; keys
+ * compared decoded, so `"a"` and `"\\u0061"` are the same). Linear. JSON.parse keeps the last
+ * of duplicates silently: a second `"deployment": {"resources": []}` read as an empty stack.
+ */
+export function duplicateKeyAt(text: string): { offset: number; key: string } | undefined {
+  // One key set per open object; undefined for an open array.
+  const scopes: (Set<string> | undefined)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 92 /* \ */) {
+          i++;
+          escaped = true;
+        } else if (s === 34) break;
+      }
+      const keys = scopes[scopes.length - 1];
+      if (!keys) continue;
+      let j = i + 1;
+      for (let w = text.charCodeAt(j); w === 32 || w === 9 || w === 10 || w === 13; w = text.charCodeAt(++j));
+      if (text.charCodeAt(j) !== 58 /* : */) continue;
+      const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+      if (keys.has(key)) return { offset: start, key };
+      keys.add(key);
+    } else if (c === 123 /* { */) scopes.push(new Set());
+    else if (c === 91 /* [ */) scopes.push(undefined);
+    else if (c === 93 /* ] */ || c === 125 /* } */) scopes.pop();
+  }
+  return undefined;
+}
+
+/** Refuses a JSON object with a key twice (see duplicateKeyAt), naming the file, line and column. */
+function checkJsonDuplicateKeys(text: string, source: string): void {
+  const dup = duplicateKeyAt(text);
+  if (!dup) return;
+  const { line, column } = lineColumn(text, dup.offset);
+  throw new StackfitError(
+    `invalid JSON at line ${line}, column ${column}: duplicate key ${JSON.stringify(dup.key)} in one object (JSON.parse would silently keep only the last; a Pulumi file has each key once)`,
+    source,
+  );
+}
+
 /** JSON.parse with errors that name the file, line and column; refuses nesting deeper than MAX_JSON_DEPTH. */
 export function parseJsonText(text: string, source: string): unknown {
   if (text.trim() === '') throw new StackfitError('empty file: expected Pulumi JSON', source);
   try {
     const json: unknown = JSON.parse(text);
     checkJsonDepth(text, source);
+    checkJsonDuplicateKeys(text, source);
     return json;
   } catch (err) {
     if (err instanceof StackfitError) throw err;

@@ -36,6 +36,28 @@ describe('--output', () => {
     }
   });
 
+  it('a dangling symlink: the link stays, its target is created (session 4 probe O01)', async () => {
+    const target = path.join(dir, 'not-yet.json');
+    const link = path.join(dir, 'dangling.json');
+    fs.symlinkSync(target, link);
+    const run = await stackfit(diffArgs(link));
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(fs.readFileSync(target, 'utf8'))).toHaveProperty('resources');
+  });
+
+  it('/dev/stdout, /dev/fd/1 and /dev/stderr go through the process streams (opening them fails when stdout is a socket; probes O03/O04)', async () => {
+    for (const output of ['/dev/stdout', '/dev/fd/1']) {
+      const run = await stackfit(diffArgs(output));
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toHaveProperty('resources');
+    }
+    const run = await stackfit(diffArgs('/dev/stderr'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(JSON.parse(run.stderr)).toHaveProperty('resources');
+  });
+
   it('writes through a symlink (the link stays a link)', async () => {
     const target = path.join(dir, 'target.json');
     fs.writeFileSync(target, 'old');

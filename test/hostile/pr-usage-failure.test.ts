@@ -126,6 +126,23 @@ describe('stackfit pr with failed usage inputs', () => {
     expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
   });
 
+  it("usage that reads fine but covers no workload of the stack (another stack's file, only gaps) is a failed input: exit 1, no GitHub writes", async () => {
+    const otherStack = path.join(dir, 'other-stack.csv');
+    fs.writeFileSync(otherStack, 'timestamp,resource,metric,value\n2026-10-01T00:00:00Z,some-other-vm,cpu_cores,0.2\n');
+    const gapsOnly = path.join(dir, 'gaps.csv');
+    fs.writeFileSync(gapsOnly, `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,\n`);
+    for (const usage of [otherStack, gapsOnly]) {
+      const mark = fake.requests.length;
+      const { error } = await prRun([usage]);
+      expect(error?.message, usage).toContain(
+        `--usage: no workload of stack prod has usage in ${usage} (1 workload(s); e.g. ${EC2_NAME}: `,
+      );
+      expect((error as { exitCode?: number }).exitCode).toBe(1);
+      expect(fake.writes(mark), usage).toEqual([]);
+    }
+    expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
+  });
+
   it('control: a good usage file with nothing to change does autoclose (the case above is the usage failure, not the setup)', async () => {
     const good = path.join(dir, 'good.csv');
     fs.writeFileSync(good, `timestamp,resource,metric,value\n2026-10-01T00:00:00Z,${EC2_NAME},cpu_cores,0.2\n`);

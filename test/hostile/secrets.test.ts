@@ -56,6 +56,11 @@ describe('the canary credential never leaks', () => {
     );
     expect(redact(`Authorization: Bearer ${CANARY}x`, {})).toBe('Authorization: Bearer ***');
     expect(redact('token rotation is due; a Basic plan', {})).toBe('token rotation is due; a Basic plan');
+    // The same secret percent-encoded, as a URL in an error message quotes it.
+    const special = `p@ss/${CANARY}+=1`;
+    expect(redact(`GET http://host/a/${encodeURIComponent(special)}/b failed`, { DB_PASSWORD: special })).toBe(
+      'GET http://host/a/***/b failed',
+    );
   });
 
   const PREVIEW = path.join(REPO_ROOT, 'data/pulumi/preview-json/stratify-sample-preview-update.json');
