@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { StackfitError } from '../../src/model';
 import { EndTimes, readPageText, type PointsByInstance } from '../../src/usage/gcp-monitoring/rest';
+import { scanPage } from '../../src/usage/gcp-monitoring/scan';
 import { listPageHeaderSchema, timeSeriesHeaderSchema } from '../../src/usage/gcp-monitoring/schema';
 
 /** Session 3's readPage, unchanged. */
@@ -90,6 +91,17 @@ function pages(): string[] {
         ),
         resource: { type: 'gce_instance', labels: { zone: 'us-east1-b' } },
       },
+      // Any key order, unknown fields, escapes, exponents: points before their series' resource.
+      {
+        points: b.map((t, i) => ({
+          value: { doubleValue: i === 0 ? 1.5e-7 : -2.5e3 },
+          metadata: [1, { x: null }],
+          interval: { endTime: t },
+        })),
+        metadata: { systemLabels: { tags: ['a', { b: [true, false, null] }] } },
+        metric: { type: 'compute.googleapis.com/instance/cpu/utilization', labels: { instance_name: 'vm-"é"\\' } },
+        resource: { labels: { instance_id: '10' }, type: 'gce_instance' },
+      },
     ],
     unit: '10^2.%',
   };
@@ -99,6 +111,8 @@ function pages(): string[] {
 
 describe('Cloud Monitoring page decoding', () => {
   it('reads the same series as the decoder it replaced, across a series split over two pages', () => {
+    // Both pages are read by the single-pass scanner, not by its JSON.parse fallback.
+    expect(pages().map((text) => scanPage(text) !== undefined)).toEqual([true, true]);
     const before: PointsByInstance = new Map();
     const after: PointsByInstance = new Map();
     const endTimes = new EndTimes();
@@ -107,7 +121,8 @@ describe('Cloud Monitoring page decoding', () => {
       ['CiAKGjBBQ0s=', 'CiAKGjBBQ0s='],
       [undefined, undefined],
     ]);
-    expect([...after.keys()]).toEqual(['2708613220420473591', '7', '8']);
+    expect([...after.keys()]).toEqual(['2708613220420473591', '7', '8', '10']);
+    expect(after.get('10')!.v).toEqual([1.5e-7, -2500, -2500]);
     expect(after).toEqual(before);
     // The split series is whole: 6 points but the NaN gap, newest first.
     expect(after.get('7')!.v).toEqual([1e-17, 0.5 + 1e-17, 0.75 + 1e-17, 3, 4]);
@@ -119,5 +134,8 @@ describe('Cloud Monitoring page decoding', () => {
     expect(() => readPageText(bad, new Map(), 'projects/p/timeSeries')).toThrow('point 0 of instance 7: no valid interval.endTime');
     expect(() => readPageText('<html>quota</html>', new Map(), 'projects/p/timeSeries')).toThrow(/not JSON/);
     expect(() => readPageText('{"timeSeries": {}}', new Map(), 'projects/p/timeSeries')).toThrow(/unexpected timeSeries\.list page/);
+    // JSON's grammar, not Number()'s: these are not pages.
+    for (const text of ['{"nextPageToken": "a"', '{"timeSeries": [], "x": 0x10}', '{"timeSeries": []} []'])
+      expect(scanPage(text), text).toBeUndefined();
   });
 });

@@ -19,6 +19,7 @@ import { StackfitError } from '../../model';
 import { RETRYABLE_STATUSES, retryAfterMs, withRetry, type RetryHint, type RetryPolicy, type Sleep } from '../../retry';
 import type { Series } from '../../model';
 import { normalizeSeries } from '../index';
+import { scanPage } from './scan';
 import { listPageHeaderSchema, timeSeriesHeaderSchema } from './schema';
 
 /** google.monitoring.v3.Aggregation.Aligner values, and TimeSeriesView FULL. */
@@ -210,8 +211,31 @@ function readPoints(points: unknown[], acc: { t: number[]; v: number[] }, endTim
   }
 }
 
-/** One page's JSON text into `into`; returns the next page token. A body that is not JSON says so. */
+/**
+ * One page's JSON text into `into`; returns the next page token. Read by the single-pass scanner
+ * (scan.ts); what it does not recognise goes through JSON.parse and readPage, which say what is
+ * wrong (a body that is not JSON, a header of the wrong type, a point without an end time).
+ */
 export function readPageText(text: string, into: PointsByInstance, where: string, endTimes = new EndTimes()): string | undefined {
+  const scanned = scanPage(text);
+  if (scanned) {
+    for (const part of scanned.series) {
+      const id = part.instanceId;
+      if (!id) continue;
+      let acc = into.get(id);
+      if (!acc) into.set(id, (acc = { t: [], v: [] }));
+      for (let i = 0; i < part.t.length; i++) {
+        const t = endTimes.parse(part.t[i]!);
+        if (!Number.isFinite(t)) throw new StackfitError(`point ${i} of instance ${id}: no valid interval.endTime`, where);
+        const x = part.v[i]!;
+        // A point without a finite value is a gap, never a zero.
+        if (!Number.isFinite(x)) continue;
+        acc.t.push(t);
+        acc.v.push(x);
+      }
+    }
+    return scanned.nextPageToken || undefined;
+  }
   let page: unknown;
   try {
     page = JSON.parse(text);
