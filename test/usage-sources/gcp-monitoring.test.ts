@@ -83,7 +83,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fallback against a loopback API)', () => {
+describe('Cloud Monitoring usage source (REST/JSON with google-auth-library against a loopback API)', () => {
   it('reads CPU utilization and Ops Agent memory for a batch of instances, following nextPageToken, merging series split across pages', async () => {
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN });
     const workloads = traces.map((t) => instance(t));
