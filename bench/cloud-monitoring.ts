@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,15 +25,37 @@ const DAYS = 32;
 const STEP = 300;
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
 
-async function startFake(instances: number): Promise<{ port: number; stop: () => Promise<void> }> {
-  const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [path.join(__dirname, 'cloud-monitoring-fake.ts'), '--instances', String(instances)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+interface FakeProcess {
+  port: number;
+  /** The fake's CPU seconds and peak RSS (KiB) so far, from /proc (Linux); undefined elsewhere. */
+  usage: () => { cpuSeconds: number; peakKiB: number } | undefined;
+  stop: () => Promise<void>;
+}
+
+/** The fake in its own node process (tsx as a loader, so the child IS the server and /proc tells its CPU). */
+async function startFake(instances: number): Promise<FakeProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'cloud-monitoring-fake.ts'), '--instances', String(instances)],
+    { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const { port } = JSON.parse(line) as { port: number };
+  const ticks = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
   return {
     port,
+    usage: () => {
+      try {
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+        // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
+        return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticks, peakKiB: Number(hwm?.[1] ?? 0) };
+      } catch {
+        return undefined;
+      }
+    },
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -84,11 +107,13 @@ async function main(): Promise<void> {
     });
 
     const rssBefore = process.resourceUsage().maxRSS;
+    const fakeBefore = fake.usage();
     const cpuBefore = process.cpuUsage();
     const t1 = performance.now();
     const result = await source.fetch(workloads, range);
     const fetchMs = performance.now() - t1;
     const cpu = process.cpuUsage(cpuBefore);
+    const fakeAfter = fake.usage();
     const points = [...result.series.values()].reduce((n, s) => n + s.cpuCores.t.length + (s.memoryGiB?.t.length ?? 0), 0);
 
     let exact = 0;
@@ -108,8 +133,14 @@ async function main(): Promise<void> {
     console.log(
       `cpu:      ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s in stackfit (${((cpu.user + cpu.system) / points || 0).toFixed(2)} µs a point), ${source.stats.requests} requests; load average ${load} on ${os.availableParallelism()} cores`,
     );
+    const fakeCpu = fakeBefore && fakeAfter ? `${(fakeAfter.cpuSeconds - fakeBefore.cpuSeconds).toFixed(1)} CPU s` : 'n/a (no /proc)';
+    console.log(
+      `fake:     ${fakeCpu} in the fake Cloud Monitoring (its own process) during the fetch; its peak RSS ${fakeAfter ? mib(fakeAfter.peakKiB) : 'n/a'}`,
+    );
     console.log(`memory:   peak RSS ${mib(process.resourceUsage().maxRSS)} (before fetch ${mib(rssBefore)}; target < 1 GiB)`);
-    console.log(`total:    ${(fetchMs / 1000).toFixed(2)} s (target < 60 s)`);
+    console.log(
+      `total:    ${(fetchMs / 1000).toFixed(2)} s wall (target < 60 s; stackfit and the fake share ${os.availableParallelism()} cores)`,
+    );
     if (exact !== instances) {
       console.error(`${instances - exact} instance(s) differ from their trace`);
       process.exitCode = 1;

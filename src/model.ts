@@ -129,6 +129,8 @@ export interface Inventory {
   workloads: Workload[];
   /** Resources seen but not turned into workloads, with the reason. */
   skipped: SkippedResource[];
+  /** URNs of billed resources stackfit does not size (buckets, networks, …): never in a total, always counted next to it. */
+  otherResources?: string[];
 }
 
 /** A time series: parallel arrays, timestamps in Unix milliseconds, ascending. */
@@ -365,6 +367,8 @@ export interface Plan {
     unpriced: number;
   };
   skipped: SkippedResource[];
+  /** The inventory's otherResources: named next to the totals, which do not include them. */
+  otherResources?: string[];
   solver: {
     /** 'feasible': a solve hit its time limit; the plan meets every rule and `gap` bounds how far from optimal it is. */
     status: 'optimal' | 'infeasible' | 'trivial' | 'feasible';

@@ -171,6 +171,7 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
     ...(egress && { egress }),
     ...(coreSolver && { coreSolver }),
   });
+  if (inventory.otherResources?.length) plan.otherResources = inventory.otherResources;
   addAlternatives(plan, rules, catalog, cpuUsage);
   explainPrices(plan, unpriced, cpuUsage);
   const pools = await planPools({

@@ -45,9 +45,19 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, hintMs?: numb
   return Math.max(0, Math.min(policy.maxDelayMs, hintMs ?? backoff));
 }
 
+/** An error that carries the server's Retry-After (ms): withRetry waits that long, capped, instead of the back-off. */
+export interface RetryHint {
+  retryAfterMs?: number;
+}
+
+function retryHintOf(err: unknown): number | undefined {
+  const hint = (err as RetryHint | null)?.retryAfterMs;
+  return typeof hint === 'number' && Number.isFinite(hint) ? hint : undefined;
+}
+
 /**
  * Runs `operation` until it succeeds, `isRetryable` says an error is final, or the attempts run
- * out; then rethrows the last error.
+ * out; then rethrows the last error. An error with `retryAfterMs` (RetryHint) sets the wait.
  */
 export async function withRetry<T>(
   operation: (attempt: number) => Promise<T>,
@@ -61,7 +71,7 @@ export async function withRetry<T>(
       return await operation(attempt);
     } catch (err) {
       if (attempt >= attempts || !isRetryable(err)) throw err;
-      await sleep(retryDelayMs(policy, attempt));
+      await sleep(retryDelayMs(policy, attempt, retryHintOf(err)));
     }
   }
 }

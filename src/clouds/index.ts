@@ -31,6 +31,15 @@ export function isSizedType(type: string): boolean {
   return kindByType.has(normalizeResourceType(type));
 }
 
+/**
+ * A resource someone pays for that stackfit does not size or price (a bucket, a network, a role):
+ * not a sized type, not a provider, not the stack. Components are excluded by the caller (their
+ * types are the program's own), so a total can say what it leaves out.
+ */
+export function isOtherBilledType(type: string): boolean {
+  return !isSizedType(type) && !type.startsWith('pulumi:providers:') && type !== 'pulumi:pulumi:Stack';
+}
+
 /** The cloud a provider package belongs to (`pulumi:providers:azure-native` → azure). */
 export function cloudOfPackage(pkg: string): Cloud | undefined {
   if (pkg === 'aws') return 'aws';

@@ -59,14 +59,17 @@ function names(list: readonly string[], max: number): string {
 
 /**
  * What a plan's totals leave out, counted and named, for the line that shows the totals:
- * workloads without a price, and sized resources stackfit could not read (secret or unknown
- * sizes, unsupported shapes). Undefined when the totals hold everything.
+ * workloads without a price, sized resources stackfit could not read (secret or unknown sizes,
+ * unsupported shapes), and other billed resources it does not price (buckets, networks).
+ * Undefined when the totals hold everything.
  */
-export function leftOutOfTotals(plan: Pick<Plan, 'items' | 'skipped'>, maxNames = 5): string | undefined {
+export function leftOutOfTotals(plan: Pick<Plan, 'items' | 'skipped' | 'otherResources'>, maxNames = 5): string | undefined {
   const unpriced = plan.items.filter((i) => i.monthlyBefore === undefined).map((i) => i.workload.name);
   const unread = plan.skipped.map((s) => nameOfUrn(s.urn));
   const parts: string[] = [];
   if (unpriced.length) parts.push(`${unpriced.length} workload(s) without a price (${names(unpriced, maxNames)})`);
   if (unread.length) parts.push(`${unread.length} resource(s) stackfit could not read (${names(unread, maxNames)})`);
+  const others = (plan.otherResources ?? []).map(nameOfUrn);
+  if (others.length) parts.push(`${others.length} other resource(s) stackfit does not price (${names(others, maxNames)})`);
   return parts.length ? `not in the totals: ${parts.join('; ')}` : undefined;
 }

@@ -94,10 +94,14 @@ export function planToJson(plan: Plan, extras: ReportExtras = {}) {
     totals: {
       ...plan.totals,
       yearlyDelta: plan.totals.monthlyDelta * 12,
+      // What the totals leave out besides `unpriced` workloads: sized resources not read (`skipped`), and other billed resources.
+      unreadable: plan.skipped.length,
+      otherResources: plan.otherResources?.length ?? 0,
     },
     solver: plan.solver,
     items: plan.items.map(itemJson),
     skipped: plan.skipped,
+    otherResources: plan.otherResources ?? [],
     missingUsage: extras.missingUsage ?? [],
     priceSources: extras.priceSources ?? [],
   };

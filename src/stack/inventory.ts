@@ -11,7 +11,7 @@ import {
   type ResourceState,
   type Preview,
 } from './schema';
-import { isSizedType, kindFor } from '../clouds';
+import { isOtherBilledType, isSizedType, kindFor } from '../clouds';
 import { PeerIndex, readWithKind } from './kinds';
 import { layeredProps, mergeProps, nameFromUrn, providerUrnFromRef, stackAndProjectFromUrn } from './values';
 import type { GroupingRule } from '../config/schema';
@@ -144,6 +144,9 @@ export function inventoryFromResources(
   const rank = (w: Workload): number => order.get(w.urn) ?? order.get(resourceOf.get(w) ?? '') ?? 0;
   workloads.sort((a, b) => rank(a) - rank(b));
 
+  // Custom resources (they have a provider) stackfit does not size; grouping components are not billed.
+  const otherResources = resources.filter((r) => r.provider && isOtherBilledType(r.type) && !groupingFor.has(r.type)).map((r) => r.urn);
+
   const firstUrn = resources[0]?.urn ?? opts.deleted?.[0]?.urn;
   const fromUrn = firstUrn ? stackAndProjectFromUrn(firstUrn) : {};
   const stack = opts.stack ?? fromUrn.stack;
@@ -153,6 +156,7 @@ export function inventoryFromResources(
     ...(stack ? { stack } : {}),
     workloads: stack ? workloads.map((w) => ({ ...w, stack })) : workloads,
     skipped,
+    ...(otherResources.length ? { otherResources } : {}),
   };
 }
 

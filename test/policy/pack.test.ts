@@ -215,7 +215,7 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     expect(budget.text).toContain("Unpriced, not in the total (1): odd (x99.huge is not in stackfit's aws catalog).");
     const report = byPolicy(r.diagnostics, 'stackfit-cost-report').map((d) => d.text);
     expect(report).toContain("odd: x99.huge (aws us-east-1) unpriced: x99.huge is not in stackfit's aws catalog");
-    expect(report).toContain('Total: $280.32/month for 1 priced resource(s); 1 not priced.');
+    expect(report).toContain('Total: $280.32/month for 1 priced resource(s); not in the total: 1 sized resource(s) without a price (odd).');
   });
 
   it('suggests the recommended size with its saving, and says so when the recommendations file is missing', async () => {
@@ -378,7 +378,7 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     // The embedded AWS VM prices are us-east-1 only: a us-west-2 instance is unpriced, not free.
     expect(byPolicy(ec2Run.diagnostics, 'stackfit-cost-report').map((d) => d.text)).toEqual([
       'my-ec2-instance: t2.micro (aws us-west-2) unpriced: no offline AWS price for us-west-2 (the shipped EC2 catalog covers us-east-1 and GovCloud): run `stackfit catalog refresh --cloud aws --region us-west-2`',
-      'Total: $0.00/month for 0 priced resource(s); 1 not priced.',
+      'Total: $0.00/month for 0 priced resource(s); not in the total: 1 sized resource(s) without a price (my-ec2-instance).',
     ]);
     const rds = readPolicyInputs(path.join(exportsDir, 'pulumi-aws-recorded-rds-instance-5.42.0.stack.json'));
     const rdsRun = await run(config, rds.resources);
@@ -386,11 +386,18 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
       `tested-resource: db.t4g.micro (aws us-west-2) ${usd(0.016 * HOURS_PER_MONTH)}/month`,
       `Total: ${usd(0.016 * HOURS_PER_MONTH)}/month for 1 priced resource(s).`,
     ]);
-    for (const file of ['stratify-sample-export.json', 'pulumi-docs-rest-api-export-example.json']) {
+    const totals = {
+      // Its bucket, lambdas, roles and permissions are not priced by stackfit: the total says so.
+      'stratify-sample-export.json':
+        'Total: $0.00/month for 0 priced resource(s); not in the total: 14 other resource(s) stackfit does not price (docs, docsHandler, docsHandler-4aaabb8e, docsHandler-1b4caae3, docsHandler-74d12784 and 9 more).',
+      'pulumi-docs-rest-api-export-example.json':
+        'Total: $0.00/month for 0 priced resource(s); not in the total: 1 other resource(s) stackfit does not price (main).',
+    };
+    for (const [file, total] of Object.entries(totals)) {
       const inputs = readPolicyInputs(path.join(exportsDir, file));
       const r = await run({ ...config, 'stackfit-stack-budget': { maxMonthlyCost: 1 } }, inputs.resources);
       // No sized compute: nothing to price, nothing to block.
-      expect(r.diagnostics.map((d) => d.text)).toEqual(['Total: $0.00/month for 0 priced resource(s).']);
+      expect(r.diagnostics.map((d) => d.text)).toEqual([total]);
     }
   });
 });

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOURS_PER_MONTH } from '../../src/model';
-import { readPolicyInputs, runPolicyPack } from '../../src/policy-harness';
+import { readPolicyInputs, resolveRunPolicyPack, runPolicyPack } from '../../src/policy-harness';
 import { ensurePackBuilt, exportsDir, packDir, repoDir } from './helpers';
 
 /**
@@ -67,6 +67,12 @@ describe('the published policy pack', () => {
     });
     // Nothing but the declared dependencies is installed next to it.
     expect(readdirSync(path.join(published, 'node_modules/@pulumi')).sort()).toEqual(['policy', 'pulumi']);
+    // Nothing in it points back into this checkout (an absolute path would work here and nowhere else).
+    for (const f of files) expect(readFileSync(path.join(published, f), 'utf8').includes(repoDir), f).toBe(false);
+    // The CLI finds the runner from the pack folder: the one installed with it (linked here, hence realpath).
+    expect(resolveRunPolicyPack(published)).toBe(
+      realpathSync(path.join(published, 'node_modules/@pulumi/pulumi/cmd/run-policy-pack/index.js')),
+    );
   });
 
   it('starts with the CLI launch command in the empty folder and prices from its own catalog', async () => {

@@ -83,7 +83,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fallback against a loopback API)', () => {
+describe('Cloud Monitoring usage source (REST/JSON with google-auth-library against a loopback API)', () => {
   it('reads CPU utilization and Ops Agent memory for a batch of instances, following nextPageToken, merging series split across pages', async () => {
     fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN });
     const workloads = traces.map((t) => instance(t));
@@ -118,12 +118,12 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
   });
 
   it('retries a connection reset (ECONNRESET) and keeps the batch', async () => {
-    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, resetRequests: [2] });
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, resetRequests: [2, 3] });
     const workloads = traces.map((t) => instance(t));
     const result = await sourceFor(fake, { pageSize: 3000 }).fetch(workloads, { ...range, stepSeconds: 3600 });
     expect(result.missing).toEqual([]);
-    // Every page once, one of them sent twice.
-    expect(fake.httpRequests).toBe(fake.requests.length + 1);
+    // Every page once, one of them sent three times (two resets in a row).
+    expect(fake.httpRequests).toBe(fake.requests.length + 2);
     for (const [i, w] of workloads.entries())
       expectClose(result.series.get(w.urn)?.cpuCores, expectedAligned(traces[i]!.cpuCores, 3600, 'mean'));
   });
@@ -142,6 +142,50 @@ describe('Cloud Monitoring usage source (real @google-cloud/monitoring REST fall
     expect(result.warnings).toEqual([
       'gcp-monitoring: partial: agent.googleapis.com/memory/percent_used for 2 instance(s) in project stackfit-prod could not be read (HTTP 500 INTERNAL: Internal error encountered.); they are sized on CPU only',
     ]);
+  });
+
+  it("429 RESOURCE_EXHAUSTED waits the server's Retry-After, capped by the policy (src/retry.ts)", async () => {
+    const t = traces[2]!;
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, throttleFirst: 2, retryAfterSeconds: 7 });
+    const waits: number[] = [];
+    const sleep = (ms: number): Promise<void> => {
+      waits.push(ms);
+      return Promise.resolve();
+    };
+    const result = await sourceFor(fake, { sleep }).fetch([instance(t)], { ...range, stepSeconds: 3600 });
+    // Two throttled answers, then CPU and memory: Retry-After (7 s), not the 10 ms back-off.
+    expect(fake.httpRequests).toBe(4);
+    expect(waits).toEqual([7000, 7000]);
+    expectClose(result.series.get(instance(t).urn)?.cpuCores, expectedAligned(t.cpuCores, 3600, 'mean'));
+    await fake.stop();
+
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, throttleFirst: 1, retryAfterSeconds: 3600 });
+    waits.length = 0;
+    await sourceFor(fake, { sleep, retryMaxDelayMs: 2000 }).fetch([instance(t)], { ...range, stepSeconds: 3600 });
+    expect(waits).toEqual([2000]);
+  });
+
+  it('retries 503 UNAVAILABLE with the back-off; a 403 is final at once', async () => {
+    const t = traces[3]!;
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, unavailableRequests: [1, 2] });
+    const waits: number[] = [];
+    const sleep = (ms: number): Promise<void> => {
+      waits.push(ms);
+      return Promise.resolve();
+    };
+    const result = await sourceFor(fake, { sleep }).fetch([instance(t)], { ...range, stepSeconds: 3600 });
+    expect(result.missing).toEqual([]);
+    expect(waits).toEqual([10, 20]);
+    expect(fake.httpRequests).toBe(4);
+    expectClose(result.series.get(instance(t).urn)?.memoryGiB, expectedAligned(t.memoryGiB!, 3600, 'mean'), 1e-6);
+    await fake.stop();
+
+    fake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, forbiddenProject: PROJECT });
+    waits.length = 0;
+    const denied = await sourceFor(fake, { sleep }).fetch([instance(t)], range);
+    expect(denied.missing.map((m) => m.failed)).toEqual([true]);
+    expect(fake.httpRequests).toBe(1);
+    expect(waits).toEqual([]);
   });
 
   it('retries RESOURCE_EXHAUSTED and aligns with ALIGN_MAX when asked', async () => {

@@ -11,15 +11,17 @@
  * One list call per metric serves a batch of instances of one project
  * (`resource.labels.instance_id = one_of(…)`), aligned with ALIGN_MEAN (or ALIGN_MAX) over the
  * step; pages (up to 100,000 points each, a series possibly split over pages) follow
- * nextPageToken. RESOURCE_EXHAUSTED / UNAVAILABLE (429 / 503) are retried with capped exponential
- * backoff, dropped connections a few times. A point's time is the END of its alignment period,
+ * nextPageToken. Pages are fetched under stackfit's one retry policy (src/retry.ts): 429
+ * RESOURCE_EXHAUSTED, 503 UNAVAILABLE and the other retryable statuses after Retry-After or a
+ * capped back-off, dropped connections (ECONNRESET) the same; other statuses are final. A point's time is the END of its alignment period,
  * as GCP reports it.
  */
 import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { percentToGiB } from '../index';
 import { fetchPerInstance } from '../instances';
-import { defaultAuthClient, listTimeSeries, type RequestingClient, type RetryPolicy } from './rest';
+import { DEFAULT_MAX_DELAY_MS, type Sleep } from '../../retry';
+import { defaultAuthClient, listTimeSeries, type AuthHeadersClient, type PageTransport } from './rest';
 import { defineUsageSource } from '../contract';
 import { gcpMonitoringOptionsSchema } from './schema';
 
@@ -33,7 +35,7 @@ export interface GcpClientOptions {
   apiEndpoint?: string;
   port?: number;
   protocol?: 'http' | 'https';
-  /** A google-auth-library client, e.g. `OAuth2Client` / `GoogleAuth#getClient()` (default: Application Default Credentials). */
+  /** A google-auth-library client, e.g. `OAuth2Client` / `GoogleAuth#getClient()` (default: Application Default Credentials): its `getRequestHeaders` authorizes each page. */
   authClient?: unknown;
 }
 
@@ -49,10 +51,14 @@ export interface GcpMonitoringSourceOptions {
   concurrency?: number;
   /** Points per page (view FULL counts points; the API's default and cap is 100,000). */
   pageSize?: number;
-  /** Retries of throttled/unavailable calls: first delay, cap, and total bound. */
+  /** Stackfit's retry policy (src/retry.ts) per page: attempts in all (default 5), first delay, longest wait. */
+  retryAttempts?: number;
   retryInitialDelayMs?: number;
   retryMaxDelayMs?: number;
+  /** Bound on one attempt at one page (default 120 s). */
   timeoutMs?: number;
+  /** Waits between attempts (tests record them instead of waiting). */
+  sleep?: Sleep;
   client?: GcpClientOptions;
   onProgress?: (done: number) => void;
 }
@@ -78,15 +84,18 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
   const stats = { requests: 0 };
   const c = opts.client ?? {};
   const base = `${c.protocol ?? 'https'}://${c.apiEndpoint ?? 'monitoring.googleapis.com'}${c.port ? `:${c.port}` : ''}`;
-  let client: Promise<RequestingClient> | undefined;
+  let client: Promise<AuthHeadersClient> | undefined;
   // google-auth-library loads on first use: runs that do not read Cloud Monitoring never pay for it.
-  const getClient = (): Promise<RequestingClient> =>
-    (client ??= c.authClient ? Promise.resolve(c.authClient as RequestingClient) : defaultAuthClient());
-  const retry: RetryPolicy = {
-    initialDelayMs: opts.retryInitialDelayMs ?? 1000,
-    maxDelayMs: opts.retryMaxDelayMs ?? 30_000,
+  const getClient = (): Promise<AuthHeadersClient> =>
+    (client ??= c.authClient ? Promise.resolve(c.authClient as AuthHeadersClient) : defaultAuthClient());
+  const transport: PageTransport = {
+    retry: {
+      attempts: Math.max(1, opts.retryAttempts ?? 5),
+      baseDelayMs: opts.retryInitialDelayMs ?? 1000,
+      maxDelayMs: opts.retryMaxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+    },
     timeoutMs,
-    transportAttempts: 3,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
   };
 
   /** All time series of one filter, page by page, per instance id. */
@@ -100,7 +109,7 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
       aligner,
       ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
     };
-    return listTimeSeries(await getClient(), base, request, retry, () => stats.requests++);
+    return listTimeSeries(await getClient(), base, request, transport, () => stats.requests++);
   }
 
   return {

@@ -1,6 +1,7 @@
 /**
- * `projects.timeSeries.list` over REST/JSON, through google-auth-library's authenticated client
- * (Application Default Credentials, or the client given), read straight from the JSON.
+ * `projects.timeSeries.list` over REST/JSON with node's fetch, authorized by google-auth-library
+ * (Application Default Credentials, or the client given), under stackfit's one retry policy
+ * (src/retry.ts), read straight from the JSON.
  *
  * Why not `@google-cloud/monitoring`: its REST fallback turns every point of the JSON answer
  * into protobuf.js message objects and back (41 CPU µs a point, measured at load 25: some 11
@@ -8,31 +9,26 @@
  * loop over its points into two number arrays per instance.
  *
  * The wire format is the one the SDK's fallback uses (`$alt=json;enum-encoding=int`: enums as
- * integers), see https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list.
+ * integers), see https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list,
+ * plus the system parameter `$prettyPrint=false` (https://cloud.google.com/apis/docs/system-parameters).
  * With `view=FULL`, `pageSize` counts POINTS (at most 100,000) and a series may continue on the
  * next page: parts are merged per instance.
  */
 import { createRequire } from 'node:module';
 import { StackfitError } from '../../model';
+import { RETRYABLE_STATUSES, retryAfterMs, withRetry, type RetryHint, type RetryPolicy, type Sleep } from '../../retry';
 import type { Series } from '../../model';
 import { normalizeSeries } from '../index';
+import { scanPage } from './scan';
 import { listPageHeaderSchema, timeSeriesHeaderSchema } from './schema';
 
 /** google.monitoring.v3.Aggregation.Aligner values, and TimeSeriesView FULL. */
 export const ALIGNER_ENUM = { ALIGN_MEAN: 12, ALIGN_MAX: 11 } as const;
 const VIEW_FULL = 0;
 
-/** The part of a google-auth-library client used here (`AuthClient.request`, gaxios underneath). */
-export interface RequestingClient {
-  request<T = unknown>(opts: {
-    url: string;
-    method?: 'GET';
-    responseType?: 'json' | 'text';
-    timeout?: number;
-    retry?: boolean;
-    validateStatus?: (status: number) => boolean;
-    signal?: AbortSignal;
-  }): Promise<{ status: number; data: T; headers?: unknown }>;
+/** The part of a google-auth-library client used here (`AuthClient#getRequestHeaders`: the bearer token, refreshed when due). */
+export interface AuthHeadersClient {
+  getRequestHeaders(url?: string): Promise<Headers | Record<string, string>>;
 }
 
 export interface ListRequest {
@@ -45,13 +41,13 @@ export interface ListRequest {
   pageSize?: number;
 }
 
-export interface RetryPolicy {
-  initialDelayMs: number;
-  maxDelayMs: number;
-  /** Bound on one page: its attempts and waits. */
+/** How a page is fetched: stackfit's one retry policy (src/retry.ts), a bound on each attempt, and the fetch and sleep to use. */
+export interface PageTransport {
+  retry: RetryPolicy;
+  /** Bound on one attempt (request and body). */
   timeoutMs: number;
-  /** Attempts on a dropped connection (ECONNRESET …) per page. */
-  transportAttempts: number;
+  fetch?: typeof fetch;
+  sleep?: Sleep;
 }
 
 /** A failed call with the API's status: `HTTP 403 PERMISSION_DENIED: …`. */
@@ -68,7 +64,7 @@ export class GcpApiError extends StackfitError {
 const requireLazily = createRequire(__filename);
 
 /** The default client: Application Default Credentials with the read-only Monitoring scope. */
-export async function defaultAuthClient(): Promise<RequestingClient> {
+export async function defaultAuthClient(): Promise<AuthHeadersClient> {
   const { GoogleAuth } = requireLazily('google-auth-library') as typeof import('google-auth-library');
   const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/monitoring.read'] });
   return await auth.getClient();
@@ -79,6 +75,8 @@ const rfc3339 = (seconds: number): string => new Date(seconds * 1000).toISOStrin
 function pageUrl(base: string, req: ListRequest, pageToken: string | undefined): string {
   const params = new URLSearchParams({
     $alt: 'json;enum-encoding=int',
+    // The API pretty-prints JSON unless told not to (a system parameter): a third of the bytes.
+    $prettyPrint: 'false',
     filter: req.filter,
     'interval.startTime': rfc3339(req.startSeconds),
     'interval.endTime': rfc3339(req.endSeconds),
@@ -91,38 +89,13 @@ function pageUrl(base: string, req: ListRequest, pageToken: string | undefined):
   return `${base}/v3/projects/${encodeURIComponent(req.project)}/timeSeries?${params.toString()}`;
 }
 
-/** A request aborted by its timeout (gaxios: AbortError / "The operation was aborted."). */
-function isAbort(err: unknown): boolean {
-  const e = err as { name?: unknown; message?: unknown; code?: unknown };
-  return (
-    e?.name === 'AbortError' ||
-    e?.name === 'TimeoutError' ||
-    e?.code === 'ABORT_ERR' ||
-    /operation was aborted/i.test(typeof e?.message === 'string' ? e.message : '')
-  );
-}
-
-/** A dropped connection: retried (a reset must not lose a batch). */
-function isTransportError(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const text = (x: unknown): string => (typeof x === 'string' || typeof x === 'number' ? String(x) : '');
-  const code = text(e?.code) || text(e?.cause?.code) || text(e?.errno);
-  const message = `${text(e?.message)} ${text(e?.cause?.message)}`;
-  return (
-    /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_SOCKET)$/.test(code) ||
-    /ECONNRESET|socket hang up|other side closed|fetch failed/i.test(message)
-  );
-}
-
 /** The API's JSON error (`{ error: { code, status, message } }`) as a GcpApiError. */
-function apiError(status: number, data: unknown): GcpApiError {
-  let body = data;
-  if (typeof data === 'string') {
-    try {
-      body = JSON.parse(data);
-    } catch {
-      return new GcpApiError(status, '', data.slice(0, 200));
-    }
+function apiError(status: number, text: string): GcpApiError {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new GcpApiError(status, '', text.slice(0, 200));
   }
   const error = (body as { error?: { status?: unknown; message?: unknown } } | null)?.error;
   return new GcpApiError(
@@ -132,50 +105,81 @@ function apiError(status: number, data: unknown): GcpApiError {
   );
 }
 
-/** 429 RESOURCE_EXHAUSTED and 503 UNAVAILABLE are retried, as the SDK's retry codes do. */
-const RETRIED_STATUS = new Set([429, 503]);
+/** An answer that is not 2xx, kept for the retry decision (its status, Retry-After) and the final message. */
+class StatusAnswer extends Error implements RetryHint {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
 
-/** One page, retried on throttling / unavailability (capped exponential backoff) and on dropped connections, within the page's time bound. */
-async function fetchPage(client: RequestingClient, url: string, retry: RetryPolicy, onRequest: () => void): Promise<unknown> {
-  const deadline = Date.now() + retry.timeoutMs;
-  let delay = retry.initialDelayMs;
-  let transportFailures = 0;
-  /** The last retried answer: what to report when the time bound ends the retries. */
-  let lastError: GcpApiError | undefined;
-  for (;;) {
+/** `fetch failed (ECONNRESET: socket hang up)`: node's fetch hides the socket error in `cause`. */
+function transportMessage(err: unknown): string {
+  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const cause = e?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  const detail = typeof cause?.message === 'string' ? cause.message : '';
+  return code || detail ? `${message} (${[code, detail].filter(Boolean).join(': ')})` : message;
+}
+
+/**
+ * One page's body, under stackfit's retry policy (src/retry.ts): the statuses in
+ * RETRYABLE_STATUSES (429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE, 500, …) after the server's
+ * Retry-After or the capped back-off; dropped connections (ECONNRESET, also mid-body) and
+ * timed-out attempts after the back-off. Any other status is final at once.
+ */
+async function fetchPage(auth: AuthHeadersClient, url: string, transport: PageTransport, onRequest: () => void): Promise<string> {
+  const headers = new Headers(await auth.getRequestHeaders(url));
+  headers.set('accept', 'application/json');
+  const doFetch = transport.fetch ?? fetch;
+  const attempt = async (): Promise<string> => {
     onRequest();
-    let response: { status: number; data: unknown };
-    try {
-      response = await client.request({
-        url,
-        method: 'GET',
-        responseType: 'json',
-        retry: false,
-        timeout: Math.max(1, deadline - Date.now()),
-        validateStatus: () => true,
-      });
-    } catch (err) {
-      // The page's time bound aborted the request: say so, or what the retries were about.
-      if (isAbort(err)) throw lastError ?? new StackfitError(`no answer within ${retry.timeoutMs} ms`);
-      if (!isTransportError(err) || ++transportFailures >= retry.transportAttempts || Date.now() + delay > deadline) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(retry.maxDelayMs, delay * 2);
-      continue;
-    }
-    if (response.status >= 200 && response.status < 300) return response.data;
-    const error = apiError(response.status, response.data);
-    if (!RETRIED_STATUS.has(response.status) || Date.now() + delay > deadline) throw error;
-    lastError = error;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(retry.maxDelayMs, delay * 2);
+    const response = await doFetch(url, { headers, signal: AbortSignal.timeout(transport.timeoutMs) });
+    // The body is read inside the attempt: a connection dropped mid-page is retried like one dropped before it.
+    const body = await response.text();
+    if (response.ok) return body;
+    throw new StatusAnswer(response.status, body, retryAfterMs(response.headers.get('retry-after')));
+  };
+  try {
+    return await withRetry(
+      attempt,
+      transport.retry,
+      (err) => !(err instanceof StatusAnswer) || RETRYABLE_STATUSES.has(err.status),
+      transport.sleep,
+    );
+  } catch (err) {
+    if (err instanceof StatusAnswer) throw apiError(err.status, err.body);
+    if ((err as { name?: unknown } | null)?.name === 'TimeoutError') throw new StackfitError(`no answer within ${transport.timeoutMs} ms`);
+    throw new StackfitError(`request failed: ${transportMessage(err)}`);
   }
 }
 
 /** Per instance id, its points' end times (ms) and values, in the order listed (newest first). */
 export type PointsByInstance = Map<string, { t: number[]; v: number[] }>;
 
+/**
+ * RFC 3339 end time → ms, remembered: the series of one listing share their timestamps (one
+ * per alignment period), so each distinct string is parsed once rather than once per point.
+ */
+export class EndTimes {
+  private readonly ms = new Map<string, number>();
+  parse(text: string): number {
+    let t = this.ms.get(text);
+    if (t === undefined) {
+      t = Date.parse(text);
+      // Bounded: a listing has one time per period; anything beyond is parsed without being kept.
+      if (this.ms.size < 1_000_000) this.ms.set(text, t);
+    }
+    return t;
+  }
+}
+
 /** Reads one page's series into `into`: headers checked with zod, points with a plain loop (no object per point). */
-export function readPage(page: unknown, into: PointsByInstance, where: string): string | undefined {
+export function readPage(page: unknown, into: PointsByInstance, where: string, endTimes = new EndTimes()): string | undefined {
   const header = listPageHeaderSchema.safeParse(page);
   if (!header.success) throw new StackfitError(`unexpected timeSeries.list page: ${header.error.issues[0]?.message ?? ''}`, where);
   for (const raw of header.data.timeSeries ?? []) {
@@ -185,38 +189,77 @@ export function readPage(page: unknown, into: PointsByInstance, where: string): 
     if (!id) continue;
     let acc = into.get(id);
     if (!acc) into.set(id, (acc = { t: [], v: [] }));
-    const points = ts.data.points;
-    for (let i = 0; i < points.length; i++) {
-      const p = points[i] as { interval?: { endTime?: unknown }; value?: { doubleValue?: unknown; int64Value?: unknown } } | null;
-      const end = p?.interval?.endTime;
-      const t = typeof end === 'string' ? Date.parse(end) : NaN;
-      if (!Number.isFinite(t)) throw new StackfitError(`point ${i} of instance ${id}: no valid interval.endTime`, where);
-      const value = p?.value;
-      const x =
-        typeof value?.doubleValue === 'number' ? value.doubleValue : value?.int64Value !== undefined ? Number(value.int64Value) : NaN;
-      // A point without a finite value is a gap, never a zero.
-      if (!Number.isFinite(x)) continue;
-      acc.t.push(t);
-      acc.v.push(x);
-    }
+    readPoints(ts.data.points, acc, endTimes, () => `instance ${id}`, where);
   }
   return header.data.nextPageToken || undefined;
 }
 
+type RawPoint = { interval?: { endTime?: unknown }; value?: { doubleValue?: unknown; int64Value?: unknown } } | null;
+
+function readPoints(points: unknown[], acc: { t: number[]; v: number[] }, endTimes: EndTimes, what: () => string, where: string): void {
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i] as RawPoint;
+    const end = p?.interval?.endTime;
+    const t = typeof end === 'string' ? endTimes.parse(end) : NaN;
+    if (!Number.isFinite(t)) throw new StackfitError(`point ${i} of ${what()}: no valid interval.endTime`, where);
+    const value = p?.value;
+    const x = typeof value?.doubleValue === 'number' ? value.doubleValue : value?.int64Value !== undefined ? Number(value.int64Value) : NaN;
+    // A point without a finite value is a gap, never a zero.
+    if (!Number.isFinite(x)) continue;
+    acc.t.push(t);
+    acc.v.push(x);
+  }
+}
+
+/**
+ * One page's JSON text into `into`; returns the next page token. Read by the single-pass scanner
+ * (scan.ts); what it does not recognise goes through JSON.parse and readPage, which say what is
+ * wrong (a body that is not JSON, a header of the wrong type, a point without an end time).
+ */
+export function readPageText(text: string, into: PointsByInstance, where: string, endTimes = new EndTimes()): string | undefined {
+  const scanned = scanPage(text);
+  if (scanned) {
+    for (const part of scanned.series) {
+      const id = part.instanceId;
+      if (!id) continue;
+      let acc = into.get(id);
+      if (!acc) into.set(id, (acc = { t: [], v: [] }));
+      for (let i = 0; i < part.t.length; i++) {
+        const t = endTimes.parse(part.t[i]!);
+        if (!Number.isFinite(t)) throw new StackfitError(`point ${i} of instance ${id}: no valid interval.endTime`, where);
+        const x = part.v[i]!;
+        // A point without a finite value is a gap, never a zero.
+        if (!Number.isFinite(x)) continue;
+        acc.t.push(t);
+        acc.v.push(x);
+      }
+    }
+    return scanned.nextPageToken || undefined;
+  }
+  let page: unknown;
+  try {
+    page = JSON.parse(text);
+  } catch {
+    throw new StackfitError(`timeSeries.list page is not JSON: ${text.slice(0, 200)}`, where);
+  }
+  return readPage(page, into, where, endTimes);
+}
+
 /** Every page of one listing, merged per instance into series sorted by time. */
 export async function listTimeSeries(
-  client: RequestingClient,
+  auth: AuthHeadersClient,
   base: string,
   req: ListRequest,
-  retry: RetryPolicy,
+  transport: PageTransport,
   onRequest: () => void,
 ): Promise<Map<string, Series>> {
   const byInstance: PointsByInstance = new Map();
+  const endTimes = new EndTimes();
+  const where = `projects/${req.project}/timeSeries`;
   let pageToken: string | undefined;
   do {
     const url = pageUrl(base, req, pageToken);
-    const page = await fetchPage(client, url, retry, onRequest);
-    pageToken = readPage(page, byInstance, `projects/${req.project}/timeSeries`);
+    pageToken = readPageText(await fetchPage(auth, url, transport, onRequest), byInstance, where, endTimes);
   } while (pageToken);
   const out = new Map<string, Series>();
   for (const [id, s] of byInstance) out.set(id, ascending(s));

@@ -4,8 +4,9 @@
  * enums as integers), in the real response format (points newest first, RFC 3339 times,
  * `metricKind`/`valueType` as integers), paging by `pageSize` POINTS (view FULL: at most
  * 100,000) with `nextPageToken`, a series split across pages where a page ends.
- * Query parameters, the filter and the bearer token are checked; 429 RESOURCE_EXHAUSTED and
- * 403 PERMISSION_DENIED can be injected.
+ * Query parameters, the filter and the bearer token are checked; 429 RESOURCE_EXHAUSTED (with
+ * Retry-After if asked), 503 UNAVAILABLE, 500 INTERNAL, 403 PERMISSION_DENIED and connection
+ * resets can be injected. JSON is pretty-printed unless `$prettyPrint=false`, as the API does.
  */
 import type { Series } from '../../../src/model';
 import { aggregate, sendJson, startServer, type RunningFake } from './common';
@@ -20,6 +21,10 @@ export interface FakeGcpMonitoringOptions {
   /** Points per page when the request sets no pageSize (default and cap: 100,000, as the API). */
   defaultPageSize?: number;
   throttleFirst?: number;
+  /** Sent as `Retry-After` (seconds) with each throttled answer. */
+  retryAfterSeconds?: number;
+  /** These request numbers (1-based, counting every HTTP request) are answered 503 UNAVAILABLE. */
+  unavailableRequests?: number[];
   forbiddenProject?: string;
   /** These request numbers (1-based, counting every HTTP request) get their connection reset mid-request (ECONNRESET). */
   resetRequests?: number[];
@@ -44,16 +49,54 @@ const FILTER =
 /** Cloud Monitoring's largest page (and its default): 100,000 points with view FULL. */
 export const MAX_POINTS_PER_PAGE = 100_000;
 
+/** A series of a listing: its headers, and its points newest first as end times (RFC 3339) and values. */
 interface FakeSeries {
   metric: { type: string; labels: Record<string, string> };
   resource: { type: string; labels: Record<string, string> };
   metricKind: number;
   valueType: number;
-  points: { interval: { startTime: string; endTime: string }; value: { doubleValue: number } }[];
+  times: string[];
+  values: number[];
   unit: string;
 }
 
-const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+const rfc3339Cache = new Map<number, string>();
+const rfc3339 = (ms: number): string => {
+  let text = rfc3339Cache.get(ms);
+  if (text === undefined) rfc3339Cache.set(ms, (text = new Date(ms).toISOString().replace('.000Z', 'Z')));
+  return text;
+};
+
+/** The JSON of points [from, to) of a series, exactly as JSON.stringify writes the point objects (a gauge: startTime = endTime). */
+function pointsJson(s: FakeSeries, from: number, to: number): string {
+  const parts: string[] = [];
+  for (let i = from; i < to; i++) {
+    const t = s.times[i]!;
+    parts.push(`{"interval":{"startTime":"${t}","endTime":"${t}"},"value":{"doubleValue":${JSON.stringify(s.values[i])}}}`);
+  }
+  return `[${parts.join(',')}]`;
+}
+
+/** One page's body: compact JSON built part by part (the bench serves ~2 GB), or pretty-printed like the API's default. */
+function pageBody(parts: { s: FakeSeries; from: number; to: number }[], nextPageToken: string | undefined, pretty: boolean): string {
+  const unit = parts[0]?.s.unit ?? '';
+  if (pretty) {
+    const timeSeries = parts.map(({ s, from, to }) => ({
+      metric: s.metric,
+      resource: s.resource,
+      metricKind: s.metricKind,
+      valueType: s.valueType,
+      points: JSON.parse(pointsJson(s, from, to)) as unknown,
+      unit: s.unit,
+    }));
+    return JSON.stringify({ ...(parts.length > 0 ? { timeSeries } : {}), ...(nextPageToken ? { nextPageToken } : {}), unit }, null, 2);
+  }
+  const series = parts.map(
+    ({ s, from, to }) =>
+      `{"metric":${JSON.stringify(s.metric)},"resource":${JSON.stringify(s.resource)},"metricKind":${s.metricKind},"valueType":${s.valueType},"points":${pointsJson(s, from, to)},"unit":${JSON.stringify(s.unit)}}`,
+  );
+  return `{${parts.length > 0 ? `"timeSeries":[${series.join(',')}],` : ''}${nextPageToken ? `"nextPageToken":${JSON.stringify(nextPageToken)},` : ''}"unit":${JSON.stringify(unit)}}`;
+}
 
 export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Promise<FakeGcpMonitoring> {
   const listings = new Map<string, FakeSeries[]>();
@@ -93,8 +136,13 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     if (!period || Number(period[1]) < 60 || !how) return fail(400, 'INVALID_ARGUMENT', 'aggregation');
     if (params.view !== '0') return fail(400, 'INVALID_ARGUMENT', `view ${params.view}`);
     if (fake.httpRequests <= (opts.throttleFirst ?? 0)) {
-      return fail(429, 'RESOURCE_EXHAUSTED', "Quota exceeded for quota metric 'Time series queries'", false);
+      const message = "Quota exceeded for quota metric 'Time series queries'";
+      const retryAfter: Record<string, string> =
+        opts.retryAfterSeconds !== undefined ? { 'retry-after': String(opts.retryAfterSeconds) } : {};
+      return sendJson(res, 429, { error: { code: 429, message, status: 'RESOURCE_EXHAUSTED' } }, retryAfter);
     }
+    if (opts.unavailableRequests?.includes(fake.httpRequests))
+      return fail(503, 'UNAVAILABLE', 'The service is currently unavailable.', false);
     const project = path[1]!;
     fake.requests.push({ project, params });
     if (metric === opts.failMetric) return fail(500, 'INTERNAL', 'Internal error encountered.', false);
@@ -108,14 +156,8 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
       ids
         .map((id) => ({ id, raw: opts.metrics.get(gcpMetricKey(project, metric, id)) }))
         .filter((x): x is { id: string; raw: Series } => x.raw !== undefined)
-        .map(({ id, raw }) => {
+        .map(({ id, raw }): FakeSeries => {
           const agg = aggregate(raw, startMs, endMs, seconds, how);
-          const points = agg.t
-            .map((t, i) => ({
-              interval: { startTime: rfc3339(t + seconds * 1000), endTime: rfc3339(t + seconds * 1000) },
-              value: { doubleValue: agg.v[i]! },
-            }))
-            .reverse();
           return {
             metric: {
               type: metric,
@@ -124,11 +166,13 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
             resource: { type: 'gce_instance', labels: { project_id: project, instance_id: id, zone: 'europe-west4-a' } },
             metricKind: 1,
             valueType: 3,
-            points,
+            // Newest first, each stamped with the END of its alignment period.
+            times: agg.t.map((t) => rfc3339(t + seconds * 1000)).reverse(),
+            values: [...agg.v].reverse(),
             unit: metric.startsWith('agent.') ? '%' : '10^2.%',
           };
         })
-        .filter((s) => s.points.length > 0);
+        .filter((s) => s.times.length > 0);
     listings.set(listing, all);
     if (listings.size > 4) listings.delete(listings.keys().next().value!);
     // With view FULL, pageSize counts POINTS (empty or over 100,000: 100,000), so a page ends
@@ -137,21 +181,20 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     const requested = Number(params.pageSize ?? opts.defaultPageSize ?? MAX_POINTS_PER_PAGE);
     const pageSize = requested > 0 && requested <= MAX_POINTS_PER_PAGE ? requested : MAX_POINTS_PER_PAGE;
     const offset = params.pageToken ? Number(Buffer.from(params.pageToken, 'base64').toString()) : 0;
-    const page: typeof all = [];
+    const page: { s: FakeSeries; from: number; to: number }[] = [];
     let seen = 0;
     for (const s of all) {
       const from = Math.max(offset, seen);
-      const to = Math.min(offset + pageSize, seen + s.points.length);
-      if (from < to) page.push({ ...s, points: s.points.slice(from - seen, to - seen) });
-      seen += s.points.length;
+      const to = Math.min(offset + pageSize, seen + s.times.length);
+      if (from < to) page.push({ s, from: from - seen, to: to - seen });
+      seen += s.times.length;
     }
     const more = offset + pageSize < seen;
-    fake.pages.push(page.map((s) => ({ instanceId: s.resource.labels.instance_id, points: s.points.length })));
-    sendJson(res, 200, {
-      ...(page.length > 0 ? { timeSeries: page } : {}),
-      ...(more ? { nextPageToken: Buffer.from(String(offset + pageSize)).toString('base64') } : {}),
-      unit: page[0]?.unit ?? '',
-    });
+    fake.pages.push(page.map(({ s, from, to }) => ({ instanceId: s.resource.labels.instance_id, points: to - from })));
+    const nextPageToken = more ? Buffer.from(String(offset + pageSize)).toString('base64') : undefined;
+    const text = pageBody(page, nextPageToken, params.$prettyPrint !== 'false');
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   });
   const port = Number(new URL(running.url).port);
   return Object.assign(fake, running, { port });
