@@ -35,6 +35,7 @@ import { isPool, planPools, poolSourceFor } from './pools';
 import type { PoolUsageSource } from './usage/prometheus/pools';
 import { filePoolSource } from './usage/file/pools';
 import { digestUsage } from './charts/series';
+import { withMappedCount } from './gitops/mapping';
 
 const HOUR_MS = 3_600_000;
 
@@ -96,7 +97,8 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   // The team's prices (pricing.discounts / commitment); a no-op without them, never applied twice.
   const catalog = withPricing(input.catalog, config.pricing);
   const now = input.now ?? new Date();
-  const workloads = inventory.workloads;
+  // A `mappings:` entry naming a count key makes that workload's count a decision (countRef).
+  const workloads = inventory.workloads.map((w) => (isPool(w) ? w : withMappedCount(config, w, inventory.stack)));
   // Pools are sized from pool metrics (src/pools), not per-VM usage.
   const usage = await readUsage(
     input.usage,

@@ -3,7 +3,7 @@ import type { StackfitConfig } from '../config/schema';
 import type { ResolvedRule } from '../config/rules';
 import type { EgressPrices } from '../catalog/egress';
 import { offeringKey, placeOf, type PlacementOption } from './options';
-import { riskOf } from './risk';
+import { riskMemo } from './risk';
 
 /**
  * The choices of one workload: which counts it may run at, what each instance must carry at each
@@ -57,6 +57,8 @@ export interface CountLevel {
   needMemory: number;
   /** The demand per instance with all `n` running (for risk). */
   perInstance: Demand;
+  /** `riskOf(offering, perInstance)`, remembered per capacity (see riskMemo). */
+  risk: (offering: Pick<Offering, 'vcpu' | 'memoryGiB'>) => Risk;
 }
 
 function scaleEvidence(e: DimensionEvidence, factor: number): DimensionEvidence {
@@ -93,12 +95,8 @@ export function countLevels(demand: Demand, today: number, sizing: Sizing): Coun
     .filter((n) => n > sizing.survive)
     .map((n) => {
       const worst = demandPerInstance(demand, today, n, sizing.survive);
-      return {
-        n,
-        needCpu: worst.cpu.required,
-        needMemory: worst.memory?.required ?? 0,
-        perInstance: demandPerInstance(demand, today, n, 0),
-      };
+      const perInstance = demandPerInstance(demand, today, n, 0);
+      return { n, needCpu: worst.cpu.required, needMemory: worst.memory?.required ?? 0, perInstance, risk: riskMemo(perInstance) };
     });
 }
 
@@ -156,13 +154,13 @@ export interface OptionContext {
   egress?: EgressPrices;
 }
 
-export function makeOption(offering: Offering, level: Pick<CountLevel, 'n' | 'perInstance'>, ctx: OptionContext): PlacementOption {
+export function makeOption(offering: Offering, level: Pick<CountLevel, 'n' | 'risk'>, ctx: OptionContext): PlacementOption {
   const { workload, current, config } = ctx;
   const n = level.n;
   const detail = migrationCost(workload, current, offering, n, config, ctx.egress);
   const migration = oneOff(detail);
   const monthly = offering.monthlyUsd * n;
-  const risk: Risk = riskOf(offering, level.perInstance);
+  const risk: Risk = level.risk(offering);
   return {
     offering,
     count: n,
@@ -247,7 +245,7 @@ export function keptOfferings(
         if (!slots) regions.set(o.region, (slots = new Array<Offering | undefined>(width)));
       }
       const base = l * 6;
-      const risk = riskOf(o, level.perInstance);
+      const risk = level.risk(o);
       if (better(o, slots[base + risk])) slots[base + risk] = o;
       if (o.monthlyUsd * level.n > currentMonthly && better(o, slots[base + 5])) slots[base + 5] = o;
     }
