@@ -1,6 +1,6 @@
-import type { Demand, DimensionEvidence, MigrationCost, Offering, Risk, Workload } from '../model';
+import { StackfitError, type Demand, type DimensionEvidence, type MigrationCost, type Offering, type Risk, type Workload } from '../model';
 import type { StackfitConfig } from '../config/schema';
-import type { ResolvedRule } from '../config/rules';
+import { ruleFieldPath, type ResolvedRule } from '../config/rules';
 import type { EgressPrices } from '../catalog/egress';
 import { offeringKey, placeOf, type PlacementOption } from './options';
 import { riskMemo } from './risk';
@@ -22,6 +22,24 @@ export interface Sizing {
   minVcpu: number;
   minMemoryGiB: number;
   riskAversion: number;
+}
+
+/**
+ * Count rules no plan can meet (`minCount` above `maxCount`; `survive: k` with at most k
+ * instances allowed): a StackfitError naming the stackfit.yaml field, rather than a silent choice.
+ */
+export function checkCountRules(config: StackfitConfig, workload: Workload, rule: ResolvedRule): void {
+  const { minCount, maxCount, survive } = rule;
+  if (minCount !== undefined && maxCount !== undefined && minCount > maxCount)
+    throw new StackfitError(
+      `minCount ${minCount} exceeds maxCount ${maxCount} (${ruleFieldPath(config, workload, 'maxCount')}) for ${workload.name}: no count meets both`,
+      `stackfit.yaml: ${ruleFieldPath(config, workload, 'minCount')}`,
+    );
+  if (survive !== undefined && survive > 0 && maxCount !== undefined && maxCount <= survive)
+    throw new StackfitError(
+      `survive: ${survive} needs at least ${survive + 1} instances of ${workload.name}, but maxCount (${ruleFieldPath(config, workload, 'maxCount')}) is ${maxCount}`,
+      `stackfit.yaml: ${ruleFieldPath(config, workload, 'survive')}`,
+    );
 }
 
 /** The sizing policy of a workload under its rule (defaults documented in docs/optimizer.md). */
