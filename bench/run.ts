@@ -13,6 +13,7 @@ const ALL = [
   'optimize',
   'solver-compare',
   'pipeline',
+  'plan-rules',
   'edits',
   'pr',
   'policy',

@@ -308,6 +308,8 @@ export interface PlanItem {
   migration?: MigrationCost;
   /** Why the item costs more than today (saturation, survivability, risk), when it does. */
   increaseReason?: string;
+  /** Why the instance count changes (survivability, and what today's count would cost), when it does. */
+  countReason?: string;
   /** A cut capped by `maxStepDown`: this change is step 1 of `of`. */
   step?: { step: number; of: number; maxStepDown: number };
   risk: Risk;
@@ -354,6 +356,8 @@ export interface MigrationCost {
   unknown: string[];
   /** One-off ÷ monthly saving against staying (today's cost, or the cheapest size in today's place when today's no longer fits); absent when the move saves nothing. */
   paybackMonths?: number;
+  /** When today's size no longer fits: the monthly cost of the cheapest size in today's place, which the payback is measured against. */
+  stayMonthly?: number;
 }
 
 export interface Plan {

@@ -6,7 +6,7 @@ import { loadCatalog } from './catalog';
 import { currentOfferingOf } from './catalog/current';
 import { withPricing } from './catalog/discounts';
 import type { Catalog } from './catalog/types';
-import { ruleFor, type ResolvedRule } from './config/rules';
+import { ruleFieldPath, ruleFor, type ResolvedRule } from './config/rules';
 import type { StackfitConfig } from './config/schema';
 import { forecastDemand } from './forecast';
 import {
@@ -35,6 +35,7 @@ import { isPool, planPools, poolSourceFor } from './pools';
 import type { PoolUsageSource } from './usage/prometheus/pools';
 import { filePoolSource } from './usage/file/pools';
 import { digestUsage } from './charts/series';
+import { withMappedCount } from './gitops/mapping';
 
 const HOUR_MS = 3_600_000;
 
@@ -96,7 +97,8 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   // The team's prices (pricing.discounts / commitment); a no-op without them, never applied twice.
   const catalog = withPricing(input.catalog, config.pricing);
   const now = input.now ?? new Date();
-  const workloads = inventory.workloads;
+  // A `mappings:` entry naming a count key makes that workload's count a decision (countRef).
+  const workloads = inventory.workloads.map((w) => (isPool(w) ? w : withMappedCount(config, w, inventory.stack)));
   // Pools are sized from pool metrics (src/pools), not per-VM usage.
   const usage = await readUsage(
     input.usage,
@@ -211,6 +213,8 @@ function candidatesOf(
   // With risk priced, a dearer size in the same place may be worth its lower risk: keep the frontier.
   const cheapestOnly = !sizing.countDecided && sizing.riskAversion === 0 && config.budget.mode !== 'headroom';
   const cheapest = candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, ...(cheapestOnly && { perPlace: 1 }) });
+  if (!rule.pin && (sizing.minVcpu > 0 || sizing.minMemoryGiB > 0))
+    checkMinimumSize(workload, loosest, rule, catalog, current, config, sizing);
   if (!cheapestOnly || !current) return cheapest;
   // The cheapest per place may break a step or size limit (an idle m5.8xlarge's cheapest fit is
   // 32× smaller than `maxStepDown` allows): then the cheapest within the limits is the option
@@ -225,6 +229,30 @@ function candidatesOf(
   const within = candidatesFor({ workload, demand: loosest, rule, catalog, current, cpuUsage, perPlace: 1, floor });
   const keys = new Set(cheapest.map(offeringKey));
   return [...cheapest, ...within.filter((o) => !keys.has(offeringKey(o)))];
+}
+
+/**
+ * `minVcpu` / `minMemoryGiB` above every size the workload may run (its placement and family
+ * rules, its demand): no change can meet them, which is a typo more often than a wish, so the
+ * run stops naming the field rather than silently keeping today's size.
+ */
+function checkMinimumSize(
+  workload: Workload,
+  demand: Demand,
+  rule: ResolvedRule,
+  catalog: Catalog,
+  current: Offering | undefined,
+  config: StackfitConfig,
+  sizing: { minVcpu: number; minMemoryGiB: number },
+): void {
+  const floor = { vcpu: sizing.minVcpu, memoryGiB: sizing.minMemoryGiB };
+  if (candidatesFor({ workload, demand, rule, catalog, current, perPlace: 1, floor }).length > 0) return;
+  const field = sizing.minVcpu > 0 ? 'minVcpu' : 'minMemoryGiB';
+  const value = field === 'minVcpu' ? `${sizing.minVcpu} vCPU` : `${sizing.minMemoryGiB} GiB`;
+  throw new StackfitError(
+    `${field} ${value} exceeds every size ${workload.name} may run on (its placement, family and architecture rules${sizing.minVcpu > 0 && sizing.minMemoryGiB > 0 ? `, with minMemoryGiB ${sizing.minMemoryGiB}` : ''})`,
+    `stackfit.yaml: ${ruleFieldPath(config, workload, field)}`,
+  );
 }
 
 /**

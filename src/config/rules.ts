@@ -123,3 +123,16 @@ export function unmatchedConfigWarnings(
   const where = stack ? `stack ${stack}` : 'this stack';
   return unmatchedConfigEntries(config, workloads, stack).map((entry) => `${configFile}: ${entry} matches no workload of ${where}`);
 }
+
+type WorkloadRuleField = keyof StackfitConfig['workloads'][string];
+
+/**
+ * Where a resolved rule field came from: `workloads.<key>.<field>` of the last entry matching the
+ * workload that sets it (as ruleFor resolves), for messages that name the field to change.
+ */
+export function ruleFieldPath(config: StackfitConfig, workload: Pick<Workload, 'name' | 'urn'>, field: WorkloadRuleField): string {
+  let found: string | undefined;
+  for (const [key, rule] of Object.entries(config.workloads))
+    if (rule[field] !== undefined && matchesWorkloadKey(key, workload.name, workload.urn)) found = key;
+  return found === undefined ? `workloads.${field}` : `workloads.${/^[\w-]+$/.test(found) ? found : JSON.stringify(found)}.${field}`;
+}

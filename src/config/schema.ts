@@ -80,6 +80,10 @@ export const mappingSchema = z.object({
   configKey: z.string().min(1),
   /** Path into a structured value, dotted (`workloads.0.size`) or as a list. */
   path: z.union([z.string(), z.array(z.union([z.string(), z.number().int().min(0)]))]).optional(),
+  /** Config key of the instance count (default: `configKey`); naming it or `countPath` makes the count stackfit's to change. */
+  countKey: z.string().min(1).optional(),
+  /** Path of the instance count under `countKey`, like `path`. */
+  countPath: z.union([z.string(), z.array(z.union([z.string(), z.number().int().min(0)]))]).optional(),
   /** Only for this stack. */
   stack: z.string().optional(),
 });

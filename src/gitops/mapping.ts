@@ -77,21 +77,51 @@ export function parseMappingPath(path: string | readonly (string | number)[] | u
   return path === '' ? [] : path.split('.');
 }
 
-/** The explicit mapping for a workload in this stack, if any (the last matching entry wins, like rules). */
-export function explicitMappingFor(config: StackfitConfig, workload: Pick<Workload, 'name' | 'urn'>, stack: string): ConfigRef | undefined {
-  let found: ConfigRef | undefined;
+/** Where an explicit `mappings:` entry says the size is set, and the count when it names one. */
+export interface ExplicitMapping {
+  size: ConfigRef;
+  count?: ConfigRef;
+}
+
+/** The explicit mapping (size and count) for a workload in this stack, if any (the last matching entry wins, like rules). */
+export function explicitMappingEntryFor(
+  config: Pick<StackfitConfig, 'mappings'>,
+  workload: Pick<Workload, 'name' | 'urn'>,
+  stack: string | undefined,
+): ExplicitMapping | undefined {
+  let found: ExplicitMapping | undefined;
   for (const m of config.mappings) {
     if (m.stack !== undefined && m.stack !== stack) continue;
     if (!matchesWorkloadKey(m.resource, workload.name, workload.urn)) continue;
-    found = { key: m.configKey, path: parseMappingPath(m.path) };
+    const named = m.countKey !== undefined || m.countPath !== undefined;
+    found = {
+      size: { key: m.configKey, path: parseMappingPath(m.path) },
+      ...(named && { count: { key: m.countKey ?? m.configKey, path: parseMappingPath(m.countPath) } }),
+    };
   }
   return found;
+}
+
+/** The explicit mapping's size reference for a workload in this stack, if any. */
+export function explicitMappingFor(config: StackfitConfig, workload: Pick<Workload, 'name' | 'urn'>, stack: string): ConfigRef | undefined {
+  return explicitMappingEntryFor(config, workload, stack)?.size;
+}
+
+/**
+ * The workload with `countRef` set when its `mappings:` entry names the count's key
+ * (`countKey` / `countPath`): its count is then a decision (src/optimize/choices.ts) and a PR
+ * edits that key. The workload itself when no entry names a count.
+ */
+export function withMappedCount(config: Pick<StackfitConfig, 'mappings'>, workload: Workload, stack: string | undefined): Workload {
+  const count = explicitMappingEntryFor(config, workload, workload.stack ?? stack)?.count;
+  return count ? { ...workload, countRef: count } : workload;
 }
 
 /** Finds where a workload's size (and cloud/region) is set in one stack config file. */
 export function findConfigMapping(workload: Workload, ctx: MappingContext): MappingResult {
   const options = { projectName: ctx.projectName };
-  const explicit = explicitMappingFor(ctx.config, workload, ctx.stack);
+  const entry = explicitMappingEntryFor(ctx.config, workload, ctx.stack);
+  const explicit = entry?.size;
   const given: { ref: ConfigRef; source: MappingSource } | undefined = explicit
     ? { ref: explicit, source: 'mapping' }
     : workload.configRef
@@ -123,6 +153,20 @@ export function findConfigMapping(workload: Workload, ctx: MappingContext): Mapp
           mapping.current[property] = scalarText(sibling.node.value) ?? '';
         }
       }
+    }
+    if (entry?.count) {
+      // The entry's count key wins over a `count` next to the size.
+      const count = locateScalar(ctx.parsed, entry.count, options);
+      const value = count.ok ? scalarText(count.node.value) : undefined;
+      if (!count.ok || value === undefined || !/^\d+$/.test(value)) {
+        const why = count.ok ? `it is ${String(count.node.value)}, not a whole number` : count.reason;
+        return {
+          ok: false,
+          reason: `the stackfit.yaml mapping's count points at ${formatRef(entry.count)} in ${ctx.fileName}, but ${why}`,
+        };
+      }
+      mapping.count = count.ref;
+      mapping.current.count = value;
     }
     return { ok: true, mapping };
   }

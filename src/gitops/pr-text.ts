@@ -228,13 +228,19 @@ export function whyLines(items: readonly PlanItem[]): string[] {
           ? `, ${num(m.dataGiB!)} GiB of disks copied out ${usd(m.dataUsd)} (egress list price: ${m.egressPriceSource})`
           : '';
       const unknown = m && m.unknown.length ? `; not priced: ${m.unknown.join(', ')}` : '';
-      const payback = m?.paybackMonths !== undefined ? `, paid back in ${num(m.paybackMonths)} months` : '';
+      // Measured against staying: today's cost, or resizing in place when today's size no longer fits.
+      const against =
+        m?.stayMonthly !== undefined
+          ? ` against resizing in place (${usd(m.stayMonthly)}/month: today's size no longer fits)`
+          : ` from what it saves against today's ${usd(item.monthlyBefore)}/month`;
+      const payback = m?.paybackMonths !== undefined ? `, paid back in ${num(m.paybackMonths)} months${against}` : '';
       lines.push(
         `- ${name} moves ${item.workload.cloud} ${item.workload.region ?? '?'} → ${item.chosen.cloud} ${item.chosen.region}: one-off ${usd(item.migrationCost)}` +
           ` (instances ${usd(m?.instancesUsd ?? item.migrationCost)}${data}${unknown})${payback}. ` +
           'The VMs are replaced: new disks (data copied over) and new IP addresses; plan the cut-over.',
       );
     }
+    if (item.countReason) lines.push(`- ${name}: ${item.countReason}.`);
     if (item.increaseReason && (item.monthlyDelta ?? 0) > 0)
       lines.push(`- ${name} costs ${signedUsd(item.monthlyDelta)}/month: ${item.increaseReason}.`);
     if (item.step)
@@ -336,7 +342,7 @@ export function renderPrBody(input: PrBodyInput): string {
     if (why.length > 0) {
       const left = why.length - keep;
       body.push(
-        '### Moves, increases and steps',
+        '### Moves, counts, increases and steps',
         '',
         ...why.slice(0, keep),
         ...(left > 0 ? [`- _… ${left} more left out to fit GitHub's size limit (run \`stackfit recommend\` for all)_`] : []),
@@ -376,7 +382,8 @@ export function renderPrBody(input: PrBodyInput): string {
     return body.join('\n') + '\n';
   };
 
-  const most = Math.max(changeRows.length, manualRows.length);
+  // The "why" lines (a workload may have several) are kept whole unless the body is too long.
+  const most = Math.max(changeRows.length, manualRows.length, why.length);
   const full = render(most);
   if (full.length <= maxChars) return full;
   // Charts go before rows: the most charts (biggest savings first) that fit beside every row.

@@ -1,9 +1,9 @@
-import type { Demand, DimensionEvidence, MigrationCost, Offering, Risk, Workload } from '../model';
+import { StackfitError, type Demand, type DimensionEvidence, type MigrationCost, type Offering, type Risk, type Workload } from '../model';
 import type { StackfitConfig } from '../config/schema';
-import type { ResolvedRule } from '../config/rules';
+import { ruleFieldPath, type ResolvedRule } from '../config/rules';
 import type { EgressPrices } from '../catalog/egress';
 import { offeringKey, placeOf, type PlacementOption } from './options';
-import { riskOf } from './risk';
+import { riskMemo } from './risk';
 
 /**
  * The choices of one workload: which counts it may run at, what each instance must carry at each
@@ -22,6 +22,24 @@ export interface Sizing {
   minVcpu: number;
   minMemoryGiB: number;
   riskAversion: number;
+}
+
+/**
+ * Count rules no plan can meet (`minCount` above `maxCount`; `survive: k` with at most k
+ * instances allowed): a StackfitError naming the stackfit.yaml field, rather than a silent choice.
+ */
+export function checkCountRules(config: StackfitConfig, workload: Workload, rule: ResolvedRule): void {
+  const { minCount, maxCount, survive } = rule;
+  if (minCount !== undefined && maxCount !== undefined && minCount > maxCount)
+    throw new StackfitError(
+      `minCount ${minCount} exceeds maxCount ${maxCount} (${ruleFieldPath(config, workload, 'maxCount')}) for ${workload.name}: no count meets both`,
+      `stackfit.yaml: ${ruleFieldPath(config, workload, 'minCount')}`,
+    );
+  if (survive !== undefined && survive > 0 && maxCount !== undefined && maxCount <= survive)
+    throw new StackfitError(
+      `survive: ${survive} needs at least ${survive + 1} instances of ${workload.name}, but maxCount (${ruleFieldPath(config, workload, 'maxCount')}) is ${maxCount}`,
+      `stackfit.yaml: ${ruleFieldPath(config, workload, 'survive')}`,
+    );
 }
 
 /** The sizing policy of a workload under its rule (defaults documented in docs/optimizer.md). */
@@ -57,6 +75,8 @@ export interface CountLevel {
   needMemory: number;
   /** The demand per instance with all `n` running (for risk). */
   perInstance: Demand;
+  /** `riskOf(offering, perInstance)`, remembered per capacity (see riskMemo). */
+  risk: (offering: Pick<Offering, 'vcpu' | 'memoryGiB'>) => Risk;
 }
 
 function scaleEvidence(e: DimensionEvidence, factor: number): DimensionEvidence {
@@ -93,12 +113,8 @@ export function countLevels(demand: Demand, today: number, sizing: Sizing): Coun
     .filter((n) => n > sizing.survive)
     .map((n) => {
       const worst = demandPerInstance(demand, today, n, sizing.survive);
-      return {
-        n,
-        needCpu: worst.cpu.required,
-        needMemory: worst.memory?.required ?? 0,
-        perInstance: demandPerInstance(demand, today, n, 0),
-      };
+      const perInstance = demandPerInstance(demand, today, n, 0);
+      return { n, needCpu: worst.cpu.required, needMemory: worst.memory?.required ?? 0, perInstance, risk: riskMemo(perInstance) };
     });
 }
 
@@ -156,13 +172,13 @@ export interface OptionContext {
   egress?: EgressPrices;
 }
 
-export function makeOption(offering: Offering, level: Pick<CountLevel, 'n' | 'perInstance'>, ctx: OptionContext): PlacementOption {
+export function makeOption(offering: Offering, level: Pick<CountLevel, 'n' | 'risk'>, ctx: OptionContext): PlacementOption {
   const { workload, current, config } = ctx;
   const n = level.n;
   const detail = migrationCost(workload, current, offering, n, config, ctx.egress);
   const migration = oneOff(detail);
   const monthly = offering.monthlyUsd * n;
-  const risk: Risk = riskOf(offering, level.perInstance);
+  const risk: Risk = level.risk(offering);
   return {
     offering,
     count: n,
@@ -247,7 +263,7 @@ export function keptOfferings(
         if (!slots) regions.set(o.region, (slots = new Array<Offering | undefined>(width)));
       }
       const base = l * 6;
-      const risk = riskOf(o, level.perInstance);
+      const risk = level.risk(o);
       if (better(o, slots[base + risk])) slots[base + risk] = o;
       if (o.monthlyUsd * level.n > currentMonthly && better(o, slots[base + 5])) slots[base + 5] = o;
     }

@@ -72,6 +72,27 @@ function stepOf(free: Free, option: PlacementOption): { step: number; of: number
   return { step: 1, of, maxStepDown: sizing.maxStepDown };
 }
 
+/**
+ * Why the count changes: how many instances carry the peak (with `survive` lost), and what the
+ * cheapest option at today's count in the chosen place costs, when one is among the options.
+ */
+function countText(free: Free, option: PlacementOption): string | undefined {
+  const { workload, sizing } = free;
+  if (option.count === workload.count) return undefined;
+  const carry = option.count - sizing.survive;
+  const head = `${workload.count} → ${option.count} instances of ${option.offering.size}`;
+  const why =
+    sizing.survive > 0
+      ? `with ${sizing.survive} lost (survive: ${sizing.survive}) the other ${carry} carry the peak`
+      : `${option.count} carry the peak`;
+  const atToday = free.atTodayCount?.get(option.place);
+  const compare =
+    atToday && atToday.monthly > option.monthly + EPS
+      ? `; at ${workload.count} instances the cheapest fit in ${option.place} is ${workload.count} × ${atToday.offering.size} at ${usd(atToday.monthly)} USD/month, against ${usd(option.monthly)}`
+      : '';
+  return `${head}: ${why}${compare}`;
+}
+
 /** Why a plan item costs more than today. */
 function increaseText(free: Free, option: PlacementOption, ctx: ExplainContext): string | undefined {
   const { current, workload, demand, sizing } = free;
@@ -141,6 +162,7 @@ export function freeItem(free: Free, option: PlacementOption, ctx: ExplainContex
   const saving = (free.stayMonthly ?? before) - option.monthly;
   const step = stepOf(free, option);
   const increase = increaseText(free, option, ctx);
+  const countReason = countText(free, option);
   return {
     urn: workload.urn,
     workload,
@@ -155,8 +177,13 @@ export function freeItem(free: Free, option: PlacementOption, ctx: ExplainContex
     ...(option.count !== workload.count && { countAfter: option.count }),
     ...(action === 'move' &&
       option.migrationDetail && {
-        migration: { ...option.migrationDetail, ...(saving > 0 && { paybackMonths: option.migration / saving }) },
+        migration: {
+          ...option.migrationDetail,
+          ...(saving > 0 && { paybackMonths: option.migration / saving }),
+          ...(!free.currentFits && free.stayMonthly !== undefined && { stayMonthly: free.stayMonthly }),
+        },
       }),
+    ...(countReason && { countReason }),
     ...(step && { step }),
     ...(increase && { increaseReason: increase }),
     risk: option.risk,

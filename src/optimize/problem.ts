@@ -4,7 +4,7 @@ import { ruleFor, type ResolvedRule } from '../config/rules';
 import { compareOptions, offeringKey, placeOf, reduceOptions, type PlacementOption } from './options';
 import type { LinearSolver, SpreadConstraint } from './milp';
 import { describeDemand } from './risk';
-import { countLevels, keptOfferings, makeOption, sizingOf, type OptionContext } from './choices';
+import { checkCountRules, countLevels, keptOfferings, makeOption, sizingOf, type OptionContext } from './choices';
 import type { EgressPrices } from '../catalog/egress';
 import { colocateGroups, type Colocation } from './colocate';
 
@@ -96,6 +96,7 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
   const current = input.current.get(workload.urn);
   const demand = input.demands.get(workload.urn);
   const rule = input.rules.get(workload.urn) ?? ruleFor(config, workload);
+  checkCountRules(config, workload, rule);
   const fix = (action: PlanAction, reason: string): Fixed => ({ index, workload, current, demand, action, reason });
   if (!current)
     return fix(
@@ -174,6 +175,13 @@ function classify(input: PlanInput, workload: Workload, index: number): Free | F
     ...(stayMonthly !== undefined && { stayMonthly }),
   };
   if (kept.beyondStep) free.beyondStep = makeOption(kept.beyondStep.offering, kept.beyondStep.level, ctx);
+  if (sizing.countDecided) {
+    free.atTodayCount = new Map();
+    for (const o of unfiltered) {
+      const best = free.atTodayCount.get(o.place);
+      if (o.count === workload.count && (!best || compareOptions(o, best) < 0)) free.atTodayCount.set(o.place, o);
+    }
+  }
   return free;
 }
 

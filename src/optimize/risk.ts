@@ -72,6 +72,30 @@ export function riskOf(offering: Pick<Offering, 'vcpu' | 'memoryGiB'>, demand: D
   return cpu > memory ? cpu : memory;
 }
 
+/**
+ * `riskOf` for one demand, remembered per capacity: the optimiser asks it for every candidate at
+ * every count (millions of calls on a large stack), over a few dozen distinct vCPU and GiB values.
+ * Gives exactly `riskOf`'s answer (the same two dimension risks, combined the same way).
+ */
+export function riskMemo(demand: Demand): (offering: Pick<Offering, 'vcpu' | 'memoryGiB'>) => Risk {
+  const cpuRisks = new Map<number, Risk>();
+  const memoryRisks = new Map<number, Risk>();
+  return (offering) => {
+    let cpu = cpuRisks.get(offering.vcpu);
+    if (cpu === undefined) {
+      cpu = dimensionRisk(offering.vcpu, demand.cpu, false);
+      if (demand.cpuBound && offering.vcpu <= demand.cpu.max + 1e-9) cpu = 4;
+      cpuRisks.set(offering.vcpu, cpu);
+    }
+    let memory = memoryRisks.get(offering.memoryGiB);
+    if (memory === undefined) {
+      memory = dimensionRisk(offering.memoryGiB, demand.memory, true);
+      memoryRisks.set(offering.memoryGiB, memory);
+    }
+    return cpu > memory ? cpu : memory;
+  };
+}
+
 /** Whether the offering meets the demand's required capacity per instance in every dimension. */
 export function fitsDemand(offering: Pick<Offering, 'vcpu' | 'memoryGiB'>, demand: Demand): boolean {
   // A small epsilon keeps sizes exactly at the requirement (e.g. 4 vCPU for 4.0) from failing on rounding.

@@ -24,6 +24,8 @@ export interface Free {
   spread?: number;
   /** The cheapest option `maxStepDown` kept out (a bigger cut than one PR may make). */
   beyondStep?: PlacementOption;
+  /** When the count is a decision: the cheapest option at today's count per place, before option reduction (for "why this count"). */
+  atTodayCount?: Map<string, PlacementOption>;
   /** Colocated group the workload moves with. */
   colocate?: string;
 }

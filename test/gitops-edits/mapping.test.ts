@@ -5,7 +5,7 @@ import type { Cloud, Plan, PlanItem } from '../../src/model';
 import { loadCatalog } from '../../src/catalog/index';
 import { parseWorkloadsConfig } from '../../infra/config';
 import { planToEdits, applyEditsToFiles } from '../../src/gitops/edits';
-import { findConfigMapping, parseMappingPath } from '../../src/gitops/mapping';
+import { findConfigMapping, parseMappingPath, withMappedCount } from '../../src/gitops/mapping';
 import { applyConfigEdits, parseStackConfig } from '../../src/gitops/updaters/stack-config';
 import { changedLines, FIXTURES, offering, planItem, readText } from './helpers';
 
@@ -388,6 +388,38 @@ describe('mapping helpers', () => {
         current: { size: 'm5.large', cloud: 'aws', region: 'us-east-1', count: '3' },
       },
     });
+  });
+});
+
+describe('a mappings: entry naming the count key', () => {
+  const text = 'config:\n  shop:size: m5.large # the API\n  shop:apiCount: 3\n  shop:note: three\n';
+  const ctx = (mapping: Record<string, unknown>) => ({
+    parsed: parseStackConfig(text, 'Pulumi.prod.yaml'),
+    fileName: 'Pulumi.prod.yaml',
+    stack: 'prod',
+    projectName: 'shop',
+    config: stackfitConfigSchema.parse({ mappings: [{ resource: 'web', configKey: 'shop:size', ...mapping }] }),
+  });
+  const workload = { ...web().workload };
+  delete workload.configRef;
+
+  it('finds the count at countKey, and makes the workload count a decision', () => {
+    const found = findConfigMapping(workload, ctx({ countKey: 'shop:apiCount' }));
+    expect(found).toMatchObject({
+      ok: true,
+      mapping: { count: { key: 'shop:apiCount', path: [] }, current: { size: 'm5.large', count: '3' } },
+    });
+    const config = stackfitConfigSchema.parse({ mappings: [{ resource: 'web', configKey: 'shop:size', countKey: 'shop:apiCount' }] });
+    expect(withMappedCount(config, workload, 'prod').countRef).toEqual({ key: 'shop:apiCount', path: [] });
+    expect(withMappedCount(stackfitConfigSchema.parse({}), workload, 'prod')).toBe(workload);
+  });
+
+  it('refuses a count key that is missing or not a whole number, naming it', () => {
+    const missing = findConfigMapping(workload, ctx({ countKey: 'shop:apiCounts' }));
+    expect(missing).toMatchObject({ ok: false });
+    expect(!missing.ok && missing.reason).toContain("the stackfit.yaml mapping's count points at shop:apiCounts in Pulumi.prod.yaml");
+    const word = findConfigMapping(workload, ctx({ countKey: 'shop:note' }));
+    expect(!word.ok && word.reason).toContain('shop:note in Pulumi.prod.yaml, but it is three, not a whole number');
   });
 });
 
