@@ -54,7 +54,12 @@ export function readInstanceGroupManager(ctx: KindContext): KindResult {
         ...(zone ? { zone } : {}),
         size: lastSegment(machineType),
         count: target.count,
-        metricIds: { name: ctx.name, ...(project ? { gcpProject: project } : {}), ...(zone ? { gcpZone: zone } : {}) },
+        metricIds: {
+          name: ctx.name,
+          ...(project ? { gcpProject: project } : {}),
+          ...(zone ? { gcpZone: zone } : {}),
+          ...(poolName ? { gcpInstanceGroup: poolName } : {}),
+        },
         pool: poolInfo({ kind: 'vm-group', spot, ...(poolName ? { poolName } : {}) }),
       },
     ],

@@ -4,7 +4,7 @@
  * listed in docs/node-pools.md.
  */
 import { StackfitError, type Series, type UsageRange, type Workload } from '../../model';
-import type { PoolDemand } from '../../pools/size';
+import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
 import { isSample, queryRangeResponseSchema } from './schema';
 import { splitRange } from './index';
 
@@ -71,15 +71,7 @@ export interface PoolSourceOptions {
   fetchImpl?: typeof fetch;
 }
 
-export interface PoolUsage {
-  demands: Map<string, PoolDemand>;
-  missing: { urn: string; reason: string }[];
-}
-
-export interface PoolUsageSource {
-  readonly name: string;
-  fetchPools(pools: readonly Workload[], range: UsageRange): Promise<PoolUsage>;
-}
+export type { PoolUsage, PoolUsageSource } from '../pool-contract';
 
 export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = {}): PoolUsageSource {
   const endpoint = `${baseUrl.replace(/\/$/, '')}/api/v1/query_range`;
