@@ -17,6 +17,9 @@ import { cloudWatchUsageSource } from '../../src/usage/cloudwatch';
 import { resolveUsageSources } from '../../src/usage/resolve';
 import { readTraceDir } from '../../src/usage/traces';
 import { metricKey, startFakeCloudWatch, type FakeCloudWatch } from '../support/cloud-fakes/cloudwatch';
+import { gcpMetricKey, startFakeGcpMonitoring, type FakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
+import { OAuth2Client } from 'google-auth-library';
+import { gcpMonitoringUsageSource } from '../../src/usage/gcp-monitoring';
 import { BITBRAINS_DIR } from '../support/prometheus';
 
 const catalog = loadCatalog();
@@ -94,9 +97,11 @@ const specs = {
 };
 
 let fake: FakeCloudWatch | undefined;
+let gcpFake: FakeGcpMonitoring | undefined;
 afterEach(async () => {
-  await fake?.stop();
+  await Promise.all([fake?.stop(), gcpFake?.stop()]);
   fake = undefined;
+  gcpFake = undefined;
 });
 
 describe('CloudWatch: an auto scaling group as a whole', () => {
@@ -215,6 +220,105 @@ describe('recommend on a fresh stack export with the cloud monitors as the only 
     fake = await startFakeCloudWatch({ now: now().getTime(), metrics: cloudWatchMetrics([WEB_ASG, EKS_ASG]), failDimensionValue: EKS_ASG });
     await expect(run(fake)).rejects.toThrow(
       /pool\(s\) could not be read, so no plan is made on incomplete usage: cloudwatch:us-east-1: web-asg: GetMetricData failed: InternalFailure: internal failure/,
+    );
+  });
+});
+
+describe('Cloud Monitoring: a managed instance group as a whole', () => {
+  const TOKEN = 'ya29.stackfit-test-token';
+  const PROJECT = 'fleet-prod-4711';
+  const GROUP = 'web-mig';
+  const E2 = catalog.lookup('gcp', 'us-central1', 'e2-standard-4')!;
+  const ids = members.map((_, i) => String(4_000_000_000_000_000_000n + BigInt(i)));
+  const mig: Workload = {
+    urn: 'urn:pulumi:prod::fleet::gcp:compute/instanceGroupManager:InstanceGroupManager::web',
+    name: 'web',
+    type: 'gcp:compute/instanceGroupManager:InstanceGroupManager',
+    kind: 'vm',
+    cloud: 'gcp',
+    region: 'us-central1',
+    zone: 'us-central1-a',
+    size: 'e2-standard-4',
+    count: 6,
+    metricIds: { name: 'web', gcpProject: PROJECT, gcpZone: 'us-central1-a', gcpInstanceGroup: GROUP },
+    pool: { kind: 'vm-group', spot: false, poolName: GROUP },
+  };
+  /** Each member trace is one VM of the group: CPU as the fraction of the e2-standard-4's vCPUs, memory as the agent's percent. */
+  function metrics(): Map<string, Series> {
+    const m = new Map<string, Series>();
+    members.forEach((t, i) => {
+      m.set(gcpMetricKey(PROJECT, 'compute.googleapis.com/instance/cpu/utilization', ids[i]!), {
+        t: t.cpuCores.t,
+        v: t.cpuCores.v.map((c) => c / E2.vcpu),
+      });
+      m.set(gcpMetricKey(PROJECT, 'agent.googleapis.com/memory/percent_used', ids[i]!), {
+        t: t.memoryGiB!.t,
+        v: t.memoryGiB!.v.map((g) => (g / E2.memoryGiB) * 100),
+      });
+    });
+    return m;
+  }
+  function source(f: FakeGcpMonitoring) {
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
+    return gcpMonitoringUsageSource({
+      client: { apiEndpoint: '127.0.0.1', port: f.port, protocol: 'http', authClient },
+      retryInitialDelayMs: 1,
+      timeoutMs: 20_000,
+      vcpuOf: (w) => catalog.lookup('gcp', 'us-central1', w.size)?.vcpu,
+      memoryGiBOf: (w) => catalog.lookup('gcp', 'us-central1', w.size)?.memoryGiB,
+    });
+  }
+
+  it('selects the group’s VMs by metadata.system_labels.instance_group: use summed over them, nodes = VMs reporting', async () => {
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: new Map([[GROUP, ids]]) });
+    const got = await source(gcpFake).pools.fetchPools([mig], range);
+    expect(got.missing).toEqual([]);
+    const demand = got.demands.get(mig.urn)!;
+    expect(demand.basis).toBe('utilisation');
+    // Per 5-minute period, the members' cores summed (the fake aligns each VM's samples to the period, as the API does).
+    const g = groupSeries();
+    const peak = Math.max(...g.cores.values());
+    expect(Math.max(...demand.cpu.v)).toBeCloseTo(peak, 6);
+    expect(Math.max(...demand.nodes!.v)).toBe(6);
+    expect(demand.memoryGiB).toBeDefined();
+    expect(demand.measured).toContain('metadata.system_labels.instance_group');
+    expect(gcpFake.protocolErrors).toEqual([]);
+    expect(gcpFake.requests.map((r) => r.params.filter)).toEqual([
+      'metric.type = "compute.googleapis.com/instance/cpu/utilization" AND resource.type = "gce_instance" AND metadata.system_labels.instance_group = "web-mig"',
+      'metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used" AND resource.type = "gce_instance" AND metadata.system_labels.instance_group = "web-mig"',
+    ]);
+  });
+
+  it('no VM of the group reporting is a reason; a refused read is a failure that stops recommend', async () => {
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: new Map() });
+    const empty = await source(gcpFake).pools.fetchPools([mig], range);
+    expect(empty.missing).toEqual([
+      {
+        urn: mig.urn,
+        reason:
+          'gcp-monitoring: web: no compute.googleapis.com/instance/cpu/utilization data for instances of group web-mig (metadata.system_labels.instance_group) in the window',
+      },
+    ]);
+    await gcpFake.stop();
+    gcpFake = await startFakeGcpMonitoring({
+      metrics: metrics(),
+      token: TOKEN,
+      instanceGroups: new Map([[GROUP, ids]]),
+      forbiddenProject: PROJECT,
+    });
+    const config = stackfitConfigSchema.parse({ lookbackDays: 28, minHistoryHours: 24, usage: { stepSeconds: 300 } });
+    const gcpSource = source(gcpFake);
+    await expect(
+      recommend({
+        inventory: { source: 'test', workloads: [mig], skipped: [] },
+        usage: [{ ...gcpSource, cloud: 'gcp' } as never],
+        config,
+        catalog,
+        now: new Date(end),
+      }),
+    ).rejects.toThrow(
+      '1 of 1 pool(s) could not be read, so no plan is made on incomplete usage: gcp-monitoring: web: timeSeries.list in project fleet-prod-4711 failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
     );
   });
 });
