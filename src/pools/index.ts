@@ -109,7 +109,10 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: PoolU
           action: 'no-recommendation',
           migrationCost: 0,
           risk: 0,
-          reason: reasons.get(w.urn) ?? 'no pool metrics',
+          // An unknown node type is the line to read first: without a price nothing can be sized.
+          reason: current
+            ? (reasons.get(w.urn) ?? 'no pool metrics')
+            : `${w.name}: ${w.size} is not a ${w.cloud} node type the catalog knows in ${w.region ?? '(region unknown)'}: the pool is neither priced nor sized`,
         };
     const was = contribution(item);
     const now = contribution(next);

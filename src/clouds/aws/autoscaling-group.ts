@@ -56,8 +56,10 @@ export function readAutoscalingGroup(ctx: KindContext): KindResult {
   if ('skip' in shape) return skipOnly(shape.skip);
   let desired = readCount(ctx.props, ['desiredCapacity']);
   if ('missing' in desired) desired = readCount(ctx.props, ['minSize']);
-  if ('skip' in desired) return skipOnly(desired.skip);
-  if ('missing' in desired) return skipOnly('no node count set (desiredCapacity, minSize)');
+  // A group skipped for its count still accounts for its template: it is never priced as one VM.
+  const template = shape.urn ? [shape.urn] : [];
+  if ('skip' in desired) return { ...skipOnly(desired.skip), consumes: template };
+  if ('missing' in desired) return { ...skipOnly('no node count set (desiredCapacity, minSize)'), consumes: template };
   const poolName = stringAt(ctx.props, ['name']);
   const result = awsPoolWorkload(
     ctx,

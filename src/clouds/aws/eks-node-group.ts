@@ -39,8 +39,9 @@ export function readEksNodeGroup(ctx: KindContext): KindResult {
     }
   }
   const desired = readCount(ctx.props, ['scalingConfig', 'desiredSize']);
-  if ('skip' in desired) return skipOnly(desired.skip);
-  if ('missing' in desired) return skipOnly('no node count set (scalingConfig.desiredSize)');
+  // Skipped for its count, the group still accounts for its launch template (never priced as one VM).
+  if ('skip' in desired) return { ...skipOnly(desired.skip), consumes };
+  if ('missing' in desired) return { ...skipOnly('no node count set (scalingConfig.desiredSize)'), consumes };
   const poolName = stringAt(ctx.props, ['nodeGroupName']) ?? ctx.name;
   const cluster = stringAt(ctx.props, ['clusterName']);
   const result = awsPoolWorkload(
