@@ -4,7 +4,7 @@
  * listed in docs/node-pools.md.
  */
 import { StackfitError, type Series, type UsageRange, type Workload } from '../../model';
-import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
+import type { PoolDemand, PoolUsageSource } from '../pool-contract';
 import { isSample, queryRangeResponseSchema } from './schema';
 import { splitRange } from './index';
 
