@@ -14,6 +14,7 @@ import { stackfitConfigSchema } from '../../src/config/schema';
 import type { Inventory } from '../../src/model';
 import { recommend } from '../../src/pipeline';
 import { readInventory, UNKNOWN_VALUE } from '../../src/stack';
+import { prometheusPoolSource } from '../../src/usage/prometheus/pools';
 
 const FOUR_GROUPS = path.join(__dirname, 'fixtures', 'four-groups.stack.json');
 const catalog = loadCatalog();
@@ -77,5 +78,15 @@ describe('a fresh export with an ASG, an EKS node group, an AKS agent pool and a
     ]);
     expect(inv.workloads.map((w) => w.name).sort()).toEqual(['aks/system', 'apps-ng', 'bastion', 'gke-pool', 'gpu-ng', 'user-pool']);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+
+  it('a Prometheus that cannot be reached for the pools stops the run with one line (not "no data")', async () => {
+    // Port 9 (discard) on the loopback: nothing listens, the connection is refused.
+    const poolUsage = prometheusPoolSource('http://127.0.0.1:9', { timeoutMs: 5_000 });
+    await expect(
+      recommend({ inventory: readInventory(FOUR_GROUPS), usage: [], config, catalog, now: new Date('2026-11-01T00:00:00Z'), poolUsage }),
+    ).rejects.toThrow(
+      /^6 of 6 pool\(s\) could not be read, so no plan is made on incomplete usage: prometheus:\/\/127\.0\.0\.1:9: web-asg: http:\/\/127\.0\.0\.1:9\/api\/v1\/query_range: request failed/,
+    );
   });
 });
