@@ -33,6 +33,10 @@ export interface MetricIds {
   gcpInstanceId?: string;
   gcpProject?: string;
   gcpZone?: string;
+  /** An auto scaling group's name (the ASG itself, or the one backing an EKS managed node group): CloudWatch's `AutoScalingGroupName`. */
+  awsAutoScalingGroupName?: string;
+  /** A managed instance group's name: Cloud Monitoring's `metadata.system_labels.instance_group` of its VMs. */
+  gcpInstanceGroup?: string;
   /** A host name or other label value (e.g. for Prometheus joins). */
   hostname?: string;
   /** The Pulumi logical name, always present; usage files may key on it. */

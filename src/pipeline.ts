@@ -187,7 +187,7 @@ export async function recommend(input: RecommendInput): Promise<Recommendation> 
   return {
     plan,
     missingUsage: [...usage.missing.filter((m) => !served.has(m.urn)), ...pools.missing],
-    usageWarnings: usage.warnings ?? [],
+    usageWarnings: [...(usage.warnings ?? []), ...pools.warnings],
   };
 }
 

@@ -2,18 +2,24 @@ import type { Catalog } from '../catalog/types';
 import { currentOfferingOf } from '../catalog/current';
 import { ruleFor } from '../config/rules';
 import type { StackfitConfig } from '../config/schema';
-import type { Plan, PlanItem, UsageRange, UsageSource, Workload } from '../model';
+import { StackfitError, type Plan, type PlanItem, type UsageRange, type UsageSource, type Workload } from '../model';
 import { prometheusBaseUrl } from '../usage/prometheus';
-import { prometheusPoolSource, type PoolUsageSource } from '../usage/prometheus/pools';
+import { prometheusPoolSource } from '../usage/prometheus/pools';
+import type { PoolUsage, PoolUsageSource } from '../usage/pool-contract';
 import { filePoolSource } from '../usage/file/pools';
+import { routedPoolSource, type PoolReader } from '../usage/pool-route';
+import type { ScheduledUsageSource } from '../usage/contract';
 import { poolProfileFor, sizePool, type PoolDemand } from './size';
 
 export { sizePool, poolProfileFor, allocatableOf, reservedByKubelet, type PoolDemand } from './size';
 export { POOL_PROFILES, poolsConfigSchema, type PoolsConfig } from './schema';
 
 /**
- * Where pool metrics come from: `pools.usageFile`, else `pools.prometheus`, else the first
- * `prometheus://` usage source of the run. Undefined when there is none.
+ * Where pool metrics come from: `pools.usageFile`, else `pools.prometheus` or the first
+ * `prometheus://` usage source of the run, then the cloud monitors of the run (CloudWatch for
+ * auto scaling groups, Azure Monitor for scale sets, Cloud Monitoring for instance groups), each
+ * for its cloud's pools; a pool one of them has no data for goes to the next. Undefined when
+ * there is none.
  */
 export function poolSourceFor(
   config: StackfitConfig,
@@ -21,14 +27,22 @@ export function poolSourceFor(
   env: NodeJS.ProcessEnv = process.env,
 ): PoolUsageSource | undefined {
   if (config.pools.usageFile !== undefined) return filePoolSource(config.pools.usageFile);
+  const readers: PoolReader[] = [];
   const spec =
     config.pools.prometheus ??
     usage
       .map((u) => (u as { spec?: unknown }).spec ?? u.name)
       .find((s): s is string => typeof s === 'string' && /^prometheus(\+https?)?:\/\//.test(s));
-  if (!spec) return undefined;
-  const token = env.STACKFIT_PROMETHEUS_TOKEN;
-  return prometheusPoolSource(prometheusBaseUrl(spec), { ...(token ? { bearerToken: token } : {}) });
+  if (spec) {
+    const token = env.STACKFIT_PROMETHEUS_TOKEN;
+    readers.push({ reader: prometheusPoolSource(prometheusBaseUrl(spec), { ...(token ? { bearerToken: token } : {}) }) });
+  }
+  for (const u of usage as readonly ScheduledUsageSource[]) {
+    const pools = (u as { pools?: PoolUsageSource }).pools;
+    if (pools) readers.push({ reader: pools, ...(u.cloud ? { cloud: u.cloud } : {}) });
+  }
+  if (readers.length === 0) return undefined;
+  return readers.length === 1 && readers[0]!.cloud === undefined ? readers[0]!.reader : routedPoolSource(readers);
 }
 
 export const isPool = (w: Workload): boolean => w.pool !== undefined;
@@ -52,11 +66,11 @@ export interface PlanPoolsInput {
  * and fixes the totals. A pool without metrics keeps its price and gets one line saying why it
  * was not sized. Returns the pools' missing-usage reasons.
  */
-export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn: string; reason: string }[] }> {
+export async function planPools(input: PlanPoolsInput): Promise<{ missing: PoolUsage['missing']; warnings: string[] }> {
   const { plan, config, catalog } = input;
   const pools = plan.items.filter((item) => isPool(item.workload)).map((item) => item.workload);
-  if (pools.length === 0) return { missing: [] };
-  const usage = input.source
+  if (pools.length === 0) return { missing: [], warnings: [] };
+  const usage: PoolUsage = input.source
     ? await input.source.fetchPools(pools, input.range)
     : {
         demands: new Map<string, PoolDemand>(),
@@ -65,6 +79,13 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn
           reason: `${w.name}: no pool metrics: set pools.prometheus (kube-state-metrics, node_exporter), a prometheus:// usage source, or pools.usageFile`,
         })),
       };
+  // A read that failed says nothing about the pool: sizing the rest would read it as "nothing to
+  // change" (and `pr` would autoclose its PR). Stop, as for per-VM usage (pipeline.ts).
+  const failed = usage.missing.filter((m) => m.failed);
+  if (failed.length > 0)
+    throw new StackfitError(
+      `${failed.length} of ${pools.length} pool(s) could not be read, so no plan is made on incomplete usage: ${failed.map((m) => m.reason).join('; ')}`,
+    );
   const reasons = new Map(usage.missing.map((m) => [m.urn, m.reason]));
   plan.items = plan.items.map((item) => {
     const w = item.workload;
@@ -88,7 +109,10 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn
           action: 'no-recommendation',
           migrationCost: 0,
           risk: 0,
-          reason: reasons.get(w.urn) ?? 'no pool metrics',
+          // An unknown node type is the line to read first: without a price nothing can be sized.
+          reason: current
+            ? (reasons.get(w.urn) ?? 'no pool metrics')
+            : `${w.name}: ${w.size} is not a ${w.cloud} node type the catalog knows in ${w.region ?? '(region unknown)'}: the pool is neither priced nor sized`,
         };
     const was = contribution(item);
     const now = contribution(next);
@@ -98,5 +122,5 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: { urn
     return next;
   });
   plan.totals.monthlyDelta = plan.totals.monthlyAfter - plan.totals.monthlyBefore;
-  return { missing: usage.missing };
+  return { missing: usage.missing, warnings: usage.warnings ?? [] };
 }

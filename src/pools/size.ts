@@ -5,6 +5,7 @@ import type { Demand, Offering, PlanItem, PoolPlan, Series, Workload } from '../
 import { matchesWorkloadKey } from '../config/index';
 import { POOL_PROFILES, type PoolProfile, type PoolsConfig } from './schema';
 import { maxPodsPerNode } from './max-pods';
+import type { PoolDemand } from '../usage/pool-contract';
 
 /**
  * Sizing a node pool or auto scaling group: node type and node count together. Pure.
@@ -20,23 +21,7 @@ import { maxPodsPerNode } from './max-pods';
  * type is kept on a tie.
  */
 
-export interface PoolDemand {
-  /** Requests (or use) of the pool's pods, whole pool: cores and GiB, on one time grid. */
-  cpu: Series;
-  memoryGiB?: Series;
-  /** `requests`: Kubernetes pod requests; `utilisation`: used cores / GiB (node_exporter). */
-  basis: 'requests' | 'utilisation';
-  /** Nodes seen at each sample (for the average before); absent → the declared count. */
-  nodes?: Series;
-  /** Pods of the pool at each sample (DaemonSets excluded): held against the max pods per node. */
-  pods?: Series;
-  /** Requests (and pods) every node carries whatever the type (DaemonSets), per node. */
-  perNodeOverhead: { cpu: number; memoryGiB: number; pods?: number };
-  /** The largest single pod's requests: it must fit on one node. */
-  largestPod?: { cpu: number; memoryGiB: number; name?: string };
-  /** Allocatable per node of the current type, as the cluster reports it. */
-  allocatable?: { cpu: number; memoryGiB: number };
-}
+export type { PoolDemand } from '../usage/pool-contract';
 
 /**
  * What the kubelet reserves on a node (kube-reserved + system-reserved + eviction threshold),
@@ -138,6 +123,18 @@ function aligned(demand: PoolDemand, mem: Series | undefined): Float64Array | un
   return out;
 }
 
+/**
+ * Without a memory series nothing says memory can shrink (as for VM workloads, candidates.ts):
+ * the pool keeps at least the memory its nodes have at each sample (nodes then × node memory).
+ */
+function memoryKept(demand: PoolDemand, workload: Workload, current: Offering): Float64Array | undefined {
+  if (demand.memoryGiB) return undefined;
+  const nodes = aligned(demand, demand.nodes);
+  const out = new Float64Array(demand.cpu.t.length);
+  for (let i = 0; i < out.length; i++) out[i] = (nodes?.[i] || workload.count) * current.memoryGiB;
+  return out;
+}
+
 interface Sized {
   offering: Offering;
   peak: number;
@@ -151,12 +148,12 @@ function sizeWith(
   offering: Offering,
   allocatable: { cpu: number; memoryGiB: number },
   demand: PoolDemand,
-  aligned: { memory: Float64Array | undefined; pods: Float64Array | undefined },
+  aligned: { memory: Float64Array | undefined; pods: Float64Array | undefined; keepMemory: Float64Array | undefined },
   profile: PoolProfile,
   zones: number,
   maxPods: number | undefined,
 ): Sized | { unfit: string } {
-  const { memory, pods } = aligned;
+  const { memory, pods, keepMemory } = aligned;
   const usable = { cpu: allocatable.cpu - demand.perNodeOverhead.cpu, memoryGiB: allocatable.memoryGiB - demand.perNodeOverhead.memoryGiB };
   if (usable.cpu <= 0 || usable.memoryGiB <= 0) return { unfit: `${offering.size}: DaemonSets alone fill a node` };
   const pod = demand.largestPod;
@@ -179,6 +176,7 @@ function sizeWith(
   for (let i = 0; i < cpu.length; i++) {
     let n = Math.max(floor, Math.ceil(cpu[i]! / cpuPerNode - 1e-9));
     if (memory) n = Math.max(n, Math.ceil(memory[i]! / memPerNode - 1e-9));
+    else if (keepMemory) n = Math.max(n, Math.ceil(keepMemory[i]! / offering.memoryGiB - 1e-9));
     if (pods && podsPerNode !== undefined) n = Math.max(n, Math.ceil(pods[i]! / podsPerNode - 1e-9));
     n += profile.spareNodes;
     n = Math.ceil(n / zones) * zones;
@@ -228,7 +226,11 @@ export function sizePool(input: SizePoolInput): PlanItem {
   if (historyHours < input.minHistoryHours)
     return { ...base, reason: `only ${fmt(historyHours)} h of pool history (${input.minHistoryHours} h needed)` };
 
-  const series = { memory: aligned(demand, demand.memoryGiB), pods: aligned(demand, demand.pods) };
+  const series = {
+    memory: aligned(demand, demand.memoryGiB),
+    pods: aligned(demand, demand.pods),
+    keepMemory: memoryKept(demand, workload, current),
+  };
   const rule: ResolvedRule = { ...input.rule, allowMove: false };
   const noDemand: Demand = {
     urn: workload.urn,
@@ -329,9 +331,12 @@ function poolEvidence(
   const totalMem = alloc.memoryGiB * nodes;
   out.push(
     `peak ${what} ${fmt(peakCpu)} of ${fmt(totalCpu)} allocatable cores (${pct(peakCpu, totalCpu)})` +
-      (peakMem !== undefined ? `, ${fmt(peakMem)} of ${fmt(totalMem)} GiB (${pct(peakMem, totalMem)})` : ', CPU only: no memory series') +
+      (peakMem !== undefined
+        ? `, ${fmt(peakMem)} of ${fmt(totalMem)} GiB (${pct(peakMem, totalMem)})`
+        : ', CPU only: no memory series, so the pool keeps at least its memory') +
       ` on ${nodes} × ${current.size}`,
   );
+  if (demand.measured) out.push(demand.measured);
   if (demand.perNodeOverhead.cpu > 0 || demand.perNodeOverhead.memoryGiB > 0) {
     out.push(
       `DaemonSets request ${fmt(demand.perNodeOverhead.cpu, 2)} cores and ${fmt(demand.perNodeOverhead.memoryGiB, 2)} GiB on every node`,

@@ -12,6 +12,7 @@
 import type { z } from 'zod';
 import type { Cloud, UsageSource, Workload } from '../model';
 import type { ProgressOptions } from './progress';
+import type { PoolUsageSource } from './pool-contract';
 
 /**
  * Per-source overrides a caller (the CLI, a test) passes to `resolveUsageSources` under the
@@ -36,8 +37,15 @@ export interface UsageSourceContext<Options> {
   readonly onProgress: (done: number) => void;
 }
 
-/** What a source builds: a `UsageSource`, with request counts and a cache key when it calls an API. */
-export type BuiltUsageSource = UsageSource & { readonly stats?: { requests: number }; readonly cacheKey?: string };
+/**
+ * What a source builds: a `UsageSource`, with request counts and a cache key when it calls an API,
+ * and `pools` when it can also read node pools / auto scaling groups as a whole (src/pools).
+ */
+export type BuiltUsageSource = UsageSource & {
+  readonly stats?: { requests: number };
+  readonly cacheKey?: string;
+  readonly pools?: PoolUsageSource;
+};
 
 export interface UsageSourceDefinition<Key extends string, Options> {
   /** Its name in specs and messages (`cloudwatch`). */
@@ -110,5 +118,7 @@ export interface ResolvedUsageSource extends ScheduledUsageSource {
   /** HTTP requests / API calls made so far (API sources). */
   readonly stats?: { requests: number };
   readonly cacheStats?: { hits: number; misses: number };
+  /** Its pool reader, when it has one (not cached: pools are read once per run). */
+  readonly pools?: PoolUsageSource;
   setProgress(report: ((done: number) => void) | undefined): void;
 }

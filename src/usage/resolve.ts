@@ -59,6 +59,7 @@ export function resolveUsageSources(specs: readonly string[], opts: ResolveUsage
       const base = {
         spec,
         ...(plugin.cloud ? { cloud: plugin.cloud } : {}),
+        ...(source.pools ? { pools: source.pools } : {}),
         ...display,
         setProgress: (r: ((done: number) => void) | undefined) => (report = r),
       };

@@ -14,6 +14,9 @@ import { clientFor, demoPrInput, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, res
 import { startFakeCloudWatch, type FakeCloudWatchOptions } from '../support/cloud-fakes/cloudwatch';
 import { EC2_EXPORT, EC2_NAME, REPO_ROOT, tempDir } from './helpers';
 
+/** test/pools' fresh stack export of four groups (see test/pools/cloud-monitor-pools.test.ts). */
+const FOUR_GROUPS = path.join(REPO_ROOT, 'test/pools/fixtures/four-groups.stack.json');
+
 /** The instance id in EC2_EXPORT's state. */
 const EC2_INSTANCE_ID = 'i-0ecb41f78d825dd80';
 
@@ -139,6 +142,34 @@ describe('stackfit pr with failed usage inputs', () => {
       );
       expect((error as { exitCode?: number }).exitCode).toBe(1);
       expect(fake.writes(mark), usage).toEqual([]);
+    }
+    expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
+  });
+
+  it('a failing CloudWatch read of an auto scaling group (pool usage) stops the run: one line naming the group and the error, exit 1, no GitHub writes', async () => {
+    const cloudwatch = await startFakeCloudWatch({ metrics: new Map(), failDimensionValue: 'web-asg-3f9c1e2' });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+      AWS_ACCESS_KEY_ID: 'AKIDSTACKFITTEST',
+      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-key',
+      AWS_MAX_ATTEMPTS: '2',
+    });
+    try {
+      const mark = fake.requests.length;
+      // A fresh export: an ASG through a launch template, an EKS node group (its ASG in the state), AKS and GKE pools.
+      const { error } = await prRun(['cloudwatch:us-east-1'], FOUR_GROUPS);
+      expect(cloudwatch.requests.length).toBeGreaterThan(0);
+      expect(error?.message).toBe(
+        '2 of 6 pool(s) could not be read, so no plan is made on incomplete usage: cloudwatch:us-east-1: web-asg: GetMetricData failed: InternalFailure: internal failure; cloudwatch:us-east-1: apps-ng: GetMetricData failed: InternalFailure: internal failure',
+      );
+      expect(error?.message).not.toContain('not-a-real-secret-key');
+      expect((error as { exitCode?: number }).exitCode).toBe(1);
+      expect(fake.writes(mark)).toEqual([]);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+      await cloudwatch.stop();
     }
     expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
   });

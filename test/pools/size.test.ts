@@ -134,3 +134,17 @@ describe('sizePool', () => {
     expect(again.monthlyDelta).toBeCloseTo(0, 6);
   });
 });
+
+describe('sizePool on node utilisation without a memory series (cloud monitors without the memory agent)', () => {
+  it('keeps at least the memory the group has: a CPU-idle ASG of 6 × m5.2xlarge (192 GiB) is not cut below 192 GiB', () => {
+    const asg = pool({ name: 'web', type: 'aws:autoscaling/group:Group' }, { kind: 'vm-group' });
+    const idle: PoolDemand = { basis: 'utilisation', cpu: { t: T, v: T.map(() => 1.5) }, perNodeOverhead: { cpu: 0, memoryGiB: 0 } };
+    const item = size(asg, idle);
+    expect(item.action).toBe('resize');
+    expect(item.pool!.after.desired * item.chosen!.memoryGiB).toBeGreaterThanOrEqual(6 * 32);
+    expect(item.pool!.evidence[0]).toContain('CPU only: no memory series, so the pool keeps at least its memory');
+    // With a memory series saying 20 GiB are used, memory may shrink.
+    const measured = size(asg, { ...idle, memoryGiB: { t: T, v: T.map(() => 20) } });
+    expect(measured.pool!.after.desired * measured.chosen!.memoryGiB).toBeLessThan(6 * 32);
+  });
+});

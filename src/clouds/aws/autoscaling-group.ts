@@ -1,6 +1,6 @@
 import { lookup, stringAt } from '../../stack/values';
 import { optionalCount, readCount, skipOnly, type KindContext, type KindResult, type ResourceKind } from '../kind';
-import { awsPoolWorkload } from './pool-common';
+import { asgIds, awsPoolWorkload } from './pool-common';
 import { LAUNCH_CONFIGURATION_TYPE, launchTemplateSize } from './launch-template-ref';
 
 /**
@@ -56,16 +56,25 @@ export function readAutoscalingGroup(ctx: KindContext): KindResult {
   if ('skip' in shape) return skipOnly(shape.skip);
   let desired = readCount(ctx.props, ['desiredCapacity']);
   if ('missing' in desired) desired = readCount(ctx.props, ['minSize']);
-  if ('skip' in desired) return skipOnly(desired.skip);
-  if ('missing' in desired) return skipOnly('no node count set (desiredCapacity, minSize)');
+  // A group skipped for its count still accounts for its template: it is never priced as one VM.
+  const template = shape.urn ? [shape.urn] : [];
+  if ('skip' in desired) return { ...skipOnly(desired.skip), consumes: template };
+  if ('missing' in desired) return { ...skipOnly('no node count set (desiredCapacity, minSize)'), consumes: template };
   const poolName = stringAt(ctx.props, ['name']);
-  const result = awsPoolWorkload(ctx, shape.size, desired.count, {
-    kind: 'vm-group',
-    min: optionalCount(ctx.props, ['minSize']),
-    max: optionalCount(ctx.props, ['maxSize']),
-    spot: spot || shape.spot,
-    ...(poolName ? { poolName } : {}),
-  });
+  const result = awsPoolWorkload(
+    ctx,
+    shape.size,
+    desired.count,
+    {
+      kind: 'vm-group',
+      min: optionalCount(ctx.props, ['minSize']),
+      max: optionalCount(ctx.props, ['maxSize']),
+      spot: spot || shape.spot,
+      ...(poolName ? { poolName } : {}),
+    },
+    ctx.name,
+    asgIds(poolName),
+  );
   return { ...result, consumes: shape.urn ? [shape.urn] : [] };
 }
 

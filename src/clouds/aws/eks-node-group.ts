@@ -1,6 +1,6 @@
 import { lookup, stringAt } from '../../stack/values';
 import { optionalCount, readCount, skipOnly, stringOrFirst, type KindContext, type KindResult, type ResourceKind } from '../kind';
-import { awsPoolWorkload } from './pool-common';
+import { asgIds, awsPoolWorkload } from './pool-common';
 import { launchTemplateSize } from './launch-template-ref';
 
 /**
@@ -39,20 +39,41 @@ export function readEksNodeGroup(ctx: KindContext): KindResult {
     }
   }
   const desired = readCount(ctx.props, ['scalingConfig', 'desiredSize']);
-  if ('skip' in desired) return skipOnly(desired.skip);
-  if ('missing' in desired) return skipOnly('no node count set (scalingConfig.desiredSize)');
+  // Skipped for its count, the group still accounts for its launch template (never priced as one VM).
+  if ('skip' in desired) return { ...skipOnly(desired.skip), consumes };
+  if ('missing' in desired) return { ...skipOnly('no node count set (scalingConfig.desiredSize)'), consumes };
   const poolName = stringAt(ctx.props, ['nodeGroupName']) ?? ctx.name;
   const cluster = stringAt(ctx.props, ['clusterName']);
-  const result = awsPoolWorkload(ctx, size, desired.count, {
-    kind: 'kubernetes',
-    min: optionalCount(ctx.props, ['scalingConfig', 'minSize']),
-    max: optionalCount(ctx.props, ['scalingConfig', 'maxSize']),
-    spot,
-    ...(cluster ? { cluster } : {}),
-    poolName,
-    nodeLabel: 'eks.amazonaws.com/nodegroup',
-  });
+  const result = awsPoolWorkload(
+    ctx,
+    size,
+    desired.count,
+    {
+      kind: 'kubernetes',
+      min: optionalCount(ctx.props, ['scalingConfig', 'minSize']),
+      max: optionalCount(ctx.props, ['scalingConfig', 'maxSize']),
+      spot,
+      ...(cluster ? { cluster } : {}),
+      poolName,
+      nodeLabel: 'eks.amazonaws.com/nodegroup',
+    },
+    ctx.name,
+    asgIds(backingAsgName(ctx)),
+  );
   return { ...result, consumes };
+}
+
+/** The ASG EKS made for a managed node group: output `resources[0].autoscalingGroups[0].name` (one per node group). */
+function backingAsgName(ctx: KindContext): string | undefined {
+  const resources = lookup(ctx.props, ['resources']);
+  if (resources.kind !== 'value' || !Array.isArray(resources.value)) return undefined;
+  const names = resources.value.flatMap((r: unknown) => {
+    const groups = typeof r === 'object' && r !== null ? (r as { autoscalingGroups?: unknown }).autoscalingGroups : undefined;
+    return Array.isArray(groups)
+      ? groups.map((g: unknown) => (typeof g === 'object' && g !== null ? (g as { name?: unknown }).name : undefined))
+      : [];
+  });
+  return names.length === 1 && typeof names[0] === 'string' ? names[0] : undefined;
 }
 
 export const eksNodeGroup: ResourceKind = {

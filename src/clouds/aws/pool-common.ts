@@ -1,4 +1,4 @@
-import type { PoolInfo, Workload } from '../../model';
+import type { MetricIds, PoolInfo, Workload } from '../../model';
 import { configString, type ResourceContext } from '../../stack/handler';
 import { stringAt } from '../../stack/values';
 import { awsRegionFromArn } from './resources';
@@ -15,8 +15,20 @@ export function awsPoolRegion(ctx: ResourceContext): string | undefined {
   );
 }
 
+/** The auto scaling group behind a pool, when the state names it (CloudWatch reads the group's metrics by it). */
+export function asgIds(asgName: string | undefined): Partial<MetricIds> {
+  return asgName ? { awsAutoScalingGroupName: asgName } : {};
+}
+
 /** One pool workload (`count` = desired nodes). */
-export function awsPoolWorkload(ctx: KindContext, size: string, count: number, pool: PoolInfo, name = ctx.name): KindResult {
+export function awsPoolWorkload(
+  ctx: KindContext,
+  size: string,
+  count: number,
+  pool: PoolInfo,
+  name = ctx.name,
+  ids: Partial<MetricIds> = {},
+): KindResult {
   const region = awsPoolRegion(ctx);
   const workload: Workload = {
     urn: ctx.urn,
@@ -27,7 +39,7 @@ export function awsPoolWorkload(ctx: KindContext, size: string, count: number, p
     ...(region ? { region } : {}),
     size,
     count,
-    metricIds: { name },
+    metricIds: { ...ids, name },
     pool: poolInfo(pool),
   };
   return { workloads: [workload], skipped: [], consumes: [] };

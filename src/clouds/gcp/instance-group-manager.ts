@@ -26,9 +26,11 @@ export function readInstanceGroupManager(ctx: KindContext): KindResult {
   const machineType = stringAt(template.props, ['machineType']);
   if (!machineType) return skipOnly(`instance template ${lastSegment(ref)} sets no known machine type`);
   const target = readCount(ctx.props, ['targetSize']);
-  if ('skip' in target) return skipOnly(target.skip);
+  // Skipped for its count, the group still accounts for its template (never priced as one VM).
+  if ('skip' in target) return { ...skipOnly(target.skip), consumes: [template.urn] };
   // Without targetSize an autoscaler owns the size: its current count is not in the resource.
-  if ('missing' in target) return skipOnly('no targetSize (an autoscaler sets the size): node count unknown');
+  if ('missing' in target)
+    return { ...skipOnly('no targetSize (an autoscaler sets the size): node count unknown'), consumes: [template.urn] };
   const rawZone = stringAt(ctx.props, ['zone']);
   const zone = rawZone ? lastSegment(rawZone) : undefined;
   const rawRegion = stringAt(ctx.props, ['region']);
@@ -54,7 +56,12 @@ export function readInstanceGroupManager(ctx: KindContext): KindResult {
         ...(zone ? { zone } : {}),
         size: lastSegment(machineType),
         count: target.count,
-        metricIds: { name: ctx.name, ...(project ? { gcpProject: project } : {}), ...(zone ? { gcpZone: zone } : {}) },
+        metricIds: {
+          name: ctx.name,
+          ...(project ? { gcpProject: project } : {}),
+          ...(zone ? { gcpZone: zone } : {}),
+          ...(poolName ? { gcpInstanceGroup: poolName } : {}),
+        },
         pool: poolInfo({ kind: 'vm-group', spot, ...(poolName ? { poolName } : {}) }),
       },
     ],

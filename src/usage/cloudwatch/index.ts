@@ -20,7 +20,9 @@ import { StackfitError } from '../../model';
 import type { Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries, percentToCores, percentToGiB } from '../index';
 import { fetchPerInstance } from '../instances';
-import { cloudWatchOptionsSchema, getMetricDataOutputSchema, type MetricDataResult } from './schema';
+import { cloudWatchOptionsSchema, getMetricDataOutputSchema, type GetMetricDataOutput, type MetricDataResult } from './schema';
+import { cloudWatchPoolSource } from './pools';
+import type { PoolUsageSource } from '../pool-contract';
 import { defineUsageSource } from '../contract';
 
 export type CloudWatchStatistic = 'Average' | 'Maximum';
@@ -63,7 +65,12 @@ interface PlannedQuery {
   convert: (x: number) => number;
 }
 
-export type CloudWatchUsageSource = UsageSource & { readonly stats: { requests: number; calls: number }; readonly cacheKey: string };
+export type CloudWatchUsageSource = UsageSource & {
+  readonly stats: { requests: number; calls: number };
+  readonly cacheKey: string;
+  /** Auto scaling groups as a whole (pools.ts). */
+  readonly pools: PoolUsageSource;
+};
 
 const requireLazily = createRequire(__filename);
 let sdk: typeof CloudWatchSdk | undefined;
@@ -77,9 +84,65 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
   const queriesPerCall = Math.min(500, Math.max(2, opts.queriesPerCall ?? 500));
   const name = `cloudwatch${opts.region ? `:${opts.region}` : ''}`;
   const stats = { requests: 0, calls: 0 };
-  // CloudWatch is regional: one client per workload region (opts.region for workloads without one).
+  const clientFor = cloudWatchClients(opts, stats);
+
+  return {
+    name,
+    stats,
+    cacheKey: statistic,
+    pools: cloudWatchPoolSource({
+      name,
+      statistic,
+      clientFor,
+      send: (client, input) => sendGetMetricData(client, input, opts),
+      periodOf: (range) => cloudWatchPeriod(range, opts.now?.() ?? new Date()),
+      ...(opts.region ? { defaultRegion: opts.region } : {}),
+      ...(opts.vcpuOf ? { vcpuOf: opts.vcpuOf } : {}),
+      ...(opts.memoryGiBOf ? { memoryGiBOf: opts.memoryGiBOf } : {}),
+    }),
+    // Workloads with several instances: each instance read in the same calls, then combined.
+    fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
+      const period = cloudWatchPeriod(range, opts.now?.() ?? new Date());
+      const { planned, missing } = planQueries(workloads, { name, statistic, period, vcpuOf: opts.vcpuOf, memoryGiBOf: opts.memoryGiBOf });
+      let done = missing.length;
+      if (done > 0) opts.onProgress?.(done);
+
+      const read: CallResults = { points: new Map(), failures: new Map(), memoryUnread: new Map() };
+      for (const { region, queries: call } of groupCalls(planned, queriesPerCall, opts.region)) {
+        const client = clientFor(region);
+        try {
+          let nextToken: string | undefined;
+          do {
+            stats.calls++;
+            const out = await sendGetMetricData(client, { queries: call.map((q) => q.query), range, nextToken }, opts);
+            readResults(out.MetricDataResults, call, read, name);
+            nextToken = out.NextToken || undefined;
+          } while (nextToken);
+        } catch (err) {
+          // Auth, 5xx after the SDK's retries, throttling beyond them: the call failed, which
+          // says nothing about the load of its workloads.
+          const e = err as Error;
+          const cause = e instanceof StackfitError ? e.message : `${e.name}: ${e.message}`;
+          for (const q of call) read.failures.set(q.workload, `${name}: GetMetricData failed: ${cause}`);
+        }
+        done += new Set(call.map((q) => q.workload)).size;
+        opts.onProgress?.(done);
+      }
+      return assemble(planned, read, missing, name);
+    }, name),
+  };
+}
+
+/**
+ * One client per region (CloudWatch is regional; `opts.region` for workloads without one),
+ * counting every HTTP attempt in `stats.requests`.
+ */
+export function cloudWatchClients(
+  opts: CloudWatchSourceOptions,
+  stats: { requests: number },
+): (region: string | undefined) => CloudWatchClient {
   const clients = new Map<string, CloudWatchClient>();
-  const clientFor = (region: string | undefined): CloudWatchClient => {
+  return (region) => {
     const key = region ?? '';
     let client = clients.get(key);
     if (client) return client;
@@ -101,52 +164,25 @@ export function cloudWatchUsageSource(opts: CloudWatchSourceOptions = {}): Cloud
     clients.set(key, client);
     return client;
   };
+}
 
-  return {
-    name,
-    stats,
-    cacheKey: statistic,
-    // Workloads with several instances: each instance read in the same calls, then combined.
-    fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
-      const period = cloudWatchPeriod(range, opts.now?.() ?? new Date());
-      const { planned, missing } = planQueries(workloads, { name, statistic, period, vcpuOf: opts.vcpuOf, memoryGiBOf: opts.memoryGiBOf });
-      let done = missing.length;
-      if (done > 0) opts.onProgress?.(done);
-
-      const read: CallResults = { points: new Map(), failures: new Map(), memoryUnread: new Map() };
-      for (const { region, queries: call } of groupCalls(planned, queriesPerCall, opts.region)) {
-        const client = clientFor(region);
-        try {
-          let nextToken: string | undefined;
-          do {
-            stats.calls++;
-            const raw = await client.send(
-              new (cloudWatchSdk().GetMetricDataCommand)({
-                MetricDataQueries: call.map((q) => q.query),
-                StartTime: range.start,
-                EndTime: range.end,
-                ScanBy: 'TimestampAscending',
-                ...(nextToken ? { NextToken: nextToken } : {}),
-              }),
-              { abortSignal: AbortSignal.timeout((opts.timeoutMs ?? 60_000) * (opts.maxAttempts ?? 5)) },
-            );
-            const out = getMetricDataOutputSchema.parse(raw);
-            readResults(out.MetricDataResults, call, read, name);
-            nextToken = out.NextToken || undefined;
-          } while (nextToken);
-        } catch (err) {
-          // Auth, 5xx after the SDK's retries, throttling beyond them: the call failed, which
-          // says nothing about the load of its workloads.
-          const e = err as Error;
-          const cause = e instanceof StackfitError ? e.message : `${e.name}: ${e.message}`;
-          for (const q of call) read.failures.set(q.workload, `${name}: GetMetricData failed: ${cause}`);
-        }
-        done += new Set(call.map((q) => q.workload)).size;
-        opts.onProgress?.(done);
-      }
-      return assemble(planned, read, missing, name);
-    }, name),
-  };
+/** One `GetMetricData` page, checked with zod (the SDK loaded on first use). */
+async function sendGetMetricData(
+  client: CloudWatchClient,
+  input: { queries: MetricDataQuery[]; range: UsageRange; nextToken: string | undefined },
+  opts: Pick<CloudWatchSourceOptions, 'timeoutMs' | 'maxAttempts'>,
+): Promise<GetMetricDataOutput> {
+  const raw = await client.send(
+    new (cloudWatchSdk().GetMetricDataCommand)({
+      MetricDataQueries: input.queries,
+      StartTime: input.range.start,
+      EndTime: input.range.end,
+      ScanBy: 'TimestampAscending',
+      ...(input.nextToken ? { NextToken: input.nextToken } : {}),
+    }),
+    { abortSignal: AbortSignal.timeout((opts.timeoutMs ?? 60_000) * (opts.maxAttempts ?? 5)) },
+  );
+  return getMetricDataOutputSchema.parse(raw);
 }
 
 /** What the calls returned: points per query id, workloads whose CPU could not be read, memory queries refused. */

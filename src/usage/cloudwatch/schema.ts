@@ -22,6 +22,7 @@ export const getMetricDataOutputSchema = z.object({
 });
 
 export type MetricDataResult = z.infer<typeof metricDataResultSchema>;
+export type GetMetricDataOutput = z.infer<typeof getMetricDataOutputSchema>;
 
 /** `usage.cloudwatch` in stackfit.yaml: the statistic read per period (Maximum sizes for the peaks inside each period). */
 export const cloudWatchOptionsSchema = z.object({ statistic: z.enum(['Average', 'Maximum']).optional() }).strict();

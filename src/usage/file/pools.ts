@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { StackfitError, type Series, type UsageRange, type Workload } from '../../model';
-import type { PoolDemand } from '../../pools/size';
-import type { PoolUsage, PoolUsageSource } from '../prometheus/pools';
+import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
 
 const amount = z.number().finite().nonnegative();
 const resources = z.object({ cpu: amount, memoryGiB: amount }).strict();

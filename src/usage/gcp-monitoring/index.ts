@@ -24,6 +24,8 @@ import { DEFAULT_MAX_DELAY_MS, type Sleep } from '../../retry';
 import { defaultAuthClient, listTimeSeries, type AuthHeadersClient, type PageTransport } from './rest';
 import { defineUsageSource } from '../contract';
 import { gcpMonitoringOptionsSchema } from './schema';
+import { gcpMonitoringPoolSource } from './pools';
+import type { PoolUsageSource } from '../pool-contract';
 
 export const CPU_METRIC = 'compute.googleapis.com/instance/cpu/utilization';
 export const MEMORY_METRIC = 'agent.googleapis.com/memory/percent_used';
@@ -63,7 +65,12 @@ export interface GcpMonitoringSourceOptions {
   onProgress?: (done: number) => void;
 }
 
-export type GcpMonitoringUsageSource = UsageSource & { readonly stats: { requests: number }; readonly cacheKey: string };
+export type GcpMonitoringUsageSource = UsageSource & {
+  readonly stats: { requests: number };
+  readonly cacheKey: string;
+  /** Managed instance groups as a whole (pools.ts). */
+  readonly pools: PoolUsageSource;
+};
 
 /** Cloud Monitoring alignment periods are whole seconds, at least 60. */
 export function gcpAlignmentSeconds(stepSeconds: number): number {
@@ -116,6 +123,14 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
     name,
     stats,
     cacheKey: aligner,
+    pools: gcpMonitoringPoolSource({
+      name,
+      ...(opts.project ? { project: opts.project } : {}),
+      list: (project, filter, range) => list(project, filter, range, gcpAlignmentSeconds(range.stepSeconds)),
+      describeError: describeGcpError,
+      ...(opts.vcpuOf ? { vcpuOf: opts.vcpuOf } : {}),
+      ...(opts.memoryGiBOf ? { memoryGiBOf: opts.memoryGiBOf } : {}),
+    }),
     // Workloads with several instances: each instance read in the same calls, then combined.
     fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const period = gcpAlignmentSeconds(range.stepSeconds);

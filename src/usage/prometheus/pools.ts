@@ -4,7 +4,7 @@
  * listed in docs/node-pools.md.
  */
 import { StackfitError, type Series, type UsageRange, type Workload } from '../../model';
-import type { PoolDemand } from '../../pools/size';
+import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
 import { isSample, queryRangeResponseSchema } from './schema';
 import { splitRange } from './index';
 
@@ -71,15 +71,7 @@ export interface PoolSourceOptions {
   fetchImpl?: typeof fetch;
 }
 
-export interface PoolUsage {
-  demands: Map<string, PoolDemand>;
-  missing: { urn: string; reason: string }[];
-}
-
-export interface PoolUsageSource {
-  readonly name: string;
-  fetchPools(pools: readonly Workload[], range: UsageRange): Promise<PoolUsage>;
-}
+export type { PoolUsage, PoolUsageSource } from '../pool-contract';
 
 export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = {}): PoolUsageSource {
   const endpoint = `${baseUrl.replace(/\/$/, '')}/api/v1/query_range`;
@@ -176,7 +168,7 @@ export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = 
     name,
     async fetchPools(pools, r) {
       const demands = new Map<string, PoolDemand>();
-      const missing: { urn: string; reason: string }[] = [];
+      const missing: PoolUsage['missing'] = [];
       for (const w of pools) {
         if (!w.pool) continue;
         try {
@@ -184,7 +176,8 @@ export function prometheusPoolSource(baseUrl: string, opts: PoolSourceOptions = 
           if (typeof found === 'string') missing.push({ urn: w.urn, reason: found });
           else demands.set(w.urn, found);
         } catch (err) {
-          missing.push({ urn: w.urn, reason: err instanceof Error ? err.message : String(err) });
+          // A query that failed says nothing about the pool: the run stops (planPools), it is not "no data".
+          missing.push({ urn: w.urn, reason: `${name}: ${w.name}: ${err instanceof Error ? err.message : String(err)}`, failed: true });
         }
       }
       return { demands, missing };

@@ -30,6 +30,11 @@ export interface FakeGcpMonitoringOptions {
   resetRequests?: number[];
   /** Every request for this metric type fails with HTTP 500 INTERNAL (e.g. the memory metric). */
   failMetric?: string;
+  /**
+   * Managed instance groups: group name → its instances' ids, for filters selecting VMs by
+   * `metadata.system_labels.instance_group = "<name>"` (the system label Compute Engine sets).
+   */
+  instanceGroups?: Map<string, string[]>;
 }
 
 export interface FakeGcpMonitoring extends RunningFake {
@@ -45,6 +50,10 @@ export const gcpMetricKey = (project: string, metric: string, instanceId: string
 
 const FILTER =
   /^metric\.type = "([^"]+)"( AND metric\.labels\.state = "used")? AND resource\.type = "gce_instance" AND resource\.labels\.instance_id = one_of\(((?:"\d+"(?:, )?)+)\)$/;
+
+/** The same, selecting a managed instance group's VMs by their system metadata label. */
+const GROUP_FILTER =
+  /^metric\.type = "([^"]+)"( AND metric\.labels\.state = "used")? AND resource\.type = "gce_instance" AND metadata\.system_labels\.instance_group = "([^"]+)"$/;
 
 /** Cloud Monitoring's largest page (and its default): 100,000 points with view FULL. */
 export const MAX_POINTS_PER_PAGE = 100_000;
@@ -122,12 +131,13 @@ export async function startFakeGcpMonitoring(opts: FakeGcpMonitoringOptions): Pr
     if (req.headers.authorization !== `Bearer ${opts.token}`) return fail(401, 'UNAUTHENTICATED', 'missing or wrong bearer token');
     const params = Object.fromEntries(url.searchParams);
     if (params.$alt !== 'json;enum-encoding=int') return fail(400, 'INVALID_ARGUMENT', `$alt ${params.$alt}`);
-    const filter = FILTER.exec(params.filter ?? '');
+    const byGroup = GROUP_FILTER.exec(params.filter ?? '');
+    const filter = FILTER.exec(params.filter ?? '') ?? byGroup;
     if (!filter) return fail(400, 'INVALID_ARGUMENT', `filter not understood: ${params.filter}`);
     const metric = filter[1]!;
     if (metric === 'agent.googleapis.com/memory/percent_used' && !filter[2])
       return fail(400, 'INVALID_ARGUMENT', 'memory filter without state');
-    const ids = [...filter[3]!.matchAll(/"(\d+)"/g)].map((m) => m[1]!);
+    const ids = byGroup ? (opts.instanceGroups?.get(byGroup[3]!) ?? []) : [...filter[3]!.matchAll(/"(\d+)"/g)].map((m) => m[1]!);
     const startMs = Date.parse(params['interval.startTime'] ?? '');
     const endMs = Date.parse(params['interval.endTime'] ?? '');
     if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) return fail(400, 'INVALID_ARGUMENT', 'interval');

@@ -1,0 +1,114 @@
+/**
+ * Managed instance groups from Cloud Monitoring, as a whole: every VM of the group, selected by
+ * the system metadata label Compute Engine puts on a MIG's instances
+ * (`metadata.system_labels.instance_group = "<group name>"`), one series per instance.
+ *
+ * - CPU: `compute.googleapis.com/instance/cpu/utilization` (fraction of the vCPUs) → cores.
+ * - Memory: the Ops Agent's `agent.googleapis.com/memory/percent_used` (`state = used`), when present.
+ * - Nodes: the instances reporting CPU in each alignment period.
+ *
+ * Group use at each period = the sum over its instances: sized like a VM workload (what the
+ * nodes use), never by Kubernetes requests.
+ */
+import type { Series, UsageRange, Workload } from '../../model';
+import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
+import { sumAcrossInstances } from '../pool-series';
+
+export const GROUP_CPU_METRIC = 'compute.googleapis.com/instance/cpu/utilization';
+export const GROUP_MEMORY_METRIC = 'agent.googleapis.com/memory/percent_used';
+
+export interface GcpPoolOptions {
+  name: string;
+  /** Project for groups whose state has none. */
+  project?: string;
+  /** `timeSeries.list` of one filter over the range, per instance id (index.ts: paging, retries, auth). */
+  list: (project: string, filter: string, range: UsageRange) => Promise<Map<string, Series>>;
+  describeError: (err: unknown) => string;
+  vcpuOf?: (w: Workload) => number | undefined;
+  memoryGiBOf?: (w: Workload) => number | undefined;
+}
+
+function quote(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The filters of one group's CPU and memory. */
+export function instanceGroupFilters(group: string): { cpu: string; memory: string } {
+  const match = `resource.type = "gce_instance" AND metadata.system_labels.instance_group = ${quote(group)}`;
+  return {
+    cpu: `metric.type = "${GROUP_CPU_METRIC}" AND ${match}`,
+    memory: `metric.type = "${GROUP_MEMORY_METRIC}" AND metric.labels.state = "used" AND ${match}`,
+  };
+}
+
+export function gcpMonitoringPoolSource(o: GcpPoolOptions): PoolUsageSource {
+  return {
+    name: o.name,
+    async fetchPools(pools, range): Promise<PoolUsage> {
+      const demands = new Map<string, PoolDemand>();
+      const missing: PoolUsage['missing'] = [];
+      const warnings: string[] = [];
+      for (const pool of pools) {
+        const found = await readGroup(o, pool, range);
+        if ('demand' in found) {
+          demands.set(pool.urn, found.demand);
+          if (found.warning) warnings.push(found.warning);
+        } else missing.push({ urn: pool.urn, reason: found.reason, ...(found.failed && { failed: true }) });
+      }
+      return warnings.length > 0 ? { demands, missing, warnings } : { demands, missing };
+    },
+  };
+}
+
+async function readGroup(
+  o: GcpPoolOptions,
+  pool: Workload,
+  range: UsageRange,
+): Promise<{ demand: PoolDemand; warning?: string } | { reason: string; failed?: boolean }> {
+  const where = `${o.name}: ${pool.name}`;
+  const group = pool.metricIds.gcpInstanceGroup;
+  const project = pool.metricIds.gcpProject ?? o.project;
+  if (!group) return { reason: `${where}: no managed instance group name in the state` };
+  if (!project) return { reason: `${where}: no GCP project in the state (give gcp-monitoring:<project>)` };
+  const vcpu = o.vcpuOf?.(pool);
+  if (!vcpu) return { reason: `${where}: vCPU count of ${pool.size} unknown, cannot turn CPU utilization into cores` };
+  const filters = instanceGroupFilters(group);
+  let cpu: Map<string, Series>;
+  try {
+    cpu = await o.list(project, filters.cpu, range);
+  } catch (err) {
+    return { reason: `${where}: timeSeries.list in project ${project} failed: ${o.describeError(err)}`, failed: true };
+  }
+  const perInstance = [...cpu.values()].filter((s) => s.t.length > 0);
+  if (perInstance.length === 0)
+    return {
+      reason: `${where}: no ${GROUP_CPU_METRIC} data for instances of group ${group} (metadata.system_labels.instance_group) in the window`,
+    };
+  const { total, count } = sumAcrossInstances(perInstance.map((s) => ({ t: s.t, v: s.v.map((x) => x * vcpu) })));
+  const memGiB = o.memoryGiBOf?.(pool);
+  let memory: Series | undefined;
+  let warning: string | undefined;
+  if (memGiB) {
+    try {
+      const mem = await o.list(project, filters.memory, range);
+      const series = [...mem.values()].filter((s) => s.t.length > 0);
+      if (series.length > 0) memory = sumAcrossInstances(series.map((s) => ({ t: s.t, v: s.v.map((x) => (x / 100) * memGiB) }))).total;
+    } catch (err) {
+      warning = `${where}: partial: ${GROUP_MEMORY_METRIC} could not be read (${o.describeError(err)}); it is sized on CPU only`;
+    }
+  }
+  const measured =
+    `node utilisation from Cloud Monitoring: ${GROUP_CPU_METRIC}${memory ? ` and ${GROUP_MEMORY_METRIC}` : ''} summed over the instances of group ${group}` +
+    ` (metadata.system_labels.instance_group), nodes = instances reporting; sized like a VM workload (per-node use × nodes), not by pod requests`;
+  return {
+    demand: {
+      basis: 'utilisation',
+      cpu: total,
+      ...(memory && { memoryGiB: memory }),
+      nodes: count,
+      perNodeOverhead: { cpu: 0, memoryGiB: 0 },
+      measured,
+    },
+    ...(warning && { warning }),
+  };
+}

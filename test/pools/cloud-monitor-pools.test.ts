@@ -1,0 +1,324 @@
+/**
+ * Pools read from the cloud monitors as a whole (no Prometheus): an EC2 auto scaling group and
+ * the ASG behind an EKS managed node group from CloudWatch, against the loopback CloudWatch
+ * speaking the real GetMetricData protocol. The group's nodes are real Bitbrains VMs
+ * (data/traces), each taken as one m5.xlarge node of the group: CloudWatch's per-group
+ * CPUUtilization is then the mean of their percentages, GroupInServiceInstances their number.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog';
+import { stackfitConfigSchema } from '../../src/config/schema';
+import type { Series, UsageRange, Workload } from '../../src/model';
+import { recommend } from '../../src/pipeline';
+import { allocatableOf } from '../../src/pools';
+import { readInventory } from '../../src/stack';
+import { cloudWatchUsageSource } from '../../src/usage/cloudwatch';
+import { resolveUsageSources } from '../../src/usage/resolve';
+import { readTraceDir } from '../../src/usage/traces';
+import { metricKey, startFakeCloudWatch, type FakeCloudWatch } from '../support/cloud-fakes/cloudwatch';
+import { gcpMetricKey, startFakeGcpMonitoring, type FakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
+import { OAuth2Client } from 'google-auth-library';
+import { gcpMonitoringUsageSource } from '../../src/usage/gcp-monitoring';
+import { BITBRAINS_DIR } from '../support/prometheus';
+
+const catalog = loadCatalog();
+const M5_XLARGE = catalog.lookup('aws', 'us-east-1', 'm5.xlarge')!;
+/** The fresh stack export of this folder: ASG via launch template, EKS node group, AKS pool, GKE pool. */
+export const FOUR_GROUPS = path.join(__dirname, 'fixtures', 'four-groups.stack.json');
+const WEB_ASG = 'web-asg-3f9c1e2';
+const EKS_ASG = 'eks-apps-a8c5e1f2-1234-5678-9abc-def012345678';
+const credentials = { accessKeyId: 'AKIDSTACKFITTEST', secretAccessKey: 'not-a-real-secret' };
+
+// Nodes: the traces that fit an m5.xlarge (4 vCPU, 16 GiB) all window long.
+const members = readTraceDir(BITBRAINS_DIR)
+  .filter((t) => Math.max(...t.cpuCores.v) <= M5_XLARGE.vcpu && Math.max(...t.memoryGiB!.v) <= M5_XLARGE.memoryGiB)
+  .slice(0, 6);
+const start = Math.max(...members.map((t) => t.cpuCores.t[0]!));
+const end = Math.min(...members.map((t) => t.cpuCores.t.at(-1)!)) + 1;
+const range: UsageRange = { start: new Date(Math.ceil(start / 300_000) * 300_000), end: new Date(end), stepSeconds: 300 };
+const now = (): Date => new Date(end + 86_400_000);
+
+/** Per sample time: the members reporting, their mean CPU % and memory %, and their total cores / GiB. */
+function groupSeries(): { cpuPct: Series; memPct: Series; nodes: Series; cores: Map<number, number> } {
+  const at = new Map<number, { cpu: number[]; mem: number[] }>();
+  for (const t of members) {
+    const seen = new Set<number>();
+    t.cpuCores.t.forEach((raw, i) => {
+      // On CloudWatch's 5-minute grid (one sample of each node per period, as EC2 reports).
+      const ts = Math.floor(raw / 300_000) * 300_000;
+      if (ts < range.start.getTime() || raw >= end || seen.has(ts)) return;
+      seen.add(ts);
+      const acc = at.get(ts) ?? { cpu: [], mem: [] };
+      acc.cpu.push(t.cpuCores.v[i]!);
+      acc.mem.push(t.memoryGiB!.v[i]!);
+      at.set(ts, acc);
+    });
+  }
+  const times = [...at.keys()].sort((a, b) => a - b);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    cpuPct: { t: times, v: times.map((ts) => (mean(at.get(ts)!.cpu) / M5_XLARGE.vcpu) * 100) },
+    memPct: { t: times, v: times.map((ts) => (mean(at.get(ts)!.mem) / M5_XLARGE.memoryGiB) * 100) },
+    nodes: { t: times, v: times.map((ts) => at.get(ts)!.cpu.length) },
+    cores: new Map(times.map((ts) => [ts, at.get(ts)!.cpu.reduce((a, b) => a + b, 0)])),
+  };
+}
+
+function cloudWatchMetrics(groups: string[], withNodes = true): Map<string, Series> {
+  const g = groupSeries();
+  const m = new Map<string, Series>();
+  for (const name of groups) {
+    m.set(metricKey('AWS/EC2', 'CPUUtilization', 'AutoScalingGroupName', name), g.cpuPct);
+    m.set(metricKey('CWAgent', 'mem_used_percent', 'AutoScalingGroupName', name), g.memPct);
+    if (withNodes) m.set(metricKey('AWS/AutoScaling', 'GroupInServiceInstances', 'AutoScalingGroupName', name), g.nodes);
+  }
+  return m;
+}
+
+function asg(name: string, groupName: string | undefined): Workload {
+  return {
+    urn: `urn:pulumi:prod::fleet::aws:autoscaling/group:Group::${name}`,
+    name,
+    type: 'aws:autoscaling/group:Group',
+    kind: 'vm',
+    cloud: 'aws',
+    region: 'us-east-1',
+    size: 'm5.xlarge',
+    count: 6,
+    metricIds: { name, ...(groupName ? { awsAutoScalingGroupName: groupName } : {}) },
+    pool: { kind: 'vm-group', min: 3, max: 12, spot: false, poolName: groupName ?? name },
+  };
+}
+
+const specs = {
+  vcpuOf: (w: Workload) => catalog.lookup('aws', 'us-east-1', w.size)?.vcpu,
+  memoryGiBOf: (w: Workload) => catalog.lookup('aws', 'us-east-1', w.size)?.memoryGiB,
+};
+
+let fake: FakeCloudWatch | undefined;
+let gcpFake: FakeGcpMonitoring | undefined;
+afterEach(async () => {
+  await Promise.all([fake?.stop(), gcpFake?.stop()]);
+  fake = undefined;
+  gcpFake = undefined;
+});
+
+describe('CloudWatch: an auto scaling group as a whole', () => {
+  it('reads CPU and memory by AutoScalingGroupName and GroupInServiceInstances: group use = per-node mean × nodes, in one call', async () => {
+    expect(members.length).toBe(6);
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: cloudWatchMetrics([WEB_ASG]) });
+    const source = cloudWatchUsageSource({ region: 'us-east-1', endpoint: fake.url, credentials, now, ...specs });
+    const got = await source.pools.fetchPools([asg('web-asg', WEB_ASG)], range);
+    expect(got.missing).toEqual([]);
+    expect(got.warnings).toBeUndefined();
+    const demand = got.demands.get(asg('web-asg', WEB_ASG).urn)!;
+    expect(demand.basis).toBe('utilisation');
+    const g = groupSeries();
+    // Every period: the group's total cores are the members' summed cores.
+    expect(demand.cpu.t.length).toBe(g.cpuPct.t.length);
+    demand.cpu.t.forEach((ts, i) => expect(demand.cpu.v[i]).toBeCloseTo(g.cores.get(ts)!, 6));
+    expect(Math.max(...demand.nodes!.v)).toBe(6);
+    expect(demand.memoryGiB!.v.length).toBe(g.memPct.t.length);
+    expect(demand.measured).toContain('AWS/EC2 CPUUtilization (AutoScalingGroupName=web-asg-3f9c1e2)');
+    expect(demand.measured).toContain('not by pod requests');
+    // The three metrics of the group, asked in one GetMetricData request, by the group's name.
+    expect(fake.protocolErrors).toEqual([]);
+    expect(fake.requests.length).toBe(1);
+    expect(
+      fake.requests[0]!.body.MetricDataQueries.map(
+        (q) => `${q.MetricStat.Metric.Namespace} ${q.MetricStat.Metric.MetricName} ${q.MetricStat.Stat}`,
+      ),
+    ).toEqual(['AWS/EC2 CPUUtilization Average', 'CWAgent mem_used_percent Average', 'AWS/AutoScaling GroupInServiceInstances Average']);
+  });
+
+  it('without group metrics collection: the declared count is used and a warning says to enable it', async () => {
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: cloudWatchMetrics([WEB_ASG], false) });
+    const source = cloudWatchUsageSource({ region: 'us-east-1', endpoint: fake.url, credentials, now, ...specs });
+    const got = await source.pools.fetchPools([asg('web-asg', WEB_ASG)], range);
+    const demand = got.demands.get(asg('web-asg', WEB_ASG).urn)!;
+    expect(demand.nodes).toBeUndefined();
+    const g = groupSeries();
+    // mean % × the declared 6 nodes
+    demand.cpu.t.forEach((ts, i) => expect(demand.cpu.v[i]).toBeCloseTo((g.cpuPct.v[i]! / 100) * M5_XLARGE.vcpu * 6, 6));
+    expect(got.warnings).toEqual([
+      'cloudwatch:us-east-1: web-asg: no AWS/AutoScaling GroupInServiceInstances (AutoScalingGroupName=web-asg-3f9c1e2) data: group metrics collection is not enabled on the group (aws autoscaling enable-metrics-collection); its node count is taken as the declared 6 throughout',
+    ]);
+  });
+
+  it('no data for a group is a reason (not a failure); no group name in the state is one too', async () => {
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: new Map() });
+    const source = cloudWatchUsageSource({ region: 'us-east-1', endpoint: fake.url, credentials, now, ...specs });
+    const got = await source.pools.fetchPools([asg('web-asg', WEB_ASG), asg('old-asg', undefined)], range);
+    expect(got.demands.size).toBe(0);
+    expect(got.missing).toEqual([
+      { urn: asg('old-asg', undefined).urn, reason: 'cloudwatch:us-east-1: old-asg: no auto scaling group name in the state' },
+      {
+        urn: asg('web-asg', WEB_ASG).urn,
+        reason: 'cloudwatch:us-east-1: web-asg: no AWS/EC2 CPUUtilization (AutoScalingGroupName=web-asg-3f9c1e2) data in the window',
+      },
+    ]);
+  });
+
+  it('a failed call or a refused CPU query is a failure of the read', async () => {
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: cloudWatchMetrics([WEB_ASG]), failDimensionValue: WEB_ASG });
+    const source = cloudWatchUsageSource({ region: 'us-east-1', endpoint: fake.url, credentials, now, maxAttempts: 2, ...specs });
+    const got = await source.pools.fetchPools([asg('web-asg', WEB_ASG)], range);
+    expect(got.missing).toEqual([
+      {
+        urn: asg('web-asg', WEB_ASG).urn,
+        reason: 'cloudwatch:us-east-1: web-asg: GetMetricData failed: InternalFailure: internal failure',
+        failed: true,
+      },
+    ]);
+    await fake.stop();
+    fake = await startFakeCloudWatch({
+      metrics: cloudWatchMetrics([WEB_ASG]),
+      queryErrors: [{ metricName: 'CPUUtilization', statusCode: 'Forbidden', message: 'no access to AWS/EC2' }],
+    });
+    const refused = cloudWatchUsageSource({ region: 'us-east-1', endpoint: fake.url, credentials, now, ...specs });
+    const again = await refused.pools.fetchPools([asg('web-asg', WEB_ASG)], range);
+    expect(again.missing[0]).toMatchObject({ failed: true, reason: expect.stringContaining('Forbidden: Forbidden: no access to AWS/EC2') });
+  });
+});
+
+describe('recommend on a fresh stack export with the cloud monitors as the only usage', () => {
+  const config = stackfitConfigSchema.parse({ lookbackDays: 28, minHistoryHours: 24, usage: { stepSeconds: 300 } });
+
+  async function run(fakeCw: FakeCloudWatch) {
+    const inventory = readInventory(FOUR_GROUPS);
+    const usage = resolveUsageSources(['cloudwatch:us-east-1'], {
+      config,
+      ...specs,
+      cache: false,
+      sourceOptions: { cloudwatch: { endpoint: fakeCw.url, credentials, now, maxAttempts: 2 } },
+    });
+    return recommend({ inventory, usage, config, catalog, now: new Date(end) });
+  }
+
+  it('the ASG and the EKS node group are sized on their nodes’ use, with the rule in the evidence; the others say why not', async () => {
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: cloudWatchMetrics([WEB_ASG, EKS_ASG]) });
+    const rec = await run(fake);
+    const item = (name: string) => rec.plan.items.find((i) => i.workload.name === name)!;
+    for (const name of ['web-asg', 'apps-ng']) {
+      const pool = item(name).pool!;
+      expect(pool.evidence.join('\n')).toContain('node utilisation from CloudWatch');
+      expect(pool.evidence.join('\n')).toContain('not by pod requests');
+      // What the group used at its busiest fits the new nodes at the profile's target.
+      const chosen = item(name).chosen!;
+      const peak = Math.max(...groupSeries().cores.values());
+      expect(pool.after.desired * allocatableOf(chosen).cpu * 0.65).toBeGreaterThanOrEqual(peak);
+    }
+    // Six nodes using a few cores: fewer or smaller nodes.
+    expect(item('web-asg').monthlyAfter!).toBeLessThan(item('web-asg').monthlyBefore!);
+    const reasons = rec.missingUsage.map((m) => m.reason).join('\n');
+    expect(reasons).toContain('gpu-ng: no auto scaling group name in the state');
+    expect(rec.plan.items.find((i) => i.workload.name === 'gke-pool')!.reason).toContain('no pool metrics source serves gcp pools');
+  });
+
+  it('a failing CloudWatch read stops the run with one line naming the group and the error', async () => {
+    fake = await startFakeCloudWatch({ now: now().getTime(), metrics: cloudWatchMetrics([WEB_ASG, EKS_ASG]), failDimensionValue: EKS_ASG });
+    await expect(run(fake)).rejects.toThrow(
+      /pool\(s\) could not be read, so no plan is made on incomplete usage: cloudwatch:us-east-1: web-asg: GetMetricData failed: InternalFailure: internal failure/,
+    );
+  });
+});
+
+describe('Cloud Monitoring: a managed instance group as a whole', () => {
+  const TOKEN = 'ya29.stackfit-test-token';
+  const PROJECT = 'fleet-prod-4711';
+  const GROUP = 'web-mig';
+  const E2 = catalog.lookup('gcp', 'us-central1', 'e2-standard-4')!;
+  const ids = members.map((_, i) => String(4_000_000_000_000_000_000n + BigInt(i)));
+  const mig: Workload = {
+    urn: 'urn:pulumi:prod::fleet::gcp:compute/instanceGroupManager:InstanceGroupManager::web',
+    name: 'web',
+    type: 'gcp:compute/instanceGroupManager:InstanceGroupManager',
+    kind: 'vm',
+    cloud: 'gcp',
+    region: 'us-central1',
+    zone: 'us-central1-a',
+    size: 'e2-standard-4',
+    count: 6,
+    metricIds: { name: 'web', gcpProject: PROJECT, gcpZone: 'us-central1-a', gcpInstanceGroup: GROUP },
+    pool: { kind: 'vm-group', spot: false, poolName: GROUP },
+  };
+  /** Each member trace is one VM of the group: CPU as the fraction of the e2-standard-4's vCPUs, memory as the agent's percent. */
+  function metrics(): Map<string, Series> {
+    const m = new Map<string, Series>();
+    members.forEach((t, i) => {
+      m.set(gcpMetricKey(PROJECT, 'compute.googleapis.com/instance/cpu/utilization', ids[i]!), {
+        t: t.cpuCores.t,
+        v: t.cpuCores.v.map((c) => c / E2.vcpu),
+      });
+      m.set(gcpMetricKey(PROJECT, 'agent.googleapis.com/memory/percent_used', ids[i]!), {
+        t: t.memoryGiB!.t,
+        v: t.memoryGiB!.v.map((g) => (g / E2.memoryGiB) * 100),
+      });
+    });
+    return m;
+  }
+  function source(f: FakeGcpMonitoring) {
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
+    return gcpMonitoringUsageSource({
+      client: { apiEndpoint: '127.0.0.1', port: f.port, protocol: 'http', authClient },
+      retryInitialDelayMs: 1,
+      timeoutMs: 20_000,
+      vcpuOf: (w) => catalog.lookup('gcp', 'us-central1', w.size)?.vcpu,
+      memoryGiBOf: (w) => catalog.lookup('gcp', 'us-central1', w.size)?.memoryGiB,
+    });
+  }
+
+  it('selects the group’s VMs by metadata.system_labels.instance_group: use summed over them, nodes = VMs reporting', async () => {
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: new Map([[GROUP, ids]]) });
+    const got = await source(gcpFake).pools.fetchPools([mig], range);
+    expect(got.missing).toEqual([]);
+    const demand = got.demands.get(mig.urn)!;
+    expect(demand.basis).toBe('utilisation');
+    // Per 5-minute period, the members' cores summed (the fake aligns each VM's samples to the period, as the API does).
+    const g = groupSeries();
+    const peak = Math.max(...g.cores.values());
+    expect(Math.max(...demand.cpu.v)).toBeCloseTo(peak, 6);
+    expect(Math.max(...demand.nodes!.v)).toBe(6);
+    expect(demand.memoryGiB).toBeDefined();
+    expect(demand.measured).toContain('metadata.system_labels.instance_group');
+    expect(gcpFake.protocolErrors).toEqual([]);
+    expect(gcpFake.requests.map((r) => r.params.filter)).toEqual([
+      'metric.type = "compute.googleapis.com/instance/cpu/utilization" AND resource.type = "gce_instance" AND metadata.system_labels.instance_group = "web-mig"',
+      'metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used" AND resource.type = "gce_instance" AND metadata.system_labels.instance_group = "web-mig"',
+    ]);
+  });
+
+  it('no VM of the group reporting is a reason; a refused read is a failure that stops recommend', async () => {
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: new Map() });
+    const empty = await source(gcpFake).pools.fetchPools([mig], range);
+    expect(empty.missing).toEqual([
+      {
+        urn: mig.urn,
+        reason:
+          'gcp-monitoring: web: no compute.googleapis.com/instance/cpu/utilization data for instances of group web-mig (metadata.system_labels.instance_group) in the window',
+      },
+    ]);
+    await gcpFake.stop();
+    gcpFake = await startFakeGcpMonitoring({
+      metrics: metrics(),
+      token: TOKEN,
+      instanceGroups: new Map([[GROUP, ids]]),
+      forbiddenProject: PROJECT,
+    });
+    const config = stackfitConfigSchema.parse({ lookbackDays: 28, minHistoryHours: 24, usage: { stepSeconds: 300 } });
+    const gcpSource = source(gcpFake);
+    await expect(
+      recommend({
+        inventory: { source: 'test', workloads: [mig], skipped: [] },
+        usage: [{ ...gcpSource, cloud: 'gcp' } as never],
+        config,
+        catalog,
+        now: new Date(end),
+      }),
+    ).rejects.toThrow(
+      '1 of 1 pool(s) could not be read, so no plan is made on incomplete usage: gcp-monitoring: web: timeSeries.list in project fleet-prod-4711 failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
+    );
+  });
+});
