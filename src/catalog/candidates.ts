@@ -180,7 +180,7 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const engine = workload.kind === 'database' ? (workload.engine ?? input.current?.engine) : undefined;
   const multiAz = workload.kind === 'database' ? (workload.multiAz ?? input.current?.multiAz ?? false) : undefined;
   // A VM whose OS cannot be priced gets no candidates: never a move at a price it would not pay.
-  if (workload.os === 'unknown') return [];
+  if (workload.os === 'unknown' && workload.imageLicence === undefined) return [];
   // Dedicated hardware is priced per host or with a tenancy fee the catalog does not hold.
   if (workload.dedicated !== undefined) return [];
   // A Local Zone has its own prices: region prices would be wrong for it and for its candidates.
