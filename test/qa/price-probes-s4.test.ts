@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
+import { currentPrice } from '../../src/catalog/views';
 import { stackfitConfigSchema } from '../../src/config/schema';
 import { HOURS_PER_MONTH, type PlanItem, type Series, type UsageSource, type Workload } from '../../src/model';
 import { recommend } from '../../src/pipeline';
@@ -215,5 +216,56 @@ describe('session 4 price probes: prices are what the user pays', async () => {
       if (i.monthlyBefore === undefined) expect(priced.status, i.workload.name).toBe('unpriced');
       else expect((priced as { monthlyUsd: number }).monthlyUsd, i.workload.name).toBeCloseTo(i.monthlyBefore, 6);
     }
+  });
+});
+
+describe('session 4 price probes on single catalog rows (currentPrice, the one price book)', () => {
+  const price = (w: Parameters<typeof currentPrice>[1]) => currentPrice(catalog, w);
+  const monthlyOf = (r: ReturnType<typeof currentPrice>) => ('offering' in r ? r.offering.monthlyUsd : undefined);
+
+  it('AWS GovCloud EC2 and RDS outside us-east-1 at their own rows; EC2 outside the offline regions unpriced', () => {
+    const gov = Number(
+      row('aws_ec2_ondemand_linux_prices_karpenter_2026-07.csv', { region: 'us-gov-west-1', instance_type: 'm5.xlarge' })
+        .ondemand_usd_per_hour_linux_shared,
+    );
+    expect(monthlyOf(price({ cloud: 'aws', region: 'us-gov-west-1', size: 'm5.xlarge', kind: 'vm' }))).toBeCloseTo(
+      gov * HOURS_PER_MONTH,
+      6,
+    );
+    const rds = row('aws_rds_ondemand_prices_coroot_2024-08-09.csv', {
+      region: 'eu-west-1',
+      engine: 'postgres',
+      instance_class: 'db.m5.large',
+    });
+    const multiAz = price({ cloud: 'aws', region: 'eu-west-1', size: 'db.m5.large', kind: 'database', engine: 'postgres', multiAz: true });
+    expect(monthlyOf(multiAz)).toBeCloseTo(Number(rds.multi_az_usd_per_hour) * HOURS_PER_MONTH, 6);
+    expect(price({ cloud: 'aws', region: 'eu-west-1', size: 'm5.large', kind: 'vm' })).toEqual({
+      unpriced: expect.stringContaining('no offline AWS price for eu-west-1') as string,
+    });
+  });
+
+  it('an Azure region with a partial price list: a size it does not price is unpriced there, never $0 or another region', () => {
+    expect(price({ cloud: 'azure', region: 'chilecentral', size: 'Standard_D4ps_v5', kind: 'vm' })).toEqual({
+      unpriced: 'Standard_D4ps_v5 has no price in azure/chilecentral',
+    });
+    expect(monthlyOf(price({ cloud: 'azure', region: 'chilecentral', size: 'Standard_D4s_v5', kind: 'vm' }))).toBeCloseTo(
+      azureHourly('chilecentral', 'Standard_D4s_v5') * HOURS_PER_MONTH,
+      6,
+    );
+  });
+
+  it('a GCP Windows spot VM pays month_spot plus the full Windows licence', () => {
+    const spot = price({
+      cloud: 'gcp',
+      region: 'us-central1',
+      size: 'n2-standard-4',
+      kind: 'vm',
+      os: 'windows',
+      spot: 'scheduling.provisioningModel SPOT',
+    });
+    expect(monthlyOf(spot)).toBeCloseTo(
+      Number(gcpRow('n2-standard-4').month_spot_usd) + licenceHour('n2-standard-4', 'windows') * HOURS_PER_MONTH,
+      5,
+    );
   });
 });
