@@ -346,11 +346,18 @@ export interface SameSpecOptions {
  * the like-for-like upgrades the "generations and families" policy suggests. Cheapest first.
  */
 export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts: SameSpecOptions = {}): Offering[] {
-  const pool = catalog.offerings({
+  const listed = catalog.offerings({
     cloud: offering.cloud,
     region: offering.region,
     kind: offering.kind,
     ...(offering.engine !== undefined && { engine: offering.engine, multiAz: offering.multiAz ?? false }),
+  });
+  // Alternatives are priced as the offering is (Windows or image licence, spot): a Windows or
+  // RHEL price is never compared with a plain Linux one.
+  const pool = poolInView(listed, {
+    os: offering.os === 'windows' ? 'windows' : 'linux',
+    spot: offering.spot === true,
+    ...(offering.imageLicence !== undefined && { licence: offering.imageLicence }),
   });
   const burstableAllowed = opts.includeBurstable === true || isBurstable(offering);
   const result = pool.filter(

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../src/catalog';
+import { loadCatalog, sameSpecAlternatives } from '../../src/catalog';
 import { currentPrice } from '../../src/catalog/views';
 import { stackfitConfigSchema } from '../../src/config/schema';
 import { HOURS_PER_MONTH, type PlanItem, type Series, type UsageSource, type Workload } from '../../src/model';
 import { recommend } from '../../src/pipeline';
+import { generationMessage } from '../../src/policy/checks';
 import { priceWorkload } from '../../src/policy/pricing';
 import { readInventory } from '../../src/stack';
 
@@ -208,6 +209,26 @@ describe('session 4 price probes: prices are what the user pays', async () => {
     expect(w.monthlyBefore).toBeCloseTo(ec2Hourly('m7g.large') * HOURS_PER_MONTH, 6);
     expect(w.chosen!.arch).toBe('arm64');
     expect(w.monthlyAfter).toBeCloseTo(ec2Hourly(w.chosen!.size) * HOURS_PER_MONTH, 6);
+  });
+
+  it('the generation check of the policy pack prices its alternative as the workload pays (RHEL licence) and flags a v6 NVMe move', () => {
+    const opts = { allowArm64: false, disallowedFamilies: [], reportCheaperCurrentGeneration: true, minMonthlySavingUsd: 0 };
+    const rhel = priceWorkload(item('gce-rhel').workload, catalog);
+    expect(rhel.status).toBe('priced');
+    const offering = (rhel as Extract<typeof rhel, { status: 'priced' }>).offering;
+    // Before: `c2-standard-4 … at $121.97/month vs $155.51, saving $33.54` (a Linux price against a
+    // RHEL one). With its own licence c2-standard-4 costs 121.97 + 0.0576 × 730: not cheaper.
+    const c2 = Number(gcpRow('c2-standard-4').month_usd) + licenceHour('c2-standard-4', 'rhel') * HOURS_PER_MONTH;
+    expect(c2).toBeGreaterThan(offering.monthlyUsd);
+    for (const alt of sameSpecAlternatives(offering, catalog)) {
+      expect(alt.imageLicence).toBe('rhel');
+      expect(alt.monthlyUsd).toBeCloseTo(Number(gcpRow(alt.size).month_usd) + licenceHour(alt.size, 'rhel') * HOURS_PER_MONTH, 5);
+    }
+    expect(generationMessage(rhel as Extract<typeof rhel, { status: 'priced' }>, catalog, opts) ?? '').not.toContain('c2-standard-4');
+    const arm = priceWorkload(item('az-arm').workload, catalog);
+    const armMessage = generationMessage(arm as Extract<typeof arm, { status: 'priced' }>, catalog, opts) ?? '';
+    expect(armMessage).toMatch(/Standard_D\w+_v6 \(/);
+    expect(armMessage).toContain('supports the NVMe disk controller only');
   });
 
   it('one price book: the policy pack prices each workload as recommend does (licences, AMI OS, Hybrid Benefit)', () => {
