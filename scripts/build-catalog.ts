@@ -37,7 +37,14 @@ import {
   azureSpecRowSchema,
   buildAzurePart,
 } from '../src/clouds/azure/catalog';
-import { GCP_PRICES_FILE, GCP_PRICING_YAML_FILE, buildGcpPart, gcpPriceRowSchema, gcpWindowsLicences } from '../src/clouds/gcp/catalog';
+import {
+  GCP_PRICES_FILE,
+  GCP_PRICING_YAML_FILE,
+  buildGcpPart,
+  gcpImageLicences,
+  gcpPriceRowSchema,
+  gcpWindowsLicences,
+} from '../src/clouds/gcp/catalog';
 
 import { EKS_MAX_PODS_FILE, buildEksMaxPods, eksMaxPodsRowSchema } from '../src/pools/max-pods';
 
@@ -97,6 +104,8 @@ export function buildCatalog(pricingDir: string = DEFAULT_PRICING_DIR): BuiltCat
   const source = (name: string) => path.join(pricingDir, name);
   const karpenter = readCsv(source(AWS_EC2_TYPES_FILE), karpenterTypeRowSchema);
   const autoscaler = readCsv(source(AWS_EC2_AUTOSCALER_FILE), autoscalerTypeRowSchema);
+  // Parsed once: it holds the Windows and the RHEL/SLES licences.
+  const gcpPricingYaml = readYaml(source(GCP_PRICING_YAML_FILE));
   const parts: CatalogPart[] = [
     buildAwsEc2Part(readCsv(source(AWS_EC2_PRICES_FILE), ec2PriceRowSchema), karpenter, autoscaler),
     buildAwsRdsPart(readCsv(source(AWS_RDS_PRICES_FILE), rdsPriceRowSchema), ec2SpecIndex(karpenter, autoscaler).specs),
@@ -105,7 +114,7 @@ export function buildCatalog(pricingDir: string = DEFAULT_PRICING_DIR): BuiltCat
       readCsv(source(AZURE_VM_SPECS_FILE), azureSpecRowSchema),
       readCsv(source(AZURE_VM_PRICE_CORRECTIONS_FILE), azureCorrectionRowSchema),
     ),
-    buildGcpPart(readCsv(source(GCP_PRICES_FILE), gcpPriceRowSchema), gcpWindowsLicences(readYaml(source(GCP_PRICING_YAML_FILE)))),
+    buildGcpPart(readCsv(source(GCP_PRICES_FILE), gcpPriceRowSchema), gcpWindowsLicences(gcpPricingYaml), gcpImageLicences(gcpPricingYaml)),
   ];
   const files = new Map<string, string>();
   const notes: BuiltCatalog['notes'] = [];

@@ -94,6 +94,10 @@ export interface Workload {
   spot?: string;
   /** Set when the VM runs on dedicated hardware (dedicated tenancy, a dedicated or sole-tenant host): the property that says so. */
   dedicated?: string;
+  /** A premium image whose licence the catalog may price (GCP `rhel`, `rhel-sap`, `sles`, `sles-sap`); `os` is then `unknown`. */
+  imageLicence?: string;
+  /** AWS burstable credit mode as declared (`creditSpecification.cpuCredits`); absent: the family default. */
+  cpuCredits?: 'standard' | 'unlimited';
   /** Set for node pools and auto scaling groups: `count` is then the desired node count. */
   pool?: PoolInfo;
 }
@@ -273,6 +277,10 @@ export interface Offering {
   burst?: { baselineCores: number; creditCapCoreHours: number };
   /** Windows Server licence per hour where the source prices it (GCP). */
   windowsLicenceHourlyUsd?: number;
+  /** Premium Linux image licences per hour where the source prices them (GCP: `rhel`, `rhel-sap`, `sles`, `sles-sap`). */
+  imageLicencesHourlyUsd?: Readonly<Record<string, number>>;
+  /** The price includes this image licence (a key of `imageLicencesHourlyUsd`). */
+  imageLicence?: string;
   /** Spot / preemptible prices where the source has them. */
   spotHourlyUsd?: number;
   spotMonthlyUsd?: number;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { burstVerdict, candidatesFor, isBurstable } from './catalog/candidates';
 import { currentPrice } from './catalog/views';
+import { priceCaveats } from './catalog/price-notes';
 import { loadCatalog } from './catalog';
 import { currentOfferingOf } from './catalog/current';
 import { withPricing } from './catalog/discounts';
@@ -323,8 +324,11 @@ function explainPrices(plan: Plan, unpriced: Map<string, string>, cpuUsage: Map<
       continue;
     }
     const { chosen, demand } = item;
-    if (!chosen || !demand || chosen === item.current) continue;
-    const notes: string[] = [];
+    const notes = priceCaveats(item, cpuUsage.get(item.urn));
+    if (!chosen || !demand || chosen === item.current) {
+      if (notes.length) item.reason = `${item.reason}; ${notes.join('; ')}`;
+      continue;
+    }
     if (isBurstable(chosen) && chosen.size !== item.current?.size) {
       const verdict = burstVerdict(chosen, demand, cpuUsage.get(item.urn));
       if (verdict) notes.push(verdict.note);
@@ -334,6 +338,7 @@ function explainPrices(plan: Plan, unpriced: Map<string, string>, cpuUsage: Map<
         'spot price: interruptible, the VM can be evicted at any time (GCP preempts spot VMs with 30 s notice); provision it as spot to pay this',
       );
     if (chosen.os === 'windows') notes.push('Windows: price includes the Windows Server licence');
+    if (chosen.imageLicence !== undefined) notes.push(`price includes the ${chosen.imageLicence} image licence`);
     if (notes.length) {
       item.reason = `${item.reason}; ${notes.join('; ')}`;
       demand.notes.push(...notes);

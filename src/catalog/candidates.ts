@@ -180,7 +180,7 @@ export function candidatesFor(input: CandidatesInput): Offering[] {
   const engine = workload.kind === 'database' ? (workload.engine ?? input.current?.engine) : undefined;
   const multiAz = workload.kind === 'database' ? (workload.multiAz ?? input.current?.multiAz ?? false) : undefined;
   // A VM whose OS cannot be priced gets no candidates: never a move at a price it would not pay.
-  if (workload.os === 'unknown') return [];
+  if (workload.os === 'unknown' && workload.imageLicence === undefined) return [];
   // Dedicated hardware is priced per host or with a tenancy fee the catalog does not hold.
   if (workload.dedicated !== undefined) return [];
   // A Local Zone has its own prices: region prices would be wrong for it and for its candidates.
@@ -346,11 +346,18 @@ export interface SameSpecOptions {
  * the like-for-like upgrades the "generations and families" policy suggests. Cheapest first.
  */
 export function sameSpecAlternatives(offering: Offering, catalog: Catalog, opts: SameSpecOptions = {}): Offering[] {
-  const pool = catalog.offerings({
+  const listed = catalog.offerings({
     cloud: offering.cloud,
     region: offering.region,
     kind: offering.kind,
     ...(offering.engine !== undefined && { engine: offering.engine, multiAz: offering.multiAz ?? false }),
+  });
+  // Alternatives are priced as the offering is (Windows or image licence, spot): a Windows or
+  // RHEL price is never compared with a plain Linux one.
+  const pool = poolInView(listed, {
+    os: offering.os === 'windows' ? 'windows' : 'linux',
+    spot: offering.spot === true,
+    ...(offering.imageLicence !== undefined && { licence: offering.imageLicence }),
   });
   const burstableAllowed = opts.includeBurstable === true || isBurstable(offering);
   const result = pool.filter(

@@ -34,6 +34,8 @@ export interface CatalogRow {
   burst?: BurstSpec;
   /** The Windows Server licence per hour where the source prices it (GCP); absent: unknown. */
   windowsLicenceHourlyUsd?: number;
+  /** Licences of premium Linux images per hour (GCP: `rhel`, `rhel-sap`, `sles`, `sles-sap`); absent: unknown. */
+  imageLicencesHourlyUsd?: Readonly<Record<string, number>>;
   /** The source's own monthly price when it is not hour × 730 (GCP: with sustained-use discounts). */
   monthlyUsd?: number;
   /** Spot / preemptible prices where the source has them. */
@@ -98,6 +100,8 @@ export const catalogFileSchema = z
       burstBaselineCores: column<number | null>().optional(),
       burstCreditCapCoreHours: column<number | null>().optional(),
       windowsLicenceHourlyUsd: column<number | null>().optional(),
+      // `rhel=0.0576;sles=0.11` per size ('' for none): few sizes, many keys, so one text column.
+      imageLicencesHourlyUsd: column<string>().optional(),
     }),
     offers: z.object({
       region: column<number>(),
@@ -163,6 +167,7 @@ export const NUMERIC_COLUMNS: {
     burstBaselineCores: 'nullablePrice',
     burstCreditCapCoreHours: 'nullablePrice',
     windowsLicenceHourlyUsd: 'nullablePrice',
+    imageLicencesHourlyUsd: 'text',
   },
   offers: {
     region: 'index',
@@ -234,6 +239,7 @@ export function encodeCatalogPart(part: CatalogPart): CatalogFile {
   const hasGeneration = any((r) => r.generation);
   const hasBurst = any((r) => r.burst);
   const hasLicence = any((r) => r.windowsLicenceHourlyUsd);
+  const hasImageLicences = any((r) => r.imageLicencesHourlyUsd);
   const hasMonthly = any((r) => r.monthlyUsd);
   const hasSpot = any((r) => r.spotHourlyUsd) || any((r) => r.spotMonthlyUsd);
 
@@ -267,6 +273,7 @@ export function encodeCatalogPart(part: CatalogPart): CatalogFile {
         burstCreditCapCoreHours: specs.map((s) => s.burst?.creditCapCoreHours ?? null),
       }),
       ...(hasLicence && { windowsLicenceHourlyUsd: specs.map((s) => s.windowsLicenceHourlyUsd ?? null) }),
+      ...(hasImageLicences && { imageLicencesHourlyUsd: specs.map((s) => encodeLicences(s.imageLicencesHourlyUsd)) }),
     },
     offers: {
       region: rows.map((r) => regionIndex.get(r.region)!),
@@ -309,13 +316,53 @@ export function serializeCatalogFile(file: CatalogFile): string {
 
 /** The size-level fields beyond the basic specs, as one comparable string. */
 function sizeExtras(r: CatalogRow): string {
-  return JSON.stringify([r.capabilities ?? [], r.cpuVendor ?? '', r.generation ?? 0, r.burst ?? null, r.windowsLicenceHourlyUsd ?? null]);
+  return JSON.stringify([
+    r.capabilities ?? [],
+    r.cpuVendor ?? '',
+    r.generation ?? 0,
+    r.burst ?? null,
+    r.windowsLicenceHourlyUsd ?? null,
+    encodeLicences(r.imageLicencesHourlyUsd),
+  ]);
+}
+
+/** `{rhel: 0.0576, sles: 0.11}` → `rhel=0.0576;sles=0.11` (keys sorted); '' for none. */
+function encodeLicences(licences: Readonly<Record<string, number>> | undefined): string {
+  if (!licences) return '';
+  return Object.keys(licences)
+    .sort()
+    .map((key) => `${key}=${licences[key]}`)
+    .join(';');
+}
+
+function decodeLicences(text: string): Record<string, number> | undefined {
+  if (text === '') return undefined;
+  const out: Record<string, number> = {};
+  for (const part of text.split(';')) {
+    const [key, value] = part.split('=');
+    const hourly = Number(value);
+    if (!key || value === undefined || !Number.isFinite(hourly) || hourly < 0) throw new Error(`catalog: bad image licence entry '${part}'`);
+    out[key] = hourly;
+  }
+  return out;
 }
 
 /** The hardware of a size, independent of region and price. */
 export type SizeSpec = Pick<
   CatalogRow,
-  'size' | 'vcpu' | 'memoryGiB' | 'arch' | 'family' | 'currentGeneration' | 'gpus' | 'capabilities' | 'cpuVendor' | 'generation' | 'burst' | 'windowsLicenceHourlyUsd'
+  | 'size'
+  | 'vcpu'
+  | 'memoryGiB'
+  | 'arch'
+  | 'family'
+  | 'currentGeneration'
+  | 'gpus'
+  | 'capabilities'
+  | 'cpuVendor'
+  | 'generation'
+  | 'burst'
+  | 'windowsLicenceHourlyUsd'
+  | 'imageLicencesHourlyUsd'
 >;
 
 /** Decodes entry `i` of a catalog file's interned size table. */
@@ -339,5 +386,7 @@ export function sizeSpecAt(sizes: CatalogFile['sizes'], i: number): SizeSpec {
   if (baseline != null) spec.burst = { baselineCores: baseline, creditCapCoreHours: sizes.burstCreditCapCoreHours?.[i] ?? 0 };
   const licence = sizes.windowsLicenceHourlyUsd?.[i];
   if (licence != null) spec.windowsLicenceHourlyUsd = licence;
+  const imageLicences = decodeLicences(sizes.imageLicencesHourlyUsd?.[i] ?? '');
+  if (imageLicences) spec.imageLicencesHourlyUsd = imageLicences;
   return spec;
 }

@@ -253,6 +253,7 @@ class MemoryCatalog implements Catalog {
       if (extra.generation) offering.generation = extra.generation;
       if (extra.burst) offering.burst = extra.burst;
       if (extra.windowsLicenceHourlyUsd !== undefined) offering.windowsLicenceHourlyUsd = extra.windowsLicenceHourlyUsd;
+      if (extra.imageLicencesHourlyUsd !== undefined) offering.imageLicencesHourlyUsd = extra.imageLicencesHourlyUsd;
       const spotHourly = offers.spotHourlyUsd?.[i];
       const spotMonthly = offers.spotMonthlyUsd?.[i];
       if (spotHourly != null) offering.spotHourlyUsd = spotHourly;

@@ -13,13 +13,19 @@ import { isAwsLocalZone } from '../clouds/aws/catalog';
 export interface PriceView {
   os: 'linux' | 'windows';
   spot: boolean;
+  /** A premium image licence billed on top (GCP `rhel`, `sles`, …): only offerings that price it. */
+  licence?: string;
 }
 
 export const LINUX_ON_DEMAND: PriceView = Object.freeze({ os: 'linux', spot: false });
 
 /** The view a workload is priced in: its OS (absent = Linux), spot when it runs on spot today or its rule says interruptible. */
-export function priceViewOf(workload: Pick<Workload, 'os' | 'spot'>, rule?: { interruptible?: boolean }): PriceView {
-  return { os: workload.os === 'windows' ? 'windows' : 'linux', spot: rule?.interruptible === true || workload.spot !== undefined };
+export function priceViewOf(workload: Pick<Workload, 'os' | 'spot' | 'imageLicence'>, rule?: { interruptible?: boolean }): PriceView {
+  return {
+    os: workload.os === 'windows' ? 'windows' : 'linux',
+    spot: rule?.interruptible === true || workload.spot !== undefined,
+    ...(workload.imageLicence !== undefined && { licence: workload.imageLicence }),
+  };
 }
 
 /** `custom-4-16384`, `n2-custom-4-16384`, `e2-custom-2-8192-ext` → its vCPUs and GiB; undefined for other names. */
@@ -51,6 +57,28 @@ export function windowsOffering(o: Offering): Offering | undefined {
   };
 }
 
+/**
+ * A Linux offering with a premium image licence (RHEL, SLES) on top, or undefined when no
+ * source prices that licence for the size. The licence is billed per hour with no sustained-use
+ * or committed-use discount (GCP), and on spot VMs too.
+ */
+export function licensedOffering(o: Offering, licence: string): Offering | undefined {
+  if (o.imageLicence === licence) return o;
+  const hourly = o.imageLicencesHourlyUsd?.[licence];
+  if (hourly === undefined || o.kind !== 'vm' || (o.os !== undefined && o.os !== 'linux') || o.imageLicence !== undefined) return undefined;
+  return {
+    ...o,
+    imageLicence: licence,
+    hourlyUsd: round9(o.hourlyUsd + hourly),
+    monthlyUsd: round6(o.monthlyUsd + hourly * HOURS_PER_MONTH),
+    ...(o.spotHourlyUsd !== undefined && { spotHourlyUsd: round9(o.spotHourlyUsd + hourly) }),
+    ...(o.spotMonthlyUsd !== undefined && { spotMonthlyUsd: round6(o.spotMonthlyUsd + hourly * HOURS_PER_MONTH) }),
+    monthlyUsdCommitted1y: undefined,
+    monthlyUsdCommitted3y: undefined,
+    priceSource: `${o.priceSource}; + ${licence} image licence ${hourly} $/h (same source)`,
+  };
+}
+
 /** The spot price of an offering, or undefined when the source has none. */
 export function spotOffering(o: Offering): Offering | undefined {
   if (o.spot) return o;
@@ -68,7 +96,7 @@ export function spotOffering(o: Offering): Offering | undefined {
 
 /** An offering as a workload in `view` would pay for it, or undefined when no such price exists. */
 export function inView(o: Offering, view: PriceView): Offering | undefined {
-  const os = view.os === 'windows' ? windowsOffering(o) : o;
+  const os = view.licence !== undefined ? licensedOffering(o, view.licence) : view.os === 'windows' ? windowsOffering(o) : o;
   if (!os) return undefined;
   return view.spot ? spotOffering(os) : os;
 }
@@ -77,8 +105,8 @@ const viewCache = new Map<string, WeakMap<readonly Offering[], readonly Offering
 
 /** A catalog pool in a view (cached per pool: the catalog's lists are shared and immutable). */
 export function poolInView(pool: readonly Offering[], view: PriceView): readonly Offering[] {
-  if (view.os === 'linux' && !view.spot) return pool;
-  const key = `${view.os}|${view.spot}`;
+  if (view.os === 'linux' && !view.spot && view.licence === undefined) return pool;
+  const key = `${view.os}|${view.spot}|${view.licence ?? ''}`;
   let byPool = viewCache.get(key);
   if (!byPool) viewCache.set(key, (byPool = new WeakMap()));
   let viewed = byPool.get(pool);
@@ -96,7 +124,10 @@ export function poolInView(pool: readonly Offering[], view: PriceView): readonly
  */
 export function currentPrice(
   catalog: Catalog,
-  w: Pick<Workload, 'cloud' | 'region' | 'zone' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot' | 'dedicated'>,
+  w: Pick<
+    Workload,
+    'cloud' | 'region' | 'zone' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'spot' | 'dedicated' | 'imageLicence'
+  >,
 ): { offering: Offering } | { unpriced: string } {
   if (w.cloud === 'aws' && w.zone !== undefined && isAwsLocalZone(w.zone)) {
     return { unpriced: `AWS Local/Wavelength Zone ${w.zone}: priced apart from ${w.region ?? 'its region'}, and the catalog holds region prices only: not priced` };
@@ -115,8 +146,9 @@ export function currentPrice(
 
 function onDemandPrice(
   catalog: Catalog,
-  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence'>,
+  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence' | 'imageLicence'>,
 ): { offering: Offering } | { unpriced: string } {
+  if (w.imageLicence !== undefined) return licensedPrice(catalog, w, w.imageLicence);
   if (w.os === 'unknown') {
     if (w.osEvidence?.startsWith(PAID_IMAGE)) return { unpriced: `${w.osEvidence}: its licence fee is not in the catalog: not priced rather than shown at a Linux price` };
     return { unpriced: `operating system not recognised${w.osEvidence ? ` (${w.osEvidence})` : ''}: not priced rather than shown at a Linux price` };
@@ -153,4 +185,17 @@ function onDemandPrice(
     return { offering: windows };
   }
   return { offering: linux };
+}
+
+/** A VM from a premium image: the Linux price plus the image licence, or unpriced with the reason. */
+function licensedPrice(
+  catalog: Catalog,
+  w: Pick<Workload, 'cloud' | 'region' | 'size' | 'kind' | 'engine' | 'multiAz' | 'os' | 'osEvidence'>,
+  licence: string,
+): { offering: Offering } | { unpriced: string } {
+  const linux = onDemandPrice(catalog, { ...w, os: 'linux', imageLicence: undefined });
+  if (!('offering' in linux)) return linux;
+  const licensed = licensedOffering(linux.offering, licence);
+  if (licensed) return { offering: licensed };
+  return { unpriced: `${w.osEvidence ?? `${licence} image`}: no ${licence} licence price for ${w.size} in the catalog: not priced rather than shown at a Linux price` };
 }

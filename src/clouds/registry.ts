@@ -5,6 +5,7 @@ import { auroraClusterInstance } from './aws/aurora-instance';
 import { eksClusterComponent } from './aws/eks-cluster';
 import { eksNodeGroup } from './aws/eks-node-group';
 import { launchTemplate } from './aws/launch-template';
+import { rdsCluster } from './aws/rds-cluster';
 import { rdsInstance } from './aws/rds-instance';
 import { awsUnsupported } from './aws/unsupported';
 import { aksAgentPool, aksManagedCluster } from './azure/aks-agent-pool';
@@ -30,6 +31,7 @@ export const resourceKinds: readonly ResourceKind[] = [
   launchTemplate,
   rdsInstance,
   auroraClusterInstance,
+  rdsCluster,
   autoscalingGroup,
   eksNodeGroup,
   eksClusterComponent,

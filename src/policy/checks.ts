@@ -1,4 +1,5 @@
 import { sameSpecAlternatives } from '../catalog/candidates';
+import { isAzureNvmeOnly } from '../catalog/price-notes';
 import type { Catalog } from '../catalog/types';
 import type { Arch, Cloud, Offering, Workload } from '../model';
 import { usd } from './money';
@@ -141,7 +142,8 @@ export function generationMessage(
     ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} instances` : ''}${priceNotes([offering, alternative], note)}`
     : `no cheaper same-spec current-generation size in ${w.region}${opts.allowArm64 ? '' : ' (amd64; set allowArm64 to consider arm64)'}`;
   const head = problems.length ? `${w.name}: ${problems.join('; ')}. ` : `${w.name}: `;
-  return `${head}${alt}.`;
+  const nvme = alternative && w.cloud === 'azure' && isAzureNvmeOnly(alternative.size) && !isAzureNvmeOnly(offering.size);
+  return `${head}${alt}${nvme ? `; ${alternative.size} supports the NVMe disk controller only: check that the image supports NVMe and switch the disk controller first` : ''}.`;
 }
 
 export interface PlacementRules {

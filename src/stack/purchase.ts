@@ -71,3 +71,9 @@ export function gcpSpot(props: Record<string, unknown>): SpotFinding {
   if (plainAt(props, ['scheduling', 'preemptible']) === true) return found('scheduling.preemptible true');
   return {};
 }
+
+/** EC2 instance / launch template `creditSpecification.cpuCredits` (standard or unlimited), when set. */
+export function awsCpuCredits(props: Record<string, unknown>): Pick<Workload, 'cpuCredits'> {
+  const mode = plainString(props, ['creditSpecification', 'cpuCredits'])?.toLowerCase();
+  return mode === 'standard' || mode === 'unlimited' ? { cpuCredits: mode } : {};
+}

@@ -174,16 +174,18 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
     expect(item('win-iis').reason).toMatch(/^unpriced: Windows \(getPasswordData: true \(Windows only\)\)/);
   });
 
-  it('paid OS images (RHEL on Azure and GCP, SQL Server on GCP) are unpriced: their licence is not in the catalog', () => {
-    for (const name of ['az-rhel', 'gce-rhel', 'gce-mssql']) {
+  it('paid OS images (RHEL on Azure, SQL Server on GCP) are unpriced: their licence is not in the catalog; GCP RHEL pays its licence', () => {
+    for (const name of ['az-rhel', 'gce-mssql']) {
       expect(item(name).monthlyBefore, name).toBeUndefined();
       expect(item(name).chosen, name).toBeUndefined();
     }
     expect(item('az-rhel').reason).toBe(
       'unpriced: paid image Red Hat Enterprise Linux (storageProfile.imageReference.publisher RedHat): its licence fee is not in the catalog: not priced rather than shown at a Linux price',
     );
-    expect(item('gce-rhel').reason).toMatch(
-      /^unpriced: paid image Red Hat Enterprise Linux \(bootDisk\.initializeParams\.image projects\/rhel-cloud\//,
+    // compute.license.n2-standard-4.cost.rhel.hour 0.0576 (session 4: priced from the pricing YAML)
+    expect(item('gce-rhel').monthlyBefore).toBeCloseTo(Number(gcpRow('n2-standard-4').month_usd) + 0.0576 * HOURS_PER_MONTH, 5);
+    expect(item('gce-rhel').workload.osEvidence).toMatch(
+      /^paid image Red Hat Enterprise Linux \(bootDisk\.initializeParams\.image projects\/rhel-cloud\//,
     );
     expect(item('gce-mssql').reason).toMatch(/^unpriced: paid image SQL Server on Windows/);
   });
@@ -327,7 +329,6 @@ describe('a FinOps probe stack through recommend: prices are what the user pays'
       'erp-mssql',
       'gce-custom',
       'gce-mssql',
-      'gce-rhel',
       'win-iis',
     ]);
     expect(plan.totals.unpriced).toBe(unpriced.length);

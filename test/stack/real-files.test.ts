@@ -47,6 +47,10 @@ describe('pulumi stack export (v3)', () => {
         zone: 'us-west-2b',
         size: 't2.micro',
         count: 1,
+        // The AMI is not a resource of this stack: Linux is an assumption, and says so.
+        os: 'linux',
+        osEvidence: 'OS assumed Linux: ami ami-a0cfeed8 is not described in this stack (a getAmi lookup is not recorded in state)',
+        cpuCredits: 'standard',
         // rootBlockDevice.volumeSize: what a move would copy.
         diskGiB: 8,
         metricIds: {
@@ -210,6 +214,8 @@ describe('pulumi preview --json', () => {
         region: 'us-east-2',
         size: 'm5.large',
         count: 1,
+        os: 'linux',
+        osEvidence: 'OS assumed Linux: ami ami-a0cfeed8 is not described in this stack (a getAmi lookup is not recorded in state)',
         metricIds: { name: 'box' },
         stack: 'dev',
       },

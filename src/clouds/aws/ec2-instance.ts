@@ -1,18 +1,23 @@
 import type { Workload } from '../../model';
 import { baseWorkload, readSize } from '../../stack/handler';
 import { osFields } from '../../stack/os';
-import { awsDedicated, awsSpot } from '../../stack/purchase';
+import { awsCpuCredits, awsDedicated, awsSpot } from '../../stack/purchase';
 import { stringAt } from '../../stack/values';
-import { singleResourceKind, type ResourceKind } from '../kind';
-import { awsInstanceOs, placement, withGroup } from './resources';
+import { skipOnly, type KindContext, type KindResult, type ResourceKind } from '../kind';
+import { awsOsWithAmi, placement, withGroup } from './resources';
 
-/** `aws:ec2/instance:Instance`: one VM of `instanceType`. */
-export const ec2Instance: ResourceKind = singleResourceKind({
+/**
+ * `aws:ec2/instance:Instance`: one VM of `instanceType`. Not a one-resource kind: the OS may be
+ * read from the AMI resource (`ami`) of the same stack.
+ */
+export const ec2Instance: ResourceKind = {
   cloud: 'aws',
   types: ['aws:ec2/instance:Instance'],
-  read(ctx) {
+  read(kindCtx: KindContext): KindResult {
+    // Workloads keep the type token as declared (as the per-resource handlers always did).
+    const ctx = { ...kindCtx, type: kindCtx.declaredType ?? kindCtx.type };
     const size = readSize(ctx, ['instanceType']);
-    if ('skip' in size) return size;
+    if ('skip' in size) return skipOnly(size.skip);
     const id = stringAt(ctx.props, ['id']);
     const hostname = stringAt(ctx.props, ['privateDns']);
     const workload: Workload = {
@@ -22,15 +27,16 @@ export const ec2Instance: ResourceKind = singleResourceKind({
       ...placement(ctx),
       size: size.size,
       count: 1,
-      ...osFields(awsInstanceOs(ctx.props)),
+      ...osFields(awsOsWithAmi(ctx, 'ami')),
       ...awsSpot(ctx.props),
       ...awsDedicated(ctx.props),
+      ...awsCpuCredits(ctx.props),
       metricIds: {
         name: ctx.name,
         ...(id?.startsWith('i-') ? { awsInstanceId: id } : {}),
         ...(hostname ? { hostname } : {}),
       },
     };
-    return { workload: withGroup(workload, ctx) };
+    return { workloads: [withGroup(workload, ctx)], skipped: [], consumes: [] };
   },
-});
+};

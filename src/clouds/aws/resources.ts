@@ -1,7 +1,8 @@
 import type { Workload } from '../../model';
 import { configString, groupFromTags, type ResourceContext } from '../../stack/handler';
 import { stringAt, stringMapAt } from '../../stack/values';
-import { classifyOsName, plainAt, type OsFinding } from '../../stack/os';
+import { assumedLinux, classifyOsName, paidImage, plainAt, type OsFinding } from '../../stack/os';
+import type { KindContext } from '../kind';
 
 /**
  * The OS of an EC2 instance or launch template: `platform` (`windows` on Windows instances),
@@ -10,12 +11,51 @@ import { classifyOsName, plainAt, type OsFinding } from '../../stack/os';
 export function awsInstanceOs(props: Record<string, unknown>): OsFinding | undefined {
   for (const key of ['platform', 'platformDetails']) {
     const value = plainAt(props, [key]);
-    if (typeof value === 'string' && value !== '') return classifyOsName(value, key);
+    if (typeof value === 'string' && value !== '') return awsPlatformOs(value, key);
   }
   if (plainAt(props, ['getPasswordData']) === true) return { os: 'windows', osEvidence: 'getPasswordData: true (Windows only)' };
   const userData = plainAt(props, ['userData']);
   if (typeof userData === 'string' && /<powershell>/i.test(userData)) return { os: 'windows', osEvidence: 'userData runs <powershell>' };
   return undefined;
+}
+
+/**
+ * An EC2 `platform` / `platformDetails` value (the AMI's billing product: `Linux/UNIX`,
+ * `Windows`, `Red Hat Enterprise Linux`, `SUSE Linux`, `Windows with SQL Server Standard`, …).
+ * Licence-included images other than Windows are paid images (their fee is not in the catalog);
+ * BYOL images pay the plain instance price.
+ */
+export function awsPlatformOs(value: string, where: string): OsFinding {
+  const v = value.trim().toLowerCase();
+  if (v === 'red hat byol linux') return { os: 'linux', osEvidence: `${where} ${value}` };
+  if (/sql server/.test(v)) return paidImage('SQL Server', `${where} ${value}`);
+  if (v.startsWith('red hat enterprise linux')) return paidImage('Red Hat Enterprise Linux', `${where} ${value}`);
+  if (v.startsWith('suse')) return paidImage('SUSE Linux Enterprise Server', `${where} ${value}`);
+  if (v.startsWith('ubuntu pro')) return paidImage('Ubuntu Pro', `${where} ${value}`);
+  return classifyOsName(value, where);
+}
+
+/** AMI resources whose `platform` / `platformDetails` outputs say what an instance launched from them runs. */
+const AMI_TYPES = ['aws:ec2/ami:Ami', 'aws:ec2/amiCopy:AmiCopy', 'aws:ec2/amiFromInstance:AmiFromInstance'];
+
+/**
+ * The OS of an EC2 instance (`ami`) or launch template (`imageId`): what the resource itself
+ * says (see `awsInstanceOs`), else the AMI's `platform` / `platformDetails` when the AMI is a
+ * resource of the same stack. An AMI looked up with `aws.ec2.getAmi` is an invoke, which the
+ * state does not record: then, with no other evidence, Linux is an assumption and says so.
+ */
+export function awsOsWithAmi(ctx: KindContext, imagePath: string): OsFinding | undefined {
+  const own = awsInstanceOs(ctx.props);
+  if (own) return own;
+  const image = plainAt(ctx.props, [imagePath]);
+  if (typeof image !== 'string' || image === '') return undefined;
+  const ami = AMI_TYPES.map((type) => ctx.find(image, type)).find((peer) => peer !== undefined);
+  if (!ami) return assumedLinux(`${imagePath} ${image} is not described in this stack (a getAmi lookup is not recorded in state)`);
+  for (const key of ['platform', 'platformDetails']) {
+    const value = plainAt(ami.props, [key]);
+    if (typeof value === 'string' && value !== '') return awsPlatformOs(value, `AMI ${image} ${key}`);
+  }
+  return assumedLinux(`AMI ${image} records no platform`);
 }
 
 /**

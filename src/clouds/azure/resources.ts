@@ -1,7 +1,7 @@
 import type { Workload } from '../../model';
 import { baseWorkload, configString, firstString, groupFromTags, type ResourceContext } from '../../stack/handler';
 import { stringAt, stringMapAt } from '../../stack/values';
-import { classifyOsName, osFields, paidImage, plainAt, type OsFinding } from '../../stack/os';
+import { classifyOsName, HYBRID_BENEFIT, osFields, paidImage, plainAt, type OsFinding } from '../../stack/os';
 import { azureDedicated, azureSpot } from '../../stack/purchase';
 
 /** Marketplace publishers whose images are Windows (Server, client, SQL Server on Windows, Visual Studio). */
@@ -37,6 +37,19 @@ function paidAzureImage(publisher: string, offer: unknown, sku: unknown, license
  * scale sets) and classic (`sourceImageReference`, `storageImageReference`, `osProfileWindowsConfig`).
  */
 export function azureVmOs(type: string, props: Record<string, unknown>): OsFinding | undefined {
+  const declared = declaredAzureOs(type, props);
+  if (declared?.os !== 'windows') return declared;
+  // Azure Hybrid Benefit: the Windows licence is the customer's own, the VM pays the base
+  // compute rate, which is the Linux rate (https://azure.microsoft.com/pricing/hybrid-benefit/).
+  for (const path of [['licenseType'], ['virtualMachineProfile', 'licenseType']]) {
+    const licence = plainAt(props, path);
+    if (typeof licence === 'string' && /^windows_(server|client)$/i.test(licence))
+      return { os: 'linux', osEvidence: `${HYBRID_BENEFIT} (${path.join('.')} ${licence}): billed at the base compute (Linux) rate` };
+  }
+  return declared;
+}
+
+function declaredAzureOs(type: string, props: Record<string, unknown>): OsFinding | undefined {
   if (/windowsVirtualMachine/i.test(type)) return { os: 'windows', osEvidence: type };
   for (const root of [[], ['virtualMachineProfile']]) {
     const at = (...path: string[]) => plainAt(props, [...root, ...path]);

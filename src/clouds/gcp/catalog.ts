@@ -109,6 +109,25 @@ export function gcpWindowsLicences(yaml: unknown): Map<string, number> {
   return licences;
 }
 
+/** The premium Linux image licences the catalog carries (the YAML's `windows` goes to `windowsLicenceHourlyUsd`). */
+export const GCP_IMAGE_LICENCES = ['rhel', 'rhel-sap', 'sles', 'sles-sap'] as const;
+
+/** RHEL / SLES (and their SAP editions) licence per hour and machine type, from the pricing YAML's `compute.license`. */
+export function gcpImageLicences(yaml: unknown): Map<string, Record<string, number>> {
+  const licences = new Map<string, Record<string, number>>();
+  const table = (yaml as { compute?: { license?: Record<string, { cost?: Record<string, { hour?: unknown }> }> } })?.compute?.license;
+  if (!table || typeof table !== 'object') throw new Error(`${GCP_PRICING_YAML_FILE}: no compute.license table`);
+  for (const [machineType, entry] of Object.entries(table)) {
+    const found: Record<string, number> = {};
+    for (const key of GCP_IMAGE_LICENCES) {
+      const hour = entry?.cost?.[key]?.hour;
+      if (typeof hour === 'number' && Number.isFinite(hour) && hour >= 0) found[key] = hour;
+    }
+    if (Object.keys(found).length > 0) licences.set(machineType, found);
+  }
+  return licences;
+}
+
 /** The family of a row: its series, except N1 custom types, whose series column says only `custom`. */
 export function gcpFamilyOf(row: Pick<GcpPriceRow, 'series' | 'type'>): string {
   return row.type !== '' ? row.type : row.series;
@@ -121,7 +140,11 @@ export function gcpFamilyOf(row: Pick<GcpPriceRow, 'series' | 'type'>): string {
  * Spot and the 1-year and 3-year committed-use monthly prices are kept as the source gives them;
  * the Windows licence per machine type comes from the pricing YAML.
  */
-export function buildGcpPart(prices: readonly GcpPriceRow[], windowsLicences: ReadonlyMap<string, number> = new Map()): CatalogPart {
+export function buildGcpPart(
+  prices: readonly GcpPriceRow[],
+  windowsLicences: ReadonlyMap<string, number> = new Map(),
+  imageLicences: ReadonlyMap<string, Readonly<Record<string, number>>> = new Map(),
+): CatalogPart {
   const rows: CatalogRow[] = [];
   const unpriced = new Set<string>();
   let unpricedRows = 0;
@@ -145,6 +168,7 @@ export function buildGcpPart(prices: readonly GcpPriceRow[], windowsLicences: Re
       hourlyUsd: price.hour_usd,
       source: 0,
       ...gcpSizeExtras(price, family, gpus, windowsLicences.get(price.machine_type)),
+      ...(imageLicences.has(price.machine_type) && { imageLicencesHourlyUsd: imageLicences.get(price.machine_type) }),
       ...(price.month_usd !== undefined && { monthlyUsd: price.month_usd }),
       ...(price.hour_spot_usd !== undefined && { spotHourlyUsd: price.hour_spot_usd }),
       ...(price.month_spot_usd !== undefined && { spotMonthlyUsd: price.month_spot_usd }),
@@ -154,7 +178,7 @@ export function buildGcpPart(prices: readonly GcpPriceRow[], windowsLicences: Re
   }
   const notes = [
     `${rows.length} offerings from ${prices.length} price rows in ${new Set(prices.map((p) => p.region)).size} regions`,
-    `monthly = the source's month (sustained-use discounts included) for ${rows.filter((r) => r.monthlyUsd !== undefined).length} offerings; Windows licence known for ${new Set(rows.filter((r) => r.windowsLicenceHourlyUsd !== undefined).map((r) => r.size)).size} types`,
+    `monthly = the source's month (sustained-use discounts included) for ${rows.filter((r) => r.monthlyUsd !== undefined).length} offerings; Windows licence known for ${new Set(rows.filter((r) => r.windowsLicenceHourlyUsd !== undefined).map((r) => r.size)).size} types, RHEL/SLES licences for ${new Set(rows.filter((r) => r.imageLicencesHourlyUsd !== undefined).map((r) => r.size)).size}`,
     `skipped ${unpricedRows} rows without an hourly price (${unpriced.size} types): ${[...unpriced].sort().join(', ')}`,
   ];
   const source = `${GCP_PRICES_FILE} (Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml, from the Cloud Billing Catalog; monthly with sustained-use discounts)`;

@@ -7,17 +7,20 @@ function isWindowsImage(image: string): boolean {
   return /(^|\/)windows-(sql-)?cloud\//.test(image) || /(^|\/)(family\/)?windows-/.test(image);
 }
 
-/** Public image projects whose images carry a per-hour licence on top of the VM (premium images). */
-const PAID_IMAGE_PROJECTS: Record<string, string> = {
-  'rhel-cloud': 'Red Hat Enterprise Linux',
-  'rhel-sap-cloud': 'RHEL for SAP',
-  'suse-cloud': 'SUSE Linux Enterprise Server',
-  'suse-sap-cloud': 'SLES for SAP',
-  'ubuntu-os-pro-cloud': 'Ubuntu Pro',
-  'windows-sql-cloud': 'SQL Server on Windows',
+/**
+ * Public image projects whose images carry a per-hour licence on top of the VM (premium images),
+ * with the key of the licence price in the catalog (from the pricing YAML) where it has one.
+ */
+const PAID_IMAGE_PROJECTS: Record<string, { what: string; licence?: string }> = {
+  'rhel-cloud': { what: 'Red Hat Enterprise Linux', licence: 'rhel' },
+  'rhel-sap-cloud': { what: 'RHEL for SAP', licence: 'rhel-sap' },
+  'suse-cloud': { what: 'SUSE Linux Enterprise Server', licence: 'sles' },
+  'suse-sap-cloud': { what: 'SLES for SAP', licence: 'sles-sap' },
+  'ubuntu-os-pro-cloud': { what: 'Ubuntu Pro' },
+  'windows-sql-cloud': { what: 'SQL Server on Windows' },
 };
 
-function paidGcpImage(image: string): string | undefined {
+function paidGcpImage(image: string): { what: string; licence?: string } | undefined {
   const project = /(?:^|\/)([a-z0-9-]+-cloud)\//.exec(image)?.[1];
   // SQL Server Express and Developer carry no SQL licence: Windows only.
   if (project === 'windows-sql-cloud' && /express|developer/.test(image)) return undefined;
@@ -38,7 +41,7 @@ export function gcpInstanceOs(props: Record<string, unknown>): OsFinding | undef
   }
   for (const { path, image } of images) {
     const paid = typeof image === 'string' ? paidGcpImage(image) : undefined;
-    if (paid) return paidImage(paid, `${path} ${String(image)}`);
+    if (paid) return paidImage(paid.what, `${path} ${String(image)}`, paid.licence);
     if (typeof image === 'string' && isWindowsImage(image)) return { os: 'windows', osEvidence: `${path} ${image}` };
   }
   return undefined;
