@@ -54,6 +54,8 @@ export const DEFAULT_METHODS: readonly MethodSpec[] = [
 export interface BacktestOptions {
   /** Days of each trace used for the recommendation; the rest is scored. Default 21. */
   trainDays?: number;
+  /** Days at the start of each trace left out (training starts after them): other windows for held-out checks. Default 0. */
+  offsetDays?: number;
   /** Catalog to price with; default the shipped one. */
   catalog?: Catalog;
   /** stackfit.yaml settings (percentiles, headroom, horizon) for stackfit; default: its defaults. */
@@ -271,15 +273,16 @@ export function scoreSize(
 
 function prepare(
   trace: BacktestTrace,
-  trainDays: number,
+  window: { trainDays: number; offsetDays: number },
   region: string,
   catalog: Catalog,
   config: ReturnType<typeof stackfitConfigSchema.parse>,
 ): Prepared | string {
-  const start = trace.cpuCores.t[0]!;
+  const { trainDays, offsetDays } = window;
+  const start = trace.cpuCores.t[0]! + offsetDays * DAY_MS;
   const end = trace.cpuCores.t[trace.cpuCores.t.length - 1]!;
   const split = start + trainDays * DAY_MS;
-  if (end <= split) return `shorter than ${trainDays} days: nothing to score`;
+  if (end <= split) return `shorter than ${offsetDays > 0 ? `${offsetDays} + ` : ''}${trainDays} days: nothing to score`;
   const trainCpu = sliceSeries(trace.cpuCores, start, split - 1);
   const scoreCpu = sliceSeries(trace.cpuCores, split, end);
   const trainMem = trace.memoryGiB && sliceSeries(trace.memoryGiB, start, split - 1);
@@ -444,6 +447,8 @@ export function compare(stackfit: MethodTotals, co: MethodTotals): Comparison {
 export function runBacktest(dir: string, opts: BacktestOptions = {}): BacktestReport {
   const trainDays = opts.trainDays ?? 21;
   if (!(trainDays > 0)) throw new StackfitError(`train days must be a positive number, got ${trainDays}`, '--train-days');
+  const offsetDays = opts.offsetDays ?? 0;
+  if (!(offsetDays >= 0)) throw new StackfitError(`offset days must be 0 or more, got ${offsetDays}`, 'offsetDays');
   const region = opts.region ?? 'us-east-1';
   const catalog = opts.catalog ?? loadCatalog();
   const config = stackfitConfigSchema.parse(opts.config ?? {});
@@ -453,7 +458,7 @@ export function runBacktest(dir: string, opts: BacktestOptions = {}): BacktestRe
 
   const results: TraceResult[] = [];
   for (const trace of traces) {
-    const p = prepare(trace, trainDays, region, catalog, config);
+    const p = prepare(trace, { trainDays, offsetDays }, region, catalog, config);
     if (typeof p === 'string') {
       skipped.push({ file: trace.files.join(', '), reason: `${trace.id}: ${p}` });
       continue;
