@@ -3,11 +3,15 @@
  * component with `count: 3`): a monitoring source reads every instance, and the instances'
  * series are combined into the one per-instance series the pipeline sizes with.
  *
- * The combination is the MEAN across instances at each timestamp. The plan keeps the workload's
- * count and sizes one instance for it, so the need per instance is the fleet's total load divided
- * by the count — the mean — on the assumption that the fleet spreads load over its instances (a
- * load balancer, a shared queue). The busiest instance's series is kept as well (`instanceMax`)
- * for evidence; sizing for it would size every instance for the hottest one.
+ * CPU is the MEAN across instances at each timestamp. The plan keeps the workload's count and
+ * sizes one instance for it, so the CPU need per instance is the fleet's total load divided by the
+ * count — the mean — on the assumption that the fleet spreads load over its instances (a load
+ * balancer, a shared queue). The busiest instance's CPU is kept as well (`instanceMax`) for
+ * evidence; sizing for it would size every instance for the hottest one.
+ * Memory is the MAXIMUM across instances at each timestamp: memory does not spread over a load
+ * balancer — every instance holds its own process, heap and cache — so each instance's size must
+ * hold the largest instance's memory, or that instance is killed (an idle replica at 1 GiB must
+ * not pull a 12 GiB peak down to a 10 GiB size).
  */
 import type { InstanceMetricIds, Series, UsageRange, UsageResult, UsageSeries, UsageSource, Workload } from '../model';
 
@@ -89,7 +93,7 @@ export function meanAndMaxAcross(series: readonly Series[]): { mean: Series; max
 
 /**
  * Combines the per-instance results of `expandInstances` back into one result per workload:
- * mean across the instances with data; a warning when only some have data (with the others'
+ * CPU the mean and memory the maximum across the instances with data; a warning when only some have data (with the others'
  * reasons); missing when none has.
  */
 export function combineInstances(result: UsageResult, parents: ReadonlyMap<string, Workload>, sourceName: string): UsageResult {
@@ -151,7 +155,8 @@ export function combineInstances(result: UsageResult, parents: ReadonlyMap<strin
     const combined: CombinedUsageSeries = {
       urn,
       cpuCores: cpu.mean,
-      ...(memory ? { memoryGiB: memory.mean } : {}),
+      // Per instance, never the mean: see the file comment.
+      ...(memory ? { memoryGiB: memory.max } : {}),
       source: parts[0]!.source,
       ...(parts.some((p) => p.partial) && { partial: true }),
       instanceMax: { served: parts.length, total, cpuCoresMax: cpu.max, ...(memory ? { memoryGiBMax: memory.max } : {}) },
@@ -196,5 +201,5 @@ export function instanceEvidenceNote(series: UsageSeries): string | undefined {
   const mem = combined.memoryGiBMax?.v;
   if (mem && mem.length > 0) parts.push(`memory p95 ${round2(percentileOf(mem, 95))} · max ${round2(Math.max(...mem))} GiB`);
   const of = combined.served < combined.total ? `${combined.served} of ${combined.total}` : `${combined.total}`;
-  return `usage is the mean of ${of} instances; the busiest instance: ${parts.join(', ')}`;
+  return `CPU is the mean of ${of} instances, memory the largest instance's; the busiest instance: ${parts.join(', ')}`;
 }

@@ -272,7 +272,7 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
       expect(notesOf(name), name).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `^usage is the mean of ${count} instances; the busiest instance: CPU p95 [0-9.]+ · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`,
+            `^CPU is the mean of ${count} instances, memory the largest instance's; the busiest instance: CPU p95 [0-9.]+ · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`,
           ),
         ),
       );
@@ -398,7 +398,9 @@ describe.skipIf(lacks('prometheus') || lacks('git'))('the scheduled GitHub Actio
     );
     const web = report.items.find((i) => i.workload.name === 'web')!;
     expect(web.workload.count).toBe(3);
-    expect(web.evidence.notes).toContainEqual(expect.stringMatching(/^usage is the mean of 2 of 3 instances; /));
+    expect(web.evidence.notes).toContainEqual(
+      expect.stringMatching(/^CPU is the mean of 2 of 3 instances, memory the largest instance's; /),
+    );
   }, 120_000);
 
   it('a project in a subfolder of the checkout (working-directory: infra) gets its stack file edited at infra/stacks/…', async () => {

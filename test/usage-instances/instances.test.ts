@@ -165,14 +165,14 @@ describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against 
     expectClose(got.cpuCores, pointwiseMean(perInstance));
     expect(got.instanceMax?.served).toBe(3);
     expect(got.instanceMax?.cpuCoresMax.v.every((v, i) => v >= got.cpuCores.v[i]! - 1e-12)).toBe(true);
-    // Memory: the mean of each instance's own reading (each read alone is checked against the
+    // Memory: the largest of the instances' own readings, not the mean (each read alone is checked against the
     // trace in test/usage-sources/prometheus.test.ts).
     const alone = await prometheusUsageSource(prom.url).fetch(
       fleet.map((t, i) => ({ ...web, urn: `${web.urn}-${i}`, count: 1, metricIds: { name: `web-${i}`, hostname: host(t) } })),
       range,
     );
     const memories = fleet.map((_, i) => alone.series.get(`${web.urn}-${i}`)!.memoryGiB!);
-    expectClose(got.memoryGiB, pointwiseMean(memories));
+    expectClose(got.memoryGiB, pointwiseMax(memories));
     expect(got.memoryGiB!.t[0]).toBeGreaterThanOrEqual(gridStart);
     // The single VM is untouched: its trace, point for point.
     expectClose(result.series.get(one.urn)?.cpuCores, expectedCpuFromTrace(single));
@@ -199,7 +199,7 @@ describe.skipIf(lacks('prometheus'))('Prometheus: a 3-instance workload against 
       const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1]!;
       expect(note).toMatch(
         new RegExp(
-          `^usage is the mean of 3 instances; the busiest instance: CPU p95 ${(Math.round(p95 * 100) / 100).toString().replace('.', '\\.')} · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`,
+          `^CPU is the mean of 3 instances, memory the largest instance's; the busiest instance: CPU p95 ${(Math.round(p95 * 100) / 100).toString().replace('.', '\\.')} · max [0-9.]+ cores, memory p95 [0-9.]+ · max [0-9.]+ GiB$`,
         ),
       );
       expect(instanceEvidenceNote({ urn: 'x', cpuCores: busiest, source: 's' })).toBeUndefined();
@@ -273,7 +273,7 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     expect(fake.requests[0]!.body.MetricDataQueries).toHaveLength(6);
     const got = result.series.get(web.urn)!;
     expectClose(got.cpuCores, pointwiseMean(fleet.map((t) => aggregate(t.cpuCores, start, end, 300, 'mean'))));
-    expectClose(got.memoryGiB, pointwiseMean(fleet.map((t) => aggregate(t.memoryGiB!, start, end, 300, 'mean'))));
+    expectClose(got.memoryGiB, pointwiseMax(fleet.map((t) => aggregate(t.memoryGiB!, start, end, 300, 'mean'))));
   });
 
   it('Azure Monitor: one call per instance VM; the mean of the 3 traces', async () => {
@@ -305,7 +305,7 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     expect(fake.requests).toHaveLength(3);
     const got = result.series.get(worker.urn)!;
     expectClose(got.cpuCores, pointwiseMean(fleet.map((t) => aggregate(t.cpuCores, start, end, 300, 'mean'))));
-    expectClose(got.memoryGiB, pointwiseMean(fleet.map((t) => aggregate(t.memoryGiB!, start, end, 300, 'mean'))));
+    expectClose(got.memoryGiB, pointwiseMax(fleet.map((t) => aggregate(t.memoryGiB!, start, end, 300, 'mean'))));
   });
 
   it('Azure Monitor: a scale set is one call on the scale set, whose Average is the mean across its instances', async () => {
@@ -384,7 +384,7 @@ describe('cloud sources: a 3-instance workload through the real SDKs and loopbac
     const shift = (s: Series): Series => ({ t: s.t.map((t) => t + 300_000), v: s.v });
     const got = result.series.get(api.urn)!;
     expectClose(got.cpuCores, pointwiseMean(fleet.map((t) => shift(aggregate(t.cpuCores, start, end, 300, 'mean')))));
-    expectClose(got.memoryGiB, pointwiseMean(fleet.map((t) => shift(aggregate(t.memoryGiB!, start, end, 300, 'mean')))));
+    expectClose(got.memoryGiB, pointwiseMax(fleet.map((t) => shift(aggregate(t.memoryGiB!, start, end, 300, 'mean')))));
   });
 });
 
