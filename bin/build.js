@@ -51,7 +51,9 @@ function listFiles(dir, rel, out) {
 function buildInputs(root) {
   const files = ['tsconfig.json', 'tsconfig.build.json'];
   for (const dir of ['src', 'policies']) listFiles(path.join(root, dir), dir, files);
-  return files.sort();
+  // policies/bin and policies/catalog are the pack build's output (scripts/build-policy-pack.ts), not
+  // tsc's input: a pack build in progress (its temporary files) must not read as changed source.
+  return files.filter((file) => !/^policies\/(bin|catalog)\//.test(file)).sort();
 }
 
 /** SHA-256 over the paths and contents of the build inputs. */

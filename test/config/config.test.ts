@@ -57,7 +57,8 @@ describe('the README', () => {
     const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const config = parseConfig(block, 'README.md');
     expect(config.budget.maxMonthlyCost).toBe(25000);
-    expect(config.mappings).toHaveLength(2);
+    expect(config.mappings).toHaveLength(3);
+    expect(config.mappings[2]).toMatchObject({ resource: 'reporting', countKey: 'myproj:reportingInstanceCount' });
     expect(loadConfig(path.resolve(__dirname, '../../stackfit.yaml')).allowMove).toBe(true);
   });
 });
