@@ -1,4 +1,5 @@
 import { StackfitError } from '../model';
+import { usd } from '../money';
 import { argminObjective, compareOptions, type PlacementOption } from './options';
 import { solveBlock, type ChoiceClass, type ChoiceItem } from './milp';
 import { classSplits, paretoKnapsack, type StageChoice } from './budget';
@@ -12,8 +13,6 @@ import type { Free, Spread } from './problem';
  * the budget row, an incumbent, reduced-cost fixing, then the remaining core solved exactly by a
  * Pareto dynamic programme (yalps branch-and-bound when that grows too large). docs/optimizer.md.
  */
-
-const usd = (value: number): string => value.toFixed(2);
 
 /** Monthly cost of the cheapest plan meeting every rule but the budget; throws naming the budget when above it. */
 function checkBudgetFeasible(state: SolveState, left: number, budget: number, fixedMonthly: number): void {
@@ -30,8 +29,8 @@ function checkBudgetFeasible(state: SolveState, left: number, budget: number, fi
   }
   if (cheapest > left + EPS) {
     throw new StackfitError(
-      `budget ${usd(budget)} USD/month is below the cheapest feasible plan ${usd(cheapest + fixedMonthly)} USD/month` +
-        (fixedMonthly > 0 ? ` (of which ${usd(fixedMonthly)} USD/month are workloads that keep their size)` : ''),
+      `budget ${usd(budget)}/month is below the cheapest feasible plan ${usd(cheapest + fixedMonthly)}/month` +
+        (fixedMonthly > 0 ? ` (of which ${usd(fixedMonthly)}/month are workloads that keep their size)` : ''),
       'stackfit.yaml: budget.maxMonthlyCost',
     );
   }

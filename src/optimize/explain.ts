@@ -1,4 +1,5 @@
 import type { PlanAction, PlanItem } from '../model';
+import { usd } from '../money';
 import type { StackfitConfig } from '../config/schema';
 import { argminObjective, placeOf, type PlacementOption } from './options';
 import { describeDemand, fitsDemand, riskOf } from './risk';
@@ -6,8 +7,6 @@ import { EPS } from './lagrange';
 import type { Fixed, Free, Spread } from './problem';
 
 /** The explanation: plan items with their action, costs, risk and the reason for each choice. */
-
-const usd = (value: number): string => value.toFixed(2);
 
 export function fixedItem(fixed: Fixed): PlanItem {
   const { workload, current, demand } = fixed;
@@ -39,13 +38,13 @@ function moveText(free: Free, option: PlacementOption, config: StackfitConfig): 
   const { current, workload } = free;
   const detail = option.migrationDetail;
   const parts = [`moves from ${placeOf(current.cloud, current.region)}: new VMs (new disks and addresses) replace today's`];
-  let cost = `one-off ${usd(option.migration)} USD`;
+  let cost = `one-off ${usd(option.migration)}`;
   if (detail) {
     const data =
       detail.dataUsd !== undefined
-        ? ` + ${detail.dataGiB} GiB of disks at ${usd(detail.dataUsd / detail.dataGiB!)} USD/GiB egress = ${usd(detail.dataUsd)} USD (${detail.egressPriceSource})`
+        ? ` + ${detail.dataGiB} GiB of disks at ${usd(detail.dataUsd / detail.dataGiB!, 3)}/GiB egress = ${usd(detail.dataUsd)} (${detail.egressPriceSource})`
         : '';
-    cost += ` (${option.count} instance(s) × ${usd(detail.instancesUsd / Math.max(1, option.count))} USD${data})`;
+    cost += ` (${option.count} instance(s) × ${usd(detail.instancesUsd / Math.max(1, option.count))}${data})`;
     if (detail.unknown.length) cost += `; not priced: ${detail.unknown.join(', ')}`;
   }
   parts.push(cost);
@@ -88,7 +87,7 @@ function countText(free: Free, option: PlacementOption): string | undefined {
   const atToday = free.atTodayCount?.get(option.place);
   const compare =
     atToday && atToday.monthly > option.monthly + EPS
-      ? `; at ${workload.count} instances the cheapest fit in ${option.place} is ${workload.count} × ${atToday.offering.size} at ${usd(atToday.monthly)} USD/month, against ${usd(option.monthly)}`
+      ? `; at ${workload.count} instances the cheapest fit in ${option.place} is ${workload.count} × ${atToday.offering.size} at ${usd(atToday.monthly)}/month, against ${usd(option.monthly)}`
       : '';
   return `${head}: ${why}${compare}`;
 }
@@ -105,7 +104,7 @@ function increaseText(free: Free, option: PlacementOption, ctx: ExplainContext):
   if (ctx.config.budget.mode === 'headroom')
     return `costs more to lower the risk from ${riskOf(current, demand)} to ${option.risk} within the budget (budget.mode headroom)`;
   if (sizing.riskAversion > 0 && option.risk < riskOf(current, demand))
-    return `costs more to lower the risk from ${riskOf(current, demand)} to ${option.risk} (riskAversion ${sizing.riskAversion} USD per level per instance)`;
+    return `costs more to lower the risk from ${riskOf(current, demand)} to ${option.risk} (riskAversion: ${usd(sizing.riskAversion)}/month per level per instance)`;
   return undefined;
 }
 
@@ -124,8 +123,8 @@ function reasonFor(free: Free, option: PlacementOption, action: PlanAction, ctx:
     if (free.bestNoise && free.options === free.filtered) {
       const saving = before - free.bestNoise.monthly;
       parts.push(
-        `${sizeText(free.bestNoise, workload.count)} (${free.bestNoise.place}) would save ${usd(saving)} USD/month, under the thresholds ` +
-          `(${config.thresholds.minMonthlyDeltaUsd} USD and ${config.thresholds.minDeltaPercent}%)`,
+        `${sizeText(free.bestNoise, workload.count)} (${free.bestNoise.place}) would save ${usd(saving)}/month, under the thresholds ` +
+          `(${usd(config.thresholds.minMonthlyDeltaUsd)} and ${config.thresholds.minDeltaPercent}%)`,
       );
     }
   } else {
@@ -145,10 +144,10 @@ function reasonFor(free: Free, option: PlacementOption, action: PlanAction, ctx:
   if (unconstrained && unconstrained.objective < option.objective - EPS * Math.max(1, option.objective)) {
     const spread = free.spread !== undefined ? ctx.spreads[free.spread] : undefined;
     parts.push(
-      `chosen over ${sizeText(unconstrained, workload.count)} in ${unconstrained.place} (${usd(unconstrained.monthly)} USD/month) to meet ` +
+      `chosen over ${sizeText(unconstrained, workload.count)} in ${unconstrained.place} (${usd(unconstrained.monthly)}/month) to meet ` +
         (spread && option.monthly >= unconstrained.monthly
           ? `group ${spread.name}'s spread (minClouds ${spread.minClouds}, minRegions ${spread.minRegions})`
-          : `the budget of ${usd(ctx.budget ?? 0)} USD/month`),
+          : `the budget of ${usd(ctx.budget ?? 0)}/month`),
     );
   }
   if (free.colocate && action === 'move') parts.push(`moves with the rest of group ${free.colocate} (colocate)`);

@@ -45,7 +45,7 @@ describe('infeasible rule sets, through `stackfit recommend`', { timeout: 300_00
     expect(code).not.toBe(0);
     expect(stdout).toBe('');
     expect(stderr).toMatch(
-      /stackfit\.yaml: budget\.maxMonthlyCost: budget 100\.00 USD\/month is below the cheapest feasible plan [\d.]+ USD\/month/,
+      /stackfit\.yaml: budget\.maxMonthlyCost: budget \$100\.00\/month is below the cheapest feasible plan \$[\d,.]+\/month/,
     );
   });
 

@@ -108,9 +108,9 @@ describe('the demo PR bodies, read as a reviewer would', () => {
     expect(counted.length).toBeGreaterThan(0);
     for (const row of counted) {
       const line = bulletsOf(body, row.name).find((b) => b.includes(' instances of '))!;
-      const m = /at (\d+(?:\.\d+)?) USD\/month, against (\d+(?:\.\d+)?)/.exec(line);
+      const m = /at \$([\d,]+(?:\.\d+)?)\/month, against \$([\d,]+(?:\.\d+)?)/.exec(line);
       expect(m, `${row.name}: the count line compares with today's count`).not.toBeNull();
-      expect(Number(m![1])).toBeGreaterThan(Number(m![2]));
+      expect(Number(m![1]!.replace(/,/g, ''))).toBeGreaterThan(Number(m![2]!.replace(/,/g, '')));
     }
   });
 

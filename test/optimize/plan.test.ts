@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candidatesFor } from '../../src/catalog';
 import { ruleFor } from '../../src/config/rules';
 import { StackfitError, type Offering } from '../../src/model';
+import { usd } from '../../src/money';
 import { riskOf, solvePlan } from '../../src/optimize';
 import { catalog, config, demand, item, offering, planInput, workload, type Case } from './helpers';
 
@@ -48,8 +49,8 @@ describe('budget', () => {
     expect(api.chosen).toEqual(eastus);
     expect(api.migrationCost).toBe(600);
     expect(api.monthlyDelta).toBeCloseTo(eastus.monthlyUsd - westeurope.monthlyUsd, 6);
-    expect(api.reason).toContain('to meet the budget of 150.00 USD/month');
-    expect(api.reason).toContain('one-off 600.00 USD');
+    expect(api.reason).toContain('to meet the budget of $150.00/month');
+    expect(api.reason).toContain('one-off $600.00');
     expect(plan.totals.monthlyAfter).toBeLessThanOrEqual(150);
     expect(plan.solver.objective).toBeCloseTo(eastus.monthlyUsd + 50, 6);
   });
@@ -57,7 +58,7 @@ describe('budget', () => {
   it('names the budget and the cheapest feasible plan when the budget cannot be met', () => {
     const error = thrown(() => solvePlan(planInput(cases, config({ allowMove: true, migration, budget: { maxMonthlyCost: 100 } }))));
     expect(error.message).toBe(
-      `stackfit.yaml: budget.maxMonthlyCost: budget 100.00 USD/month is below the cheapest feasible plan ${eastus.monthlyUsd.toFixed(2)} USD/month`,
+      `stackfit.yaml: budget.maxMonthlyCost: budget $100.00/month is below the cheapest feasible plan ${usd(eastus.monthlyUsd)}/month`,
     );
   });
 
@@ -80,8 +81,8 @@ describe('budget', () => {
     expect(item(plan, 'batch').reason).toBe('only 12 h of usage history (needs 30 h): m5.2xlarge stays');
     expect(plan.totals.monthlyAfter).toBeCloseTo(eastus.monthlyUsd + big.monthlyUsd, 6);
     const error = thrown(() => solvePlan(planInput(withYoung, cfg(400))));
-    expect(error.message).toContain(`cheapest feasible plan ${(eastus.monthlyUsd + big.monthlyUsd).toFixed(2)} USD/month`);
-    expect(error.message).toContain(`of which ${big.monthlyUsd.toFixed(2)} USD/month are workloads that keep their size`);
+    expect(error.message).toContain(`cheapest feasible plan ${usd(eastus.monthlyUsd + big.monthlyUsd)}/month`);
+    expect(error.message).toContain(`of which ${usd(big.monthlyUsd)}/month are workloads that keep their size`);
   });
 });
 
@@ -234,7 +235,7 @@ describe('thresholds', () => {
   it('reports a change that misses either threshold as keep, with the saving it skipped', () => {
     const byUsd = item(solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: Math.ceil(saving) } }))), 'app');
     expect(byUsd.action).toBe('keep');
-    expect(byUsd.reason).toContain(`t3.xlarge (aws/us-east-1) would save ${saving.toFixed(2)} USD/month, under the thresholds`);
+    expect(byUsd.reason).toContain(`t3.xlarge (aws/us-east-1) would save ${usd(saving)}/month, under the thresholds`);
     const byPercent = item(
       solvePlan(planInput(cases, config({ thresholds: { minMonthlyDeltaUsd: 1, minDeltaPercent: Math.ceil(percent) } }))),
       'app',
