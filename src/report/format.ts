@@ -18,15 +18,16 @@ export function sizeLabel(item: PlanItem): { from: string; to: string } {
   return { from, to };
 }
 
-/** Change text: `m5.2xlarge → m5.xlarge ×3`, or for a move `Standard_D8s_v5 → e2-standard-16 ×4 in gcp/us-central1` (the place column says where it runs today). */
+/** Change text: `m5.2xlarge ×3 → m5.xlarge ×3`, or for a move `Standard_D8s_v5 ×4 → e2-standard-16 ×4 in gcp/us-central1` (the place column says where it runs today). */
 export function changeText(item: PlanItem): string {
   const { from, to } = sizeLabel(item);
   const count = item.workload.count > 1 ? ` ×${item.workload.count}` : '';
-  // A count change shows both counts: `m5.2xlarge ×2 → m5.large ×4`.
   // A pool's new node count is its plan's desired count (src/pools).
   const after = item.pool ? item.pool.after.desired : item.countAfter;
-  const [fromCount, toCount] =
-    after !== undefined && after !== item.workload.count ? [` ×${item.workload.count}`, ` ×${after}`] : ['', count];
+  // Both sides carry their count whenever either is above one: `m5.2xlarge → m5.large ×3` would
+  // read as one instance becoming three when it is three staying three.
+  const toCount = after !== undefined && after !== item.workload.count ? (after > 1 ? ` ×${after}` : ' ×1') : count;
+  const fromCount = toCount !== '' && count === '' ? ' ×1' : count;
   if (item.action === 'move' && item.chosen) return `${from}${fromCount} → ${to}${toCount} in ${place(item.chosen)}`;
   if (item.action === 'resize') return `${from}${fromCount} → ${to}${toCount}`;
   return `${from}${count}`;
