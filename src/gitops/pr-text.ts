@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DimensionEvidence, ManualChange, PlanItem, PoolCounts } from '../model';
-import { RISK_LABELS } from '../optimize/risk';
+import { RISK_LABELS, needFromObservedPeak } from '../optimize/risk';
 import { usageChartsMarkdown } from '../charts/usage';
 import { markdownCell as cell, markdownCode as code } from '../markdown';
 import { signedUsd, usd } from '../money';
@@ -160,6 +160,8 @@ function percent(fraction: number): string {
 
 function evidence(d: DimensionEvidence | undefined, unit: string): string {
   if (!d) return 'n/a';
+  // A need set by the observed peak shows that peak (the forecast's would not explain the need).
+  if (needFromObservedPeak(d)) return `p95 ${num(d.p95)} · observed peak ${num(d.max)} · need ${num(d.required)} ${unit}`;
   return `p95 ${num(d.p95)} · peak ${num(d.forecastPeak)} · need ${num(d.required)} ${unit}`;
 }
 
@@ -167,7 +169,12 @@ function sizing(item: PlanItem): string {
   const d = item.demand;
   if (!d) return 'n/a';
   const parts = [`CPU P${num(d.cpu.percentile)} + ${percent(d.cpu.headroom)}`];
-  if (d.memory) parts.push(`mem P${num(d.memory.percentile)} + ${percent(d.memory.headroom)}`);
+  if (d.memory)
+    parts.push(
+      needFromObservedPeak(d.memory)
+        ? 'mem: observed peak (never sized below it)'
+        : `mem P${num(d.memory.percentile)} + ${percent(d.memory.headroom)}`,
+    );
   return parts.join(', ');
 }
 

@@ -93,8 +93,34 @@ function checkBody(body: string, maxPaybackMonths: number): Row[] {
     expect(cut, `${row.name}: cut ${cut}× in one step`).toBeLessThanOrEqual(DEFAULT_MAX_STEP_DOWN + 1e-9);
     const step = bullets.find((b) => /step \d+ of \d+/.test(b));
     if (step) expect(step).toMatch(/step 1 of [2-9]/);
+    checkMemoryNeed(body, row.name);
   }
   return rows;
+}
+
+/**
+ * The memory cell explains its need with the rule in the Sizing cell: a percentile + headroom need
+ * is that much above the peak shown; a need set by the observed peak shows that peak, not the
+ * forecast's (the cache once read "peak 3.78 · need 17.81" under "mem P99.5 + 20%").
+ */
+function checkMemoryNeed(body: string, name: string): void {
+  const line = body.split('\n').find((l) => l.startsWith(`| \`${name}\``))!;
+  const cells = line.split(' | ');
+  const memory = /(observed peak|peak) ([\d.]+) · need ([\d.]+)/.exec(cells[6]!);
+  if (!memory) return; // no memory metric: "n/a"
+  const [, label, peak, need] = memory;
+  const rule = /mem P[\d.]+ \+ ([\d.]+)%|mem: observed peak/.exec(cells[7]!);
+  expect(rule, `${name}: the sizing cell names the memory rule`).not.toBeNull();
+  if (label === 'observed peak') {
+    expect(rule![0], `${name}: an observed-peak need under a percentile rule`).toBe('mem: observed peak');
+    expect(Number(need)).toBeGreaterThanOrEqual(Number(peak));
+  } else {
+    expect(rule![1], `${name}: a forecast-peak cell under the observed-peak rule`).toBeDefined();
+    const expected = Number(peak) * (1 + Number(rule![1]) / 100);
+    expect(Math.abs(Number(need) - expected), `${name}: need ${need} is not peak ${peak} + ${rule![1]}%`).toBeLessThanOrEqual(
+      0.02 + expected * 0.01,
+    );
+  }
 }
 
 describe('the demo PR bodies, read as a reviewer would', () => {
