@@ -322,3 +322,115 @@ describe('Cloud Monitoring: a managed instance group as a whole', () => {
     );
   });
 });
+
+describe('Cloud Monitoring: a GKE node pool (one managed instance group per zone) as a whole', () => {
+  const TOKEN = 'ya29.stackfit-test-token';
+  const PROJECT = 'fleet-prod-4711';
+  // The pool's two zonal groups, as its instanceGroupUrls output names them in the fresh export.
+  const ZONE_A = 'gke-gke-prod-general-1a2b3c4d-grp';
+  const ZONE_B = 'gke-gke-prod-general-5e6f7a8b-grp';
+  const E2 = catalog.lookup('gcp', 'us-central1', 'e2-standard-4')!;
+  const ids = members.map((_, i) => String(5_000_000_000_000_000_000n + BigInt(i)));
+  const config = stackfitConfigSchema.parse({ lookbackDays: 28, minHistoryHours: 24, usage: { stepSeconds: 300 } });
+  /** The six member traces as the pool's nodes, three in each zone. */
+  function metrics(): Map<string, Series> {
+    const m = new Map<string, Series>();
+    members.forEach((t, i) => {
+      m.set(gcpMetricKey(PROJECT, 'compute.googleapis.com/instance/cpu/utilization', ids[i]!), {
+        t: t.cpuCores.t,
+        v: t.cpuCores.v.map((c) => c / E2.vcpu),
+      });
+      m.set(gcpMetricKey(PROJECT, 'agent.googleapis.com/memory/percent_used', ids[i]!), {
+        t: t.memoryGiB!.t,
+        v: t.memoryGiB!.v.map((g) => (g / E2.memoryGiB) * 100),
+      });
+    });
+    return m;
+  }
+  const zones = (): Map<string, string[]> =>
+    new Map([
+      [ZONE_A, ids.slice(0, 3)],
+      [ZONE_B, ids.slice(3)],
+    ]);
+  async function run(f: FakeGcpMonitoring) {
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
+    const usage = resolveUsageSources(['gcp-monitoring'], {
+      config,
+      vcpuOf: (w) => catalog.lookup(w.cloud, w.region ?? '', w.size)?.vcpu,
+      memoryGiBOf: (w) => catalog.lookup(w.cloud, w.region ?? '', w.size)?.memoryGiB,
+      cache: false,
+      sourceOptions: {
+        gcpMonitoring: { client: { apiEndpoint: '127.0.0.1', port: f.port, protocol: 'http', authClient }, retryInitialDelayMs: 1 },
+      },
+    });
+    return recommend({ inventory: readInventory(FOUR_GROUPS), usage, config, catalog, now: new Date(end) });
+  }
+
+  it('the pool’s groups come from instanceGroupUrls; both zones are read and summed, nodes = VMs reporting; recommend sizes it on that', async () => {
+    const pool = readInventory(FOUR_GROUPS).workloads.find((w) => w.name === 'gke-pool')!;
+    expect(pool.metricIds.gcpInstanceGroups).toEqual([ZONE_A, ZONE_B]);
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: zones() });
+    const rec = await run(gcpFake);
+    expect(gcpFake.protocolErrors).toEqual([]);
+    const filters = gcpFake.requests.map((r) => r.params.filter);
+    for (const group of [ZONE_A, ZONE_B]) {
+      expect(filters).toContain(
+        `metric.type = "compute.googleapis.com/instance/cpu/utilization" AND resource.type = "gce_instance" AND metadata.system_labels.instance_group = "${group}"`,
+      );
+      expect(filters).toContain(
+        `metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used" AND resource.type = "gce_instance" AND metadata.system_labels.instance_group = "${group}"`,
+      );
+    }
+    const item = rec.plan.items.find((i) => i.workload.name === 'gke-pool')!;
+    const evidence = item.pool!.evidence.join('\n');
+    expect(evidence).toContain(`summed over the instances of groups ${ZONE_A}, ${ZONE_B}`);
+    expect(evidence).toContain('not by pod requests');
+    // Both zones' nodes at the busiest period fit the new nodes at the profile's target.
+    const peak = Math.max(...groupSeries().cores.values());
+    expect(item.pool!.after.desired * allocatableOf(item.chosen!).cpu * 0.65).toBeGreaterThanOrEqual(peak);
+    expect(item.monthlyAfter!).toBeLessThan(item.monthlyBefore!);
+    // The pool's demand is both zones' VMs: their summed cores at each period, six nodes reporting.
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
+    const source = gcpMonitoringUsageSource({
+      client: { apiEndpoint: '127.0.0.1', port: gcpFake.port, protocol: 'http', authClient },
+      vcpuOf: (w) => catalog.lookup('gcp', 'us-central1', w.size)?.vcpu,
+    });
+    const demand = (await source.pools.fetchPools([pool], range)).demands.get(pool.urn)!;
+    expect(Math.max(...demand.cpu.v)).toBeCloseTo(peak, 6);
+    expect(Math.max(...demand.nodes!.v)).toBe(6);
+  });
+
+  it('no VM of either zone reporting is one line on the pool (not a failure); a refused read stops recommend naming the pool', async () => {
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: new Map() });
+    const rec = await run(gcpFake);
+    expect(rec.plan.items.find((i) => i.workload.name === 'gke-pool')!.reason).toBe(
+      `gcp-monitoring: gke-pool: no compute.googleapis.com/instance/cpu/utilization data for instances of groups ${ZONE_A}, ${ZONE_B} (metadata.system_labels.instance_group) in the window`,
+    );
+    await gcpFake.stop();
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: zones(), forbiddenProject: PROJECT });
+    await expect(run(gcpFake)).rejects.toThrow(
+      '1 of 6 pool(s) could not be read, so no plan is made on incomplete usage: gcp-monitoring: gke-pool: timeSeries.list in project fleet-prod-4711 failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
+    );
+  });
+
+  it('a pool deployed before its instanceGroupUrls were recorded says so on its line', async () => {
+    const pool = readInventory(FOUR_GROUPS).workloads.find((w) => w.name === 'gke-pool')!;
+    const { gcpInstanceGroups: _dropped, ...ids } = pool.metricIds;
+    const bare = { ...pool, metricIds: ids };
+    gcpFake = await startFakeGcpMonitoring({ metrics: metrics(), token: TOKEN, instanceGroups: zones() });
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
+    const source = gcpMonitoringUsageSource({ client: { apiEndpoint: '127.0.0.1', port: gcpFake.port, protocol: 'http', authClient } });
+    const got = await source.pools.fetchPools([bare], range);
+    expect(got.missing).toEqual([
+      {
+        urn: pool.urn,
+        reason:
+          "gcp-monitoring: gke-pool: no instanceGroupUrls in the state (the node pool's output, set once it is deployed): its node VMs cannot be selected",
+      },
+    ]);
+    expect(gcpFake.requests).toEqual([]);
+  });
+});
