@@ -5,7 +5,10 @@
  * (data/traces), each taken as one m5.xlarge node of the group: CloudWatch's per-group
  * CPUUtilization is then the mean of their percentages, GroupInServiceInstances their number.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import type { TokenCredential } from '@azure/identity';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog';
 import { stackfitConfigSchema } from '../../src/config/schema';
@@ -20,6 +23,8 @@ import { metricKey, startFakeCloudWatch, type FakeCloudWatch } from '../support/
 import { gcpMetricKey, startFakeGcpMonitoring, type FakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
 import { OAuth2Client } from 'google-auth-library';
 import { gcpMonitoringUsageSource } from '../../src/usage/gcp-monitoring';
+import { azureMonitorUsageSource } from '../../src/usage/azure-monitor';
+import { azureInstanceKey, startFakeAzureMonitor, type FakeAzureMonitor } from '../support/cloud-fakes/azure-monitor';
 import { BITBRAINS_DIR } from '../support/prometheus';
 
 const catalog = loadCatalog();
@@ -98,10 +103,12 @@ const specs = {
 
 let fake: FakeCloudWatch | undefined;
 let gcpFake: FakeGcpMonitoring | undefined;
+let azureFake: FakeAzureMonitor | undefined;
 afterEach(async () => {
-  await Promise.all([fake?.stop(), gcpFake?.stop()]);
+  await Promise.all([fake?.stop(), gcpFake?.stop(), azureFake?.stop()]);
   fake = undefined;
   gcpFake = undefined;
+  azureFake = undefined;
 });
 
 describe('CloudWatch: an auto scaling group as a whole', () => {
@@ -432,5 +439,137 @@ describe('Cloud Monitoring: a GKE node pool (one managed instance group per zone
       },
     ]);
     expect(gcpFake.requests).toEqual([]);
+  });
+});
+
+describe('Azure Monitor: a VM scale set as a whole (split by VMName); AKS agent pools say why they are not read', () => {
+  const TOKEN = 'azure-test-token';
+  const credential: TokenCredential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const VMSS_ID =
+    '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/fleet/providers/Microsoft.Compute/virtualMachineScaleSets/batch';
+  const D4 = catalog.lookup('azure', 'eastus', 'Standard_D4s_v3')!;
+  const config = stackfitConfigSchema.parse({ lookbackDays: 28, minHistoryHours: 24, usage: { stepSeconds: 300 } });
+  const provider = 'urn:pulumi:prod::fleet::pulumi:providers:azure-native::default::azure-native-prov-0001';
+  const scaleSet = (name: string, id: string, image: Record<string, string>) => {
+    const props = {
+      vmScaleSetName: name,
+      resourceGroupName: 'fleet',
+      location: 'eastus',
+      sku: { name: 'Standard_D4s_v3', tier: 'Standard', capacity: 6 },
+      virtualMachineProfile: { storageProfile: { imageReference: { ...image, version: 'latest' } } },
+    };
+    return {
+      urn: `urn:pulumi:prod::fleet::azure-native:compute:VirtualMachineScaleSet::${name}-vmss`,
+      custom: true,
+      id,
+      type: 'azure-native:compute:VirtualMachineScaleSet',
+      inputs: props,
+      outputs: { ...props, name, id },
+      parent: 'urn:pulumi:prod::fleet::pulumi:pulumi:Stack::fleet-prod',
+      provider,
+    };
+  };
+  /** The fresh four-group export plus a Linux scale set (`batch`, 6 × Standard_D4s_v3) and a Windows one. */
+  function exportWithScaleSets(): string {
+    const state = JSON.parse(fs.readFileSync(FOUR_GROUPS, 'utf8')) as { deployment: { resources: unknown[] } };
+    state.deployment.resources.push(
+      scaleSet('batch', VMSS_ID, { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server' }),
+      scaleSet('winfarm', VMSS_ID.replace('/batch', '/winfarm'), {
+        publisher: 'MicrosoftWindowsServer',
+        offer: 'WindowsServer',
+        sku: '2022-datacenter-azure-edition',
+      }),
+    );
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stackfit-vmss-')), 'state.json');
+    fs.writeFileSync(file, JSON.stringify(state));
+    return file;
+  }
+  /** Each member trace is one instance of the scale set: Percentage CPU of its 4 vCPUs, Available Memory Bytes of its 16 GiB. */
+  function instances(): Map<string, Series> {
+    const m = new Map<string, Series>();
+    members.forEach((t, i) => {
+      m.set(azureInstanceKey(VMSS_ID, 'Percentage CPU', `batch_${i}`), {
+        t: t.cpuCores.t,
+        v: t.cpuCores.v.map((c) => (c / D4.vcpu) * 100),
+      });
+      m.set(azureInstanceKey(VMSS_ID, 'Available Memory Bytes', `batch_${i}`), {
+        t: t.memoryGiB!.t,
+        v: t.memoryGiB!.v.map((g) => (D4.memoryGiB - g) * 1024 ** 3),
+      });
+    });
+    return m;
+  }
+  const specs = {
+    vcpuOf: (w: Workload) => catalog.lookup(w.cloud, w.region ?? '', w.size)?.vcpu,
+    memoryGiBOf: (w: Workload) => catalog.lookup(w.cloud, w.region ?? '', w.size)?.memoryGiB,
+  };
+  const source = (f: FakeAzureMonitor) =>
+    azureMonitorUsageSource({ credential, endpoint: f.url, caCertificate: f.cert.cert, maxRetries: 1, retryDelayMs: 1, ...specs });
+  async function run(f: FakeAzureMonitor) {
+    const usage = resolveUsageSources(['azure-monitor'], {
+      config,
+      ...specs,
+      cache: false,
+      sourceOptions: { azureMonitor: { credential, endpoint: f.url, caCertificate: f.cert.cert, maxRetries: 1, retryDelayMs: 1 } },
+    });
+    return recommend({ inventory: readInventory(exportWithScaleSets()), usage, config, catalog, now: new Date(end) });
+  }
+
+  it('a Linux scale set is a VM group; a Windows one stays a per-VM workload (the pool path prices Linux on-demand only)', () => {
+    const inventory = readInventory(exportWithScaleSets());
+    const batch = inventory.workloads.find((w) => w.name === 'batch-vmss')!;
+    expect(batch.pool).toEqual({ kind: 'vm-group', spot: false, poolName: 'batch' });
+    expect(batch.count).toBe(6);
+    expect(batch.metricIds.azureResourceId).toBe(VMSS_ID);
+    expect(inventory.workloads.find((w) => w.name === 'winfarm-vmss')!.pool).toBeUndefined();
+  });
+
+  it('reads every instance (VMName split, top raised from 10): use summed per interval, nodes = instances reporting; recommend sizes it on that', async () => {
+    azureFake = await startFakeAzureMonitor({ metrics: new Map(), instances: instances(), token: TOKEN });
+    const pool = readInventory(exportWithScaleSets()).workloads.find((w) => w.name === 'batch-vmss')!;
+    const got = await source(azureFake).pools.fetchPools([pool], range);
+    expect(got.missing).toEqual([]);
+    expect(azureFake.protocolErrors).toEqual([]);
+    expect(azureFake.requests).toHaveLength(1);
+    expect(azureFake.requests[0]!.path).toBe(`${VMSS_ID}/providers/Microsoft.Insights/metrics`);
+    expect(azureFake.requests[0]!.query).toMatchObject({
+      metricnames: 'Percentage CPU,Available Memory Bytes',
+      aggregation: 'Average',
+      $filter: "VMName eq '*'",
+      top: '1000',
+      interval: 'PT5M',
+    });
+    const demand = got.demands.get(pool.urn)!;
+    expect(demand.basis).toBe('utilisation');
+    const peak = Math.max(...groupSeries().cores.values());
+    expect(Math.max(...demand.cpu.v)).toBeCloseTo(peak, 6);
+    expect(Math.max(...demand.nodes!.v)).toBe(6);
+    expect(demand.memoryGiB).toBeDefined();
+    expect(demand.measured).toContain('Percentage CPU and Available Memory Bytes of scale set batch per instance, summed');
+
+    const rec = await run(azureFake);
+    const item = rec.plan.items.find((i) => i.workload.name === 'batch-vmss')!;
+    expect(item.pool!.evidence.join('\n')).toContain('node utilisation from Azure Monitor');
+    expect(item.pool!.after.desired * allocatableOf(item.chosen!).cpu * 0.65).toBeGreaterThanOrEqual(peak);
+    expect(item.monthlyAfter!).toBeLessThan(item.monthlyBefore!);
+    // AKS pools: one line each, saying why and what can read them.
+    for (const name of ['aks/system', 'user-pool']) {
+      expect(rec.plan.items.find((i) => i.workload.name === name)!.reason).toMatch(
+        /^azure-monitor: .+: Azure Monitor cannot read AKS agent pool (system|user): its nodes are a scale set in the cluster's node resource group under a name AKS generates \(aks-<pool>-<hash>-vmss\), which the stack state does not hold; read it with Prometheus \(pools.prometheus\) or pools.usageFile$/,
+      );
+    }
+  });
+
+  it('no instance reporting is one line on the scale set (not a failure); a refused read stops recommend naming it', async () => {
+    azureFake = await startFakeAzureMonitor({ metrics: new Map(), instances: new Map(), token: TOKEN });
+    const rec = await run(azureFake);
+    expect(rec.plan.items.find((i) => i.workload.name === 'batch-vmss')!.reason).toBe(
+      "azure-monitor: batch-vmss: no Percentage CPU data for the scale set's instances in the window",
+    );
+    await azureFake.stop();
+    azureFake = await startFakeAzureMonitor({ metrics: new Map(), instances: instances(), token: TOKEN, forbiddenResourceId: VMSS_ID });
+    await expect(run(azureFake)).rejects.toThrow(
+      /^1 of 7 pool\(s\) could not be read, so no plan is made on incomplete usage: azure-monitor: batch-vmss: HTTP 403 AuthorizationFailed: The client does not have authorization to perform action 'microsoft.insights\/metrics\/read'/,
+    );
   });
 });
