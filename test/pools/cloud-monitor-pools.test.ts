@@ -14,6 +14,8 @@ import { loadCatalog } from '../../src/catalog';
 import { stackfitConfigSchema } from '../../src/config/schema';
 import type { Series, UsageRange, Workload } from '../../src/model';
 import { recommend } from '../../src/pipeline';
+import { planToEdits } from '../../src/gitops/edits';
+import { applyConfigEdits } from '../../src/gitops/updaters/stack-config';
 import { allocatableOf } from '../../src/pools';
 import { readInventory } from '../../src/stack';
 import { cloudWatchUsageSource } from '../../src/usage/cloudwatch';
@@ -552,6 +554,21 @@ describe('Azure Monitor: a VM scale set as a whole (split by VMName); AKS agent 
     expect(item.pool!.evidence.join('\n')).toContain('node utilisation from Azure Monitor');
     expect(item.pool!.after.desired * allocatableOf(item.chosen!).cpu * 0.65).toBeGreaterThanOrEqual(peak);
     expect(item.monthlyAfter!).toBeLessThan(item.monthlyBefore!);
+    // The PR edits the scale set's size and its capacity, set next to it in stack config.
+    const configText = 'config:\n  fleet:batch:\n    vmSize: Standard_D4s_v3 # batch workers\n    capacity: 6\n';
+    const { edits, manual } = planToEdits({
+      plan: { ...rec.plan, items: [item] },
+      stack: 'prod',
+      configFile: 'Pulumi.prod.yaml',
+      configText,
+      config,
+      projectName: 'fleet',
+    });
+    expect(manual).toEqual([]);
+    expect(applyConfigEdits(configText, edits, 'Pulumi.prod.yaml', { projectName: 'fleet' })).toBe(
+      `config:\n  fleet:batch:\n    vmSize: ${item.chosen!.size} # batch workers\n    capacity: ${item.pool!.after.desired}\n`,
+    );
+    expect(item.pool!.after.desired).not.toBe(6);
     // AKS pools: one line each, saying why and what can read them.
     for (const name of ['aks/system', 'user-pool']) {
       expect(rec.plan.items.find((i) => i.workload.name === name)!.reason).toMatch(
