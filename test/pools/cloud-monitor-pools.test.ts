@@ -26,6 +26,8 @@ import { gcpMetricKey, startFakeGcpMonitoring, type FakeGcpMonitoring } from '..
 import { OAuth2Client } from 'google-auth-library';
 import { gcpMonitoringUsageSource } from '../../src/usage/gcp-monitoring';
 import { azureMonitorUsageSource } from '../../src/usage/azure-monitor';
+import { azureMonitorPoolSource } from '../../src/usage/azure-monitor/pools';
+import type { MonitorClient } from '@azure/arm-monitor';
 import { azureInstanceKey, startFakeAzureMonitor, type FakeAzureMonitor } from '../support/cloud-fakes/azure-monitor';
 import { BITBRAINS_DIR } from '../support/prometheus';
 
@@ -575,6 +577,47 @@ describe('Azure Monitor: a VM scale set as a whole (split by VMName); AKS agent 
         /^azure-monitor: .+: Azure Monitor cannot read AKS agent pool (system|user): its nodes are a scale set in the cluster's node resource group under a name AKS generates \(aks-<pool>-<hash>-vmss\), which the stack state does not hold; read it with Prometheus \(pools.prometheus\) or pools.usageFile$/,
       );
     }
+  });
+
+  it('memory refused: sized on CPU with a warning; an answer without the VMName split: the mean × the declared capacity, with a warning', async () => {
+    azureFake = await startFakeAzureMonitor({
+      metrics: new Map(),
+      instances: instances(),
+      token: TOKEN,
+      metricErrors: new Map([['Available Memory Bytes', { errorCode: 'InternalServerError', errorMessage: 'metric store unavailable' }]]),
+    });
+    const pool = readInventory(exportWithScaleSets()).workloads.find((w) => w.name === 'batch-vmss')!;
+    const partial = await source(azureFake).pools.fetchPools([pool], range);
+    expect(partial.demands.get(pool.urn)!.memoryGiB).toBeUndefined();
+    expect(partial.warnings).toEqual([
+      'azure-monitor: batch-vmss: partial: Available Memory Bytes could not be read (InternalServerError: metric store unavailable); it is sized on CPU only',
+    ]);
+    // An unsplit series (no VMName metadata): Azure's mean over the instances, 50 % of 4 vCPUs.
+    const t0 = range.start.getTime();
+    const unsplit = {
+      value: [
+        {
+          name: { value: 'Percentage CPU' },
+          errorCode: 'Success',
+          timeseries: [{ metadatavalues: [], data: [0, 1, 2].map((k) => ({ timeStamp: new Date(t0 + k * 300_000), average: 50 })) }],
+        },
+      ],
+    };
+    const stub = { metrics: { list: async () => unsplit } } as unknown as MonitorClient;
+    const got = await azureMonitorPoolSource({
+      name: 'azure-monitor',
+      aggregation: 'Average',
+      clientFor: async () => stub,
+      timeoutMs: 10_000,
+      interval: () => 'PT5M',
+      describeError: String,
+      vcpuOf: () => 4,
+    }).fetchPools([pool], range);
+    expect(got.demands.get(pool.urn)!.cpu.v).toEqual([12, 12, 12]);
+    expect(got.demands.get(pool.urn)!.nodes).toBeUndefined();
+    expect(got.warnings).toEqual([
+      'azure-monitor: batch-vmss: Percentage CPU came without a VMName split; its node count is taken as the declared 6 throughout',
+    ]);
   });
 
   it('no instance reporting is one line on the scale set (not a failure); a refused read stops recommend naming it', async () => {
