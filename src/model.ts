@@ -37,6 +37,8 @@ export interface MetricIds {
   awsAutoScalingGroupName?: string;
   /** A managed instance group's name: Cloud Monitoring's `metadata.system_labels.instance_group` of its VMs. */
   gcpInstanceGroup?: string;
+  /** A GKE node pool's managed instance groups, one per zone (names from its `instanceGroupUrls` output): read together. */
+  gcpInstanceGroups?: string[];
   /** A host name or other label value (e.g. for Prometheus joins). */
   hostname?: string;
   /** The Pulumi logical name, always present; usage files may key on it. */

@@ -11,6 +11,7 @@ import { READ_LIMITS, readTextBounded } from '../bounded-read';
 import { assertInsideRepository, checkStackName, repositoryRoot } from '../paths';
 import { redact } from '../redact';
 import { markdownCell } from '../markdown';
+import type { UsageSourceOverrides } from '../usage/contract';
 // The pipeline, GitHub client (Octokit) and usage SDKs load inside runPrCommand, not at start-up.
 
 /**
@@ -46,6 +47,8 @@ export interface PrCommandIo {
   /** GitHub client options for tests (back-off, pacing). */
   clientOptions?: { retryBaseMs?: number; writeIntervalMs?: number };
   gitEnv?: NodeJS.ProcessEnv;
+  /** Per-source overrides of the --usage sources (endpoints, credentials): tests point cloud monitors at loopback fakes. */
+  usageSourceOptions?: UsageSourceOverrides;
 }
 
 function repoRelative(file: string, projectDir: string): string {
@@ -123,7 +126,11 @@ export async function runPrCommand(opts: PrCommandOptions, io: PrCommandIo): Pro
     inventory = readInventory(opts.state, { stack, grouping: config.grouping });
     const specs = opts.usage ?? config.usage.sources;
     if (specs.length === 0) throw new StackfitError('give at least one --usage source (or usage.sources in stackfit.yaml)', '--usage');
-    usage = resolveUsageSources(specs, { config, ...specsFrom(catalog) });
+    usage = resolveUsageSources(specs, {
+      config,
+      ...specsFrom(catalog),
+      ...(io.usageSourceOptions ? { sourceOptions: io.usageSourceOptions } : {}),
+    });
     const project = loadPulumiProject(projectDir);
     projectName = project.name;
     configFileAbs = opts.configFile ? path.resolve(projectDir, opts.configFile) : stackConfigPath(project, stack);

@@ -7,7 +7,7 @@ import { formatRef, locateScalar, type ParsedStackConfig } from '../gitops/updat
  * A GKE pool's config count is per zone, like its `nodeCount`.
  */
 export const POOL_COUNT_KEYS = {
-  desired: ['desired', 'desiredSize', 'desiredCapacity', 'count', 'nodeCount', 'targetSize', 'nodes'],
+  desired: ['desired', 'desiredSize', 'desiredCapacity', 'count', 'nodeCount', 'targetSize', 'nodes', 'capacity'],
   min: ['min', 'minSize', 'minCount', 'minNodeCount', 'minNodes'],
   max: ['max', 'maxSize', 'maxCount', 'maxNodeCount', 'maxNodes'],
 } as const;

@@ -13,6 +13,11 @@ import type { FakeGitHub } from '../support/fake-github';
 import { clientFor, demoPrInput, planOf, PROD_CONFIG_FILE, PROD_CONFIG_TEXT, resize, startFake } from '../gitops-pr/helpers';
 import { startFakeCloudWatch, type FakeCloudWatchOptions } from '../support/cloud-fakes/cloudwatch';
 import { EC2_EXPORT, EC2_NAME, REPO_ROOT, tempDir } from './helpers';
+import type { UsageSourceOverrides } from '../../src/usage/contract';
+import { OAuth2Client } from 'google-auth-library';
+import type { TokenCredential } from '@azure/identity';
+import { startFakeGcpMonitoring } from '../support/cloud-fakes/gcp-monitoring';
+import { startFakeAzureMonitor } from '../support/cloud-fakes/azure-monitor';
 
 /** test/pools' fresh stack export of four groups (see test/pools/cloud-monitor-pools.test.ts). */
 const FOUR_GROUPS = path.join(REPO_ROOT, 'test/pools/fixtures/four-groups.stack.json');
@@ -35,9 +40,14 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function prRun(usage: string[], state = EC2_EXPORT): Promise<{ error?: Error; log: string }> {
+async function prRun(
+  usage: string[],
+  state = EC2_EXPORT,
+  usageSourceOptions?: UsageSourceOverrides,
+): Promise<{ error?: Error; log: string }> {
   const log: string[] = [];
   const io = {
+    ...(usageSourceOptions ? { usageSourceOptions } : {}),
     env: { GITHUB_TOKEN: fake.token, GITHUB_API_URL: fake.url, GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}` },
     out: (t: string) => log.push(t),
     err: (t: string) => log.push(t),
@@ -170,6 +180,72 @@ describe('stackfit pr with failed usage inputs', () => {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);
       await cloudwatch.stop();
+    }
+    expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
+  });
+
+  it('a refused Cloud Monitoring read of a GKE node pool’s zonal groups stops the run: one line naming the pool, exit 1, no GitHub writes', async () => {
+    const token = 'ya29.stackfit-test-token';
+    const gcp = await startFakeGcpMonitoring({ metrics: new Map(), token, forbiddenProject: 'fleet-prod-4711' });
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: token, expiry_date: Date.now() + 3_600_000 });
+    try {
+      const mark = fake.requests.length;
+      const { error } = await prRun(['gcp-monitoring'], FOUR_GROUPS, {
+        gcpMonitoring: { client: { apiEndpoint: '127.0.0.1', port: gcp.port, protocol: 'http', authClient }, retryInitialDelayMs: 1 },
+      });
+      expect(gcp.requests.length).toBeGreaterThan(0);
+      expect(error?.message).toBe(
+        '1 of 6 pool(s) could not be read, so no plan is made on incomplete usage: gcp-monitoring: gke-pool: timeSeries.list in project fleet-prod-4711 failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
+      );
+      expect(error?.message).not.toContain(token);
+      expect((error as { exitCode?: number }).exitCode).toBe(1);
+      expect(fake.writes(mark)).toEqual([]);
+    } finally {
+      await gcp.stop();
+    }
+    expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
+  });
+
+  it('a refused Azure Monitor read of a scale set stops the run: one line naming it, exit 1, no GitHub writes', async () => {
+    const token = 'azure-test-token';
+    const credential: TokenCredential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    const id =
+      '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/fleet/providers/Microsoft.Compute/virtualMachineScaleSets/batch';
+    // The fresh export plus a Linux scale set (a pool read per instance from Azure Monitor).
+    const exported = JSON.parse(fs.readFileSync(FOUR_GROUPS, 'utf8')) as { deployment: { resources: unknown[] } };
+    const props = {
+      vmScaleSetName: 'batch',
+      resourceGroupName: 'fleet',
+      location: 'eastus',
+      sku: { name: 'Standard_D4s_v3', capacity: 6 },
+    };
+    exported.deployment.resources.push({
+      urn: 'urn:pulumi:prod::fleet::azure-native:compute:VirtualMachineScaleSet::batch-vmss',
+      custom: true,
+      id,
+      type: 'azure-native:compute:VirtualMachineScaleSet',
+      inputs: props,
+      outputs: { ...props, name: 'batch', id },
+      parent: 'urn:pulumi:prod::fleet::pulumi:pulumi:Stack::fleet-prod',
+    });
+    const state = path.join(dir, 'with-scale-set.json');
+    fs.writeFileSync(state, JSON.stringify(exported));
+    const azure = await startFakeAzureMonitor({ metrics: new Map(), token, forbiddenResourceId: id });
+    try {
+      const mark = fake.requests.length;
+      const { error } = await prRun(['azure-monitor'], state, {
+        azureMonitor: { credential, endpoint: azure.url, caCertificate: azure.cert.cert, maxRetries: 1, retryDelayMs: 1 },
+      });
+      expect(azure.requests.length).toBeGreaterThan(0);
+      expect(error?.message).toMatch(
+        /^1 of 7 pool\(s\) could not be read, so no plan is made on incomplete usage: azure-monitor: batch-vmss: HTTP 403 AuthorizationFailed: The client does not have authorization/,
+      );
+      expect(error?.message).not.toContain(token);
+      expect((error as { exitCode?: number }).exitCode).toBe(1);
+      expect(fake.writes(mark)).toEqual([]);
+    } finally {
+      await azure.stop();
     }
     expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
   });

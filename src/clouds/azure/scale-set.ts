@@ -1,7 +1,19 @@
+import type { Workload } from '../../model';
 import { readSize } from '../../stack/handler';
-import { lookup, numberAt } from '../../stack/values';
-import { singleResourceKind, type ResourceKind } from '../kind';
+import { lookup, numberAt, stringAt } from '../../stack/values';
+import { poolInfo, singleResourceKind, type ResourceKind } from '../kind';
 import { azureVmWorkload } from './resources';
+
+/**
+ * A scale set is a VM group (a pool: type and count sized together, on what its instances use,
+ * read from Azure Monitor per instance) when the catalog's price is what it pays: Linux,
+ * on-demand, shared hardware. A spot, Windows or dedicated-host scale set stays a per-VM
+ * workload, whose pricing says why it is not priced (the pool path prices Linux on-demand only).
+ */
+function asVmGroup(w: Workload, name: string | undefined): Workload {
+  if (w.spot || w.dedicated || (w.os !== undefined && w.os !== 'linux')) return w;
+  return { ...w, pool: poolInfo({ kind: 'vm-group', spot: false, poolName: name ?? w.name }) };
+}
 
 /** Azure VM scale sets: `count` instances of the SKU (the capacity as declared). */
 function scaleSetKind(
@@ -23,7 +35,8 @@ function scaleSetKind(
       const count = numberAt(ctx.props, countPath);
       if (count === undefined) return { skip: `no instance count set (${field})` };
       if (count === 0) return { skip: `scale set has no instances (${field} is 0)` };
-      return { workload: azureVmWorkload(ctx, { size: size.size, count, configKey, hostnamePaths: [] }) };
+      const workload = azureVmWorkload(ctx, { size: size.size, count, configKey, hostnamePaths: [] });
+      return { workload: asVmGroup(workload, stringAt(ctx.props, ['vmScaleSetName']) ?? stringAt(ctx.props, ['name'])) };
     },
   });
 }

@@ -28,9 +28,29 @@ function listLength(props: Record<string, unknown>, path: readonly string[]): nu
   return found.kind === 'value' && Array.isArray(found.value) && found.value.length > 0 ? found.value.length : undefined;
 }
 
+/**
+ * The pool's managed instance groups (one per zone; both blue and green during a blue-green
+ * upgrade) by name, from the `instanceGroupUrls` output: the name Cloud Monitoring's
+ * `metadata.system_labels.instance_group` carries on each node VM. Absent before deployment.
+ */
+export function instanceGroupNames(props: Record<string, unknown>): string[] | undefined {
+  const found = lookup(props, ['instanceGroupUrls']);
+  if (found.kind !== 'value' || !Array.isArray(found.value)) return undefined;
+  const names = found.value.filter((u): u is string => typeof u === 'string' && u.length > 0).map(lastSegment);
+  return names.length > 0 ? [...new Set(names)] : undefined;
+}
+
 function gkePool(
   ctx: KindContext,
-  opts: { countPaths: string[][]; cluster?: Record<string, unknown>; clusterName?: string; poolName: string; urn: string; name: string },
+  opts: {
+    countPaths: string[][];
+    cluster?: Record<string, unknown>;
+    clusterName?: string;
+    poolName: string;
+    urn: string;
+    name: string;
+    instanceGroups?: string[];
+  },
 ): { workload: Workload } | { skip: string } {
   const typeField = ['nodeConfig', 'machineType'];
   const type = lookup(ctx.props, typeField);
@@ -75,7 +95,11 @@ function gkePool(
       ...(location && isZone(location) ? { zone: location } : {}),
       size,
       count: perZone * zones,
-      metricIds: { name: opts.name, ...(project ? { gcpProject: project } : {}) },
+      metricIds: {
+        name: opts.name,
+        ...(project ? { gcpProject: project } : {}),
+        ...(opts.instanceGroups ? { gcpInstanceGroups: opts.instanceGroups } : {}),
+      },
       pool: poolInfo({
         kind: 'kubernetes',
         min: totalMin ?? (zoneMin !== undefined ? zoneMin * zones : undefined),
@@ -102,9 +126,11 @@ export function readNodePool(ctx: KindContext): KindResult {
     ? (ctx.find(clusterRef, CLUSTER_TYPE) ?? ctx.ofType(CLUSTER_TYPE).find((c) => stringAt(c.props, ['name']) === clusterName))
     : undefined;
   const poolName = stringAt(ctx.props, ['name']) ?? ctx.name;
+  const instanceGroups = instanceGroupNames(ctx.props);
   return toResult(
     gkePool(ctx, {
       countPaths: [['nodeCount'], ['initialNodeCount']],
+      ...(instanceGroups ? { instanceGroups } : {}),
       ...(cluster ? { cluster: cluster.props } : {}),
       ...(clusterName ? { clusterName } : {}),
       poolName,
@@ -120,9 +146,20 @@ export function readCluster(ctx: KindContext): KindResult {
   // Autopilot clusters have no node pools to size (Google sizes nodes from pod requests).
   if (booleanAt(ctx.props, ['enableAutopilot']) === true) return { workloads: [], skipped: [], consumes: [] };
   const clusterName = stringAt(ctx.props, ['name']) ?? ctx.name;
+  // The default pool's groups: the cluster's `nodePools` output lists it with its instanceGroupUrls.
+  const nodePools = lookup(ctx.props, ['nodePools']);
+  const defaultPool =
+    nodePools.kind === 'value' && Array.isArray(nodePools.value)
+      ? (nodePools.value as unknown[]).find(
+          (p): p is Record<string, unknown> =>
+            typeof p === 'object' && p !== null && (p as Record<string, unknown>).name === 'default-pool',
+        )
+      : undefined;
+  const instanceGroups = defaultPool ? instanceGroupNames(defaultPool) : undefined;
   return toResult(
     gkePool(ctx, {
       countPaths: [['initialNodeCount']],
+      ...(instanceGroups ? { instanceGroups } : {}),
       clusterName,
       poolName: 'default-pool',
       urn: ctx.urn,

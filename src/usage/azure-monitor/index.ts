@@ -14,6 +14,8 @@ import { fetchPerInstance } from '../instances';
 import { metricsResponseSchema, type AzureMetric } from './schema';
 import { defineUsageSource } from '../contract';
 import { azureMonitorOptionsSchema } from './schema';
+import { azureMonitorPoolSource } from './pools';
+import type { PoolUsageSource } from '../pool-contract';
 
 export type AzureAggregation = 'Average' | 'Maximum';
 
@@ -66,7 +68,12 @@ const VM_ID =
 export const CPU_METRIC = 'Percentage CPU';
 export const MEMORY_METRIC = 'Available Memory Bytes';
 
-export type AzureMonitorUsageSource = UsageSource & { readonly stats: { requests: number }; readonly cacheKey: string };
+export type AzureMonitorUsageSource = UsageSource & {
+  readonly stats: { requests: number };
+  readonly cacheKey: string;
+  /** VM scale sets as a whole, per instance (pools.ts). */
+  readonly pools: PoolUsageSource;
+};
 
 const requireLazily = createRequire(__filename);
 
@@ -112,6 +119,16 @@ export function azureMonitorUsageSource(opts: AzureMonitorSourceOptions = {}): A
     name,
     stats,
     cacheKey: aggregation,
+    pools: azureMonitorPoolSource({
+      name,
+      aggregation,
+      clientFor,
+      timeoutMs,
+      vcpuOf: opts.vcpuOf,
+      memoryGiBOf: opts.memoryGiBOf,
+      interval: (range) => azureInterval(range.stepSeconds),
+      describeError: describeAzureError,
+    }),
     // Workloads with several instances: each instance read in the same calls, then combined.
     fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const interval = azureInterval(range.stepSeconds);

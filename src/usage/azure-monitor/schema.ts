@@ -18,7 +18,15 @@ export const metricSchema = z.object({
   unit: z.string().optional(),
   errorCode: z.string().optional(),
   errorMessage: z.string().optional(),
-  timeseries: z.array(z.object({ data: z.array(metricValueSchema).default([]) })).default([]),
+  timeseries: z
+    .array(
+      z.object({
+        // The dimension values of a split series (`$filter=VMName eq '*'`: one series per scale set instance).
+        metadatavalues: z.array(z.object({ name: z.object({ value: z.string() }), value: z.string().optional() })).default([]),
+        data: z.array(metricValueSchema).default([]),
+      }),
+    )
+    .default([]),
 });
 
 export const metricsResponseSchema = z.object({

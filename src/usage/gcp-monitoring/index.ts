@@ -24,7 +24,7 @@ import { DEFAULT_MAX_DELAY_MS, type Sleep } from '../../retry';
 import { defaultAuthClient, listTimeSeries, type AuthHeadersClient, type PageTransport } from './rest';
 import { defineUsageSource } from '../contract';
 import { gcpMonitoringOptionsSchema } from './schema';
-import { gcpMonitoringPoolSource } from './pools';
+import { gcpMonitoringPoolSource, type GcpPoolOptions } from './pools';
 import type { PoolUsageSource } from '../pool-contract';
 
 export const CPU_METRIC = 'compute.googleapis.com/instance/cpu/utilization';
@@ -68,7 +68,7 @@ export interface GcpMonitoringSourceOptions {
 export type GcpMonitoringUsageSource = UsageSource & {
   readonly stats: { requests: number };
   readonly cacheKey: string;
-  /** Managed instance groups as a whole (pools.ts). */
+  /** Managed instance groups and GKE node pools as a whole (pools.ts). */
   readonly pools: PoolUsageSource;
 };
 
@@ -123,14 +123,7 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
     name,
     stats,
     cacheKey: aligner,
-    pools: gcpMonitoringPoolSource({
-      name,
-      ...(opts.project ? { project: opts.project } : {}),
-      list: (project, filter, range) => list(project, filter, range, gcpAlignmentSeconds(range.stepSeconds)),
-      describeError: describeGcpError,
-      ...(opts.vcpuOf ? { vcpuOf: opts.vcpuOf } : {}),
-      ...(opts.memoryGiBOf ? { memoryGiBOf: opts.memoryGiBOf } : {}),
-    }),
+    pools: poolReader(name, opts, (project, filter, range) => list(project, filter, range, gcpAlignmentSeconds(range.stepSeconds))),
     // Workloads with several instances: each instance read in the same calls, then combined.
     fetch: fetchPerInstance(async (workloads: readonly Workload[], range: UsageRange): Promise<UsageResult> => {
       const period = gcpAlignmentSeconds(range.stepSeconds);
@@ -220,6 +213,18 @@ export function gcpMonitoringUsageSource(opts: GcpMonitoringSourceOptions = {}):
       return warnings.length > 0 ? { series, missing, warnings } : { series, missing };
     }, name),
   };
+}
+
+/** Managed instance groups and GKE node pools as a whole (pools.ts), through the source's own list calls. */
+function poolReader(name: string, opts: GcpMonitoringSourceOptions, list: GcpPoolOptions['list']): PoolUsageSource {
+  return gcpMonitoringPoolSource({
+    name,
+    ...(opts.project ? { project: opts.project } : {}),
+    list,
+    describeError: describeGcpError,
+    ...(opts.vcpuOf ? { vcpuOf: opts.vcpuOf } : {}),
+    ...(opts.memoryGiBOf ? { memoryGiBOf: opts.memoryGiBOf } : {}),
+  });
 }
 
 /** One line: `HTTP 403 PERMISSION_DENIED: …` from the API's JSON error body when there is one. */

@@ -1,7 +1,9 @@
 /**
- * Managed instance groups from Cloud Monitoring, as a whole: every VM of the group, selected by
- * the system metadata label Compute Engine puts on a MIG's instances
- * (`metadata.system_labels.instance_group = "<group name>"`), one series per instance.
+ * Managed instance groups, and GKE node pools (one managed instance group per zone, named in the
+ * pool's `instanceGroupUrls`), from Cloud Monitoring as a whole: every VM of the group(s),
+ * selected by the system metadata label Compute Engine puts on a MIG's instances
+ * (`metadata.system_labels.instance_group = "<group name>"`, one list call per group and metric),
+ * one series per instance; a GKE pool's zones are summed together.
  *
  * - CPU: `compute.googleapis.com/instance/cpu/utilization` (fraction of the vCPUs) → cores.
  * - Memory: the Ops Agent's `agent.googleapis.com/memory/percent_used` (`state = used`), when present.
@@ -60,45 +62,64 @@ export function gcpMonitoringPoolSource(o: GcpPoolOptions): PoolUsageSource {
   };
 }
 
+/** The instance groups to read for a pool: a GKE pool's (one per zone), or a managed instance group's own. */
+function groupsOf(pool: Workload): string[] {
+  return pool.metricIds.gcpInstanceGroups ?? (pool.metricIds.gcpInstanceGroup ? [pool.metricIds.gcpInstanceGroup] : []);
+}
+
+function noGroupReason(pool: Workload): string {
+  return pool.pool?.kind === 'kubernetes'
+    ? `no instanceGroupUrls in the state (the node pool's output, set once it is deployed): its node VMs cannot be selected`
+    : 'no managed instance group name in the state';
+}
+
+/** Every group's VMs of one filter, merged (instance ids are unique across zones). */
+async function listGroups(o: GcpPoolOptions, project: string, groups: string[], which: 'cpu' | 'memory', range: UsageRange) {
+  const all = new Map<string, Series>();
+  for (const group of groups) {
+    for (const [id, s] of await o.list(project, instanceGroupFilters(group)[which], range)) if (s.t.length > 0) all.set(id, s);
+  }
+  return [...all.values()];
+}
+
 async function readGroup(
   o: GcpPoolOptions,
   pool: Workload,
   range: UsageRange,
 ): Promise<{ demand: PoolDemand; warning?: string } | { reason: string; failed?: boolean }> {
   const where = `${o.name}: ${pool.name}`;
-  const group = pool.metricIds.gcpInstanceGroup;
+  const groups = groupsOf(pool);
   const project = pool.metricIds.gcpProject ?? o.project;
-  if (!group) return { reason: `${where}: no managed instance group name in the state` };
+  if (groups.length === 0) return { reason: `${where}: ${noGroupReason(pool)}` };
   if (!project) return { reason: `${where}: no GCP project in the state (give gcp-monitoring:<project>)` };
   const vcpu = o.vcpuOf?.(pool);
   if (!vcpu) return { reason: `${where}: vCPU count of ${pool.size} unknown, cannot turn CPU utilization into cores` };
-  const filters = instanceGroupFilters(group);
-  let cpu: Map<string, Series>;
+  const named = groups.length === 1 ? `group ${groups[0]}` : `groups ${groups.join(', ')}`;
+  let perInstance: Series[];
   try {
-    cpu = await o.list(project, filters.cpu, range);
+    perInstance = await listGroups(o, project, groups, 'cpu', range);
   } catch (err) {
     return { reason: `${where}: timeSeries.list in project ${project} failed: ${o.describeError(err)}`, failed: true };
   }
-  const perInstance = [...cpu.values()].filter((s) => s.t.length > 0);
   if (perInstance.length === 0)
     return {
-      reason: `${where}: no ${GROUP_CPU_METRIC} data for instances of group ${group} (metadata.system_labels.instance_group) in the window`,
+      reason: `${where}: no ${GROUP_CPU_METRIC} data for instances of ${named} (metadata.system_labels.instance_group) in the window`,
     };
+  // Zones combined: at each period, the sum over every VM of every group reporting then.
   const { total, count } = sumAcrossInstances(perInstance.map((s) => ({ t: s.t, v: s.v.map((x) => x * vcpu) })));
   const memGiB = o.memoryGiBOf?.(pool);
   let memory: Series | undefined;
   let warning: string | undefined;
   if (memGiB) {
     try {
-      const mem = await o.list(project, filters.memory, range);
-      const series = [...mem.values()].filter((s) => s.t.length > 0);
+      const series = await listGroups(o, project, groups, 'memory', range);
       if (series.length > 0) memory = sumAcrossInstances(series.map((s) => ({ t: s.t, v: s.v.map((x) => (x / 100) * memGiB) }))).total;
     } catch (err) {
       warning = `${where}: partial: ${GROUP_MEMORY_METRIC} could not be read (${o.describeError(err)}); it is sized on CPU only`;
     }
   }
   const measured =
-    `node utilisation from Cloud Monitoring: ${GROUP_CPU_METRIC}${memory ? ` and ${GROUP_MEMORY_METRIC}` : ''} summed over the instances of group ${group}` +
+    `node utilisation from Cloud Monitoring: ${GROUP_CPU_METRIC}${memory ? ` and ${GROUP_MEMORY_METRIC}` : ''} summed over the instances of ${named}` +
     ` (metadata.system_labels.instance_group), nodes = instances reporting; sized like a VM workload (per-node use × nodes), not by pod requests`;
   return {
     demand: {

@@ -29,6 +29,12 @@ export interface FakeAzureMonitorOptions {
   throttleFirst?: number;
   /** Requests for this resource id get 403 AuthorizationFailed. */
   forbiddenResourceId?: string;
+  /**
+   * Scale sets' instances: raw series per `<scale set id>|<metric name>|<VMName>` (see
+   * azureInstanceKey), served one series per instance when the request splits by
+   * `$filter=VMName eq '*'`, at most `top` of them (default 10, as the API).
+   */
+  instances?: Map<string, Series>;
   /** Metrics answered inside a 200 with this `errorCode` / `errorMessage` and no data (the API's per-metric error fields). */
   metricErrors?: Map<string, { errorCode: string; errorMessage: string }>;
 }
@@ -41,6 +47,8 @@ export interface FakeAzureMonitor extends RunningFake {
 }
 
 export const azureMetricKey = (resourceId: string, metric: string): string => `${resourceId.toLowerCase()}|${metric}`;
+export const azureInstanceKey = (scaleSetId: string, metric: string, vmName: string): string =>
+  `${scaleSetId.toLowerCase()}|${metric}|${vmName}`;
 
 export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Promise<FakeAzureMonitor> {
   const cert = selfSignedCert();
@@ -83,6 +91,12 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
         'BadRequest',
         `Failed to find metric configuration for provider: Microsoft.Compute, resource Type: virtualMachines, metric: ${query.metricnames}`,
       );
+    // A dimension split: only `VMName eq '*'` on a scale set (a VM's metrics have no VMName dimension).
+    const split = query.$filter !== undefined;
+    if (split && (query.$filter !== "VMName eq '*'" || !/virtualMachineScaleSets/i.test(url.pathname)))
+      return reject(400, 'BadRequest', `Metric: ${query.metricnames} does not support requested dimension combination: ${query.$filter}`);
+    const top = query.top !== undefined ? Number(query.top) : 10;
+    if (!Number.isInteger(top) || top < 1) return reject(400, 'BadRequest', `top ${query.top}`);
     if (fake.httpRequests <= (opts.throttleFirst ?? 0)) {
       return sendJson(res, 429, { error: { code: 'TooManyRequests', message: 'throttled' } }, { 'retry-after': '0' });
     }
@@ -109,27 +123,40 @@ export async function startFakeAzureMonitor(opts: FakeAzureMonitorOptions): Prom
           ...error,
         };
       }
-      const raw = opts.metrics.get(azureMetricKey(resourceId, metric));
-      const byField = aggregations.map((a) => {
-        const agg = raw ? aggregate(raw, startMs, endMs, grain, FIELDS[a]!.how) : { t: [], v: [] };
-        return { field: FIELDS[a]!.field, byTime: new Map(agg.t.map((t, i) => [t, agg.v[i]!])) };
-      });
-      const data: Record<string, unknown>[] = [];
-      for (let t = firstBucket; t < endMs; t += grain * 1000) {
-        const point: Record<string, unknown> = { timeStamp: new Date(t).toISOString().replace('.000Z', 'Z') };
-        for (const { field, byTime } of byField) {
-          const x = byTime.get(t);
-          if (x !== undefined) point[field] = x;
+      /** Every interval of the timespan, each aggregation's field where the series has a value. */
+      const dataOf = (raw: Series | undefined): Record<string, unknown>[] => {
+        const byField = aggregations.map((a) => {
+          const agg = raw ? aggregate(raw, startMs, endMs, grain, FIELDS[a]!.how) : { t: [], v: [] };
+          return { field: FIELDS[a]!.field, byTime: new Map(agg.t.map((t, i) => [t, agg.v[i]!])) };
+        });
+        const data: Record<string, unknown>[] = [];
+        for (let t = firstBucket; t < endMs; t += grain * 1000) {
+          const point: Record<string, unknown> = { timeStamp: new Date(t).toISOString().replace('.000Z', 'Z') };
+          for (const { field, byTime } of byField) {
+            const x = byTime.get(t);
+            if (x !== undefined) point[field] = x;
+          }
+          data.push(point);
         }
-        data.push(point);
-      }
+        return data;
+      };
+      const prefix = `${resourceId.toLowerCase()}|${metric}|`;
+      const timeseries = split
+        ? [...(opts.instances ?? new Map<string, Series>())]
+            .filter(([key]) => key.startsWith(prefix))
+            .slice(0, top)
+            .map(([key, raw]) => ({
+              metadatavalues: [{ name: { value: 'vmname', localizedValue: 'vmname' }, value: key.slice(prefix.length) }],
+              data: dataOf(raw),
+            }))
+        : [{ metadatavalues: [], data: dataOf(opts.metrics.get(azureMetricKey(resourceId, metric))) }];
       return {
         id: `${resourceId}/providers/Microsoft.Insights/metrics/${metric}`,
         type: 'Microsoft.Insights/metrics',
         name: { value: metric, localizedValue: metric },
         displayDescription: '',
         unit: UNITS[metric],
-        timeseries: [{ metadatavalues: [], data }],
+        timeseries,
         errorCode: 'Success',
       };
     });
