@@ -43,7 +43,7 @@ export function rightSizeMessage(
         ? `saves ${usd(saving)}/month`
         : `costs ${usd(-saving)}/month more, to meet forecast demand`;
   const prices = current && chosenOffering ? priceNotes([current, chosenOffering], note) : '';
-  return `${workload.name}: stackfit recommends ${chosen.size}${where} instead of ${workload.size}${workload.count > 1 ? ` (× ${workload.count})` : ''}, ${savingText}${prices} (from ${source}).`;
+  return `${workload.name}: stackfit recommends ${chosen.size}${where} instead of ${workload.size}${workload.count > 1 ? ` (× ${workload.count}${workload.pool ? ' nodes' : ''})` : ''}, ${savingText}${prices} (from ${source}).`;
 }
 
 /**
@@ -139,7 +139,7 @@ export function generationMessage(
     if (!opts.reportCheaperCurrentGeneration || !alternative || saving < opts.minMonthlySavingUsd) return undefined;
   }
   const alt = alternative
-    ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} instances` : ''}${priceNotes([offering, alternative], note)}`
+    ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} ${w.pool ? 'nodes' : 'instances'}` : ''}${priceNotes([offering, alternative], note)}`
     : `no cheaper same-spec current-generation size in ${w.region}${opts.allowArm64 ? '' : ' (amd64; set allowArm64 to consider arm64)'}`;
   const head = problems.length ? `${w.name}: ${problems.join('; ')}. ` : `${w.name}: `;
   const nvme = alternative && w.cloud === 'azure' && isAzureNvmeOnly(alternative.size) && !isAzureNvmeOnly(offering.size);
