@@ -183,6 +183,45 @@ describe('the pack on node pools and groups (count × node)', () => {
     expect(gen.find((d) => d.urn?.endsWith('::web-asg'))!.text).toMatch(/^web-asg: family m5 is disallowed \(disallowedFamilies: m5\)\. /);
   }, 60_000);
 
+  it('a GCE managed instance group through its instance template, and a VM scale set: count × node, the template not on its own', async () => {
+    const TPL = 'gcp:compute/instanceTemplate:InstanceTemplate';
+    const MIG = 'gcp:compute/instanceGroupManager:InstanceGroupManager';
+    const VMSS = 'azure-native:compute:VirtualMachineScaleSet';
+    const tpl = { name: 'batch-tpl', machineType: 'e2-standard-4', region: 'us-central1' };
+    const mig = { name: 'batch', zone: 'us-central1-a', targetSize: 3, versions: [{ instanceTemplate: 'batch-tpl' }] };
+    const vmss = { vmScaleSetName: 'render', location: 'eastus', sku: { name: 'Standard_D2s_v5', capacity: 4 } };
+    const resources: HarnessResource[] = [
+      { urn: urn(TPL, 'batch-tpl'), type: TPL, inputs: tpl },
+      { urn: urn(MIG, 'batch-mig'), type: MIG, inputs: mig },
+      { urn: urn(VMSS, 'render'), type: VMSS, inputs: vmss },
+    ];
+    const r = await run(
+      { 'stackfit-cost-report': 'advisory', 'stackfit-placement': { regions: { gcp: ['europe-west1'], azure: ['westeurope'] } } },
+      resources,
+    );
+    // e2-standard-4 us-central1 month_usd 97.8366732 (cyclenerd CSV) × 3; Standard_D2s_v5 eastus 0.096 × 730 × 4.
+    expect(texts(r.diagnostics, 'stackfit-cost-report').sort()).toEqual(
+      [
+        'batch-mig: 3 × e2-standard-4 (gcp us-central1) at $97.84/month a node = $293.51/month',
+        'render: 4 × Standard_D2s_v5 (azure eastus) $280.32/month',
+        'Total: $573.83/month for 2 priced resource(s).',
+      ].sort(),
+    );
+    const mig0 = on(r.diagnostics, 'stackfit-placement', 'batch-mig');
+    expect(mig0).toHaveLength(1);
+    expect(mig0[0]).toMatchObject({ phase: 'analyzeStack', enforcementLevel: 'mandatory' });
+    expect(mig0[0]!.text).toBe(
+      'batch-mig: region us-central1 is not allowed for gcp (allowed: europe-west1) (group: 3 × e2-standard-4 at $97.84/month a node = $293.51/month).',
+    );
+    expect(on(r.diagnostics, 'stackfit-placement', 'render')).toMatchObject([{ phase: 'analyze' }]);
+    expect(r.diagnostics.some((d) => d.urn?.endsWith('::batch-tpl'))).toBe(false);
+    // A template no group launches is still checked, on its own, at stack analysis.
+    const alone = await run({ 'stackfit-placement': { regions: { gcp: ['europe-west1'] } } }, [resources[0]!]);
+    expect(alone.diagnostics).toMatchObject([
+      { phase: 'analyzeStack', text: 'batch-tpl: region us-central1 is not allowed for gcp (allowed: europe-west1).' },
+    ]);
+  }, 60_000);
+
   it('an unresolved count and an unknown node type: one clear line each, never a crash or a silent budget pass', async () => {
     const resources = preview({ asg: { desiredCapacity: UNKNOWN }, ng: { instanceTypes: ['m5.superxl'] } });
     const r = await run(
