@@ -183,6 +183,40 @@ describe('the pack on node pools and groups (count × node)', () => {
     expect(gen.find((d) => d.urn?.endsWith('::web-asg'))!.text).toMatch(/^web-asg: family m5 is disallowed \(disallowedFamilies: m5\)\. /);
   }, 60_000);
 
+  it("right-size: a group's recommended type and node count together, under the group's URN", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'stackfit-groups-'));
+    const recs = path.join(dir, 'recommendations.json');
+    const item = (u: string, name: string, cloud: string, region: string, from: string, to: string, countAfter: number) => ({
+      urn: u,
+      workload: { name },
+      action: 'resize',
+      current: { cloud, region, size: from },
+      chosen: { cloud, region, size: to },
+      countAfter,
+    });
+    writeFileSync(
+      recs,
+      JSON.stringify({
+        items: [
+          item(urn(ASG, 'web-asg'), 'web-asg', 'aws', 'us-east-1', 'm5.large', 'm5.large', 2),
+          item(`${urn(AKS, 'aks')}/user`, 'aks/user', 'azure', 'eastus', 'Standard_D8s_v5', 'Standard_D4s_v5', 4),
+          item(urn(NG, 'apps-ng'), 'apps-ng', 'aws', 'us-east-1', 'm5.xlarge', 'm5.xlarge', 4),
+        ],
+      }),
+    );
+    const r = await run({ 'stackfit-right-size': { recommendationsPath: recs } });
+    const rs = r.diagnostics.filter((d) => d.policyName === 'stackfit-right-size');
+    // 3 → 2 × $70.08; 3 × $280.32 → 4 × $140.16 (eastus,Standard_D4s_v5,0.192); apps-ng already at its plan.
+    expect(rs.map((d) => [d.urn!.split('::').pop(), d.phase, d.text]).sort()).toEqual([
+      [
+        'aks',
+        'analyze',
+        `aks/user: stackfit recommends 4 × Standard_D4s_v5 instead of 3 × Standard_D8s_v5, saves $280.32/month (from ${recs}).`,
+      ],
+      ['web-asg', 'analyzeStack', `web-asg: stackfit recommends 2 × m5.large instead of 3 × m5.large, saves $70.08/month (from ${recs}).`],
+    ]);
+  }, 60_000);
+
   it('a GCE managed instance group through its instance template, and a VM scale set: count × node, the template not on its own', async () => {
     const TPL = 'gcp:compute/instanceTemplate:InstanceTemplate';
     const MIG = 'gcp:compute/instanceGroupManager:InstanceGroupManager';
