@@ -34,6 +34,10 @@ export interface BudgetResult {
   top: { name: string; monthlyUsd: number; what: string }[];
   unpriced: { name: string; reason: string }[];
   unknown: { name: string; reason: string }[];
+  /** Priced node pools and groups: counted at their desired (or current) node count. */
+  groups: { name: string; count: number; size: string }[];
+  /** The priced total with every autoscaled group at its min / max node count (others as counted). */
+  groupRange?: { minMonthly: number; maxMonthly: number };
 }
 
 /**
@@ -45,10 +49,20 @@ export function evaluateBudget(input: BudgetInput): BudgetResult {
   let total = 0;
   const contributions: BudgetResult['top'] = [];
   const unpriced: BudgetResult['unpriced'] = input.skipped.map((s) => ({ name: s.name, reason: s.reason }));
+  const groups: BudgetResult['groups'] = [];
+  let atMin = 0;
+  let atMax = 0;
+  let autoscaled = false;
   for (const p of input.workloads) {
     if (p.status === 'priced') {
       total += p.monthlyUsd;
       const w = p.workload;
+      const pool = w.pool;
+      if (pool) groups.push({ name: w.name, count: w.count, size: w.size });
+      const scales = pool?.min !== undefined && pool.max !== undefined && pool.min !== pool.max;
+      autoscaled ||= scales;
+      atMin += scales ? p.offering.monthlyUsd * pool.min! : p.monthlyUsd;
+      atMax += scales ? p.offering.monthlyUsd * pool.max! : p.monthlyUsd;
       contributions.push({
         name: w.name,
         monthlyUsd: p.monthlyUsd,
@@ -93,6 +107,8 @@ export function evaluateBudget(input: BudgetInput): BudgetResult {
     top: contributions.slice(0, input.topContributors ?? 3),
     unpriced,
     unknown: [...input.unknown],
+    groups,
+    ...(autoscaled ? { groupRange: { minMonthly: atMin, maxMonthly: atMax } } : {}),
   };
 }
 
@@ -111,15 +127,31 @@ export function budgetMessage(r: BudgetResult): string {
   }
   lines.push(summary + '.');
   if (r.top.length) lines.push(`Top contributors: ${r.top.map((t) => `${t.name} ${usd(t.monthlyUsd)} (${t.what})`).join('; ')}.`);
+  if (r.groups.length) lines.push(groupsLine(r));
   if (r.unpriced.length) lines.push(`Unpriced, not in the total (${r.unpriced.length}): ${list(r.unpriced)}.`);
   if (r.unknown.length) lines.push(`Unknown until apply, not in the total (${r.unknown.length}): ${list(r.unknown)}.`);
   return lines.join('\n');
 }
 
+/**
+ * Says how groups were counted (the limit is checked at their desired node count, not at what an
+ * autoscaler may reach), and what the priced total spans between their min and max nodes.
+ */
+function groupsLine(r: BudgetResult): string {
+  const shown = r.groups.slice(0, 10).map((g) => `${g.name} ${g.count} × ${g.size}`);
+  if (r.groups.length > 10) shown.push(`… and ${r.groups.length - 10} more`);
+  const range = r.groupRange
+    ? ` With autoscaled groups at their min / max node counts the priced total is ${usd(r.groupRange.minMonthly)}–${usd(r.groupRange.maxMonthly)}.`
+    : '';
+  return `Node pools and groups are counted at their desired node count (${r.groups.length}): ${shown.join('; ')}.${range}`;
+}
+
 /** Why a pass is not conclusive during a preview: what is unknown, and the priced part against the limit. */
 export function inconclusiveMessage(r: BudgetResult, limits: BudgetLimits): string {
   const limit = limits.maxMonthlyCost !== undefined ? ` of maxMonthlyCost ${usd(limits.maxMonthlyCost)}` : '';
-  return `the size of ${r.unknown.length} resource(s) is unknown until apply (${list(r.unknown, 5)}); the known part costs ${usd(r.totalMonthly)}/month${limit}`;
+  // What has no price is named too: the known part leaves both out.
+  const unpriced = r.unpriced.length ? `; also not in the total, without a price: ${list(r.unpriced, 5)}` : '';
+  return `the size of ${r.unknown.length} resource(s) is unknown until apply (${list(r.unknown, 5)}); the known part costs ${usd(r.totalMonthly)}/month${limit}${unpriced}`;
 }
 
 /**

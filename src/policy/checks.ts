@@ -22,7 +22,9 @@ export function rightSizeMessage(
   const chosen = rec.chosen;
   if (!chosen) return undefined;
   const samePlace = chosen.cloud === workload.cloud && (workload.region === undefined || chosen.region === workload.region);
-  if (samePlace && chosen.size.toLowerCase() === workload.size.toLowerCase()) return undefined;
+  // A pool's plan sets its type and node count together: the count is part of the recommendation.
+  const countAfter = workload.pool && rec.countAfter !== undefined ? rec.countAfter : workload.count;
+  if (samePlace && chosen.size.toLowerCase() === workload.size.toLowerCase() && countAfter === workload.count) return undefined;
   const current = offeringFor(workload, catalog);
   const chosenOffering = catalog.lookup(
     chosen.cloud as Cloud,
@@ -32,7 +34,7 @@ export function rightSizeMessage(
   );
   const chosenMonthly = chosenOffering?.monthlyUsd ?? chosen.monthlyUsd;
   let saving: number | undefined;
-  if (current && chosenMonthly !== undefined) saving = (current.monthlyUsd - chosenMonthly) * workload.count;
+  if (current && chosenMonthly !== undefined) saving = current.monthlyUsd * workload.count - chosenMonthly * countAfter;
   else if (rec.current?.size === workload.size && typeof rec.monthlyDelta === 'number') saving = -rec.monthlyDelta;
   if (saving !== undefined && saving < minMonthlySavingUsd) return undefined;
   const where = samePlace ? '' : ` in ${chosen.cloud} ${chosen.region}`;
@@ -43,7 +45,10 @@ export function rightSizeMessage(
         ? `saves ${usd(saving)}/month`
         : `costs ${usd(-saving)}/month more, to meet forecast demand`;
   const prices = current && chosenOffering ? priceNotes([current, chosenOffering], note) : '';
-  return `${workload.name}: stackfit recommends ${chosen.size}${where} instead of ${workload.size}${workload.count > 1 ? ` (× ${workload.count})` : ''}, ${savingText}${prices} (from ${source}).`;
+  const what = workload.pool
+    ? `${countAfter} × ${chosen.size}${where} instead of ${workload.count} × ${workload.size}`
+    : `${chosen.size}${where} instead of ${workload.size}${workload.count > 1 ? ` (× ${workload.count})` : ''}`;
+  return `${workload.name}: stackfit recommends ${what}, ${savingText}${prices} (from ${source}).`;
 }
 
 /**
@@ -139,7 +144,7 @@ export function generationMessage(
     if (!opts.reportCheaperCurrentGeneration || !alternative || saving < opts.minMonthlySavingUsd) return undefined;
   }
   const alt = alternative
-    ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} instances` : ''}${priceNotes([offering, alternative], note)}`
+    ? `${alternative.size} (${alternative.vcpu} vCPU, ${alternative.memoryGiB} GiB, ${alternative.arch}) is current-generation with the same or more capacity at ${usd(alternative.monthlyUsd)}/month vs ${usd(offering.monthlyUsd)}, saving ${usd(saving)}/month${w.count > 1 ? ` for ${w.count} ${w.pool ? 'nodes' : 'instances'}` : ''}${priceNotes([offering, alternative], note)}`
     : `no cheaper same-spec current-generation size in ${w.region}${opts.allowArm64 ? '' : ' (amd64; set allowArm64 to consider arm64)'}`;
   const head = problems.length ? `${w.name}: ${problems.join('; ')}. ` : `${w.name}: `;
   const nvme = alternative && w.cloud === 'azure' && isAzureNvmeOnly(alternative.size) && !isAzureNvmeOnly(offering.size);

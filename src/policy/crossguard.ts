@@ -7,8 +7,10 @@ import { createPriceBooks, type PriceBookConfig, type PricedView } from './price
 import { assess, type Assessment } from './pricing';
 import { nameFromUrn } from '../stack/values';
 import { providerRegion, workloadFromResource } from '../stack/workload';
-import { isSizedType, kindFor } from '../clouds';
-import { PeerIndex, readWithKind } from '../stack/kinds';
+import { isSizedType, kindFor, normalizeResourceType } from '../clouds';
+import { launchTemplate } from '../clouds/aws/launch-template';
+import { gcpInstanceTemplate } from '../clouds/gcp/instance-template';
+import { NO_PEERS, PeerIndex, readWithKind } from '../stack/kinds';
 
 /**
  * The only place that knows CrossGuard's argument shapes: it turns policy args into the
@@ -219,4 +221,90 @@ export function assessStackResources(resources: readonly PolicyResource[], view:
     else out.push([r, assessStackResource(r, view)]);
   }
   return out;
+}
+
+/**
+ * Templates: one instance's shape. A group that launches one accounts for it (its nodes are
+ * checked and priced under the group's name), which only the whole stack shows; so a template is
+ * checked at stack analysis, through its group or, when no group in the stack uses it, alone.
+ */
+const TEMPLATE_TYPES: ReadonlySet<string> = new Set([...launchTemplate.types, ...gcpInstanceTemplate.types]);
+
+/**
+ * What the per-resource checks make of one resource seen alone (Analyze): every workload it
+ * yields (each `agentPoolProfiles` entry of an AKS cluster, an EKS node group, a GKE pool), or
+ * `stack` when only the rest of the stack can say what it runs: a template, and a group whose node
+ * type or region comes from another resource (an ASG's launch template, a MIG's instance
+ * template, an AKS agent pool's cluster). Those are checked in AnalyzeStack
+ * (`assessStackChecked`), reported under the group's own URN.
+ */
+export type AloneAssessment = { phase: 'analyze'; assessments: Assessment[] } | { phase: 'stack'; reason: string };
+
+function assessAlone(
+  urn: string,
+  type: string,
+  props: unknown,
+  parentUrn: string | undefined,
+  provider: PolicyProviderResource | undefined,
+  view: PricedView,
+): AloneAssessment {
+  const name = nameFromUrn(urn);
+  if (TEMPLATE_TYPES.has(normalizeResourceType(type)))
+    return {
+      phase: 'stack',
+      reason: `${name}: a template is checked at stack analysis, as the node type of the group that launches it (alone when no group in the stack does)`,
+    };
+  const kind = kindFor(type);
+  if (!kind || kind.readsOneResource) return { phase: 'analyze', assessments: [assessOne(urn, type, props, parentUrn, provider, view)] };
+  const { stackConfig } = packContext();
+  const region = regionOf(type, provider, stackConfig);
+  let readPeers = false;
+  const out = readWithKind({
+    urn,
+    type,
+    props: rawProps(props),
+    ...(region ? { providerRegion: region } : {}),
+    stackConfig,
+    // Seen alone there are no peers; a kind that asks for one may need the stack to be read right.
+    peers: () => {
+      readPeers = true;
+      return NO_PEERS;
+    },
+  });
+  const results = out?.results ?? [];
+  if (readPeers && results.some((r) => 'skipped' in r || !r.workload.region))
+    return {
+      phase: 'stack',
+      reason: `${name}: its node type or region comes from another resource of the stack (launch template, cluster): checked at stack analysis`,
+    };
+  return {
+    phase: 'analyze',
+    assessments: results.map((r) => assess(r, view.catalog, nameFromUrn('workload' in r ? r.workload.urn : urn), view.note)),
+  };
+}
+
+/** Every workload of the resource for the per-resource checks, or `stack` (see AloneAssessment). */
+export function assessResourceAlone(args: ResourceValidationArgs, view: PricedView): AloneAssessment {
+  return assessAlone(args.urn, args.type, args.props, args.opts.parent, args.provider, view);
+}
+
+/**
+ * The per-resource checks' share of AnalyzeStack: the resources `assessResourceAlone` leaves to
+ * the stack, assessed with the whole stack in view (a template a group launches is not there on
+ * its own: it is the group's node type). Empty when the stack has none.
+ */
+export function stackCheckedResources(resources: readonly PolicyResource[]): PolicyResource[] {
+  const list = packContext().priced({});
+  return resources.filter((r) => {
+    if (TEMPLATE_TYPES.has(normalizeResourceType(r.type))) return true;
+    const kind = kindFor(r.type);
+    if (!kind || kind.readsOneResource) return false;
+    return assessAlone(r.urn, r.type, r.props, r.parent?.urn ?? r.opts.parent, r.provider, list).phase === 'stack';
+  });
+}
+
+export function assessStackChecked(resources: readonly PolicyResource[], view: PricedView): [PolicyResource, Assessment][] {
+  const checked = new Set(stackCheckedResources(resources).map((r) => r.urn));
+  if (checked.size === 0) return [];
+  return assessStackResources(resources, view).filter(([r]) => checked.has(r.urn));
 }

@@ -81,18 +81,36 @@ export function assess(
   return { kind: 'workload', priced: priceWorkload(result.workload, catalog, note) };
 }
 
-/** `web: 2 × m5.large (aws us-east-1) $140.16/month`, and `, −22 % (pricing.discounts[0]: savings plan)` under a price book. */
+/**
+ * `web: 2 × m5.large (aws us-east-1) $140.16/month`, and `, −22 % (pricing.discounts[0]: savings plan)` under a price book.
+ * A node pool or group states count × node price and, autoscaled, its cost at min and max nodes:
+ * `apps: 3 × m5.large (aws us-east-1) at $70.08/month a node = $210.24/month; 2–10 nodes: $140.16–$700.80/month`.
+ */
 export function describePriced(p: PricedWorkload): string {
   const w = p.workload;
-  const what = `${w.count > 1 ? `${w.count} × ` : ''}${w.size} (${w.cloud}${w.region ? ` ${w.region}` : ''})`;
-  return p.status === 'priced'
-    ? `${w.name}: ${what} ${usd(p.monthlyUsd)}/month${poolRange(p)}${p.priceNote ? `, ${p.priceNote}` : ''}`
-    : `${w.name}: ${what} unpriced: ${p.reason}`;
+  const what = `${w.count > 1 || w.pool ? `${w.count} × ` : ''}${w.size} (${w.cloud}${w.region ? ` ${w.region}` : ''})`;
+  if (p.status !== 'priced') return `${w.name}: ${what} unpriced: ${p.reason}`;
+  const note = p.priceNote ? `, ${p.priceNote}` : '';
+  if (!w.pool) return `${w.name}: ${what} ${usd(p.monthlyUsd)}/month${note}`;
+  return `${w.name}: ${what} at ${usd(p.offering.monthlyUsd)}/month a node = ${usd(p.monthlyUsd)}/month${poolRange(p)}${note}`;
 }
 
-/** ` (pool of 2–10 nodes: $140.16–$700.80/month)` for an autoscaled node pool or group. */
+/**
+ * What a per-resource message adds for a pool or group, so that a reviewer sees what the rule
+ * touches: ` (node pool: 3 × m5.large at $70.08/month a node = $210.24/month; 2–10 nodes: …)`.
+ * Empty for a single resource.
+ */
+export function groupNote(p: PricedWorkload): string {
+  const w = p.workload;
+  if (!w.pool) return '';
+  const label = w.pool.kind === 'kubernetes' ? 'node pool' : 'group';
+  if (p.status !== 'priced') return ` (${label}: ${w.count} × ${w.size}, unpriced: ${p.reason})`;
+  return ` (${label}: ${w.count} × ${w.size} at ${usd(p.offering.monthlyUsd)}/month a node = ${usd(p.monthlyUsd)}/month${poolRange(p)})`;
+}
+
+/** `; 2–10 nodes: $140.16–$700.80/month` for an autoscaled node pool or group (at the node price paid). */
 function poolRange(p: Extract<PricedWorkload, { status: 'priced' }>): string {
   const pool = p.workload.pool;
-  if (!pool || pool.min === undefined || pool.max === undefined) return '';
-  return ` (pool of ${pool.min}–${pool.max} nodes: ${usd(p.offering.monthlyUsd * pool.min)}–${usd(p.offering.monthlyUsd * pool.max)}/month)`;
+  if (!pool || pool.min === undefined || pool.max === undefined || pool.min === pool.max) return '';
+  return `; ${pool.min}–${pool.max} nodes: ${usd(p.offering.monthlyUsd * pool.min)}–${usd(p.offering.monthlyUsd * pool.max)}/month`;
 }

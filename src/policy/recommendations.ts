@@ -20,6 +20,8 @@ export const recommendationItemSchema = z.looseObject({
   current: offering.nullable().optional(),
   chosen: offering.nullable().optional(),
   monthlyDelta: z.number().nullable().optional(),
+  /** Node pools: the planned desired node count (the type and the count change together). */
+  countAfter: z.number().int().nonnegative().optional(),
 });
 
 export const recommendationsSchema = z.looseObject({

@@ -20,9 +20,10 @@ export function policyNamed(name: string): StackfitPolicy | undefined {
 
 /**
  * Whether a resource policy of the pack can say more than "not applicable" about a resource of
- * this type. Each one starts from the resource's assessment (`pricedOrStop(assessResourceArgs …)`),
- * which is `none` → "not a sized compute or database resource" for a type no kind reads, and a
- * per-resource Analyze sees no peers. `stackfit check` sends Analyze only for these types
+ * this type. Each one starts from the resource's assessment (`assessResourceAlone`), which is
+ * `none` → "not a sized compute or database resource" for a type no kind reads, and a
+ * per-resource Analyze sees no peers (groups that need them are checked in AnalyzeStack, which
+ * gets every resource). `stackfit check` sends Analyze only for these types
  * (test/policy/check-skip.test.ts compares the verdicts with and without skipping).
  */
 export function resourcePoliciesRead(type: string): boolean {

@@ -1,4 +1,4 @@
-import type { CostDiff, ResourceCostDiff } from './diff';
+import type { CostDiff, DiffSide, ResourceCostDiff } from './diff';
 import { markdownCell as cell, markdownCode } from '../markdown';
 import { xmlText } from '../charts/escape';
 import { signedUsd, usd } from './format';
@@ -101,13 +101,15 @@ function byImpact(a: ResourceCostDiff, b: ResourceCostDiff): number {
   return d !== 0 ? d : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/** `m5.large ×3 (aws/us-east-1)`, and for an autoscaled group `; 2–10 nodes: $140.16–$700.80/month`. */
+function sideText(s: DiffSide): string {
+  const range = s.nodes ? `; ${s.nodes.min}–${s.nodes.max} nodes: ${usd(s.nodes.minMonthlyUsd)}–${usd(s.nodes.maxMonthlyUsd)}/month` : '';
+  return `${s.size}${s.count > 1 ? ` ×${s.count}` : ''} (${s.place})${range}`;
+}
+
 function row(r: ResourceCostDiff): string {
-  const from = r.before ? `${r.before.size}${r.before.count > 1 ? ` ×${r.before.count}` : ''} (${r.before.place})` : '—';
-  const to = r.sizeUnknown
-    ? 'unknown until apply'
-    : r.after
-      ? `${r.after.size}${r.after.count > 1 ? ` ×${r.after.count}` : ''} (${r.after.place})`
-      : '—';
+  const from = r.before ? sideText(r.before) : '—';
+  const to = r.sizeUnknown ? 'unknown until apply' : r.after ? sideText(r.after) : '—';
   const delta = r.unpriced ? `unknown: ${r.unpriced}` : signedUsd(r.monthlyDelta);
   const after = r.sizeUnknown ? 'unknown' : usd(r.after?.monthlyUsd);
   return `| ${cell(r.name)} | ${r.change} | ${cell(from)} | ${cell(to)} | ${usd(r.before?.monthlyUsd)} | ${after} | ${cell(delta)} |`;

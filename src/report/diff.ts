@@ -12,14 +12,24 @@ export interface ResourceCostDiff {
   name: string;
   type: string;
   change: ResourceChange;
-  before?: { size: string; count: number; place: string; monthlyUsd?: number };
-  after?: { size: string; count: number; place: string; monthlyUsd?: number };
+  before?: DiffSide;
+  after?: DiffSide;
   /** Undefined when either side is unpriced. */
   monthlyDelta?: number;
   /** Why a side has no price ("m9.huge is not in the aws catalog for us-east-1"). */
   unpriced?: string;
   /** The size after the change is not known: why (the resource is still listed, never a saving). */
   sizeUnknown?: string;
+}
+
+export interface DiffSide {
+  size: string;
+  /** A node pool or group: its desired (or current) node count. */
+  count: number;
+  place: string;
+  monthlyUsd?: number;
+  /** An autoscaled pool or group (min ≠ max): its node range and cost at each end, at the node price. */
+  nodes?: { min: number; max: number; minMonthlyUsd: number; maxMonthlyUsd: number };
 }
 
 /** Infracost-style totals: past, new, and their difference, in USD per month. */
@@ -35,15 +45,25 @@ export interface CostDiff {
   otherResources: number;
 }
 
-function side(w: Workload, catalog: Catalog) {
+function side(w: Workload, catalog: Catalog): DiffSide {
   // In the VM's OS: a Windows VM has no price rather than the Linux one.
   const priced = currentPrice(catalog, w);
   const offering: Offering | undefined = 'offering' in priced ? priced.offering : undefined;
+  const pool = w.pool;
+  const scales = offering && pool?.min !== undefined && pool.max !== undefined && pool.min !== pool.max;
   return {
     size: w.size,
     count: w.count,
     place: `${w.cloud}/${w.region ?? '?'}`,
     monthlyUsd: offering ? offering.monthlyUsd * w.count : undefined,
+    ...(scales && {
+      nodes: {
+        min: pool.min!,
+        max: pool.max!,
+        minMonthlyUsd: offering.monthlyUsd * pool.min!,
+        maxMonthlyUsd: offering.monthlyUsd * pool.max!,
+      },
+    }),
   };
 }
 

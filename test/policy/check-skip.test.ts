@@ -81,6 +81,35 @@ describe('check skips Analyze for types no resource policy reads, with the same 
     }, 120_000);
   }
 
+  it('demo stack platform: every node pool and group kind keeps its verdicts (Analyze or AnalyzeStack)', async () => {
+    const registered = await registeredResourcesFromProgram({ projectDir: repoDir, stack: 'platform' });
+    const resources = policyInputsFromProgram(registered, 'demo platform').resources;
+    const { full } = await compare(resources);
+    const poolTypes = [
+      'aws:eks/nodeGroup:NodeGroup',
+      'aws:autoscaling/group:Group',
+      'azure-native:containerservice:ManagedCluster',
+      'azure-native:containerservice:AgentPool',
+      'gcp:container/nodePool:NodePool',
+    ];
+    for (const type of poolTypes) {
+      const pools = resources.filter((r) => r.type === type);
+      expect(pools.length, type).toBeGreaterThan(0);
+      // Analyze is still sent for them, and each one breaks the 2-vCPU cap under its own URN.
+      expect(resourcePoliciesRead(type)).toBe(true);
+      for (const pool of pools)
+        expect(
+          full.diagnostics.some((d) => d.policyName === 'stackfit-max-size' && d.urn === pool.urn),
+          pool.urn,
+        ).toBe(true);
+    }
+    // The ASG's cap is checked at stack analysis (its type is its launch template's); the template is not reported.
+    const asg = resources.find((r) => r.type === 'aws:autoscaling/group:Group')!;
+    expect(full.diagnostics.find((d) => d.policyName === 'stackfit-max-size' && d.urn === asg.urn)?.phase).toBe('analyzeStack');
+    const lt = resources.find((r) => r.type === 'aws:ec2/launchTemplate:LaunchTemplate')!;
+    expect(full.diagnostics.filter((d) => d.urn === lt.urn)).toEqual([]);
+  }, 120_000);
+
   it('every real state, checkpoint and preview file in data/pulumi', async () => {
     expect(stateFiles.length).toBeGreaterThanOrEqual(8);
     let diagnostics = 0;

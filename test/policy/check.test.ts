@@ -5,7 +5,18 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/check';
 import { HOURS_PER_MONTH, StackfitError } from '../../src/model';
-import { ensurePackBuilt, exportsDir } from './helpers';
+import { loadCatalog } from '../../src/catalog';
+import { loadConfig } from '../../src/config';
+import { priceWorkload } from '../../src/policy/pricing';
+import { usd } from '../../src/policy/money';
+import {
+  inventoryFromResources,
+  loadPulumiProject,
+  readStackConfig,
+  registeredResourcesFromProgram,
+  stackConfigPath,
+} from '../../src/stack';
+import { ensurePackBuilt, exportsDir, repoDir } from './helpers';
 
 const rdsExport = path.join(exportsDir, 'pulumi-aws-recorded-rds-instance-5.42.0.stack.json');
 const ec2Export = path.join(exportsDir, 'pulumi-aws-recorded-ec2-instance-5.42.0.stack.json');
@@ -197,4 +208,76 @@ describe('stackfit check', () => {
       ),
     );
   });
+
+  it('on the demo platform stack: each pool and group priced as count × node (the same total as the inventory), caps and placement on pools', async () => {
+    const project = loadPulumiProject(repoDir);
+    const registered = await registeredResourcesFromProgram({ projectDir: repoDir, stack: 'platform' });
+    const exported = {
+      version: 3,
+      deployment: {
+        manifest: { time: '2026-12-03T00:00:00Z', magic: '', version: 'v3.248.0' },
+        resources: registered.map((r) => ({
+          urn: r.urn,
+          type: r.type,
+          custom: r.custom,
+          inputs: r.inputs,
+          outputs: r.inputs,
+          ...(r.parent ? { parent: r.parent } : {}),
+          ...(r.provider ? { provider: r.provider } : {}),
+        })),
+      },
+    };
+    const state = tmpFile('platform.json', JSON.stringify(exported));
+    const stackFile = stackConfigPath(project, 'platform');
+    // The expected total from the inventory path (not the pack's): pools at count × node price.
+    const inventory = inventoryFromResources(registered, 'demo', {
+      stack: 'platform',
+      stackConfig: readStackConfig(stackFile, project.name),
+      grouping: loadConfig(path.join(repoDir, 'stackfit.yaml')).grouping,
+    });
+    const catalog = loadCatalog();
+    const total = inventory.workloads.reduce((sum, w) => {
+      const p = priceWorkload(w, catalog);
+      if (p.status !== 'priced') throw new Error(`${w.name} unpriced`);
+      return sum + p.monthlyUsd;
+    }, 0);
+    expect(inventory.workloads.filter((w) => w.pool)).toHaveLength(6);
+    const config = tmpFile(
+      'policy-config.json',
+      JSON.stringify({
+        'stackfit-stack-budget': { maxMonthlyCost: 5000 },
+        'stackfit-cost-report': 'advisory',
+        'stackfit-max-size': { maxVcpu: 8 },
+        'stackfit-placement': { regions: { gcp: ['europe-west1'] } },
+      }),
+    );
+    const { code, stdout } = await stackfitCheck([
+      '--state',
+      state,
+      '--stack-config',
+      stackFile,
+      '--policy-pack-config',
+      config,
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(2);
+    const diagnostics = JSON.parse(stdout).diagnostics as { policyName: string; text: string; urn?: string; phase: string }[];
+    const of = (policy: string) => diagnostics.filter((d) => d.policyName === policy);
+    expect(of('stackfit-cost-report').at(-1)!.text).toMatch(new RegExp(`^Total: \\${usd(total)}/month for 6 priced resource\\(s\\)`));
+    expect(of('stackfit-cost-report').map((d) => d.text)).toContain(
+      'batch: 6 × c5.4xlarge (aws us-east-1) at $496.40/month a node = $2,978.40/month; 2–12 nodes: $992.80–$5,956.80/month',
+    );
+    expect(of('stackfit-stack-budget')[0]!.text).toContain('Node pools and groups are counted at their desired node count (6)');
+    // 16-vCPU nodes break the 8-vCPU cap: the EKS jobs pool (Analyze) and the ASG, under its own name (AnalyzeStack).
+    expect(
+      of('stackfit-max-size')
+        .map((d) => [d.text.split(':')[0], d.phase])
+        .sort(),
+    ).toEqual([
+      ['batch', 'analyzeStack'],
+      ['shop-eks-jobs', 'analyze'],
+    ]);
+    expect(of('stackfit-placement').map((d) => d.text.split(':')[0])).toEqual(['web-gke-web']);
+  }, 180_000);
 });

@@ -165,7 +165,7 @@ describe('the stackfit pack over the analyzer protocol (prod demo stack)', () =>
     const region = demo.inventory.workloads.find((w) => w.cloud === 'aws')!.region!;
     const node = catalog.lookup('aws', region, 'c5.large')!.monthlyUsd;
     expect(r.diagnostics.map((d) => d.text)).toEqual([
-      `batch: 6 × c5.large (aws ${region}) ${usd(node * 6)}/month (pool of 2–12 nodes: ${usd(node * 2)}–${usd(node * 12)}/month)`,
+      `batch: 6 × c5.large (aws ${region}) at ${usd(node)}/month a node = ${usd(node * 6)}/month; 2–12 nodes: ${usd(node * 2)}–${usd(node * 12)}/month`,
       `Total: ${usd(node * 6)}/month for 1 priced resource(s).`,
     ]);
   });

@@ -47,6 +47,28 @@ describe('cost diff', () => {
     expect(diff.diffTotalMonthlyCost).toBeCloseTo(diff.totalMonthlyCost - diff.pastTotalMonthlyCost, 6);
   });
 
+  it('prices an auto scaling group as count × node price, with its min and max cost in the row', () => {
+    const asg = (count: number): Workload => ({
+      ...vm('web-asg', 'm5.large', count),
+      urn: 'urn:pulumi:prod::p::aws:autoscaling/group:Group::web-asg',
+      type: 'aws:autoscaling/group:Group',
+      pool: { kind: 'vm-group', spot: false, min: 2, max: 10 },
+    });
+    // us-east-1,m5.large,0.096 (data/pricing) → $70.08 a node; 3 → 8 nodes is +5 × $70.08.
+    const diff = costDiff(inv([asg(3)]), inv([asg(8)]), catalog);
+    expect(diff.resources[0]).toMatchObject({ change: 'changed', before: { count: 3 }, after: { count: 8 } });
+    expect(diff.diffTotalMonthlyCost).toBeCloseTo(350.4, 6);
+    const body = renderCostComment(diff, { validAt: new Date('2026-12-03T00:00:00Z') });
+    expect(body).toContain(
+      '| web-asg | changed | m5.large ×3 (aws/us-east-1); 2–10 nodes: $140.16–$700.80/month | m5.large ×8 (aws/us-east-1); 2–10 nodes: $140.16–$700.80/month | $210.24 | $560.64 | +$350.40 |',
+    );
+    // A fixed group (min = max) has no range.
+    const fixed = (count: number): Workload => ({ ...asg(count), pool: { kind: 'vm-group', spot: false, min: count, max: count } });
+    expect(renderCostComment(costDiff(inv([fixed(3)]), inv([fixed(4)]), catalog), { validAt: new Date() })).toContain(
+      '| web-asg | changed | m5.large ×3 (aws/us-east-1) | m5.large ×4 (aws/us-east-1) | $210.24 | $280.32 | +$70.08 |',
+    );
+  });
+
   it('reports an unknown size as unpriced, never as zero', () => {
     const diff = costDiff(inv([vm('a', 'm5.large')]), inv([vm('a', 'm5.gigantic')]), catalog);
     expect(diff.unpricedCount).toBe(1);

@@ -242,7 +242,11 @@ describe('policy pack messages for pools', () => {
       pool: { kind: 'kubernetes' as const, spot: false, min: 3, max: 8 },
     };
     expect(describePriced(priceWorkload(w, catalog))).toBe(
-      'apps: 4 × m5.xlarge (aws us-east-1) $560.64/month (pool of 3–8 nodes: $420.48–$1,121.28/month)',
+      'apps: 4 × m5.xlarge (aws us-east-1) at $140.16/month a node = $560.64/month; 3–8 nodes: $420.48–$1,121.28/month',
+    );
+    // A fixed pool (min = max) has no range; a single node is still "1 ×" (a pool, not a VM).
+    expect(describePriced(priceWorkload({ ...w, count: 1, pool: { ...w.pool, min: 1, max: 1 } }, catalog))).toBe(
+      'apps: 1 × m5.xlarge (aws us-east-1) at $140.16/month a node = $140.16/month',
     );
     expect(priceWorkload({ ...w, pool: { ...w.pool, spot: true } }, catalog)).toMatchObject({
       status: 'unpriced',

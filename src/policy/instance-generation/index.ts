@@ -1,7 +1,5 @@
 import { generationMessage, unpricedFamilyMessage } from '../checks';
-import { defineResourcePolicy, pricedOrStop, resourceView } from '../contract';
-import { assessResourceArgs } from '../crossguard';
-import type { PricedWorkload } from '../pricing';
+import { defineResourcePolicy } from '../contract';
 import { generationConfigSchema } from './schema';
 
 export const instanceGeneration = defineResourcePolicy({
@@ -12,17 +10,19 @@ export const instanceGeneration = defineResourcePolicy({
   remediationSteps:
     'Switch to the suggested current-generation size (same or more vCPU and memory). Test arm64 images before allowing arm64 suggestions.',
   config: generationConfigSchema,
-  validateResource(args, reportViolation, cfg) {
-    const view = resourceView(cfg, args, reportViolation);
-    if (!view) return;
-    const priced = pricedOrStop(assessResourceArgs(args, view), args);
+  usesPriceBook: true,
+  checkWorkload(priced, { cfg, view, report }) {
     if (priced.status !== 'priced') {
       // A disallowed family needs no price: enforce it; the rest of the check does.
       const familyMessage = unpricedFamilyMessage(priced.workload, priced.reason, view.catalog, cfg.disallowedFamilies);
-      if (familyMessage) return reportViolation(familyMessage);
-      args.notApplicable(`${priced.workload.name}: unpriced (${priced.reason})`);
+      if (familyMessage) {
+        report(familyMessage);
+        return undefined;
+      }
+      return `${priced.workload.name}: unpriced (${priced.reason})`;
     }
-    const message = generationMessage(priced as PricedWorkload & { status: 'priced' }, view.catalog, cfg, view.note);
-    if (message) reportViolation(message);
+    const message = generationMessage(priced, view.catalog, cfg, view.note);
+    if (message) report(message);
+    return undefined;
   },
 });

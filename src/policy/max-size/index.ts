@@ -1,8 +1,9 @@
 import type { Catalog } from '../../catalog/types';
 import { matchesWorkloadKey } from '../../config/index';
 import type { Workload } from '../../model';
-import { defineResourcePolicy, pricedOrStop } from '../contract';
-import { assessResourceArgs, packContext } from '../crossguard';
+import { defineResourcePolicy } from '../contract';
+import { packContext } from '../crossguard';
+import { groupNote } from '../pricing';
 import { maxSizeConfigSchema, type MaxSizeConfig } from './schema';
 
 /** vCPU and memory of a size: where it runs, or (not sold there) wherever the catalog has it. */
@@ -28,9 +29,10 @@ export function sizeCapProblems(
 }
 
 /**
- * A guard rail teams put in front of production: no single instance above a vCPU / memory cap
- * unless exempted by name (a typo like `m5.24xlarge` for `m5.2xlarge` costs twelve times as
- * much). A size whose spec stackfit does not know fails closed: the cap cannot be shown to hold.
+ * A guard rail teams put in front of production: no single instance (or node of a pool) above a
+ * vCPU / memory cap unless exempted by name (a typo like `m5.24xlarge` for `m5.2xlarge` costs
+ * twelve times as much). A size whose spec stackfit does not know fails closed: the cap cannot
+ * be shown to hold.
  */
 export const maxSize = defineResourcePolicy({
   name: 'stackfit-max-size',
@@ -39,20 +41,21 @@ export const maxSize = defineResourcePolicy({
   severity: 'medium',
   remediationSteps: 'Pick a smaller size, or add the resource to `exempt` in the policy pack config if it needs the capacity.',
   config: maxSizeConfigSchema,
-  validateResource(args, reportViolation, cfg) {
-    if (cfg.maxVcpu === undefined && cfg.maxMemoryGiB === undefined) args.notApplicable('no maxVcpu or maxMemoryGiB configured');
-    // Caps read specs, not prices: the list-price catalog.
-    const { catalog } = packContext();
-    const w = pricedOrStop(assessResourceArgs(args, packContext().priced({})), args).workload;
-    if (cfg.exempt.some((key) => matchesWorkloadKey(key, w.name, w.urn))) args.notApplicable(`${w.name} is exempt`);
-    const spec = specOfSize(w, catalog);
+  inactive: (cfg) => (cfg.maxVcpu === undefined && cfg.maxMemoryGiB === undefined ? 'no maxVcpu or maxMemoryGiB configured' : undefined),
+  // Caps read specs, not prices: the list-price catalog.
+  usesPriceBook: false,
+  checkWorkload(priced, { cfg, report }) {
+    const w = priced.workload;
+    if (cfg.exempt.some((key) => matchesWorkloadKey(key, w.name, w.urn))) return `${w.name} is exempt`;
+    const spec = specOfSize(w, packContext().catalog);
     if (!spec) {
-      reportViolation(
+      report(
         `${w.name}: size ${w.size} is not in stackfit's catalog, so its vCPU and memory are unknown and the caps cannot be checked (exempt it, or refresh the catalog).`,
       );
-      return;
+      return undefined;
     }
     const problems = sizeCapProblems(w.size, spec, cfg);
-    if (problems.length > 0) reportViolation(`${w.name}: ${problems.join('; ')}.`);
+    if (problems.length > 0) report(`${w.name}: ${problems.join('; ')}${groupNote(priced)}.`);
+    return undefined;
   },
 });

@@ -1,6 +1,7 @@
 import { placementConfigured, placementProblems } from '../checks';
-import { defineResourcePolicy, pricedOrStop } from '../contract';
-import { assessResourceArgs, packContext } from '../crossguard';
+import { defineResourcePolicy } from '../contract';
+import { packContext } from '../crossguard';
+import { groupNote } from '../pricing';
 import { placementConfigSchema } from './schema';
 
 export const placement = defineResourcePolicy({
@@ -11,12 +12,13 @@ export const placement = defineResourcePolicy({
   remediationSteps:
     'Move the workload to an allowed cloud/region, or pick a size of an allowed architecture; or widen the rules in the policy pack config.',
   config: placementConfigSchema,
-  validateResource(args, reportViolation, cfg) {
-    if (!placementConfigured(cfg)) args.notApplicable('no placement rules configured (clouds, regions, architectures)');
-    // Placement reads sizes and architectures, not prices: the list-price catalog.
-    const priced = pricedOrStop(assessResourceArgs(args, packContext().priced({})), args);
+  inactive: (cfg) => (placementConfigured(cfg) ? undefined : 'no placement rules configured (clouds, regions, architectures)'),
+  // Placement reads sizes and architectures, not prices: the list-price catalog.
+  usesPriceBook: false,
+  checkWorkload(priced, { cfg, report }) {
     const offering = priced.status === 'priced' ? priced.offering : undefined;
     const problems = placementProblems(priced.workload, offering, packContext().catalog, cfg);
-    if (problems.length) reportViolation(`${priced.workload.name}: ${problems.join('; ')}.`);
+    if (problems.length) report(`${priced.workload.name}: ${problems.join('; ')}${groupNote(priced)}.`);
+    return undefined;
   },
 });

@@ -1,7 +1,6 @@
 import { resolveUserPath } from '../baseline';
 import { rightSizeMessage } from '../checks';
-import { defineResourcePolicy, describeError, pricedOrStop, resourceView } from '../contract';
-import { assessResourceArgs } from '../crossguard';
+import { defineResourcePolicy, describeError } from '../contract';
 import { findRecommendation, loadRecommendations } from '../recommendations';
 import { rightSizeConfigSchema } from './schema';
 
@@ -13,21 +12,21 @@ export const rightSize = defineResourcePolicy({
   remediationSteps:
     "Change the resource's size (or the stack config value that drives it) to the recommended size, or merge stackfit's pull request.",
   config: rightSizeConfigSchema,
-  validateResource(args, reportViolation, cfg) {
-    if (!cfg.recommendationsPath) args.notApplicable('no recommendationsPath configured');
-    const view = resourceView(cfg, args, reportViolation);
-    if (!view) return;
-    const priced = pricedOrStop(assessResourceArgs(args, view), args);
+  inactive: (cfg) => (cfg.recommendationsPath ? undefined : 'no recommendationsPath configured'),
+  usesPriceBook: true,
+  checkWorkload(priced, { cfg, view, report }) {
     let recs;
     try {
       recs = loadRecommendations(resolveUserPath(cfg.recommendationsPath!));
     } catch (err) {
-      reportViolation(`cannot check ${priced.workload.name} against stackfit's recommendations: ${describeError(err)}`);
-      return;
+      report(`cannot check ${priced.workload.name} against stackfit's recommendations: ${describeError(err)}`);
+      return undefined;
     }
-    const rec = findRecommendation(recs, { urn: args.urn, name: priced.workload.name });
-    if (!rec) args.notApplicable(`no recommendation for ${priced.workload.name} in ${cfg.recommendationsPath}`);
-    const message = rightSizeMessage(priced.workload, rec!, view.catalog, cfg.recommendationsPath!, cfg.minMonthlySavingUsd, view.note);
-    if (message) reportViolation(message);
+    // An AKS profile's URN is its cluster's plus `/<profile>`, as in `stackfit recommend`'s report.
+    const rec = findRecommendation(recs, { urn: priced.workload.urn, name: priced.workload.name });
+    if (!rec) return `no recommendation for ${priced.workload.name} in ${cfg.recommendationsPath}`;
+    const message = rightSizeMessage(priced.workload, rec, view.catalog, cfg.recommendationsPath!, cfg.minMonthlySavingUsd, view.note);
+    if (message) report(message);
+    return undefined;
   },
 });
