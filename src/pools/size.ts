@@ -218,7 +218,12 @@ export function sizePool(input: SizePoolInput): PlanItem {
       ...base,
       reason: `${workload.size} has no price in ${workload.cloud} ${workload.region ?? '(region unknown)'}: the pool cannot be sized`,
     };
-  if (pool?.spot) return { ...base, reason: 'spot pool: stackfit has no spot prices, so it cannot say what a change saves' };
+  // The price found is on demand; a spot pool pays the spot rate, so it is not priced (as in the
+  // policy pack) rather than shown, and counted in totals, at a price it does not pay.
+  if (pool?.spot) {
+    const { monthlyBefore: _onDemand, ...unpriced } = base;
+    return { ...unpriced, reason: `${workload.size}: spot capacity (the catalog has on-demand prices only): not priced, not resized` };
+  }
   if (input.rule.pin) return { ...base, action: 'keep', chosen: current, monthlyAfter: monthlyBefore, monthlyDelta: 0, reason: 'pinned' };
   const t = demand.cpu.t;
   if (t.length === 0) return { ...base, reason: 'no samples for the pool in the window' };

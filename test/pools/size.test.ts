@@ -96,7 +96,11 @@ describe('sizePool', () => {
   });
 
   it('spot pools, unpriced types and short history get no recommendation, with the reason', () => {
-    expect(size(pool({}, { spot: true }), demand(1, 2)).reason).toMatch(/^spot pool/);
+    // A spot pool pays the spot rate: the on-demand price found is not what it pays, so it has none.
+    const spot = size(pool({}, { spot: true }), demand(1, 2));
+    expect(spot.reason).toMatch(/spot capacity \(the catalog has on-demand prices only\): not priced, not resized$/);
+    expect(spot.monthlyBefore).toBeUndefined();
+    expect(size(pool(), demand(1, 2)).monthlyBefore).toBeGreaterThan(0);
     expect(size(pool({ size: 'm99.huge' }), demand(1, 2)).reason).toBe('m99.huge has no price in aws us-east-1: the pool cannot be sized');
     const short = demand(1, 2);
     short.cpu = { t: T.slice(0, 5), v: short.cpu.v.slice(0, 5) };
