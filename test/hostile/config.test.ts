@@ -84,6 +84,27 @@ pricing: {discounts: [{cloud: aws, kind: vm, region: [us-east-1], family: m5, si
     expect(unknownKeys(stackfitConfigSchema.parse({}), stackfitConfigSchema)).toEqual([]);
   });
 
+  it('a key at the wrong level (or a near miss of one) names the level where it belongs', () => {
+    expect(messageOf('placement:\n  allowMov: true\n')).toBe(
+      'stackfit.yaml: placement.allowMov (line 2): Unrecognized key "allowMov"; did you mean "allowMove" (at the top level)?',
+    );
+    expect(messageOf('placement:\n  allowMove: true\n')).toBe(
+      'stackfit.yaml: placement.allowMove (line 2): Unrecognized key "allowMove"; "allowMove" belongs at the top level',
+    );
+    expect(messageOf('workloads:\n  web:\n    maxMonthlyCost: 300\n')).toBe(
+      'stackfit.yaml: workloads.web.maxMonthlyCost (line 3): Unrecognized key "maxMonthlyCost"; "maxMonthlyCost" belongs under budget',
+    );
+    expect(messageOf('workloads:\n  api:\n    colocat: true\n')).toBe(
+      'stackfit.yaml: workloads.api.colocat (line 3): Unrecognized key "colocat"; did you mean "colocate" (under groups.<name>)?',
+    );
+    expect(messageOf('budget:\n  maxPaybackMonths: 3\n')).toBe(
+      'stackfit.yaml: budget.maxPaybackMonths (line 2): Unrecognized key "maxPaybackMonths"; "maxPaybackMonths" belongs under migration',
+    );
+    // A near miss at its own level wins over an exact key elsewhere; a far-off key still gets none.
+    expect(messageOf('workloads:\n  web:\n    allowMov: true\n')).toContain('Unrecognized key "allowMov"; did you mean "allowMove"?');
+    expect(messageOf('placement:\n  ceiling: 5\n')).toBe('stackfit.yaml: placement.ceiling (line 2): Unrecognized key "ceiling"');
+  });
+
   it('suggestions: edit distance up to 2, case-insensitive, cut-off keys', () => {
     expect(suggestKey('maxopen', ['maxOpen', 'maxNewPerRun'])).toBe('maxOpen');
     expect(suggestKey('lables', ['labels'])).toBe('labels');
