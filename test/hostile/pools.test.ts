@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StackfitError } from '../../src/model';
+import { parseStackConfig } from '../../src/gitops/updaters/stack-config';
+import { StackfitError, type PlanItem } from '../../src/model';
+import { poolCountEdits } from '../../src/pools/edits';
 import { readPoolUsageFile } from '../../src/usage/file/pools';
 import { errorLines, REPO_ROOT, stackfit, tempDir } from './helpers';
 
@@ -80,5 +82,43 @@ describe('pool usage files', () => {
     );
     // The other pool of the same file is still sized.
     expect(report.items.find((i) => i.workload.name === 'web-asg')!.action).not.toBe('no-recommendation');
+  });
+});
+
+describe("the platform demo's pool counts edited through YAML aliases", () => {
+  const text = fs
+    .readFileSync(path.join(REPO_ROOT, 'stacks/Pulumi.platform.yaml'), 'utf8')
+    .replace('size: Standard_D8s_v5\n          desired: 4', 'size: Standard_D8s_v5\n          desired: &four 4')
+    .replace('size: n2-standard-8\n          desired: 4', 'size: n2-standard-8\n          desired: *four');
+  const parsed = parseStackConfig(text, 'Pulumi.platform.yaml');
+  const item = (name: string, before: number, after: number) =>
+    ({
+      urn: `urn:pulumi:platform::stackfit-demo::x::${name}`,
+      action: 'resize',
+      workload: { name },
+      pool: { before: { desired: before }, after: { desired: after } },
+    }) as unknown as PlanItem;
+  const sizeRef = (path: string[]) => ({ key: 'stackfit-demo:clusters', path });
+
+  it('an aliased or anchored count is a manual change that says why (it said "not set next to the size")', () => {
+    expect(
+      poolCountEdits(item('web-gke-web', 4, 3), sizeRef(['web-gke', 'pools', 'web', 'size']), parsed, 'Pulumi.platform.yaml', {}),
+    ).toEqual({
+      reason:
+        "the pool's desired count (4 → 3) cannot be edited in Pulumi.platform.yaml: stackfit-demo:clusters.web-gke.pools.web.desired is a YAML alias (*four) of another value, which other entries may share",
+    });
+    expect(
+      poolCountEdits(item('tools-aks-tools', 4, 5), sizeRef(['tools-aks', 'pools', 'tools', 'size']), parsed, 'Pulumi.platform.yaml', {}),
+    ).toEqual({
+      reason:
+        "the pool's desired count (4 → 5) cannot be edited in Pulumi.platform.yaml: stackfit-demo:clusters.tools-aks.pools.tools.desired is a YAML anchor (&four) that other values may repeat",
+    });
+    // Without aliases the same count is edited.
+    const plain = parseStackConfig(fs.readFileSync(path.join(REPO_ROOT, 'stacks/Pulumi.platform.yaml'), 'utf8'), 'Pulumi.platform.yaml');
+    expect(
+      poolCountEdits(item('web-gke-web', 4, 3), sizeRef(['web-gke', 'pools', 'web', 'size']), plain, 'Pulumi.platform.yaml', {}),
+    ).toMatchObject({
+      edits: [{ property: 'desired', from: '4', to: '3' }],
+    });
   });
 });
