@@ -4,7 +4,7 @@ import { burstVerdict, candidatesFor, isBurstable } from './catalog/candidates';
 import { currentPrice } from './catalog/views';
 import { priceCaveats } from './catalog/price-notes';
 import { loadCatalog } from './catalog';
-import { currentOfferingOf } from './catalog/current';
+import { capacityOf, currentOfferingOf } from './catalog/current';
 import { withPricing } from './catalog/discounts';
 import type { Catalog } from './catalog/types';
 import { ruleFieldPath, ruleFor, type ResolvedRule } from './config/rules';
@@ -64,6 +64,8 @@ export function specsFrom(catalog: Catalog) {
   return {
     vcpuOf: (w: Workload) => currentOfferingOf(catalog, w)?.vcpu,
     memoryGiBOf: (w: Workload) => currentOfferingOf(catalog, w)?.memoryGiB,
+    // For the implausible-usage warnings only: known even where the size has no price.
+    capacityOf: (w: Workload) => capacityOf(catalog, w),
   };
 }
 

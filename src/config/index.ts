@@ -5,8 +5,8 @@ import { parseDocument, isNode, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { StackfitError } from '../model';
 import { stackfitConfigSchema, type StackfitConfig } from './schema';
-import { unknownKeys } from './strict';
-import { checkDuplicateKeys, guardNesting, YAML_PARSE_OPTIONS, yamlToJs } from './yaml-safe';
+import { unknownKeys, type UnknownKey } from './strict';
+import { checkDuplicateKeys, checkNestingDepth, guardNesting, YAML_PARSE_OPTIONS, yamlParseError, yamlToJs } from './yaml-safe';
 
 export * from './schema';
 
@@ -27,6 +27,19 @@ export function describeZodIssue(error: z.ZodError, locate?: (path: PropertyKey[
  * `strictKeys`, a key the schema does not know at any depth is an error too (with a "did you
  * mean" for a near miss), all of them listed in one message.
  */
+/**
+ * `; did you mean "pin"?`; for a key known at another level `; did you mean "allowMove" (at the
+ * top level)?`, or `; "allowMove" belongs at the top level` when only its place is wrong.
+ */
+function hintOf(u: UnknownKey): string {
+  if (u.suggestion) return `; did you mean "${u.suggestion}"?`;
+  if (!u.elsewhere) return '';
+  const parts = u.elsewhere.split('.');
+  const key = parts[parts.length - 1]!;
+  const where = parts.length === 1 ? 'at the top level' : `under ${parts.slice(0, -1).join('.')}`;
+  return key === u.key ? `; "${key}" belongs ${where}` : `; did you mean "${key}" (${where})?`;
+}
+
 export function parseYamlWithSchema<T extends z.ZodType>(
   text: string,
   schema: T,
@@ -38,12 +51,9 @@ export function parseYamlWithSchema<T extends z.ZodType>(
   const yamlError = doc.errors[0];
   if (yamlError) {
     // Without prettyErrors the error carries offsets only: the line counter turns them into a place.
-    const pos = yamlError.linePos?.[0] ?? lineCounter.linePos(yamlError.pos[0]);
-    throw new StackfitError(
-      `invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${yamlError.message.split('\n')[0]}`,
-      where,
-    );
+    throw yamlParseError(yamlError.message, yamlError.linePos?.[0] ?? lineCounter.linePos(yamlError.pos[0]), where);
   }
+  checkNestingDepth(doc, lineCounter, where);
   checkDuplicateKeys(doc, lineCounter, where);
   const locate = (path: PropertyKey[]): number | undefined => {
     // Walk back up the path until a node exists (a missing key reports its parent's line).
@@ -59,7 +69,7 @@ export function parseYamlWithSchema<T extends z.ZodType>(
     if (unknown.length > 0) {
       const lines = unknown.map((u) => {
         const line = locate(u.path);
-        return `${u.path.map(String).join('.')}${line ? ` (line ${line})` : ''}: Unrecognized key "${u.key}"${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''}`;
+        return `${u.path.map(String).join('.')}${line ? ` (line ${line})` : ''}: Unrecognized key "${u.key}"${hintOf(u)}`;
       });
       throw new StackfitError(lines.join('\n  '), where);
     }

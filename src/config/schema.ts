@@ -13,6 +13,18 @@ const arch = z.enum(['amd64', 'arm64']);
 const fraction = z.number().min(0).max(5);
 const percentile = z.number().min(50).max(100);
 
+/**
+ * Most instances of one workload stackfit decides about. Counts low..high are enumerated as
+ * options (a billion-instance `maxCount` crashed Node growing that array), and no real workload
+ * behind one config key runs more; a bigger fleet is an auto scaling group (pools:).
+ */
+export const MAX_INSTANCE_COUNT = 1000;
+/**
+ * Largest USD amount a rule takes (risk price, one-off migration cost): far above any real
+ * trade-off, and it keeps the solver's objective finite and well-scaled (1e308 is a number).
+ */
+export const MAX_RULE_USD = 1_000_000;
+
 /** Sizing knobs that can be set globally and overridden per workload. */
 export const sizingSchema = z.object({
   /** Percentile of the forecast to size for, per dimension. */
@@ -49,20 +61,25 @@ export const workloadRuleSchema = sizingSchema.merge(placementSchema).extend({
    */
   scaleOut: z.boolean().optional(),
   /** Fewest / most instances a scale-out may choose (defaults 1 and max(4, 2 × today's count)). */
-  minCount: z.number().int().min(1).optional(),
-  maxCount: z.number().int().min(1).optional(),
+  minCount: z.number().int().min(1).max(MAX_INSTANCE_COUNT).optional(),
+  maxCount: z.number().int().min(1).max(MAX_INSTANCE_COUNT).optional(),
   /**
    * N−k survivability: with this many instances lost, the rest still carry the forecast peak
    * plus headroom. Default 1 for a workload with 2+ instances whose count is a decision, else 0.
    */
-  survive: z.number().int().min(0).optional(),
+  survive: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_INSTANCE_COUNT - 1)
+    .optional(),
   /** At most this many times fewer vCPU or GiB (count × size) in one PR (default 4); a bigger cut is done in steps. */
   maxStepDown: z.number().min(1).optional(),
   /** Smallest size a change may pick, per instance. */
   minVcpu: z.number().positive().optional(),
   minMemoryGiB: z.number().positive().optional(),
   /** Price of risk: USD per month the team pays to lower one instance's risk level by one (default 0: cost only). */
-  riskAversion: z.number().min(0).optional(),
+  riskAversion: z.number().min(0).max(MAX_RULE_USD).optional(),
 });
 
 export const groupRuleSchema = z.object({
@@ -183,9 +200,9 @@ export const stackfitConfigSchema = z
     migration: z
       .object({
         /** One-off cost (USD) of moving one instance to another cloud. */
-        crossCloudCostPerInstance: z.number().min(0).default(150),
+        crossCloudCostPerInstance: z.number().min(0).max(MAX_RULE_USD).default(150),
         /** One-off cost (USD) of moving one instance to another region of the same cloud. */
-        crossRegionCostPerInstance: z.number().min(0).default(50),
+        crossRegionCostPerInstance: z.number().min(0).max(MAX_RULE_USD).default(50),
         /** Months over which a one-off cost is spread in the objective. */
         amortizeMonths: z.number().positive().default(12),
         /** A move is proposed only when its one-off cost is paid back by the monthly saving within this many months. */

@@ -10,7 +10,10 @@ import { StackfitError } from '../model';
  *   with one Set per map (linear), with the same rule (two scalar keys with equal values).
  * - `toJS()` throws a bare ReferenceError "Excessive alias count…" on an alias bomb; here it
  *   becomes a StackfitError with the file and the first alias's line and column.
- * - A stack overflow on absurd nesting becomes a StackfitError naming the file.
+ * - Nesting is bounded (MAX_YAML_DEPTH): deeper is refused with file, line, column and the limit,
+ *   whether the `yaml` parser itself overflowed (it reports "Maximum call stack size exceeded" as
+ *   a document error) or the document parsed and a later recursive step (toJS, zod, the
+ *   updaters' walks) would have.
  */
 
 /** Parse options every reader passes to the `yaml` parser (duplicate keys are checked by `checkDuplicateKeys`). */
@@ -87,5 +90,43 @@ export function guardNesting<T>(where: string, what: string, parse: () => T): T 
   } catch (err) {
     if (err instanceof RangeError && /call stack/i.test(err.message)) throw new StackfitError(`${what} nested too deeply to read`, where);
     throw err;
+  }
+}
+
+/**
+ * Deepest YAML nesting read (maps and sequences, block or flow). Real stack configs and
+ * stackfit.yaml nest under 10 levels; the `yaml` parser overflows the stack somewhere past 800
+ * (flow) or 1,000 (block) levels depending on the stack already in use, so the limit sits well
+ * below that. JSON's is 512 (src/stack/inventory.ts), where the parser does not recurse.
+ */
+export const MAX_YAML_DEPTH = 256;
+
+function tooDeep(where: string, pos: { line: number; col: number } | undefined): StackfitError {
+  return new StackfitError(
+    `YAML nested more than ${MAX_YAML_DEPTH} levels deep${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: refused (stackfit reads at most ${MAX_YAML_DEPTH} levels)`,
+    where,
+  );
+}
+
+/**
+ * The error for a parse error the `yaml` package reported: its own stack overflow on deep
+ * nesting becomes the depth-limit message; anything else stays "invalid YAML" with its place.
+ */
+export function yamlParseError(message: string, pos: { line: number; col: number } | undefined, where: string): StackfitError {
+  if (/maximum call stack/i.test(message)) return tooDeep(where, pos);
+  return new StackfitError(`invalid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${message.split('\n')[0]}`, where);
+}
+
+/** Refuses a parsed document nested deeper than MAX_YAML_DEPTH (walked without recursion). */
+export function checkNestingDepth(doc: Document, lineCounter: LineCounter | undefined, where: string): void {
+  const stack: [unknown, number][] = [[doc.contents, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (!isMap(item) && !isSeq(item)) continue;
+    if (depth > MAX_YAML_DEPTH) throw tooDeep(where, lineCounter && item.range ? lineCounter.linePos(item.range[0]) : undefined);
+    for (const child of item.items) {
+      if (isPair(child)) stack.push([child.value, depth + 1], [child.key, depth + 1]);
+      else stack.push([child, depth + 1]);
+    }
   }
 }

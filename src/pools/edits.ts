@@ -50,12 +50,19 @@ export function poolCountEdits(
   const last = sizeRef.path[sizeRef.path.length - 1];
   const plan = item.pool;
   for (const change of poolCountChanges(item)) {
-    const found =
+    const located =
       typeof last === 'string'
-        ? POOL_COUNT_KEYS[change.property]
-            .map((name) => locateScalar(parsed, { key: sizeRef.key, path: [...sizeRef.path.slice(0, -1), name] }, options))
-            .find((r) => r.ok)
-        : undefined;
+        ? POOL_COUNT_KEYS[change.property].map((name) =>
+            locateScalar(parsed, { key: sizeRef.key, path: [...sizeRef.path.slice(0, -1), name] }, options),
+          )
+        : [];
+    const found = located.find((r) => r.ok);
+    // Set, but not editable (a YAML alias or anchor, a secure value, a list): say so, not "not set".
+    const unusable = located.find((r) => !r.ok && !/ has no key | has no list item | is not set$/.test(r.reason));
+    if (!found && unusable && !unusable.ok)
+      return {
+        reason: `the pool's ${change.property} count (${change.from} → ${change.to}) cannot be edited in ${fileName}: ${unusable.reason}`,
+      };
     // Bounds that only mirror the count (a fixed pool, `desired` alone in config) follow it.
     const mirrorsDesired =
       change.property !== 'desired' &&

@@ -15,13 +15,22 @@ export const POOL_PROFILES = {
 
 export type PoolProfileName = keyof typeof POOL_PROFILES;
 
+/** Largest node floor or spare count a pool rule takes (GKE: 1,000 nodes per pool per zone; AKS: 1,000 per pool). */
+export const MAX_POOL_NODES = 1000;
+
 const poolRule = z
   .object({
     profile: z.enum(['dev', 'prod', 'ha']).optional(),
     /** Fraction of a node's allocatable (after DaemonSets) the pool's requests may fill. */
     targetUtilization: z.number().gt(0).max(1).optional(),
-    minNodes: z.number().int().min(1).optional(),
-    spareNodes: z.number().int().min(0).optional(),
+    // At most 1,000 nodes: GKE's and AKS's per-pool limit; a floor above it is a typo (a billion-node pool was proposed).
+    minNodes: z.number().int().min(1).max(MAX_POOL_NODES).optional(),
+    spareNodes: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_POOL_NODES - 1)
+      .optional(),
   })
   .strict();
 

@@ -3,7 +3,7 @@ import type { Catalog } from '../catalog/types';
 import type { ResolvedRule } from '../config/rules';
 import type { Demand, Offering, PlanItem, PoolPlan, Series, Workload } from '../model';
 import { matchesWorkloadKey } from '../config/index';
-import { POOL_PROFILES, type PoolProfile, type PoolsConfig } from './schema';
+import { MAX_POOL_NODES, POOL_PROFILES, type PoolProfile, type PoolsConfig } from './schema';
 import { maxPodsPerNode } from './max-pods';
 import type { PoolDemand } from '../usage/pool-contract';
 
@@ -184,6 +184,10 @@ function sizeWith(
     if (n < low) low = n;
     sum += n;
   }
+  // A pool of more nodes than any managed pool allows comes from usage that cannot be right (a
+  // sample of 1e9 cores proposed 8 million nodes): never a PR.
+  if (peak > MAX_POOL_NODES)
+    return { unfit: `${offering.size}: ${peak} nodes at the peak, over the ${MAX_POOL_NODES} a pool may have (is the pool usage right?)` };
   return { offering, peak, low, average: sum / cpu.length, usable };
 }
 

@@ -33,6 +33,8 @@ export interface UsageSourceContext<Options> {
   /** Catalog facts for sources that convert percentages. */
   readonly vcpuOf?: (w: Workload) => number | undefined;
   readonly memoryGiBOf?: (w: Workload) => number | undefined;
+  /** vCPU and memory of the size even where it has no price: for plausibility warnings only. */
+  readonly capacityOf?: (w: Workload) => { vcpu: number; memoryGiB: number } | undefined;
   /** API sources call it with the number of workloads done (progress bar). */
   readonly onProgress: (done: number) => void;
 }

@@ -17,11 +17,14 @@ import { usageSources, usageSpecForms } from './registry';
 
 export type VcpuOf = (w: Workload) => number | undefined;
 export type MemoryGiBOf = (w: Workload) => number | undefined;
+export type CapacityOf = (w: Workload) => { vcpu: number; memoryGiB: number } | undefined;
 
 export interface ResolveUsageOptions {
   config: StackfitConfig;
   vcpuOf?: VcpuOf;
   memoryGiBOf?: MemoryGiBOf;
+  /** vCPU and memory of a workload's size even where it has no price (plausibility warnings). */
+  capacityOf?: CapacityOf;
   /** Cache directory for API sources; default `usage.cacheDir` or `.stackfit-cache`. */
   cacheDir?: string;
   /** False: no cache. */
@@ -51,6 +54,7 @@ export function resolveUsageSources(specs: readonly string[], opts: ResolveUsage
       env,
       ...(opts.vcpuOf ? { vcpuOf: opts.vcpuOf } : {}),
       ...(opts.memoryGiBOf ? { memoryGiBOf: opts.memoryGiBOf } : {}),
+      ...(opts.capacityOf ? { capacityOf: opts.capacityOf } : {}),
       onProgress: (done: number): void => report?.(hits + done),
     };
     for (const plugin of usageSources) {

@@ -84,6 +84,60 @@ pricing: {discounts: [{cloud: aws, kind: vm, region: [us-east-1], family: m5, si
     expect(unknownKeys(stackfitConfigSchema.parse({}), stackfitConfigSchema)).toEqual([]);
   });
 
+  it('a key at the wrong level (or a near miss of one) names the level where it belongs', () => {
+    expect(messageOf('placement:\n  allowMov: true\n')).toBe(
+      'stackfit.yaml: placement.allowMov (line 2): Unrecognized key "allowMov"; did you mean "allowMove" (at the top level)?',
+    );
+    expect(messageOf('placement:\n  allowMove: true\n')).toBe(
+      'stackfit.yaml: placement.allowMove (line 2): Unrecognized key "allowMove"; "allowMove" belongs at the top level',
+    );
+    expect(messageOf('workloads:\n  web:\n    maxMonthlyCost: 300\n')).toBe(
+      'stackfit.yaml: workloads.web.maxMonthlyCost (line 3): Unrecognized key "maxMonthlyCost"; "maxMonthlyCost" belongs under budget',
+    );
+    expect(messageOf('workloads:\n  api:\n    colocat: true\n')).toBe(
+      'stackfit.yaml: workloads.api.colocat (line 3): Unrecognized key "colocat"; did you mean "colocate" (under groups.<name>)?',
+    );
+    expect(messageOf('budget:\n  maxPaybackMonths: 3\n')).toBe(
+      'stackfit.yaml: budget.maxPaybackMonths (line 2): Unrecognized key "maxPaybackMonths"; "maxPaybackMonths" belongs under migration',
+    );
+    // A near miss at its own level wins over an exact key elsewhere; a far-off key still gets none.
+    expect(messageOf('workloads:\n  web:\n    allowMov: true\n')).toContain('Unrecognized key "allowMov"; did you mean "allowMove"?');
+    expect(messageOf('placement:\n  ceiling: 5\n')).toBe('stackfit.yaml: placement.ceiling (line 2): Unrecognized key "ceiling"');
+  });
+
+  it.each([
+    // maxCount 1e9 with scaleOut crashed Node (V8 "invalid size error") enumerating the counts; minCount 1e9 proposed a billion instances.
+    [
+      'workloads:\n  web: {maxCount: 1000000000, scaleOut: true}\n',
+      'workloads.web.maxCount (line 2): Too big: expected number to be <=1000',
+    ],
+    ['workloads:\n  web: {minCount: 1000000000}\n', 'workloads.web.minCount (line 2): Too big: expected number to be <=1000'],
+    ['workloads:\n  web: {survive: 1000000000}\n', 'workloads.web.survive (line 2): Too big: expected number to be <=999'],
+    ['workloads:\n  web: {riskAversion: 1e308}\n', 'workloads.web.riskAversion (line 2): Too big: expected number to be <=1000000'],
+    [
+      'migration: {crossCloudCostPerInstance: 1e308}\n',
+      'migration.crossCloudCostPerInstance (line 1): Too big: expected number to be <=1000000',
+    ],
+    [
+      'migration: {crossRegionCostPerInstance: 1e300}\n',
+      'migration.crossRegionCostPerInstance (line 1): Too big: expected number to be <=1000000',
+    ],
+    ['pools: {minNodes: 1000000000}\n', 'pools.minNodes (line 1): Too big: expected number to be <=1000'],
+    ['pools:\n  overrides:\n    "*": {spareNodes: 5000}\n', 'pools.overrides.*.spareNodes (line 3): Too big: expected number to be <=999'],
+    ['workloads:\n  web: {riskAversion: .nan}\n', 'workloads.web.riskAversion (line 2): Invalid input: expected number, received NaN'],
+    ['workloads:\n  web: {maxStepDown: 0}\n', 'workloads.web.maxStepDown (line 2): Too small: expected number to be >=1'],
+  ])('absurd numbers in rules are refused with the field and line: %j', (text, expected) => {
+    expect(messageOf(text)).toBe(`stackfit.yaml: ${expected}`);
+  });
+
+  it('the largest counts and amounts still read', () => {
+    expect(() =>
+      parseConfig(
+        'workloads:\n  web: {minCount: 1000, maxCount: 1000, survive: 999, riskAversion: 1000000}\nmigration: {crossCloudCostPerInstance: 1000000}\npools: {minNodes: 1000, spareNodes: 999}\n',
+      ),
+    ).not.toThrow();
+  });
+
   it('suggestions: edit distance up to 2, case-insensitive, cut-off keys', () => {
     expect(suggestKey('maxopen', ['maxOpen', 'maxNewPerRun'])).toBe('maxOpen');
     expect(suggestKey('lables', ['labels'])).toBe('labels');

@@ -72,6 +72,59 @@ describe('YAML alias bombs and syntax errors name the file, line and column', ()
   });
 });
 
+describe('deeply nested YAML is refused with the file, a place and the depth limit (never "Maximum call stack size exceeded")', () => {
+  const limit = /^YAML nested more than 256 levels deep at line \d+, column \d+: refused \(stackfit reads at most 256 levels\)$/;
+  const flow = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const block = (depth: number) => Array.from({ length: depth }, (_, i) => `${' '.repeat(i + 2)}k${i}:`).join('\n') + ' 1\n';
+  const placeOf = (message: string, where: string) => {
+    expect(message.startsWith(`${where}: `), message).toBe(true);
+    return message.slice(where.length + 2);
+  };
+
+  it('stackfit.yaml (flow nesting 20k deep, which overflows the parser): one line from the CLI, exit 1', async () => {
+    const config = file('deep-stackfit.yaml', `workloads:\n  web: ${flow(20_000)}\n`);
+    const run = await stackfit(['recommend', '--state', EC2_EXPORT, '--config', config]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr)).toHaveLength(1);
+    expect(placeOf(errorLines(run.stderr)[0]!.replace(/^stackfit: /, ''), config)).toMatch(limit);
+    expect(run.stderr).not.toMatch(/call stack/i);
+    expect(run.stdout).toBe('');
+  });
+
+  it('Pulumi.<stack>.yaml, block and flow, on the read and the edit path; just over the limit too', () => {
+    for (const [name, text] of [
+      ['Pulumi.block.yaml', `config:\n  proj:deep:\n${block(3000)}`],
+      ['Pulumi.flow.yaml', `config:\n  proj:deep: ${flow(20_000)}\n`],
+      // Deep enough for the limit, not for the parser: refused by the depth check, at the 257th level.
+      ['Pulumi.over.yaml', `config:\n  proj:deep: ${flow(300)}\n`],
+    ]) {
+      const stack = file(name!, text!);
+      expect(
+        placeOf(
+          errorOf(() => readStackConfig(stack, 'proj')),
+          stack,
+        ),
+        name,
+      ).toMatch(limit);
+      expect(
+        placeOf(
+          errorOf(() => parseStackConfig(text!, stack)),
+          stack,
+        ),
+        name,
+      ).toMatch(limit);
+    }
+    expect(errorOf(() => parseStackConfig(`config:\n  proj:deep: ${flow(300)}\n`, 'P.yaml'))).toContain('at line 2, column 268:');
+  });
+
+  it('nesting up to the limit still reads', () => {
+    // The file's map (1) + `config:` (2) + 254 sequences = 256 levels; the 255th sequence (column 14 + 254) is the 257th level.
+    const text = `config:\n  proj:deep: ${flow(254)}\n`;
+    expect(() => parseStackConfig(text, 'Pulumi.ok.yaml')).not.toThrow();
+    expect(readStackConfig(file('Pulumi.ok.yaml', text), 'proj')).toBeDefined();
+  });
+});
+
 describe('Pulumi JSON', () => {
   const real = JSON.parse(fs.readFileSync(EC2_EXPORT, 'utf8')) as {
     version: number;

@@ -192,6 +192,39 @@ describe('the CLI refuses the run (recommend)', () => {
   });
 });
 
+function emptyConfig(): string {
+  const p = path.join(dir, 'no-rules.yaml');
+  if (!fs.existsSync(p)) fs.writeFileSync(p, '{}\n');
+  return p;
+}
+
+describe('a workload whose rows are all gaps', () => {
+  it('is told so (not "not in the stack"): a warning naming the file and the count, and the reason it has no recommendation', async () => {
+    const p = file('all-gaps.csv', HEADER + row('') + row('', 'cpu_cores', '2026-10-01T00:05:00Z') + row('', 'memory_gib'));
+    const run = await stackfit([
+      'recommend',
+      '--state',
+      EC2_EXPORT,
+      '--usage',
+      p,
+      '--now',
+      '2026-10-02T00:00:00Z',
+      '--config',
+      emptyConfig(),
+      '--format',
+      'json',
+    ]);
+    expect(run.stderr).not.toContain('not in the stack');
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('stackfit: warning:'))).toEqual([
+      `stackfit: warning: file:${p}: all 3 row(s) for "${EC2_NAME}" are gaps (empty values)`,
+    ]);
+    const report = JSON.parse(run.stdout) as { missingUsage: { reason: string }[] };
+    expect(report.missingUsage.map((m) => m.reason)).toEqual([
+      `file:${p}: all 3 row(s) for "${EC2_NAME}" are gaps (empty values): no usage to size it on`,
+    ]);
+  });
+});
+
 describe('implausible usage: warnings naming file and line', () => {
   const w: Workload = {
     urn: `urn:pulumi:test::ec2-instance::aws:ec2/instance:Instance::${EC2_NAME}`,
@@ -242,6 +275,30 @@ describe('implausible usage: warnings naming file and line', () => {
     const { p, warnings } = warningsOf('mem-over.csv', row('0.5', 'cpu_cores') + row('4294967296', 'memory_gib'));
     expect(warnings).toEqual([
       `${p}:3: memory 4295000000 GiB for "${EC2_NAME}" is more than the 8 GiB of "m5.large" (bytes or MiB in the memory_gib column?)`,
+    ]);
+  });
+  it('in a region the catalog has no price for (us-west-2), from the CLI: the size still gives the capacity', async () => {
+    // The real export's t2.micro (1 vCPU, 1 GiB) runs in us-west-2; the shipped EC2 catalog prices us-east-1 only.
+    const p = file(
+      'unpriced-region.csv',
+      HEADER + row('0.5', 'cpu_cores', at(0)) + row('48', 'cpu_cores', at(1)) + row('64', 'memory_gib', at(1)),
+    );
+    const run = await stackfit([
+      'recommend',
+      '--state',
+      EC2_EXPORT,
+      '--usage',
+      p,
+      '--now',
+      '2026-10-02T00:00:00Z',
+      '--config',
+      emptyConfig(),
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('unpriced: no offline AWS price for us-west-2');
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('stackfit: warning:'))).toEqual([
+      `stackfit: warning: ${p}:3: cpu_cores 48 for "${EC2_NAME}" is more than the 1 vCPUs of "t2.micro" (percentages in the cpu_cores column?)`,
+      `stackfit: warning: ${p}:4: memory 64 GiB for "${EC2_NAME}" is more than the 1 GiB of "t2.micro"`,
     ]);
   });
   it('plausible usage gives no warning', () => {

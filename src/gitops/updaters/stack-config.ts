@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Composer, CST, isAlias, isMap, isScalar, isSeq, LineCounter, parse, Parser } from 'yaml';
 import type { Document, Node, Pair, ParsedNode, Scalar, YAMLMap } from 'yaml';
-import { checkDuplicateKeys, guardNesting, YAML_PARSE_OPTIONS, yamlToJs } from '../../config/yaml-safe';
+import { checkDuplicateKeys, checkNestingDepth, guardNesting, YAML_PARSE_OPTIONS, yamlParseError, yamlToJs } from '../../config/yaml-safe';
 import { StackfitError } from '../../model';
 import type { ConfigEdit, ConfigRef } from '../../model';
 
@@ -49,13 +49,11 @@ export function parseStackConfig(text: string, where: string): ParsedStackConfig
   );
   for (const doc of docs) {
     const error = doc.errors[0];
-    if (error) {
-      const pos = lineCounter.linePos(error.pos[0]);
-      throw new StackfitError(`invalid YAML at line ${pos.line}, column ${pos.col}: ${error.message.split('\n')[0]}`, where);
-    }
+    if (error) throw yamlParseError(error.message, lineCounter.linePos(error.pos[0]), where);
   }
   if (docs.length !== 1) throw new StackfitError(`expected one YAML document, found ${docs.length}`, where);
   const doc = docs[0] as Document.Parsed;
+  checkNestingDepth(doc, lineCounter, where);
   checkDuplicateKeys(doc, lineCounter, where);
   const root = doc.contents;
   if (root !== null && !isMap(root)) throw new StackfitError('a stack config file must be a YAML map (with a `config:` key)', where);

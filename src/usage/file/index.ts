@@ -25,6 +25,12 @@ export interface FileUsageOptions {
   vcpuOf?: (w: Workload) => number | undefined;
   /** Memory (GiB) of a workload's current size (from the catalog): needed for `memory_percent`. */
   memoryGiBOf?: (w: Workload) => number | undefined;
+  /**
+   * vCPU and memory of the size wherever the catalog sells it (the same in every region): the
+   * implausible-usage warnings use it, so they fire in regions without prices too. Falls back
+   * to `vcpuOf` / `memoryGiBOf`.
+   */
+  capacityOf?: (w: Workload) => { vcpu: number; memoryGiB: number } | undefined;
 }
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -144,8 +150,9 @@ export function implausibleUsage(w: Workload, resource: string, raw: RawUsage, o
   const peaks = raw.peaks.get(resource);
   if (!peaks) return [];
   const out: string[] = [];
-  const vcpu = opts.vcpuOf?.(w);
-  const memoryGiB = opts.memoryGiBOf?.(w);
+  const capacity = opts.capacityOf?.(w);
+  const vcpu = capacity?.vcpu ?? opts.vcpuOf?.(w);
+  const memoryGiB = capacity?.memoryGiB ?? opts.memoryGiBOf?.(w);
   const size = `"${w.size}"`;
   const cores = peaks.get('cpu_cores');
   if (cores && vcpu !== undefined && cores.value > vcpu * CAPACITY_MARGIN) {
@@ -186,6 +193,9 @@ export function usageFromRaw(
   opts: FileUsageOptions = {},
 ): UsageResult {
   const index = new Map<string, string>();
+  // Every resource with rows, gap-only ones included: a workload whose rows are all gaps is in
+  // the stack and must be told so, not listed as "not in the stack".
+  for (const resource of raw.rowsPerResource.keys()) index.set(lookupKey(resource), resource);
   for (const resource of raw.resources.keys()) index.set(lookupKey(resource), resource);
   const used = new Set<string>();
   const series = new Map<string, UsageSeries>();
@@ -202,6 +212,12 @@ export function usageFromRaw(
       continue;
     }
     used.add(resource);
+    if (!raw.resources.has(resource)) {
+      const gaps = `${source}: all ${raw.rowsPerResource.get(resource) ?? 0} row(s) for "${resource}" are gaps (empty values)`;
+      warnings.push(gaps);
+      missing.push({ urn: w.urn, reason: `${gaps}: no usage to size it on` });
+      continue;
+    }
     warnings.push(...implausibleUsage(w, resource, raw, opts));
     const converted = convert(w, raw.resources.get(resource)!, opts);
     if (!converted.cpu) {
@@ -275,5 +291,10 @@ export const fileSource = defineUsageSource({
   select: (spec) =>
     /^[a-z][a-z0-9+-]*:(?!\\)/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec)
       ? undefined
-      : ({ vcpuOf, memoryGiBOf }) => fileUsageSource(spec, { ...(vcpuOf ? { vcpuOf } : {}), ...(memoryGiBOf ? { memoryGiBOf } : {}) }),
+      : ({ vcpuOf, memoryGiBOf, capacityOf }) =>
+          fileUsageSource(spec, {
+            ...(vcpuOf ? { vcpuOf } : {}),
+            ...(memoryGiBOf ? { memoryGiBOf } : {}),
+            ...(capacityOf ? { capacityOf } : {}),
+          }),
 });

@@ -4,7 +4,8 @@
  * return (docs/node-pools.md), for teams that export them from another system, or record them.
  * JSON, validated whole; keyed by the pool's logical name or URN.
  */
-import { readFileSync } from 'node:fs';
+import { readTextBounded } from '../../bounded-read';
+import { duplicateKeyAt, tooDeepAt } from '../../stack/inventory';
 import { z } from 'zod';
 import { StackfitError, type Series, type UsageRange, type Workload } from '../../model';
 import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
@@ -54,14 +55,28 @@ export const poolUsageFileSchema = z.object({ pools: z.record(z.string(), poolEn
 export type PoolUsageFile = z.input<typeof poolUsageFileSchema>;
 type PoolEntry = z.output<typeof poolEntrySchema>;
 
+/** Largest pool usage file read (a year of 5-minute samples for 100 pools is about 100 MiB). */
+export const MAX_POOL_USAGE_BYTES = 256 * 1024 * 1024;
+/** The format nests 4 levels (pools → pool → series → values); the margin is for nothing real. */
+const MAX_POOL_USAGE_DEPTH = 32;
+
+function placeOf(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
 /** Reads and validates a pool usage file: one error naming the file and the field. */
 export function readPoolUsageFile(path: string): z.output<typeof poolUsageFileSchema> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new StackfitError(`cannot read pool usage file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
-  }
+  // Bounded like every input (issue 13): `/dev/zero` as the file crashed Node (std::bad_alloc).
+  const text = readTextBounded(path, MAX_POOL_USAGE_BYTES, 'pool usage file');
+  const deep = tooDeepAt(text, MAX_POOL_USAGE_DEPTH);
+  if (deep !== -1)
+    throw new StackfitError(`pool usage file nested more than ${MAX_POOL_USAGE_DEPTH} levels deep at ${placeOf(text, deep)}`, path);
+  // JSON.parse keeps the last of two equal keys: a second, empty entry for a pool would replace its data silently.
+  const dup = duplicateKeyAt(text);
+  if (dup)
+    throw new StackfitError(`invalid JSON at ${placeOf(text, dup.offset)}: duplicate key ${JSON.stringify(dup.key)} in one object`, path);
   let json: unknown;
   try {
     json = JSON.parse(text);
