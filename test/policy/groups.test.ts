@@ -237,7 +237,8 @@ describe('the pack on node pools and groups (count × node)', () => {
     expect(texts(r.diagnostics, 'stackfit-cost-report').sort()).toEqual(
       [
         'batch-mig: 3 × e2-standard-4 (gcp us-central1) at $97.84/month a node = $293.51/month',
-        'render: 4 × Standard_D2s_v5 (azure eastus) $280.32/month',
+        // A Linux on-demand scale set is a pool (node count × node price), like the instance group.
+        'render: 4 × Standard_D2s_v5 (azure eastus) at $70.08/month a node = $280.32/month',
         'Total: $573.83/month for 2 priced resource(s).',
       ].sort(),
     );
