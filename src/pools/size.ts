@@ -238,6 +238,11 @@ export function sizePool(input: SizePoolInput): PlanItem {
     historyHours,
     horizonDays: 0,
     cpu: { p50: 0, p95: 0, max: 0, forecastPeak: 0, percentile: 100, headroom: 0, required: 0 },
+    // With a memory series the pool's memory is sized by node count below (sizeWith), so a
+    // type with less memory per node is a candidate; without this, candidatesFor keeps today's
+    // memory per node (as for a VM with no memory metric) and a pool of 32 GiB nodes could only
+    // go to ≥ 32 GiB types, however little its pods request. No series: memoryKept() applies.
+    ...(demand.memoryGiB && { memory: { p50: 0, p95: 0, max: 0, forecastPeak: 0, percentile: 100, headroom: 0, required: 0 } }),
     confidence: 'high',
     allowDownsize: true,
     notes: [],
