@@ -11,7 +11,7 @@ import type { PoolDemand } from '../usage/pool-contract';
  * Sizing a node pool or auto scaling group: node type and node count together. Pure.
  *
  * For every sample of the window, the nodes a candidate type needs are
- *   max(ceil(cpu(t) / (usable cpu × target)), ceil(memory(t) / (usable memory × target)), minNodes) + spare,
+ *   max(max(ceil(cpu(t) / (usable cpu × target)), ceil(memory(t) / (usable memory × target))) + spare, minNodes),
  * rounded up to a whole number per zone, where usable = the node's allocatable minus the
  * DaemonSet requests every node carries, and cpu(t)/memory(t) are the pool's pod requests
  * (Kubernetes: what the scheduler packs by) or its used cores / GiB (VM groups). A candidate
@@ -174,11 +174,14 @@ function sizeWith(
   let low = Infinity;
   let sum = 0;
   for (let i = 0; i < cpu.length; i++) {
-    let n = Math.max(floor, Math.ceil(cpu[i]! / cpuPerNode - 1e-9));
+    let n = Math.ceil(cpu[i]! / cpuPerNode - 1e-9);
     if (memory) n = Math.max(n, Math.ceil(memory[i]! / memPerNode - 1e-9));
     else if (keepMemory) n = Math.max(n, Math.ceil(keepMemory[i]! / offering.memoryGiB - 1e-9));
     if (pods && podsPerNode !== undefined) n = Math.max(n, Math.ceil(pods[i]! / podsPerNode - 1e-9));
-    n += profile.spareNodes;
+    // The spare node is on top of the need (N−1: lose one, the rest carry it); the profile's
+    // minimum is the least node count recommended, as Kubecost's minNodeCount (prod 2, HA 3),
+    // not a floor the spare is added to (that made every small prod pool 3 nodes).
+    n = Math.max(n + profile.spareNodes, floor);
     n = Math.ceil(n / zones) * zones;
     if (n > peak) peak = n;
     if (n < low) low = n;
