@@ -1,4 +1,6 @@
 import { candidatesFor } from '../catalog/candidates';
+import { burstFit } from '../catalog/burstable';
+import { isBurstable } from '../clouds/burstable';
 import type { Catalog } from '../catalog/types';
 import type { ResolvedRule } from '../config/rules';
 import type { Demand, Offering, PlanItem, PoolPlan, Series, Workload } from '../model';
@@ -170,6 +172,12 @@ function sizeWith(
   const memPerNode = usable.memoryGiB * profile.targetUtilization;
   const floor = profile.minNodes;
   const cpu = demand.cpu.v;
+  // A burstable node earns CPU credits at its baseline only: the per-node load must not drain
+  // them (the credit replay VM candidates get, src/catalog/burstable.ts). Requests stand in for
+  // use on Kubernetes pools: the scheduler lets pods use what they request.
+  const burstable = isBurstable(offering);
+  if (burstable && !offering.burst) return { unfit: `${offering.size}: burstable with no published baseline` };
+  const perNode = burstable ? new Array<number>(cpu.length) : undefined;
   let peak = 0;
   let low = Infinity;
   let sum = 0;
@@ -183,9 +191,14 @@ function sizeWith(
     // not a floor the spare is added to (that made every small prod pool 3 nodes).
     n = Math.max(n + profile.spareNodes, floor);
     n = Math.ceil(n / zones) * zones;
+    if (perNode) perNode[i] = cpu[i]! / n;
     if (n > peak) peak = n;
     if (n < low) low = n;
     sum += n;
+  }
+  if (perNode && offering.burst) {
+    const fit = burstFit(offering.size, offering.burst, { t: demand.cpu.t, v: perNode });
+    if (!fit.ok) return { unfit: `${offering.size}: ${fit.note}` };
   }
   return { offering, peak, low, average: sum / cpu.length, usable };
 }
