@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/types';
 import { currentOfferingOf } from '../catalog/current';
+import { currentPrice } from '../catalog/views';
 import { ruleFor } from '../config/rules';
 import type { StackfitConfig } from '../config/schema';
 import { StackfitError, type Plan, type PlanItem, type UsageRange, type UsageSource, type Workload } from '../model';
@@ -53,6 +54,17 @@ function contribution(item: PlanItem): { before: number; after: number; unpriced
   return { before: item.monthlyBefore, after: item.monthlyAfter ?? item.monthlyBefore, unpriced: 0 };
 }
 
+/**
+ * Why a pool has no price. An unknown node type is the line to read first: without a price
+ * nothing can be sized. Otherwise the catalog's own reason (a Windows or spot rate it does not
+ * hold, a paid image), never the Linux on-demand price instead.
+ */
+function unpricedReason(w: Workload, catalog: Catalog, priced: ReturnType<typeof currentPrice>): string {
+  if (!currentOfferingOf(catalog, w))
+    return `${w.name}: ${w.size} is not a ${w.cloud} node type the catalog knows in ${w.region ?? '(region unknown)'}: the pool is neither priced nor sized`;
+  return `${w.name}: ${'unpriced' in priced ? priced.unpriced : 'not priced'}: the pool is neither priced nor sized`;
+}
+
 export interface PlanPoolsInput {
   plan: Plan;
   config: StackfitConfig;
@@ -90,30 +102,31 @@ export async function planPools(input: PlanPoolsInput): Promise<{ missing: PoolU
   plan.items = plan.items.map((item) => {
     const w = item.workload;
     if (!isPool(w)) return item;
-    const current = currentOfferingOf(catalog, w);
+    // What the pool pays today in its OS and market (spot), as for a VM (src/catalog/views.ts):
+    // never the Linux on-demand price of a Windows or spot pool.
+    const priced = currentPrice(catalog, w);
+    const current = 'offering' in priced ? priced.offering : undefined;
     const demand = usage.demands.get(w.urn);
-    const next: PlanItem = demand
-      ? sizePool({
-          workload: w,
-          demand,
-          current,
-          catalog,
-          rule: ruleFor(config, w),
-          profile: poolProfileFor(config.pools, w),
-          minHistoryHours: config.minHistoryHours,
-        })
-      : {
-          urn: w.urn,
-          workload: w,
-          ...(current && { current, monthlyBefore: current.monthlyUsd * w.count }),
-          action: 'no-recommendation',
-          migrationCost: 0,
-          risk: 0,
-          // An unknown node type is the line to read first: without a price nothing can be sized.
-          reason: current
-            ? (reasons.get(w.urn) ?? 'no pool metrics')
-            : `${w.name}: ${w.size} is not a ${w.cloud} node type the catalog knows in ${w.region ?? '(region unknown)'}: the pool is neither priced nor sized`,
-        };
+    const next: PlanItem =
+      current && demand
+        ? sizePool({
+            workload: w,
+            demand,
+            current,
+            catalog,
+            rule: ruleFor(config, w),
+            profile: poolProfileFor(config.pools, w),
+            minHistoryHours: config.minHistoryHours,
+          })
+        : {
+            urn: w.urn,
+            workload: w,
+            ...(current && { current, monthlyBefore: current.monthlyUsd * w.count }),
+            action: 'no-recommendation',
+            migrationCost: 0,
+            risk: 0,
+            reason: current ? (reasons.get(w.urn) ?? 'no pool metrics') : unpricedReason(w, catalog, priced),
+          };
     const was = contribution(item);
     const now = contribution(next);
     plan.totals.monthlyBefore += now.before - was.before;

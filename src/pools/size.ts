@@ -1,4 +1,6 @@
 import { candidatesFor } from '../catalog/candidates';
+import { burstFit } from '../catalog/burstable';
+import { isBurstable } from '../clouds/burstable';
 import type { Catalog } from '../catalog/types';
 import type { ResolvedRule } from '../config/rules';
 import type { Demand, Offering, PlanItem, PoolPlan, Series, Workload } from '../model';
@@ -11,7 +13,7 @@ import type { PoolDemand } from '../usage/pool-contract';
  * Sizing a node pool or auto scaling group: node type and node count together. Pure.
  *
  * For every sample of the window, the nodes a candidate type needs are
- *   max(ceil(cpu(t) / (usable cpu × target)), ceil(memory(t) / (usable memory × target)), minNodes) + spare,
+ *   max(max(ceil(cpu(t) / (usable cpu × target)), ceil(memory(t) / (usable memory × target))) + spare, minNodes),
  * rounded up to a whole number per zone, where usable = the node's allocatable minus the
  * DaemonSet requests every node carries, and cpu(t)/memory(t) are the pool's pod requests
  * (Kubernetes: what the scheduler packs by) or its used cores / GiB (VM groups). A candidate
@@ -170,16 +172,26 @@ function sizeWith(
   const memPerNode = usable.memoryGiB * profile.targetUtilization;
   const floor = profile.minNodes;
   const cpu = demand.cpu.v;
+  // A burstable node earns CPU credits at its baseline only: the per-node load must not drain
+  // them (the credit replay VM candidates get, src/catalog/burstable.ts). Requests stand in for
+  // use on Kubernetes pools: the scheduler lets pods use what they request.
+  const burstable = isBurstable(offering);
+  if (burstable && !offering.burst) return { unfit: `${offering.size}: burstable with no published baseline` };
+  const perNode = burstable ? new Array<number>(cpu.length) : undefined;
   let peak = 0;
   let low = Infinity;
   let sum = 0;
   for (let i = 0; i < cpu.length; i++) {
-    let n = Math.max(floor, Math.ceil(cpu[i]! / cpuPerNode - 1e-9));
+    let n = Math.ceil(cpu[i]! / cpuPerNode - 1e-9);
     if (memory) n = Math.max(n, Math.ceil(memory[i]! / memPerNode - 1e-9));
     else if (keepMemory) n = Math.max(n, Math.ceil(keepMemory[i]! / offering.memoryGiB - 1e-9));
     if (pods && podsPerNode !== undefined) n = Math.max(n, Math.ceil(pods[i]! / podsPerNode - 1e-9));
-    n += profile.spareNodes;
+    // The spare node is on top of the need (N−1: lose one, the rest carry it); the profile's
+    // minimum is the least node count recommended, as Kubecost's minNodeCount (prod 2, HA 3),
+    // not a floor the spare is added to (that made every small prod pool 3 nodes).
+    n = Math.max(n + profile.spareNodes, floor);
     n = Math.ceil(n / zones) * zones;
+    if (perNode) perNode[i] = cpu[i]! / n;
     if (n > peak) peak = n;
     if (n < low) low = n;
     sum += n;
@@ -188,6 +200,10 @@ function sizeWith(
   // sample of 1e9 cores proposed 8 million nodes): never a PR.
   if (peak > MAX_POOL_NODES)
     return { unfit: `${offering.size}: ${peak} nodes at the peak, over the ${MAX_POOL_NODES} a pool may have (is the pool usage right?)` };
+  if (perNode && offering.burst) {
+    const fit = burstFit(offering.size, offering.burst, { t: demand.cpu.t, v: perNode });
+    if (!fit.ok) return { unfit: `${offering.size}: ${fit.note}` };
+  }
   return { offering, peak, low, average: sum / cpu.length, usable };
 }
 
@@ -222,12 +238,8 @@ export function sizePool(input: SizePoolInput): PlanItem {
       ...base,
       reason: `${workload.size} has no price in ${workload.cloud} ${workload.region ?? '(region unknown)'}: the pool cannot be sized`,
     };
-  // The price found is on demand; a spot pool pays the spot rate, so it is not priced (as in the
-  // policy pack) rather than shown, and counted in totals, at a price it does not pay.
-  if (pool?.spot) {
-    const { monthlyBefore: _onDemand, ...unpriced } = base;
-    return { ...unpriced, reason: `${workload.size}: spot capacity (the catalog has on-demand prices only): not priced, not resized` };
-  }
+  // `current` is the spot offering for a spot pool (GCP), or none where the catalog has no spot price.
+  if (pool?.spot) return { ...base, reason: 'spot pool: stackfit has no spot prices, so it cannot say what a change saves' };
   if (input.rule.pin) return { ...base, action: 'keep', chosen: current, monthlyAfter: monthlyBefore, monthlyDelta: 0, reason: 'pinned' };
   const t = demand.cpu.t;
   if (t.length === 0) return { ...base, reason: 'no samples for the pool in the window' };
@@ -247,6 +259,11 @@ export function sizePool(input: SizePoolInput): PlanItem {
     historyHours,
     horizonDays: 0,
     cpu: { p50: 0, p95: 0, max: 0, forecastPeak: 0, percentile: 100, headroom: 0, required: 0 },
+    // With a memory series the pool's memory is sized by node count below (sizeWith), so a
+    // type with less memory per node is a candidate; without this, candidatesFor keeps today's
+    // memory per node (as for a VM with no memory metric) and a pool of 32 GiB nodes could only
+    // go to ≥ 32 GiB types, however little its pods request. No series: memoryKept() applies.
+    ...(demand.memoryGiB && { memory: { p50: 0, p95: 0, max: 0, forecastPeak: 0, percentile: 100, headroom: 0, required: 0 } }),
     confidence: 'high',
     allowDownsize: true,
     notes: [],

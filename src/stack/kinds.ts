@@ -55,7 +55,12 @@ export interface KindOutput {
   consumes: string[];
 }
 
+function withSpotPool(w: Workload): Workload {
+  return w.pool?.spot && w.spot === undefined ? { ...w, spot: `spot node pool (${w.type})` } : w;
+}
+
 /** What a registered kind makes of one resource; undefined when the type is not a registered kind. */
+
 export function readWithKind(res: KindInput): KindOutput | undefined {
   const kind = kindFor(res.type);
   if (!kind) return undefined;
@@ -78,7 +83,9 @@ export function readWithKind(res: KindInput): KindOutput | undefined {
   const { stack } = stackAndProjectFromUrn(res.urn);
   return {
     results: [
-      ...out.workloads.map((w) => ({ workload: stack ? { ...w, stack } : w })),
+      // A spot pool pays the spot price, like a spot VM (src/catalog/views.ts currentPrice): every
+      // consumer (plan, cost comment) prices it so, or leaves it unpriced, never at on-demand.
+      ...out.workloads.map((w) => ({ workload: withSpotPool(stack ? { ...w, stack } : w) })),
       ...out.skipped.map((s) => ({
         skipped: { urn: res.urn, type: res.type, reason: s.suffix ? `${s.suffix}: ${s.reason}` : s.reason },
       })),

@@ -71,13 +71,15 @@ describe('sizePool', () => {
     expect(scaled.pool!.monthlyAtMin).toBeCloseTo(scaled.chosen!.monthlyUsd * scaled.pool!.after.min!, 6);
   });
 
-  it('the profile sets the floor: dev allows 1 node, prod 2 + 1 spare, ha 3 + 1', () => {
+  // Kubecost's minNodeCount is the least node count recommended (prod 2, HA 3); the spare node
+  // is added to the need, not to that minimum (a prod pool needing 1 node runs 2, not 3).
+  it('the profile sets the floor: dev allows 1 node, prod 2 (the need of 1 + 1 spare), ha 3', () => {
     const tiny = demand(0.1, 0.2);
     const dev = stackfitConfigSchema.parse({ pools: { profile: 'dev' } });
     const ha = stackfitConfigSchema.parse({ pools: { profile: 'ha' } });
     expect(size(pool(), tiny, dev).pool!.after.desired).toBe(1);
-    expect(size(pool(), tiny).pool!.after.desired).toBe(3);
-    expect(size(pool(), tiny, ha).pool!.after.desired).toBe(4);
+    expect(size(pool(), tiny).pool!.after.desired).toBe(2);
+    expect(size(pool(), tiny, ha).pool!.after.desired).toBe(3);
     const custom = stackfitConfigSchema.parse({ pools: { overrides: { apps: { minNodes: 5, spareNodes: 0 } } } });
     expect(size(pool(), tiny, custom).pool!.after.desired).toBe(5);
   });
@@ -96,11 +98,8 @@ describe('sizePool', () => {
   });
 
   it('spot pools, unpriced types and short history get no recommendation, with the reason', () => {
-    // A spot pool pays the spot rate: the on-demand price found is not what it pays, so it has none.
-    const spot = size(pool({}, { spot: true }), demand(1, 2));
-    expect(spot.reason).toMatch(/spot capacity \(the catalog has on-demand prices only\): not priced, not resized$/);
-    expect(spot.monthlyBefore).toBeUndefined();
-    expect(size(pool(), demand(1, 2)).monthlyBefore).toBeGreaterThan(0);
+    // Which price a spot pool carries (its spot rate, or none) is the pipeline's: test/qa/pool-probes.test.ts.
+    expect(size(pool({}, { spot: true }), demand(1, 2)).reason).toMatch(/^spot pool/);
     expect(size(pool({ size: 'm99.huge' }), demand(1, 2)).reason).toBe('m99.huge has no price in aws us-east-1: the pool cannot be sized');
     const short = demand(1, 2);
     short.cpu = { t: T.slice(0, 5), v: short.cpu.v.slice(0, 5) };
@@ -125,10 +124,11 @@ describe('sizePool', () => {
     const aks = pool({ cloud: 'azure', region: 'eastus', size: 'Standard_D4s_v5', count: 9 }, { maxPodsPerNode: 30 });
     expect(holds(size(aks, many(demand(8, 10))), 30)).toBe(true);
     expect(holds(size(aks, demand(8, 10)), 30)).toBe(false);
-    // GKE without a setting: 110 per node.
+    // GKE without a setting: 110 per node. 1,000 pods (400 before session 5: since a pool's nodes
+    // may have less memory than today's, this pool already runs on enough small nodes for 400).
     const gke = pool({ cloud: 'gcp', region: 'us-central1', size: 'e2-standard-4', count: 4 });
-    expect(holds(size(gke, many(demand(1, 2), 400)), 110, 400)).toBe(true);
-    expect(holds(size(gke, demand(1, 2)), 110, 400)).toBe(false);
+    expect(holds(size(gke, many(demand(1, 2), 1000)), 110, 1000)).toBe(true);
+    expect(holds(size(gke, demand(1, 2)), 110, 1000)).toBe(false);
   });
 
   it('a pool already right for its requests is kept', () => {

@@ -3,6 +3,37 @@ import { configString } from '../../stack/handler';
 import { lookup, stringAt } from '../../stack/values';
 import { objectsAt, optionalCount, poolInfo, readCount, skipOnly, type KindContext, type KindResult, type ResourceKind } from '../kind';
 import { normalizeAzureLocation } from './resources';
+import { classifyOsName, HYBRID_BENEFIT, osFields, plainAt, type OsFinding } from '../../stack/os';
+
+/**
+ * A pool's node OS: `osType` (`Linux` by default, `Windows`) or `osSKU` (`Windows2019`,
+ * `Windows2022`). Windows nodes pay the Windows rate unless the cluster's
+ * `windowsProfile.licenseType` is `Windows_Server` (Azure Hybrid Benefit on AKS: the base
+ * compute rate, which is the Linux rate). Without it a Windows pool would be priced and sized
+ * at Linux rates it does not pay.
+ */
+function aksPoolOs(
+  props: Record<string, unknown>,
+  at: (key: string) => string[],
+  cluster: Record<string, unknown> | undefined,
+): OsFinding | undefined {
+  let found: OsFinding | undefined;
+  for (const key of ['osType', 'osSKU']) {
+    const value = plainAt(props, at(key));
+    if (typeof value === 'string' && value !== '' && (found === undefined || /^windows/i.test(value)))
+      found = classifyOsName(value, at(key).join('.'));
+  }
+  // osSKU names a Linux distribution (Ubuntu, AzureLinux, CBLMariner): the Linux rate.
+  if (found?.os === 'unknown') found = { os: 'linux', osEvidence: found.osEvidence };
+  if (found?.os !== 'windows') return found;
+  const licence = cluster ? plainAt(cluster, ['windowsProfile', 'licenseType']) : undefined;
+  if (typeof licence === 'string' && /^windows_server$/i.test(licence))
+    return {
+      os: 'linux',
+      osEvidence: `${HYBRID_BENEFIT} (windowsProfile.licenseType ${licence}): billed at the base compute (Linux) rate`,
+    };
+  return found;
+}
 
 /**
  * AKS node pools: `azure-native:containerservice:AgentPool` and the `agentPoolProfiles` of a
@@ -18,7 +49,7 @@ function poolWorkload(
   ctx: KindContext,
   props: Record<string, unknown>,
   at: (key: string) => string[],
-  ids: { urn: string; name: string; poolName: string; cluster?: string; location?: string },
+  ids: { urn: string; name: string; poolName: string; cluster?: string; location?: string; clusterProps?: Record<string, unknown> },
 ): { workload: Workload } | { skip: string } {
   const sizeField = at('vmSize');
   const size = lookup(props, sizeField);
@@ -44,6 +75,7 @@ function poolWorkload(
       ...(region ? { region } : {}),
       size: size.value,
       count: count.count,
+      ...osFields(aksPoolOs(props, at, ids.clusterProps)),
       metricIds: { name: ids.name },
       pool: poolInfo({
         kind: 'kubernetes',
@@ -79,6 +111,7 @@ export function readAgentPool(ctx: KindContext): KindResult {
       poolName,
       ...(cluster ? { cluster } : {}),
       ...(location ? { location } : {}),
+      ...(owner ? { clusterProps: owner.props } : {}),
     }),
   );
 }
@@ -106,6 +139,7 @@ export function readManagedCluster(ctx: KindContext): KindResult {
       poolName,
       cluster,
       ...(location ? { location } : {}),
+      clusterProps: ctx.props,
     });
     const one = toResult(found, poolName);
     out.workloads.push(...one.workloads);

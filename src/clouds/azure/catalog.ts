@@ -163,6 +163,7 @@ export function buildAzurePart(
   let hostRows = 0;
   let unspecifiedRows = 0;
   let zeroRows = 0;
+  const outliers = priceOutliers(prices);
   for (const price of prices) {
     if (!isAzureVmSize(price.vm_size)) {
       hostSkus.add(price.vm_size);
@@ -181,6 +182,7 @@ export function buildAzurePart(
       zeroRows++;
       continue;
     }
+    if (outliers.has(`${price.region},${price.vm_size}`)) continue;
     rows.push({
       region: price.region,
       size: price.vm_size,
@@ -202,8 +204,39 @@ export function buildAzurePart(
     `spec rows with a zero vCPU or memory count, ignored: ${unusableSpecs.join(', ') || 'none'}`,
     `excluded ${unspecifiedRows} rows of ${unspecified.size} VM sizes without specs: ${[...unspecified].sort().join(', ')}`,
     `excluded ${zeroRows} rows with a zero price (${unpriced.size} sizes): ${[...unpriced].sort().join(', ')}`,
+    `excluded ${outliers.size} rows priced under ${OUTLIER_FRACTION} × their size's median over regions (a wrong meter, not a regional price): ${[...outliers].sort().join('; ')}`,
   ];
   return { cloud: 'azure', kind: 'vm', sources: dates.map((date) => ({ source, date })), rows, notes };
+}
+
+/**
+ * A size's Linux rate differs between Azure regions by well under 2× (e.g. Standard_F4ams_v6:
+ * 0.231 centralindia, 0.358 eastus, 0.433 median of 57 regions); a row at a fifth of the median
+ * or less is a wrong meter in the retail list (newzealandnorth's Fams_v6 rows are 0.104 × the
+ * median, 0.0449 USD/h for F4ams_v6), not a price a VM is sold at. Such a row would make every
+ * optimiser with `allowMove` move there: leave the size unpriced in that region instead.
+ */
+const OUTLIER_FRACTION = 0.2;
+
+function priceOutliers(prices: readonly AzurePriceRow[]): Set<string> {
+  const bySize = new Map<string, number[]>();
+  for (const p of prices)
+    if (p.ondemand_usd_per_hour > 0) (bySize.get(p.vm_size) ?? bySize.set(p.vm_size, []).get(p.vm_size)!).push(p.ondemand_usd_per_hour);
+  const median = new Map<string, number>();
+  for (const [size, list] of bySize) {
+    // A median needs a few regions to mean anything.
+    if (list.length < 5) continue;
+    const sorted = [...list].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    median.set(size, sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
+  }
+  const out = new Set<string>();
+  for (const p of prices) {
+    const m = median.get(p.vm_size);
+    if (m !== undefined && p.ondemand_usd_per_hour > 0 && p.ondemand_usd_per_hour < OUTLIER_FRACTION * m)
+      out.add(`${p.region},${p.vm_size}`);
+  }
+  return out;
 }
 
 function azureSizeExtras(name: string, spec: AzureSpecRow): Pick<CatalogRow, 'capabilities' | 'cpuVendor' | 'generation' | 'burst'> {

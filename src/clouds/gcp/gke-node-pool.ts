@@ -83,6 +83,7 @@ function gkePool(
   const zoneMin = optionalCount(ctx.props, ['autoscaling', 'minNodeCount']);
   const zoneMax = optionalCount(ctx.props, ['autoscaling', 'maxNodeCount']);
   const spot = booleanAt(ctx.props, ['nodeConfig', 'spot']) === true || booleanAt(ctx.props, ['nodeConfig', 'preemptible']) === true;
+  const imageType = stringAt(ctx.props, ['nodeConfig', 'imageType']);
   const project = stringAt(ctx.props, ['project']) ?? configString(ctx.stackConfig, 'gcp:project');
   return {
     workload: {
@@ -95,6 +96,9 @@ function gkePool(
       ...(location && isZone(location) ? { zone: location } : {}),
       size,
       count: perZone * zones,
+      // Windows Server node images pay the Windows licence (GKE imageType WINDOWS_LTSC_CONTAINERD, WINDOWS_SAC…).
+      ...(typeof imageType === 'string' &&
+        /^windows/i.test(imageType) && { os: 'windows' as const, osEvidence: `nodeConfig.imageType ${imageType}` }),
       metricIds: {
         name: opts.name,
         ...(project ? { gcpProject: project } : {}),
