@@ -7,6 +7,7 @@ import type { Demand, Offering, PlanItem, PoolPlan, Series, Workload } from '../
 import { matchesWorkloadKey } from '../config/index';
 import { MAX_POOL_NODES, POOL_PROFILES, type PoolProfile, type PoolsConfig } from './schema';
 import { maxPodsPerNode } from './max-pods';
+import { DEFAULT_MAX_STEP_DOWN } from '../optimize/choices';
 import type { PoolDemand } from '../usage/pool-contract';
 
 /**
@@ -208,6 +209,36 @@ function sizeWith(
 }
 
 const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+
+/**
+ * `maxStepDown` for pools, as for every workload (src/optimize/choices.ts): the pool's total vCPU
+ * and GiB may shrink at most that many times in one change. A type whose need is below the floor
+ * keeps enough nodes to stay at it (its count raised, zones kept whole); the cheapest type the
+ * limit held back is returned for the "step 1 of N" line.
+ */
+function stepLimited(
+  sized: readonly Sized[],
+  today: { count: number; offering: Offering },
+  maxStepDown: number,
+  zones: number,
+): { sized: Sized[]; beyond?: { sized: Sized; of: number } } {
+  const floorVcpu = (today.count * today.offering.vcpu) / maxStepDown;
+  const floorMemory = (today.count * today.offering.memoryGiB) / maxStepDown;
+  const atFloor = (o: Offering): number => Math.ceil(Math.max(floorVcpu / o.vcpu, floorMemory / o.memoryGiB) / zones - 1e-9) * zones;
+  const out = sized.map((s) => {
+    const floor = atFloor(s.offering);
+    // Judged on the peak (the desired count): an autoscaled pool's quieter hours may still go lower.
+    return floor <= s.peak ? s : { ...s, peak: floor, low: floor, average: floor };
+  });
+  const held = sized.filter((s, i) => out[i] !== s);
+  if (held.length === 0) return { sized: out };
+  const cheapest = held.reduce((a, b) => (b.offering.monthlyUsd * b.peak < a.offering.monthlyUsd * a.peak ? b : a));
+  const ratio = Math.max(
+    (today.count * today.offering.vcpu) / (cheapest.peak * cheapest.offering.vcpu),
+    (today.count * today.offering.memoryGiB) / (cheapest.peak * cheapest.offering.memoryGiB),
+  );
+  return { sized: out, beyond: { sized: cheapest, of: Math.max(2, Math.ceil(Math.log(ratio) / Math.log(maxStepDown) - 1e-9)) } };
+}
 const pct = (part: number, whole: number): string => (whole > 0 ? `${Math.round((part / whole) * 100)} %` : 'n/a');
 
 /** Plans one pool. Returns a complete plan item (the optimizer's item for it is replaced). */
@@ -277,7 +308,7 @@ export function sizePool(input: SizePoolInput): PlanItem {
   });
   if (!options.some((o) => o.size === current.size)) options.push(current);
   const unfit: string[] = [];
-  const sized: Sized[] = [];
+  let sized: Sized[] = [];
   for (const offering of options) {
     const alloc = offering.size === current.size && demand.allocatable ? demand.allocatable : allocatableOf(offering);
     const s = sizeWith(offering, alloc, demand, series, profile, zones, maxPodsPerNode(workload, offering.size));
@@ -285,6 +316,9 @@ export function sizePool(input: SizePoolInput): PlanItem {
     else sized.push(s);
   }
   const costOf = (s: Sized): number => s.offering.monthlyUsd * (autoscaled ? s.average : s.peak);
+  const maxStepDown = input.rule.maxStepDown ?? DEFAULT_MAX_STEP_DOWN;
+  const step = stepLimited(sized, { count: workload.count, offering: current }, maxStepDown, zones);
+  sized = step.sized;
   sized.sort(
     (a, b) => costOf(a) - costOf(b) || (a.offering.size === current.size ? -1 : b.offering.size === current.size ? 1 : a.peak - b.peak),
   );
@@ -297,6 +331,11 @@ export function sizePool(input: SizePoolInput): PlanItem {
     };
 
   const evidence = poolEvidence(workload, demand, current, best, now, profile, averageBefore);
+  const cut = step.beyond;
+  if (cut && costOf(cut.sized) < costOf(best) - 1e-9)
+    evidence.push(
+      `step 1 of ${cut.of}: ${cut.sized.peak} × ${cut.sized.offering.size} would fit, but maxStepDown ${maxStepDown} allows at most ${maxStepDown}× fewer vCPU or GiB per change`,
+    );
   // Counts: autoscaled pools get bounds covering what the window needed; the max keeps the
   // capacity ceiling the pool had (max × vCPU), so it can still absorb the same surge.
   const scaledMax = (s: Sized): number =>

@@ -77,11 +77,28 @@ describe('sizePool', () => {
     const tiny = demand(0.1, 0.2);
     const dev = stackfitConfigSchema.parse({ pools: { profile: 'dev' } });
     const ha = stackfitConfigSchema.parse({ pools: { profile: 'ha' } });
-    expect(size(pool(), tiny, dev).pool!.after.desired).toBe(1);
-    expect(size(pool(), tiny).pool!.after.desired).toBe(2);
-    expect(size(pool(), tiny, ha).pool!.after.desired).toBe(3);
+    // One node today, so maxStepDown (4× fewer vCPU or GiB per change) leaves the profile free.
+    const one = pool({ count: 1 });
+    expect(size(one, tiny, dev).pool!.after.desired).toBe(1);
+    expect(size(one, tiny).pool!.after.desired).toBe(2);
+    expect(size(one, tiny, ha).pool!.after.desired).toBe(3);
     const custom = stackfitConfigSchema.parse({ pools: { overrides: { apps: { minNodes: 5, spareNodes: 0 } } } });
-    expect(size(pool(), tiny, custom).pool!.after.desired).toBe(5);
+    expect(size(one, tiny, custom).pool!.after.desired).toBe(5);
+  });
+
+  it('maxStepDown holds for pools: at most 4× fewer vCPU or GiB per change, and a held-back cut says step 1 of N', () => {
+    // 6 × m5.2xlarge = 48 vCPU, 192 GiB; the load fits one small node.
+    const tiny = demand(0.1, 0.2);
+    const item = size(pool(), tiny);
+    const after = item.pool!.after.desired;
+    expect(after * item.chosen!.vcpu).toBeGreaterThanOrEqual(48 / 4);
+    expect(after * item.chosen!.memoryGiB).toBeGreaterThanOrEqual(192 / 4);
+    expect(item.pool!.evidence.some((e) => /^step 1 of [2-9]: .* would fit, but maxStepDown 4 allows/.test(e))).toBe(true);
+    // A team that allows deeper cuts gets them in one change.
+    const deep = stackfitConfigSchema.parse({ workloads: { apps: { maxStepDown: 100 } } });
+    const free = size(pool(), tiny, deep);
+    expect(free.pool!.after.desired * free.chosen!.vcpu).toBeLessThan(48 / 4);
+    expect(free.pool!.evidence.some((e) => e.startsWith('step 1 of'))).toBe(false);
   });
 
   it('a pod larger than a candidate node rules that type out', () => {
