@@ -1,6 +1,6 @@
 /**
  * What a pool usage reader returns (node pools and auto scaling groups, src/pools): per pool, the
- * series the pool sizing reads. Types only, importing nothing but the model, so that the usage
+ * series the pool sizing reads. Types and one loop, importing nothing but the model, so that the usage
  * source contract, the sources and src/pools can all use them without an import cycle.
  */
 import type { Series, UsageRange, Workload } from '../model';
@@ -36,4 +36,22 @@ export interface PoolUsage {
 export interface PoolUsageSource {
   readonly name: string;
   fetchPools(pools: readonly Workload[], range: UsageRange): Promise<PoolUsage>;
+}
+
+/** What reading one pool gave: its demand (with findings to show), or why it has none. */
+export type OnePoolRead = { demand: PoolDemand; warnings?: readonly string[] } | { reason: string; failed?: boolean };
+
+/** A source that reads pools one at a time (a call or a few per pool): the PoolUsage of all of them, in order. */
+export async function readPoolsOneByOne(pools: readonly Workload[], read: (pool: Workload) => Promise<OnePoolRead>): Promise<PoolUsage> {
+  const demands = new Map<string, PoolDemand>();
+  const missing: PoolUsage['missing'] = [];
+  const warnings: string[] = [];
+  for (const pool of pools) {
+    const found = await read(pool);
+    if ('demand' in found) {
+      demands.set(pool.urn, found.demand);
+      warnings.push(...(found.warnings ?? []));
+    } else missing.push({ urn: pool.urn, reason: found.reason, ...(found.failed && { failed: true }) });
+  }
+  return warnings.length > 0 ? { demands, missing, warnings } : { demands, missing };
 }

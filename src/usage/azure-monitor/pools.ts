@@ -15,7 +15,7 @@
 import type { MonitorClient } from '@azure/arm-monitor';
 import { StackfitError, type Series, type UsageRange, type Workload } from '../../model';
 import { BYTES_PER_GIB, normalizeSeries } from '../index';
-import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
+import { readPoolsOneByOne, type PoolDemand, type PoolUsage, type PoolUsageSource } from '../pool-contract';
 import { perNodeTimesNodes, sumAcrossInstances } from '../pool-series';
 import { metricsResponseSchema, type AzureMetric } from './schema';
 
@@ -44,18 +44,8 @@ type Found = { demand: PoolDemand; warnings: string[] } | { reason: string; fail
 export function azureMonitorPoolSource(o: AzurePoolOptions): PoolUsageSource {
   return {
     name: o.name,
-    async fetchPools(pools, range): Promise<PoolUsage> {
-      const demands = new Map<string, PoolDemand>();
-      const missing: PoolUsage['missing'] = [];
-      const warnings: string[] = [];
-      for (const pool of pools) {
-        const found = await readScaleSet(o, pool, range);
-        if ('demand' in found) {
-          demands.set(pool.urn, found.demand);
-          warnings.push(...found.warnings);
-        } else missing.push({ urn: pool.urn, reason: found.reason, ...(found.failed && { failed: true }) });
-      }
-      return warnings.length > 0 ? { demands, missing, warnings } : { demands, missing };
+    fetchPools(pools, range): Promise<PoolUsage> {
+      return readPoolsOneByOne(pools, (pool) => readScaleSet(o, pool, range));
     },
   };
 }

@@ -13,7 +13,7 @@
  * nodes use), never by Kubernetes requests.
  */
 import type { Series, UsageRange, Workload } from '../../model';
-import type { PoolDemand, PoolUsage, PoolUsageSource } from '../pool-contract';
+import { readPoolsOneByOne, type PoolDemand, type PoolUsage, type PoolUsageSource } from '../pool-contract';
 import { sumAcrossInstances } from '../pool-series';
 
 export const GROUP_CPU_METRIC = 'compute.googleapis.com/instance/cpu/utilization';
@@ -46,18 +46,11 @@ export function instanceGroupFilters(group: string): { cpu: string; memory: stri
 export function gcpMonitoringPoolSource(o: GcpPoolOptions): PoolUsageSource {
   return {
     name: o.name,
-    async fetchPools(pools, range): Promise<PoolUsage> {
-      const demands = new Map<string, PoolDemand>();
-      const missing: PoolUsage['missing'] = [];
-      const warnings: string[] = [];
-      for (const pool of pools) {
+    fetchPools(pools, range): Promise<PoolUsage> {
+      return readPoolsOneByOne(pools, async (pool) => {
         const found = await readGroup(o, pool, range);
-        if ('demand' in found) {
-          demands.set(pool.urn, found.demand);
-          if (found.warning) warnings.push(found.warning);
-        } else missing.push({ urn: pool.urn, reason: found.reason, ...(found.failed && { failed: true }) });
-      }
-      return warnings.length > 0 ? { demands, missing, warnings } : { demands, missing };
+        return 'demand' in found && found.warning ? { demand: found.demand, warnings: [found.warning] } : found;
+      });
     },
   };
 }
