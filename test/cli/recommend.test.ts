@@ -94,7 +94,9 @@ describe('stackfit recommend --demo', () => {
     ]);
     for (const item of report.items) expect(['resize', 'keep'], item.workload.name).toContain(item.action);
     const web = report.items.find((i) => i.workload.name === 'web-gke-web')!;
-    expect(web.countAfter).toBeLessThan(web.workload.count);
+    // A new node count, and no deeper cut than maxStepDown (4×) of today's 4 × 8 vCPU in one change.
+    expect(web.countAfter).not.toBe(web.workload.count);
+    expect(web.countAfter! * web.chosen!.vcpu).toBeGreaterThanOrEqual((4 * 8) / 4);
     const table = await stackfit(['recommend', '--demo', 'platform']);
     expect(table.stdout).toContain(`n2-standard-8 ×4 → ${web.chosen!.size} ×${web.countAfter}`);
   });
