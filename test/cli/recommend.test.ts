@@ -96,7 +96,7 @@ describe('stackfit recommend --demo', () => {
     const web = report.items.find((i) => i.workload.name === 'web-gke-web')!;
     // A new node count, and no deeper cut than maxStepDown (4×) of today's 4 × 8 vCPU in one change.
     expect(web.countAfter).not.toBe(web.workload.count);
-    expect(web.countAfter! * web.chosen!.vcpu).toBeGreaterThanOrEqual((4 * 8) / 4);
+    expect(web.countAfter * web.chosen!.vcpu).toBeGreaterThanOrEqual((4 * 8) / 4);
     const table = await stackfit(['recommend', '--demo', 'platform']);
     expect(table.stdout).toContain(`n2-standard-8 ×4 → ${web.chosen!.size} ×${web.countAfter}`);
   });
