@@ -11,28 +11,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { READ_LIMITS, readTextBounded } from '../../src/bounded-read';
 import { loadConfig, matchesGlob, matchesWorkloadKey } from '../../src/config';
 import { parseStackConfig } from '../../src/gitops/updaters/stack-config';
-import { StackfitError } from '../../src/model';
 import { readInventory, readStackConfig } from '../../src/stack';
-import { EC2_EXPORT, errorLines, stackfit, tempDir } from './helpers';
+import { EC2_EXPORT, errorLines, stackfit, tempDir, errorOf, writeIn } from './helpers';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function file(name: string, text: string | Buffer): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StackfitError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
-}
+const file = (name: string, text: string | Buffer): string => writeIn(dir, name, text);
 
 describe('workload globs match in linear time', () => {
   it('a pathological `*a*a…*b` glob answers at once (a regex backtracked for minutes)', () => {

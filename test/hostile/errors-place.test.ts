@@ -9,30 +9,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { parseStackConfig } from '../../src/gitops/updaters/stack-config';
-import { StackfitError } from '../../src/model';
 import { readPolicyInputs } from '../../src/policy-harness/state';
 import { loadPulumiProject, readInventory, readStackConfig } from '../../src/stack';
-import { EC2_EXPORT, errorLines, stackfit, tempDir } from './helpers';
+import { EC2_EXPORT, errorLines, stackfit, tempDir, errorOf, writeIn } from './helpers';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function file(name: string, text: string): string {
-  const p = path.join(dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, text);
-  return p;
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StackfitError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
-}
+const file = (name: string, text: string | Buffer): string => writeIn(dir, name, text);
 
 /** The classic "billion laughs": each level repeats the previous one nine times. */
 function aliasBomb(indent: string): string {

@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { main } from '../../src/cli/main';
+import { StackfitError } from '../../src/model';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 /** A real `pulumi stack export` (one t2.micro EC2 instance, logical name `my-ec2-instance`, stack `test`). */
@@ -14,6 +16,25 @@ export const EC2_NAME = 'my-ec2-instance';
 
 export function tempDir(prefix = 'stackfit-hostile-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Writes a file `name` under `dir` (its folders made) and returns its path. */
+export function writeIn(dir: string, name: string, text: string | Buffer): string {
+  const p = path.join(dir, name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+/** The message of the StackfitError `fn` throws; anything else (or nothing) fails the test. */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(StackfitError);
+    return (err as Error).message;
+  }
+  throw new Error('expected an error');
 }
 
 export interface CliRun {

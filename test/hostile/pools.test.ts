@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStackConfig } from '../../src/gitops/updaters/stack-config';
-import { StackfitError, type PlanItem } from '../../src/model';
+import type { PlanItem } from '../../src/model';
 import { poolCountEdits } from '../../src/pools/edits';
 import { readPoolUsageFile } from '../../src/usage/file/pools';
-import { errorLines, REPO_ROOT, stackfit, tempDir } from './helpers';
+import { errorLines, REPO_ROOT, stackfit, tempDir, errorOf, writeIn } from './helpers';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,21 +22,7 @@ const demo = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'stacks/usage/platf
 };
 const usage = () => structuredClone({ pools: { 'apps-ng': demo.pools['shop-eks-apps']!, 'web-asg': demo.pools.batch! } });
 
-function file(name: string, text: string): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StackfitError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
-}
+const file = (name: string, text: string | Buffer): string => writeIn(dir, name, text);
 
 describe('pool usage files', () => {
   it('/dev/zero, a directory, nesting 100k deep and a pool listed twice: one message naming the file', () => {

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StackfitError, type Workload } from '../../src/model';
+import type { Workload } from '../../src/model';
 import { readUsageFile, usageFromRaw } from '../../src/usage/file';
-import { EC2_EXPORT, EC2_NAME, errorLines, stackfit, tempDir } from './helpers';
+import { EC2_EXPORT, EC2_NAME, errorLines, stackfit, tempDir, errorOf, writeIn } from './helpers';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -15,21 +15,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const HEADER = 'timestamp,resource,metric,value\n';
 const row = (value: string, metric = 'cpu_cores', ts = '2026-10-01T00:00:00Z') => `${ts},${EC2_NAME},${metric},${value}\n`;
 
-function file(name: string, text: string | Buffer): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(StackfitError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an error');
-}
+const file = (name: string, text: string | Buffer): string => writeIn(dir, name, text);
 
 /** name → [file content, the message after `<path>`] */
 const BROKEN: [string, string | Buffer, string][] = [
