@@ -61,6 +61,34 @@ async function prRun(
   }
 }
 
+const CLOUDWATCH_SECRET = 'not-a-real-secret-key';
+
+/** The CloudWatch SDK pointed at a loopback fake for `fn`, with test credentials; the environment restored after. */
+async function withFakeCloudWatch(options: FakeCloudWatchOptions, fn: (requests: () => number) => Promise<void>): Promise<void> {
+  const cloudwatch = await startFakeCloudWatch(options);
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+    AWS_ACCESS_KEY_ID: 'AKIDSTACKFITTEST',
+    AWS_SECRET_ACCESS_KEY: CLOUDWATCH_SECRET,
+    AWS_MAX_ATTEMPTS: '2',
+  });
+  try {
+    await fn(() => cloudwatch.requests.length);
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    await cloudwatch.stop();
+  }
+}
+
+/** A run stopped by its inputs: exit 1, the credential nowhere in the message, no GitHub write since `mark`. */
+function expectStoppedRun(error: Error | undefined, mark: number, secret: string): void {
+  expect(error?.message).not.toContain(secret);
+  expect((error as { exitCode?: number }).exitCode).toBe(1);
+  expect(fake.writes(mark)).toEqual([]);
+}
+
 describe('stackfit pr with failed usage inputs', () => {
   it('an open stackfit PR survives a broken usage file, a missing one, and an empty one: exit non-zero, no GitHub writes', async () => {
     await runPullRequests(demoPrInput(fake, planOf([resize('web', 'm5.xlarge')]), { github: clientFor(fake) }));
@@ -113,29 +141,14 @@ describe('stackfit pr with failed usage inputs', () => {
     // vCPU count to read CPUUtilization with): the same state moved to us-east-1.
     const state = path.join(dir, 'ec2-us-east-1.json');
     fs.writeFileSync(state, fs.readFileSync(EC2_EXPORT, 'utf8').replaceAll('us-west-2', 'us-east-1'));
-    for (const [options, message] of cases) {
-      const cloudwatch = await startFakeCloudWatch(options);
-      const saved = { ...process.env };
-      Object.assign(process.env, {
-        AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
-        AWS_ACCESS_KEY_ID: 'AKIDSTACKFITTEST',
-        AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-key',
-        AWS_MAX_ATTEMPTS: '2',
-      });
-      try {
+    for (const [options, message] of cases)
+      await withFakeCloudWatch(options, async (requests) => {
         const mark = fake.requests.length;
         const { error } = await prRun(['cloudwatch:us-east-1'], state);
-        expect(cloudwatch.requests.length).toBeGreaterThan(0);
+        expect(requests()).toBeGreaterThan(0);
         expect(error?.message).toBe(message);
-        expect(error?.message).not.toContain('not-a-real-secret-key');
-        expect((error as { exitCode?: number }).exitCode).toBe(1);
-        expect(fake.writes(mark)).toEqual([]);
-      } finally {
-        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-        Object.assign(process.env, saved);
-        await cloudwatch.stop();
-      }
-    }
+        expectStoppedRun(error, mark, CLOUDWATCH_SECRET);
+      });
     expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
   });
 
@@ -157,30 +170,16 @@ describe('stackfit pr with failed usage inputs', () => {
   });
 
   it('a failing CloudWatch read of an auto scaling group (pool usage) stops the run: one line naming the group and the error, exit 1, no GitHub writes', async () => {
-    const cloudwatch = await startFakeCloudWatch({ metrics: new Map(), failDimensionValue: 'web-asg-3f9c1e2' });
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
-      AWS_ACCESS_KEY_ID: 'AKIDSTACKFITTEST',
-      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-key',
-      AWS_MAX_ATTEMPTS: '2',
-    });
-    try {
+    await withFakeCloudWatch({ metrics: new Map(), failDimensionValue: 'web-asg-3f9c1e2' }, async (requests) => {
       const mark = fake.requests.length;
       // A fresh export: an ASG through a launch template, an EKS node group (its ASG in the state), AKS and GKE pools.
       const { error } = await prRun(['cloudwatch:us-east-1'], FOUR_GROUPS);
-      expect(cloudwatch.requests.length).toBeGreaterThan(0);
+      expect(requests()).toBeGreaterThan(0);
       expect(error?.message).toBe(
         '2 of 6 pool(s) could not be read, so no plan is made on incomplete usage: cloudwatch:us-east-1: web-asg: GetMetricData failed: InternalFailure: internal failure; cloudwatch:us-east-1: apps-ng: GetMetricData failed: InternalFailure: internal failure',
       );
-      expect(error?.message).not.toContain('not-a-real-secret-key');
-      expect((error as { exitCode?: number }).exitCode).toBe(1);
-      expect(fake.writes(mark)).toEqual([]);
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-      await cloudwatch.stop();
-    }
+      expectStoppedRun(error, mark, CLOUDWATCH_SECRET);
+    });
     expect(fake.pulls.get(1)).toMatchObject({ state: 'open' });
   });
 
@@ -198,9 +197,7 @@ describe('stackfit pr with failed usage inputs', () => {
       expect(error?.message).toBe(
         '1 of 6 pool(s) could not be read, so no plan is made on incomplete usage: gcp-monitoring: gke-pool: timeSeries.list in project fleet-prod-4711 failed: HTTP 403 PERMISSION_DENIED: Permission monitoring.timeSeries.list denied (or the resource may not exist).',
       );
-      expect(error?.message).not.toContain(token);
-      expect((error as { exitCode?: number }).exitCode).toBe(1);
-      expect(fake.writes(mark)).toEqual([]);
+      expectStoppedRun(error, mark, token);
     } finally {
       await gcp.stop();
     }
@@ -241,9 +238,7 @@ describe('stackfit pr with failed usage inputs', () => {
       expect(error?.message).toMatch(
         /^1 of 7 pool\(s\) could not be read, so no plan is made on incomplete usage: azure-monitor: batch-vmss: HTTP 403 AuthorizationFailed: The client does not have authorization/,
       );
-      expect(error?.message).not.toContain(token);
-      expect((error as { exitCode?: number }).exitCode).toBe(1);
-      expect(fake.writes(mark)).toEqual([]);
+      expectStoppedRun(error, mark, token);
     } finally {
       await azure.stop();
     }
