@@ -149,16 +149,16 @@ function assessOne(
  * each policy its own copy): assess it once per call. The memo lives until the event loop turns,
  * i.e. for the one RPC being served; the key includes the phase (inputs vs outputs).
  */
-let memo: Map<string, Assessment> | undefined;
-function memoized(key: string, compute: () => Assessment): Assessment {
+let memo: Map<string, unknown> | undefined;
+function memoized<T>(key: string, compute: () => T): T {
   if (!memo) {
     memo = new Map();
     setImmediate(() => {
       memo = undefined;
     });
   }
-  let hit = memo.get(key);
-  if (!hit) memo.set(key, (hit = compute()));
+  let hit = memo.get(key) as T | undefined;
+  if (hit === undefined) memo.set(key, (hit = compute()));
   return hit;
 }
 
@@ -285,7 +285,10 @@ function assessAlone(
 
 /** Every workload of the resource for the per-resource checks, or `stack` (see AloneAssessment). */
 export function assessResourceAlone(args: ResourceValidationArgs, view: PricedView): AloneAssessment {
-  return assessAlone(args.urn, args.type, args.props, args.opts.parent, args.provider, view);
+  // Read once per Analyze call, whichever per-resource policies ask (as assessResourceArgs).
+  return memoized(`alone\0${view.id}\0${args.urn}`, () =>
+    assessAlone(args.urn, args.type, args.props, args.opts.parent, args.provider, view),
+  );
 }
 
 /**
